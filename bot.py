@@ -1,0 +1,160 @@
+"""Tactful: the one composition root.
+
+    python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
+    python bot.py console      try it with no Slack: type /client commands, see the replies
+    python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+
+Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
+chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
+waitress-serve (`waitress-serve --call bot:create_wsgi`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from dotenv import load_dotenv
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+import config as config_module
+import handlers
+from config import Config, ConfigError
+from domain.inputs import parse_date
+from handlers.http import wsgi_app
+from service.commands import ClientCommands
+from storage.tinydb_store import TinyDBStore
+
+logger = logging.getLogger("tactful")
+EXIT_CONFIG = 2
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def web_client(config: Config) -> WebClient:
+    """Every Web API call goes to SLACK_API_URL; 429s are retried after Retry-After."""
+    client = WebClient(token=config.bot_token, base_url=config.slack_api_url, timeout=10)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_app(
+    config: Config,
+    store: TinyDBStore,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    client: WebClient | None = None,
+    verify_requests: bool = True,
+) -> App:
+    """The Bolt app with every listener registered.
+
+    Args:
+        config: settings.
+        store: open storage.
+        clock: the time source; tests pass a fixed one.
+        client: Web API client; defaults to one on SLACK_API_URL.
+        verify_requests: Slack signature checks. Only the console, which has no HTTP, turns
+            them off.
+    """
+    app = App(
+        signing_secret=config.signing_secret or None,
+        client=client or web_client(config),
+        request_verification_enabled=verify_requests,
+        # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
+        token_verification_enabled=verify_requests,
+        logger=logging.getLogger("tactful.bolt"),
+    )
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> None:
+        logger.error(
+            "unhandled error in a Slack listener (team %s): %r", (body or {}).get("team_id"), error
+        )
+
+    commands = ClientCommands(store, config.timezone, grace_days=config.grace_days)
+    handlers.register_all(app, commands, clock)
+    # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
+    parse_date("yesterday", clock().date())
+    return app
+
+
+def open_store(config: Config) -> TinyDBStore:
+    return TinyDBStore(config.database_path)
+
+
+def _load(need_slack: bool = True) -> Config:
+    load_dotenv()
+    try:
+        return config_module.load(os.environ, need_slack=need_slack)
+    except ConfigError as err:
+        for problem in err.problems:
+            print(f"config: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def create_wsgi() -> Callable:
+    """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
+    config = _load()
+    store = open_store(config)
+    return wsgi_app(build_app(config, store), healthy=lambda: store.root.is_dir())
+
+
+def serve(config: Config) -> None:
+    store = open_store(config)
+    try:
+        app = build_app(config, store)
+    except BoltError as err:
+        # The message names the Slack error (e.g. invalid_auth), never the token.
+        print(f"config: Slack refused SLACK_BOT_TOKEN at start-up: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+    if config.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        logger.info("Tactful is connecting to Slack in Socket Mode")
+        SocketModeHandler(app, config.app_token).start()
+        return
+    import waitress
+
+    logger.info(
+        "Tactful is serving Slack requests on http://%s:%s/slack/events", config.host, config.port
+    )
+    waitress.serve(
+        wsgi_app(app, healthy=lambda: store.root.is_dir()),
+        host=config.host,
+        port=config.port,
+        threads=8,
+        ident="tactful",
+    )
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    mode = argv[0] if argv else "serve"
+    if mode in ("-h", "--help", "help"):
+        print(__doc__)
+        return 0
+    if mode == "console":
+        import console
+
+        config = _load(need_slack=False)
+        return console.run(config, open_store(config), argv[1:], build_app=build_app)
+    if mode == "serve":
+        serve(_load())
+        return 0
+    print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|--help]", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

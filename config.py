@@ -1,0 +1,189 @@
+"""Settings, read once from the environment (and `.env`) by bot.py.
+
+`load` returns every problem at once, one line each, and never puts a secret's value in a
+message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Config:
+    bot_token: str = field(repr=False)
+    signing_secret: str = field(repr=False)
+    app_token: str = field(default="", repr=False)
+    database_path: Path = Path("data/tactful.json")
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    nudge_channel: str = ""
+    slack_api_url: str = DEFAULT_API_URL
+    host: str = "127.0.0.1"
+    port: int = 3000
+    wording_path: Path | None = None
+    grace_days: int = 0
+    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    work_start: time = time(9, 0)
+    work_end: time = time(17, 30)
+    scan_minutes: int = 15
+    approvers: tuple[str, ...] = ()
+    two_person_stop_work: bool = False
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+
+def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
+    """Build the config from `env`.
+
+    Args:
+        env: the environment (os.environ after python-dotenv has read `.env`).
+        need_slack: False for modes that never talk to Slack (console, dry runs).
+
+    Raises:
+        ConfigError: listing every problem, one line each.
+    """
+    problems: list[str] = []
+
+    def get(name: str, default: str = "") -> str:
+        return env.get(name, default).strip()
+
+    bot_token, secret, app_token = (
+        get("SLACK_BOT_TOKEN"),
+        get("SLACK_SIGNING_SECRET"),
+        get("SLACK_APP_TOKEN"),
+    )
+    if need_slack:
+        if not bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
+            )
+        elif not bot_token.startswith("xoxb-"):
+            problems.append(
+                "SLACK_BOT_TOKEN does not look like a bot token: it should start with xoxb-."
+            )
+        if app_token and not app_token.startswith("xapp-"):
+            problems.append(
+                "SLACK_APP_TOKEN does not look like an app-level token: it should start with xapp-."
+            )
+        if not secret and not app_token:
+            problems.append(
+                "SLACK_SIGNING_SECRET is missing: copy it from your Slack app's Basic Information page (needed to verify Slack's requests)."
+            )
+
+    tz = ZoneInfo("UTC")
+    tz_name = get("TIMEZONE", "UTC")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"TIMEZONE={tz_name!r} is not an IANA time zone name (e.g. Europe/London).")
+
+    port = 3000
+    port_text = get("PORT", "3000")
+    if port_text.isdigit() and 0 < int(port_text) < 65536:
+        port = int(port_text)
+    else:
+        problems.append(f"PORT={port_text!r} is not a port number (1-65535).")
+
+    api_url = get("SLACK_API_URL", DEFAULT_API_URL)
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        problems.append(f"SLACK_API_URL={api_url!r} is not an http(s) URL.")
+    elif not api_url.endswith("/"):
+        api_url += "/"
+
+    nudge_channel = get("NUDGE_CHANNEL")
+    if nudge_channel and not _CHANNEL.match(nudge_channel):
+        problems.append(
+            f"NUDGE_CHANNEL={nudge_channel!r} should be a channel ID like C0123ABCD (channel details > About)."
+        )
+
+    wording = get("WORDING_PATH")
+    if wording and not Path(wording).is_dir():
+        problems.append(f"WORDING_PATH={wording!r} is not a folder.")
+
+    grace = get("GRACE_DAYS", "0")
+    if not grace.isdigit() or int(grace) > 60:
+        problems.append(f"GRACE_DAYS={grace!r} should be a number of days from 0 to 60.")
+
+    work_start, work_end = time(9, 0), time(17, 30)
+    hours = get("WORKING_HOURS", "09:00-17:30")
+    m = re.match(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$", hours)
+    if m and int(m[1]) < 24 and int(m[3]) < 24 and int(m[2]) < 60 and int(m[4]) < 60:
+        work_start, work_end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+        if work_end <= work_start:
+            problems.append(f"WORKING_HOURS={hours!r}: the end must come after the start.")
+    else:
+        problems.append(f"WORKING_HOURS={hours!r} should look like 09:00-17:30.")
+
+    days_text = get("WORKING_DAYS", "mon-fri")
+    work_days = _days(days_text)
+    if work_days is None:
+        problems.append(f"WORKING_DAYS={days_text!r} should look like mon-fri or mon,tue,thu.")
+
+    scan = get("SCAN_MINUTES", "15")
+    if not scan.isdigit() or not 1 <= int(scan) <= 240:
+        problems.append(f"SCAN_MINUTES={scan!r} should be a number of minutes from 1 to 240.")
+
+    approvers = tuple(a for a in re.split(r"[\s,]+", get("APPROVERS")) if a)
+    bad = [a for a in approvers if not _APPROVER.match(a)]
+    if bad:
+        problems.append(
+            "APPROVERS should list user IDs (U...) or a user group ID (S...), comma-separated."
+        )
+
+    two_person = get("TWO_PERSON_STOP_WORK", "false").lower()
+    if two_person not in ("true", "false", "1", "0", "yes", "no"):
+        problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        bot_token=bot_token,
+        signing_secret=secret,
+        app_token=app_token,
+        database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
+        timezone=tz,
+        nudge_channel=nudge_channel,
+        slack_api_url=api_url,
+        host=get("HOST", "127.0.0.1"),
+        port=port,
+        wording_path=Path(wording) if wording else None,
+        grace_days=int(grace),
+        work_days=work_days or (0, 1, 2, 3, 4),
+        work_start=work_start,
+        work_end=work_end,
+        scan_minutes=int(scan),
+        approvers=approvers,
+        two_person_stop_work=two_person in ("true", "1", "yes"),
+    )
+
+
+_DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _days(text: str) -> tuple[int, ...] | None:
+    text = text.lower().replace(" ", "")
+    m = re.match(r"^([a-z]{3})-([a-z]{3})$", text)
+    if m and m[1] in _DAY_NAMES and m[2] in _DAY_NAMES:
+        a, b = _DAY_NAMES.index(m[1]), _DAY_NAMES.index(m[2])
+        return tuple(range(a, b + 1)) if a <= b else None
+    parts = text.split(",")
+    if parts and all(p in _DAY_NAMES for p in parts):
+        return tuple(sorted({_DAY_NAMES.index(p) for p in parts}))
+    return None

@@ -1,0 +1,442 @@
+"""The `/client` command language: text in, a typed command out. Pure.
+
+A client name is one word, several words in quotes (`"Acme Corp"`), or several words that
+match a client the team already has (`/client asked Acme Corp the logo files`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from domain.inputs import (
+    DateOutOfRange,
+    InputError,
+    clean_text,
+    parse_amount,
+    parse_date,
+    parse_until,
+)
+from domain.models import ClientType, Money, name_key
+
+MAX_NAME = 80
+LANGUAGES = ("en", "cy")
+SITUATIONS = ("quiet", "overdue", "controlling")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings given to `add` or `set`; None means "not mentioned"."""
+
+    client_type: ClientType | None = None
+    quiet_days: int | None = None
+    channel: str | None = None
+    owner: str | None = None
+    lang: str | None = None
+    shared_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Add:
+    name: str
+    options: Options
+
+
+@dataclass(frozen=True)
+class Set:
+    name: str
+    options: Options
+
+
+@dataclass(frozen=True)
+class Log:
+    """asked / heard / note / revision: something that happened, with optional text."""
+
+    verb: str
+    name: str
+    text: str
+    on: date
+
+
+@dataclass(frozen=True)
+class InvoiceSent:
+    name: str
+    amount: Money
+    due: date
+    ref: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Paid:
+    name: str
+    ref: str
+    on: date
+
+
+@dataclass(frozen=True)
+class SetType:
+    name: str
+    client_type: ClientType
+
+
+@dataclass(frozen=True)
+class Snooze:
+    name: str
+    until: date
+    situation: str = ""  # "" means every situation
+
+
+@dataclass(frozen=True)
+class Promised:
+    name: str
+    by: date
+    ref: str
+
+
+@dataclass(frozen=True)
+class Archive:
+    name: str
+    archived: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str | None
+
+
+@dataclass(frozen=True)
+class ListClients:
+    pass
+
+
+@dataclass(frozen=True)
+class History:
+    name: str
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str = ""
+
+
+Command = (
+    Add
+    | Set
+    | Log
+    | InvoiceSent
+    | Paid
+    | SetType
+    | Snooze
+    | Promised
+    | Archive
+    | Status
+    | ListClients
+    | History
+    | Help
+)
+
+VERBS = (
+    "add",
+    "set",
+    "asked",
+    "heard",
+    "note",
+    "revision",
+    "invoice",
+    "paid",
+    "promised",
+    "snooze",
+    "type",
+    "archive",
+    "unarchive",
+    "status",
+    "list",
+    "history",
+    "help",
+)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_TYPES = {t.value: t for t in ClientType} | {
+    "late": ClientType.LATE_PAYER,
+    "latepayer": ClientType.LATE_PAYER,
+}
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared"}
+
+
+def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
+    """Read one `/client` command.
+
+    Args:
+        text: what followed `/client`, as Slack sent it.
+        today: today in the workspace time zone, for relative dates.
+        known_names: name keys of the team's clients, to read unquoted multi-word names.
+
+    Raises:
+        InputError: with a message saying what to type instead.
+    """
+    text = text.translate(_QUOTES).strip()
+    if not text:
+        return Help()
+    verb, _, rest = text.partition(" ")
+    verb = verb.lower()
+    rest = rest.strip()
+    if verb not in VERBS:
+        raise InputError(f"I don't know `{_clip(verb)}`. Try `/client help` to see what I can do.")
+    if verb == "help":
+        return Help(rest.lower())
+    if verb == "list":
+        return ListClients()
+    if verb == "status" and not rest:
+        return Status(None)
+    if verb in ("add", "set"):
+        name, tail = _name_for_add(rest, verb)
+        options = _options(tail, verb)
+        if verb == "set" and options == Options():
+            raise InputError(
+                "Say what to change, e.g. `/client set acme quiet 5 days` or "
+                "`/client set acme owner @sam`."
+            )
+        return Add(name, options) if verb == "add" else Set(name, options)
+
+    name, tail = _name(rest, verb, known_names)
+    if verb == "status":
+        _nothing_more(tail, "/client status acme")
+        return Status(name)
+    if verb == "history":
+        _nothing_more(tail, "/client history acme")
+        return History(name)
+    if verb in ("archive", "unarchive"):
+        _nothing_more(tail, f"/client {verb} acme")
+        return Archive(name, verb == "archive")
+    if verb == "type":
+        return SetType(name, _client_type(tail, "/client type acme late-payer"))
+    if verb in ("asked", "heard", "note", "revision"):
+        body, on = _split_on(tail, today)
+        if verb == "heard":
+            words = clean_text(body, what="note") if body.strip() else ""
+        else:
+            words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb)
+        return Log(verb, name, words, on)
+    if verb == "invoice":
+        return _invoice(name, tail, today)
+    if verb == "paid":
+        body, on = _split_on(tail, today)
+        return Paid(name, _ref(body, "/client paid acme #INV-12"), on)
+    if verb == "promised":
+        tokens = tail.split()
+        ref = tokens.pop() if tokens and tokens[-1].startswith("#") else ""
+        if not tokens:
+            raise InputError("When did they promise to pay? e.g. `/client promised acme fri`.")
+        return Promised(name, parse_until(" ".join(tokens), today), _ref(ref, ""))
+    if verb == "snooze":
+        tokens = tail.split()
+        situation = ""
+        if tokens and tokens[0].lower() in SITUATIONS:
+            situation = tokens.pop(0).lower()
+        if not tokens:
+            raise InputError("Snooze for how long? e.g. `/client snooze acme 3 days`.")
+        return Snooze(name, parse_until(" ".join(tokens), today), situation)
+    raise AssertionError(verb)  # pragma: no cover - every verb is handled above
+
+
+_WHAT = {"asked": "request", "note": "note", "revision": "revision"}
+
+
+def _missing(verb: str) -> str:
+    example = {
+        "asked": "/client asked acme sign-off on the March posts",
+        "note": "/client note acme call: agreed to batch approvals on Mondays",
+        "revision": "/client revision acme wants the logo bigger, again",
+    }[verb]
+    raise InputError(f"Say what it was about, e.g. `{example}`.")
+
+
+def _clip(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InputError(
+            'The client needs a name, e.g. `/client add acme` or `/client add "Acme Corp"`.'
+        )
+    if len(name) > MAX_NAME:
+        raise InputError(f"Client names can be at most {MAX_NAME} characters.")
+    name = clean_text(name, what="client name")
+    if name.lower() in VERBS or name.lower() in _OPTION_WORDS:
+        raise InputError(f"`{name}` is one of my command words; pick another name.")
+    return name
+
+
+def _quoted(rest: str) -> tuple[str, str] | None:
+    if not rest.startswith('"'):
+        return None
+    end = rest.find('"', 1)
+    if end < 0:
+        raise InputError('A quote is not closed: write names with spaces as `"Acme Corp"`.')
+    return rest[1:end], rest[end + 1 :].strip()
+
+
+def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
+    quoted = _quoted(rest)
+    if quoted:
+        return _check_name(quoted[0]), quoted[1]
+    words = rest.split()
+    # Unquoted names run until the first option word: `add Acme Corp as late-payer`.
+    cut = next((i for i, w in enumerate(words) if w.lower() in _OPTION_WORDS), len(words))
+    if cut == 0:
+        raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
+    return _check_name(" ".join(words[:cut])), " ".join(words[cut:])
+
+
+def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]:
+    quoted = _quoted(rest)
+    if quoted:
+        return _check_name(quoted[0]), quoted[1]
+    words = rest.split()
+    if not words:
+        raise InputError(
+            f"Which client? e.g. `/client {verb} acme`. `/client list` shows them all."
+        )
+    # Prefer the longest run of words that names a known client.
+    for n in range(min(len(words), 8), 1, -1):
+        candidate = " ".join(words[:n])
+        if name_key(candidate) in known_names:
+            return candidate, " ".join(words[n:])
+    return _check_name(words[0]), " ".join(words[1:])
+
+
+def _nothing_more(tail: str, example: str) -> None:
+    if tail.strip():
+        raise InputError(
+            f"I didn't expect `{_clip(tail)}` there. Names with spaces go in quotes: `{example}`."
+        )
+
+
+def _client_type(text: str, example: str) -> ClientType:
+    key = text.strip().lower()
+    if key not in _TYPES:
+        raise InputError(
+            f"The type is one of `unresponsive`, `controlling`, `late-payer` or `none`, "
+            f"e.g. `{example}`."
+        )
+    return _TYPES[key]
+
+
+def _split_on(text: str, today: date) -> tuple[str, date]:
+    """Split a trailing `on <date>` off free text; without one, the event happened today.
+
+    Only a trailing `on` whose rest reads as a date counts, so "they're on it" stays text.
+    """
+    words = text.split(" ")
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].lower() == "on" and i + 1 < len(words):
+            candidate = " ".join(words[i + 1 :])
+            if len(candidate.split()) > 3:
+                break
+            try:
+                return " ".join(words[:i]).strip(), parse_date(candidate, today)
+            except DateOutOfRange:
+                raise  # clearly meant as a date ("on 2099-01-01"): say why it was refused
+            except InputError:
+                continue  # not a date: the words are part of the text
+    return text.strip(), today
+
+
+def _ref(text: str, example: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    if not text.startswith("#") or len(text.split()) != 1 or len(text) > 31:
+        raise InputError(
+            f"An invoice reference is one word starting with `#`, e.g. `{example or '#INV-12'}`."
+        )
+    ref = text[1:]
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref):
+        raise InputError("Invoice references use letters, digits, `-`, `_`, `.` or `/`.")
+    return ref
+
+
+def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
+    example = "/client invoice acme £1,200 due 2026-12-31 #INV-12"
+    words = tail.split()
+    lowered = [w.lower() for w in words]
+    if "due" not in lowered:
+        raise InputError(f"Give the amount and the due date, e.g. `{example}`.")
+    at = lowered.index("due")
+    amount_words, rest = words[:at], words[at + 1 :]
+    if not amount_words:
+        raise InputError(f"The amount is missing, e.g. `{example}`.")
+    ref = ""
+    if rest and rest[-1].startswith("#"):
+        ref = _ref(rest.pop(), example)
+    elif rest and _CHANNEL.match(rest[-1]):
+        raise InputError(
+            "That reference matched a channel name. Write it without `#` clashing, "
+            f"e.g. `#INV-12`: `{example}`."
+        )
+    if not rest:
+        raise InputError(f"The due date is missing, e.g. `{example}`.")
+    amount = parse_amount(amount_words)
+    due = parse_date(" ".join(rest), today, future=True)
+    return InvoiceSent(name, amount, due, ref, today)
+
+
+def _options(text: str, verb: str) -> Options:
+    words = text.split()
+    found: dict[str, object] = {}
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        arg = words[i + 1] if i + 1 < len(words) else ""
+        if word in found or (word == "as" and "client_type" in found):
+            raise InputError(f"`{word}` is given twice.")
+        if word == "as":
+            found["client_type"] = _client_type(arg, f"/client {verb} acme as late-payer")
+            i += 2
+        elif word == "quiet":
+            n = arg
+            if not n.isdigit() or not 1 <= int(n) <= 60:
+                raise InputError(
+                    f"`quiet` takes a number of business days from 1 to 60, e.g. "
+                    f"`/client {verb} acme quiet 5 days`."
+                )
+            found["quiet_days"] = int(n)
+            i += 2
+            if i < len(words) and words[i].lower() in ("day", "days"):
+                i += 1
+        elif word in ("in", "shared"):
+            m = _CHANNEL.match(arg)
+            if not m:
+                raise InputError(
+                    f"After `{word}`, pick a channel from Slack's list as you type `#`, "
+                    f"e.g. `/client {verb} acme {word} #acme-work`. If it isn't offered, "
+                    "invite me to it first."
+                )
+            found["channel" if word == "in" else "shared_channel"] = m.group(1)
+            i += 2
+        elif word == "owner":
+            m = _USER.match(arg)
+            if not m:
+                raise InputError(
+                    f"After `owner`, mention a person, e.g. `/client {verb} acme owner @sam`."
+                )
+            found["owner"] = m.group(1)
+            i += 2
+        elif word == "lang":
+            if arg.lower() not in LANGUAGES:
+                raise InputError(f"`lang` is one of {', '.join(LANGUAGES)} (e.g. `lang cy`).")
+            found["lang"] = arg.lower()
+            i += 2
+        else:
+            raise InputError(
+                f"I didn't understand `{_clip(words[i])}`. After the name you can add "
+                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `lang en|cy` "
+                'or `shared #channel`. Names with spaces go in quotes: `"Acme Corp"`.'
+            )
+    return Options(**found)  # type: ignore[arg-type]

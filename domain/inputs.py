@@ -1,0 +1,208 @@
+"""Reading what people type: dates, amounts, durations and free text. Pure functions.
+
+Each parser returns a value or raises InputError with a message that says what to type
+instead; nothing here reads the clock (the caller passes `today`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+import dateparser
+
+from domain.models import Money
+
+
+class InputError(ValueError):
+    """Bad input; the message is shown to the person as is."""
+
+
+class DateOutOfRange(InputError):
+    """A readable date that can't be used (in the future for something that happened, ...)."""
+
+
+MAX_TEXT = 1000
+# Logged events can't be in the future; plans (due dates, promises, snoozes) can't be absurd.
+MAX_DAYS_AHEAD = 730
+MIN_DATE = date(2000, 1, 1)
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "PARSERS": ["relative-time", "absolute-time"],
+}
+
+
+def parse_date(text: str, today: date, *, future: bool = False) -> date:
+    """A date from `2026-12-01`, `today`, `yesterday`, `fri`, `3 days ago`, `next monday`...
+
+    Args:
+        text: what the person typed.
+        today: today's date in the workspace time zone.
+        future: read a bare weekday as the next one (due dates) rather than the last one.
+    """
+    cleaned = " ".join(text.strip().lower().split())
+    if not cleaned:
+        raise InputError("A date is missing. Try `today`, `fri` or `2026-12-01`.")
+    if _ISO.match(cleaned):
+        try:
+            value = date.fromisoformat(cleaned)
+        except ValueError:
+            raise InputError(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
+        return _in_range(value, today, future)
+    # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
+    if cleaned.isdigit() or len(cleaned) > 40:
+        raise InputError(_date_help(text))
+    if cleaned in ("today", "now"):
+        return today
+    settings = {
+        **_SETTINGS,
+        "PREFER_DATES_FROM": "future" if future else "past",
+        "RELATIVE_BASE": datetime.combine(today, time(12)),
+    }
+    try:
+        parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; all mean "not a date"
+        parsed = None
+    if parsed is None:
+        raise InputError(_date_help(text))
+    return _in_range(parsed.date(), today, future)
+
+
+def _date_help(text: str) -> str:
+    return (
+        f"I couldn't read `{_clip(text)}` as a date. Try `today`, `yesterday`, `fri`, "
+        "`3 days ago`, `next monday` or `2026-12-01`."
+    )
+
+
+def _in_range(value: date, today: date, future: bool) -> date:
+    if value < MIN_DATE:
+        raise DateOutOfRange(f"{value.isoformat()} is too far in the past.")
+    if not future and value > today:
+        raise DateOutOfRange(
+            f"{value.isoformat()} is in the future: log things once they have happened."
+        )
+    if value > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise DateOutOfRange(f"{value.isoformat()} is too far ahead: pick a date within two years.")
+    return value
+
+
+_DURATION = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|week|weeks|m|month|months)$")
+
+
+def parse_until(text: str, today: date) -> date:
+    """`3 days`, `1 week`, `2w` or a date, as the day things resume."""
+    cleaned = " ".join(text.strip().lower().split())
+    m = _DURATION.match(cleaned)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)[0]
+        days = n * {"d": 1, "w": 7, "m": 30}[unit]
+        if not 1 <= days <= MAX_DAYS_AHEAD:
+            raise InputError("Pick a length between 1 day and two years.")
+        return today + timedelta(days=days)
+    until = parse_date(cleaned, today, future=True)
+    if until <= today:
+        raise InputError(f"{until.isoformat()} has already come: pick a later date.")
+    return until
+
+
+_SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD"}
+_CODES = {"GBP", "EUR", "USD", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "JPY", "INR"}
+_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+MAX_AMOUNT = Decimal("1000000000")
+
+
+def parse_amount(tokens: list[str]) -> Money:
+    """`1200`, `1,200.50`, `£300`, `€99`, `300 USD` or `USD 300` as exact money."""
+    currency = ""
+    words = [t for t in tokens if t]
+    if len(words) == 2:
+        code = next((w.upper() for w in words if w.upper() in _CODES), "")
+        if not code:
+            raise InputError(_amount_help(" ".join(words)))
+        currency = code
+        words = [w for w in words if w.upper() != code]
+    if len(words) != 1:
+        raise InputError(_amount_help(" ".join(tokens)))
+    number = words[0]
+    if number[:1] in _SYMBOLS:
+        if currency:
+            raise InputError(_amount_help(" ".join(tokens)))
+        currency, number = _SYMBOLS[number[0]], number[1:]
+    if not _NUMBER.match(number):
+        raise InputError(_amount_help(" ".join(tokens)))
+    try:
+        amount = Decimal(number.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+        raise InputError(_amount_help(" ".join(tokens))) from None
+    if not Decimal(0) < amount < MAX_AMOUNT:
+        raise InputError("The amount must be more than zero and less than a billion.")
+    return Money(amount, currency)
+
+
+def _amount_help(text: str) -> str:
+    return (
+        f"I couldn't read `{_clip(text)}` as an amount. Try `1200`, `1,200.50`, `£300`, "
+        "`€99` or `300 USD`."
+    )
+
+
+def format_money(money: Money) -> str:
+    symbol = {v: k for k, v in _SYMBOLS.items()}.get(money.currency, "")
+    number = f"{money.amount:,.2f}"
+    if symbol:
+        return f"{symbol}{number}"
+    return f"{number} {money.currency}".strip()
+
+
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_MARKUP = re.compile(r"<[!@#][^>]*>")
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def clean_text(text: str, *, what: str = "text") -> str:
+    """Free text from a person, made safe to keep: plain, bounded, no live Slack markup.
+
+    Slack sends `<`, `>` and `&` that people type as `&lt;`, `&gt;` and `&amp;`, so a raw
+    `<` is always Slack markup. Links are kept as plain URLs; mentions are refused, because
+    the record is shown back to the team and must never ping anyone.
+    """
+    if len(text) > MAX_TEXT:
+        raise InputError(
+            f"That {what} is {len(text):,} characters long; keep it under {MAX_TEXT:,}. "
+            "Put long documents somewhere else and log a short note with a link."
+        )
+    if _MARKUP.search(text):
+        raise InputError(
+            f"The {what} can't contain mentions (`@someone`, `@channel`, `#channel`): the record "
+            "is shown to the team again later and must not ping anyone. Write names as plain "
+            "words instead."
+        )
+    text = _LINK.sub(r"\1", text)
+    if "<" in text or ">" in text:
+        raise InputError(f"The {what} has Slack formatting I can't keep. Write it as plain words.")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    for ch in text:
+        if ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
+            raise InputError(
+                f"The {what} contains invisible control characters. Retype it as plain text."
+            )
+    text = text.strip()
+    if not text:
+        raise InputError(f"The {what} is empty.")
+    return text
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Make a person's text inert in Slack mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

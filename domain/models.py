@@ -1,0 +1,188 @@
+"""The domain: clients, what happened with them, and what is still open.
+
+These are plain dataclasses. Storage returns them and handlers render them; no Slack or
+TinyDB types leak in here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class ClientType(StrEnum):
+    """How a client tends to be difficult; picks the tone of suggested wording."""
+
+    NONE = "none"
+    UNRESPONSIVE = "unresponsive"
+    CONTROLLING = "controlling"
+    LATE_PAYER = "late-payer"
+
+
+class Kind(StrEnum):
+    """What an interaction in the record was."""
+
+    ADDED = "added"
+    ASKED = "asked"
+    HEARD = "heard"
+    NOTE = "note"
+    REVISION = "revision"
+    INVOICE = "invoice"
+    PAID = "paid"
+    TYPE = "type"
+    SETTINGS = "settings"
+    SNOOZED = "snoozed"
+    PROMISED = "promised"
+    ARCHIVED = "archived"
+    # Written by the nudge workflow: a nudge posted, and what the team did about it.
+    NUDGED = "nudged"
+    APPROVED = "approved"
+    EDITED = "edited"
+    DISMISSED = "dismissed"
+    SENT = "sent"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An exact amount; `currency` is an ISO code, or "" when the person gave none."""
+
+    amount: Decimal
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One line of a client's record. Never changed once written."""
+
+    seq: int
+    kind: Kind
+    occurred_on: date
+    logged_by: str
+    logged_at: datetime
+    text: str = ""
+    amount: Money | None = None
+    ref: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Something we asked the client for and are still waiting on."""
+
+    seq: int
+    what: str
+    asked_on: date
+    asked_by: str
+
+
+@dataclass(frozen=True)
+class Invoice:
+    ref: str
+    amount: Money
+    due_on: date
+    sent_on: date
+    paid_on: date | None = None
+    # A promise to pay by this date pauses the overdue ladder until then.
+    promised_by: date | None = None
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who the client is and how the team wants them handled."""
+
+    team_id: str
+    client_id: str
+    name: str
+    created_by: str
+    created_at: datetime
+    client_type: ClientType = ClientType.NONE
+    # Business days of silence after an ask before the client counts as gone quiet.
+    quiet_days: int = 3
+    channel: str = ""
+    owner: str = ""
+    lang: str = "en"
+    # A Slack Connect channel shared with the client: approved messages can go straight there.
+    shared_channel: str = ""
+    archived: bool = False
+
+    @property
+    def name_key(self) -> str:
+        return name_key(self.name)
+
+
+def name_key(name: str) -> str:
+    """Client names are matched case-insensitively, ignoring repeated spaces."""
+    return " ".join(name.casefold().split())
+
+
+@dataclass(frozen=True)
+class ClientState:
+    """What is open with a client now: a summary kept up to date as interactions are logged,
+    so the scheduler never has to read the whole history."""
+
+    open_asks: tuple[Ask, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    last_contact_on: date | None = None
+    last_heard_on: date | None = None
+    # Dates of recent revision/approval demands (bounded: only the recent past matters).
+    revisions: tuple[date, ...] = ()
+    interactions: int = 0
+    # situation -> date until which nudges about it are held back.
+    snoozed_until: dict[str, date] = field(default_factory=dict)
+
+    @property
+    def unpaid(self) -> tuple[Invoice, ...]:
+        return tuple(i for i in self.invoices if i.paid_on is None)
+
+
+class NudgeStatus(StrEnum):
+    """Where a nudge is in its life: recorded before posting, so a crash can't lose or double it."""
+
+    PENDING = "pending"  # decided and recorded; not yet confirmed posted to Slack
+    POSTED = "posted"  # in Slack, waiting for the team to act
+    APPROVED = "approved"
+    DISMISSED = "dismissed"
+    SNOOZED = "snoozed"
+    STALE = "stale"  # the client replied or paid before anyone acted
+
+
+@dataclass(frozen=True)
+class TextVersion:
+    """One version of a suggested message: who wrote it and when."""
+
+    text: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Nudge:
+    key: str
+    situation: str
+    subject: str
+    stage: int
+    created_at: datetime
+    status: NudgeStatus = NudgeStatus.PENDING
+    late: bool = False
+    channel: str = ""
+    ts: str = ""
+    thread_ts: str = ""
+    versions: tuple[TextVersion, ...] = ()
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    approvals: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """Everything the app keeps about one client except the older history: one unit of storage."""
+
+    client: Client
+    state: ClientState = field(default_factory=ClientState)
+    nudges: dict[str, Nudge] = field(default_factory=dict)
+    next_seq: int = 1

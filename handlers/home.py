@@ -1,0 +1,35 @@
+"""App Home: the same overview as `/client list`, plus how to start."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from service.commands import ClientCommands
+from ui import blocks as bk
+from ui import replies
+
+logger = logging.getLogger(__name__)
+
+
+def home_view(commands: ClientCommands, team_id: str, now: datetime) -> dict[str, Any]:
+    today = now.astimezone(commands.tz).date()
+    overview = replies.client_list(commands.store.clients(team_id), today, commands.grace_days)
+    intro = bk.context("Log with `/client ...` in any channel; `/client help` lists every command.")
+    return {"type": "home", "blocks": [*overview.blocks[: bk.MAX_BLOCKS - 2], bk.divider(), intro]}
+
+
+def register(app: App, commands: ClientCommands, clock: Callable[[], datetime]) -> None:
+    def on_home_opened(event: dict[str, Any], context: Any, client: WebClient) -> None:
+        if event.get("tab") != "home":
+            return
+        client.views_publish(
+            user_id=event["user"], view=home_view(commands, context.team_id, clock())
+        )
+
+    app.event("app_home_opened")(on_home_opened)

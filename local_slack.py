@@ -1,0 +1,188 @@
+"""A stand-in for Slack's Web API on a loopback port.
+
+The console points SLACK_API_URL here so the real WebClient code path runs end to end with
+no Slack; the tests do the same, and script failures (HTTP 500, 429 with Retry-After, slow
+answers, `ok: false`) to prove nothing is lost or doubled. It keeps what was posted per
+channel, so `conversations.history` answers like Slack would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str
+
+
+@dataclass
+class Failure:
+    """What the next matching call gets instead of a normal answer."""
+
+    status: int = 500
+    body: dict[str, Any] | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    # After the delay, answer normally anyway (the client has given up: a timeout that posted).
+    then_succeed: bool = False
+
+
+@dataclass
+class LocalSlack:
+    team_id: str = "T0LOCAL"
+    on_call: Callable[[Call], None] | None = None
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    _failures: dict[str, list[Failure]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ts = count(1)
+        slack = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                slack._serve(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # lifecycle ---------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def start(self) -> LocalSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # scripting ---------------------------------------------------------------------------
+    def fail(self, method: str, *failures: Failure) -> None:
+        """The next calls of `method` get these failures, in order."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend(failures)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    # serving -----------------------------------------------------------------------------
+    def _serve(self, req: BaseHTTPRequestHandler) -> None:
+        method = req.path.rsplit("/", 1)[-1].split("?")[0]
+        length = int(req.headers.get("Content-Length") or 0)
+        raw = req.rfile.read(length).decode() if length else ""
+        if "json" in (req.headers.get("Content-Type") or ""):
+            args = json.loads(raw or "{}")
+        else:
+            args = dict(parse_qsl(raw))
+            if "?" in req.path:
+                args.update(parse_qsl(req.path.split("?", 1)[1]))
+        token = (req.headers.get("Authorization") or "").removeprefix("Bearer ")
+        call = Call(method, args, token)
+        with self._lock:
+            self.calls.append(call)
+            queue = self._failures.get(method)
+            failure = queue.pop(0) if queue else None
+        if self.on_call:
+            self.on_call(call)
+        if failure and failure.delay:
+            time.sleep(failure.delay)  # a slow Slack, for the client's timeout to trip on
+        if failure and not failure.then_succeed:
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            body = failure.body or {
+                "ok": False,
+                "error": "ratelimited" if failure.status == 429 else "fatal_error",
+            }
+            self._reply(req, failure.status, body, headers)
+            return
+        self._reply(req, 200, self._answer(method, args))
+
+    def _reply(
+        self,
+        req: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        payload = json.dumps(body).encode()
+        try:
+            req.send_response(status)
+            req.send_header("Content-Type", "application/json; charset=utf-8")
+            req.send_header("Content-Length", str(len(payload)))
+            for k, v in (headers or {}).items():
+                req.send_header(k, v)
+            req.end_headers()
+            req.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a timeout test)
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "team_id": self.team_id,
+                "team": "Local",
+                "user_id": "UTACTFUL",
+                "bot_id": "BTACTFUL",
+                "url": "https://local.invalid/",
+            }
+        if method == "chat.postMessage":
+            channel = args.get("channel", "")
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            ts = f"{1800000000 + next(self._ts)}.000100"
+            message = {**args, "ts": ts}
+            if isinstance(message.get("metadata"), str):
+                message["metadata"] = json.loads(message["metadata"])
+            with self._lock:
+                self.messages.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.update":
+            with self._lock:
+                for message in self.messages.get(args.get("channel", ""), []):
+                    if message["ts"] == args.get("ts"):
+                        message.update(args)
+                        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+            return {"ok": False, "error": "message_not_found"}
+        if method == "conversations.history":
+            with self._lock:
+                found = list(reversed(self.messages.get(args.get("channel", ""), [])))
+            oldest = float(args.get("oldest") or 0)
+            found = [m for m in found if float(m["ts"]) >= oldest]
+            return {
+                "ok": True,
+                "messages": found[: int(args.get("limit") or 100)],
+                "has_more": False,
+            }
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "U0")).lstrip("UW")}}
+        if method == "usergroups.users.list":
+            users = self.usergroups.get(args.get("usergroup", ""))
+            if users is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": users}
+        if method.startswith("views."):
+            return {"ok": True, "view": {"id": "V0LOCAL"}}
+        return {"ok": True}

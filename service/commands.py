@@ -1,0 +1,266 @@
+"""Carrying out `/client` commands: parse, check, change the store, describe the result.
+
+No Slack here: the handler passes the team, the person and the text, and gets a Reply back.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+
+from domain import commands as cmd
+from domain.inputs import InputError, format_money
+from domain.ledger import apply
+from domain.models import (
+    Client,
+    ClientRecord,
+    ClientType,
+    Interaction,
+    Kind,
+    Money,
+)
+from storage.base import DuplicateClient, Store
+from storage.tinydb_store import new_client_id
+from ui import replies
+from ui.replies import Reply
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An interaction before storage numbers it."""
+
+    kind: Kind
+    occurred_on: date
+    text: str = ""
+    amount: Money | None = None
+    ref: str = ""
+    due_on: date | None = None
+
+
+def log(
+    record: ClientRecord, by: str, at: datetime, *drafts: Draft
+) -> tuple[ClientRecord, list[Interaction]]:
+    """Number the drafts, fold them into the client's state, and return both.
+
+    The seq numbers come from the record itself, so they are assigned under the store's
+    write lock and never collide."""
+    seq, state, events = record.next_seq, record.state, []
+    for d in drafts:
+        event = Interaction(
+            seq=seq,
+            kind=d.kind,
+            occurred_on=d.occurred_on,
+            logged_by=by,
+            logged_at=at,
+            text=d.text,
+            amount=d.amount,
+            ref=d.ref,
+            due_on=d.due_on,
+        )
+        state = apply(state, event)
+        events.append(event)
+        seq += 1
+    return replace(record, state=state, next_seq=seq), events
+
+
+class ClientCommands:
+    """The `/client` command, over a store, in one workspace time zone."""
+
+    def __init__(self, store: Store, tz: tzinfo, grace_days: int = 0) -> None:
+        self.store = store
+        self.tz = tz
+        self.grace_days = grace_days
+
+    def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
+        """Carry out one command; bad input returns an error reply and changes nothing."""
+        today = now.astimezone(self.tz).date()
+        try:
+            command = cmd.parse(text, today, self.store.names(team_id).keys())
+            return self._run(command, team_id, user_id, now, today)
+        except InputError as err:
+            return replies.error(str(err))
+
+    # one method per command ----------------------------------------------------------------
+    def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
+        if isinstance(c, cmd.Help):
+            return replies.help_text(c.topic)
+        if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
+            return replies.client_list(self.store.clients(team), today, self.grace_days)
+        if isinstance(c, cmd.Add):
+            return self._add(c, team, user, now, today)
+        record = self._find(team, c.name)
+        if isinstance(c, cmd.Status):
+            recent = _take(self.store.history(team, record.client.client_id), 5)
+            return replies.status(record, recent, today, self.grace_days)
+        if isinstance(c, cmd.History):
+            return replies.history(record, list(self.store.history(team, record.client.client_id)))
+        change = self._change_for(c, user, now, today)
+        updated = self.store.update(team, record.client.client_id, change)
+        return replies.logged(c, updated, today)
+
+    def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
+        o = c.options
+        client = Client(
+            team_id=team,
+            client_id=new_client_id(),
+            name=c.name,
+            created_by=user,
+            created_at=now,
+            client_type=o.client_type or ClientType.NONE,
+            quiet_days=o.quiet_days or 3,
+            channel=o.channel or "",
+            owner=o.owner or "",
+            lang=o.lang or "en",
+            shared_channel=o.shared_channel or "",
+        )
+        record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
+        try:
+            self.store.add_client(record, events)
+        except DuplicateClient as dup:
+            raise InputError(
+                f"There is already a client called {dup.existing.client.name}. "
+                f"`/client status {_quote(dup.existing.client.name)}` shows it; "
+                "`/client set` changes its settings."
+            ) from None
+        return replies.added(record)
+
+    def _find(self, team: str, name: str) -> ClientRecord:
+        record = self.store.find(team, name)
+        if record is not None:
+            return record
+        known = [r.client.name for r in self.store.clients(team)]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise InputError(
+            f"I don't know a client called {name}.{hint} `/client list` shows your clients; "
+            f"`/client add {_quote(name)}` adds this one."
+        )
+
+    def _change_for(self, c: cmd.Command, user: str, now: datetime, today: date):
+        """The store change for a command that records something. Checks that depend on the
+        client's state run inside it, against the freshest copy, under the write lock."""
+
+        def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
+            drafts, client = self._drafts(c, record, today)
+            if client is not None:
+                record = replace(record, client=client)
+            return log(record, user, now, *drafts)
+
+        return change
+
+    def _drafts(
+        self, c: cmd.Command, record: ClientRecord, today: date
+    ) -> tuple[list[Draft], Client | None]:
+        client = record.client
+        if isinstance(c, cmd.Log):
+            return [Draft(Kind(c.verb), c.on, text=c.text)], None
+        if isinstance(c, cmd.InvoiceSent):
+            refs = {i.ref for i in record.state.invoices}
+            ref = c.ref or _next_ref(refs)
+            if ref in refs:
+                raise InputError(
+                    f"{client.name} already has an invoice #{ref}. Give this one another "
+                    "reference, e.g. `#INV-13`."
+                )
+            return [Draft(Kind.INVOICE, c.on, amount=c.amount, ref=ref, due_on=c.due)], None
+        if isinstance(c, cmd.Paid):
+            invoice = _pick_unpaid(record, c.ref, "paid")
+            text = f"{format_money(invoice.amount)}, due {invoice.due_on.isoformat()}"
+            return [Draft(Kind.PAID, c.on, ref=invoice.ref, text=text)], None
+        if isinstance(c, cmd.Promised):
+            invoice = _pick_unpaid(record, c.ref, "promised", allow_all=True)
+            return [
+                Draft(Kind.PROMISED, today, ref=invoice.ref if c.ref else "", due_on=c.by)
+            ], None
+        if isinstance(c, cmd.Snooze):
+            situations = [c.situation] if c.situation else list(cmd.SITUATIONS)
+            return [Draft(Kind.SNOOZED, today, ref=s, due_on=c.until) for s in situations], None
+        if isinstance(c, cmd.SetType):
+            if c.client_type is client.client_type:
+                raise InputError(f"{client.name} is already marked `{c.client_type.value}`.")
+            text = f"type: {client.client_type.value} → {c.client_type.value}"
+            return [Draft(Kind.TYPE, today, text=text)], replace(client, client_type=c.client_type)
+        if isinstance(c, cmd.Set):
+            return self._settings(c.options, client, today)
+        if isinstance(c, cmd.Archive):
+            if client.archived == c.archived:
+                state = "archived" if c.archived else "active"
+                raise InputError(f"{client.name} is already {state}.")
+            text = "archived" if c.archived else "unarchived"
+            return [Draft(Kind.ARCHIVED, today, text=text)], replace(client, archived=c.archived)
+        raise AssertionError(c)  # pragma: no cover
+
+    @staticmethod
+    def _settings(o: cmd.Options, client: Client, today: date) -> tuple[list[Draft], Client]:
+        wanted = {
+            "client_type": o.client_type,
+            "quiet_days": o.quiet_days,
+            "channel": o.channel,
+            "owner": o.owner,
+            "lang": o.lang,
+            "shared_channel": o.shared_channel,
+        }
+        changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}
+        if not changes:
+            raise InputError(f"Nothing to change: {client.name} already has those settings.")
+        text = "; ".join(
+            f"{k.replace('_', ' ')}: {_show(getattr(client, k))} → {_show(v)}"
+            for k, v in changes.items()
+        )
+        return [Draft(Kind.SETTINGS, today, text=text)], replace(client, **changes)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, ClientType):
+        return value.value
+    return str(value) if value not in ("", None) else "none"
+
+
+def _pick_unpaid(record: ClientRecord, ref: str, verb: str, allow_all: bool = False):
+    unpaid = record.state.unpaid
+    name = record.client.name
+    if ref:
+        for invoice in unpaid:
+            if invoice.ref.casefold() == ref.casefold():
+                return invoice
+        if any(i.ref.casefold() == ref.casefold() for i in record.state.invoices):
+            raise InputError(f"Invoice #{ref} of {name} is already marked paid.")
+        raise InputError(f"{name} has no unpaid invoice #{ref}.{_unpaid_hint(unpaid)}")
+    if not unpaid:
+        raise InputError(
+            f"{name} has no unpaid invoices. Log one with "
+            f"`/client invoice {_quote(name)} 1200 due 2026-12-31 #INV-1`."
+        )
+    if len(unpaid) > 1 and not allow_all:
+        raise InputError(
+            f"{name} has {len(unpaid)} unpaid invoices; say which one, e.g. "
+            f"`/client {verb} {_quote(name)} #{unpaid[0].ref}`.{_unpaid_hint(unpaid)}"
+        )
+    return unpaid[0]
+
+
+def _unpaid_hint(unpaid) -> str:
+    if not unpaid:
+        return ""
+    return " Unpaid: " + ", ".join(f"#{i.ref}" for i in unpaid[:10]) + "."
+
+
+def _next_ref(refs: set[str]) -> str:
+    n = len(refs) + 1
+    while f"INV-{n}" in refs:
+        n += 1
+    return f"INV-{n}"
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"' if " " in name else name
+
+
+def _take(events, n: int) -> list[Interaction]:
+    out = []
+    for e in events:
+        out.append(e)
+        if len(out) == n:
+            break
+    return out

@@ -1,0 +1,58 @@
+"""The storage contract. Handlers and the scheduler depend on this, never on TinyDB."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from domain.models import ClientRecord, Interaction
+
+# A change is a pure function of the client's current record. It returns the new record and
+# the interactions to append to the history, or raises to change nothing.
+Change = Callable[[ClientRecord], tuple[ClientRecord, list[Interaction]]]
+
+
+class DuplicateClient(Exception):
+    def __init__(self, existing: ClientRecord) -> None:
+        super().__init__(existing.client.name)
+        self.existing = existing
+
+
+class UnknownClient(Exception):
+    pass
+
+
+class Store(Protocol):
+    """Clients of every workspace, each record scoped by Slack `team_id`.
+
+    Every method that changes something returns only once the change is durable on disk.
+    """
+
+    def add_client(self, record: ClientRecord, events: list[Interaction]) -> ClientRecord:
+        """Store a new client. Raises DuplicateClient if the team has one by that name."""
+        ...
+
+    def get(self, team_id: str, client_id: str) -> ClientRecord | None: ...
+
+    def find(self, team_id: str, name: str) -> ClientRecord | None:
+        """The client called `name` (case-insensitive), or None."""
+        ...
+
+    def names(self, team_id: str) -> dict[str, str]:
+        """name key -> client id, for every client of the team."""
+        ...
+
+    def clients(self, team_id: str) -> list[ClientRecord]: ...
+
+    def teams(self) -> list[str]: ...
+
+    def update(self, team_id: str, client_id: str, change: Change) -> ClientRecord:
+        """Apply `change` to the freshest copy of the record, atomically, under the write lock.
+
+        Raises UnknownClient if there is no such client, or whatever `change` raises (then
+        nothing is written)."""
+        ...
+
+    def history(self, team_id: str, client_id: str) -> Iterator[Interaction]:
+        """The client's interactions, newest first."""
+        ...

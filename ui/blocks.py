@@ -1,0 +1,95 @@
+"""The one place that builds Block Kit. Every builder clips text to Slack's limits, so no
+caller can produce a payload Slack would reject.
+
+Limits (Slack's Block Kit reference): 50 blocks per message, 3,000 characters in a section's
+text, 150 in a header, 75 in a button label, 2,000 in a button value, 10 context elements,
+25 elements in an actions block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_CONTEXT_ELEMENTS = 10
+# chat.postMessage's top-level `text` (the notification fallback) is truncated by Slack past
+# 40,000 characters; we keep it short because it shows in notifications.
+MAX_FALLBACK_TEXT = 3000
+
+Block = dict[str, Any]
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))).to_dict()
+
+
+def header(text: str) -> Block:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT))).to_dict()
+
+
+def context(*texts: str) -> Block:
+    elements = [MarkdownTextObject(text=clip(t, MAX_SECTION_TEXT)) for t in texts if t]
+    return ContextBlock(elements=elements[:MAX_CONTEXT_ELEMENTS]).to_dict()
+
+
+def divider() -> Block:
+    return DividerBlock().to_dict()
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=clip(label, MAX_BUTTON_TEXT), action_id=action_id, value=value, style=style
+    )
+
+
+def actions(block_id: str, *buttons: ButtonElement) -> Block:
+    return ActionsBlock(block_id=block_id, elements=list(buttons)).to_dict()
+
+
+def sections(lines: list[str], *, budget: int = MAX_BLOCKS) -> list[Block]:
+    """Pack lines into as few section blocks as fit, using at most `budget` blocks; if the
+    lines don't fit, the last block says how many were left out."""
+    blocks: list[Block] = []
+    current = ""
+    for i, line in enumerate(lines):
+        line = clip(line, MAX_SECTION_TEXT)
+        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
+            if len(blocks) == budget - 1:
+                left = len(lines) - i
+                blocks.append(
+                    section(clip(current, MAX_SECTION_TEXT - 40) + f"\n_…and {left} more._")
+                )
+                return blocks
+            blocks.append(section(current))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(section(current))
+    return blocks
+
+
+def message(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
+    """A message body: fallback text plus at most MAX_BLOCKS blocks."""
+    body: dict[str, Any] = {"text": clip(text, MAX_FALLBACK_TEXT)}
+    if blocks:
+        body["blocks"] = blocks[:MAX_BLOCKS]
+    return body

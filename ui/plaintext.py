@@ -1,0 +1,50 @@
+"""Block Kit as readable terminal text, for the console."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>")
+
+
+def mrkdwn_to_text(text: str) -> str:
+    def mention(m: re.Match[str]) -> str:
+        sigil, ident, label = m.group(1), m.group(2), m.group(3)
+        return f"{'@' if sigil == '!' else sigil}{label or ident}"
+
+    text = _MENTION.sub(mention, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render(body: dict[str, Any]) -> str:
+    """A message or view body as lines of text; buttons show as [action_id]."""
+    blocks = body.get("blocks") or []
+    if not blocks:
+        return mrkdwn_to_text(str(body.get("text", "")))
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            title = block["text"]["text"]
+            lines += [title, "=" * min(len(title), 60)]
+        elif kind == "section":
+            lines.append(mrkdwn_to_text(block["text"]["text"]))
+        elif kind == "context":
+            lines.append(
+                "  " + " ".join(mrkdwn_to_text(e.get("text", "")) for e in block["elements"])
+            )
+        elif kind == "divider":
+            lines.append("-" * 40)
+        elif kind == "actions":
+            lines.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+        elif kind == "rich_text":
+            lines.append(mrkdwn_to_text(_rich_text(block)))
+    return "\n".join(lines)
+
+
+def _rich_text(block: dict[str, Any]) -> str:
+    out = []
+    for element in block.get("elements", []):
+        out.append("".join(e.get("text", "") for e in element.get("elements", [])))
+    return "\n".join(out)

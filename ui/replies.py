@@ -1,0 +1,298 @@
+"""What `/client` answers, as text plus Block Kit. Everything a person typed is escaped here.
+
+Replies are the app's own English chrome; the wording suggested for clients lives in the
+`wording/` data files, per language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from domain import commands as cmd
+from domain.attention import CONTROLLING_THRESHOLD, CONTROLLING_WINDOW_DAYS, attention
+from domain.inputs import escape, format_money
+from domain.models import ClientRecord, ClientType, Interaction, Kind
+from ui import blocks as bk
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral answer to the person who typed the command."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def body(self) -> dict[str, Any]:
+        return {"response_type": "ephemeral", **bk.message(self.text, self.blocks)}
+
+
+_SLACK_ID = re.compile(r"^[UWBCG][A-Z0-9]{2,}$")
+
+
+def who(user_id: str) -> str:
+    """A user mention; in an ephemeral reply it shows the name without notifying anyone."""
+    return f"<@{user_id}>" if _SLACK_ID.match(user_id) else escape(user_id or "someone")
+
+
+def channel(channel_id: str) -> str:
+    return f"<#{channel_id}>" if _SLACK_ID.match(channel_id) else escape(channel_id)
+
+
+def day(d: date) -> str:
+    return d.strftime("%a %-d %b %Y")
+
+
+def error(message: str) -> Reply:
+    text = f":warning: {escape(message)}"
+    return Reply(text, [bk.section(text)])
+
+
+def _simple(text: str) -> Reply:
+    return Reply(text, [bk.section(text)])
+
+
+TYPE_LABEL = {
+    ClientType.NONE: "not classified",
+    ClientType.UNRESPONSIVE: "unresponsive",
+    ClientType.CONTROLLING: "controlling",
+    ClientType.LATE_PAYER: "late payer",
+}
+
+
+def added(record: ClientRecord) -> Reply:
+    c = record.client
+    bits = [f"type: {TYPE_LABEL[c.client_type]}", f"quiet after {c.quiet_days} business days"]
+    if c.channel:
+        bits.append(f"nudges in {channel(c.channel)}")
+    if c.owner:
+        bits.append(f"owner {who(c.owner)}")
+    if c.lang != "en":
+        bits.append(f"language: {c.lang}")
+    if c.shared_channel:
+        bits.append(f"shared channel {channel(c.shared_channel)}")
+    name = escape(c.name)
+    return _simple(
+        f":white_check_mark: Added *{name}* ({', '.join(bits)}).\n"
+        f"Next: `/client asked {_arg(c.name)} <what you need from them>` when you wait on them."
+    )
+
+
+def _arg(name: str) -> str:
+    return escape(f'"{name}"' if " " in name else name)
+
+
+def logged(c: cmd.Command, record: ClientRecord, today: date) -> Reply:
+    client = record.client
+    name = f"*{escape(client.name)}*"
+    if isinstance(c, cmd.Log):
+        when = "" if c.on == today else f" ({day(c.on)})"
+        what = escape(c.text)
+        text = {
+            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”{when}. "
+            f"If they stay quiet for {client.quiet_days} business days I'll nudge the team.",
+            "heard": f":speech_balloon: Logged: {name} replied{when}"
+            + (f": “{what}”" if what else "")
+            + ". Their quiet clock is stopped.",
+            "note": f":memo: Noted for {name}{when}: “{what}”.",
+            "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
+            f"{_revision_count(record, today)}",
+        }[c.verb]
+        return _simple(text)
+    if isinstance(c, cmd.InvoiceSent):
+        invoice = record.state.invoices[-1]
+        return _simple(
+            f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
+            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}."
+        )
+    if isinstance(c, cmd.Paid):
+        return _simple(f":moneybag: {name} paid. {_open_money(record)}")
+    if isinstance(c, cmd.Promised):
+        return _simple(
+            f":handshake: Logged {name}'s promise to pay by {day(c.by)}. Overdue nudges wait "
+            "until then; if the date passes unpaid, the next nudge is a step firmer."
+        )
+    if isinstance(c, cmd.Snooze):
+        what = f"{c.situation} nudges" if c.situation else "all nudges"
+        return _simple(f":zzz: Snoozed {what} for {name} until {day(c.until)}.")
+    if isinstance(c, cmd.SetType):
+        return _simple(
+            f":label: {name} is now marked *{TYPE_LABEL[client.client_type]}*; "
+            "suggested wording will match."
+        )
+    if isinstance(c, cmd.Set):
+        return _simple(f":gear: Updated {name}: {escape(record_last_settings(record))}.")
+    if isinstance(c, cmd.Archive):
+        if client.archived:
+            return _simple(f":file_cabinet: Archived {name}: no more nudges. The record stays.")
+        return _simple(f":arrows_counterclockwise: {name} is active again.")
+    raise AssertionError(c)  # pragma: no cover
+
+
+def record_last_settings(record: ClientRecord) -> str:
+    c = record.client
+    return (
+        f"quiet after {c.quiet_days} business days, type {TYPE_LABEL[c.client_type]}, "
+        f"language {c.lang}"
+    )
+
+
+def _revision_count(record: ClientRecord, today: date) -> str:
+    n = attention(record, today).recent_revisions
+    if n >= CONTROLLING_THRESHOLD:
+        return f"That's {n} in {CONTROLLING_WINDOW_DAYS} days: a pattern worth raising with them."
+    return f"{n} in the last {CONTROLLING_WINDOW_DAYS} days."
+
+
+def _open_money(record: ClientRecord) -> str:
+    unpaid = record.state.unpaid
+    if not unpaid:
+        return "Nothing else is outstanding."
+    return "Still unpaid: " + ", ".join(
+        f"#{escape(i.ref)} ({format_money(i.amount)}, due {day(i.due_on)})" for i in unpaid[:10]
+    )
+
+
+def _flags(record: ClientRecord, today: date, grace_days: int) -> list[str]:
+    a = attention(record, today, grace_days)
+    flags = []
+    if a.overdue:
+        flags.append(f":red_circle: {len(a.overdue)} overdue, oldest {a.days_overdue} days")
+    if a.quiet_ask:
+        flags.append(f":mute: quiet {a.quiet_days} business days")
+    if a.recent_revisions >= CONTROLLING_THRESHOLD:
+        flags.append(f":pencil2: {a.recent_revisions} revisions in {CONTROLLING_WINDOW_DAYS} days")
+    return flags
+
+
+def client_list(records: list[ClientRecord], today: date, grace_days: int) -> Reply:
+    if not records:
+        return _simple("No clients yet. Add one with `/client add acme as late-payer`.")
+    active = [r for r in records if not r.client.archived]
+    archived = len(records) - len(active)
+    ranked = sorted(
+        active, key=lambda r: (-attention(r, today, grace_days).score, r.client.name_key)
+    )
+    lines = []
+    for r in ranked:
+        flags = _flags(r, today, grace_days)
+        state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
+        lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
+    needing = sum(1 for r in ranked if attention(r, today, grace_days).score)
+    title = f"{len(active)} clients, {needing} needing attention"
+    if archived:
+        title += f" ({archived} archived, not shown)"
+    return Reply(title, [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
+
+
+def status(record: ClientRecord, recent: list[Interaction], today: date, grace_days: int) -> Reply:
+    c, s = record.client, record.state
+    title = f"{c.name}" + (" (archived)" if c.archived else "")
+    facts = [
+        f"*Type:* {TYPE_LABEL[c.client_type]} · *quiet after* {c.quiet_days} business days"
+        + (f" · *owner* {who(c.owner)}" if c.owner else "")
+        + (f" · *nudges in* {channel(c.channel)}" if c.channel else ""),
+        f"*Last heard from:* {day(s.last_heard_on) if s.last_heard_on else 'never logged'}",
+    ]
+    flags = _flags(record, today, grace_days)
+    if flags:
+        facts.append("*Needs attention:* " + " · ".join(flags))
+    asks = [f"• “{escape(a.what)}” since {day(a.asked_on)}" for a in s.open_asks[-10:]]
+    invoices = [
+        f"• #{escape(i.ref)}: {format_money(i.amount)}, due {day(i.due_on)}"
+        + (f" — *{(today - i.due_on).days} days overdue*" if today > i.due_on else "")
+        + (f" (promised by {day(i.promised_by)})" if i.promised_by else "")
+        for i in s.unpaid[:10]
+    ]
+    snoozed = [f"{k} until {day(v)}" for k, v in sorted(s.snoozed_until.items()) if v > today]
+    out = [bk.header(title), bk.section("\n".join(facts))]
+    out.append(bk.section("*Waiting on them:*\n" + ("\n".join(asks) if asks else "nothing")))
+    out.append(bk.section("*Unpaid invoices:*\n" + ("\n".join(invoices) if invoices else "none")))
+    if snoozed:
+        out.append(bk.context("Snoozed: " + ", ".join(snoozed)))
+    if recent:
+        out.append(bk.section("*Recent:*\n" + "\n".join(_event_line(e) for e in recent)))
+    out.append(bk.context(f"Full record: `/client history {_arg(c.name)}`"))
+    return Reply(f"{c.name}: {'; '.join(flags) or 'nothing pending'}", out)
+
+
+_VERB = {
+    Kind.ADDED: "added to Tactful",
+    Kind.ASKED: "we asked for",
+    Kind.HEARD: "they replied",
+    Kind.NOTE: "note",
+    Kind.REVISION: "revision demanded",
+    Kind.INVOICE: "invoice sent",
+    Kind.PAID: "paid",
+    Kind.TYPE: "type changed",
+    Kind.SETTINGS: "settings changed",
+    Kind.SNOOZED: "snoozed",
+    Kind.PROMISED: "promised to pay",
+    Kind.ARCHIVED: "archive",
+    Kind.NUDGED: "nudge posted",
+    Kind.APPROVED: "message approved",
+    Kind.EDITED: "message edited",
+    Kind.DISMISSED: "nudge dismissed",
+    Kind.SENT: "message sent",
+}
+
+
+def _event_line(e: Interaction) -> str:
+    detail = []
+    if e.ref:
+        detail.append(
+            f"#{escape(e.ref)}"
+            if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED)
+            else escape(e.ref)
+        )
+    if e.amount:
+        detail.append(format_money(e.amount))
+    if e.due_on:
+        detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
+    if e.text:
+        detail.append(f"“{escape(e.text)}”")
+    logged = f"logged by {who(e.logged_by)} {e.logged_at.strftime('%-d %b %Y %H:%M')} UTC"
+    return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_"
+
+
+def history(record: ClientRecord, events: list[Interaction]) -> Reply:
+    title = f"History of {record.client.name}: {len(events)} entries, newest first"
+    lines = [_event_line(e) for e in events]
+    return Reply(title, [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
+
+
+HELP = """*Tactful keeps the record of every client, and nudges you before things slip.*
+Everything you type here is visible only to you.
+
+*Clients*
+`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [lang en|cy] [shared #channel]`
+`/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
+`/client archive <name>`  ·  `/client unarchive <name>`
+
+*Log what happened* (add `on <date>` if it wasn't today)
+`/client asked <name> <what you are waiting for>`: starts the quiet clock
+`/client heard <name> [what they said]`: the client replied; stops it
+`/client note <name> <text>`: a call, a meeting, anything worth keeping
+`/client revision <name> <what they want changed>`: a change or extra approval round
+`/client invoice <name> <amount> due <date> [#ref]`
+`/client paid <name> [#ref]`  ·  `/client promised <name> <date> [#ref]`: promise to pay
+`/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
+
+*Look things up*
+`/client list`: every client, the ones needing attention first
+`/client status <name>`: open asks, unpaid invoices, recent log
+`/client history <name>`: the full record, newest first
+
+*Examples*
+`/client add "Acme Corp" as late-payer quiet 2 days`
+`/client asked acme sign-off on the March posts on fri`
+`/client invoice acme £1,200.50 due 2026-12-31 #INV-7`
+`/client paid acme #INV-7 on yesterday`
+
+Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
+
+
+def help_text(topic: str = "") -> Reply:
+    return Reply("How to use /client", [bk.section(part) for part in HELP.split("\n\n")])
