@@ -1,0 +1,97 @@
+"""Shared fixtures: a fake Slack Web API on loopback, the app served over real HTTP, an
+injected clock, and an environment scrubbed of any real Slack credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import bot
+from config import Config
+from local_slack import LocalSlack
+from storage.tinydb_store import TinyDBStore
+from tests.slack_http import SECRET, AppServer
+
+
+@pytest.fixture(autouse=True)
+def no_real_slack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may pick up a real token or talk to the real Slack."""
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "DATABASE_PATH",
+        "TIMEZONE",
+        "NUDGE_CHANNEL",
+        "WORDING_PATH",
+        "APPROVERS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@dataclass
+class Clock:
+    """The injected `now`: tests move it; nothing ever sleeps."""
+
+    now: datetime = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, iso: str) -> None:
+        self.now = (
+            datetime.fromisoformat(iso).replace(tzinfo=self.now.tzinfo or UTC)
+            if "+" not in iso
+            else datetime.fromisoformat(iso)
+        )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def slack() -> Iterator[LocalSlack]:
+    fake = LocalSlack(team_id="T0TEAM1").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "tactful.json"
+
+
+@pytest.fixture
+def store(db_path: Path) -> TinyDBStore:
+    return TinyDBStore(db_path)
+
+
+@pytest.fixture
+def config(slack: LocalSlack, db_path: Path) -> Config:
+    return Config(
+        bot_token="xoxb-test-token",
+        signing_secret=SECRET,
+        slack_api_url=slack.url,
+        database_path=db_path,
+    )
+
+
+@pytest.fixture
+def app(config: Config, store: TinyDBStore, clock: Clock):
+    return bot.build_app(config, store, clock=clock)
+
+
+@pytest.fixture
+def server(app, store: TinyDBStore) -> Iterator[AppServer]:
+    from handlers.http import wsgi_app
+
+    running = AppServer(wsgi_app(app, healthy=lambda: store.root.is_dir()))
+    yield running
+    running.close()

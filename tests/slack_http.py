@@ -1,0 +1,132 @@
+"""Talking to the app as Slack does: over real HTTP, signed with the signing secret."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import waitress
+from slack_sdk.signature import SignatureVerifier
+
+SECRET = "test-signing-secret-0123456789abcdef"
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        """Everything the person would read: the fallback text and every block's text."""
+        data = self.json()
+        parts = [data.get("text", "")]
+        for block in data.get("blocks", []):
+            if "text" in block:
+                parts.append(block["text"]["text"])
+            parts.extend(
+                e.get("text", "")
+                for e in block.get("elements", [])
+                if isinstance(e.get("text"), str)
+            )
+        return "\n".join(parts)
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+class AppServer:
+    """The app's WSGI callable, served by waitress on a loopback port."""
+
+    def __init__(self, wsgi: Any) -> None:
+        self.server = waitress.create_server(
+            wsgi, host="127.0.0.1", port=0, threads=8, clear_untrusted_proxy_headers=True
+        )
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+
+    def request(
+        self, path: str, body: str = "", headers: dict[str, str] | None = None, method: str = "POST"
+    ) -> Response:
+        req = urllib.request.Request(
+            self.url + path,
+            data=body.encode() if method == "POST" else None,
+            method=method,
+            headers=headers or {},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as res:
+                return Response(res.status, res.read().decode())
+        except urllib.error.HTTPError as err:
+            return Response(err.code, err.read().decode())
+
+    def post_signed(
+        self,
+        body: str,
+        content_type: str,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+        extra: dict[str, str] | None = None,
+    ) -> Response:
+        headers = {"Content-Type": content_type, **sign(body, timestamp, secret), **(extra or {})}
+        return self.request("/slack/events", body, headers)
+
+    def slash(
+        self,
+        text: str,
+        team: str = "T0TEAM1",
+        user: str = "U0ALICE",
+        channel: str = "C0WORK",
+        **kw: Any,
+    ) -> Response:
+        form = {
+            "token": "legacy-unused",
+            "team_id": team,
+            "team_domain": "agency",
+            "channel_id": channel,
+            "channel_name": "work",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/client",
+            "text": text,
+            "api_app_id": "A0TACTFUL",
+            "is_enterprise_install": "false",
+            "response_url": "https://hooks.slack.invalid/commands/T0TEAM1/1/abc",
+            "trigger_id": "1.2.abc",
+        }
+        return self.post_signed(urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def interact(self, payload: dict[str, Any], **kw: Any) -> Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post_signed(body, "application/x-www-form-urlencoded", **kw)
+
+    def event(self, event: dict[str, Any], team: str = "T0TEAM1", **kw: Any) -> Response:
+        body = json.dumps(
+            {
+                "token": "legacy-unused",
+                "team_id": team,
+                "api_app_id": "A0TACTFUL",
+                "event": event,
+                "type": "event_callback",
+                "event_id": "Ev0001",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": team, "user_id": "UTACTFUL", "is_bot": True}],
+            }
+        )
+        return self.post_signed(body, "application/json", **kw)
