@@ -11,8 +11,10 @@ waitress-serve (`waitress-serve --call bot:create_wsgi`).
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,9 +29,14 @@ import config as config_module
 import handlers
 from config import Config, ConfigError
 from domain.inputs import parse_date
+from domain.nudges import Ladders
 from handlers.http import wsgi_app
+from scheduler import jobs
+from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
+from service.nudges import NudgeEngine, WorkingHours
 from storage.tinydb_store import TinyDBStore
+from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
 EXIT_CONFIG = 2
@@ -90,6 +97,43 @@ def open_store(config: Config) -> TinyDBStore:
     return TinyDBStore(config.database_path)
 
 
+def load_wording(config: Config) -> Wording:
+    try:
+        return Wording.load(config.wording_path)
+    except WordingError as err:
+        print(f"config: WORDING_PATH: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def build_engine(
+    config: Config,
+    store: TinyDBStore,
+    *,
+    client: WebClient | None = None,
+    pace: Callable[[str], None] | None = None,
+) -> NudgeEngine:
+    """The nudge engine. Its Web API client has no automatic retries: a retried
+    chat.postMessage could post twice, so the engine retries itself, on the next pass."""
+    if client is None:
+        client = WebClient(
+            token=config.bot_token, base_url=config.slack_api_url, timeout=10, retry_handlers=[]
+        )
+    return NudgeEngine(
+        store,
+        load_wording(config),
+        client,
+        tz=config.timezone,
+        hours=WorkingHours(config.timezone, config.work_days, config.work_start, config.work_end),
+        ladders=Ladders(grace_days=config.grace_days),
+        nudge_channel=config.nudge_channel,
+        pace=pace,
+    )
+
+
+def scheduler_lock(config: Config) -> SchedulerLock:
+    return SchedulerLock(config.database_path.with_suffix("") / ".scheduler.lock")
+
+
 def _load(need_slack: bool = True) -> Config:
     load_dotenv()
     try:
@@ -109,30 +153,85 @@ def create_wsgi() -> Callable:
 
 def serve(config: Config) -> None:
     store = open_store(config)
+    engine = build_engine(config, store)
     try:
         app = build_app(config, store)
     except BoltError as err:
         # The message names the Slack error (e.g. invalid_auth), never the token.
         print(f"config: Slack refused SLACK_BOT_TOKEN at start-up: {err}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
-    if config.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        logger.info("Tactful is connecting to Slack in Socket Mode")
-        SocketModeHandler(app, config.app_token).start()
-        return
-    import waitress
-
-    logger.info(
-        "Tactful is serving Slack requests on http://%s:%s/slack/events", config.host, config.port
+    scheduler = jobs.start(
+        engine,
+        scheduler_lock(config),
+        tz=config.timezone,
+        minutes=config.scan_minutes,
+        clock=utc_now,
     )
-    waitress.serve(
-        wsgi_app(app, healthy=lambda: store.root.is_dir()),
-        host=config.host,
-        port=config.port,
-        threads=8,
-        ident="tactful",
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.info("Received %s: shutting down", signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        if config.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            logger.info("Tactful is connecting to Slack in Socket Mode")
+            SocketModeHandler(app, config.app_token).start()
+            return
+        import waitress
+
+        logger.info(
+            "Tactful is serving Slack requests on http://%s:%s/slack/events",
+            config.host,
+            config.port,
+        )
+        waitress.serve(
+            wsgi_app(app, healthy=lambda: store.root.is_dir()),
+            host=config.host,
+            port=config.port,
+            threads=8,
+            ident="tactful",
+        )
+    finally:
+        # Let a pass in progress finish its current write; pending nudges wait for next time.
+        scheduler.shutdown(wait=True)
+
+
+def scan(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python bot.py scan", description="Run one nudge pass and exit."
     )
+    parser.add_argument(
+        "--now", help="evaluate the rules at this moment (ISO, in TIMEZONE), e.g. 2026-12-01T10:00"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would be posted; change nothing"
+    )
+    args = parser.parse_args(argv)
+    config = _load(need_slack=not args.dry_run)
+    now = utc_now()
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(
+                f"scan: --now {args.now!r} is not an ISO date-time like 2026-12-01T10:00",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=config.timezone)
+    store = open_store(config)
+    engine = build_engine(config, store)
+    report = jobs.run_pass(engine, scheduler_lock(config), now, wait=True, dry_run=args.dry_run)
+    if args.dry_run:
+        print("\n\n".join(report.preview) if report.preview else "Nothing would be posted.")
+    else:
+        print(report.summary())
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -152,6 +251,8 @@ def main(argv: list[str]) -> int:
     if mode == "serve":
         serve(_load())
         return 0
+    if mode == "scan":
+        return scan(argv[1:])
     print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|--help]", file=sys.stderr)
     return EXIT_CONFIG
 

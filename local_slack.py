@@ -168,7 +168,11 @@ class LocalSlack:
             return {"ok": False, "error": "message_not_found"}
         if method == "conversations.history":
             with self._lock:
-                found = list(reversed(self.messages.get(args.get("channel", ""), [])))
+                found = [
+                    m
+                    for m in reversed(self.messages.get(args.get("channel", ""), []))
+                    if m.get("thread_ts") in (None, m["ts"])  # thread replies aren't listed
+                ]
             oldest = float(args.get("oldest") or 0)
             found = [m for m in found if float(m["ts"]) >= oldest]
             return {
@@ -176,6 +180,17 @@ class LocalSlack:
                 "messages": found[: int(args.get("limit") or 100)],
                 "has_more": False,
             }
+        if method == "conversations.replies":
+            parent = args.get("ts")
+            with self._lock:
+                found = [
+                    m
+                    for m in self.messages.get(args.get("channel", ""), [])
+                    if m["ts"] == parent or m.get("thread_ts") == parent
+                ]
+            if not found:
+                return {"ok": False, "error": "thread_not_found"}
+            return {"ok": True, "messages": found, "has_more": False}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "U0")).lstrip("UW")}}
         if method == "usergroups.users.list":

@@ -106,6 +106,8 @@ class Client:
     # A Slack Connect channel shared with the client: approved messages can go straight there.
     shared_channel: str = ""
     archived: bool = False
+    # Who at the client we write to; suggested wording greets them by name.
+    contact: str = ""
 
     @property
     def name_key(self) -> str:

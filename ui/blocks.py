@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    BlockElement,
     ButtonElement,
     ContextBlock,
     DividerBlock,
@@ -60,8 +61,8 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     )
 
 
-def actions(block_id: str, *buttons: ButtonElement) -> Block:
-    return ActionsBlock(block_id=block_id, elements=list(buttons)).to_dict()
+def actions(block_id: str, *elements: BlockElement) -> Block:
+    return ActionsBlock(block_id=block_id, elements=list(elements)).to_dict()
 
 
 def sections(lines: list[str], *, budget: int = MAX_BLOCKS) -> list[Block]:

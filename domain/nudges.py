@@ -1,0 +1,171 @@
+"""Which nudges are due: pure functions of a client's stored record and `now`.
+
+Three situations climb a ladder of stages (1: gentle and face-saving, 2: firm, 3: walk away
+or stop work). A nudge is identified by (situation, subject, stage): the subject pins down the
+episode (which ask, which invoice, which burst of revision demands), so one episode gets each
+stage at most once, and a new episode starts again at the stage its facts call for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from domain.calendar import business_days_between
+from domain.models import Ask, ClientRecord, Invoice
+
+QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
+SITUATIONS = (QUIET, OVERDUE, CONTROLLING)
+TOP_STAGE = 3
+
+
+@dataclass(frozen=True)
+class Ladders:
+    """When each stage is reached. Every number is configurable per deployment."""
+
+    # Quiet: stage n once the ask has waited quiet_days * multiplier business days.
+    quiet_multipliers: tuple[int, int, int] = (1, 2, 3)
+    # Overdue: stage n once the oldest unpaid invoice is this many days past due (+ grace).
+    overdue_days: tuple[int, int, int] = (1, 7, 21)
+    grace_days: int = 0
+    # Controlling: stage n once this many revision demands fall within the window.
+    controlling_counts: tuple[int, int, int] = (4, 6, 8)
+    controlling_window_days: int = 14
+
+
+DEFAULT_LADDERS = Ladders()
+
+
+@dataclass(frozen=True)
+class Due:
+    """A nudge the facts call for now."""
+
+    situation: str
+    subject: str
+    stage: int
+    late: bool  # earlier stages of this episode were never nudged (e.g. after downtime)
+    facts: dict[str, object]
+
+    @property
+    def key(self) -> str:
+        return nudge_key(self.situation, self.subject, self.stage)
+
+
+def nudge_key(situation: str, subject: str, stage: int) -> str:
+    return f"{situation}:{subject}:{stage}"
+
+
+def _stage(value: int, thresholds: tuple[int, ...]) -> int:
+    return sum(1 for t in thresholds if value >= t)
+
+
+def current(
+    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> dict[str, Due]:
+    """The stage each situation has reached today, whatever has been nudged already."""
+    found = (
+        _quiet(record, today, ladders),
+        _overdue(record, today, ladders),
+        _controlling(record, today, ladders),
+    )
+    return {d.situation: d for d in found if d is not None}
+
+
+def snoozed(record: ClientRecord, situation: str, today: date) -> bool:
+    until = record.state.snoozed_until.get(situation)
+    return until is not None and today < until
+
+
+def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> list[Due]:
+    """Every nudge the client's facts call for today, at most one per situation.
+
+    Archived clients and snoozed situations get none. Stages already nudged (or dismissed,
+    or superseded by a higher stage) for the same episode are not returned again.
+    """
+    if record.client.archived:
+        return []
+    out = []
+    for due in current(record, today, ladders).values():
+        if snoozed(record, due.situation, today):
+            continue
+        done = [
+            n.stage
+            for n in record.nudges.values()
+            if n.situation == due.situation and n.subject == due.subject
+        ]
+        if done and max(done) >= due.stage:
+            continue
+        late = due.stage > 1 and (due.stage - 1) not in done
+        out.append(Due(due.situation, due.subject, due.stage, late, due.facts))
+    return out
+
+
+def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
+    if not record.state.open_asks:
+        return None
+    ask: Ask = min(record.state.open_asks, key=lambda a: (a.asked_on, a.seq))
+    waited = business_days_between(ask.asked_on, today)
+    thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
+    stage = _stage(waited, thresholds)
+    if not stage:
+        return None
+    facts = {
+        "asked_what": ask.what,
+        "asked_on": ask.asked_on,
+        "days": waited,
+        "open_asks": len(record.state.open_asks),
+    }
+    return Due(QUIET, f"ask-{ask.seq}", stage, False, facts)
+
+
+def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
+    grace = timedelta(days=ladders.grace_days)
+    overdue: list[Invoice] = sorted(
+        (i for i in record.state.unpaid if today > i.due_on + grace),
+        key=lambda i: (i.due_on, i.ref),
+    )
+    if not overdue:
+        return None
+    oldest = overdue[0]
+    promised = [i.promised_by for i in overdue if i.promised_by is not None]
+    promise = max(promised) if promised else None
+    if promise is not None and today <= promise:
+        return None  # they promised to pay by then: give them until that day
+    days = (today - oldest.due_on).days - ladders.grace_days
+    stage = _stage(days, ladders.overdue_days)
+    if promise is not None:
+        stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
+    facts = {
+        "invoices": tuple(overdue),
+        "days_overdue": days,
+        "promised_by": promise,
+    }
+    return Due(OVERDUE, f"inv-{oldest.ref}", stage, False, facts)
+
+
+def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
+    revisions = sorted(record.state.revisions)
+    if not revisions:
+        return None
+    window_start = today - timedelta(days=ladders.controlling_window_days)
+    count = sum(1 for d in revisions if d > window_start)
+    stage = _stage(count, ladders.controlling_counts)
+    if not stage:
+        return None
+    facts = {"revisions": count, "window_days": ladders.controlling_window_days}
+    return Due(
+        CONTROLLING, f"since-{_episode_start(revisions, ladders).isoformat()}", stage, False, facts
+    )
+
+
+def _episode_start(revisions: list[date], ladders: Ladders) -> date:
+    """The first revision of the current run of demands (no gap longer than the window).
+
+    It stays the same while the run goes on, so the episode keeps one identity as days pass.
+    """
+    start = revisions[-1]
+    for earlier in reversed(revisions[:-1]):
+        if (start - earlier).days > ladders.controlling_window_days:
+            break
+        start = earlier
+    return start

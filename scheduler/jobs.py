@@ -1,0 +1,57 @@
+"""The nudge pass as a periodic APScheduler job, beside Slack handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduler.lock import SchedulerLock
+from service.nudges import NudgeEngine
+
+logger = logging.getLogger(__name__)
+JOB_ID = "nudge-scan"
+
+
+def run_pass(
+    engine: NudgeEngine, lock: SchedulerLock, now: datetime, *, wait: bool, dry_run: bool = False
+):
+    """One pass under the scheduler lock; None if another process holds it and we don't wait."""
+    with lock.held(wait=wait) as mine:
+        if not mine:
+            return None
+        report = engine.scan(now, dry_run=dry_run)
+        logger.info("Nudge pass at %s: %s", now.isoformat(timespec="minutes"), report.summary())
+        return report
+
+
+def start(
+    engine: NudgeEngine,
+    lock: SchedulerLock,
+    *,
+    tz: tzinfo,
+    minutes: int,
+    clock: Callable[[], datetime],
+) -> BackgroundScheduler:
+    """Start the periodic pass. The caller shuts it down (bot.py does, on SIGTERM/SIGINT)."""
+    scheduler = BackgroundScheduler(
+        timezone=tz,
+        job_defaults={
+            # After a pause (laptop sleep, a slow pass) run once, not once per missed interval.
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": 15 * 60,
+        },
+    )
+
+    def job() -> None:
+        try:
+            run_pass(engine, lock, clock(), wait=False)
+        except Exception:
+            logger.exception("The nudge pass failed; pending nudges stay pending for the next pass")
+
+    scheduler.add_job(job, "interval", minutes=minutes, id=JOB_ID, next_run_time=clock())
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,466 @@
+"""One nudge pass: decide what is due, record it, then post it to Slack exactly once.
+
+Exactly once, across crashes, restarts, retries and a second scheduler:
+1. A due nudge is first recorded as PENDING in the client's record, inside a store change that
+   re-checks it is still due on the freshest copy, under the write lock. A key that is already
+   recorded is never recorded again.
+2. Before each post, the attempt (and the exact text) is written down. If we crash or time out
+   after Slack accepted a post but before we stored its `ts`, the next pass sees the attempt and
+   looks for the message in the channel by its metadata (the nudge key) before posting again.
+3. A failure (HTTP 5xx, 429, timeout, `ok: false`) leaves the nudge PENDING: it is retried on
+   the next pass, after Retry-After when Slack gave one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from domain.inputs import escape, format_money
+from domain.models import ClientRecord, Kind, Money, Nudge, NudgeStatus, TextVersion
+from domain.nudges import (
+    CONTROLLING,
+    DEFAULT_LADDERS,
+    OVERDUE,
+    QUIET,
+    Due,
+    Ladders,
+    current,
+    due_nudges,
+    snoozed,
+)
+from service.commands import Draft, log
+from storage.base import Store
+from ui import nudges as ui
+from ui.plaintext import mrkdwn_to_text
+from ui.replies import day
+from ui.wording import Wording
+
+logger = logging.getLogger(__name__)
+TACTFUL = "tactful"  # who wrote the first version of a suggestion
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    tz: tzinfo
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    start: time = time(9, 0)
+    end: time = time(17, 30)
+
+    def open_at(self, now: datetime) -> bool:
+        local = now.astimezone(self.tz)
+        return local.weekday() in self.days and self.start <= local.time() < self.end
+
+
+class Pacer:
+    """About one message per second per channel, as Slack asks of chat.postMessage."""
+
+    def __init__(
+        self,
+        sleep: Callable[[float], None] = _time.sleep,
+        monotonic: Callable[[], float] = _time.monotonic,
+        gap: float = 1.0,
+    ) -> None:
+        self.sleep, self.monotonic, self.gap = sleep, monotonic, gap
+        self.last: dict[str, float] = {}
+
+    def __call__(self, channel: str) -> None:
+        since = self.monotonic() - self.last.get(channel, float("-inf"))
+        if since < self.gap:
+            self.sleep(self.gap - since)
+        self.last[channel] = self.monotonic()
+
+
+@dataclass
+class ScanReport:
+    recorded: list[str] = field(default_factory=list)
+    posted: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    preview: list[str] = field(default_factory=list)
+    outside_hours: bool = False
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.recorded)} new, {len(self.posted)} posted, {len(self.failed)} to retry, "
+            f"{len(self.stale)} no longer needed"
+            + (" (outside working hours: posting waits)" if self.outside_hours else "")
+        )
+
+
+class _NotDue(Exception):
+    """Raised inside a store change to write nothing."""
+
+
+class _RateLimited(Exception):
+    pass
+
+
+class NudgeEngine:
+    """Finds due nudges and posts them. Safe to run from several processes at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        wording: Wording,
+        client: WebClient | None,
+        *,
+        tz: tzinfo,
+        hours: WorkingHours,
+        ladders: Ladders = DEFAULT_LADDERS,
+        nudge_channel: str = "",
+        pace: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store, self.wording, self.client = store, wording, client
+        self.tz, self.hours, self.ladders = tz, hours, ladders
+        self.nudge_channel = nudge_channel
+        self.pace = pace or Pacer()
+
+    # the pass --------------------------------------------------------------------------
+    def scan(self, now: datetime, *, dry_run: bool = False) -> ScanReport:
+        """Run one pass at `now`. A dry run posts and stores nothing and fills `preview`."""
+        report = ScanReport()
+        today = self._today(now)
+        with_pending: list[tuple[str, str]] = []
+        for team in self.store.teams():
+            for record in self.store.clients(team):
+                cid = record.client.client_id
+                dues = due_nudges(record, today, self.ladders)
+                pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
+                if dry_run:
+                    report.preview += [self._preview(record, d, today) for d in dues]
+                    report.preview += [self._preview(record, n, today) for n in pending]
+                    continue
+                for due in dues:
+                    if self._record(team, cid, due, now):
+                        report.recorded.append(f"{record.client.name}: {due.key}")
+                if dues or pending:
+                    with_pending.append((team, cid))
+        if dry_run:
+            return report
+        if not self.hours.open_at(now):
+            report.outside_hours = bool(with_pending)
+            return report
+        limited: set[str] = set()
+        for team, cid in with_pending:
+            if team in limited:
+                continue
+            try:
+                self._post_client(team, cid, now, report)
+            except _RateLimited:
+                limited.add(team)  # Slack asked us to wait: the rest of this team waits too
+        return report
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+    # step 1: record ----------------------------------------------------------------------
+    def _record(self, team: str, client_id: str, due: Due, now: datetime) -> bool:
+        today = self._today(now)
+
+        def change(record: ClientRecord):
+            fresh = {d.key: d for d in due_nudges(record, today, self.ladders)}
+            if due.key not in fresh:
+                raise _NotDue  # another pass recorded it first, or the client acted
+            d = fresh[due.key]
+            nudge = Nudge(
+                key=d.key,
+                situation=d.situation,
+                subject=d.subject,
+                stage=d.stage,
+                created_at=now,
+                late=d.late,
+            )
+            return replace(record, nudges={**record.nudges, d.key: nudge}), []
+
+        try:
+            self.store.update(team, client_id, change)
+        except _NotDue:
+            return False
+        return True
+
+    # step 2: post ------------------------------------------------------------------------
+    def _post_client(self, team: str, client_id: str, now: datetime, report: ScanReport) -> None:
+        record = self.store.get(team, client_id)
+        if record is None:
+            return
+        today = self._today(now)
+        facts = current(record, today, self.ladders)
+        for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
+            if nudge.status is not NudgeStatus.PENDING:
+                continue
+            if nudge.next_attempt_at and nudge.next_attempt_at > now:
+                report.failed.append(nudge.key)
+                continue
+            now_due = facts.get(nudge.situation)
+            moved_on = (
+                record.client.archived
+                or now_due is None
+                or now_due.subject != nudge.subject
+                or now_due.stage > nudge.stage
+            )
+            if moved_on and not nudge.ts:
+                # The client replied or paid, or things reached a later stage, before this was
+                # posted: a message about the old situation would be wrong.
+                self._set(team, client_id, nudge.key, status=NudgeStatus.STALE)
+                report.stale.append(nudge.key)
+                continue
+            if snoozed(record, nudge.situation, today):
+                continue
+            self._post_nudge(team, record, nudge, now_due, now, report)
+
+    def _post_nudge(
+        self,
+        team: str,
+        record: ClientRecord,
+        nudge: Nudge,
+        due: Due | None,
+        now: datetime,
+        report: ScanReport,
+    ) -> None:
+        cid = record.client.client_id
+        try:
+            channel = nudge.channel or self._channel(record)
+            if not channel:
+                logger.warning(
+                    "No channel for nudges about client %s: set one with `/client set <name> in #channel` or NUDGE_CHANNEL",
+                    cid,
+                )
+                report.failed.append(nudge.key)
+                return
+            if not nudge.versions and due is not None:
+                text = self._suggestion_text(record, due)
+                nudge = self._set(
+                    team,
+                    cid,
+                    nudge.key,
+                    channel=channel,
+                    versions=(TextVersion(text, TACTFUL, now),),
+                )
+            if not nudge.ts:
+                nudge = self._set(
+                    team, cid, nudge.key, channel=channel, attempts=nudge.attempts + 1
+                )
+                ts = (
+                    self._find(channel, nudge, "alert") if nudge.attempts > 1 else None
+                ) or self._send(
+                    channel,
+                    self._alert(record, nudge.situation, nudge.stage, nudge.late, due),
+                    ui.metadata(team, cid, nudge.key, "alert"),
+                )
+                nudge = self._set(team, cid, nudge.key, ts=ts)
+            if not nudge.thread_ts:
+                nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
+                body = ui.suggestion(
+                    self.wording.team("suggestion_intro", {"client": record.client.name}),
+                    self._why(record, nudge),
+                    nudge.versions[-1].text,
+                    cid,
+                    nudge.key,
+                )
+                thread_ts = (
+                    self._find(channel, nudge, "suggestion") if nudge.attempts > 2 else None
+                ) or self._send(
+                    channel,
+                    body,
+                    ui.metadata(team, cid, nudge.key, "suggestion"),
+                    thread_ts=nudge.ts,
+                )
+                self._posted(team, cid, nudge.key, thread_ts, now)
+            report.posted.append(nudge.key)
+        except SlackApiError as err:
+            status = err.response.status_code
+            retry_after = _retry_after(err.response.headers)
+            wait = timedelta(seconds=retry_after if status == 429 else 0)
+            logger.warning(
+                "Slack refused nudge %s for client %s: HTTP %s %s; will retry",
+                nudge.key,
+                cid,
+                status,
+                err.response.get("error"),
+            )
+            self._set(team, cid, nudge.key, next_attempt_at=now + wait)
+            report.failed.append(nudge.key)
+            if status == 429:
+                raise _RateLimited from None
+        except OSError as err:  # timeouts, refused or reset connections, DNS failures
+            logger.warning(
+                "Could not reach Slack for nudge %s of client %s (%s); will retry",
+                nudge.key,
+                cid,
+                err.__class__.__name__,
+            )
+            report.failed.append(nudge.key)
+
+    def _channel(self, record: ClientRecord) -> str:
+        client = record.client
+        if client.channel:
+            return client.channel
+        if self.nudge_channel:
+            return self.nudge_channel
+        if client.owner and self.client is not None:
+            return self.client.conversations_open(users=client.owner)["channel"]["id"]
+        return ""
+
+    def _send(
+        self,
+        channel: str,
+        body: dict[str, Any],
+        metadata: dict[str, Any],
+        thread_ts: str | None = None,
+    ) -> str:
+        assert self.client is not None
+        self.pace(channel)
+        response = self.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+            **body,
+        )
+        return response["ts"]
+
+    def _find(self, channel: str, nudge: Nudge, part: str) -> str | None:
+        """The ts of a post of ours for this nudge that Slack has although we never stored it."""
+        assert self.client is not None
+        if part == "alert":
+            oldest = (nudge.created_at - timedelta(days=1)).timestamp()
+            response = self.client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+            )
+        else:
+            response = self.client.conversations_replies(
+                channel=channel, ts=nudge.ts, include_all_metadata=True, limit=200
+            )
+        for message in response.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == nudge.key and payload.get("part") == part:
+                logger.info(
+                    "Nudge %s was already in Slack (ts %s): not posting it again",
+                    nudge.key,
+                    message["ts"],
+                )
+                return message["ts"]
+        return None
+
+    # store updates -----------------------------------------------------------------------
+    def _set(self, team: str, client_id: str, key: str, **changes: Any) -> Nudge:
+        def change(record: ClientRecord):
+            nudge = replace(record.nudges[key], **changes)
+            return replace(record, nudges={**record.nudges, key: nudge}), []
+
+        return self.store.update(team, client_id, change).nudges[key]
+
+    def _posted(self, team: str, client_id: str, key: str, thread_ts: str, now: datetime) -> None:
+        today = self._today(now)
+
+        def change(record: ClientRecord):
+            nudge = replace(
+                record.nudges[key],
+                thread_ts=thread_ts,
+                status=NudgeStatus.POSTED,
+                next_attempt_at=None,
+            )
+            record = replace(record, nudges={**record.nudges, key: nudge})
+            text = f"{nudge.situation}, stage {nudge.stage}" + (" (late)" if nudge.late else "")
+            return log(record, TACTFUL, now, Draft(Kind.NUDGED, today, text=text, ref=key))
+
+        self.store.update(team, client_id, change)
+
+    # wording -----------------------------------------------------------------------------
+    def values(self, record: ClientRecord, due: Due) -> dict[str, str]:
+        """Template values for a due nudge (plain text; escaped where shown in mrkdwn)."""
+        client = record.client
+        facts = due.facts
+        values = {
+            "client": client.name,
+            "contact": client.contact or self.wording.default_contact(client.lang),
+        }
+        if due.situation == QUIET:
+            values |= {
+                "asked_what": str(facts["asked_what"]),
+                "asked_on": day(facts["asked_on"]),
+                "days": str(facts["days"]),
+            }
+        elif due.situation == OVERDUE:
+            invoices = facts["invoices"]
+            values |= {
+                "refs": ", ".join(f"#{i.ref}" for i in invoices),
+                "amount": _total([i.amount for i in invoices]),
+                "due_on": day(min(i.due_on for i in invoices)),
+                "days_overdue": str(facts["days_overdue"]),
+                "days": str(facts["days_overdue"]),
+            }
+        elif due.situation == CONTROLLING:
+            values |= {
+                "revisions": str(facts["revisions"]),
+                "window_days": str(facts["window_days"]),
+                "days": str(facts["window_days"]),
+            }
+        return values
+
+    def _suggestion_text(self, record: ClientRecord, due: Due) -> str:
+        c = record.client
+        return self.wording.suggestion(
+            c.lang, due.situation, due.stage, c.client_type.value, self.values(record, due)
+        )
+
+    def _why(self, record: ClientRecord, nudge: Nudge) -> str:
+        c = record.client
+        return self.wording.why(c.lang, nudge.situation, nudge.stage, c.client_type.value, c.name)
+
+    def _alert(
+        self, record: ClientRecord, situation: str, stage: int, late: bool, due: Due | None
+    ) -> dict[str, Any]:
+        values = {
+            k: escape(v)
+            for k, v in (
+                self.values(record, due) if due else {"client": record.client.name}
+            ).items()
+        }
+        owner = record.client.owner
+        values["owner"] = f"<@{owner}> " if owner else ""
+        try:
+            headline = self.wording.team(f"nudge_{situation}", values)
+        except KeyError:  # no facts left to fill in (only for a retried, already-attempted post)
+            headline = f"{values['owner']}*{values['client']}* needs attention ({situation})."
+        stage_line = self.wording.stage_line(situation, stage)
+        return ui.alert(headline, stage_line, self.wording.team("late", {}) if late else "")
+
+    def _preview(self, record: ClientRecord, item: Due | Nudge, today: date) -> str:
+        if isinstance(item, Nudge):
+            due = current(record, today, self.ladders).get(item.situation)
+            if due is None:
+                return f"[{record.client.name}] {item.key}: pending, no longer needed (would be dropped)"
+            item = replace(due, stage=item.stage, late=item.late)
+        alert = self._alert(record, item.situation, item.stage, item.late, item)
+        text = self._suggestion_text(record, item)
+        late = " (late: earlier stages were missed)" if item.late else ""
+        return f"[{record.client.name}] {item.key}{late}\n{mrkdwn_to_text(alert['text'])}\n  suggested: {text}"
+
+
+def _retry_after(headers: Any) -> int:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(1, min(int(raw), 3600))
+            except (TypeError, ValueError):
+                return 60
+    return 60
+
+
+def _total(amounts: list[Money]) -> str:
+    by_currency: dict[str, Decimal] = {}
+    for m in amounts:
+        by_currency[m.currency] = by_currency.get(m.currency, Decimal(0)) + m.amount
+    return " + ".join(format_money(Money(v, k)) for k, v in by_currency.items())

@@ -1,0 +1,91 @@
+"""Nudge messages: the top-level alert for the team and the suggestion in its thread.
+
+Action ids are constants shared with handlers/actions.py, and tests check them against the
+listeners; each button's value names the nudge (client id and nudge key).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import DatePickerElement, Option, StaticSelectElement
+
+from domain.inputs import escape
+from ui import blocks as bk
+
+APPROVE = "nudge_approve"
+EDIT = "nudge_edit"
+SNOOZE = "nudge_snooze"
+SNOOZE_UNTIL = "nudge_snooze_until"
+DISMISS = "nudge_dismiss"
+ACTION_IDS = (APPROVE, EDIT, SNOOZE, SNOOZE_UNTIL, DISMISS)
+SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "7d": "1 week"}
+METADATA_EVENT = "tactful_nudge"
+
+
+BLOCK_PREFIX = "nudge|"
+
+
+def block_id(client_id: str, key: str) -> str:
+    """The actions block's id names the nudge, so every element in it (buttons, the snooze
+    menu, the date picker, which has no value of its own) tells us which nudge it is for."""
+    return f"{BLOCK_PREFIX}{client_id}|{key}"
+
+
+def parse_block_id(value: str) -> tuple[str, str] | None:
+    if not value.startswith(BLOCK_PREFIX):
+        return None
+    client_id, _, key = value[len(BLOCK_PREFIX) :].partition("|")
+    return (client_id, key) if client_id and key else None
+
+
+def metadata(team_id: str, client_id: str, key: str, part: str) -> dict[str, Any]:
+    """Message metadata that lets a retry find a post that landed although we never heard back."""
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"team_id": team_id, "client_id": client_id, "key": key, "part": part},
+    }
+
+
+def alert(headline: str, stage_line: str, late_line: str) -> dict[str, Any]:
+    """The top-level message. `headline` is mrkdwn already escaped by the caller."""
+    blocks = [bk.section(headline), bk.context(f"_{escape(stage_line)}_")]
+    if late_line:
+        blocks.append(bk.context(f":hourglass: {escape(late_line)}"))
+    return bk.message(_plain(headline), blocks)
+
+
+def suggestion(intro: str, why: str, text: str, client_id: str, key: str) -> dict[str, Any]:
+    """The thread reply: why this wording, the wording itself, and what to do with it."""
+    blocks = [
+        bk.context(f":bulb: {escape(why)}"),
+        bk.section(f"*{escape(intro)}*\n{quote(text)}"),
+        actions_block(client_id, key),
+    ]
+    return bk.message(f"{escape(intro)} {escape(text)}", blocks)
+
+
+def actions_block(client_id: str, key: str) -> dict[str, Any]:
+    snooze = StaticSelectElement(
+        action_id=SNOOZE,
+        placeholder="Snooze…",
+        options=[Option(value=k, label=label) for k, label in SNOOZE_CHOICES.items()],
+    )
+    until = DatePickerElement(action_id=SNOOZE_UNTIL, placeholder="Snooze until…")
+    return bk.actions(
+        block_id(client_id, key),
+        bk.button("Approve", APPROVE, "approve", style="primary"),
+        bk.button("Edit", EDIT, "edit"),
+        snooze,
+        until,
+        bk.button("Dismiss", DISMISS, "dismiss", style="danger"),
+    )
+
+
+def quote(text: str) -> str:
+    """Person-visible text as an escaped mrkdwn block quote."""
+    return "\n".join(f">{escape(line)}" if line else ">" for line in text.split("\n"))
+
+
+def _plain(mrkdwn: str) -> str:
+    return mrkdwn.replace("*", "")

@@ -1,0 +1,185 @@
+"""Suggested wording from the data files in `wording/` (one YAML file per language).
+
+Templates use `string.Template` (`${client}`): substitution only, so a workspace's own copy
+(WORDING_PATH) can't run code or reach Python attributes the way `str.format` could.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import yaml
+
+from domain.models import ClientType
+from domain.nudges import CONTROLLING, OVERDUE, QUIET, SITUATIONS, TOP_STAGE
+
+SHIPPED = Path(__file__).resolve().parent.parent / "wording"
+DEFAULT_LANGUAGE = "en"
+MAX_SUGGESTION = 2500  # leaves room in a 3,000-character section for the framing
+
+COMMON = {"client", "contact", "days"}
+PLACEHOLDERS = {
+    QUIET: COMMON | {"asked_what", "asked_on"},
+    OVERDUE: COMMON | {"refs", "amount", "due_on", "days_overdue"},
+    CONTROLLING: COMMON | {"revisions", "window_days"},
+}
+TEAM_PLACEHOLDERS = {
+    "nudge_quiet": {"owner", "client", "days", "asked_what", "asked_on"},
+    "nudge_overdue": {"owner", "client", "amount", "refs", "days_overdue", "due_on"},
+    "nudge_controlling": {"owner", "client", "revisions", "window_days"},
+    "late": set(),
+    "suggestion_intro": {"client"},
+}
+TYPES = [t.value for t in ClientType]
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+class WordingError(ValueError):
+    pass
+
+
+def sample_values(situation: str) -> dict[str, str]:
+    """Realistic values for every placeholder, for checking templates."""
+    values = {
+        "client": "Acme Corp",
+        "contact": "Jo",
+        "days": "5",
+        "asked_what": "sign-off on the March posts",
+        "asked_on": "Mon 2 Nov",
+        "refs": "#INV-12, #INV-13",
+        "amount": "£1,200.50",
+        "due_on": "Sun 1 Nov",
+        "days_overdue": "21",
+        "revisions": "6",
+        "window_days": "14",
+        "owner": "<@U123> ",
+    }
+    return {k: values[k] for k in PLACEHOLDERS.get(situation, set(values))}
+
+
+@dataclass(frozen=True)
+class Wording:
+    languages: dict[str, dict[str, Any]]
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> Wording:
+        """Read every `<lang>.yml` in `folder` (default: the shipped wording) and check it.
+
+        Raises:
+            WordingError: naming the file and the template that is wrong.
+        """
+        folder = folder or SHIPPED
+        languages: dict[str, dict[str, Any]] = {}
+        for path in sorted(folder.glob("*.yml")):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as err:
+                raise WordingError(
+                    f"{path.name}: not readable YAML ({err.__class__.__name__})"
+                ) from None
+            if not isinstance(data, dict) or not isinstance(data.get("language"), str):
+                raise WordingError(f"{path.name}: missing `language:`")
+            languages[data["language"]] = data
+        if DEFAULT_LANGUAGE not in languages:
+            raise WordingError(f"no {DEFAULT_LANGUAGE}.yml in {folder}")
+        wording = cls(languages)
+        wording.check()
+        return wording
+
+    # rendering ---------------------------------------------------------------------------
+    def _lang(self, lang: str) -> dict[str, Any]:
+        return self.languages.get(lang) or self.languages[DEFAULT_LANGUAGE]
+
+    def suggestion(
+        self, lang: str, situation: str, stage: int, client_type: str, values: dict[str, str]
+    ) -> str:
+        """The message to suggest for the client, as plain text (not escaped)."""
+        template = self._lang(lang)["suggestions"][situation][stage][client_type]
+        return Template(template).substitute(values)
+
+    def why(self, lang: str, situation: str, stage: int, client_type: str, client: str) -> str:
+        data = self._lang(lang)
+        type_line = Template(data["types"][client_type]).substitute(client=client)
+        return f"{type_line} {data['stages'][situation][stage]}"
+
+    def stage_line(self, situation: str, stage: int) -> str:
+        return self.languages[DEFAULT_LANGUAGE]["stages"][situation][stage]
+
+    def team(self, key: str, values: dict[str, str]) -> str:
+        return Template(self.languages[DEFAULT_LANGUAGE]["team"][key]).substitute(values)
+
+    def default_contact(self, lang: str) -> str:
+        team = self._lang(lang).get("team") or {}
+        return (
+            team.get("default_contact")
+            or self.languages[DEFAULT_LANGUAGE]["team"]["default_contact"]
+        )
+
+    # checking ----------------------------------------------------------------------------
+    def check(self) -> None:
+        """Every template of every language is present, uses only known placeholders,
+        renders, and fits Slack's limits."""
+        for lang, data in self.languages.items():
+            where = f"{lang}.yml"
+            for situation in SITUATIONS:
+                for stage in range(1, TOP_STAGE + 1):
+                    stage_line = _get(data, where, "stages", situation, stage)
+                    _no_placeholders(where, f"stages.{situation}.{stage}", stage_line)
+                    for client_type in TYPES:
+                        path = f"suggestions.{situation}.{stage}.{client_type}"
+                        text = _get(data, where, "suggestions", situation, stage, client_type)
+                        _render_check(where, path, text, PLACEHOLDERS[situation], MAX_SUGGESTION)
+            for client_type in TYPES:
+                _render_check(
+                    where,
+                    f"types.{client_type}",
+                    _get(data, where, "types", client_type),
+                    {"client"},
+                    500,
+                )
+        team = self.languages[DEFAULT_LANGUAGE].get("team") or {}
+        for key, allowed in TEAM_PLACEHOLDERS.items():
+            _render_check(
+                f"{DEFAULT_LANGUAGE}.yml", f"team.{key}", _get(team, "en.yml", key), allowed, 1000
+            )
+
+
+def _get(data: dict[str, Any], where: str, *path: Any) -> str:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            raise WordingError(f"{where}: `{'.'.join(map(str, path))}` is missing")
+        node = node[part]
+    if not isinstance(node, str) or not node.strip():
+        raise WordingError(f"{where}: `{'.'.join(map(str, path))}` should be text")
+    return node
+
+
+def _no_placeholders(where: str, path: str, text: str) -> None:
+    if "$" in text.replace("$$", ""):
+        raise WordingError(f"{where}: `{path}` can't use placeholders")
+
+
+def _render_check(where: str, path: str, text: str, allowed: set[str], limit: int) -> None:
+    used = set(_PLACEHOLDER.findall(text))
+    unknown = used - allowed
+    if unknown:
+        raise WordingError(
+            f"{where}: `{path}` uses unknown placeholder(s) {', '.join(sorted(unknown))}; "
+            f"allowed here: {', '.join(sorted(allowed))}"
+        )
+    values = {k: "x" * 40 for k in allowed}
+    try:
+        rendered = Template(text).substitute(values)
+    except (KeyError, ValueError) as err:
+        raise WordingError(
+            f"{where}: `{path}` has a malformed placeholder ({err}); write ${{name}}, or $$ for a dollar sign"
+        ) from None
+    if len(rendered) > limit:
+        raise WordingError(
+            f"{where}: `{path}` is too long ({len(rendered)} characters rendered; limit {limit})"
+        )
