@@ -30,10 +30,12 @@ import handlers
 from config import Config, ConfigError
 from domain.inputs import parse_date
 from domain.nudges import Ladders
+from handlers.actions import Approvers
 from handlers.http import wsgi_app
 from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
+from service.decisions import Decisions
 from service.nudges import NudgeEngine, WorkingHours
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
@@ -87,7 +89,15 @@ def build_app(
         )
 
     commands = ClientCommands(store, config.timezone, grace_days=config.grace_days)
-    handlers.register_all(app, commands, clock)
+    decisions = Decisions(
+        store,
+        config.timezone,
+        two_person_stop_work=config.two_person_stop_work,
+        ladders=Ladders(grace_days=config.grace_days),
+    )
+    # The engine is used here only to draw suggestions; its own Web API client is unused.
+    engine = build_engine(config, store)
+    handlers.register_all(app, commands, decisions, engine, Approvers(config.approvers), clock)
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
     return app

@@ -34,7 +34,8 @@ class Failure:
     body: dict[str, Any] | None = None
     retry_after: int | None = None
     delay: float = 0.0
-    # After the delay, answer normally anyway (the client has given up: a timeout that posted).
+    # Do the work, then answer normally after the delay: a post that landed although the
+    # client timed out or died before hearing back.
     then_succeed: bool = False
 
 
@@ -105,11 +106,19 @@ class LocalSlack:
             self.calls.append(call)
             queue = self._failures.get(method)
             failure = queue.pop(0) if queue else None
+        if failure and failure.then_succeed:
+            # Slack does the work, but its answer is slow: the client may give up (or die)
+            # without ever learning the result.
+            answer = self._answer(method, args)
+            if self.on_call:
+                self.on_call(call)
+            time.sleep(failure.delay)
+            self._reply(req, 200, answer)
+            return
         if self.on_call:
             self.on_call(call)
-        if failure and failure.delay:
-            time.sleep(failure.delay)  # a slow Slack, for the client's timeout to trip on
-        if failure and not failure.then_succeed:
+        if failure:
+            time.sleep(failure.delay)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             body = failure.body or {
                 "ok": False,

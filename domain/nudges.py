@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.calendar import business_days_between
-from domain.models import Ask, ClientRecord, Invoice
+from domain.ledger import MAX_REVISIONS_KEPT
+from domain.models import Ask, ClientRecord, Invoice, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
 SITUATIONS = (QUIET, OVERDUE, CONTROLLING)
@@ -88,10 +89,13 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
     for due in current(record, today, ladders).values():
         if snoozed(record, due.situation, today):
             continue
+        # A snoozed stage comes back once the snooze is over; every other stage is done.
         done = [
             n.stage
             for n in record.nudges.values()
-            if n.situation == due.situation and n.subject == due.subject
+            if n.situation == due.situation
+            and n.subject == due.subject
+            and n.status is not NudgeStatus.SNOOZED
         ]
         if done and max(done) >= due.stage:
             continue
@@ -131,8 +135,10 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
     promise = max(promised) if promised else None
     if promise is not None and today <= promise:
         return None  # they promised to pay by then: give them until that day
-    days = (today - oldest.due_on).days - ladders.grace_days
-    stage = _stage(days, ladders.overdue_days)
+    # The stages count from the end of the grace period; what the team and the client are
+    # told is the invoice's true age (as `/client status` shows it).
+    days = (today - oldest.due_on).days
+    stage = _stage(days - ladders.grace_days, ladders.overdue_days)
     if promise is not None:
         stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
     facts = {
@@ -153,19 +159,36 @@ def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> Due | N
     if not stage:
         return None
     facts = {"revisions": count, "window_days": ladders.controlling_window_days}
-    return Due(
-        CONTROLLING, f"since-{_episode_start(revisions, ladders).isoformat()}", stage, False, facts
-    )
+    start = _episode_start(record, revisions, ladders)
+    return Due(CONTROLLING, f"since-{start.isoformat()}", stage, False, facts)
 
 
-def _episode_start(revisions: list[date], ladders: Ladders) -> date:
+def _episode_start(record: ClientRecord, revisions: list[date], ladders: Ladders) -> date:
     """The first revision of the current run of demands (no gap longer than the window).
 
     It stays the same while the run goes on, so the episode keeps one identity as days pass.
+    The summary keeps only the last MAX_REVISIONS_KEPT dates: when the run reaches back to the
+    oldest one kept, it may have begun earlier, and its start would otherwise move every time
+    the oldest date drops out (a "new" episode, and a repeated nudge, with each new demand). Then
+    the episode already being nudged, if it began no later, is taken to be this run.
     """
     start = revisions[-1]
     for earlier in reversed(revisions[:-1]):
         if (start - earlier).days > ladders.controlling_window_days:
-            break
+            return start
         start = earlier
-    return start
+    if len(revisions) < MAX_REVISIONS_KEPT:
+        return start  # the whole history of demands is here: the run starts with it
+    known = [
+        since
+        for n in record.nudges.values()
+        if n.situation == CONTROLLING and (since := _since(n.subject)) is not None
+    ]
+    return max((d for d in known if d <= start), default=start)
+
+
+def _since(subject: str) -> date | None:
+    try:
+        return date.fromisoformat(subject.removeprefix("since-"))
+    except ValueError:
+        return None

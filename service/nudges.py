@@ -250,7 +250,7 @@ class NudgeEngine:
                     team, cid, nudge.key, channel=channel, attempts=nudge.attempts + 1
                 )
                 ts = (
-                    self._find(channel, nudge, "alert") if nudge.attempts > 1 else None
+                    self._find(channel, cid, nudge, "alert") if nudge.attempts > 1 else None
                 ) or self._send(
                     channel,
                     self._alert(record, nudge.situation, nudge.stage, nudge.late, due),
@@ -259,15 +259,9 @@ class NudgeEngine:
                 nudge = self._set(team, cid, nudge.key, ts=ts)
             if not nudge.thread_ts:
                 nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
-                body = ui.suggestion(
-                    self.wording.team("suggestion_intro", {"client": record.client.name}),
-                    self._why(record, nudge),
-                    nudge.versions[-1].text,
-                    cid,
-                    nudge.key,
-                )
+                body = self.thread_body(record, nudge, [], open_=True)
                 thread_ts = (
-                    self._find(channel, nudge, "suggestion") if nudge.attempts > 2 else None
+                    self._find(channel, cid, nudge, "suggestion") if nudge.attempts > 2 else None
                 ) or self._send(
                     channel,
                     body,
@@ -329,7 +323,7 @@ class NudgeEngine:
         )
         return response["ts"]
 
-    def _find(self, channel: str, nudge: Nudge, part: str) -> str | None:
+    def _find(self, channel: str, client_id: str, nudge: Nudge, part: str) -> str | None:
         """The ts of a post of ours for this nudge that Slack has although we never stored it."""
         assert self.client is not None
         if part == "alert":
@@ -343,7 +337,12 @@ class NudgeEngine:
             )
         for message in response.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == nudge.key and payload.get("part") == part:
+            # Keys are per client, so the client id is part of the match.
+            if (payload.get("client_id"), payload.get("key"), payload.get("part")) == (
+                client_id,
+                nudge.key,
+                part,
+            ):
                 logger.info(
                     "Nudge %s was already in Slack (ts %s): not posting it again",
                     nudge.key,
@@ -414,9 +413,16 @@ class NudgeEngine:
             c.lang, due.situation, due.stage, c.client_type.value, self.values(record, due)
         )
 
-    def _why(self, record: ClientRecord, nudge: Nudge) -> str:
+    def thread_body(
+        self, record: ClientRecord, nudge: Nudge, footer: list[str], *, open_: bool
+    ) -> dict[str, Any]:
+        """The thread reply for a nudge: its latest text, why this wording, and a footer."""
         c = record.client
-        return self.wording.why(c.lang, nudge.situation, nudge.stage, c.client_type.value, c.name)
+        why = self.wording.why(c.lang, nudge.situation, nudge.stage, c.client_type.value, c.name)
+        intro = self.wording.team("suggestion_intro", {"client": c.name})
+        return ui.thread_message(
+            intro, why, nudge.versions[-1].text, c.client_id, nudge.key, footer, open_=open_
+        )
 
     def _alert(
         self, record: ClientRecord, situation: str, stage: int, late: bool, due: Due | None

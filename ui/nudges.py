@@ -55,16 +55,6 @@ def alert(headline: str, stage_line: str, late_line: str) -> dict[str, Any]:
     return bk.message(_plain(headline), blocks)
 
 
-def suggestion(intro: str, why: str, text: str, client_id: str, key: str) -> dict[str, Any]:
-    """The thread reply: why this wording, the wording itself, and what to do with it."""
-    blocks = [
-        bk.context(f":bulb: {escape(why)}"),
-        bk.section(f"*{escape(intro)}*\n{quote(text)}"),
-        actions_block(client_id, key),
-    ]
-    return bk.message(f"{escape(intro)} {escape(text)}", blocks)
-
-
 def actions_block(client_id: str, key: str) -> dict[str, Any]:
     snooze = StaticSelectElement(
         action_id=SNOOZE,
@@ -89,3 +79,80 @@ def quote(text: str) -> str:
 
 def _plain(mrkdwn: str) -> str:
     return mrkdwn.replace("*", "")
+
+
+EDIT_VIEW = "nudge_edit_view"
+DISMISS_VIEW = "nudge_dismiss_view"
+VIEW_IDS = (EDIT_VIEW, DISMISS_VIEW)
+MESSAGE_BLOCK, MESSAGE_INPUT = "message", "text"
+REASON_BLOCK, REASON_INPUT = "reason", "text"
+
+
+def thread_message(
+    intro: str, why: str, text: str, client_id: str, key: str, footer: list[str], *, open_: bool
+) -> dict[str, Any]:
+    """The suggestion as it stands: with its buttons while undecided, and a footer saying what
+    happened to it (edits, approvals so far, or the decision)."""
+    blocks = [bk.context(f":bulb: {escape(why)}")]
+    if open_:
+        blocks.append(bk.section(f"*{escape(intro)}*\n{quote(text)}"))
+    else:
+        blocks += [bk.section(f"*{escape(intro)}*"), preformatted(text)]
+    blocks += [bk.context(line) for line in footer]
+    if open_:
+        blocks.append(actions_block(client_id, key))
+    return bk.message(f"{escape(intro)} {escape(text)}", blocks)
+
+
+def preformatted(text: str) -> dict[str, Any]:
+    """Text shown exactly as written, in a box that is easy to copy; nothing in it is markup."""
+    return {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_preformatted",
+                "elements": [{"type": "text", "text": bk.clip(text, bk.MAX_SECTION_TEXT)}],
+            }
+        ],
+    }
+
+
+def modal(
+    callback_id: str, title: str, submit: str, metadata: str, block: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [block],
+    }
+
+
+def edit_modal(text: str, metadata: str) -> dict[str, Any]:
+    field = {
+        "type": "input",
+        "block_id": MESSAGE_BLOCK,
+        "label": {"type": "plain_text", "text": "Message for the client"},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": MESSAGE_INPUT,
+            "multiline": True,
+            "initial_value": bk.clip(text, 2500),
+            "max_length": 2500,
+        },
+    }
+    return modal(EDIT_VIEW, "Edit message", "Save", metadata, field)
+
+
+def dismiss_modal(metadata: str) -> dict[str, Any]:
+    field = {
+        "type": "input",
+        "block_id": REASON_BLOCK,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Why dismiss it? (optional, kept in the record)"},
+        "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "max_length": 500},
+    }
+    return modal(DISMISS_VIEW, "Dismiss suggestion", "Dismiss", metadata, field)

@@ -1,0 +1,323 @@
+"""The buttons under each suggestion (Approve, Edit, Snooze, Dismiss) and their modals.
+
+Each listener acks at once, stores the decision (service/decisions.py), and only then talks
+to Slack: updating the thread message, telling a late clicker who was first, and posting an
+approved message into the client's shared channel. If those calls fail, the decision stands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from domain.inputs import InputError, escape
+from domain.models import ClientRecord, Nudge
+from service.decisions import Decisions, Outcome, needs_two
+from service.nudges import NudgeEngine
+from ui import nudges as ui
+from ui.replies import day, who
+
+logger = logging.getLogger(__name__)
+_USERGROUP = re.compile(r"^S[A-Z0-9]+$")
+
+
+class Approvers:
+    """Who may approve or dismiss: anyone (the default), or the listed users and members of
+    the listed user groups."""
+
+    def __init__(self, ids: tuple[str, ...] = ()) -> None:
+        self.users = {i for i in ids if not _USERGROUP.match(i)}
+        self.groups = [i for i in ids if _USERGROUP.match(i)]
+
+    def allows(self, user: str, client: WebClient) -> bool:
+        if not self.users and not self.groups:
+            return True
+        if user in self.users:
+            return True
+        for group in self.groups:
+            try:
+                if user in client.usergroups_users_list(usergroup=group).get("users", []):
+                    return True
+            except SlackApiError as err:
+                logger.warning("Could not read user group %s: %s", group, err.response.get("error"))
+        return False
+
+
+def _ref(body: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(team, client id, nudge key) from a block_actions payload."""
+    action = (body.get("actions") or [{}])[0]
+    parsed = ui.parse_block_id(action.get("block_id", ""))
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    if not parsed or not team:
+        return None
+    return team, parsed[0], parsed[1]
+
+
+def register(
+    app: App,
+    decisions: Decisions,
+    engine: NudgeEngine,
+    approvers: Approvers,
+    clock: Callable[[], datetime],
+) -> None:
+    tz = decisions.tz
+
+    def show(client: WebClient, outcome: Outcome, user: str, channel: str, thread_ts: str) -> None:
+        """Update the thread message after a stored decision; tell the clicker if nothing changed."""
+        record, nudge = outcome.record, outcome.nudge
+        try:
+            if outcome.changed and record is not None and nudge is not None:
+                body = engine.thread_body(
+                    record,
+                    nudge,
+                    footer(outcome, tz),
+                    open_=outcome.result in ("edited", "half_approved"),
+                )
+                client.chat_update(
+                    channel=nudge.channel or channel, ts=nudge.thread_ts or thread_ts, **body
+                )
+            note = ephemeral_note(outcome, user, tz)
+            if note:
+                client.chat_postEphemeral(
+                    channel=channel, user=user, text=note, thread_ts=thread_ts or None
+                )
+        except SlackApiError as err:
+            # The decision is already stored; the message just doesn't show it yet.
+            logger.warning(
+                "Stored decision %s but could not update Slack: %s",
+                outcome.result,
+                err.response.get("error"),
+            )
+
+    def where(body: dict[str, Any]) -> tuple[str, str]:
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+        return channel, container.get("thread_ts") or container.get("message_ts") or ""
+
+    def on_approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref = _ref(body)
+        if ref is None:
+            return
+        user = body["user"]["id"]
+        outcome = decisions.approve(*ref, user, clock(), allowed=approvers.allows(user, client))
+        channel, thread_ts = where(body)
+        show(client, outcome, user, channel, thread_ts)
+        if outcome.result == "approved" and outcome.record and outcome.record.client.shared_channel:
+            deliver(client, outcome.record, outcome.nudge, user, channel, thread_ts)
+
+    def deliver(
+        client: WebClient,
+        record: ClientRecord,
+        nudge: Nudge | None,
+        user: str,
+        channel: str,
+        thread_ts: str,
+    ) -> None:
+        assert nudge is not None
+        try:
+            client.chat_postMessage(
+                channel=record.client.shared_channel,
+                text=nudge.versions[-1].text,
+                metadata=ui.metadata(
+                    record.client.team_id, record.client.client_id, nudge.key, "delivered"
+                ),
+            )
+        except SlackApiError as err:
+            logger.warning(
+                "Approved message for %s not posted to its shared channel: %s",
+                record.client.client_id,
+                err.response.get("error"),
+            )
+            client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts or None,
+                text="Approved, but I couldn't post it in the shared channel (am I invited?). Copy it from the thread and send it yourself.",
+            )
+
+    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref = _ref(body)
+        if ref is None:
+            return
+        record = engine.store.get(ref[0], ref[1])
+        nudge = record.nudges.get(ref[2]) if record else None
+        if record is None or nudge is None:
+            return
+        channel, thread_ts = where(body)
+        metadata = json.dumps(
+            {
+                "team": ref[0],
+                "client_id": ref[1],
+                "key": ref[2],
+                "channel": channel,
+                "thread_ts": thread_ts,
+            }
+        )
+        client.views_open(
+            trigger_id=body["trigger_id"], view=ui.edit_modal(nudge.versions[-1].text, metadata)
+        )
+
+    def on_dismiss(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref = _ref(body)
+        if ref is None:
+            return
+        user = body["user"]["id"]
+        channel, thread_ts = where(body)
+        if not approvers.allows(user, client):
+            show(client, Outcome("refused", detail="dismiss"), user, channel, thread_ts)
+            return
+        metadata = json.dumps(
+            {
+                "team": ref[0],
+                "client_id": ref[1],
+                "key": ref[2],
+                "channel": channel,
+                "thread_ts": thread_ts,
+            }
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=ui.dismiss_modal(metadata))
+
+    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref = _ref(body)
+        if ref is None:
+            return
+        action = body["actions"][0]
+        now = clock()
+        today = now.astimezone(tz).date()
+        if action.get("type") == "datepicker":
+            until = date.fromisoformat(action["selected_date"])
+        else:
+            choice = (action.get("selected_option") or {}).get("value", "")
+            until = today + timedelta(days=int(choice.rstrip("d") or 1))
+        user = body["user"]["id"]
+        outcome = decisions.snooze(*ref, user, until, now)
+        channel, thread_ts = where(body)
+        show(client, outcome, user, channel, thread_ts)
+
+    def on_edit_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        text = view["state"]["values"][ui.MESSAGE_BLOCK][ui.MESSAGE_INPUT].get("value") or ""
+        user = body["user"]["id"]
+        try:
+            outcome = decisions.edit(
+                meta["team"], meta["client_id"], meta["key"], user, text, clock()
+            )
+        except InputError as err:
+            ack(response_action="errors", errors={ui.MESSAGE_BLOCK: str(err)})
+            return
+        ack()
+        show(client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
+
+    def on_dismiss_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        reason = (
+            view["state"]["values"].get(ui.REASON_BLOCK, {}).get(ui.REASON_INPUT, {}).get("value")
+            or ""
+        )
+        user = body["user"]["id"]
+        try:
+            outcome = decisions.dismiss(
+                meta["team"],
+                meta["client_id"],
+                meta["key"],
+                user,
+                reason,
+                clock(),
+                allowed=approvers.allows(user, client),
+            )
+        except InputError as err:
+            ack(response_action="errors", errors={ui.REASON_BLOCK: str(err)})
+            return
+        ack()
+        show(client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
+
+    app.action(ui.APPROVE)(on_approve)
+    app.action(ui.EDIT)(on_edit)
+    app.action(ui.SNOOZE)(on_snooze)
+    app.action(ui.SNOOZE_UNTIL)(on_snooze)
+    app.action(ui.DISMISS)(on_dismiss)
+    app.view(ui.EDIT_VIEW)(on_edit_submit)
+    app.view(ui.DISMISS_VIEW)(on_dismiss_submit)
+
+
+def _at(when: datetime | None, tz) -> str:
+    return when.astimezone(tz).strftime("%-d %b %Y %H:%M") if when else ""
+
+
+def footer(outcome: Outcome, tz) -> list[str]:
+    nudge = outcome.nudge
+    assert nudge is not None
+    lines = []
+    if len(nudge.versions) > 1:
+        last = nudge.versions[-1]
+        lines.append(
+            f":pencil2: Edited by {who(last.by)} at {_at(last.at, tz)} (version {len(nudge.versions)}; every version is kept)"
+        )
+    result = outcome.result
+    if result == "half_approved":
+        lines.append(
+            f":ballot_box_with_check: Approved by {who(nudge.approvals[0])}. This stage needs a second person to approve it."
+        )
+    elif result == "approved":
+        delivered = (
+            ""
+            if not (outcome.record and outcome.record.client.shared_channel)
+            else " and posted in the client's shared channel"
+        )
+        by = " and ".join(who(u) for u in nudge.approvals)
+        lines.append(
+            f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}{delivered}."
+        )
+        if not delivered:
+            lines.append("Copy the message above and send it to the client the usual way.")
+    elif result == "snoozed":
+        lines.append(
+            f":zzz: Snoozed by {who(nudge.decided_by)} until {day(date.fromisoformat(nudge.note))}."
+        )
+    elif result == "dismissed":
+        reason = f": {escape(nudge.note)}" if nudge.note else "."
+        lines.append(f":no_entry_sign: Dismissed by {who(nudge.decided_by)}{reason}")
+    elif result == "stale":
+        lines.append(
+            f":information_source: {escape(outcome.detail)} since this was posted, so nothing was sent or logged as sent."
+        )
+    return lines
+
+
+def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
+    nudge = outcome.nudge
+    if outcome.result == "already" and nudge is not None:
+        status = nudge.status.value
+        if nudge.decided_by:
+            by = "you" if nudge.decided_by == user else who(nudge.decided_by)
+            return f"This suggestion was already {status} by {by} at {_at(nudge.decided_at, tz)}; nothing more was recorded."
+        return f"This suggestion is {status}; nothing more was recorded."
+    if outcome.result == "refused":
+        if outcome.detail == "second":
+            return "You've already approved this stage; it needs a second, different person to approve it too."
+        if outcome.detail == "past":
+            return "Pick a date after today to snooze until."
+        return "Only this workspace's approvers (APPROVERS) can approve or dismiss suggestions. Nothing was changed."
+    if outcome.result == "missing":
+        return "That suggestion is no longer in Tactful's records; nothing was changed."
+    if outcome.result == "half_approved" and nudge is not None and needs_two(nudge):
+        return (
+            "Recorded your approval. A second person needs to approve this stage before it counts."
+        )
+    return ""

@@ -1,0 +1,250 @@
+"""What the team decides about a suggested message: approve, edit, snooze or dismiss.
+
+Each decision is one store change that checks the nudge's state on the freshest copy under
+the write lock, so two people clicking at once, a double click or a Slack retry make exactly
+one decision; the others learn who was first. The decision is stored before anything is said
+to Slack, so a failed message update never loses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+
+from domain.inputs import InputError, format_money
+from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
+from domain.nudges import DEFAULT_LADDERS, OVERDUE, TOP_STAGE, Ladders, current
+from service.commands import Draft, log
+from storage.base import Store, UnknownClient
+
+MAX_MESSAGE = 2500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened, for the handler to show. `changed` is False when nothing was stored."""
+
+    # approved | half_approved | edited | snoozed | dismissed | stale (stored), or
+    # already | refused | unchanged | missing (nothing stored)
+    result: str
+    record: ClientRecord | None = None
+    nudge: Nudge | None = None
+    detail: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.result in (
+            "approved",
+            "half_approved",
+            "edited",
+            "snoozed",
+            "dismissed",
+            "stale",
+        )
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+OUTBOUND = {
+    ("quiet", 1): "follow-up sent",
+    ("quiet", 2): "firm follow-up sent",
+    ("quiet", 3): "pause notice sent",
+    ("overdue", 1): "payment reminder sent",
+    ("overdue", 2): "stop-work notice sent",
+    ("overdue", 3): "end-of-engagement notice sent",
+    ("controlling", 1): "approval rhythm proposed",
+    ("controlling", 2): "way of working raised",
+    ("controlling", 3): "end-of-engagement notice sent",
+}
+
+
+def needs_two(nudge: Nudge) -> bool:
+    """Stop-work notices and every walk-away stage are the ones a second person can be
+    required to approve (TWO_PERSON_STOP_WORK)."""
+    return nudge.stage == TOP_STAGE or (nudge.situation == OVERDUE and nudge.stage >= 2)
+
+
+class Decisions:
+    def __init__(
+        self,
+        store: Store,
+        tz: tzinfo,
+        *,
+        two_person_stop_work: bool = False,
+        ladders: Ladders = DEFAULT_LADDERS,
+    ) -> None:
+        self.store, self.tz = store, tz
+        self.two_person = two_person_stop_work
+        self.ladders = ladders
+
+    def _decide(
+        self, team: str, client_id: str, key: str, user: str, now: datetime, decide
+    ) -> Outcome:
+        """Run `decide(record, nudge, today)` as one store change. It returns (record, drafts,
+        result), or raises _Stop with an outcome that stores nothing."""
+        today = now.astimezone(self.tz).date()
+        result: list[str] = []
+
+        def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
+            nudge = record.nudges.get(key)
+            if nudge is None:
+                raise _Stop(Outcome("missing", record))
+            if nudge.status is not NudgeStatus.POSTED:
+                raise _Stop(Outcome("already", record, nudge))
+            record, drafts, outcome = decide(record, nudge, today)
+            result.append(outcome)
+            return log(record, user, now, *drafts)
+
+        try:
+            record = self.store.update(team, client_id, change)
+        except _Stop as stop:
+            return stop.outcome
+        except UnknownClient:
+            return Outcome("missing")
+        nudge = record.nudges[key]
+        detail = resolution(record, nudge) if result[0] == "stale" else ""
+        return Outcome(result[0], record, nudge, detail)
+
+    # The public decisions --------------------------------------------------------------
+    def approve(
+        self, team: str, client_id: str, key: str, user: str, now: datetime, *, allowed: bool = True
+    ) -> Outcome:
+        if not allowed:
+            return Outcome("refused", detail="approve")
+
+        def decide(record: ClientRecord, nudge: Nudge, today: date):
+            if self._is_stale(record, nudge, today):
+                # The client replied or paid since this was posted: nothing may be sent.
+                return _with(record, replace(nudge, status=NudgeStatus.STALE)), [], "stale"
+            if (
+                self.two_person
+                and needs_two(nudge)
+                and user not in nudge.approvals
+                and not nudge.approvals
+            ):
+                half = replace(nudge, approvals=(user,))
+                return (
+                    _with(record, half),
+                    [Draft(Kind.APPROVED, today, text="first of two approvals", ref=key)],
+                    "half_approved",
+                )
+            if self.two_person and needs_two(nudge) and nudge.approvals == (user,):
+                raise _Stop(Outcome("refused", record, nudge, detail="second"))
+            final = nudge.versions[-1].text
+            done = replace(
+                nudge,
+                status=NudgeStatus.APPROVED,
+                decided_by=user,
+                decided_at=now,
+                approvals=(*nudge.approvals, user),
+            )
+            drafts = [
+                Draft(Kind.APPROVED, today, text=final, ref=key),
+                Draft(
+                    Kind.SENT,
+                    today,
+                    text=f"{OUTBOUND.get((nudge.situation, nudge.stage), 'message sent')}: {final}",
+                    ref=key,
+                ),
+            ]
+            return _with(record, done), drafts, "approved"
+
+        return self._decide(team, client_id, key, user, now, decide)
+
+    def edit(
+        self, team: str, client_id: str, key: str, user: str, text: str, now: datetime
+    ) -> Outcome:
+        text = clean_message(text)
+
+        def decide(record: ClientRecord, nudge: Nudge, today: date):
+            if text == nudge.versions[-1].text:
+                raise _Stop(Outcome("unchanged", record, nudge))
+            edited = replace(nudge, versions=(*nudge.versions, TextVersion(text, user, now)))
+            return _with(record, edited), [Draft(Kind.EDITED, today, text=text, ref=key)], "edited"
+
+        return self._decide(team, client_id, key, user, now, decide)
+
+    def snooze(
+        self, team: str, client_id: str, key: str, user: str, until: date, now: datetime
+    ) -> Outcome:
+        def decide(record: ClientRecord, nudge: Nudge, today: date):
+            if until <= today:
+                raise _Stop(Outcome("refused", record, nudge, detail="past"))
+            snoozed = replace(
+                nudge,
+                status=NudgeStatus.SNOOZED,
+                decided_by=user,
+                decided_at=now,
+                note=until.isoformat(),
+            )
+            return (
+                _with(record, snoozed),
+                [Draft(Kind.SNOOZED, today, ref=nudge.situation, due_on=until)],
+                "snoozed",
+            )
+
+        return self._decide(team, client_id, key, user, now, decide)
+
+    def dismiss(
+        self,
+        team: str,
+        client_id: str,
+        key: str,
+        user: str,
+        reason: str,
+        now: datetime,
+        *,
+        allowed: bool = True,
+    ) -> Outcome:
+        if not allowed:
+            return Outcome("refused", detail="dismiss")
+        reason = clean_message(reason, required=False, limit=500)
+
+        def decide(record: ClientRecord, nudge: Nudge, today: date):
+            dismissed = replace(
+                nudge, status=NudgeStatus.DISMISSED, decided_by=user, decided_at=now, note=reason
+            )
+            text = f"{nudge.situation} stage {nudge.stage}" + (f": {reason}" if reason else "")
+            return (
+                _with(record, dismissed),
+                [Draft(Kind.DISMISSED, today, text=text, ref=key)],
+                "dismissed",
+            )
+
+        return self._decide(team, client_id, key, user, now, decide)
+
+    def _is_stale(self, record: ClientRecord, nudge: Nudge, today: date) -> bool:
+        due = current(record, today, self.ladders).get(nudge.situation)
+        return due is None or due.subject != nudge.subject
+
+
+def resolution(record: ClientRecord, nudge: Nudge) -> str:
+    s = record.state
+    if nudge.situation == "quiet" and s.last_heard_on:
+        return f"{record.client.name} replied on {s.last_heard_on.isoformat()}"
+    if nudge.situation == OVERDUE:
+        paid = [i for i in s.invoices if i.paid_on is not None]
+        if paid:
+            last = max(paid, key=lambda i: i.paid_on)
+            return f"{record.client.name} paid #{last.ref} ({format_money(last.amount)}) on {last.paid_on.isoformat()}"
+        return f"{record.client.name} has no overdue invoice any more"
+    return f"the situation with {record.client.name} has changed"
+
+
+def _with(record: ClientRecord, nudge: Nudge) -> ClientRecord:
+    return replace(record, nudges={**record.nudges, nudge.key: nudge})
+
+
+def clean_message(text: str, *, required: bool = True, limit: int = MAX_MESSAGE) -> str:
+    """Text typed into a modal: plain, bounded, no control characters."""
+    text = (text or "").strip()
+    if required and not text:
+        raise InputError("The message can't be empty.")
+    if len(text) > limit:
+        raise InputError(f"Keep it under {limit:,} characters (it is {len(text):,}).")
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise InputError("The text contains invisible control characters; retype it as plain text.")
+    return text
