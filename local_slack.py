@@ -50,6 +50,7 @@ class LocalSlack:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._called = threading.Condition(self._lock)
         self._ts = count(1)
         slack = self
 
@@ -85,6 +86,17 @@ class LocalSlack:
         with self._lock:
             self._failures.setdefault(method, []).extend(failures)
 
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
+        """Block until `method` has been called `count` times: listeners that run after the
+        ack reach Slack after the HTTP response. Returns the calls, or raises on timeout."""
+        with self._called:
+            ok = self._called.wait_for(
+                lambda: sum(c.method == method for c in self.calls) >= count, timeout
+            )
+            if not ok:
+                raise AssertionError(f"{method} was not called {count} time(s)")
+            return [c for c in self.calls if c.method == method]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -106,6 +118,7 @@ class LocalSlack:
             self.calls.append(call)
             queue = self._failures.get(method)
             failure = queue.pop(0) if queue else None
+            self._called.notify_all()
         if failure and failure.then_succeed:
             # Slack does the work, but its answer is slow: the client may give up (or die)
             # without ever learning the result.

@@ -103,12 +103,14 @@ def register(
         return channel, container.get("thread_ts") or container.get("message_ts") or ""
 
     def on_approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
         ref = _ref(body)
         if ref is None:
+            ack()
             return
         user = body["user"]["id"]
+        # Stored before the ack: once Slack hears back, the decision is durable.
         outcome = decisions.approve(*ref, user, clock(), allowed=approvers.allows(user, client))
+        ack()
         channel, thread_ts = where(body)
         show(client, outcome, user, channel, thread_ts)
         if outcome.result == "approved" and outcome.record and outcome.record.client.shared_channel:
@@ -189,9 +191,9 @@ def register(
         client.views_open(trigger_id=body["trigger_id"], view=ui.dismiss_modal(metadata))
 
     def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
         ref = _ref(body)
         if ref is None:
+            ack()
             return
         action = body["actions"][0]
         now = clock()
@@ -200,9 +202,13 @@ def register(
             until = date.fromisoformat(action["selected_date"])
         else:
             choice = (action.get("selected_option") or {}).get("value", "")
-            until = today + timedelta(days=int(choice.rstrip("d") or 1))
+            if choice not in ui.SNOOZE_CHOICES:
+                ack()
+                return
+            until = today + timedelta(days=int(choice.removesuffix("d")))
         user = body["user"]["id"]
         outcome = decisions.snooze(*ref, user, until, now)
+        ack()
         channel, thread_ts = where(body)
         show(client, outcome, user, channel, thread_ts)
 

@@ -1,0 +1,319 @@
+"""Approve, edit, snooze and dismiss, as Slack sends them: signed block_actions and
+view_submission payloads over HTTP, against the fake Slack Web API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+import bot
+from domain.models import Kind, NudgeStatus
+from handlers.http import wsgi_app
+from service.commands import ClientCommands
+from tests.slack_http import AppServer
+from ui import nudges as ui
+
+TEAM = "T0TEAM1"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def run(store, text: str, when: datetime) -> None:
+    reply = ClientCommands(store, UTC).run(TEAM, "U0ALICE", text, when)
+    assert ":warning:" not in reply.text, reply.text
+
+
+@pytest.fixture
+def posted(config, store, slack, clock):
+    """A quiet client with its nudge posted in #acme; returns (client id, key, thread ts)."""
+    run(
+        store,
+        "add acme as unresponsive in <#C0ACME|acme> shared <#C0SHARED|acme-shared>",
+        clock.now,
+    )
+    run(store, "asked acme sign-off on the &lt;launch&gt; posts on 2026-11-23", clock.now)
+    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
+    report = bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    assert report.posted == ["quiet:ask-2:1"]
+    record = store.find(TEAM, "acme")
+    nudge = record.nudges["quiet:ask-2:1"]
+    return record.client.client_id, nudge.key, nudge.thread_ts
+
+
+def block_action(action_id: str, ref, user: str = "U0BOB", **action) -> dict:
+    payload = json.loads((FIXTURES / "block_actions.json").read_text())
+    client_id, key, thread_ts = ref
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+    payload["container"].update(message_ts=thread_ts, channel_id="C0ACME")
+    payload["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": ui.block_id(client_id, key),
+            "action_ts": "1800000100.000200",
+            **action,
+        }
+    ]
+    return payload
+
+
+def button(action_id: str, ref, user: str = "U0BOB") -> dict:
+    return block_action(
+        action_id,
+        ref,
+        user,
+        type="button",
+        value=action_id,
+        text={"type": "plain_text", "text": "x"},
+    )
+
+
+def submission(callback_id: str, metadata: str, values: dict, user: str = "U0BOB") -> dict:
+    payload = json.loads((FIXTURES / "view_submission.json").read_text())
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+    payload["view"].update(
+        callback_id=callback_id, private_metadata=metadata, state={"values": values}
+    )
+    return payload
+
+
+def thread_message(slack) -> dict:
+    return next(
+        m for m in slack.messages["C0ACME"] if m.get("thread_ts") and m["ts"] != m["thread_ts"]
+    )
+
+
+def ephemerals(slack, user: str) -> list[str]:
+    return [c.args["text"] for c in slack.calls_to("chat.postEphemeral") if c.args["user"] == user]
+
+
+def events(store, kind: Kind) -> list:
+    record = store.find(TEAM, "acme")
+    return [e for e in store.history(TEAM, record.client.client_id) if e.kind is kind]
+
+
+def test_approve_records_logs_updates_the_thread_and_posts_in_the_shared_channel(
+    server, store, slack, posted, clock
+):
+    res = server.interact(button(ui.APPROVE, posted))
+    assert res.status == 200
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert nudge.status is NudgeStatus.APPROVED and nudge.decided_by == "U0BOB"
+    final = nudge.versions[-1].text
+    approved = events(store, Kind.APPROVED)
+    assert len(approved) == 1 and approved[0].text == final and approved[0].logged_by == "U0BOB"
+    sent = events(store, Kind.SENT)
+    assert len(sent) == 1 and sent[0].text.startswith("follow-up sent")
+    # The thread message now shows the final text, who approved, and no buttons.
+    update = slack.wait_for("chat.update")[-1].args
+    assert update["ts"] == posted[2]
+    assert not any(b["type"] == "actions" for b in update["blocks"])
+    assert "Approved by <@U0BOB>" in json.dumps(update["blocks"])
+    pre = next(b for b in update["blocks"] if b["type"] == "rich_text")
+    assert pre["elements"][0]["elements"][0]["text"] == final
+    assert "sign-off on the <launch> posts" in final
+    # Delivered as the bot in the client's shared channel, exactly as approved.
+    slack.wait_for("chat.postMessage", 3)
+    assert [m["text"] for m in slack.messages["C0SHARED"]] == [final]
+
+
+def test_edit_then_approve_approves_the_edited_text_and_keeps_every_version(
+    server, store, slack, posted, clock
+):
+    server.interact({**button(ui.EDIT, posted), "trigger_id": "12345.98765.abcd"})
+    opened = slack.wait_for("views.open")[-1].args
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert view["callback_id"] == ui.EDIT_VIEW
+    original = store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions[0].text
+    assert view["blocks"][0]["element"]["initial_value"] == original
+    new_text = "Hi Jo, could you confirm the launch posts by Tuesday? Thanks!"
+    values = {ui.MESSAGE_BLOCK: {ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": new_text}}}
+    res = server.interact(submission(ui.EDIT_VIEW, view["private_metadata"], values, user="U0CARA"))
+    assert res.status == 200 and res.body in ("", "{}")
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert [v.text for v in nudge.versions] == [original, new_text]
+    assert nudge.versions[-1].by == "U0CARA"
+    assert "Edited by <@U0CARA>" in json.dumps(slack.wait_for("chat.update")[-1].args["blocks"])
+    server.interact(button(ui.APPROVE, posted))
+    assert events(store, Kind.APPROVED)[0].text == new_text
+    assert [e.text for e in events(store, Kind.EDITED)] == [new_text]
+
+
+def test_an_empty_edit_is_refused_in_the_modal_and_changes_nothing(server, store, slack, posted):
+    metadata = json.dumps(
+        {
+            "team": TEAM,
+            "client_id": posted[0],
+            "key": posted[1],
+            "channel": "C0ACME",
+            "thread_ts": posted[2],
+        }
+    )
+    values = {ui.MESSAGE_BLOCK: {ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "   "}}}
+    res = server.interact(submission(ui.EDIT_VIEW, metadata, values))
+    assert res.json()["response_action"] == "errors"
+    assert len(store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions) == 1
+
+
+def test_snooze_holds_that_situation_until_the_date(server, store, slack, posted, clock, config):
+    choice = {
+        "type": "static_select",
+        "selected_option": {"value": "3d", "text": {"type": "plain_text", "text": "3 days"}},
+    }
+    server.interact(block_action(ui.SNOOZE, posted, **choice))
+    record = store.find(TEAM, "acme")
+    assert record.nudges["quiet:ask-2:1"].status is NudgeStatus.SNOOZED
+    assert record.state.snoozed_until["quiet"] == clock.now.date() + timedelta(days=3)
+    assert "Snoozed by <@U0BOB> until Mon 30 Nov 2026" in json.dumps(
+        slack.wait_for("chat.update")[-1].args["blocks"]
+    )
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    before = len(slack.calls_to("chat.postMessage"))
+    assert engine.scan(datetime(2026, 11, 27, 16, 0, tzinfo=UTC)).posted == []
+    assert engine.scan(datetime(2026, 12, 1, 10, 0, tzinfo=UTC)).posted  # over: the ladder resumes
+    assert len(slack.calls_to("chat.postMessage")) > before
+
+
+def test_snooze_until_a_date_from_the_date_picker(server, store, posted):
+    server.interact(
+        block_action(ui.SNOOZE_UNTIL, posted, type="datepicker", selected_date="2026-12-10")
+    )
+    assert store.find(TEAM, "acme").state.snoozed_until["quiet"].isoformat() == "2026-12-10"
+
+
+def test_dismiss_with_a_reason_closes_the_stage(server, store, slack, posted, config):
+    server.interact({**button(ui.DISMISS, posted), "trigger_id": "1.2.3"})
+    view = slack.wait_for("views.open")[-1].args["view"]
+    view = view if isinstance(view, dict) else json.loads(view)
+    assert view["callback_id"] == ui.DISMISS_VIEW
+    values = {
+        ui.REASON_BLOCK: {
+            ui.REASON_INPUT: {
+                "type": "plain_text_input",
+                "value": "Spoke on the phone &amp; sorted",
+            }
+        }
+    }
+    server.interact(submission(ui.DISMISS_VIEW, view["private_metadata"], values))
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert nudge.status is NudgeStatus.DISMISSED
+    assert "Spoke on the phone" in events(store, Kind.DISMISSED)[0].text
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    assert engine.scan(datetime(2026, 11, 27, 16, 0, tzinfo=UTC)).posted == []  # not nudged again
+
+
+def test_a_stale_nudge_is_not_sent_when_the_client_replied_since(
+    server, store, slack, posted, clock
+):
+    run(store, "heard acme all approved", clock.now)
+    server.interact(button(ui.APPROVE, posted))
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.STALE
+    assert events(store, Kind.APPROVED) == [] and events(store, Kind.SENT) == []
+    assert "acme replied on 2026-11-27" in json.dumps(
+        slack.wait_for("chat.update")[-1].args["blocks"]
+    )
+    assert "C0SHARED" not in slack.messages
+
+
+def test_two_people_approving_at_once_make_one_approval(server, store, slack, posted):
+    barrier = threading.Barrier(2)
+    results = []
+
+    def click(user: str) -> None:
+        barrier.wait()
+        results.append(server.interact(button(ui.APPROVE, posted, user=user)).status)
+
+    threads = [threading.Thread(target=click, args=(u,)) for u in ("U0BOB", "U0CARA")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200, 200]
+    assert len(events(store, Kind.APPROVED)) == 1 and len(events(store, Kind.SENT)) == 1
+    slack.wait_for("chat.postEphemeral")
+    slack.wait_for("chat.postMessage", 3)  # the nudge's two posts, then the one delivery
+    assert len(slack.messages["C0SHARED"]) == 1
+    winner = store.find(TEAM, "acme").nudges["quiet:ask-2:1"].decided_by
+    loser = "U0CARA" if winner == "U0BOB" else "U0BOB"
+    assert any(f"already approved by <@{winner}>" in t for t in ephemerals(slack, loser))
+
+
+def test_a_replayed_action_is_recorded_once(server, store, slack, posted):
+    payload = button(ui.APPROVE, posted)
+    server.interact(payload)
+    server.interact(
+        payload, extra={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert len(events(store, Kind.APPROVED)) == 1 and len(events(store, Kind.SENT)) == 1
+    slack.wait_for("chat.postEphemeral")
+    assert any("already approved by you" in t for t in ephemerals(slack, "U0BOB"))
+
+
+@pytest.fixture
+def restricted(config, store, clock, slack):
+    """The app with APPROVERS set to one user and one user group."""
+    slack.usergroups["S0LEADS"] = ["U0LEAD"]
+    app = bot.build_app(replace(config, approvers=("U0BOSS", "S0LEADS")), store, clock=clock)
+    running = AppServer(wsgi_app(app, healthy=lambda: True))
+    yield running
+    running.close()
+
+
+def test_an_unauthorised_user_cannot_approve_or_dismiss(restricted, store, slack, posted):
+    restricted.interact(button(ui.APPROVE, posted, user="U0INTERN"))
+    restricted.interact({**button(ui.DISMISS, posted, user="U0INTERN"), "trigger_id": "1.2.3"})
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
+    assert events(store, Kind.APPROVED) == []
+    slack.wait_for("chat.postEphemeral", 2)
+    assert slack.calls_to("views.open") == []
+    notes = ephemerals(slack, "U0INTERN")
+    assert len(notes) == 2 and all("approvers" in n.lower() for n in notes)
+    restricted.interact(button(ui.APPROVE, posted, user="U0LEAD"))  # member of the group
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].decided_by == "U0LEAD"
+
+
+def test_stop_work_needs_two_approvers_when_configured(config, store, slack, clock):
+    run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
+    run(store, "invoice shop £900 due 2026-11-10 #S1", clock.now)
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    record = store.find(TEAM, "shop")
+    nudge = record.nudges["overdue:inv-S1:2"]
+    ref = (record.client.client_id, nudge.key, nudge.thread_ts)
+    app = bot.build_app(replace(config, two_person_stop_work=True), store, clock=clock)
+    server = AppServer(wsgi_app(app, healthy=lambda: True))
+    try:
+        server.interact(button(ui.APPROVE, ref, user="U0BOB"))
+        assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+        server.interact(button(ui.APPROVE, ref, user="U0BOB"))  # the same person again
+        assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+        server.interact(button(ui.APPROVE, ref, user="U0CARA"))
+    finally:
+        server.close()
+    done = store.find(TEAM, "shop").nudges[nudge.key]
+    assert done.status is NudgeStatus.APPROVED and done.approvals == ("U0BOB", "U0CARA")
+    sent = [e for e in store.history(TEAM, record.client.client_id) if e.kind is Kind.SENT]
+    assert len(sent) == 1 and sent[0].text.startswith("stop-work notice sent")
+
+
+def test_a_failed_thread_update_does_not_lose_the_approval(server, store, slack, posted):
+    from local_slack import Failure
+
+    slack.fail("chat.update", Failure(status=500))
+    res = server.interact(button(ui.APPROVE, posted))
+    assert res.status == 200
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.APPROVED
+
+
+def test_history_shows_the_audit_trail(server, store, slack, posted):
+    server.interact(button(ui.APPROVE, posted))
+    text = server.slash("history acme").text
+    assert "nudge posted" in text and "message approved" in text and "<@U0BOB>" in text
