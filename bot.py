@@ -62,6 +62,7 @@ def build_app(
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
     verify_requests: bool = True,
+    process_before_response: bool = False,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -72,6 +73,8 @@ def build_app(
         client: Web API client; defaults to one on SLACK_API_URL.
         verify_requests: Slack signature checks. Only the console, which has no HTTP, turns
             them off.
+        process_before_response: finish each listener before answering (the console, so
+            its output comes in order).
     """
     app = App(
         signing_secret=config.signing_secret or None,
@@ -80,6 +83,7 @@ def build_app(
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         token_verification_enabled=verify_requests,
         logger=logging.getLogger("tactful.bolt"),
+        process_before_response=process_before_response,
     )
 
     @app.error
@@ -257,7 +261,15 @@ def main(argv: list[str]) -> int:
         import console
 
         config = _load(need_slack=False)
-        return console.run(config, open_store(config), argv[1:], build_app=build_app)
+        return console.run(
+            config,
+            open_store(config),
+            argv[1:],
+            build_app=build_app,
+            build_engine=build_engine,
+            run_pass=jobs.run_pass,
+            lock=scheduler_lock(config),
+        )
     if mode == "serve":
         serve(_load())
         return 0

@@ -37,10 +37,19 @@ def render(body: dict[str, Any]) -> str:
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
-            lines.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+            lines.append("  ".join(f"[{_label(e)}]" for e in block["elements"]))
+        elif kind == "input":
+            element = block.get("element", {})
+            lines.append(f"{block['label']['text']}: {element.get('initial_value', '')}")
         elif kind == "rich_text":
             lines.append(mrkdwn_to_text(_rich_text(block)))
     return "\n".join(lines)
+
+
+def _label(element: dict[str, Any]) -> str:
+    """A button's text, or a menu's or date picker's placeholder."""
+    text = element.get("text") or element.get("placeholder") or {}
+    return text.get("text", element.get("action_id", "?"))
 
 
 def _rich_text(block: dict[str, Any]) -> str:
