@@ -14,10 +14,10 @@ import pytest
 from slack_sdk import WebClient
 
 import bot
-from scheduler import jobs
 from config import Config
 from domain.models import NudgeStatus
 from local_slack import Failure, LocalSlack
+from scheduler import jobs
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
 from ui import nudges as ui
