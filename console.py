@@ -133,8 +133,13 @@ class Console:
         report = self.scan_at(self.clock())
         if report is None:
             return "Another scheduler is running a pass; try again in a moment."
-        listing = self.buttons_text()
-        return report.summary() + ("\n" + listing if self.buttons() else "")
+        hint = ""
+        if report.outside_hours:
+            hint = (
+                "\nTo see them now, pretend it's a weekday morning: `scan --now 2026-12-01T10:00`."
+            )
+        listing = self.buttons_text() if self.buttons() else ""
+        return "\n".join(filter(None, [report.summary() + hint, listing]))
 
     def buttons(self) -> list[Button]:
         found = []
@@ -298,7 +303,13 @@ def run(
     opts = shlex.split(" ".join(args))
     team = opts[opts.index("--team") + 1] if "--team" in opts[:-1] else TEAM
     slack = LocalSlack(team_id=team, on_call=printer(out)).start()
-    config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
+    # Nudges for clients with no channel of their own land in the console's channel.
+    config = replace(
+        config,
+        bot_token="xoxb-console",
+        slack_api_url=slack.url,
+        nudge_channel=config.nudge_channel or CHANNEL,
+    )
     clock = ConsoleClock()
     app = build_app(config, store, verify_requests=False, clock=clock, process_before_response=True)
     engine = build_engine(
