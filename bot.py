@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -149,7 +149,8 @@ def scheduler_lock(config: Config) -> SchedulerLock:
 
 
 def _load(need_slack: bool = True) -> Config:
-    load_dotenv()
+    # The .env of the folder Tactful is run from (not of wherever bot.py lives).
+    load_dotenv(find_dotenv(usecwd=True))
     try:
         return config_module.load(os.environ, need_slack=need_slack)
     except ConfigError as err:

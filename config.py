@@ -62,7 +62,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     problems: list[str] = []
 
     def get(name: str, default: str = "") -> str:
-        return env.get(name, default).strip()
+        # A setting left empty (`PORT=` in .env) means its default, like one left out.
+        return env.get(name, "").strip() or default
 
     bot_token, secret, app_token = (
         get("SLACK_BOT_TOKEN"),

@@ -18,6 +18,7 @@ from domain.inputs import (
     parse_amount,
     parse_date,
     parse_until,
+    unescape,
 )
 from domain.models import ClientType, Money, name_key
 
@@ -181,7 +182,8 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
     text = text.translate(_QUOTES).strip()
     if not text:
         return Help()
-    verb, _, rest = text.partition(" ")
+    # Any whitespace separates the verb: macOS types a no-break space with Option+Space.
+    verb, rest = (text.split(None, 1) + [""])[:2]
     verb = verb.lower()
     rest = rest.strip()
     if verb not in VERBS:
@@ -256,6 +258,7 @@ def _missing(verb: str) -> str:
 
 
 def _clip(text: str, limit: int = 30) -> str:
+    text = unescape(text)  # quoted back as typed; replies escape the whole message once
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -303,9 +306,10 @@ def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]
         raise InputError(
             f"Which client? e.g. `/client {verb} acme`. `/client list` shows them all."
         )
-    # Prefer the longest run of words that names a known client.
+    # Prefer the longest run of words that names a known client. Names are kept as typed
+    # (`Smith & Jones`) and Slack sends `&`, `<`, `>` as entities: compare decoded.
     for n in range(min(len(words), 8), 1, -1):
-        candidate = " ".join(words[:n])
+        candidate = unescape(" ".join(words[:n]))
         if name_key(candidate) in known_names:
             return candidate, " ".join(words[n:])
     return _check_name(words[0]), " ".join(words[1:])
@@ -390,12 +394,14 @@ def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
 def _options(text: str, verb: str) -> Options:
     words = text.split()
     found: dict[str, object] = {}
+    seen: set[str] = set()  # option words, not field names: `quiet` sets `quiet_days`
     i = 0
     while i < len(words):
         word = words[i].lower()
         arg = words[i + 1] if i + 1 < len(words) else ""
-        if word in found or (word == "as" and "client_type" in found):
+        if word in seen:
             raise InputError(f"`{word}` is given twice.")
+        seen.add(word)
         if word == "as":
             found["client_type"] = _client_type(arg, f"/client {verb} acme as late-payer")
             i += 2

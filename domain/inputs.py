@@ -21,7 +21,8 @@ class InputError(ValueError):
 
 
 class DateOutOfRange(InputError):
-    """A readable date that can't be used (in the future for something that happened, ...)."""
+    """Clearly meant as a date but can't be used: not a real day (`2026-02-30`), in the future
+    for something that happened, too far ahead..."""
 
 
 MAX_TEXT = 1000
@@ -52,7 +53,8 @@ def parse_date(text: str, today: date, *, future: bool = False) -> date:
         try:
             value = date.fromisoformat(cleaned)
         except ValueError:
-            raise InputError(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
+            # DateOutOfRange: `on 2026-02-30` is a typo for a date, never words of a note.
+            raise DateOutOfRange(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
         return _in_range(value, today, future)
     # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
     if cleaned.isdigit() or len(cleaned) > 40:
@@ -186,7 +188,7 @@ def clean_text(text: str, *, what: str = "text") -> str:
     text = _LINK.sub(r"\1", text)
     if "<" in text or ">" in text:
         raise InputError(f"The {what} has Slack formatting I can't keep. Write it as plain words.")
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = unescape(text)
     for ch in text:
         if ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
             raise InputError(
@@ -199,10 +201,16 @@ def clean_text(text: str, *, what: str = "text") -> str:
 
 
 def _clip(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
+    """Typed text quoted back in a message: as typed (replies escape messages once)."""
+    text = " ".join(unescape(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def escape(text: str) -> str:
     """Make a person's text inert in Slack mrkdwn."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """What the person typed: Slack sends typed `<`, `>` and `&` as entities."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

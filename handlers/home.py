@@ -15,6 +15,10 @@ from ui import blocks as bk
 from ui import replies
 
 logger = logging.getLogger(__name__)
+# The Events API subscriptions this module listens to; manifest.yml must subscribe to exactly
+# these (tests/test_manifest.py checks).
+EVENTS = ("app_home_opened",)
+HOME_OPENED = EVENTS[0]
 
 
 def home_view(commands: ClientCommands, team_id: str, now: datetime) -> dict[str, Any]:
@@ -32,4 +36,4 @@ def register(app: App, commands: ClientCommands, clock: Callable[[], datetime]) 
             user_id=event["user"], view=home_view(commands, context.team_id, clock())
         )
 
-    app.event("app_home_opened")(on_home_opened)
+    app.event(HOME_OPENED)(on_home_opened)

@@ -76,7 +76,8 @@ def added(record: ClientRecord) -> Reply:
     name = escape(c.name)
     return _simple(
         f":white_check_mark: Added *{name}* ({', '.join(bits)}).\n"
-        f"Next: `/client asked {_arg(c.name)} <what you need from them>` when you wait on them."
+        f"Next: `/client asked {_arg(c.name)} &lt;what you need from them&gt;` when you wait on "
+        "them."
     )
 
 
@@ -215,7 +216,8 @@ def status(record: ClientRecord, recent: list[Interaction], today: date, grace_d
     if recent:
         out.append(bk.section("*Recent:*\n" + "\n".join(_event_line(e) for e in recent)))
     out.append(bk.context(f"Full record: `/client history {_arg(c.name)}`"))
-    return Reply(f"{c.name}: {'; '.join(flags) or 'nothing pending'}", out)
+    # The fallback text is mrkdwn too: the name must be escaped there (the header is plain_text).
+    return Reply(f"{escape(c.name)}: {'; '.join(flags) or 'nothing pending'}", out)
 
 
 _VERB = {
@@ -260,7 +262,8 @@ def _event_line(e: Interaction) -> str:
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     title = f"History of {record.client.name}: {len(events)} entries, newest first"
     lines = [_event_line(e) for e in events]
-    return Reply(title, [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
+    # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
+    return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
 
 
 HELP = """*Tactful keeps the record of every client, and nudges you before things slip.*
@@ -295,4 +298,5 @@ Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`
 
 
 def help_text(topic: str = "") -> Reply:
-    return Reply("How to use /client", [bk.section(part) for part in HELP.split("\n\n")])
+    # `<name>` placeholders would be read by Slack as links: send them as `&lt;name&gt;`.
+    return Reply("How to use /client", [bk.section(escape(part)) for part in HELP.split("\n\n")])

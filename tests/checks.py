@@ -1,0 +1,56 @@
+"""Assertions shared by several test files: what is stored, and what Slack would render."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from storage.tinydb_store import TinyDBStore
+
+# The only markup a reply may carry: mentions of Slack IDs the app itself resolved.
+_ALLOWED_MARKUP = re.compile(r"^<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+)>$")
+_MARKUP = re.compile(r"<[^<>]*>")
+
+
+def stored_files(store: TinyDBStore) -> dict[str, bytes]:
+    """Every file the store keeps (the catalogue and everything under its data folder), with
+    its bytes: compare two snapshots to prove nothing was written."""
+    files: dict[str, bytes] = {}
+    if store.catalogue.exists():
+        files[store.catalogue.name] = store.catalogue.read_bytes()
+    for path in sorted(store.root.rglob("*")):
+        if path.is_file():
+            files[str(path.relative_to(store.root.parent))] = path.read_bytes()
+    return files
+
+
+def mrkdwn_texts(body: Any) -> list[str]:
+    """Every string in a message body that Slack parses as mrkdwn: the top-level fallback
+    `text` and every `{"type": "mrkdwn"}` text object, however deeply nested."""
+    found: list[str] = []
+    if isinstance(body, dict) and isinstance(body.get("text"), str):
+        found.append(body["text"])
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body.get("blocks", []) if isinstance(body, dict) else body)
+    return found
+
+
+def live_markup(body: Any) -> list[str]:
+    """Markup Slack would act on (links, @channel, mentions of typed names...) other than the
+    mentions of user and channel IDs that the app puts there itself."""
+    return [
+        m.group(0)
+        for text in mrkdwn_texts(body)
+        for m in _MARKUP.finditer(text)
+        if not _ALLOWED_MARKUP.match(m.group(0))
+    ]

@@ -1,0 +1,247 @@
+"""Dates, amounts, durations and free text, read relative to an injected `today`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.inputs import (
+    MAX_TEXT,
+    DateOutOfRange,
+    InputError,
+    clean_text,
+    escape,
+    format_money,
+    parse_amount,
+    parse_date,
+    parse_until,
+)
+from domain.models import Money
+
+WED = date(2026, 11, 25)  # a Wednesday, so "fri" and "mon" are unambiguous
+
+
+# dates ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "future", "expected"),
+    [
+        ("today", False, date(2026, 11, 25)),
+        ("  TODAY ", False, date(2026, 11, 25)),
+        ("yesterday", False, date(2026, 11, 24)),
+        ("3 days ago", False, date(2026, 11, 22)),
+        ("2026-11-01", False, date(2026, 11, 1)),
+        # A bare weekday: the last one for things that happened, the next one for plans.
+        ("fri", False, date(2026, 11, 20)),
+        ("fri", True, date(2026, 11, 27)),
+        ("mon", False, date(2026, 11, 23)),
+        ("mon", True, date(2026, 11, 30)),
+        ("next monday", True, date(2026, 11, 30)),
+        ("tomorrow", True, date(2026, 11, 26)),
+        # Day before month.
+        ("5/12", True, date(2026, 12, 5)),
+        ("2027-06-30", True, date(2027, 6, 30)),
+    ],
+)
+def test_parse_date_reads_relative_to_the_given_today(
+    text: str, future: bool, expected: date
+) -> None:
+    assert parse_date(text, WED, future=future) == expected
+
+
+def test_parse_date_follows_the_injected_today_not_the_clock() -> None:
+    assert parse_date("yesterday", date(2020, 3, 1)) == date(2020, 2, 29)
+    assert parse_date("fri", date(2021, 1, 4), future=True) == date(2021, 1, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "future", "hint"),
+    [
+        ("", False, "A date is missing"),
+        ("   ", True, "A date is missing"),
+        ("someday", False, "Try `today`"),
+        ("5", False, "Try `today`"),
+        ("2026-02-30", False, "not a real date. Try `2026-12-01`"),
+        ("2026-13-01", True, "not a real date"),
+        ("x" * 41, False, "Try `today`"),
+    ],
+)
+def test_unreadable_dates_say_what_to_type(text: str, future: bool, hint: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_date(text, WED, future=future)
+    assert hint in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "future", "hint"),
+    [
+        ("next monday", False, "is in the future: log things once they have happened"),
+        ("2026-11-26", False, "is in the future"),
+        ("2030-01-01", True, "too far ahead: pick a date within two years"),
+        ("1999-12-31", False, "too far in the past"),
+    ],
+)
+def test_dates_out_of_range_are_refused_with_the_reason(text: str, future: bool, hint: str) -> None:
+    with pytest.raises(DateOutOfRange) as err:
+        parse_date(text, WED, future=future)
+    assert hint in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 days", date(2026, 11, 28)),
+        ("1 day", date(2026, 11, 26)),
+        ("1 week", date(2026, 12, 2)),
+        ("2w", date(2026, 12, 9)),
+        ("1 month", date(2026, 12, 25)),
+        ("fri", date(2026, 11, 27)),
+        ("2026-12-24", date(2026, 12, 24)),
+    ],
+)
+def test_parse_until(text: str, expected: date) -> None:
+    assert parse_until(text, WED) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("0 days", "between 1 day and two years"),
+        ("800 days", "between 1 day and two years"),
+        ("today", "has already come: pick a later date"),
+        ("2026-11-01", "has already come"),
+        ("forever", "Try `today`"),
+    ],
+)
+def test_parse_until_refuses_the_past_and_absurd_lengths(text: str, hint: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_until(text, WED)
+    assert hint in str(err.value)
+
+
+# money ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("tokens", "amount", "currency"),
+    [
+        (["1200"], "1200", ""),
+        (["1,200.50"], "1200.50", ""),
+        (["1,234,567.89"], "1234567.89", ""),
+        (["0.10"], "0.10", ""),
+        (["£300"], "300", "GBP"),
+        (["€99"], "99", "EUR"),
+        (["$5.5"], "5.5", "USD"),
+        (["300", "USD"], "300", "USD"),
+        (["300", "usd"], "300", "USD"),
+        (["EUR", "1,000"], "1000", "EUR"),
+    ],
+)
+def test_amounts_are_exact_decimals(tokens: list[str], amount: str, currency: str) -> None:
+    money = parse_amount(tokens)
+    assert type(money.amount) is Decimal
+    assert money == Money(Decimal(amount), currency)
+    # Exact, digit for digit: no float ever got in the way.
+    assert str(money.amount) == amount
+
+
+def test_amounts_add_up_exactly() -> None:
+    total = sum((parse_amount(["0.10"]).amount for _ in range(3)), Decimal(0))
+    assert total == Decimal("0.30")
+
+
+@pytest.mark.parametrize(
+    ("tokens", "hint"),
+    [
+        (["1.234"], "as an amount. Try `1200`, `1,200.50`"),
+        (["1,20"], "Try `1200`"),
+        (["12,34,567"], "Try `1200`"),
+        (["abc"], "Try `1200`"),
+        (["-5"], "Try `1200`"),
+        (["1e3"], "Try `1200`"),
+        (["NaN"], "Try `1200`"),
+        (["300", "XYZ"], "Try `1200`"),
+        (["£300", "USD"], "Try `1200`"),
+        (["1", "2", "3"], "Try `1200`"),
+        (["0"], "more than zero"),
+        (["0.00"], "more than zero"),
+        (["1000000000"], "less than a billion"),
+    ],
+)
+def test_bad_amounts_say_what_to_type(tokens: list[str], hint: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_amount(tokens)
+    assert hint in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("money", "shown"),
+    [
+        (Money(Decimal("1200.5"), "GBP"), "£1,200.50"),
+        (Money(Decimal("99"), "EUR"), "€99.00"),
+        (Money(Decimal("300"), "CHF"), "300.00 CHF"),
+        (Money(Decimal("1234567.89"), ""), "1,234,567.89"),
+    ],
+)
+def test_format_money(money: Money, shown: str) -> None:
+    assert format_money(money) == shown
+
+
+# free text -----------------------------------------------------------------------------------
+def test_clean_text_decodes_slack_entities_once() -> None:
+    # Slack sends typed <, > and & as entities; the record keeps what the person typed.
+    assert clean_text("a &amp; b &lt;x&gt;") == "a & b <x>"
+    assert clean_text("&amp;lt;") == "&lt;"
+
+
+def test_clean_text_keeps_links_as_plain_urls() -> None:
+    assert (
+        clean_text("see <https://example.com/brief|the brief>") == "see https://example.com/brief"
+    )
+    assert clean_text("<mailto:a@b.example>") == "mailto:a@b.example"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi <!channel>",
+        "<!here> now",
+        "ask <@U0123ABC>",
+        "ask <@U0123ABC|sam>",
+        "see <#C0123|general>",
+        "<!subteam^S0123|@design>",
+    ],
+)
+def test_clean_text_refuses_mentions(text: str) -> None:
+    with pytest.raises(InputError) as err:
+        clean_text(text, what="note")
+    assert "can't contain mentions" in str(err.value)
+    assert "Write names as plain words" in str(err.value)
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[31m", "\u202e", "\u2066"])
+def test_clean_text_refuses_control_characters(bad: str) -> None:
+    with pytest.raises(InputError) as err:
+        clean_text(f"logo{bad}files")
+    assert "invisible control characters. Retype it as plain text" in str(err.value)
+
+
+def test_clean_text_keeps_newlines_and_tabs() -> None:
+    assert clean_text("line one\n\tline two") == "line one\n\tline two"
+
+
+def test_clean_text_bounds_length() -> None:
+    assert clean_text("x" * MAX_TEXT) == "x" * MAX_TEXT
+    with pytest.raises(InputError) as err:
+        clean_text("x" * 10_240, what="note")
+    assert "10,240 characters long; keep it under 1,000" in str(err.value)
+
+
+def test_clean_text_refuses_stray_markup_and_empty_text() -> None:
+    with pytest.raises(InputError, match="plain words"):
+        clean_text("a <b")
+    with pytest.raises(InputError, match="is empty"):
+        clean_text("   ", what="note")
+
+
+def test_escape_makes_text_inert() -> None:
+    assert escape("a & b <!channel> >") == "a &amp; b &lt;!channel&gt; &gt;"

@@ -1,0 +1,276 @@
+"""Settings: every problem reported at once, one line each, never a secret's value; and
+`python bot.py` refusing to start on bad settings with exit code 2."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import config
+from config import Config, ConfigError
+from local_slack import Failure, LocalSlack
+
+ROOT = Path(__file__).resolve().parents[1]
+BOT = ROOT / "bot.py"
+SECRET = "sekrit-9f3a7c-never-print-me"
+# Every setting bot.py reads, so a `.env` file can't fill in anything a test leaves out.
+SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "DATABASE_PATH",
+    "TIMEZONE",
+    "NUDGE_CHANNEL",
+    "WORDING_PATH",
+    "HOST",
+    "PORT",
+    "GRACE_DAYS",
+    "WORKING_HOURS",
+    "WORKING_DAYS",
+    "SCAN_MINUTES",
+    "APPROVERS",
+    "TWO_PERSON_STOP_WORK",
+)
+
+
+def valid_env(**changes: str) -> dict[str, str]:
+    env = {
+        "SLACK_BOT_TOKEN": f"xoxb-{SECRET}",
+        "SLACK_SIGNING_SECRET": SECRET,
+    }
+    env.update(changes)
+    return env
+
+
+# config.load ---------------------------------------------------------------------------------
+def test_defaults() -> None:
+    c = config.load(valid_env())
+    assert c.bot_token == f"xoxb-{SECRET}"
+    assert c.timezone == ZoneInfo("UTC")
+    assert c.port == 3000 and c.host == "127.0.0.1"
+    assert c.slack_api_url == "https://slack.com/api/"
+    assert c.database_path == Path("data/tactful.json")
+    assert c.work_days == (0, 1, 2, 3, 4)
+    assert (c.work_start, c.work_end) == (time(9, 0), time(17, 30))
+    assert not c.socket_mode
+
+
+def test_values_are_read_and_normalised() -> None:
+    c = config.load(
+        valid_env(
+            SLACK_APP_TOKEN="xapp-1-abc",
+            TIMEZONE=" Europe/London ",
+            PORT="8080",
+            SLACK_API_URL="http://127.0.0.1:9/api",
+            NUDGE_CHANNEL="C0123ABCD",
+            GRACE_DAYS="3",
+            WORKING_HOURS="08:30-18:00",
+            WORKING_DAYS="mon,wed,fri",
+            SCAN_MINUTES="5",
+            APPROVERS="U0ALICE, S0DESIGN",
+            TWO_PERSON_STOP_WORK="yes",
+            DATABASE_PATH="/srv/tactful/db.json",
+        )
+    )
+    assert c.socket_mode
+    assert c.timezone == ZoneInfo("Europe/London")
+    assert c.port == 8080
+    assert c.slack_api_url == "http://127.0.0.1:9/api/"
+    assert c.nudge_channel == "C0123ABCD"
+    assert c.grace_days == 3
+    assert (c.work_start, c.work_end) == (time(8, 30), time(18, 0))
+    assert c.work_days == (0, 2, 4)
+    assert c.scan_minutes == 5
+    assert c.approvers == ("U0ALICE", "S0DESIGN")
+    assert c.two_person_stop_work is True
+    assert c.database_path == Path("/srv/tactful/db.json")
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    c = config.load(valid_env(SLACK_APP_TOKEN=f"xapp-{SECRET}"))
+    assert SECRET not in repr(c)
+
+
+def test_console_mode_needs_no_slack_settings() -> None:
+    assert isinstance(config.load({}, need_slack=False), Config)
+    with pytest.raises(ConfigError):
+        config.load({})
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_SIGNING_SECRET": "",
+        "TIMEZONE": "Mars/Olympus_Mons",
+        "PORT": "99999",
+        "SLACK_API_URL": "slack.com/api",
+        "NUDGE_CHANNEL": "#general",
+        "WORDING_PATH": "/no/such/folder",
+        "GRACE_DAYS": "lots",
+        "WORKING_HOURS": "9-5",
+        "WORKING_DAYS": "fri-mon",
+        "SCAN_MINUTES": "0",
+        "APPROVERS": "alice",
+        "TWO_PERSON_STOP_WORK": "maybe",
+    }
+    with pytest.raises(ConfigError) as err:
+        config.load(env)
+    problems = err.value.problems
+    expected = [
+        "SLACK_BOT_TOKEN is missing",
+        "SLACK_SIGNING_SECRET is missing",
+        "TIMEZONE='Mars/Olympus_Mons' is not an IANA time zone name",
+        "PORT='99999' is not a port number (1-65535)",
+        "SLACK_API_URL='slack.com/api' is not an http(s) URL",
+        "NUDGE_CHANNEL='#general' should be a channel ID like C0123ABCD",
+        "WORDING_PATH='/no/such/folder' is not a folder",
+        "GRACE_DAYS='lots' should be a number of days from 0 to 60",
+        "WORKING_HOURS='9-5' should look like 09:00-17:30",
+        "WORKING_DAYS='fri-mon' should look like mon-fri",
+        "SCAN_MINUTES='0' should be a number of minutes from 1 to 240",
+        "APPROVERS should list user IDs",
+        "TWO_PERSON_STOP_WORK='maybe' should be true or false",
+    ]
+    assert len(problems) == len(expected)
+    for fragment, problem in zip(expected, problems, strict=True):
+        assert fragment in problem
+    assert all("\n" not in p for p in problems), "one line per problem"
+    assert str(err.value).splitlines() == problems
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"SLACK_BOT_TOKEN": SECRET}, "should start with xoxb-"),
+        ({"SLACK_BOT_TOKEN": f"xoxp-{SECRET}"}, "should start with xoxb-"),
+        ({"SLACK_APP_TOKEN": f"xoxb-{SECRET}"}, "should start with xapp-"),
+        ({"PORT": "0"}, "PORT='0'"),
+        ({"PORT": "http"}, "PORT='http'"),
+        ({"WORKING_HOURS": "17:00-09:00"}, "the end must come after the start"),
+        ({"WORKING_HOURS": "25:00-26:00"}, "should look like 09:00-17:30"),
+        ({"GRACE_DAYS": "61"}, "from 0 to 60"),
+        ({"SCAN_MINUTES": "241"}, "from 1 to 240"),
+    ],
+)
+def test_single_problems_never_show_secrets(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load({**valid_env(), **env})
+    assert len(err.value.problems) == 1
+    assert fragment in err.value.problems[0]
+    assert SECRET not in str(err.value)
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    c = config.load({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert c.socket_mode and c.signing_secret == ""
+
+
+# python bot.py -------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_bot(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """bot.py in a child process with exactly `env` (every setting given, so nothing comes
+    from a `.env` file), in a scratch folder."""
+    full = {name: "" for name in SETTINGS}
+    full.update(
+        {
+            "DATABASE_PATH": str(tmp_path / "data" / "tactful.json"),
+            "PORT": str(free_port()),
+            "TIMEZONE": "UTC",
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never reached unless a test says so
+            "WORKING_HOURS": "09:00-17:30",
+            "WORKING_DAYS": "mon-fri",
+            "GRACE_DAYS": "0",
+            "SCAN_MINUTES": "15",
+            "TWO_PERSON_STOP_WORK": "false",
+            "HOST": "127.0.0.1",
+        }
+    )
+    full.update(env)
+    full.update(
+        {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return subprocess.run(
+        [sys.executable, str(BOT), *args],
+        cwd=tmp_path,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_bot_refuses_to_start_with_bad_settings(tmp_path: Path) -> None:
+    done = run_bot(
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": f"xoxp-{SECRET}",  # a user token, not a bot token
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_APP_TOKEN": f"bad-{SECRET}",
+            "TIMEZONE": "Not/AZone",
+            "PORT": "70000",
+        },
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 4, done.stderr
+    assert all(line.startswith("config: ") for line in lines)
+    assert "SLACK_BOT_TOKEN does not look like a bot token" in lines[0]
+    assert "SLACK_APP_TOKEN does not look like an app-level token" in lines[1]
+    assert "TIMEZONE='Not/AZone'" in lines[2]
+    assert "PORT='70000'" in lines[3]
+    assert SECRET not in done.stdout + done.stderr
+    assert not (tmp_path / "data").exists(), "nothing is created before the settings are good"
+
+
+def test_bot_reports_missing_tokens(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, {})
+    assert done.returncode == 2
+    assert done.stderr.count("config: ") == 2
+    assert "SLACK_BOT_TOKEN is missing" in done.stderr
+    assert "SLACK_SIGNING_SECRET is missing" in done.stderr
+
+
+def test_a_token_slack_refuses_stops_start_up_and_the_check_goes_to_slack_api_url(
+    tmp_path: Path, slack: LocalSlack
+) -> None:
+    slack.fail("auth.test", Failure(status=200, body={"ok": False, "error": "invalid_auth"}))
+    done = run_bot(
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": f"xoxb-{SECRET}",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.url,
+        },
+    )
+    assert done.returncode == 2, done.stderr
+    assert "config: Slack refused SLACK_BOT_TOKEN at start-up" in done.stderr
+    assert "invalid_auth" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
+    (call,) = slack.calls_to("auth.test")
+    assert call.token == f"xoxb-{SECRET}"
+
+
+def test_empty_settings_mean_their_defaults() -> None:
+    # As `.env.example` leaves them: `SLACK_APP_TOKEN=`, or a line blanked out.
+    blank = {name: "  " for name in SETTINGS if name not in ("SLACK_BOT_TOKEN",)}
+    c = config.load({**blank, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert c == config.load({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert c.slack_api_url == "https://slack.com/api/" and c.port == 3000

@@ -1,0 +1,81 @@
+"""`python bot.py console`: typed /client commands in, readable replies out, no Slack."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_console(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "DATABASE_PATH": str(tmp_path / "data" / "tactful.json"),
+        "TIMEZONE": "UTC",
+        "LOG_LEVEL": "WARNING",
+        # Given (empty), so a `.env` file can't supply real ones: the console needs none.
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_SIGNING_SECRET": "",
+        "SLACK_APP_TOKEN": "",
+        "SLACK_API_URL": "",
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "console", *args],
+        cwd=tmp_path,
+        env=env,
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_console_prints_readable_replies(tmp_path: Path) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme",
+            "/client asked acme logo files",
+            "/client note acme a &amp; b",
+            "/client status acme",
+            "/client frobnicate acme",
+            "hello?",
+            "/client help",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Added *acme* (type: not classified, quiet after 3 business days)." in out
+    # Placeholders read as typed in a terminal, not as Slack entities.
+    assert "`/client asked acme <what you need from them>`" in out
+    assert "Logged: you asked *acme* for “logo files”" in out
+    assert "Noted for *acme*: “a & b”." in out
+    # status: the header, underlined, then the facts; mentions shown as @names.
+    assert "acme\n====\n" in out
+    assert "• “logo files” since" in out
+    assert "logged by @UCONSOLE" in out
+    assert ":warning: I don't know `frobnicate`. Try `/client help`" in out
+    assert "Type a /client command (try `/client help`)" in out
+    assert "`/client invoice <name> <amount> due <date> [#ref]`" in out
+    # Readable text only: no raw JSON, Block Kit or entities.
+    for raw in ('"blocks"', '"type":', "{'", '{"', "&lt;", "&gt;", "&amp;", "mrkdwn"):
+        assert raw not in out, raw
+    # The data went to DATABASE_PATH.
+    assert (tmp_path / "data" / "tactful" / "teams" / "TCONSOLE").is_dir()
+
+
+def test_console_keeps_data_between_runs_and_stops_at_quit(tmp_path: Path) -> None:
+    run_console(tmp_path, ["/client add acme as late-payer"])
+    done = run_console(tmp_path, ["/client list", "quit", "/client add never-reached"])
+    assert done.returncode == 0, done.stderr
+    assert "*acme* (late payer)" in done.stdout
+    assert "never-reached" not in done.stdout
+    # `--team` acts in another workspace: it sees none of the first one's clients.
+    done = run_console(tmp_path, ["/client list", "/client status acme"], "--team", "T0OTHER")
+    assert "No clients yet" in done.stdout
+    assert "I don't know a client called acme" in done.stdout

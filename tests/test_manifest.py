@@ -1,0 +1,177 @@
+"""manifest.yml is valid for Slack and agrees with what the code registers.
+
+The registrations are recorded from the real composition root (`bot.build_app`), so a new
+handler module, command, event, action or view is picked up here without editing this file.
+To check more (shortcut callback ids, scopes a new feature needs...), add a test that compares
+`registered` with `manifest`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from slack_bolt import App
+
+import bot
+import handlers
+from handlers.commands import COMMAND
+from handlers.home import EVENTS
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+# Bolt's listener decorators, by what their first argument names.
+_RECORDED = {
+    "command": "commands",
+    "event": "events",
+    "action": "actions",
+    "block_action": "actions",
+    "view": "views",
+    "view_submission": "views",
+    "view_closed": "views",
+    "shortcut": "shortcuts",
+    "global_shortcut": "shortcuts",
+    "message_shortcut": "shortcuts",
+    "options": "options",
+    "block_suggestion": "options",
+    "message": "messages",
+}
+_INTERACTIVE = ("actions", "views", "shortcuts", "options")
+
+
+def load_manifest() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    # No skip: the manifest must be checked against Slack's schema on every run.
+    assert SCHEMA.is_file(), f"Slack's manifest schema is missing: {SCHEMA}"
+    return json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def manifest() -> dict[str, Any]:
+    return load_manifest()
+
+
+def _key(constraint: Any) -> Any:
+    """`"approve"`, `{"action_id": "approve", ...}` or `re.compile("approve")`: the id."""
+    if isinstance(constraint, dict):
+        return (
+            constraint.get("action_id") or constraint.get("callback_id") or constraint.get("type")
+        )
+    return getattr(constraint, "pattern", constraint)
+
+
+@pytest.fixture
+def registered(monkeypatch: pytest.MonkeyPatch, config, store, clock) -> dict[str, set[Any]]:
+    """What the app's listeners are registered for, by kind, as the real app is built."""
+    seen: dict[str, set[Any]] = defaultdict(set)
+
+    def recording(method: str, kind: str) -> Callable[..., Any]:
+        original = getattr(App, method)
+
+        def wrapper(self: App, *args: Any, **kwargs: Any) -> Any:
+            if args:
+                seen[kind].add(_key(args[0]))
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    for method, kind in _RECORDED.items():
+        monkeypatch.setattr(App, method, recording(method, kind))
+    bot.build_app(config, store, clock=clock, verify_requests=False)
+    return seen
+
+
+def handler_modules() -> Iterator[Any]:
+    for info in pkgutil.iter_modules(handlers.__path__):
+        yield importlib.import_module(f"handlers.{info.name}")
+
+
+# Slack's schema ------------------------------------------------------------------------------
+def test_manifest_is_valid_for_slack(schema: dict[str, Any], manifest: dict[str, Any]) -> None:
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.validate(manifest, schema, cls=jsonschema.Draft7Validator)
+
+
+def test_the_schema_check_catches_mistakes(schema: dict[str, Any]) -> None:
+    broken = load_manifest()
+    broken["features"]["slash_commands"][0]["should_escape"] = "yes"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema, cls=jsonschema.Draft7Validator)
+    broken = load_manifest()
+    broken["features"]["slash_command"] = broken["features"].pop("slash_commands")  # a typo
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema, cls=jsonschema.Draft7Validator)
+
+
+# agreement with the code ---------------------------------------------------------------------
+def test_slash_command_matches_the_handler(
+    manifest: dict[str, Any], registered: dict[str, set[Any]]
+) -> None:
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == [COMMAND]
+    assert registered["commands"] == {COMMAND}
+    # `in #channel`, `shared #channel` and `owner @person` need Slack to send IDs.
+    assert all(c["should_escape"] is True for c in commands)
+    assert all(c.get("description") for c in commands)
+
+
+def test_bot_events_are_exactly_what_the_handlers_listen_to(
+    manifest: dict[str, Any], registered: dict[str, set[Any]]
+) -> None:
+    bot_events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert len(bot_events) == len(set(bot_events)), "no duplicates"
+    assert set(bot_events) == registered["events"]
+    assert set(EVENTS) <= registered["events"]
+    assert not registered["messages"], "message listeners need message.* bot events and scopes"
+
+
+def test_declared_constants_are_registered(registered: dict[str, set[Any]]) -> None:
+    """A handler module's COMMAND / EVENTS / ACTIONS / VIEWS constants name listeners that
+    are really registered (so the manifest test above sees them)."""
+    declared = {"COMMAND": "commands", "EVENTS": "events", "ACTIONS": "actions", "VIEWS": "views"}
+    for module in handler_modules():
+        for name, kind in declared.items():
+            value = getattr(module, name, ())
+            values = {value} if isinstance(value, str) else set(value)
+            assert values <= registered[kind], f"{module.__name__}.{name}"
+
+
+def test_interactivity_and_socket_mode(
+    manifest: dict[str, Any], registered: dict[str, set[Any]]
+) -> None:
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is True
+    # Buttons and modals need interactivity; with none registered it should be off.
+    assert any(registered[kind] for kind in _INTERACTIVE)
+    assert settings["interactivity"]["is_enabled"] is True
+    # In Socket Mode Slack needs no request URLs; a stale one would be misleading.
+    assert "request_url" not in settings["interactivity"]
+    assert "request_url" not in settings["event_subscriptions"]
+    assert all("url" not in c for c in manifest["features"]["slash_commands"])
+
+
+def test_shortcuts_match_the_handlers(
+    manifest: dict[str, Any], registered: dict[str, set[Any]]
+) -> None:
+    declared = {s["callback_id"] for s in manifest["features"].get("shortcuts", [])}
+    assert declared == registered["shortcuts"]
+
+
+def test_scopes_cover_what_the_app_uses(manifest: dict[str, Any]) -> None:
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert "commands" in scopes  # the slash command
+    assert "chat:write" in scopes  # nudges
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # app_home_opened
