@@ -37,6 +37,7 @@ class Options:
     owner: str | None = None
     lang: str | None = None
     shared_channel: str | None = None
+    contact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ _TYPES = {t.value: t for t in ClientType} | {
 }
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared"}
+_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact"}
 
 
 def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
@@ -434,6 +435,25 @@ def _options(text: str, verb: str) -> Options:
                 )
             found["owner"] = m.group(1)
             i += 2
+        elif word == "contact":
+            # The person at the client we write to: one word, or several in quotes.
+            end = i + 1
+            if arg.startswith('"'):
+                while end < len(words) and not (
+                    words[end].endswith('"') and (end > i + 1 or len(words[end]) > 1)
+                ):
+                    end += 1
+                if end == len(words):
+                    raise InputError('A quote is not closed: write `contact "Jo Bloggs"`.')
+            contact = " ".join(words[i + 1 : end + 1]).strip('"')
+            if not contact:
+                raise InputError(
+                    f'Who do we write to? e.g. `/client {verb} acme contact "Jo Bloggs"`.'
+                )
+            if len(contact) > MAX_NAME:
+                raise InputError(f"A contact name can be at most {MAX_NAME} characters.")
+            found["contact"] = clean_text(contact, what="contact name")
+            i = end + 1
         elif word == "lang":
             if arg.lower() not in LANGUAGES:
                 raise InputError(f"`lang` is one of {', '.join(LANGUAGES)} (e.g. `lang cy`).")
@@ -442,7 +462,7 @@ def _options(text: str, verb: str) -> Options:
         else:
             raise InputError(
                 f"I didn't understand `{_clip(words[i])}`. After the name you can add "
-                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `lang en|cy` "
+                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy` "
                 'or `shared #channel`. Names with spaces go in quotes: `"Acme Corp"`.'
             )
     return Options(**found)  # type: ignore[arg-type]

@@ -113,6 +113,7 @@ class ClientCommands:
             owner=o.owner or "",
             lang=o.lang or "en",
             shared_channel=o.shared_channel or "",
+            contact=o.contact or "",
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
         try:
@@ -200,6 +201,7 @@ class ClientCommands:
             "owner": o.owner,
             "lang": o.lang,
             "shared_channel": o.shared_channel,
+            "contact": o.contact,
         }
         changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}
         if not changes:

@@ -62,20 +62,26 @@ TYPE_LABEL = {
 }
 
 
-def added(record: ClientRecord) -> Reply:
-    c = record.client
+def _settings(c) -> str:
     bits = [f"type: {TYPE_LABEL[c.client_type]}", f"quiet after {c.quiet_days} business days"]
     if c.channel:
         bits.append(f"nudges in {channel(c.channel)}")
     if c.owner:
         bits.append(f"owner {who(c.owner)}")
+    if c.contact:
+        bits.append(f"contact {escape(c.contact)}")
     if c.lang != "en":
         bits.append(f"language: {c.lang}")
     if c.shared_channel:
         bits.append(f"shared channel {channel(c.shared_channel)}")
+    return ", ".join(bits)
+
+
+def added(record: ClientRecord) -> Reply:
+    c = record.client
     name = escape(c.name)
     return _simple(
-        f":white_check_mark: Added *{name}* ({', '.join(bits)}).\n"
+        f":white_check_mark: Added *{name}* ({_settings(c)}).\n"
         f"Next: `/client asked {_arg(c.name)} &lt;what you need from them&gt;` when you wait on "
         "them."
     )
@@ -124,20 +130,12 @@ def logged(c: cmd.Command, record: ClientRecord, today: date) -> Reply:
             "suggested wording will match."
         )
     if isinstance(c, cmd.Set):
-        return _simple(f":gear: Updated {name}: {escape(record_last_settings(record))}.")
+        return _simple(f":gear: Updated {name}: {_settings(client)}.")
     if isinstance(c, cmd.Archive):
         if client.archived:
             return _simple(f":file_cabinet: Archived {name}: no more nudges. The record stays.")
         return _simple(f":arrows_counterclockwise: {name} is active again.")
     raise AssertionError(c)  # pragma: no cover
-
-
-def record_last_settings(record: ClientRecord) -> str:
-    c = record.client
-    return (
-        f"quiet after {c.quiet_days} business days, type {TYPE_LABEL[c.client_type]}, "
-        f"language {c.lang}"
-    )
 
 
 def _revision_count(record: ClientRecord, today: date) -> str:
@@ -270,7 +268,7 @@ HELP = """*Tactful keeps the record of every client, and nudges you before thing
 Everything you type here is visible only to you.
 
 *Clients*
-`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [lang en|cy] [shared #channel]`
+`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel]`
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 

@@ -509,3 +509,11 @@ def test_parse_raises_nothing_but_input_error(text: str, known: set[str]) -> Non
         parse(text, TODAY, known)
     except InputError as err:
         assert str(err).strip(), "every refusal has a message"
+
+
+def test_contact_option_takes_one_word_or_a_quoted_name() -> None:
+    today = date(2026, 11, 27)
+    assert parse('add acme contact "Jo Bloggs" lang cy', today).options.contact == "Jo Bloggs"
+    assert parse("set acme contact Sam", today, {"acme"}).options.contact == "Sam"
+    with pytest.raises(InputError, match="not closed"):
+        parse('add acme contact "Jo Bloggs', today)

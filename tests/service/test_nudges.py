@@ -305,3 +305,12 @@ def test_scan_dry_run_command_prints_the_suggestion(store, slack, db_path, tmp_p
     assert done.returncode == 0, done.stderr
     assert "acme" in done.stdout and "sign-off on the <b>launch</b> & posts" in done.stdout
     assert posts(slack) == []
+
+
+def test_suggestion_greets_the_contact_in_the_clients_language(config, store, slack):
+    run(store, 'add siop as late-payer in <#C0SHOP|siop> contact "Jo Bloggs" lang cy')
+    run(store, "invoice siop £500 due 2026-11-20 #C1")
+    engine(config, store, slack).scan(FRIDAY)
+    suggestion = posts(slack)[1]
+    text = " ".join(b.get("text", {}).get("text", "") for b in suggestion["blocks"])
+    assert "Helo Jo Bloggs" in text and "#C1" in text and "£500.00" in text
