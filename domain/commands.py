@@ -120,6 +120,13 @@ class History:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The walk-away pack: a final report and handover checklist."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Help:
     topic: str = ""
 
@@ -137,6 +144,7 @@ Command = (
     | Status
     | ListClients
     | History
+    | Report
     | Help
 )
 
@@ -157,6 +165,7 @@ VERBS = (
     "status",
     "list",
     "history",
+    "report",
     "help",
 )
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -212,6 +221,9 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
     if verb == "history":
         _nothing_more(tail, "/client history acme")
         return History(name)
+    if verb == "report":
+        _nothing_more(tail, "/client report acme")
+        return Report(name)
     if verb in ("archive", "unarchive"):
         _nothing_more(tail, f"/client {verb} acme")
         return Archive(name, verb == "archive")

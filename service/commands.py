@@ -20,6 +20,7 @@ from domain.models import (
     Kind,
     Money,
 )
+from domain.report import engagement_report
 from storage.base import DuplicateClient, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
@@ -93,6 +94,9 @@ class ClientCommands:
         if isinstance(c, cmd.Status):
             recent = _take(self.store.history(team, record.client.client_id), 5)
             return replies.status(record, recent, today, self.grace_days)
+        if isinstance(c, cmd.Report):
+            history = list(self.store.history(team, record.client.client_id))
+            return replies.report(record, engagement_report(record, history, today))
         if isinstance(c, cmd.History):
             return replies.history(record, list(self.store.history(team, record.client.client_id)))
         change = self._change_for(c, user, now, today)

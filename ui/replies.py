@@ -15,6 +15,7 @@ from domain import commands as cmd
 from domain.attention import CONTROLLING_THRESHOLD, CONTROLLING_WINDOW_DAYS, attention
 from domain.inputs import escape, format_money
 from domain.models import ClientRecord, ClientType, Interaction, Kind
+from domain.report import EngagementReport
 from ui import blocks as bk
 
 
@@ -264,6 +265,61 @@ def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
 
 
+def _money(amounts) -> str:
+    return " + ".join(format_money(m) for m in amounts) or "nothing"
+
+
+def report(record: ClientRecord, r: EngagementReport) -> Reply:
+    """The walk-away pack: the record in numbers, and a checklist for leaving well."""
+    c = record.client
+    name = escape(c.name)
+    since = day(r.since) if r.since else "no interactions logged"
+    drift = ""
+    if len(r.days_late) >= 2 and r.days_late[-1] > r.days_late[0]:
+        drift = f" Payments have drifted later: {', '.join(map(str, r.days_late))} days late."
+    elif r.days_late:
+        drift = f" Paid invoices were on average {sum(r.days_late) // len(r.days_late)} days late."
+    facts = [
+        f"*On record since* {since}: {r.interactions} entries.",
+        f"*Requests to them:* {r.asks}; {r.asks_open} still unanswered.",
+        f"*Revision demands:* {r.revisions}.",
+        f"*Invoiced:* {_money(r.invoiced)} · *paid:* {_money(r.paid)} · *outstanding:* {_money(r.outstanding)}"
+        + (
+            f" (overdue: {', '.join('#' + escape(ref) for ref in r.overdue_refs)})"
+            if r.overdue_refs
+            else ""
+        )
+        + "."
+        + drift,
+        f"*Nudges approved:* {r.nudges_approved} · *dismissed:* {r.nudges_dismissed}.",
+    ]
+    handover = (
+        "Give them full access to every account you managed for them."
+        if r.paid_up
+        else "Hold the handover of accounts until the outstanding balance is paid."
+    )
+    checklist = [
+        f":ballot_box_with_check: {handover}",
+        ":ballot_box_with_check: Send a final report of what you achieved for them (the facts above are a start).",
+        f":ballot_box_with_check: Give the reason plainly: you can't meet their needs because they didn't {escape(r.reason)}.",
+        ":ballot_box_with_check: Stay professional, and keep this record: "
+        f"`/client history {_arg(c.name)}` is your evidence if they turn hostile or must be chased for payment.",
+        f":ballot_box_with_check: Then `/client archive {_arg(c.name)}` to stop nudges; the record stays.",
+    ]
+    title = f"Walking away from {c.name}"
+    return Reply(
+        title,
+        [
+            bk.header(title),
+            bk.section("\n".join(facts)),
+            bk.section("*Leaving well:*\n" + "\n".join(checklist)),
+            bk.context(
+                f"Only you can see this. {name}'s full record: `/client history {_arg(c.name)}`"
+            ),
+        ],
+    )
+
+
 HELP = """*Tactful keeps the record of every client, and nudges you before things slip.*
 Everything you type here is visible only to you.
 
@@ -285,6 +341,7 @@ Everything you type here is visible only to you.
 `/client list`: every client, the ones needing attention first
 `/client status <name>`: open asks, unpaid invoices, recent log
 `/client history <name>`: the full record, newest first
+`/client report <name>`: walking away? the record in numbers and a checklist for leaving well
 
 *Examples*
 `/client add "Acme Corp" as late-payer quiet 2 days`

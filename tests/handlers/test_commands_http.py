@@ -435,3 +435,12 @@ def test_any_text_gets_a_private_reply_and_errors_store_nothing(
     assert "Something went wrong" not in body["text"]
     if body["text"].startswith(":warning:"):
         assert stored_files(store) == before
+
+
+def test_report_gives_the_walk_away_pack(server) -> None:
+    server.slash("add acme as late-payer")
+    server.slash("invoice acme £500 due 2026-11-01 #C7")
+    text = server.slash("report acme").text
+    assert "Walking away from acme" in text
+    assert "£500.00" in text and "#C7" in text
+    assert "Hold the handover" in text and "didn't pay on time" in text

@@ -1,0 +1,84 @@
+"""The walk-away pack: what the record says about an engagement, for a final report and a
+clean handover. Pure: a function of the client's record, its full history and today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain.models import ClientRecord, Interaction, Kind, Money, NudgeStatus
+
+
+@dataclass(frozen=True)
+class EngagementReport:
+    since: date | None
+    interactions: int
+    asks: int
+    asks_open: int
+    revisions: int
+    invoiced: tuple[Money, ...]
+    paid: tuple[Money, ...]
+    outstanding: tuple[Money, ...]
+    overdue_refs: tuple[str, ...]
+    # Days late of each paid invoice, oldest first: growing numbers are "drift".
+    days_late: tuple[int, ...]
+    nudges_approved: int
+    nudges_dismissed: int
+    # What the client failed to do, for "we can't meet your needs because you didn't ...".
+    reason: str
+
+    @property
+    def paid_up(self) -> bool:
+        return not self.outstanding
+
+
+def _totals(amounts: list[Money]) -> tuple[Money, ...]:
+    by: dict[str, Decimal] = {}
+    for m in amounts:
+        by[m.currency] = by.get(m.currency, Decimal(0)) + m.amount
+    return tuple(Money(v, k) for k, v in sorted(by.items()))
+
+
+def engagement_report(
+    record: ClientRecord, history: list[Interaction], today: date
+) -> EngagementReport:
+    """Summarise the whole record. `history` is every interaction, in any order."""
+    events = sorted(history, key=lambda e: e.seq)
+    invoices = {e.ref: e for e in events if e.kind is Kind.INVOICE}
+    paid_refs = {e.ref: e for e in events if e.kind is Kind.PAID}
+    outstanding = [i for ref, i in invoices.items() if ref not in paid_refs]
+    days_late = tuple(
+        max(0, (paid_refs[ref].occurred_on - inv.due_on).days)
+        for ref, inv in invoices.items()
+        if ref in paid_refs and inv.due_on is not None
+    )
+    overdue = tuple(sorted(i.ref for i in outstanding if i.due_on and i.due_on < today))
+    asks = sum(1 for e in events if e.kind is Kind.ASKED)
+    revisions = sum(1 for e in events if e.kind is Kind.REVISION)
+    statuses = [n.status for n in record.nudges.values()]
+    if overdue:
+        reason = "pay on time"
+    elif record.state.open_asks or record.client.client_type.value == "unresponsive":
+        reason = "respond to our questions in time"
+    elif revisions >= 4 or record.client.client_type.value == "controlling":
+        reason = "approve work in a way that lets us do the job"
+    else:
+        reason = "(fill in: respond, approve, pay)"
+    return EngagementReport(
+        since=min((e.occurred_on for e in events), default=None),
+        interactions=len(events),
+        asks=asks,
+        asks_open=len(record.state.open_asks),
+        revisions=revisions,
+        invoiced=_totals([i.amount for i in invoices.values() if i.amount]),
+        paid=_totals(
+            [invoices[r].amount for r in paid_refs if r in invoices and invoices[r].amount]
+        ),
+        outstanding=_totals([i.amount for i in outstanding if i.amount]),
+        overdue_refs=overdue,
+        days_late=days_late,
+        nudges_approved=statuses.count(NudgeStatus.APPROVED),
+        nudges_dismissed=statuses.count(NudgeStatus.DISMISSED),
+        reason=reason,
+    )
