@@ -440,6 +440,7 @@ def test_every_verb_is_understood() -> None:
         "status": "status acme",
         "list": "list",
         "history": "history acme",
+        "report": "report acme",
         "help": "help",
     }
     assert set(samples) == set(VERBS)
