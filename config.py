@@ -14,6 +14,25 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Every variable Tactful reads (tests scrub them all, so no real value can leak in).
+SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "DATABASE_PATH",
+    "TIMEZONE",
+    "NUDGE_CHANNEL",
+    "WORDING_PATH",
+    "HOST",
+    "PORT",
+    "GRACE_DAYS",
+    "WORKING_HOURS",
+    "WORKING_DAYS",
+    "SCAN_MINUTES",
+    "APPROVERS",
+    "TWO_PERSON_STOP_WORK",
+)
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 

@@ -61,6 +61,20 @@ def _ref(body: dict[str, Any]) -> tuple[str, str, str] | None:
     return team, parsed[0], parsed[1]
 
 
+def _modal_metadata(ref: tuple[str, str, str], channel: str, thread_ts: str) -> str:
+    """What a modal must carry back on submit: which nudge, and where its thread is."""
+    team, client_id, key = ref
+    return json.dumps(
+        {
+            "team": team,
+            "client_id": client_id,
+            "key": key,
+            "channel": channel,
+            "thread_ts": thread_ts,
+        }
+    )
+
+
 def register(
     app: App,
     decisions: Decisions,
@@ -156,15 +170,7 @@ def register(
         if record is None or nudge is None:
             return
         channel, thread_ts = where(body)
-        metadata = json.dumps(
-            {
-                "team": ref[0],
-                "client_id": ref[1],
-                "key": ref[2],
-                "channel": channel,
-                "thread_ts": thread_ts,
-            }
-        )
+        metadata = _modal_metadata(ref, channel, thread_ts)
         client.views_open(
             trigger_id=body["trigger_id"], view=ui.edit_modal(nudge.versions[-1].text, metadata)
         )
@@ -179,15 +185,7 @@ def register(
         if not approvers.allows(user, client):
             show(client, Outcome("refused", detail="dismiss"), user, channel, thread_ts)
             return
-        metadata = json.dumps(
-            {
-                "team": ref[0],
-                "client_id": ref[1],
-                "key": ref[2],
-                "channel": channel,
-                "thread_ts": thread_ts,
-            }
-        )
+        metadata = _modal_metadata(ref, channel, thread_ts)
         client.views_open(trigger_id=body["trigger_id"], view=ui.dismiss_modal(metadata))
 
     def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

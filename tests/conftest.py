@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import bot
-from config import Config
+from config import SETTINGS, Config
 from local_slack import LocalSlack
 from storage.tinydb_store import TinyDBStore
 from tests.slack_http import SECRET, AppServer
@@ -20,17 +20,7 @@ from tests.slack_http import SECRET, AppServer
 @pytest.fixture(autouse=True)
 def no_real_slack(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may pick up a real token or talk to the real Slack."""
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_APP_TOKEN",
-        "SLACK_API_URL",
-        "DATABASE_PATH",
-        "TIMEZONE",
-        "NUDGE_CHANNEL",
-        "WORDING_PATH",
-        "APPROVERS",
-    ):
+    for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
 
 

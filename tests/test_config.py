@@ -14,31 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import config
-from config import Config, ConfigError
+from config import SETTINGS, Config, ConfigError
 from local_slack import Failure, LocalSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot.py"
 SECRET = "sekrit-9f3a7c-never-print-me"
-# Every setting bot.py reads, so a `.env` file can't fill in anything a test leaves out.
-SETTINGS = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_API_URL",
-    "DATABASE_PATH",
-    "TIMEZONE",
-    "NUDGE_CHANNEL",
-    "WORDING_PATH",
-    "HOST",
-    "PORT",
-    "GRACE_DAYS",
-    "WORKING_HOURS",
-    "WORKING_DAYS",
-    "SCAN_MINUTES",
-    "APPROVERS",
-    "TWO_PERSON_STOP_WORK",
-)
 
 
 def valid_env(**changes: str) -> dict[str, str]:

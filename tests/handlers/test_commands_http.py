@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.commands import VERBS
 from domain.models import ClientType, Kind, Money
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, stored_files
@@ -362,22 +363,7 @@ def test_rejected_commands_store_nothing(populated: AppServer, store: TinyDBStor
 # properties ----------------------------------------------------------------------------------
 _WORDS = st.sampled_from(
     [
-        "add",
-        "set",
-        "asked",
-        "heard",
-        "note",
-        "revision",
-        "invoice",
-        "paid",
-        "promised",
-        "snooze",
-        "type",
-        "archive",
-        "unarchive",
-        "status",
-        "history",
-        "list",
+        *VERBS,
         "acme",
         "Acme Corp",
         '"Acme Corp"',
