@@ -29,6 +29,32 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def make_dirs(folder: Path, *, durable: bool = True) -> None:
+    """Create `folder` and any missing parents. With `durable`, each new folder's entry in its
+    parent is fsynced too: otherwise a power cut could drop a brand-new folder, and with it an
+    acknowledged file inside (e.g. the first client of a new workspace)."""
+    if folder.is_dir():
+        return
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        with suppress(FileExistsError):
+            new.mkdir()
+        if durable:
+            fsync_dir(new.parent)
+
+
+def dumps(data: Any) -> bytes:
+    """Compact UTF-8 JSON. Text holding a lone surrogate (which UTF-8 cannot encode; it can
+    arrive in a JSON payload as an escape) is written with ASCII escapes instead of failing."""
+    try:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
+
+
 def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
     """Replace `path` with `data` as JSON, all or nothing.
 
@@ -37,8 +63,8 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
         data: anything `json.dumps` accepts.
         durable: fsync the file and its folder (off only for bulk seeding in benchmarks).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    payload = dumps(data)
+    make_dirs(path.parent, durable=durable)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -105,7 +131,7 @@ class WriteLock:
                 finally:
                     self._depth.n = depth
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)

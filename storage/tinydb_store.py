@@ -11,13 +11,20 @@ Logging an interaction rewrites one small client file: the summary and the new i
 land in one atomic write, so they can never disagree. When the tail is full it is first
 copied, whole, into a new segment file (idempotent: the same name and content if a crash
 makes it happen twice) and then dropped from the client file.
+
+Readers take no lock: every file is replaced by an atomic rename, so a reader sees a whole old
+file or a whole new one. The parsed team index is cached and reused while the file's bytes are
+unchanged, so a command does not re-parse a big workspace's index.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +39,22 @@ from storage.codec import from_doc, to_doc
 
 TAIL_MAX = 16
 SCHEMA_VERSION = 1
-_TEAM_ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+_TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SEGMENT = re.compile(r"([0-9]+)\.json")
 
 
 def _check_team(team_id: str) -> str:
     # team_id becomes a folder name: refuse anything that could escape the data folder.
-    if not _TEAM_ID.match(team_id or ""):
+    # fullmatch, not match + "$": "$" also matches before a trailing newline.
+    if not isinstance(team_id, str) or not _TEAM_ID.fullmatch(team_id):
         raise ValueError(f"not a Slack team id: {team_id!r}")
     return team_id
+
+
+def _is_client_id(client_id: str) -> bool:
+    # Client ids reach us from Slack payloads (button block ids) and become file names.
+    return isinstance(client_id, str) and _CLIENT_ID.fullmatch(client_id) is not None
 
 
 class _Transaction:
@@ -64,6 +79,8 @@ class TinyDBStore:
         self.root = self.catalogue.with_suffix("")
         self.durable = durable
         self.lock = WriteLock(self.root / ".write.lock")
+        # team id -> (index.json bytes, name key -> client id parsed from them)
+        self._index_cache: dict[str, tuple[bytes, dict[str, str]]] = {}
         with self.lock.held():
             meta = read_json(self.catalogue)
             if meta is None:
@@ -88,34 +105,57 @@ class TinyDBStore:
         return self.root / "teams" / _check_team(team_id)
 
     def _client_path(self, team_id: str, client_id: str) -> Path:
+        if not _is_client_id(client_id):
+            raise UnknownClient(client_id)
         return self._team(team_id) / "clients" / f"{client_id}.json"
 
     def _log_dir(self, team_id: str, client_id: str) -> Path:
         return self._team(team_id) / "log" / client_id
 
     # reads -----------------------------------------------------------------------------
-    def _read_client_file(self, path: Path) -> tuple[ClientRecord, list[dict]] | None:
+    def _read_client_doc(self, path: Path) -> tuple[dict, list[dict]] | None:
+        """The client file's record (still a doc) and its tail, oldest first."""
         data = read_json(path)
         if data is None:
             return None
-        record = from_doc(ClientRecord, data["record"]["1"])
-        tail = [data["tail"][k] for k in sorted(data.get("tail", {}), key=int)]
-        return record, tail
+        tail = data.get("tail", {})
+        return data["record"]["1"], [tail[k] for k in sorted(tail, key=int)]
+
+    def _read_client_file(self, path: Path) -> tuple[ClientRecord, list[dict]] | None:
+        found = self._read_client_doc(path)
+        return (from_doc(ClientRecord, found[0]), found[1]) if found else None
 
     def get(self, team_id: str, client_id: str) -> ClientRecord | None:
+        _check_team(team_id)
+        if not _is_client_id(client_id):
+            return None
         found = self._read_client_file(self._client_path(team_id, client_id))
         return found[0] if found else None
 
+    def _names(self, team_id: str) -> dict[str, str]:
+        """The team's name index, shared with the cache: callers must not change it."""
+        path = self._team(team_id) / "index.json"
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        cached = self._index_cache.get(team_id)
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        data = json.loads(raw)
+        names = {d["key"]: d["client_id"] for d in data.get("names", {}).values()}
+        self._index_cache[team_id] = (raw, names)
+        return names
+
     def names(self, team_id: str) -> dict[str, str]:
-        data = read_json(self._team(team_id) / "index.json") or {}
-        return {d["key"]: d["client_id"] for d in data.get("names", {}).values()}
+        return dict(self._names(team_id))
 
     def find(self, team_id: str, name: str) -> ClientRecord | None:
-        client_id = self.names(team_id).get(name_key(name))
+        client_id = self._names(team_id).get(name_key(name))
         return self.get(team_id, client_id) if client_id else None
 
     def clients(self, team_id: str) -> list[ClientRecord]:
-        records = (self.get(team_id, cid) for cid in self.names(team_id).values())
+        records = (self.get(team_id, cid) for cid in self._names(team_id).values())
         return [r for r in records if r is not None]
 
     def teams(self) -> list[str]:
@@ -123,46 +163,95 @@ class TinyDBStore:
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
 
     def history(self, team_id: str, client_id: str) -> Iterator[Interaction]:
-        found = self._read_client_file(self._client_path(team_id, client_id))
+        _check_team(team_id)
+        if not _is_client_id(client_id):
+            return
+        found = self._read_client_doc(self._client_path(team_id, client_id))
         if found is None:
             return
-        seen = set()
-        docs = list(reversed(found[1]))
-        log_dir = self._log_dir(team_id, client_id)
-        segments = sorted(log_dir.glob("*.json"), reverse=True) if log_dir.exists() else []
-        for segment in [None, *segments]:
-            if segment is not None:
-                data = read_json(segment) or {}
-                docs = [data["log"][k] for k in sorted(data.get("log", {}), key=int, reverse=True)]
-            for doc in docs:
-                # A reader can catch a segment being rolled over: the same interaction may be
-                # in the tail and in the new segment for a moment.
-                if doc["seq"] not in seen:
-                    seen.add(doc["seq"])
+        record, tail = found
+        # Everything below `below` has not been yielded yet. Starting from the snapshot's
+        # next_seq and only ever going down skips (a) an interaction that is in the tail and in
+        # a segment at once (a crash between writing a segment and the client file, or a
+        # reader catching a roll-over) and (b) segments rolled over after the snapshot was
+        # read, which hold interactions newer than it.
+        below = record.get("next_seq", float("inf"))
+        for doc in reversed(tail):
+            if doc["seq"] < below:
+                below = doc["seq"]
+                yield from_doc(Interaction, doc)
+        # Then the segments, newest first, found only as they are needed: `status` reads just
+        # the newest few interactions, and its cost must not grow with the client's history.
+        log_dir = str(self._log_dir(team_id, client_id))
+        listed: list[int] | None = None
+        probes = 0
+        while True:
+            start = None
+            if listed is None and probes < _PROBED_SEGMENTS:
+                probes += 1
+                start = _probe_segment(log_dir, below)
+            if start is None:
+                if listed is None:
+                    listed = _list_segments(log_dir)
+                i = bisect.bisect_left(listed, below)
+                if i == 0:
+                    return
+                start = listed[i - 1]
+            data = read_json(Path(_segment_name(log_dir, start))) or {}
+            log = data.get("log", {})
+            for key in sorted(log, key=int, reverse=True):
+                doc = log[key]
+                if doc["seq"] < below:
+                    below = doc["seq"]
                     yield from_doc(Interaction, doc)
+            below = min(below, start)
 
     # writes ----------------------------------------------------------------------------
     def add_client(self, record: ClientRecord, events: list[Interaction]) -> ClientRecord:
-        team_id = record.client.team_id
-        with self.lock.held():
-            existing = self.find(team_id, record.client.name)
-            if existing is not None:
-                raise DuplicateClient(existing)
-            # The client file goes first: if we crash before the index names it, the file is
-            # an unreachable leftover and the add was never acknowledged.
-            self._write_client(record, [], events)
-            index = self._team(team_id) / "index.json"
-            with _Transaction(index, self.durable) as db:
-                names = db.table("names")
-                names.remove(Query().key == record.client.name_key)
-                names.insert(
-                    {
-                        "key": record.client.name_key,
-                        "client_id": record.client.client_id,
-                        "name": record.client.name,
-                    }
-                )
+        self.import_clients([(record, events)])
         return record
+
+    def import_clients(self, items: Iterable[tuple[ClientRecord, list[Interaction]]]) -> None:
+        """Store new clients with their whole history so far (oldest first), laid out as if each
+        interaction had been logged live: full segments of TAIL_MAX, then a tail of 1..TAIL_MAX.
+
+        For seeding and migrations; `add_client` is the one-client case. Each team's index is
+        written once, after its clients' files. Raises DuplicateClient if a name is taken or given
+        twice; then no index is written, so none of the clients is added."""
+        with self.lock.held():
+            added: dict[str, dict[str, ClientRecord]] = {}
+            for record, events in items:
+                client = record.client
+                team_id = _check_team(client.team_id)
+                if not _is_client_id(client.client_id):
+                    raise ValueError(f"not a client id: {client.client_id!r}")
+                new = added.setdefault(team_id, {})
+                if client.name_key in new:
+                    raise DuplicateClient(new[client.name_key])
+                existing = self.find(team_id, client.name)
+                if existing is not None:
+                    raise DuplicateClient(existing)
+                docs = [to_doc(e) for e in events]
+                keep = (len(docs) - 1) % TAIL_MAX + 1 if docs else 0
+                for i in range(0, len(docs) - keep, TAIL_MAX):
+                    self._write_segment(team_id, client.client_id, docs[i : i + TAIL_MAX])
+                # The client file goes before the index: if we crash before the index names it,
+                # the file is an unreachable leftover and the add was never acknowledged.
+                self._write_client_file(record, docs[len(docs) - keep :])
+                new[client.name_key] = record
+            for team_id, records in added.items():
+                index = self._team(team_id) / "index.json"
+                with _Transaction(index, self.durable) as db:
+                    names = db.table("names")
+                    names.remove(Query().key.one_of(list(records)))
+                    names.insert_multiple(
+                        {
+                            "key": key,
+                            "client_id": r.client.client_id,
+                            "name": r.client.name,
+                        }
+                        for key, r in records.items()
+                    )
 
     def update(self, team_id: str, client_id: str, change: Change) -> ClientRecord:
         path = self._client_path(team_id, client_id)
@@ -183,15 +272,53 @@ class TinyDBStore:
         team_id, client_id = record.client.team_id, record.client.client_id
         new_docs = [to_doc(e) for e in events]
         if len(tail) + len(new_docs) > TAIL_MAX and tail:
-            segment = self._log_dir(team_id, client_id) / f"{tail[0]['seq']:09d}.json"
-            with _Transaction(segment, self.durable) as db:
-                db.drop_table("log")
-                db.table("log").insert_multiple(tail)
+            self._write_segment(team_id, client_id, tail)
             tail = []
-        with _Transaction(self._client_path(team_id, client_id), self.durable) as db:
+        self._write_client_file(record, [*tail, *new_docs])
+
+    def _write_segment(self, team_id: str, client_id: str, docs: list[dict]) -> None:
+        segment = self._log_dir(team_id, client_id) / f"{docs[0]['seq']:09d}.json"
+        with _Transaction(segment, self.durable) as db:
+            db.drop_table("log")
+            db.table("log").insert_multiple(docs)
+
+    def _write_client_file(self, record: ClientRecord, tail: list[dict]) -> None:
+        path = self._client_path(record.client.team_id, record.client.client_id)
+        with _Transaction(path, self.durable) as db:
             db.table("record").upsert(Document(to_doc(record), doc_id=1))
             db.drop_table("tail")
-            db.table("tail").insert_multiple([*tail, *new_docs])
+            db.table("tail").insert_multiple(tail)
+
+
+# Reading history, look for the next older segment by name this many times before listing
+# the client's log folder (which holds one file per TAIL_MAX interactions ever logged).
+_PROBED_SEGMENTS = 4
+
+
+def _segment_name(log_dir: str, start: int) -> str:
+    return f"{log_dir}/{start:09d}.json"
+
+
+def _probe_segment(log_dir: str, below: int) -> int | None:
+    """The newest segment starting below `below`, if it starts at most TAIL_MAX before it.
+
+    A segment is one rolled-over tail: TAIL_MAX interactions when each write logs one, fewer
+    (or, after a write of many at once, more) otherwise. So the segment just before `below`
+    almost always starts within TAIL_MAX of it, and a few stat calls find it without listing
+    a folder that grows with the history. None means: not within reach, list the folder."""
+    for start in range(below - 1, max(below - 1 - TAIL_MAX, 0), -1):
+        if os.path.exists(_segment_name(log_dir, start)):
+            return start
+    return None
+
+
+def _list_segments(log_dir: str) -> list[int]:
+    """The first seq of each segment in `log_dir`, ascending."""
+    try:
+        names = os.listdir(log_dir)
+    except FileNotFoundError:
+        return []
+    return sorted(int(m[1]) for name in names if (m := _SEGMENT.fullmatch(name)))
 
 
 def new_client_id() -> str:

@@ -1,0 +1,357 @@
+"""TinyDBStore: the Store contract, the partitioned layout, and what it refuses."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import storage.tinydb_store as tinydb_store
+from domain.models import ClientRecord, Kind
+from service.commands import Draft, log
+from storage.base import DuplicateClient, UnknownClient
+from storage.tinydb_store import TAIL_MAX, TinyDBStore
+from tests.storage.support import AT, TEAM, new_client, notes, snapshot, temp_files
+
+# Each of these would put a file outside the team's folder, or is no Slack team id at all.
+BAD_TEAMS = ["../x", "..", ".", "t1", "", "T1/../T2", "T1\n", "/T1", "T 1", "T1\x00", "A" * 33]
+
+
+@pytest.fixture
+def root(store: TinyDBStore) -> Path:
+    return store.root
+
+
+def add(store: TinyDBStore, name: str, team: str = TEAM) -> ClientRecord:
+    return store.add_client(*new_client(name, team))
+
+
+def seqs(store: TinyDBStore, client_id: str, team: str = TEAM) -> list[int]:
+    return [e.seq for e in store.history(team, client_id)]
+
+
+# add / find / names / clients / teams ---------------------------------------------------------
+def test_add_then_find_by_any_spelling_of_the_name(store: TinyDBStore, db_path: Path) -> None:
+    acme = add(store, "Acme Corp")
+    for spelling in ("Acme Corp", "acme corp", "ACME   CORP", "  acme corp "):
+        assert store.find(TEAM, spelling) == acme
+    assert store.find(TEAM, "Acme") is None
+    assert store.get(TEAM, acme.client.client_id) == acme
+    assert store.get(TEAM, "0123456789ab") is None
+    # Another store on the same files (another process) sees it too.
+    assert TinyDBStore(db_path).find(TEAM, "acme corp") == acme
+
+
+def test_a_second_client_by_the_same_name_is_refused(store: TinyDBStore, root: Path) -> None:
+    acme = add(store, "Acme Corp")
+    before = snapshot(root)
+    with pytest.raises(DuplicateClient) as refused:
+        add(store, "ACME corp")
+    assert refused.value.existing == acme
+    assert snapshot(root) == before
+    assert store.clients(TEAM) == [acme]
+
+
+def test_names_clients_and_teams(store: TinyDBStore) -> None:
+    assert store.teams() == [] and store.names(TEAM) == {} and store.clients(TEAM) == []
+    a, b = add(store, "Acme Corp"), add(store, "Bolt Ltd")
+    c = add(store, "Acme Corp", team="T0OTHER")
+    assert store.names(TEAM) == {"acme corp": a.client.client_id, "bolt ltd": b.client.client_id}
+    assert sorted(store.clients(TEAM), key=lambda r: r.client.name) == [a, b]
+    assert store.clients("T0OTHER") == [c]
+    assert store.teams() == ["T0OTHER", TEAM]
+    # names() is the caller's to change: it must not reach the store's cached index.
+    store.names(TEAM).clear()
+    assert len(store.names(TEAM)) == 2
+
+
+def test_the_index_cache_sees_writes_by_another_store(store: TinyDBStore, db_path: Path) -> None:
+    add(store, "Acme Corp")
+    assert set(store.names(TEAM)) == {"acme corp"}  # parsed and cached
+    other = TinyDBStore(db_path)  # as if another process
+    bolt = add(other, "Bolt Ltd")
+    assert set(store.names(TEAM)) == {"acme corp", "bolt ltd"}
+    assert store.find(TEAM, "bolt ltd") == bolt
+
+
+# update ----------------------------------------------------------------------------------------
+def test_update_applies_the_change_and_returns_the_new_record(
+    store: TinyDBStore, db_path: Path
+) -> None:
+    acme = add(store, "Acme Corp")
+    updated = store.update(TEAM, acme.client.client_id, notes("one", "two"))
+    assert updated.next_seq == 4 and updated.state.interactions == 3
+    assert store.get(TEAM, acme.client.client_id) == updated
+    assert TinyDBStore(db_path).get(TEAM, acme.client.client_id) == updated
+    assert [(e.seq, e.text) for e in store.history(TEAM, acme.client.client_id)] == [
+        (3, "two"),
+        (2, "one"),
+        (1, ""),
+    ]
+
+
+def test_update_hands_the_change_the_freshest_record(store: TinyDBStore, db_path: Path) -> None:
+    acme = add(store, "Acme Corp")
+    TinyDBStore(db_path).update(TEAM, acme.client.client_id, notes("by another process"))
+    seen: list[ClientRecord] = []
+
+    def change(record: ClientRecord):
+        seen.append(record)
+        return notes("mine")(record)
+
+    store.update(TEAM, acme.client.client_id, change)
+    assert seen[0].next_seq == 3  # not the stale copy `acme` (next_seq 2)
+    assert seqs(store, acme.client.client_id) == [3, 2, 1]
+
+
+def test_a_change_that_raises_writes_nothing(store: TinyDBStore, root: Path) -> None:
+    acme = add(store, "Acme Corp")
+    for i in range(TAIL_MAX):  # a full tail: the next write would roll it over
+        store.update(TEAM, acme.client.client_id, notes(f"n{i}"))
+    before = snapshot(root)
+
+    def change(record: ClientRecord):
+        log(record, "U1", AT, Draft(Kind.NOTE, AT.date(), text="half done"))
+        raise RuntimeError("the change refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        store.update(TEAM, acme.client.client_id, change)
+    assert snapshot(root) == before
+    assert temp_files(root) == []
+
+
+def test_a_change_may_not_move_the_client(store: TinyDBStore, root: Path) -> None:
+    acme = add(store, "Acme Corp")
+    before = snapshot(root)
+    for moved in (
+        replace(acme.client, client_id="c0ffee000000"),
+        replace(acme.client, team_id="T0OTHER"),
+    ):
+        with pytest.raises(ValueError):
+            store.update(TEAM, acme.client.client_id, lambda r, m=moved: (replace(r, client=m), []))
+    assert snapshot(root) == before
+
+
+def test_update_of_an_unknown_client(store: TinyDBStore) -> None:
+    with pytest.raises(UnknownClient):
+        store.update(TEAM, "0123456789ab", notes("x"))
+
+
+# history ---------------------------------------------------------------------------------------
+def test_history_across_many_roll_overs(store: TinyDBStore, root: Path) -> None:
+    acme = add(store, "Acme Corp")
+    cid = acme.client.client_id
+    for i in range(2, 101):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    history = list(store.history(TEAM, cid))
+    assert [e.seq for e in history] == list(range(100, 0, -1))
+    assert [e.text for e in history[:-1]] == [f"n{i}" for i in range(100, 1, -1)]
+    assert history[-1].kind is Kind.ADDED
+    segments = sorted((root / "teams" / TEAM / "log" / cid).iterdir())
+    assert len(segments) == (100 - 1) // TAIL_MAX  # 6 full segments; the rest is the tail
+    client_file = json.loads((root / "teams" / TEAM / "clients" / f"{cid}.json").read_bytes())
+    assert 1 <= len(client_file["tail"]) <= TAIL_MAX
+    assert store.get(TEAM, cid).state.interactions == 100
+
+
+def test_history_when_writes_log_several_interactions_at_once(store: TinyDBStore) -> None:
+    acme = add(store, "Acme Corp")
+    cid = acme.client.client_id
+    n = 1
+    for batch in [3, 1, 20, 5, 16, 1, 1, 17, 2, 9] * 3:
+        store.update(TEAM, cid, notes(*(f"b{n + k}" for k in range(1, batch + 1))))
+        n += batch
+    assert seqs(store, cid) == list(range(n, 0, -1))
+    assert store.get(TEAM, cid).state.interactions == n
+
+
+def test_a_crash_between_segment_and_client_file_leaves_no_duplicates(
+    store: TinyDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acme = add(store, "Acme Corp")
+    cid = acme.client.client_id
+    for i in range(TAIL_MAX - 1):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    # The next write rolls the tail over: the segment is written, then we "crash".
+    real = TinyDBStore._write_client_file
+
+    def crash(self, record, tail):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(TinyDBStore, "_write_client_file", crash)
+    with pytest.raises(OSError):
+        store.update(TEAM, cid, notes("lost"))
+    monkeypatch.setattr(TinyDBStore, "_write_client_file", real)
+    # The segment holds the tail that the client file still holds too.
+    assert seqs(store, cid) == list(range(TAIL_MAX, 0, -1))
+    for i in range(40):
+        store.update(TEAM, cid, notes(f"m{i}"))
+    assert seqs(store, cid) == list(range(TAIL_MAX + 40, 0, -1))
+    assert store.get(TEAM, cid).state.interactions == TAIL_MAX + 40
+
+
+def test_a_history_read_overtaken_by_writes_stays_in_order(store: TinyDBStore) -> None:
+    """A reader holds a snapshot while writers roll the tail over twice: it still gets exactly
+    the snapshot's interactions, newest first, none of the later ones, none twice."""
+    acme = add(store, "Acme Corp")
+    cid = acme.client.client_id
+    for i in range(2, 41):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    reading = store.history(TEAM, cid)
+    first = next(reading)  # the client file is read now
+    for i in range(41, 81):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    assert [first.seq, *(e.seq for e in reading)] == list(range(40, 0, -1))
+
+
+def test_the_newest_interactions_are_read_without_listing_the_log(
+    store: TinyDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`status` shows the newest five: finding them must not list a log folder that holds a
+    file per TAIL_MAX interactions ever logged (so its cost does not grow with the history)."""
+    acme = add(store, "Acme Corp")
+    cid = acme.client.client_id
+    for i in range(2, 5 * TAIL_MAX + 3):  # five segments, and a tail of 2
+        store.update(TEAM, cid, notes(f"n{i}"))
+    listed: list[str] = []
+    real = os.listdir
+    monkeypatch.setattr(tinydb_store.os, "listdir", lambda p: listed.append(p) or real(p))
+    newest = [e.seq for _, e in zip(range(5), store.history(TEAM, cid), strict=False)]
+    assert newest == [5 * TAIL_MAX + 2 - k for k in range(5)]
+    assert listed == []
+    # The whole history still comes back, listing once beyond the first few segments.
+    assert seqs(store, cid) == list(range(5 * TAIL_MAX + 2, 0, -1))
+    assert len(listed) == 1
+
+
+def test_history_of_an_unknown_client_is_empty(store: TinyDBStore) -> None:
+    assert list(store.history(TEAM, "0123456789ab")) == []
+
+
+# import_clients --------------------------------------------------------------------------------
+def test_import_lays_files_out_as_live_writes_do(tmp_path: Path) -> None:
+    live = TinyDBStore(tmp_path / "live" / "tactful.json")
+    bulk = TinyDBStore(tmp_path / "bulk" / "tactful.json")
+    record, events = new_client("Acme Corp", client_id="0000000000aa")
+    live.add_client(record, events)
+    for i in range(2, 71):
+        live.update(TEAM, "0000000000aa", notes(f"n{i}"))
+    everything, more = log(
+        record, "U0ALICE", AT, *(Draft(Kind.NOTE, AT.date(), text=f"n{i}") for i in range(2, 71))
+    )
+    bulk.import_clients([(everything, events + more)])
+
+    def files(store: TinyDBStore) -> dict[str, object]:
+        return {k: json.loads(v) for k, v in snapshot(store.root).items()}
+
+    assert files(bulk) == files(live)
+    assert list(bulk.history(TEAM, "0000000000aa")) == list(live.history(TEAM, "0000000000aa"))
+
+
+def test_import_refuses_a_name_twice(store: TinyDBStore, root: Path) -> None:
+    add(store, "Acme Corp")
+    before = snapshot(root)["teams/T0STORE/index.json"]
+    with pytest.raises(DuplicateClient):
+        store.import_clients([new_client("Bolt"), new_client("bolt")])
+    with pytest.raises(DuplicateClient):
+        store.import_clients([new_client("Bolt"), new_client("acme corp")])
+    assert snapshot(root)["teams/T0STORE/index.json"] == before
+    assert set(store.names(TEAM)) == {"acme corp"}
+
+
+# what the store refuses --------------------------------------------------------------------------
+@pytest.mark.parametrize("team", BAD_TEAMS)
+def test_team_ids_that_could_escape_the_folder_are_refused(
+    store: TinyDBStore, root: Path, team: str
+) -> None:
+    acme = add(store, "Acme Corp")
+    before = snapshot(root.parent)
+    calls = [
+        lambda: store.add_client(*new_client("Evil", team=team)),
+        lambda: store.import_clients([new_client("Evil", team=team)]),
+        lambda: store.get(team, acme.client.client_id),
+        lambda: store.find(team, "Acme Corp"),
+        lambda: store.names(team),
+        lambda: store.clients(team),
+        lambda: store.update(team, acme.client.client_id, notes("x")),
+        lambda: list(store.history(team, acme.client.client_id)),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="not a Slack team id"):
+            call()
+    assert snapshot(root.parent) == before
+
+
+@pytest.mark.parametrize("client_id", ["../../x", "..", "", "a/b", "a\n", "x" * 65])
+def test_client_ids_that_could_escape_the_folder_name_no_client(
+    store: TinyDBStore, root: Path, client_id: str
+) -> None:
+    add(store, "Acme Corp")
+    before = snapshot(root.parent)
+    assert store.get(TEAM, client_id) is None
+    assert list(store.history(TEAM, client_id)) == []
+    with pytest.raises(UnknownClient):
+        store.update(TEAM, client_id, notes("x"))
+    with pytest.raises(ValueError, match="not a client id"):
+        store.add_client(*new_client("Evil", client_id=client_id))
+    assert snapshot(root.parent) == before
+
+
+def test_a_team_never_sees_another_teams_clients(store: TinyDBStore, root: Path) -> None:
+    mine = add(store, "Acme Corp", team="T0MINE")
+    theirs = add(store, "Acme Corp", team="T0THEIRS")  # the same name is fine in another team
+    store.update("T0THEIRS", theirs.client.client_id, notes("their secret"))
+    assert store.find("T0MINE", "acme corp") == mine
+    assert store.clients("T0MINE") == [mine]
+    assert store.names("T0MINE") == {"acme corp": mine.client.client_id}
+    # Knowing another team's client id gets you nothing.
+    assert store.get("T0MINE", theirs.client.client_id) is None
+    assert list(store.history("T0MINE", theirs.client.client_id)) == []
+    with pytest.raises(UnknownClient):
+        store.update("T0MINE", theirs.client.client_id, notes("x"))
+    assert [e.text for e in store.history("T0MINE", mine.client.client_id)] == [""]
+    assert (
+        "their secret"
+        not in (root / "teams" / "T0MINE")
+        .joinpath("clients", f"{mine.client.client_id}.json")
+        .read_text()
+    )
+
+
+def test_text_with_a_lone_surrogate_is_stored(store: TinyDBStore, db_path: Path) -> None:
+    """A JSON payload can carry "\\ud800"; UTF-8 cannot encode it, so it is escaped, not lost."""
+    acme = add(store, "Acme Corp")
+    store.update(TEAM, acme.client.client_id, notes("half an emoji \ud83d and é"))
+    assert [e.text for e in TinyDBStore(db_path).history(TEAM, acme.client.client_id)][0] == (
+        "half an emoji \ud83d and é"
+    )
+
+
+def test_a_catalogue_from_another_schema_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_text(json.dumps({"meta": {"1": {"schema": 99}}}))
+    with pytest.raises(RuntimeError, match="another version"):
+        TinyDBStore(db_path)
+
+
+def test_the_data_folder_holds_only_what_the_layout_says(store: TinyDBStore, root: Path) -> None:
+    acme = add(store, "Acme Corp")
+    for i in range(40):
+        store.update(TEAM, acme.client.client_id, notes(f"n{i}"))
+    cid = acme.client.client_id
+    found = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    segments = {f"teams/{TEAM}/log/{cid}/{s:09d}.json" for s in (1, 17)}
+    assert found == {
+        ".write.lock",
+        f"teams/{TEAM}/index.json",
+        f"teams/{TEAM}/clients/{cid}.json",
+        *segments,
+    }
+    assert os.path.exists(root.with_suffix(".json"))
+    assert (
+        json.loads(root.with_suffix(".json").read_text())["meta"]["1"]["schema"]
+        == tinydb_store.SCHEMA_VERSION
+    )
