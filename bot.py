@@ -36,7 +36,7 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
-from service.nudges import NudgeEngine, WorkingHours
+from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
 
@@ -107,8 +107,10 @@ def build_app(
     return app
 
 
-def open_store(config: Config) -> TinyDBStore:
-    return TinyDBStore(config.database_path)
+def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
+    """The store, keeping the nudge pass's checks index under this deployment's rules."""
+    schedule = NudgeSchedule(config.timezone, Ladders(grace_days=config.grace_days), clock)
+    return TinyDBStore(config.database_path, schedule=schedule)
 
 
 def load_wording(config: Config) -> Wording:

@@ -192,3 +192,25 @@ def _since(subject: str) -> date | None:
         return date.fromisoformat(subject.removeprefix("since-"))
     except ValueError:
         return None
+
+
+# How far ahead `next_check` looks. Beyond it a client is simply looked at again then, so the
+# answer stays safe whatever the thresholds are.
+CHECK_HORIZON_DAYS = 31
+
+
+def next_check(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> date:
+    """The first day, from `today`, on which the pass must look at this client again, if nothing
+    is logged in between: the first day a nudge is due, today if one is waiting to be posted,
+    and never later than CHECK_HORIZON_DAYS ahead.
+
+    It is found by asking `due_nudges` day by day rather than by a second copy of the rules, so
+    it can't disagree with them: a pass that skips a client until then misses nothing.
+    """
+    if any(n.status is NudgeStatus.PENDING for n in record.nudges.values()):
+        return today
+    for ahead in range(CHECK_HORIZON_DAYS):
+        day = today + timedelta(days=ahead)
+        if due_nudges(record, day, ladders):
+            return day
+    return today + timedelta(days=CHECK_HORIZON_DAYS)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import Protocol
 
 from domain.models import ClientRecord, Interaction
@@ -55,4 +56,28 @@ class Store(Protocol):
 
     def history(self, team_id: str, client_id: str) -> Iterator[Interaction]:
         """The client's interactions, newest first."""
+        ...
+
+    def due_for_check(self, team_id: str, today: date) -> list[str]:
+        """Ids of the team's clients the nudge pass must look at today: those whose next check
+        has come, and any the index can't vouch for."""
+        ...
+
+    def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
+        """Recompute the next check of these clients from their current records."""
+        ...
+
+
+class CheckSchedule(Protocol):
+    """Tells the store when the nudge pass next needs to look at a client, so a pass can skip
+    the ones with nothing due. The store keeps the answers in an index beside the records."""
+
+    # Changes when anything that moves the answers changes (time zone, ladders).
+    fingerprint: str
+
+    def today(self) -> date: ...
+
+    def check_on(self, record: ClientRecord, today: date) -> date:
+        """The first day from `today` the pass must look at `record`; never later than the
+        first day a nudge could be due if nothing else is logged."""
         ...

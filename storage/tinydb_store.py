@@ -6,11 +6,19 @@ Layout under the data folder (DATABASE_PATH without its suffix, e.g. data/tactfu
     teams/<team_id>/clients/<id>.json     the client's record, its open-state summary and the
                                           newest interactions (the "tail")
     teams/<team_id>/log/<id>/<seq>.json   older interactions, in immutable segments
+    teams/<team_id>/checks/<nn>.json      when the nudge pass next needs each client (16 shards)
 
 Logging an interaction rewrites one small client file: the summary and the new interaction
 land in one atomic write, so they can never disagree. When the tail is full it is first
 copied, whole, into a new segment file (idempotent: the same name and content if a crash
 makes it happen twice) and then dropped from the client file.
+
+The checks index lets a nudge pass read only the clients with something due, so a pass costs
+what the workspace's attention costs, not what its size costs. It is derived data, kept safe
+by order: before a client file is replaced, its entry is set to the earlier of the old and the
+new record's next check. A crash between the two writes leaves an entry that is early, never
+late; an early entry only makes the pass read the client, and the pass then corrects it.
+A store with no schedule deletes the entries it would make stale ("look at this client").
 
 Readers take no lock: every file is replaced by an atomic rename, so a reader sees a whole old
 file or a whole new one. The parsed team index is cached and reused while the file's bytes are
@@ -24,7 +32,9 @@ import json
 import os
 import re
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +44,11 @@ from tinydb.table import Document
 
 from domain.models import ClientRecord, Interaction, name_key
 from storage.atomic import AtomicJSONStorage, WriteLock, read_json, write_json_atomic
-from storage.base import Change, DuplicateClient, UnknownClient
+from storage.base import Change, CheckSchedule, DuplicateClient, UnknownClient
 from storage.codec import from_doc, to_doc
 
 TAIL_MAX = 16
+CHECK_SHARDS = 16
 SCHEMA_VERSION = 1
 _TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -74,7 +85,14 @@ class _Transaction:
 class TinyDBStore:
     """See the module docstring. Safe to share between threads and processes."""
 
-    def __init__(self, database_path: str | Path, *, durable: bool = True) -> None:
+    def __init__(
+        self,
+        database_path: str | Path,
+        *,
+        durable: bool = True,
+        schedule: CheckSchedule | None = None,
+    ) -> None:
+        self.schedule = schedule
         self.catalogue = Path(database_path)
         self.root = self.catalogue.with_suffix("")
         self.durable = durable
@@ -220,6 +238,7 @@ class TinyDBStore:
         twice; then no index is written, so none of the clients is added."""
         with self.lock.held():
             added: dict[str, dict[str, ClientRecord]] = {}
+            tails: dict[str, list[dict]] = {}
             for record, events in items:
                 client = record.client
                 team_id = _check_team(client.team_id)
@@ -235,10 +254,14 @@ class TinyDBStore:
                 keep = (len(docs) - 1) % TAIL_MAX + 1 if docs else 0
                 for i in range(0, len(docs) - keep, TAIL_MAX):
                     self._write_segment(team_id, client.client_id, docs[i : i + TAIL_MAX])
-                # The client file goes before the index: if we crash before the index names it,
-                # the file is an unreachable leftover and the add was never acknowledged.
-                self._write_client_file(record, docs[len(docs) - keep :])
+                tails[client.client_id] = docs[len(docs) - keep :]
                 new[client.name_key] = record
+            for team_id, records in added.items():
+                self._note_checks(team_id, [(None, r) for r in records.values()])
+                # The client files go before the index: if we crash before the index names one,
+                # the file is an unreachable leftover and the add was never acknowledged.
+                for record in records.values():
+                    self._write_client_file(record, tails[record.client.client_id])
             for team_id, records in added.items():
                 index = self._team(team_id) / "index.json"
                 with _Transaction(index, self.durable) as db:
@@ -263,8 +286,106 @@ class TinyDBStore:
             new_record, events = change(record)
             if new_record.client.client_id != client_id or new_record.client.team_id != team_id:
                 raise ValueError("a change may not move a client to another id or workspace")
+            self._note_checks(team_id, [(record, new_record)])
             self._write_client(new_record, tail, events)
         return new_record
+
+    # the checks index ----------------------------------------------------------------------
+    def _check_shard(self, team_id: str, client_id: str) -> Path:
+        n = zlib.crc32(client_id.encode()) % CHECK_SHARDS
+        return self._team(team_id) / "checks" / f"{n:02d}.json"
+
+    def _read_checks(self, path: Path) -> dict[str, list[str]]:
+        """A shard's entries (client id -> [next check, computed on]), or {} if it was made
+        under another schedule (other time zone or ladders) and so vouches for nothing."""
+        data = read_json(path) or {}
+        fingerprint = self.schedule.fingerprint if self.schedule else None
+        return data.get("clients", {}) if data.get("fingerprint") == fingerprint else {}
+
+    def _write_checks(self, path: Path, entries: dict[str, list[str]]) -> None:
+        fingerprint = self.schedule.fingerprint if self.schedule else None
+        write_json_atomic(
+            path, {"fingerprint": fingerprint, "clients": entries}, durable=self.durable
+        )
+
+    def _note_checks(
+        self, team_id: str, changes: list[tuple[ClientRecord | None, ClientRecord]]
+    ) -> None:
+        """Before records are replaced: make each entry the earlier of the old record's next
+        check and the new one's, so whichever is on disk after a crash is never checked late."""
+        by_shard: dict[Path, list[tuple[ClientRecord | None, ClientRecord]]] = {}
+        for old, new in changes:
+            by_shard.setdefault(self._check_shard(team_id, new.client.client_id), []).append(
+                (old, new)
+            )
+        for path, items in by_shard.items():
+            if self.schedule is None:
+                # This store can't say when these clients are next due: drop their entries,
+                # whoever made them, so the pass looks at them.
+                data = read_json(path) or {}
+                entries = data.get("clients", {})
+                if any(new.client.client_id in entries for _, new in items):
+                    for _, new in items:
+                        entries.pop(new.client.client_id, None)
+                    write_json_atomic(path, data, durable=self.durable)
+                continue
+            entries = self._read_checks(path)
+            before = dict(entries)
+            for old, new in items:
+                cid = new.client.client_id
+                today = self.schedule.today()
+                when = self.schedule.check_on(new, today)
+                if old is not None:
+                    when = min(when, self.schedule.check_on(old, today))
+                entry = entries.get(cid)
+                if (
+                    entry is None
+                    or date.fromisoformat(entry[0]) > when
+                    or date.fromisoformat(entry[1]) > today
+                ):
+                    entries[cid] = [when.isoformat(), today.isoformat()]
+            if entries != before:
+                self._write_checks(path, entries)
+
+    def due_for_check(self, team_id: str, today: date) -> list[str]:
+        ids = self._names(team_id).values()
+        if self.schedule is None:
+            return list(ids)
+        shards = {}
+        due = []
+        for cid in ids:
+            path = self._check_shard(team_id, cid)
+            if path not in shards:
+                shards[path] = self._read_checks(path)
+            entry = shards[path].get(cid)
+            # No entry, or one computed after `today` (a pass run "as of" an earlier date):
+            # the index can't vouch for the client, so look.
+            if entry is None or entry[1] > today.isoformat() or entry[0] <= today.isoformat():
+                due.append(cid)
+        return due
+
+    def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
+        if self.schedule is None:
+            return
+        by_shard: dict[Path, list[str]] = {}
+        for cid in client_ids:
+            by_shard.setdefault(self._check_shard(team_id, cid), []).append(cid)
+        for path, cids in by_shard.items():
+            # Under the lock and from the records as they are now, so a command logged since
+            # the pass read them can't be overruled.
+            with self.lock.held():
+                entries = self._read_checks(path)
+                before = dict(entries)
+                today = self.schedule.today()
+                for cid in cids:
+                    record = self.get(team_id, cid)
+                    if record is not None:
+                        entries[cid] = [
+                            self.schedule.check_on(record, today).isoformat(),
+                            today.isoformat(),
+                        ]
+                if entries != before:
+                    self._write_checks(path, entries)
 
     def _write_client(
         self, record: ClientRecord, tail: list[dict], events: list[Interaction]

@@ -13,6 +13,7 @@ import pytest
 import bot
 from config import SETTINGS, Config
 from local_slack import LocalSlack
+from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
 from tests.slack_http import SECRET, AppServer
 
@@ -59,8 +60,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> TinyDBStore:
-    return TinyDBStore(db_path)
+def store(db_path: Path, clock: Clock) -> TinyDBStore:
+    """The store as bot.py opens it: keeping the checks index, on the test's clock."""
+    return TinyDBStore(db_path, schedule=NudgeSchedule(UTC, clock=clock))
 
 
 @pytest.fixture

@@ -693,6 +693,12 @@ class MemoryStore:
         self.records[(team_id, client_id)] = record
         return record
 
+    def due_for_check(self, team_id: str, today: date) -> list[str]:
+        return list(self.names(team_id).values())  # no index: every client is looked at
+
+    def refresh_checks(self, team_id: str, client_ids) -> None:  # noqa: ANN001
+        pass
+
 
 @pytest.mark.parametrize(("tz", "recorded"), [(AUCKLAND, True), (LOS_ANGELES, False)])
 def test_the_engine_uses_the_workspace_date(tz: ZoneInfo, recorded: bool) -> None:

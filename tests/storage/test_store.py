@@ -344,10 +344,12 @@ def test_the_data_folder_holds_only_what_the_layout_says(store: TinyDBStore, roo
     cid = acme.client.client_id
     found = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
     segments = {f"teams/{TEAM}/log/{cid}/{s:09d}.json" for s in (1, 17)}
+    shard = store._check_shard(TEAM, cid).relative_to(root)
     assert found == {
         ".write.lock",
         f"teams/{TEAM}/index.json",
         f"teams/{TEAM}/clients/{cid}.json",
+        str(shard),
         *segments,
     }
     assert os.path.exists(root.with_suffix(".json"))

@@ -1,0 +1,152 @@
+"""The checks index: a pass reads only clients with something due, and never misses one."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+import bot
+from domain.models import Kind
+from domain.nudges import due_nudges
+from service.commands import ClientCommands, Draft, log
+from service.nudges import NudgeSchedule
+from storage.tinydb_store import TinyDBStore
+
+TEAM = "T0TEAM1"
+START = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday
+
+
+def run(store: TinyDBStore, text: str, when: datetime) -> None:
+    reply = ClientCommands(store, UTC).run(TEAM, "U0ALICE", text, when)
+    assert ":warning:" not in reply.text, reply.text
+
+
+def test_a_client_is_looked_at_only_from_its_next_check(store, clock) -> None:
+    clock.now = START
+    run(store, "add acme", START)
+    run(store, "asked acme the logo", START)  # quiet after 3 business days: Thursday
+    cid = store.find(TEAM, "acme").client.client_id
+    thursday = START.date() + timedelta(days=3)
+    assert store.due_for_check(TEAM, START.date()) == []
+    assert store.due_for_check(TEAM, thursday - timedelta(days=1)) == []
+    assert store.due_for_check(TEAM, thursday) == [cid]
+
+
+def test_the_entry_is_set_before_the_record_so_a_crash_leaves_it_early(
+    store, clock, monkeypatch
+) -> None:
+    clock.now = START
+    run(store, "add acme", START)
+    run(store, "asked acme the logo", START)
+    cid = store.find(TEAM, "acme").client.client_id
+
+    def crash(*_args, **_kwargs):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(store, "_write_client_file", crash)
+    with pytest.raises(OSError):
+        # The reply would stop the quiet clock (next check: far away) but never lands.
+        store.update(TEAM, cid, lambda r: log(r, "U0ALICE", START, Draft(Kind.HEARD, START.date())))
+    # The record on disk still has the open ask, and the index still wakes on Thursday.
+    assert store.due_for_check(TEAM, START.date() + timedelta(days=3)) == [cid]
+
+
+def test_a_store_without_a_schedule_makes_its_clients_looked_at(store, db_path, clock) -> None:
+    clock.now = START
+    run(store, "add acme", START)
+    cid = store.find(TEAM, "acme").client.client_id
+    assert store.due_for_check(TEAM, START.date()) == []
+    run(TinyDBStore(db_path), "note acme kick-off call", START)  # e.g. an older process
+    assert store.due_for_check(TEAM, START.date()) == [cid]
+
+
+def test_other_rules_or_an_earlier_day_make_the_index_vouch_for_nothing(
+    store, db_path, clock
+) -> None:
+    clock.now = START
+    run(store, "add acme", START)
+    cid = store.find(TEAM, "acme").client.client_id
+    assert store.due_for_check(TEAM, START.date()) == []
+    assert store.due_for_check(TEAM, START.date() - timedelta(days=1)) == [
+        cid
+    ]  # scan --now in the past
+    other = TinyDBStore(db_path, schedule=NudgeSchedule(timezone(timedelta(hours=13)), clock=clock))
+    assert other.due_for_check(TEAM, START.date()) == [
+        cid
+    ]  # another time zone: entries don't count
+
+
+def test_refresh_moves_an_early_entry_to_the_real_next_check(store, clock) -> None:
+    clock.now = START
+    run(store, "add acme", START)
+    run(store, "asked acme the logo", START)
+    cid = store.find(TEAM, "acme").client.client_id
+    run(store, "heard acme on it", START)  # the entry stays early (Thursday) until refreshed
+    thursday = START.date() + timedelta(days=3)
+    assert store.due_for_check(TEAM, thursday) == [cid]
+    store.refresh_checks(TEAM, [cid])
+    assert store.due_for_check(TEAM, thursday) == []
+    shard = json.loads(store._check_shard(TEAM, cid).read_text())
+    assert shard["clients"][cid][0] == (START.date() + timedelta(days=31)).isoformat()
+
+
+def test_over_weeks_of_random_logging_the_index_hides_no_due_nudge(
+    config, store, slack, clock
+) -> None:
+    """Walk 12 clients through 6 weeks of random logging, with a real pass every day. Before
+    each pass, work out from every record what is due; after it, each of those must have been
+    recorded: skipping clients by the index never hides a nudge."""
+    rng = random.Random(20261127)
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    engine = bot.build_engine(config, store, client=client, pace=lambda _c: None)
+    names = [f"c{i}" for i in range(12)]
+    clock.now = START
+    for i, name in enumerate(names):
+        kind = ["unresponsive", "controlling", "late-payer", "none"][i % 4]
+        run(store, f"add {name} as {kind} quiet {1 + i % 3} days in <#C0WORK|work>", START)
+    looked_at = 0
+    for day in range(42):
+        now = START + timedelta(days=day)
+        clock.now = now
+        for name in rng.sample(names, 3):
+            verb = rng.choice(
+                ["asked", "heard", "revision", "invoice", "paid", "note", "snooze", "promised"]
+            )
+            text = {
+                "asked": f"asked {name} item {day}",
+                "heard": f"heard {name}",
+                "revision": f"revision {name} change {day}",
+                "invoice": f"invoice {name} 100 due {(now + timedelta(days=rng.randint(-5, 5))).date().isoformat()} #I{day}",
+                "paid": f"paid {name}",
+                "note": f"note {name} call {day}",
+                "snooze": f"snooze {name} {rng.randint(1, 4)} days",
+                "promised": f"promised {name} {rng.randint(1, 6)} days",
+            }[verb]
+            ClientCommands(store, UTC).run(TEAM, "U0ALICE", text, now)  # some are refused: fine
+        today = now.date()
+        expected = {
+            (r.client.client_id, d.key) for r in store.clients(TEAM) for d in due_nudges(r, today)
+        }
+        looked_at += len(store.due_for_check(TEAM, today))
+        engine.scan(now)
+        recorded = {(r.client.client_id, k) for r in store.clients(TEAM) for k in r.nudges}
+        assert expected <= recorded, f"day {day}: missed {expected - recorded}"
+    # ...and it did skip clients: fewer looks than clients x days.
+    assert looked_at < len(names) * 42
+
+
+def test_the_dry_run_bench_store_layout_is_what_the_store_writes(db_path: Path) -> None:
+    """bench/scan.py seeds with import_clients: the index must come with it."""
+    clock = lambda: START  # noqa: E731
+    store = TinyDBStore(db_path, schedule=NudgeSchedule(UTC, clock=clock))
+    from domain.models import Client, ClientRecord
+
+    records = [(ClientRecord(Client(TEAM, f"id{i}", f"n{i}", "U0A", START)), []) for i in range(20)]
+    store.import_clients(records)
+    assert store.due_for_check(TEAM, START.date()) == []
+    assert len(list(store._team(TEAM).glob("checks/*.json"))) > 1
