@@ -14,6 +14,9 @@ from domain.models import Ask, ClientState, Interaction, Invoice, Kind
 # Only recent revision demands matter to the controlling-pattern rule; keep the list bounded
 # so a client's summary never grows with its history.
 MAX_REVISIONS_KEPT = 50
+# Unanswered asks kept in the summary. The oldest always stays (it runs the quiet clock); past
+# the cap the ones in between drop out of the summary, never out of the history.
+MAX_OPEN_ASKS = 50
 # Paid invoices are kept a while for payment-drift context, then dropped from the summary
 # (they stay in the full history).
 MAX_PAID_INVOICES_KEPT = 12
@@ -21,6 +24,12 @@ MAX_PAID_INVOICES_KEPT = 12
 
 def _later(a: date | None, b: date) -> date:
     return b if a is None or b > a else a
+
+
+def _bounded(asks: tuple[Ask, ...]) -> tuple[Ask, ...]:
+    if len(asks) <= MAX_OPEN_ASKS:
+        return asks
+    return (asks[0], *asks[-(MAX_OPEN_ASKS - 1) :])
 
 
 def apply(state: ClientState, event: Interaction) -> ClientState:
@@ -33,7 +42,7 @@ def apply(state: ClientState, event: Interaction) -> ClientState:
         )
         return replace(
             state,
-            open_asks=(*state.open_asks, ask),
+            open_asks=_bounded((*state.open_asks, ask)),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),
         )
     if kind in (Kind.HEARD, Kind.REVISION):

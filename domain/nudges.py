@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from domain.calendar import business_days_between
 from domain.ledger import MAX_REVISIONS_KEPT
-from domain.models import Ask, ClientRecord, Invoice, NudgeStatus
+from domain.models import Ask, ClientRecord, Invoice, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
 SITUATIONS = (QUIET, OVERDUE, CONTROLLING)
@@ -214,3 +214,25 @@ def next_check(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
         if due_nudges(record, day, ladders):
             return day
     return today + timedelta(days=CHECK_HORIZON_DAYS)
+
+
+# Nudges of episodes that are over (the ask answered, the invoice paid) stay in the client's
+# summary this long, then live on only in the history, so the summary doesn't grow for ever.
+KEEP_FINISHED_DAYS = 30
+
+
+def prune(
+    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> dict[str, Nudge]:
+    """The nudges worth keeping in the summary: waiting ones, those of a running episode (they
+    stop its stages repeating), and recent ones (their buttons may still be pressed)."""
+    live = {d.situation: d.subject for d in current(record, today, ladders).values()}
+
+    def keep(n: Nudge) -> bool:
+        return (
+            n.status is NudgeStatus.PENDING
+            or live.get(n.situation) == n.subject
+            or (today - n.created_at.date()).days <= KEEP_FINISHED_DAYS
+        )
+
+    return {k: n for k, n in record.nudges.items() if keep(n)}

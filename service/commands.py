@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
+from itertools import islice
 
 from domain import commands as cmd
 from domain.inputs import InputError, format_money
@@ -65,6 +66,10 @@ def log(
     return replace(record, state=state, next_seq=seq), events
 
 
+# The newest entries `/client history` shows; a reply has room for about this many lines.
+HISTORY_SHOWN = 300
+
+
 class ClientCommands:
     """The `/client` command, over a store, in one workspace time zone."""
 
@@ -98,7 +103,9 @@ class ClientCommands:
             history = list(self.store.history(team, record.client.client_id))
             return replies.report(record, engagement_report(record, history, today))
         if isinstance(c, cmd.History):
-            return replies.history(record, list(self.store.history(team, record.client.client_id)))
+            # Only what one reply can show is read, so a long history answers as fast as a short one.
+            shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
+            return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
         return replies.logged(c, updated, today)

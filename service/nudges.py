@@ -36,6 +36,7 @@ from domain.nudges import (
     current,
     due_nudges,
     next_check,
+    prune,
     snoozed,
 )
 from service.commands import Draft, log
@@ -209,7 +210,8 @@ class NudgeEngine:
                 created_at=now,
                 late=d.late,
             )
-            return replace(record, nudges={**record.nudges, d.key: nudge}), []
+            kept = prune(record, today, self.ladders)
+            return replace(record, nudges={**kept, d.key: nudge}), []
 
         try:
             self.store.update(team, client_id, change)

@@ -259,7 +259,9 @@ def _event_line(e: Interaction) -> str:
 
 
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
-    title = f"History of {record.client.name}: {len(events)} entries, newest first"
+    total = record.state.interactions
+    shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
+    title = f"History of {record.client.name}: {shown}, newest first"
     lines = [_event_line(e) for e in events]
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])

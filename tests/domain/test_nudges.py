@@ -831,3 +831,29 @@ def test_daily_passes_fire_each_stage_once_in_order(
             assert Kind.HEARD not in kinds and Kind.REVISION not in kinds
         if f.situation == OVERDUE:
             assert f.on not in pays
+
+
+def test_finished_episodes_leave_the_summary_after_a_month() -> None:
+    from domain.nudges import KEEP_FINISHED_DAYS, prune
+
+    record = client_record()
+    old = Nudge(
+        "quiet:ask-9:1",
+        "quiet",
+        "ask-9",
+        1,
+        datetime(2026, 1, 5, tzinfo=UTC),
+        status=NudgeStatus.APPROVED,
+    )
+    recent = Nudge(
+        "quiet:ask-8:1",
+        "quiet",
+        "ask-8",
+        1,
+        datetime(2026, 3, 1, tzinfo=UTC),
+        status=NudgeStatus.DISMISSED,
+    )
+    waiting = Nudge("overdue:inv-1:1", "overdue", "inv-1", 1, datetime(2026, 1, 5, tzinfo=UTC))
+    record = replace(record, nudges={n.key: n for n in (old, recent, waiting)})
+    kept = prune(record, date(2026, 3, 1) + timedelta(days=KEEP_FINISHED_DAYS - 1))
+    assert set(kept) == {recent.key, waiting.key}
