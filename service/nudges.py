@@ -456,23 +456,23 @@ class NudgeEngine:
             intro, why, nudge.versions[-1].text, c.client_id, nudge.key, footer, open_=open_
         )
 
-    def _alert(
-        self, record: ClientRecord, situation: str, stage: int, late: bool, due: Due | None
-    ) -> dict[str, Any]:
-        values = {
-            k: escape(v)
-            for k, v in (
-                self.values(record, due) if due else {"client": record.client.name}
-            ).items()
-        }
+    def _headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:
+        """The team's one-line alert, as escaped mrkdwn."""
+        facts = self.values(record, due) if due else {"client": record.client.name}
+        values = {k: escape(v) for k, v in facts.items()}
         owner = record.client.owner
         values["owner"] = f"<@{owner}> " if owner else ""
         try:
-            headline = self.wording.team(f"nudge_{situation}", values)
+            return self.wording.team(f"nudge_{situation}", values)
         except KeyError:  # no facts left to fill in (only for a retried, already-attempted post)
-            headline = f"{values['owner']}*{values['client']}* needs attention ({situation})."
+            return f"{values['owner']}*{values['client']}* needs attention ({situation})."
+
+    def _alert(
+        self, record: ClientRecord, situation: str, stage: int, late: bool, due: Due | None
+    ) -> dict[str, Any]:
         stage_line = self.wording.stage_line(situation, stage)
-        return ui.alert(headline, stage_line, self.wording.team("late", {}) if late else "")
+        late_line = self.wording.team("late", {}) if late else ""
+        return ui.alert(self._headline(record, situation, due), stage_line, late_line)
 
     def _preview(self, record: ClientRecord, item: Due | Nudge, today: date) -> str:
         if isinstance(item, Nudge):
@@ -480,10 +480,11 @@ class NudgeEngine:
             if due is None:
                 return f"[{record.client.name}] {item.key}: pending, no longer needed (would be dropped)"
             item = replace(due, stage=item.stage, late=item.late)
-        alert = self._alert(record, item.situation, item.stage, item.late, item)
+        # Plain text, not Block Kit: a dry run over a big store previews thousands of these.
+        headline = mrkdwn_to_text(self._headline(record, item.situation, item)).replace("*", "")
         text = self._suggestion_text(record, item)
         late = " (late: earlier stages were missed)" if item.late else ""
-        return f"[{record.client.name}] {item.key}{late}\n{mrkdwn_to_text(alert['text'])}\n  suggested: {text}"
+        return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"
 
 
 def _retry_after(headers: Any) -> int:
