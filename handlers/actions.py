@@ -84,7 +84,14 @@ def register(
 ) -> None:
     tz = decisions.tz
 
-    def show(client: WebClient, outcome: Outcome, user: str, channel: str, thread_ts: str) -> None:
+    def show(
+        client: WebClient,
+        outcome: Outcome,
+        user: str,
+        channel: str,
+        thread_ts: str,
+        delivered: bool | None = None,
+    ) -> None:
         """Update the thread message after a stored decision; tell the clicker if nothing changed."""
         record, nudge = outcome.record, outcome.nudge
         try:
@@ -92,7 +99,7 @@ def register(
                 body = engine.thread_body(
                     record,
                     nudge,
-                    footer(outcome, tz),
+                    footer(outcome, tz, delivered),
                     open_=outcome.result in ("edited", "half_approved"),
                 )
                 client.chat_update(
@@ -126,39 +133,31 @@ def register(
         outcome = decisions.approve(*ref, user, clock(), allowed=approvers.allows(user, client))
         ack()
         channel, thread_ts = where(body)
-        show(client, outcome, user, channel, thread_ts)
-        if outcome.result == "approved" and outcome.record and outcome.record.client.shared_channel:
-            deliver(client, outcome.record, outcome.nudge, user, channel, thread_ts)
+        delivered = None
+        record, nudge = outcome.record, outcome.nudge
+        if outcome.result == "approved" and record and nudge and record.client.shared_channel:
+            delivered = deliver(client, record, nudge)
+        show(client, outcome, user, channel, thread_ts, delivered)
 
-    def deliver(
-        client: WebClient,
-        record: ClientRecord,
-        nudge: Nudge | None,
-        user: str,
-        channel: str,
-        thread_ts: str,
-    ) -> None:
-        assert nudge is not None
+    def deliver(client: WebClient, record: ClientRecord, nudge: Nudge) -> bool:
+        """Post the approved text in the client's shared channel, exactly as approved and with
+        nothing in it live (escaped: no @channel, no mentions). True if Slack took it."""
         try:
             client.chat_postMessage(
                 channel=record.client.shared_channel,
-                text=nudge.versions[-1].text,
+                text=escape(nudge.versions[-1].text),
                 metadata=ui.metadata(
                     record.client.team_id, record.client.client_id, nudge.key, "delivered"
                 ),
             )
-        except SlackApiError as err:
+            return True
+        except (SlackApiError, OSError) as err:
             logger.warning(
-                "Approved message for %s not posted to its shared channel: %s",
+                "Approved message for client %s not posted to its shared channel: %s",
                 record.client.client_id,
-                err.response.get("error"),
+                err.response.get("error") if isinstance(err, SlackApiError) else type(err).__name__,
             )
-            client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                thread_ts=thread_ts or None,
-                text="Approved, but I couldn't post it in the shared channel (am I invited?). Copy it from the thread and send it yourself.",
-            )
+            return False
 
     def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -264,7 +263,9 @@ def _at(when: datetime | None, tz) -> str:
     return when.astimezone(tz).strftime("%-d %b %Y %H:%M") if when else ""
 
 
-def footer(outcome: Outcome, tz) -> list[str]:
+def footer(outcome: Outcome, tz, delivered: bool | None = None) -> list[str]:
+    """What happened to a suggestion, under it. `delivered`: None when there is no shared
+    channel, else whether posting the approved text there worked."""
     nudge = outcome.nudge
     assert nudge is not None
     lines = []
@@ -279,16 +280,15 @@ def footer(outcome: Outcome, tz) -> list[str]:
             f":ballot_box_with_check: Approved by {who(nudge.approvals[0])}. This stage needs a second person to approve it."
         )
     elif result == "approved":
-        delivered = (
-            ""
-            if not (outcome.record and outcome.record.client.shared_channel)
-            else " and posted in the client's shared channel"
-        )
         by = " and ".join(who(u) for u in nudge.approvals)
-        lines.append(
-            f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}{delivered}."
-        )
-        if not delivered:
+        where = " and posted in the client's shared channel" if delivered else ""
+        lines.append(f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}{where}.")
+        if delivered is False:
+            lines.append(
+                ":warning: I couldn't post it in the client's shared channel (am I invited?). "
+                "Copy it from above and send it yourself."
+            )
+        elif delivered is None:
             lines.append("Copy the message above and send it to the client the usual way.")
     elif result == "snoozed":
         lines.append(

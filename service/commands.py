@@ -168,9 +168,10 @@ class ClientCommands:
         if isinstance(c, cmd.Log):
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):
-            refs = {i.ref for i in record.state.invoices}
+            # Matched as `paid` matches them: #a and #A are the same invoice.
+            refs = {i.ref.casefold() for i in record.state.invoices}
             ref = c.ref or _next_ref(refs)
-            if ref in refs:
+            if ref.casefold() in refs:
                 raise InputError(
                     f"{client.name} already has an invoice #{ref}. Give this one another "
                     "reference, e.g. `#INV-13`."
@@ -261,7 +262,7 @@ def _unpaid_hint(unpaid) -> str:
 
 def _next_ref(refs: set[str]) -> str:
     n = len(refs) + 1
-    while f"INV-{n}" in refs:
+    while f"inv-{n}" in refs:  # refs are casefolded
         n += 1
     return f"INV-{n}"
 

@@ -162,7 +162,10 @@ class Decisions:
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if text == nudge.versions[-1].text:
                 raise _Stop(Outcome("unchanged", record, nudge))
-            edited = replace(nudge, versions=(*nudge.versions, TextVersion(text, user, now)))
+            # A first approval was of the old text: the new one needs its approvals afresh.
+            edited = replace(
+                nudge, versions=(*nudge.versions, TextVersion(text, user, now)), approvals=()
+            )
             return _with(record, edited), [Draft(Kind.EDITED, today, text=text, ref=key)], "edited"
 
         return self._decide(team, client_id, key, user, now, decide)

@@ -13,6 +13,7 @@ import pytest
 from slack_sdk import WebClient
 
 import bot
+from domain.inputs import escape
 from domain.models import Kind, NudgeStatus
 from handlers.http import wsgi_app
 from service.commands import ClientCommands
@@ -118,7 +119,8 @@ def test_approve_records_logs_updates_the_thread_and_posts_in_the_shared_channel
     assert "sign-off on the <launch> posts" in final
     # Delivered as the bot in the client's shared channel, exactly as approved.
     slack.wait_for("chat.postMessage", 3)
-    assert [m["text"] for m in slack.messages["C0SHARED"]] == [final]
+    # ...with nothing in it live: the client's "<launch>" is shown, never read as markup.
+    assert [m["text"] for m in slack.messages["C0SHARED"]] == [escape(final)]
 
 
 def test_edit_then_approve_approves_the_edited_text_and_keeps_every_version(
@@ -317,3 +319,51 @@ def test_history_shows_the_audit_trail(server, store, slack, posted):
     server.interact(button(ui.APPROVE, posted))
     text = server.slash("history acme").text
     assert "nudge posted" in text and "message approved" in text and "<@U0BOB>" in text
+
+
+def test_an_edit_after_a_first_approval_needs_both_approvals_again(config, store, slack, clock):
+    run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
+    run(store, "invoice shop £900 due 2026-11-10 #S1", clock.now)
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    record = store.find(TEAM, "shop")
+    nudge = record.nudges["overdue:inv-S1:2"]
+    ref = (record.client.client_id, nudge.key, nudge.thread_ts)
+    app = bot.build_app(replace(config, two_person_stop_work=True), store, clock=clock)
+    server = AppServer(wsgi_app(app, healthy=lambda: True))
+    try:
+        server.interact(button(ui.APPROVE, ref, user="U0BOB"))
+        metadata = json.dumps(
+            {
+                "team": TEAM,
+                "client_id": ref[0],
+                "key": ref[1],
+                "channel": "C0ACME",
+                "thread_ts": ref[2],
+            }
+        )
+        values = {
+            ui.MESSAGE_BLOCK: {
+                ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "Something else entirely."}
+            }
+        }
+        server.interact(submission(ui.EDIT_VIEW, metadata, values, user="U0CARA"))
+        server.interact(button(ui.APPROVE, ref, user="U0CARA"))
+    finally:
+        server.close()
+    # Bob approved other words: Cara's approval of her own edit is only the first of two.
+    after = store.find(TEAM, "shop").nudges[nudge.key]
+    assert after.status is NudgeStatus.POSTED and after.approvals == ("U0CARA",)
+
+
+def test_a_shared_channel_that_refuses_the_post_is_said_plainly(server, store, slack, posted):
+    from local_slack import Failure
+
+    slack.fail(
+        "chat.postMessage", Failure(status=200, body={"ok": False, "error": "not_in_channel"})
+    )
+    server.interact(button(ui.APPROVE, posted))
+    update = json.dumps(slack.wait_for("chat.update")[-1].args["blocks"])
+    assert "couldn't post it in the client's shared channel" in update
+    assert "posted in the client's shared channel" not in update
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.APPROVED

@@ -431,3 +431,9 @@ def test_report_gives_the_walk_away_pack(server) -> None:
     assert "Walking away from acme" in text
     assert "£500.00" in text and "#C7" in text
     assert "Hold the handover" in text and "didn't pay on time" in text
+
+
+def test_invoice_refs_differing_only_in_case_are_the_same_invoice(server) -> None:
+    server.slash("add acme")
+    server.slash("invoice acme 100 due 2026-12-20 #a")
+    assert server.slash("invoice acme 200 due 2026-12-21 #A").text.startswith(":warning:")
