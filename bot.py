@@ -151,8 +151,7 @@ def scheduler_lock(config: Config) -> SchedulerLock:
 
 
 def _load(need_slack: bool = True) -> Config:
-    # The .env of the folder Tactful is run from (not of wherever bot.py lives).
-    load_dotenv(find_dotenv(usecwd=True))
+    load_dotenv(find_dotenv(usecwd=True))  # again for create_wsgi(), which skips main()
     try:
         return config_module.load(os.environ, need_slack=need_slack)
     except ConfigError as err:
@@ -252,10 +251,16 @@ def scan(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
+    # logging is set up so LOG_LEVEL can come from it too.
+    load_dotenv(find_dotenv(usecwd=True))
+    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in logging.getLevelNamesMapping():
+        print(
+            f"config: LOG_LEVEL={level!r} should be DEBUG, INFO, WARNING or ERROR.", file=sys.stderr
+        )
+        return EXIT_CONFIG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     mode = argv[0] if argv else "serve"
     if mode in ("-h", "--help", "help"):
         print(__doc__)

@@ -32,6 +32,7 @@ SETTINGS = (
     "SCAN_MINUTES",
     "APPROVERS",
     "TWO_PERSON_STOP_WORK",
+    "LOG_LEVEL",
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")

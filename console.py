@@ -19,7 +19,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -94,11 +94,12 @@ class Console:
         slack: LocalSlack,
         scan: Callable[[datetime], Any],
         clock: ConsoleClock,
+        tz: tzinfo = UTC,
         team: str = TEAM,
         user: str = USER,
     ) -> None:
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
-        self.clock, self.team, self.user = clock, team, user
+        self.clock, self.tz, self.team, self.user = clock, tz, team, user
 
     def _dispatch(self, body: str) -> dict[str, Any]:
         response = self.app.dispatch(BoltRequest(body=body, headers=FORM))
@@ -127,7 +128,7 @@ class Console:
                 when = datetime.fromisoformat(args[1])
             except ValueError:
                 return "Use `scan --now 2026-12-01T10:00`."
-            self.clock.fixed = when if when.tzinfo else when.replace(tzinfo=UTC)
+            self.clock.fixed = when if when.tzinfo else when.replace(tzinfo=self.tz)
         elif args:
             return "Use `scan` or `scan --now 2026-12-01T10:00`."
         report = self.scan_at(self.clock())
@@ -319,7 +320,13 @@ def run(
         pace=lambda _channel: None,
     )
     console = Console(
-        app, out, slack, lambda now: run_pass(engine, lock, now, wait=False), clock, team=team
+        app,
+        out,
+        slack,
+        lambda now: run_pass(engine, lock, now, wait=False),
+        clock,
+        tz=config.timezone,
+        team=team,
     )
     interactive = stdin.isatty()
     if interactive:

@@ -196,7 +196,11 @@ def register(
         now = clock()
         today = now.astimezone(tz).date()
         if action.get("type") == "datepicker":
-            until = date.fromisoformat(action["selected_date"])
+            try:
+                until = date.fromisoformat(action.get("selected_date") or "")
+            except ValueError:
+                ack()
+                return
         else:
             choice = (action.get("selected_option") or {}).get("value", "")
             if choice not in ui.SNOOZE_CHOICES:

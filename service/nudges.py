@@ -186,6 +186,11 @@ class NudgeEngine:
                     self._post_client(team, cid, now, report)
                 except _RateLimited:
                     limited.add(team)  # Slack asked us to wait: the rest of this team waits too
+                except Exception:
+                    # One client's trouble must not starve every other client of its nudges;
+                    # its pending nudge stays pending for the next pass.
+                    logger.exception("Posting nudges for client %s of team %s failed", cid, team)
+                    report.failed.append(f"{cid}: error")
         for team, cids in looked_at.items():
             self.store.refresh_checks(team, cids)  # so the next pass skips what isn't due
         return report

@@ -10,13 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_console(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+def run_console(
+    tmp_path: Path, lines: list[str], *args: str, tz: str = "UTC"
+) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
         "DATABASE_PATH": str(tmp_path / "data" / "tactful.json"),
-        "TIMEZONE": "UTC",
+        "TIMEZONE": tz,
         "LOG_LEVEL": "WARNING",
         # Given (empty), so a `.env` file can't supply real ones: the console needs none.
         "SLACK_BOT_TOKEN": "",
@@ -79,3 +81,50 @@ def test_console_keeps_data_between_runs_and_stops_at_quit(tmp_path: Path) -> No
     done = run_console(tmp_path, ["/client list", "/client status acme"], "--team", "T0OTHER")
     assert "No clients yet" in done.stdout
     assert "I don't know a client called acme" in done.stdout
+
+
+def test_console_scan_buttons_edit_and_approve_in_the_workspace_time_zone(tmp_path: Path) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20 #A1",
+            # 10:00 in New York (15:00 UTC): inside working hours there.
+            "scan --now 2026-11-30T10:00",
+            "click 2",
+            "Hi Jo, a gentle reminder about invoice A1. Thanks!",
+            "click 1",
+            "buttons",
+            "/client history acme",
+        ],
+        tz="America/New_York",
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "1 new, 1 posted" in out
+    assert "[1] Approve  (overdue:inv-A1:2)" in out
+    assert "Message for the client" in out  # Edit asked for the text on the next line
+    assert "Approved by @UCONSOLE" in out
+    assert "No open suggestions." in out
+    assert (
+        "message approved overdue:inv-A1:2 “Hi Jo, a gentle reminder about invoice A1. Thanks!”"
+        in out
+    )
+
+
+def test_an_unknown_log_level_is_a_config_error(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LOG_LEVEL": "loud",
+        "DATABASE_PATH": str(tmp_path / "t.json"),
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "console"],
+        cwd=tmp_path,
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "LOG_LEVEL" in done.stderr

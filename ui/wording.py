@@ -33,6 +33,7 @@ TEAM_PLACEHOLDERS = {
     "nudge_controlling": {"owner", "client", "revisions", "window_days"},
     "late": set(),
     "suggestion_intro": {"client"},
+    "default_contact": set(),
 }
 TYPES = [t.value for t in ClientType]
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")

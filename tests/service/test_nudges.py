@@ -314,3 +314,22 @@ def test_suggestion_greets_the_contact_in_the_clients_language(config, store, sl
     suggestion = posts(slack)[1]
     text = " ".join(b.get("text", {}).get("text", "") for b in suggestion["blocks"])
     assert "Helo Jo Bloggs" in text and "#C1" in text and "£500.00" in text
+
+
+def test_one_clients_failure_does_not_stop_the_others(config, store, slack, monkeypatch):
+    for name in ("good1", "bad", "good2"):
+        run(store, f"add {name} in <#C0WORK|work>")
+        run(store, f"asked {name} copy on 2026-11-20")
+    nudger = engine(config, store, slack)
+    bad_id = store.find(TEAM, "bad").client.client_id
+    real = nudger._post_nudge
+
+    def flaky(team, record, *args, **kwargs):
+        if record.client.client_id == bad_id:
+            raise RuntimeError("boom")
+        return real(team, record, *args, **kwargs)
+
+    monkeypatch.setattr(nudger, "_post_nudge", flaky)
+    report = nudger.scan(FRIDAY)
+    assert len(report.posted) == 2
+    assert store.find(TEAM, "bad").nudges["quiet:ask-2:1"].status is NudgeStatus.PENDING
