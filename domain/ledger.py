@@ -82,10 +82,13 @@ def apply(state: ClientState, event: Interaction) -> ClientState:
         )
     if kind is Kind.PROMISED:
         assert event.due_on is not None
+        # A promise without a ref covers what is overdue when it is made (or, if nothing is
+        # yet, everything unpaid): not invoices that fall due later.
+        unpaid = [i for i in state.invoices if i.paid_on is None]
+        overdue = {i.ref for i in unpaid if i.due_on < event.occurred_on}
+        covered = {event.ref} if event.ref else (overdue or {i.ref for i in unpaid})
         invoices = tuple(
-            replace(i, promised_by=event.due_on)
-            if i.paid_on is None and (not event.ref or i.ref == event.ref)
-            else i
+            replace(i, promised_by=event.due_on) if i.paid_on is None and i.ref in covered else i
             for i in state.invoices
         )
         return replace(

@@ -178,6 +178,9 @@ class Nudge:
     decided_at: datetime | None = None
     approvals: tuple[str, ...] = ()
     note: str = ""
+    # What the suggestion was written about (e.g. which invoices): if that changes, the
+    # suggestion is out of date even though the episode goes on.
+    facts_key: str = ""
 
 
 @dataclass(frozen=True)

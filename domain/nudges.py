@@ -51,6 +51,13 @@ class Due:
     def key(self) -> str:
         return nudge_key(self.situation, self.subject, self.stage)
 
+    @property
+    def facts_key(self) -> str:
+        """What a suggestion for this is specific to beyond its episode: the invoices it names
+        (a part payment changes the amount and the refs)."""
+        invoices = self.facts.get("invoices") or ()
+        return ",".join(sorted(i.ref for i in invoices))  # type: ignore[attr-defined]
+
 
 def nudge_key(situation: str, subject: str, stage: int) -> str:
     return f"{situation}:{subject}:{stage}"
@@ -236,3 +243,23 @@ def prune(
         )
 
     return {k: n for k, n in record.nudges.items() if keep(n)}
+
+
+def outdated(
+    record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> bool:
+    """True if a posted suggestion no longer fits: the client replied or paid (its episode is
+    over), what it names has changed (an invoice of several was paid), or a later stage of the
+    same episode has been posted since."""
+    due = current(record, today, ladders).get(nudge.situation)
+    if due is None or due.subject != nudge.subject:
+        return True
+    if nudge.facts_key and due.facts_key != nudge.facts_key:
+        return True
+    return any(
+        other.situation == nudge.situation
+        and other.subject == nudge.subject
+        and other.stage > nudge.stage
+        and other.status is not NudgeStatus.STALE
+        for other in record.nudges.values()
+    )

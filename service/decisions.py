@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 
 from domain.inputs import InputError, format_money
 from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
-from domain.nudges import DEFAULT_LADDERS, OVERDUE, TOP_STAGE, Ladders, current
+from domain.nudges import DEFAULT_LADDERS, OVERDUE, TOP_STAGE, Ladders, outdated
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
 
@@ -116,8 +116,9 @@ class Decisions:
             return Outcome("refused", detail="approve")
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
-            if self._is_stale(record, nudge, today):
-                # The client replied or paid since this was posted: nothing may be sent.
+            if outdated(record, nudge, today, self.ladders):
+                # The client replied or paid since this was posted, or it was overtaken:
+                # nothing may be sent.
                 return _with(record, replace(nudge, status=NudgeStatus.STALE)), [], "stale"
             if (
                 self.two_person
@@ -218,10 +219,6 @@ class Decisions:
             )
 
         return self._decide(team, client_id, key, user, now, decide)
-
-    def _is_stale(self, record: ClientRecord, nudge: Nudge, today: date) -> bool:
-        due = current(record, today, self.ladders).get(nudge.situation)
-        return due is None or due.subject != nudge.subject
 
 
 def resolution(record: ClientRecord, nudge: Nudge) -> str:

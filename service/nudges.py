@@ -281,6 +281,7 @@ class NudgeEngine:
                     nudge.key,
                     channel=channel,
                     versions=(TextVersion(text, TACTFUL, now),),
+                    facts_key=due.facts_key,
                 )
             if not nudge.ts:
                 nudge = self._set(

@@ -857,3 +857,32 @@ def test_finished_episodes_leave_the_summary_after_a_month() -> None:
     record = replace(record, nudges={n.key: n for n in (old, recent, waiting)})
     kept = prune(record, date(2026, 3, 1) + timedelta(days=KEEP_FINISHED_DAYS - 1))
     assert set(kept) == {recent.key, waiting.key}
+
+
+def test_a_promise_without_a_ref_does_not_cover_invoices_not_yet_due() -> None:
+    from service.commands import Draft, log
+
+    record, _ = log(
+        client_record(),
+        "U1",
+        datetime(2026, 12, 1, tzinfo=UTC),
+        Draft(
+            Kind.INVOICE,
+            date(2026, 11, 1),
+            amount=Money(Decimal(900)),
+            ref="A",
+            due_on=date(2026, 11, 20),
+        ),
+        Draft(
+            Kind.INVOICE,
+            date(2026, 11, 1),
+            amount=Money(Decimal(50)),
+            ref="B",
+            due_on=date(2026, 12, 31),
+        ),
+        Draft(Kind.PROMISED, date(2026, 12, 1), due_on=date(2026, 12, 5)),
+        Draft(Kind.PAID, date(2026, 12, 4), ref="A"),
+    )
+    assert [i.promised_by for i in record.state.invoices if i.ref == "B"] == [None]
+    # B's first late day is a gentle stage 1, not a stop-work notice for a broken promise.
+    assert [d.stage for d in due_nudges(record, date(2027, 1, 1))] == [1]

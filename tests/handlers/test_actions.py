@@ -367,3 +367,40 @@ def test_a_shared_channel_that_refuses_the_post_is_said_plainly(server, store, s
     assert "couldn't post it in the client's shared channel" in update
     assert "posted in the client's shared channel" not in update
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.APPROVED
+
+
+def test_a_part_payment_makes_an_invoice_suggestion_stale(config, store, slack, clock, server):
+    run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
+    run(store, "invoice shop £900 due 2026-11-24 #A", clock.now)
+    run(store, "invoice shop £50 due 2026-11-25 #B", clock.now)
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    record = store.find(TEAM, "shop")
+    nudge = next(iter(record.nudges.values()))
+    assert "£950.00" in nudge.versions[0].text
+    run(store, "paid shop #B", clock.now)  # the suggestion's total is now wrong
+    server.interact(button(ui.APPROVE, (record.client.client_id, nudge.key, nudge.thread_ts)))
+    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.STALE
+    assert events_of(store, "shop", Kind.SENT) == []
+
+
+def test_an_earlier_stage_overtaken_by_a_later_one_cannot_be_approved(
+    config, store, slack, clock, server
+):
+    run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
+    run(store, "invoice shop £900 due 2026-11-25 #A", clock.now)
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    engine = bot.build_engine(config, store, client=client, pace=lambda _c: None)
+    engine.scan(clock.now)  # stage 1
+    engine.scan(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))  # 7 days overdue: stage 2
+    record = store.find(TEAM, "shop")
+    first = record.nudges["overdue:inv-A:1"]
+    assert "overdue:inv-A:2" in record.nudges
+    clock.now = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
+    server.interact(button(ui.APPROVE, (record.client.client_id, first.key, first.thread_ts)))
+    assert store.find(TEAM, "shop").nudges[first.key].status is NudgeStatus.STALE
+
+
+def events_of(store, name: str, kind: Kind) -> list:
+    record = store.find(TEAM, name)
+    return [e for e in store.history(TEAM, record.client.client_id) if e.kind is kind]
