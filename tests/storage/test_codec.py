@@ -107,6 +107,7 @@ NUDGE = {
     "decided_at": st.none() | datetimes,
     "approvals": st.lists(ids, max_size=3).map(tuple),
     "note": text,
+    "facts_key": text,
 }
 RECORD = {
     "client": st.builds(Client, **CLIENT),
