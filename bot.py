@@ -88,9 +88,9 @@ def build_app(
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:
-        logger.error(
-            "unhandled error in a Slack listener (team %s): %r", (body or {}).get("team_id"), error
-        )
+        body = body or {}
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
     commands = ClientCommands(store, config.timezone, grace_days=config.grace_days)
     decisions = Decisions(

@@ -18,6 +18,7 @@ from domain.inputs import (
     parse_amount,
     parse_date,
     parse_until,
+    shorten,
     unescape,
 )
 from domain.models import ClientType, Money, name_key
@@ -197,7 +198,9 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
     verb = verb.lower()
     rest = rest.strip()
     if verb not in VERBS:
-        raise InputError(f"I don't know `{_clip(verb)}`. Try `/client help` to see what I can do.")
+        raise InputError(
+            f"I don't know `{shorten(verb)}`. Try `/client help` to see what I can do."
+        )
     if verb == "help":
         return Help(rest.lower())
     if verb == "list":
@@ -270,11 +273,6 @@ def _missing(verb: str) -> str:
     raise InputError(f"Say what it was about, e.g. `{example}`.")
 
 
-def _clip(text: str, limit: int = 30) -> str:
-    text = unescape(text)  # quoted back as typed; replies escape the whole message once
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _check_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
@@ -331,7 +329,7 @@ def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]
 def _nothing_more(tail: str, example: str) -> None:
     if tail.strip():
         raise InputError(
-            f"I didn't expect `{_clip(tail)}` there. Names with spaces go in quotes: `{example}`."
+            f"I didn't expect `{shorten(tail)}` there. Names with spaces go in quotes: `{example}`."
         )
 
 
@@ -473,7 +471,7 @@ def _options(text: str, verb: str) -> Options:
             i += 2
         else:
             raise InputError(
-                f"I didn't understand `{_clip(words[i])}`. After the name you can add "
+                f"I didn't understand `{shorten(words[i])}`. After the name you can add "
                 "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy` "
                 'or `shared #channel`. Names with spaces go in quotes: `"Acme Corp"`.'
             )

@@ -77,7 +77,7 @@ def parse_date(text: str, today: date, *, future: bool = False) -> date:
 
 def _date_help(text: str) -> str:
     return (
-        f"I couldn't read `{_clip(text)}` as a date. Try `today`, `yesterday`, `fri`, "
+        f"I couldn't read `{shorten(text)}` as a date. Try `today`, `yesterday`, `fri`, "
         "`3 days ago`, `next monday` or `2026-12-01`."
     )
 
@@ -149,9 +149,17 @@ def parse_amount(tokens: list[str]) -> Money:
 
 def _amount_help(text: str) -> str:
     return (
-        f"I couldn't read `{_clip(text)}` as an amount. Try `1200`, `1,200.50`, `£300`, "
+        f"I couldn't read `{shorten(text)}` as an amount. Try `1200`, `1,200.50`, `£300`, "
         "`€99` or `300 USD`."
     )
+
+
+def totals(amounts: list[Money]) -> tuple[Money, ...]:
+    """Amounts added up per currency (amounts in different currencies are never mixed)."""
+    by: dict[str, Decimal] = {}
+    for m in amounts:
+        by[m.currency] = by.get(m.currency, Decimal(0)) + m.amount
+    return tuple(Money(v, k) for k, v in sorted(by.items()))
 
 
 def format_money(money: Money) -> str:
@@ -200,7 +208,7 @@ def clean_text(text: str, *, what: str = "text") -> str:
     return text
 
 
-def _clip(text: str, limit: int = 40) -> str:
+def shorten(text: str, limit: int = 40) -> str:
     """Typed text quoted back in a message: as typed (replies escape messages once)."""
     text = " ".join(unescape(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

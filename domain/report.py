@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from domain.models import ClientRecord, Interaction, Kind, Money, NudgeStatus
+from domain.inputs import totals
+from domain.models import ClientRecord, Interaction, Kind, Money
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,6 @@ class EngagementReport:
         return not self.outstanding
 
 
-def _totals(amounts: list[Money]) -> tuple[Money, ...]:
-    by: dict[str, Decimal] = {}
-    for m in amounts:
-        by[m.currency] = by.get(m.currency, Decimal(0)) + m.amount
-    return tuple(Money(v, k) for k, v in sorted(by.items()))
-
-
 def engagement_report(
     record: ClientRecord, history: list[Interaction], today: date
 ) -> EngagementReport:
@@ -56,7 +49,6 @@ def engagement_report(
     overdue = tuple(sorted(i.ref for i in outstanding if i.due_on and i.due_on < today))
     asks = sum(1 for e in events if e.kind is Kind.ASKED)
     revisions = sum(1 for e in events if e.kind is Kind.REVISION)
-    statuses = [n.status for n in record.nudges.values()]
     if overdue:
         reason = "pay on time"
     elif record.state.open_asks or record.client.client_type.value == "unresponsive":
@@ -71,14 +63,15 @@ def engagement_report(
         asks=asks,
         asks_open=len(record.state.open_asks),
         revisions=revisions,
-        invoiced=_totals([i.amount for i in invoices.values() if i.amount]),
-        paid=_totals(
+        invoiced=totals([i.amount for i in invoices.values() if i.amount]),
+        paid=totals(
             [invoices[r].amount for r in paid_refs if r in invoices and invoices[r].amount]
         ),
-        outstanding=_totals([i.amount for i in outstanding if i.amount]),
+        outstanding=totals([i.amount for i in outstanding if i.amount]),
         overdue_refs=overdue,
         days_late=days_late,
-        nudges_approved=statuses.count(NudgeStatus.APPROVED),
-        nudges_dismissed=statuses.count(NudgeStatus.DISMISSED),
+        # From the history, not the summary: finished episodes' nudges leave the summary.
+        nudges_approved=sum(1 for e in events if e.kind is Kind.SENT),
+        nudges_dismissed=sum(1 for e in events if e.kind is Kind.DISMISSED),
         reason=reason,
     )

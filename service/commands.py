@@ -97,7 +97,7 @@ class ClientCommands:
             return self._add(c, team, user, now, today)
         record = self._find(team, c.name)
         if isinstance(c, cmd.Status):
-            recent = _take(self.store.history(team, record.client.client_id), 5)
+            recent = list(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.grace_days)
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
@@ -269,12 +269,3 @@ def _next_ref(refs: set[str]) -> str:
 
 def _quote(name: str) -> str:
     return f'"{name}"' if " " in name else name
-
-
-def _take(events, n: int) -> list[Interaction]:
-    out = []
-    for e in events:
-        out.append(e)
-        if len(out) == n:
-            break
-    return out

@@ -18,14 +18,13 @@ import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain.inputs import escape, format_money
-from domain.models import ClientRecord, Kind, Money, Nudge, NudgeStatus, TextVersion
+from domain.inputs import escape, format_money, totals
+from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
     CONTROLLING,
     DEFAULT_LADDERS,
@@ -432,7 +431,7 @@ class NudgeEngine:
             invoices = facts["invoices"]
             values |= {
                 "refs": ", ".join(f"#{i.ref}" for i in invoices),
-                "amount": _total([i.amount for i in invoices]),
+                "amount": " + ".join(format_money(m) for m in totals([i.amount for i in invoices])),
                 "due_on": day(min(i.due_on for i in invoices)),
                 "days_overdue": str(facts["days_overdue"]),
                 "days": str(facts["days_overdue"]),
@@ -502,10 +501,3 @@ def _retry_after(headers: Any) -> int:
             except (TypeError, ValueError):
                 return 60
     return 60
-
-
-def _total(amounts: list[Money]) -> str:
-    by_currency: dict[str, Decimal] = {}
-    for m in amounts:
-        by_currency[m.currency] = by_currency.get(m.currency, Decimal(0)) + m.amount
-    return " + ".join(format_money(Money(v, k)) for k, v in by_currency.items())

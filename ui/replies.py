@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from domain import commands as cmd
@@ -254,7 +254,8 @@ def _event_line(e: Interaction) -> str:
         detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
     if e.text:
         detail.append(f"“{escape(e.text)}”")
-    logged = f"logged by {who(e.logged_by)} {e.logged_at.strftime('%-d %b %Y %H:%M')} UTC"
+    at = e.logged_at.astimezone(UTC)
+    logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
     return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_"
 
 
@@ -308,9 +309,9 @@ def report(record: ClientRecord, r: EngagementReport) -> Reply:
         f"`/client history {_arg(c.name)}` is your evidence if they turn hostile or must be chased for payment.",
         f":ballot_box_with_check: Then `/client archive {_arg(c.name)}` to stop nudges; the record stays.",
     ]
-    title = f"Walking away from {c.name}"
+    title = f"Walking away from {c.name}"  # a plain_text header; the fallback is escaped below
     return Reply(
-        title,
+        escape(title),
         [
             bk.header(title),
             bk.section("\n".join(facts)),

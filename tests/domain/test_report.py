@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from domain.models import Client, ClientRecord, ClientType, Kind, Money, Nudge, NudgeStatus
+from domain.models import Client, ClientRecord, ClientType, Kind, Money
 from domain.report import engagement_report
 from service.commands import Draft, log
 
@@ -56,11 +56,13 @@ def test_unanswered_asks_and_revision_floods_give_their_own_reasons() -> None:
     assert report.paid_up
 
 
-def test_nudge_decisions_are_counted() -> None:
-    record, events = record_with(Draft(Kind.NOTE, TODAY, text="kick-off"))
-    nudges = {
-        "a": Nudge("a", "quiet", "ask-1", 1, NOW, status=NudgeStatus.APPROVED),
-        "b": Nudge("b", "quiet", "ask-1", 2, NOW, status=NudgeStatus.DISMISSED),
-    }
-    report = engagement_report(replace(record, nudges=nudges), events, TODAY)
+def test_nudge_decisions_are_counted_from_the_history() -> None:
+    # The summary forgets finished episodes' nudges; the history keeps every decision.
+    record, events = record_with(
+        Draft(Kind.NOTE, TODAY, text="kick-off"),
+        Draft(Kind.APPROVED, TODAY, text="Hi", ref="quiet:ask-1:1"),
+        Draft(Kind.SENT, TODAY, text="follow-up sent: Hi", ref="quiet:ask-1:1"),
+        Draft(Kind.DISMISSED, TODAY, text="quiet stage 2", ref="quiet:ask-1:2"),
+    )
+    report = engagement_report(replace(record, nudges={}), events, TODAY)
     assert (report.nudges_approved, report.nudges_dismissed) == (1, 1)
