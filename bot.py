@@ -254,14 +254,16 @@ def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
     load_dotenv(find_dotenv(usecwd=True))
-    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    mode = argv[0] if argv else "serve"
+    # The console is a conversation: routine INFO lines would interrupt it.
+    default = "WARNING" if mode == "console" else "INFO"
+    level = os.environ.get("LOG_LEVEL", default).strip().upper() or default
     if level not in logging.getLevelNamesMapping():
         print(
             f"config: LOG_LEVEL={level!r} should be DEBUG, INFO, WARNING or ERROR.", file=sys.stderr
         )
         return EXIT_CONFIG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    mode = argv[0] if argv else "serve"
     if mode in ("-h", "--help", "help"):
         print(__doc__)
         return 0

@@ -200,10 +200,14 @@ class LocalSlack:
                 ]
             oldest = float(args.get("oldest") or 0)
             found = [m for m in found if float(m["ts"]) >= oldest]
+            # Pages as Slack does: a cursor (here, an offset) while there is more.
+            start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+            page, more = found[start : start + limit], start + limit < len(found)
             return {
                 "ok": True,
-                "messages": found[: int(args.get("limit") or 100)],
-                "has_more": False,
+                "messages": page,
+                "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
             }
         if method == "conversations.replies":
             parent = args.get("ts")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,24 +32,44 @@ _USERGROUP = re.compile(r"^S[A-Z0-9]+$")
 
 class Approvers:
     """Who may approve or dismiss: anyone (the default), or the listed users and members of
-    the listed user groups."""
+    the listed user groups.
 
-    def __init__(self, ids: tuple[str, ...] = ()) -> None:
+    Membership is looked up before the ack, so it must be quick: a short timeout, no retries
+    (a Retry-After sleep would blow Slack's 3 seconds), and a minute's cache.
+    """
+
+    CACHE_SECONDS = 60.0
+
+    def __init__(
+        self, ids: tuple[str, ...] = (), monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.users = {i for i in ids if not _USERGROUP.match(i)}
         self.groups = [i for i in ids if _USERGROUP.match(i)]
+        self.monotonic = monotonic
+        self._members: dict[str, tuple[float, set[str]]] = {}
 
     def allows(self, user: str, client: WebClient) -> bool:
         if not self.users and not self.groups:
             return True
         if user in self.users:
             return True
-        for group in self.groups:
-            try:
-                if user in client.usergroups_users_list(usergroup=group).get("users", []):
-                    return True
-            except SlackApiError as err:
-                logger.warning("Could not read user group %s: %s", group, err.response.get("error"))
-        return False
+        return any(user in self._group(group, client) for group in self.groups)
+
+    def _group(self, group: str, client: WebClient) -> set[str]:
+        cached = self._members.get(group)
+        if cached and cached[0] > self.monotonic():
+            return cached[1]
+        quick = WebClient(
+            token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[]
+        )
+        try:
+            members = set(quick.usergroups_users_list(usergroup=group).get("users", []))
+        except (SlackApiError, OSError) as err:
+            # Can't tell: refuse (the person is told who may act), and ask again next time.
+            logger.warning("Could not read user group %s: %s", group, err)
+            return set()
+        self._members[group] = (self.monotonic() + self.CACHE_SECONDS, members)
+        return members
 
 
 def _ref(body: dict[str, Any]) -> tuple[str, str, str] | None:

@@ -47,6 +47,8 @@ from ui.wording import Wording
 
 logger = logging.getLogger(__name__)
 TACTFUL = "tactful"  # who wrote the first version of a suggestion
+# Pages of channel history read when looking for a post that landed unacknowledged.
+MAX_LOOKUP_PAGES = 20
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,9 @@ class NudgeEngine:
             report.failed.append(nudge.key)
             if status == 429:
                 raise _RateLimited from None
+        except LookupError as err:
+            logger.warning("%s; will retry", err)
+            report.failed.append(nudge.key)
         except OSError as err:  # timeouts, refused or reset connections, DNS failures
             logger.warning(
                 "Could not reach Slack for nudge %s of client %s (%s); will retry",
@@ -361,32 +366,34 @@ class NudgeEngine:
         return response["ts"]
 
     def _find(self, channel: str, client_id: str, nudge: Nudge, part: str) -> str | None:
-        """The ts of a post of ours for this nudge that Slack has although we never stored it."""
+        """The ts of a post of ours for this nudge that Slack has although we never stored it.
+
+        Every page since the nudge was recorded is read: a busy channel can bury it."""
         assert self.client is not None
+        wanted = (client_id, nudge.key, part)  # keys are per client: the client is in the match
         if part == "alert":
-            oldest = (nudge.created_at - timedelta(days=1)).timestamp()
-            response = self.client.conversations_history(
-                channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
-            )
+            # Posting only starts once the nudge is recorded; a little slack for clock skew.
+            oldest = (nudge.created_at - timedelta(minutes=10)).timestamp()
+            call, args = self.client.conversations_history, {"oldest": f"{oldest:.6f}"}
         else:
-            response = self.client.conversations_replies(
-                channel=channel, ts=nudge.ts, include_all_metadata=True, limit=200
-            )
-        for message in response.get("messages", []):
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            # Keys are per client, so the client id is part of the match.
-            if (payload.get("client_id"), payload.get("key"), payload.get("part")) == (
-                client_id,
-                nudge.key,
-                part,
-            ):
-                logger.info(
-                    "Nudge %s was already in Slack (ts %s): not posting it again",
-                    nudge.key,
-                    message["ts"],
-                )
-                return message["ts"]
-        return None
+            call, args = self.client.conversations_replies, {"ts": nudge.ts}
+        for _page in range(MAX_LOOKUP_PAGES):
+            response = call(channel=channel, include_all_metadata=True, limit=200, **args)
+            for message in response.get("messages", []):
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if (payload.get("client_id"), payload.get("key"), payload.get("part")) == wanted:
+                    logger.info(
+                        "Nudge %s was already in Slack (ts %s): not posting it again",
+                        nudge.key,
+                        message["ts"],
+                    )
+                    return message["ts"]
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
+            args["cursor"] = cursor
+        # Not found in MAX_LOOKUP_PAGES pages: don't risk a second copy; retry next pass.
+        raise LookupError(f"could not rule out an earlier post of {nudge.key} in {channel}")
 
     # store updates -----------------------------------------------------------------------
     def _set(self, team: str, client_id: str, key: str, **changes: Any) -> Nudge:
