@@ -59,11 +59,11 @@ class Approvers:
         cached = self._members.get(group)
         if cached and cached[0] > self.monotonic():
             return cached[1]
-        quick = WebClient(
+        quick_client = WebClient(
             token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[]
         )
         try:
-            members = set(quick.usergroups_users_list(usergroup=group).get("users", []))
+            members = set(quick_client.usergroups_users_list(usergroup=group).get("users", []))
         except (SlackApiError, OSError) as err:
             # Can't tell: refuse (the person is told who may act), and ask again next time.
             logger.warning("Could not read user group %s: %s", group, err)
