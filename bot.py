@@ -29,7 +29,6 @@ import config as config_module
 import handlers
 from config import Config, ConfigError
 from domain.inputs import parse_date
-from domain.nudges import Ladders
 from handlers.actions import Approvers
 from handlers.http import wsgi_app
 from scheduler import jobs
@@ -92,12 +91,12 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(store, config.timezone, grace_days=config.grace_days)
+    commands = ClientCommands(store, config.timezone, ladders=config.ladders)
     decisions = Decisions(
         store,
         config.timezone,
         two_person_stop_work=config.two_person_stop_work,
-        ladders=Ladders(grace_days=config.grace_days),
+        ladders=config.ladders,
     )
     # The engine is used here only to draw suggestions; its own Web API client is unused.
     engine = build_engine(config, store)
@@ -109,7 +108,7 @@ def build_app(
 
 def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
     """The store, keeping the nudge pass's checks index under this deployment's rules."""
-    schedule = NudgeSchedule(config.timezone, Ladders(grace_days=config.grace_days), clock)
+    schedule = NudgeSchedule(config.timezone, config.ladders, clock)
     return TinyDBStore(config.database_path, schedule=schedule)
 
 
@@ -140,7 +139,7 @@ def build_engine(
         client,
         tz=config.timezone,
         hours=WorkingHours(config.timezone, config.work_days, config.work_start, config.work_end),
-        ladders=Ladders(grace_days=config.grace_days),
+        ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         pace=pace,
     )

@@ -13,6 +13,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.nudges import DEFAULT_LADDERS, Ladders
+
 DEFAULT_API_URL = "https://slack.com/api/"
 # Every variable Tactful reads (tests scrub them all, so no real value can leak in).
 SETTINGS = (
@@ -33,6 +35,10 @@ SETTINGS = (
     "APPROVERS",
     "TWO_PERSON_STOP_WORK",
     "LOG_LEVEL",
+    "QUIET_STAGES",
+    "OVERDUE_DAYS",
+    "CONTROLLING_REVISIONS",
+    "CONTROLLING_WINDOW_DAYS",
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -56,7 +62,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 3000
     wording_path: Path | None = None
-    grace_days: int = 0
+    ladders: Ladders = DEFAULT_LADDERS
     work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     work_start: time = time(9, 0)
     work_end: time = time(17, 30)
@@ -157,6 +163,28 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if work_days is None:
         problems.append(f"WORKING_DAYS={days_text!r} should look like mon-fri or mon,tue,thu.")
 
+    # The ladders: when each of the three stages is reached.
+    quiet_stages = _three(get("QUIET_STAGES", "1,2,3"), 20)
+    if quiet_stages is None:
+        problems.append(
+            "QUIET_STAGES should be three rising multiples of a client's quiet days, like 1,2,3."
+        )
+    overdue_days = _three(get("OVERDUE_DAYS", "1,7,21"), 365)
+    if overdue_days is None:
+        problems.append(
+            "OVERDUE_DAYS should be three rising numbers of days past due, like 1,7,21."
+        )
+    revisions = _three(get("CONTROLLING_REVISIONS", "4,6,8"), 100)
+    if revisions is None:
+        problems.append(
+            "CONTROLLING_REVISIONS should be three rising counts of revision demands, like 4,6,8."
+        )
+    window = get("CONTROLLING_WINDOW_DAYS", "14")
+    if not window.isdigit() or not 1 <= int(window) <= 90:
+        problems.append(
+            f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
+        )
+
     scan = get("SCAN_MINUTES", "15")
     if not scan.isdigit() or not 1 <= int(scan) <= 240:
         problems.append(f"SCAN_MINUTES={scan!r} should be a number of minutes from 1 to 240.")
@@ -185,7 +213,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         host=get("HOST", "127.0.0.1"),
         port=port,
         wording_path=Path(wording) if wording else None,
-        grace_days=int(grace),
+        ladders=Ladders(
+            quiet_multipliers=quiet_stages or DEFAULT_LADDERS.quiet_multipliers,
+            overdue_days=overdue_days or DEFAULT_LADDERS.overdue_days,
+            grace_days=int(grace),
+            controlling_counts=revisions or DEFAULT_LADDERS.controlling_counts,
+            controlling_window_days=int(window),
+        ),
         work_days=work_days or (0, 1, 2, 3, 4),
         work_start=work_start,
         work_end=work_end,
@@ -193,6 +227,15 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
     )
+
+
+def _three(text: str, most: int) -> tuple[int, int, int] | None:
+    """Three rising whole numbers from 1 to `most`, comma-separated, or None."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    a, b, c = (int(p) for p in parts)
+    return (a, b, c) if 1 <= a < b < c <= most else None
 
 
 _DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

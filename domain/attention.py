@@ -1,55 +1,46 @@
-"""What needs the team's attention on a client today, for `status` and `list`. Pure."""
+"""What needs the team's attention on a client today, for `status` and `list`. Pure.
+
+Read off the nudge rules themselves (domain/nudges.py), so the overview and the nudges can't
+disagree about who is quiet, overdue or controlling.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.calendar import business_days_between
-from domain.models import Ask, ClientRecord, Invoice
-
-CONTROLLING_WINDOW_DAYS = 14
-CONTROLLING_THRESHOLD = 4
+from domain.models import ClientRecord, Invoice
+from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
 
 
 @dataclass(frozen=True)
 class Attention:
-    quiet_ask: Ask | None  # the oldest ask past the client's quiet threshold
-    quiet_days: int  # business days since that ask
+    quiet_days: int  # business days the oldest open ask has waited, once past the threshold
     overdue: tuple[Invoice, ...]
     days_overdue: int  # of the oldest overdue invoice
-    recent_revisions: int
+    recent_revisions: int  # revision demands within the controlling window
+    controlling: bool  # enough of them to count as a pattern
+    window_days: int
 
     @property
     def score(self) -> int:
         """Bigger means more urgent; 0 means nothing needs doing."""
         return (
             (1000 + self.days_overdue if self.overdue else 0)
-            + (100 + self.quiet_days if self.quiet_ask else 0)
-            + (10 + self.recent_revisions if self.recent_revisions >= CONTROLLING_THRESHOLD else 0)
+            + (100 + self.quiet_days if self.quiet_days else 0)
+            + (10 + self.recent_revisions if self.controlling else 0)
         )
 
 
-def attention(record: ClientRecord, today: date, grace_days: int = 0) -> Attention:
-    state = record.state
-    quiet_ask, quiet_for = None, 0
-    if state.open_asks:
-        oldest = min(state.open_asks, key=lambda a: a.asked_on)
-        waited = business_days_between(oldest.asked_on, today)
-        if waited >= record.client.quiet_days:
-            quiet_ask, quiet_for = oldest, waited
-    overdue = tuple(
-        sorted(
-            (i for i in state.unpaid if today > i.due_on + timedelta(days=grace_days)),
-            key=lambda i: i.due_on,
-        )
-    )
-    since = today - timedelta(days=CONTROLLING_WINDOW_DAYS)
-    recent = sum(1 for d in state.revisions if d > since)
+def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> Attention:
+    now = current(record, today, ladders)
+    quiet, overdue, controlling = now.get(QUIET), now.get(OVERDUE), now.get(CONTROLLING)
+    since = today - timedelta(days=ladders.controlling_window_days)
     return Attention(
-        quiet_ask=quiet_ask,
-        quiet_days=quiet_for,
-        overdue=overdue,
-        days_overdue=(today - overdue[0].due_on).days if overdue else 0,
-        recent_revisions=recent,
+        quiet_days=int(quiet.facts["days"]) if quiet else 0,  # type: ignore[call-overload]
+        overdue=tuple(overdue.facts["invoices"]) if overdue else (),  # type: ignore[arg-type]
+        days_overdue=int(overdue.facts["days_overdue"]) if overdue else 0,  # type: ignore[call-overload]
+        recent_revisions=sum(1 for d in record.state.revisions if d > since),
+        controlling=controlling is not None,
+        window_days=ladders.controlling_window_days,
     )

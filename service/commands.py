@@ -21,6 +21,7 @@ from domain.models import (
     Kind,
     Money,
 )
+from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import engagement_report
 from storage.base import DuplicateClient, Store
 from storage.tinydb_store import new_client_id
@@ -73,10 +74,10 @@ HISTORY_SHOWN = 300
 class ClientCommands:
     """The `/client` command, over a store, in one workspace time zone."""
 
-    def __init__(self, store: Store, tz: tzinfo, grace_days: int = 0) -> None:
+    def __init__(self, store: Store, tz: tzinfo, ladders: Ladders = DEFAULT_LADDERS) -> None:
         self.store = store
         self.tz = tz
-        self.grace_days = grace_days
+        self.ladders = ladders
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
@@ -92,13 +93,13 @@ class ClientCommands:
         if isinstance(c, cmd.Help):
             return replies.help_text(c.topic)
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
-            return replies.client_list(self.store.clients(team), today, self.grace_days)
+            return replies.client_list(self.store.clients(team), today, self.ladders)
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
         record = self._find(team, c.name)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.grace_days)
+            return replies.status(record, recent, today, self.ladders)
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
             return replies.report(record, engagement_report(record, history, today))
@@ -108,7 +109,7 @@ class ClientCommands:
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today)
+        return replies.logged(c, updated, today, self.ladders)
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options

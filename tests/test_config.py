@@ -66,7 +66,7 @@ def test_values_are_read_and_normalised() -> None:
     assert c.port == 8080
     assert c.slack_api_url == "http://127.0.0.1:9/api/"
     assert c.nudge_channel == "C0123ABCD"
-    assert c.grace_days == 3
+    assert c.ladders.grace_days == 3
     assert (c.work_start, c.work_end) == (time(8, 30), time(18, 0))
     assert c.work_days == (0, 2, 4)
     assert c.scan_minutes == 5
@@ -255,3 +255,27 @@ def test_empty_settings_mean_their_defaults() -> None:
     c = config.load({**blank, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert c == config.load({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert c.slack_api_url == "https://slack.com/api/" and c.port == 3000
+
+
+def test_the_ladders_are_configurable_and_checked() -> None:
+    c = config.load(
+        valid_env(
+            QUIET_STAGES="1,3,5",
+            OVERDUE_DAYS="3,14,30",
+            CONTROLLING_REVISIONS="3,5,9",
+            CONTROLLING_WINDOW_DAYS="21",
+        )
+    )
+    assert c.ladders.quiet_multipliers == (1, 3, 5)
+    assert c.ladders.overdue_days == (3, 14, 30)
+    assert (c.ladders.controlling_counts, c.ladders.controlling_window_days) == ((3, 5, 9), 21)
+    with pytest.raises(ConfigError) as err:
+        config.load(
+            valid_env(
+                QUIET_STAGES="3,2,1",
+                OVERDUE_DAYS="1,7",
+                CONTROLLING_REVISIONS="a,b,c",
+                CONTROLLING_WINDOW_DAYS="0",
+            )
+        )
+    assert len(err.value.problems) == 4

@@ -12,9 +12,10 @@ from datetime import UTC, date
 from typing import Any
 
 from domain import commands as cmd
-from domain.attention import CONTROLLING_THRESHOLD, CONTROLLING_WINDOW_DAYS, attention
+from domain.attention import attention
 from domain.inputs import escape, format_money
 from domain.models import ClientRecord, ClientType, Interaction, Kind
+from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
 from ui import blocks as bk
 
@@ -92,7 +93,9 @@ def _arg(name: str) -> str:
     return escape(f'"{name}"' if " " in name else name)
 
 
-def logged(c: cmd.Command, record: ClientRecord, today: date) -> Reply:
+def logged(
+    c: cmd.Command, record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> Reply:
     client = record.client
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log):
@@ -106,7 +109,7 @@ def logged(c: cmd.Command, record: ClientRecord, today: date) -> Reply:
             + ". Their quiet clock is stopped.",
             "note": f":memo: Noted for {name}{when}: “{what}”.",
             "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
-            f"{_revision_count(record, today)}",
+            f"{_revision_count(record, today, ladders)}",
         }[c.verb]
         return _simple(text)
     if isinstance(c, cmd.InvoiceSent):
@@ -139,11 +142,12 @@ def logged(c: cmd.Command, record: ClientRecord, today: date) -> Reply:
     raise AssertionError(c)  # pragma: no cover
 
 
-def _revision_count(record: ClientRecord, today: date) -> str:
-    n = attention(record, today).recent_revisions
-    if n >= CONTROLLING_THRESHOLD:
-        return f"That's {n} in {CONTROLLING_WINDOW_DAYS} days: a pattern worth raising with them."
-    return f"{n} in the last {CONTROLLING_WINDOW_DAYS} days."
+def _revision_count(record: ClientRecord, today: date, ladders: Ladders) -> str:
+    a = attention(record, today, ladders)
+    n = a.recent_revisions
+    if a.controlling:
+        return f"That's {n} in {a.window_days} days: a pattern worth raising with them."
+    return f"{n} in the last {a.window_days} days."
 
 
 def _open_money(record: ClientRecord) -> str:
@@ -155,39 +159,37 @@ def _open_money(record: ClientRecord) -> str:
     )
 
 
-def _flags(record: ClientRecord, today: date, grace_days: int) -> list[str]:
-    a = attention(record, today, grace_days)
+def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
+    a = attention(record, today, ladders)
     flags = []
     if a.overdue:
         flags.append(f":red_circle: {len(a.overdue)} overdue, oldest {a.days_overdue} days")
-    if a.quiet_ask:
+    if a.quiet_days:
         flags.append(f":mute: quiet {a.quiet_days} business days")
-    if a.recent_revisions >= CONTROLLING_THRESHOLD:
-        flags.append(f":pencil2: {a.recent_revisions} revisions in {CONTROLLING_WINDOW_DAYS} days")
+    if a.controlling:
+        flags.append(f":pencil2: {a.recent_revisions} revisions in {a.window_days} days")
     return flags
 
 
-def client_list(records: list[ClientRecord], today: date, grace_days: int) -> Reply:
+def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> Reply:
     if not records:
         return _simple("No clients yet. Add one with `/client add acme as late-payer`.")
     active = [r for r in records if not r.client.archived]
     archived = len(records) - len(active)
-    ranked = sorted(
-        active, key=lambda r: (-attention(r, today, grace_days).score, r.client.name_key)
-    )
+    ranked = sorted(active, key=lambda r: (-attention(r, today, ladders).score, r.client.name_key))
     lines = []
     for r in ranked:
-        flags = _flags(r, today, grace_days)
+        flags = _flags(r, today, ladders)
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
         lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
-    needing = sum(1 for r in ranked if attention(r, today, grace_days).score)
+    needing = sum(1 for r in ranked if attention(r, today, ladders).score)
     title = f"{len(active)} clients, {needing} needing attention"
     if archived:
         title += f" ({archived} archived, not shown)"
     return Reply(title, [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
 
 
-def status(record: ClientRecord, recent: list[Interaction], today: date, grace_days: int) -> Reply:
+def status(record: ClientRecord, recent: list[Interaction], today: date, ladders: Ladders) -> Reply:
     c, s = record.client, record.state
     title = f"{c.name}" + (" (archived)" if c.archived else "")
     facts = [
@@ -196,7 +198,7 @@ def status(record: ClientRecord, recent: list[Interaction], today: date, grace_d
         + (f" · *nudges in* {channel(c.channel)}" if c.channel else ""),
         f"*Last heard from:* {day(s.last_heard_on) if s.last_heard_on else 'never logged'}",
     ]
-    flags = _flags(record, today, grace_days)
+    flags = _flags(record, today, ladders)
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
     asks = [f"• “{escape(a.what)}” since {day(a.asked_on)}" for a in s.open_asks[-10:]]
