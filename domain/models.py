@@ -181,6 +181,9 @@ class Nudge:
     # What the suggestion was written about (e.g. which invoices): if that changes, the
     # suggestion is out of date even though the episode goes on.
     facts_key: str = ""
+    # Posting the approved text in the client's shared channel, an outbox of its own:
+    # "" (no shared channel), "pending", "posting" (attempt under way), or the post's ts.
+    delivery: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from domain.ledger import MAX_REVISIONS_KEPT
 from domain.models import Ask, ClientRecord, Invoice, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
+# Nudge.delivery values of an approved message still to be posted in a shared channel.
+UNDELIVERED = ("pending", "posting")
 SITUATIONS = (QUIET, OVERDUE, CONTROLLING)
 TOP_STAGE = 3
 
@@ -214,7 +216,9 @@ def next_check(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
     It is found by asking `due_nudges` day by day rather than by a second copy of the rules, so
     it can't disagree with them: a pass that skips a client until then misses nothing.
     """
-    if any(n.status is NudgeStatus.PENDING for n in record.nudges.values()):
+    if any(
+        n.status is NudgeStatus.PENDING or n.delivery in UNDELIVERED for n in record.nudges.values()
+    ):
         return today
     for ahead in range(CHECK_HORIZON_DAYS):
         day = today + timedelta(days=ahead)
@@ -238,6 +242,7 @@ def prune(
     def keep(n: Nudge) -> bool:
         return (
             n.status is NudgeStatus.PENDING
+            or n.delivery in UNDELIVERED
             or live.get(n.situation) == n.subject
             or (today - n.created_at.date()).days <= KEEP_FINISHED_DAYS
         )

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import InputError, escape
-from domain.models import ClientRecord, Nudge
+from domain.nudges import UNDELIVERED
 from service.decisions import Decisions, Outcome, needs_two
 from service.nudges import NudgeEngine
 from ui import nudges as ui
@@ -105,14 +106,7 @@ def register(
 ) -> None:
     tz = decisions.tz
 
-    def show(
-        client: WebClient,
-        outcome: Outcome,
-        user: str,
-        channel: str,
-        thread_ts: str,
-        delivered: bool | None = None,
-    ) -> None:
+    def show(client: WebClient, outcome: Outcome, user: str, channel: str, thread_ts: str) -> None:
         """Update the thread message after a stored decision; tell the clicker if nothing changed."""
         record, nudge = outcome.record, outcome.nudge
         try:
@@ -120,7 +114,7 @@ def register(
                 body = engine.thread_body(
                     record,
                     nudge,
-                    footer(outcome, tz, delivered),
+                    footer(outcome, tz),
                     open_=outcome.result in ("edited", "half_approved"),
                 )
                 client.chat_update(
@@ -154,31 +148,10 @@ def register(
         outcome = decisions.approve(*ref, user, clock(), allowed=approvers.allows(user, client))
         ack()
         channel, thread_ts = where(body)
-        delivered = None
-        record, nudge = outcome.record, outcome.nudge
-        if outcome.result == "approved" and record and nudge and record.client.shared_channel:
-            delivered = deliver(client, record, nudge)
-        show(client, outcome, user, channel, thread_ts, delivered)
-
-    def deliver(client: WebClient, record: ClientRecord, nudge: Nudge) -> bool:
-        """Post the approved text in the client's shared channel, exactly as approved and with
-        nothing in it live (escaped: no @channel, no mentions). True if Slack took it."""
-        try:
-            client.chat_postMessage(
-                channel=record.client.shared_channel,
-                text=escape(nudge.versions[-1].text),
-                metadata=ui.metadata(
-                    record.client.team_id, record.client.client_id, nudge.key, "delivered"
-                ),
-            )
-            return True
-        except (SlackApiError, OSError) as err:
-            logger.warning(
-                "Approved message for client %s not posted to its shared channel: %s",
-                record.client.client_id,
-                err.response.get("error") if isinstance(err, SlackApiError) else type(err).__name__,
-            )
-            return False
+        if outcome.result == "approved" and outcome.nudge and outcome.nudge.delivery:
+            engine.deliver(*ref)
+            outcome = replace(outcome, nudge=engine.store.get(ref[0], ref[1]).nudges[ref[2]])
+        show(client, outcome, user, channel, thread_ts)
 
     def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -288,9 +261,8 @@ def _at(when: datetime | None, tz) -> str:
     return when.astimezone(tz).strftime("%-d %b %Y %H:%M") if when else ""
 
 
-def footer(outcome: Outcome, tz, delivered: bool | None = None) -> list[str]:
-    """What happened to a suggestion, under it. `delivered`: None when there is no shared
-    channel, else whether posting the approved text there worked."""
+def footer(outcome: Outcome, tz) -> list[str]:
+    """What happened to a suggestion, under it."""
     nudge = outcome.nudge
     assert nudge is not None
     lines = []
@@ -306,14 +278,15 @@ def footer(outcome: Outcome, tz, delivered: bool | None = None) -> list[str]:
         )
     elif result == "approved":
         by = " and ".join(who(u) for u in nudge.approvals)
+        delivered = nudge.delivery not in ("", *UNDELIVERED)
         where = " and posted in the client's shared channel" if delivered else ""
         lines.append(f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}{where}.")
-        if delivered is False:
+        if nudge.delivery in UNDELIVERED:
             lines.append(
-                ":warning: I couldn't post it in the client's shared channel (am I invited?). "
-                "Copy it from above and send it yourself."
+                ":warning: I couldn't post it in the client's shared channel yet (am I invited?); "
+                "I'll keep trying. To send it now, copy it from above."
             )
-        elif delivered is None:
+        elif not nudge.delivery:
             lines.append("Copy the message above and send it to the client the usual way.")
     elif result == "snoozed":
         lines.append(

@@ -142,6 +142,10 @@ class Decisions:
                 decided_at=now,
                 approvals=(*nudge.approvals, user),
             )
+            if record.client.shared_channel:
+                # Stored with the approval: the post then happens exactly once, even if we
+                # crash right after (the next pass finishes it).
+                done = replace(done, delivery="pending")
             drafts = [
                 Draft(Kind.APPROVED, today, text=final, ref=key),
                 Draft(

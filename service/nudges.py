@@ -30,6 +30,7 @@ from domain.nudges import (
     DEFAULT_LADDERS,
     OVERDUE,
     QUIET,
+    UNDELIVERED,
     Due,
     Ladders,
     current,
@@ -165,6 +166,7 @@ class NudgeEngine:
                     continue
                 dues = due_nudges(record, today, self.ladders)
                 pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
+                undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
                 if dry_run:
                     report.preview += [self._preview(record, d, today) for d in dues]
                     report.preview += [self._preview(record, n, today) for n in pending]
@@ -172,7 +174,7 @@ class NudgeEngine:
                 for due in dues:
                     if self._record(team, cid, due, now):
                         report.recorded.append(f"{record.client.name}: {due.key}")
-                if dues or pending:
+                if dues or pending or undelivered:
                     with_pending.append((team, cid))
         if dry_run:
             return report
@@ -231,6 +233,9 @@ class NudgeEngine:
         if record is None:
             return
         today = self._today(now)
+        for nudge in record.nudges.values():
+            if nudge.delivery in UNDELIVERED and not self.deliver(team, client_id, nudge.key):
+                report.failed.append(f"{nudge.key} (delivery)")
         facts = current(record, today, self.ladders)
         for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
             if nudge.status is not NudgeStatus.PENDING:
@@ -336,6 +341,37 @@ class NudgeEngine:
             )
             report.failed.append(nudge.key)
 
+    def deliver(self, team: str, client_id: str, key: str) -> bool:
+        """Post an approved message in the client's shared channel, exactly once: the attempt
+        is written down first, and a retried attempt looks for the post before posting again.
+        True once it is there; False if it must wait for the next pass."""
+        record = self.store.get(team, client_id)
+        nudge = record.nudges.get(key) if record else None
+        if record is None or nudge is None or nudge.delivery not in UNDELIVERED:
+            return bool(nudge and nudge.delivery)
+        channel = record.client.shared_channel
+        try:
+            retrying = nudge.delivery == "posting"
+            nudge = self._set(team, client_id, key, delivery="posting")
+            ts = (
+                self._find(channel, client_id, nudge, "delivered") if retrying else None
+            ) or self._send(
+                channel,
+                # Escaped: what the client sees is exactly the approved words, nothing live.
+                {"text": escape(nudge.versions[-1].text)},
+                ui.metadata(team, client_id, key, "delivered"),
+            )
+        except (SlackApiError, LookupError, OSError) as err:
+            logger.warning(
+                "Approved message %s for client %s not yet in its shared channel (%s); will retry",
+                key,
+                client_id,
+                err,
+            )
+            return False
+        self._set(team, client_id, key, delivery=ts)
+        return True
+
     def _channel(self, record: ClientRecord) -> str:
         client = record.client
         if client.channel:
@@ -371,9 +407,13 @@ class NudgeEngine:
         Every page since the nudge was recorded is read: a busy channel can bury it."""
         assert self.client is not None
         wanted = (client_id, nudge.key, part)  # keys are per client: the client is in the match
-        if part == "alert":
-            # Posting only starts once the nudge is recorded; a little slack for clock skew.
-            oldest = (nudge.created_at - timedelta(minutes=10)).timestamp()
+        if part in ("alert", "delivered"):
+            # Posting only starts once the nudge is recorded (or approved); a little slack for
+            # clock skew.
+            since = (
+                nudge.decided_at if part == "delivered" and nudge.decided_at else nudge.created_at
+            )
+            oldest = (since - timedelta(minutes=10)).timestamp()
             call, args = self.client.conversations_history, {"oldest": f"{oldest:.6f}"}
         else:
             call, args = self.client.conversations_replies, {"ts": nudge.ts}

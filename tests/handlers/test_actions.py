@@ -404,3 +404,46 @@ def test_an_earlier_stage_overtaken_by_a_later_one_cannot_be_approved(
 def events_of(store, name: str, kind: Kind) -> list:
     record = store.find(TEAM, name)
     return [e for e in store.history(TEAM, record.client.client_id) if e.kind is kind]
+
+
+def test_a_failed_delivery_is_retried_by_the_next_pass_exactly_once(
+    server, store, slack, posted, config, clock
+):
+    from local_slack import Failure
+
+    slack.fail("chat.postMessage", Failure(status=500))
+    server.interact(button(ui.APPROVE, posted))
+    slack.wait_for("chat.update")
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].delivery == "posting"
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    engine.scan(clock.now + timedelta(minutes=15))
+    engine.scan(clock.now + timedelta(minutes=30))
+    delivered = store.find(TEAM, "acme").nudges["quiet:ask-2:1"].delivery
+    assert [m["ts"] for m in slack.messages["C0SHARED"]] == [delivered]
+
+
+def test_a_delivery_that_landed_unrecorded_is_found_not_posted_again(
+    server, store, slack, posted, config, clock
+):
+    server.interact(button(ui.APPROVE, posted))
+    slack.wait_for("chat.update")
+    record = store.find(TEAM, "acme")
+    landed = record.nudges["quiet:ask-2:1"].delivery
+    assert landed and landed not in ("pending", "posting")
+    # As if we had crashed after Slack took the post but before its ts was stored.
+    store.update(
+        TEAM,
+        record.client.client_id,
+        lambda r: (
+            replace(r, nudges={k: replace(n, delivery="posting") for k, n in r.nudges.items()}),
+            [],
+        ),
+    )
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    engine.scan(clock.now + timedelta(minutes=15))
+    assert len(slack.messages["C0SHARED"]) == 1
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].delivery == landed

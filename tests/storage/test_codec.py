@@ -108,6 +108,7 @@ NUDGE = {
     "approvals": st.lists(ids, max_size=3).map(tuple),
     "note": text,
     "facts_key": text,
+    "delivery": text,
 }
 RECORD = {
     "client": st.builds(Client, **CLIENT),
