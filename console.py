@@ -101,6 +101,17 @@ class Console:
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
         self.clock, self.tz, self.team, self.user = clock, tz, team, user
 
+    def _envelope(self, kind: str) -> dict[str, Any]:
+        """What every interaction payload from Slack carries."""
+        return {
+            "type": kind,
+            "team": {"id": self.team, "domain": "console"},
+            "user": {"id": self.user, "username": "console", "team_id": self.team},
+            "api_app_id": "ACONSOLE",
+            "token": "console",
+            "trigger_id": "console.trigger",
+        }
+
     def _dispatch(self, body: str) -> dict[str, Any]:
         response = self.app.dispatch(BoltRequest(body=body, headers=FORM))
         return json.loads(response.body) if response.body else {}
@@ -207,12 +218,7 @@ class Console:
                 return "Give the date: `click N 2026-12-10`."
             action["selected_date"] = args[1]
         payload = {
-            "type": "block_actions",
-            "team": {"id": self.team, "domain": "console"},
-            "user": {"id": self.user, "username": "console", "team_id": self.team},
-            "api_app_id": "ACONSOLE",
-            "token": "console",
-            "trigger_id": "console.trigger",
+            **self._envelope("block_actions"),
             "container": {
                 "type": "message",
                 "message_ts": button.message_ts,
@@ -245,12 +251,7 @@ class Console:
             }
         }
         payload = {
-            "type": "view_submission",
-            "team": {"id": self.team, "domain": "console"},
-            "user": {"id": self.user, "username": "console", "team_id": self.team},
-            "api_app_id": "ACONSOLE",
-            "token": "console",
-            "trigger_id": "console.trigger",
+            **self._envelope("view_submission"),
             "view": {**view, "id": "VCONSOLE", "state": {"values": values}},
         }
         answer = self._dispatch(urlencode({"payload": json.dumps(payload)}))

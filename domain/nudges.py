@@ -9,7 +9,7 @@ stage at most once, and a new episode starts again at the stage its facts call f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from domain.calendar import business_days_between
 from domain.ledger import MAX_REVISIONS_KEPT
@@ -52,6 +52,17 @@ class Due:
     @property
     def key(self) -> str:
         return nudge_key(self.situation, self.subject, self.stage)
+
+    def as_nudge(self, now: datetime) -> Nudge:
+        """The nudge to record for this, waiting to be posted."""
+        return Nudge(
+            key=self.key,
+            situation=self.situation,
+            subject=self.subject,
+            stage=self.stage,
+            created_at=now,
+            late=self.late,
+        )
 
     @property
     def facts_key(self) -> str:

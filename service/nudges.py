@@ -209,17 +209,8 @@ class NudgeEngine:
             fresh = {d.key: d for d in due_nudges(record, today, self.ladders)}
             if due.key not in fresh:
                 raise _NotDue  # another pass recorded it first, or the client acted
-            d = fresh[due.key]
-            nudge = Nudge(
-                key=d.key,
-                situation=d.situation,
-                subject=d.subject,
-                stage=d.stage,
-                created_at=now,
-                late=d.late,
-            )
             kept = prune(record, today, self.ladders)
-            return replace(record, nudges={**kept, d.key: nudge}), []
+            return replace(record, nudges={**kept, due.key: fresh[due.key].as_nudge(now)}), []
 
         try:
             self.store.update(team, client_id, change)

@@ -124,14 +124,7 @@ def remember(record: ClientRecord, dues: Iterable[Due], now: datetime) -> Client
     """Record due nudges into the client's record, as `NudgeEngine._record` does."""
     nudges = dict(record.nudges)
     for d in dues:
-        nudges[d.key] = Nudge(
-            key=d.key,
-            situation=d.situation,
-            subject=d.subject,
-            stage=d.stage,
-            created_at=now,
-            late=d.late,
-        )
+        nudges[d.key] = d.as_nudge(now)
     return replace(record, nudges=nudges)
 
 

@@ -282,7 +282,10 @@ def test_an_unauthorised_user_cannot_approve_or_dismiss(restricted, store, slack
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].decided_by == "U0LEAD"
 
 
-def test_stop_work_needs_two_approvers_when_configured(config, store, slack, clock):
+@pytest.fixture
+def stop_work(config, store, slack, clock):
+    """A posted stop-work nudge (overdue, stage 2), and the app with TWO_PERSON_STOP_WORK on.
+    Yields (record, nudge, ref, server)."""
     run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
     run(store, "invoice shop £900 due 2026-11-10 #S1", clock.now)
     client = WebClient(base_url=slack.url, retry_handlers=[])
@@ -292,14 +295,17 @@ def test_stop_work_needs_two_approvers_when_configured(config, store, slack, clo
     ref = (record.client.client_id, nudge.key, nudge.thread_ts)
     app = bot.build_app(replace(config, two_person_stop_work=True), store, clock=clock)
     server = AppServer(wsgi_app(app, healthy=lambda: True))
-    try:
-        server.interact(button(ui.APPROVE, ref, user="U0BOB"))
-        assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
-        server.interact(button(ui.APPROVE, ref, user="U0BOB"))  # the same person again
-        assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
-        server.interact(button(ui.APPROVE, ref, user="U0CARA"))
-    finally:
-        server.close()
+    yield record, nudge, ref, server
+    server.close()
+
+
+def test_stop_work_needs_two_approvers_when_configured(store, stop_work):
+    record, nudge, ref, server = stop_work
+    server.interact(button(ui.APPROVE, ref, user="U0BOB"))
+    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+    server.interact(button(ui.APPROVE, ref, user="U0BOB"))  # the same person again
+    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+    server.interact(button(ui.APPROVE, ref, user="U0CARA"))
     done = store.find(TEAM, "shop").nudges[nudge.key]
     assert done.status is NudgeStatus.APPROVED and done.approvals == ("U0BOB", "U0CARA")
     sent = [e for e in store.history(TEAM, record.client.client_id) if e.kind is Kind.SENT]
@@ -321,36 +327,25 @@ def test_history_shows_the_audit_trail(server, store, slack, posted):
     assert "nudge posted" in text and "message approved" in text and "<@U0BOB>" in text
 
 
-def test_an_edit_after_a_first_approval_needs_both_approvals_again(config, store, slack, clock):
-    run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
-    run(store, "invoice shop £900 due 2026-11-10 #S1", clock.now)
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
-    record = store.find(TEAM, "shop")
-    nudge = record.nudges["overdue:inv-S1:2"]
-    ref = (record.client.client_id, nudge.key, nudge.thread_ts)
-    app = bot.build_app(replace(config, two_person_stop_work=True), store, clock=clock)
-    server = AppServer(wsgi_app(app, healthy=lambda: True))
-    try:
-        server.interact(button(ui.APPROVE, ref, user="U0BOB"))
-        metadata = json.dumps(
-            {
-                "team": TEAM,
-                "client_id": ref[0],
-                "key": ref[1],
-                "channel": "C0ACME",
-                "thread_ts": ref[2],
-            }
-        )
-        values = {
-            ui.MESSAGE_BLOCK: {
-                ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "Something else entirely."}
-            }
+def test_an_edit_after_a_first_approval_needs_both_approvals_again(store, stop_work):
+    record, nudge, ref, server = stop_work
+    server.interact(button(ui.APPROVE, ref, user="U0BOB"))
+    metadata = json.dumps(
+        {
+            "team": TEAM,
+            "client_id": ref[0],
+            "key": ref[1],
+            "channel": "C0ACME",
+            "thread_ts": ref[2],
         }
-        server.interact(submission(ui.EDIT_VIEW, metadata, values, user="U0CARA"))
-        server.interact(button(ui.APPROVE, ref, user="U0CARA"))
-    finally:
-        server.close()
+    )
+    values = {
+        ui.MESSAGE_BLOCK: {
+            ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "Something else entirely."}
+        }
+    }
+    server.interact(submission(ui.EDIT_VIEW, metadata, values, user="U0CARA"))
+    server.interact(button(ui.APPROVE, ref, user="U0CARA"))
     # Bob approved other words: Cara's approval of her own edit is only the first of two.
     after = store.find(TEAM, "shop").nudges[nudge.key]
     assert after.status is NudgeStatus.POSTED and after.approvals == ("U0CARA",)
