@@ -50,6 +50,13 @@ def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[
 class AppServer:
     """The app's WSGI callable, served by waitress on a loopback port."""
 
+    @classmethod
+    def at(cls, url: str) -> AppServer:
+        """Talk to an app served elsewhere (e.g. `python bot.py` in a subprocess)."""
+        remote = cls.__new__(cls)
+        remote.url = url
+        return remote
+
     def __init__(self, wsgi: Any) -> None:
         self.server = waitress.create_server(
             wsgi, host="127.0.0.1", port=0, threads=8, clear_untrusted_proxy_headers=True

@@ -62,8 +62,7 @@ def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
         # The scheduler's first pass runs at start-up and posts the quiet client's nudge.
         alert = slack.wait_for("chat.postMessage", 2, timeout=30)[0].args
         assert alert["channel"] == "C0ACME"
-        server = AppServer.__new__(AppServer)
-        server.url = f"http://127.0.0.1:{port}"
+        server = AppServer.at(f"http://127.0.0.1:{port}")
         with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as res:
             assert res.status == 200
         reply = server.slash("status acme")
