@@ -30,6 +30,7 @@ import handlers
 from config import Config, ConfigError
 from domain.inputs import parse_date
 from handlers.actions import Approvers
+from handlers.deps import Deps
 from handlers.http import wsgi_app
 from scheduler import jobs
 from scheduler.lock import SchedulerLock
@@ -100,7 +101,9 @@ def build_app(
     )
     # The engine is used here only to draw suggestions; its own Web API client is unused.
     engine = build_engine(config, store)
-    handlers.register_all(app, commands, decisions, engine, Approvers(config.approvers), clock)
+    handlers.register_all(
+        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock)
+    )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
     return app

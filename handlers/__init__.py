@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from handlers import actions, commands, home
-from handlers.actions import Approvers
-from service.commands import ClientCommands
-from service.decisions import Decisions
-from service.nudges import NudgeEngine
+from handlers.deps import CONTEXT_KEY, Deps
 
 
-def register_all(
-    app: App,
-    client_commands: ClientCommands,
-    decisions: Decisions,
-    engine: NudgeEngine,
-    approvers: Approvers,
-    clock: Callable[[], datetime],
-) -> None:
-    commands.register(app, client_commands, clock)
-    home.register(app, client_commands, clock)
-    actions.register(app, decisions, engine, approvers, clock)
+def register_all(app: App, deps: Deps) -> None:
+    """Register every listener, and give each request's context the app's dependencies."""
+
+    def provide(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+        context[CONTEXT_KEY] = deps
+        next()
+
+    app.middleware(provide)
+    commands.register(app)
+    home.register(app)
+    actions.register(app)

@@ -16,14 +16,14 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import InputError, escape
 from domain.nudges import UNDELIVERED
-from service.decisions import Decisions, Outcome, needs_two
-from service.nudges import NudgeEngine
+from handlers.deps import Deps, deps
+from service.decisions import Outcome, needs_two
 from ui import nudges as ui
 from ui.replies import day, who
 
@@ -97,157 +97,164 @@ def _modal_metadata(ref: tuple[str, str, str], channel: str, thread_ts: str) -> 
     )
 
 
-def register(
-    app: App,
-    decisions: Decisions,
-    engine: NudgeEngine,
-    approvers: Approvers,
-    clock: Callable[[], datetime],
+def _show(
+    d: Deps, client: WebClient, outcome: Outcome, user: str, channel: str, thread_ts: str
 ) -> None:
-    tz = decisions.tz
-
-    def show(client: WebClient, outcome: Outcome, user: str, channel: str, thread_ts: str) -> None:
-        """Update the thread message after a stored decision; tell the clicker if nothing changed."""
-        record, nudge = outcome.record, outcome.nudge
-        try:
-            if outcome.changed and record is not None and nudge is not None:
-                body = engine.thread_body(
-                    record,
-                    nudge,
-                    footer(outcome, tz),
-                    open_=outcome.result in ("edited", "half_approved"),
-                )
-                client.chat_update(
-                    channel=nudge.channel or channel, ts=nudge.thread_ts or thread_ts, **body
-                )
-            note = ephemeral_note(outcome, user, tz)
-            if note:
-                client.chat_postEphemeral(
-                    channel=channel, user=user, text=note, thread_ts=thread_ts or None
-                )
-        except SlackApiError as err:
-            # The decision is already stored; the message just doesn't show it yet.
-            logger.warning(
-                "Stored decision %s but could not update Slack: %s",
-                outcome.result,
-                err.response.get("error"),
+    """Update the thread message after a stored decision; tell the clicker if nothing changed."""
+    record, nudge, tz = outcome.record, outcome.nudge, d.decisions.tz
+    try:
+        if outcome.changed and record is not None and nudge is not None:
+            body = d.engine.thread_body(
+                record,
+                nudge,
+                footer(outcome, tz),
+                open_=outcome.result in ("edited", "half_approved"),
             )
-
-    def where(body: dict[str, Any]) -> tuple[str, str]:
-        container = body.get("container") or {}
-        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
-        return channel, container.get("thread_ts") or container.get("message_ts") or ""
-
-    def on_approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ref = _ref(body)
-        if ref is None:
-            ack()
-            return
-        user = body["user"]["id"]
-        # Stored before the ack: once Slack hears back, the decision is durable.
-        outcome = decisions.approve(*ref, user, clock(), allowed=approvers.allows(user, client))
-        ack()
-        channel, thread_ts = where(body)
-        if outcome.result == "approved" and outcome.nudge and outcome.nudge.delivery:
-            engine.deliver(*ref)
-            outcome = replace(outcome, nudge=engine.store.get(ref[0], ref[1]).nudges[ref[2]])
-        show(client, outcome, user, channel, thread_ts)
-
-    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        ref = _ref(body)
-        if ref is None:
-            return
-        record = engine.store.get(ref[0], ref[1])
-        nudge = record.nudges.get(ref[2]) if record else None
-        if record is None or nudge is None:
-            return
-        channel, thread_ts = where(body)
-        metadata = _modal_metadata(ref, channel, thread_ts)
-        client.views_open(
-            trigger_id=body["trigger_id"], view=ui.edit_modal(nudge.versions[-1].text, metadata)
+            client.chat_update(
+                channel=nudge.channel or channel, ts=nudge.thread_ts or thread_ts, **body
+            )
+        note = ephemeral_note(outcome, user, tz)
+        if note:
+            client.chat_postEphemeral(
+                channel=channel, user=user, text=note, thread_ts=thread_ts or None
+            )
+    except SlackApiError as err:
+        # The decision is already stored; the message just doesn't show it yet.
+        logger.warning(
+            "Stored decision %s but could not update Slack: %s",
+            outcome.result,
+            err.response.get("error"),
         )
 
-    def on_dismiss(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        ref = _ref(body)
-        if ref is None:
-            return
-        user = body["user"]["id"]
-        channel, thread_ts = where(body)
-        if not approvers.allows(user, client):
-            show(client, Outcome("refused", detail="dismiss"), user, channel, thread_ts)
-            return
-        metadata = _modal_metadata(ref, channel, thread_ts)
-        client.views_open(trigger_id=body["trigger_id"], view=ui.dismiss_modal(metadata))
 
-    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ref = _ref(body)
-        if ref is None:
+def _where(body: dict[str, Any]) -> tuple[str, str]:
+    """The channel and the suggestion's ts of the message a button was pressed in."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+    return channel, container.get("thread_ts") or container.get("message_ts") or ""
+
+
+def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    d = deps(context)
+    ref = _ref(body)
+    if ref is None:
+        ack()
+        return
+    user = body["user"]["id"]
+    # Stored before the ack: once Slack hears back, the decision is durable.
+    outcome = d.decisions.approve(*ref, user, d.clock(), allowed=d.approvers.allows(user, client))
+    ack()
+    channel, thread_ts = _where(body)
+    if outcome.result == "approved" and outcome.nudge and outcome.nudge.delivery:
+        d.engine.deliver(*ref)
+        outcome = replace(outcome, nudge=d.engine.store.get(ref[0], ref[1]).nudges[ref[2]])
+    _show(d, client, outcome, user, channel, thread_ts)
+
+
+def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    d = deps(context)
+    ref = _ref(body)
+    if ref is None:
+        return
+    record = d.engine.store.get(ref[0], ref[1])
+    nudge = record.nudges.get(ref[2]) if record else None
+    if record is None or nudge is None:
+        return
+    channel, thread_ts = _where(body)
+    metadata = _modal_metadata(ref, channel, thread_ts)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=ui.edit_modal(nudge.versions[-1].text, metadata)
+    )
+
+
+def on_dismiss(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    d = deps(context)
+    ref = _ref(body)
+    if ref is None:
+        return
+    user = body["user"]["id"]
+    channel, thread_ts = _where(body)
+    if not d.approvers.allows(user, client):
+        _show(d, client, Outcome("refused", detail="dismiss"), user, channel, thread_ts)
+        return
+    metadata = _modal_metadata(ref, channel, thread_ts)
+    client.views_open(trigger_id=body["trigger_id"], view=ui.dismiss_modal(metadata))
+
+
+def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    d = deps(context)
+    ref = _ref(body)
+    if ref is None:
+        ack()
+        return
+    action = body["actions"][0]
+    now = d.clock()
+    today = now.astimezone(d.decisions.tz).date()
+    if action.get("type") == "datepicker":
+        try:
+            until = date.fromisoformat(action.get("selected_date") or "")
+        except ValueError:
             ack()
             return
-        action = body["actions"][0]
-        now = clock()
-        today = now.astimezone(tz).date()
-        if action.get("type") == "datepicker":
-            try:
-                until = date.fromisoformat(action.get("selected_date") or "")
-            except ValueError:
-                ack()
-                return
-        else:
-            choice = (action.get("selected_option") or {}).get("value", "")
-            if choice not in ui.SNOOZE_CHOICES:
-                ack()
-                return
-            until = today + timedelta(days=int(choice.removesuffix("d")))
-        user = body["user"]["id"]
-        outcome = decisions.snooze(*ref, user, until, now)
-        ack()
-        channel, thread_ts = where(body)
-        show(client, outcome, user, channel, thread_ts)
-
-    def on_edit_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        text = view["state"]["values"][ui.MESSAGE_BLOCK][ui.MESSAGE_INPUT].get("value") or ""
-        user = body["user"]["id"]
-        try:
-            outcome = decisions.edit(
-                meta["team"], meta["client_id"], meta["key"], user, text, clock()
-            )
-        except InputError as err:
-            ack(response_action="errors", errors={ui.MESSAGE_BLOCK: str(err)})
+    else:
+        choice = (action.get("selected_option") or {}).get("value", "")
+        if choice not in ui.SNOOZE_CHOICES:
+            ack()
             return
-        ack()
-        show(client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
+        until = today + timedelta(days=int(choice.removesuffix("d")))
+    user = body["user"]["id"]
+    outcome = d.decisions.snooze(*ref, user, until, now)
+    ack()
+    channel, thread_ts = _where(body)
+    _show(d, client, outcome, user, channel, thread_ts)
 
-    def on_dismiss_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        reason = (
-            view["state"]["values"].get(ui.REASON_BLOCK, {}).get(ui.REASON_INPUT, {}).get("value")
-            or ""
+
+def on_edit_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    d = deps(context)
+    meta = json.loads(view.get("private_metadata") or "{}")
+    text = view["state"]["values"][ui.MESSAGE_BLOCK][ui.MESSAGE_INPUT].get("value") or ""
+    user = body["user"]["id"]
+    try:
+        outcome = d.decisions.edit(
+            meta["team"], meta["client_id"], meta["key"], user, text, d.clock()
         )
-        user = body["user"]["id"]
-        try:
-            outcome = decisions.dismiss(
-                meta["team"],
-                meta["client_id"],
-                meta["key"],
-                user,
-                reason,
-                clock(),
-                allowed=approvers.allows(user, client),
-            )
-        except InputError as err:
-            ack(response_action="errors", errors={ui.REASON_BLOCK: str(err)})
-            return
-        ack()
-        show(client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
+    except InputError as err:
+        ack(response_action="errors", errors={ui.MESSAGE_BLOCK: str(err)})
+        return
+    ack()
+    _show(d, client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
 
+
+def on_dismiss_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    d = deps(context)
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = view["state"]["values"]
+    reason = values.get(ui.REASON_BLOCK, {}).get(ui.REASON_INPUT, {}).get("value") or ""
+    user = body["user"]["id"]
+    try:
+        outcome = d.decisions.dismiss(
+            meta["team"],
+            meta["client_id"],
+            meta["key"],
+            user,
+            reason,
+            d.clock(),
+            allowed=d.approvers.allows(user, client),
+        )
+    except InputError as err:
+        ack(response_action="errors", errors={ui.REASON_BLOCK: str(err)})
+        return
+    ack()
+    _show(d, client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
+
+
+def register(app: App) -> None:
     app.action(ui.APPROVE)(on_approve)
     app.action(ui.EDIT)(on_edit)
     app.action(ui.SNOOZE)(on_snooze)

@@ -7,30 +7,30 @@ already on disk; it takes milliseconds, far inside the limit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from service.commands import ClientCommands
+from handlers.deps import deps
 from ui.replies import error
 
 COMMAND = "/client"
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, commands: ClientCommands, clock: Callable[[], datetime]) -> None:
-    def on_client_command(ack: Ack, command: dict[str, Any]) -> None:
-        try:
-            reply = commands.run(
-                command["team_id"], command["user_id"], command.get("text", ""), clock()
-            )
-        except Exception:
-            logger.exception("/client failed (team %s)", command.get("team_id"))
-            reply = error(
-                "Something went wrong on my side and nothing was saved. Please try again in a moment."
-            )
-        ack(**reply.body())
+def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    d = deps(context)
+    try:
+        reply = d.commands.run(
+            command["team_id"], command["user_id"], command.get("text", ""), d.clock()
+        )
+    except Exception:
+        logger.exception("/client failed (team %s)", command.get("team_id"))
+        reply = error(
+            "Something went wrong on my side and nothing was saved. Please try again in a moment."
+        )
+    ack(**reply.body())
 
+
+def register(app: App) -> None:
     app.command(COMMAND)(on_client_command)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from handlers.deps import deps
 from service.commands import ClientCommands
 from ui import blocks as bk
 from ui import replies
@@ -28,12 +28,14 @@ def home_view(commands: ClientCommands, team_id: str, now: datetime) -> dict[str
     return {"type": "home", "blocks": [*overview.blocks[: bk.MAX_BLOCKS - 2], bk.divider(), intro]}
 
 
-def register(app: App, commands: ClientCommands, clock: Callable[[], datetime]) -> None:
-    def on_home_opened(event: dict[str, Any], context: Any, client: WebClient) -> None:
-        if event.get("tab") != "home":
-            return
-        client.views_publish(
-            user_id=event["user"], view=home_view(commands, context.team_id, clock())
-        )
+def on_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    if event.get("tab") != "home":
+        return
+    d = deps(context)
+    client.views_publish(
+        user_id=event["user"], view=home_view(d.commands, context.team_id, d.clock())
+    )
 
+
+def register(app: App) -> None:
     app.event(HOME_OPENED)(on_home_opened)

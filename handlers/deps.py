@@ -1,0 +1,33 @@
+"""What the listeners need, handed to them through Bolt's context.
+
+bot.py builds one `Deps` and `handlers.register_all` puts it in every request's context, so
+the listeners can be plain module-level functions that tests import and call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from handlers.actions import Approvers
+    from service.commands import ClientCommands
+    from service.decisions import Decisions
+    from service.nudges import NudgeEngine
+
+CONTEXT_KEY = "tactful"
+
+
+@dataclass(frozen=True)
+class Deps:
+    commands: ClientCommands
+    decisions: Decisions
+    engine: NudgeEngine  # draws suggestion threads and delivers approved messages
+    approvers: Approvers
+    clock: Callable[[], datetime]
+
+
+def deps(context: Any) -> Deps:
+    return context[CONTEXT_KEY]
