@@ -129,7 +129,7 @@ class Report:
 
 @dataclass(frozen=True)
 class Help:
-    topic: str = ""
+    """Usage and examples. Anything after `help` is ignored: the whole help fits one reply."""
 
 
 Command = (
@@ -202,7 +202,7 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
             f"I don't know `{shorten(verb)}`. Try `/client help` to see what I can do."
         )
     if verb == "help":
-        return Help(rest.lower())
+        return Help()
     if verb == "list":
         return ListClients()
     if verb == "status" and not rest:

@@ -91,7 +91,7 @@ class ClientCommands:
     # one method per command ----------------------------------------------------------------
     def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
         if isinstance(c, cmd.Help):
-            return replies.help_text(c.topic)
+            return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
             return replies.client_list(self.store.clients(team), today, self.ladders)
         if isinstance(c, cmd.Add):

@@ -357,6 +357,6 @@ Everything you type here is visible only to you.
 Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
 
 
-def help_text(topic: str = "") -> Reply:
+def help_text() -> Reply:
     # `<name>` placeholders would be read by Slack as links: send them as `&lt;name&gt;`.
     return Reply("How to use /client", [bk.section(escape(part)) for part in HELP.split("\n\n")])

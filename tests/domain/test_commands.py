@@ -396,10 +396,10 @@ def test_archive_status_list_history_help() -> None:
     assert p("list") == ListClients()
     assert p("list everything") == ListClients()
     assert p("history acme") == History("acme")
-    assert p("help") == Help("")
-    assert p("help Invoice") == Help("invoice")
-    assert p("") == Help("")
-    assert p("   ") == Help("")
+    assert p("help") == Help()
+    assert p("help Invoice") == Help()
+    assert p("") == Help()
+    assert p("   ") == Help()
 
 
 @pytest.mark.parametrize(
