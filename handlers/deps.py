@@ -28,6 +28,11 @@ class Deps:
     approvers: Approvers
     clock: Callable[[], datetime]
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
+        # Bolt deep-copies the request context for each lazy listener; the services are
+        # shared by every request (one store, one lock), never copied.
+        return self
+
 
 def deps(context: Any) -> Deps:
     return context[CONTEXT_KEY]

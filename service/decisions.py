@@ -18,6 +18,7 @@ from service.commands import Draft, log
 from storage.base import Store, UnknownClient
 
 MAX_MESSAGE = 2500
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ class Decisions:
     ) -> Outcome:
         if not allowed:
             return Outcome("refused", detail="dismiss")
-        reason = clean_message(reason, required=False, limit=500)
+        reason = clean_reason(reason)
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             dismissed = replace(
@@ -252,3 +253,8 @@ def clean_message(text: str, *, required: bool = True, limit: int = MAX_MESSAGE)
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
         raise InputError("The text contains invisible control characters; retype it as plain text.")
     return text
+
+
+def clean_reason(text: str) -> str:
+    """A dismissal's reason: optional, and short."""
+    return clean_message(text, required=False, limit=MAX_REASON)

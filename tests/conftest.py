@@ -15,7 +15,7 @@ from config import SETTINGS, Config
 from local_slack import LocalSlack
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
-from tests.slack_http import SECRET, AppServer
+from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 
 
 @pytest.fixture(autouse=True)
@@ -76,14 +76,20 @@ def config(slack: LocalSlack, db_path: Path) -> Config:
 
 
 @pytest.fixture
-def app(config: Config, store: TinyDBStore, clock: Clock):
-    return bot.build_app(config, store, clock=clock)
+def lazy() -> Iterator[LazyListeners]:
+    """Where the app's lazy listeners run (the work after each ack)."""
+    executor = LazyListeners()
+    yield executor
+    executor.shutdown(wait=True)
 
 
 @pytest.fixture
-def server(app, store: TinyDBStore) -> Iterator[AppServer]:
-    from handlers.http import wsgi_app
+def app(config: Config, store: TinyDBStore, clock: Clock, lazy: LazyListeners):
+    return bot.build_app(config, store, clock=clock, listener_executor=lazy)
 
-    running = AppServer(wsgi_app(app, healthy=lambda: store.root.is_dir()))
+
+@pytest.fixture
+def server(app, store: TinyDBStore, lazy: LazyListeners) -> Iterator[AppServer]:
+    running = serve(app, lazy, healthy=lambda: store.root.is_dir())
     yield running
     running.close()

@@ -15,9 +15,8 @@ from slack_sdk import WebClient
 import bot
 from domain.inputs import escape
 from domain.models import Kind, NudgeStatus
-from handlers.http import wsgi_app
 from service.commands import ClientCommands
-from tests.slack_http import AppServer
+from tests.slack_http import fresh_id, serve
 from ui import nudges as ui
 
 TEAM = "T0TEAM1"
@@ -51,6 +50,7 @@ def block_action(action_id: str, ref, user: str = "U0BOB", **action) -> dict:
     client_id, key, thread_ts = ref
     payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
     payload["container"].update(message_ts=thread_ts, channel_id="C0ACME")
+    payload["trigger_id"] = fresh_id()
     payload["actions"] = [
         {
             "action_id": action_id,
@@ -79,6 +79,7 @@ def submission(callback_id: str, metadata: str, values: dict, user: str = "U0BOB
     payload["view"].update(
         callback_id=callback_id, private_metadata=metadata, state={"values": values}
     )
+    payload["trigger_id"] = fresh_id()
     return payload
 
 
@@ -260,11 +261,13 @@ def test_a_replayed_action_is_recorded_once(server, store, slack, posted):
 
 
 @pytest.fixture
-def restricted(config, store, clock, slack):
+def restricted(config, store, clock, slack, lazy):
     """The app with APPROVERS set to one user and one user group."""
     slack.usergroups["S0LEADS"] = ["U0LEAD"]
-    app = bot.build_app(replace(config, approvers=("U0BOSS", "S0LEADS")), store, clock=clock)
-    running = AppServer(wsgi_app(app, healthy=lambda: True))
+    app = bot.build_app(
+        replace(config, approvers=("U0BOSS", "S0LEADS")), store, clock=clock, listener_executor=lazy
+    )
+    running = serve(app, lazy)
     yield running
     running.close()
 
@@ -283,7 +286,7 @@ def test_an_unauthorised_user_cannot_approve_or_dismiss(restricted, store, slack
 
 
 @pytest.fixture
-def stop_work(config, store, slack, clock):
+def stop_work(config, store, slack, clock, lazy):
     """A posted stop-work nudge (overdue, stage 2), and the app with TWO_PERSON_STOP_WORK on.
     Yields (record, nudge, ref, server)."""
     run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
@@ -293,8 +296,10 @@ def stop_work(config, store, slack, clock):
     record = store.find(TEAM, "shop")
     nudge = record.nudges["overdue:inv-S1:2"]
     ref = (record.client.client_id, nudge.key, nudge.thread_ts)
-    app = bot.build_app(replace(config, two_person_stop_work=True), store, clock=clock)
-    server = AppServer(wsgi_app(app, healthy=lambda: True))
+    app = bot.build_app(
+        replace(config, two_person_stop_work=True), store, clock=clock, listener_executor=lazy
+    )
+    server = serve(app, lazy)
     yield record, nudge, ref, server
     server.close()
 
