@@ -64,6 +64,7 @@ def build_app(
     client: WebClient | None = None,
     verify_requests: bool = True,
     listener_executor: Executor | None = None,
+    engine: NudgeEngine | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -81,6 +82,8 @@ def build_app(
             Bolt, by handlers.http, which never logs a body; Bolt's own check would.)
         listener_executor: where lazy listeners run; by default a thread pool (the console
             runs them inline, so its output comes in order).
+        engine: the nudge engine, if one is built already (it draws suggestion threads and
+            delivers approved messages); by default one from `config`.
     """
     app = App(
         signing_secret=config.signing_secret or None,
@@ -106,8 +109,8 @@ def build_app(
         two_person_stop_work=config.two_person_stop_work,
         ladders=config.ladders,
     )
-    # The engine is used here only to draw suggestions; its own Web API client is unused.
-    engine = build_engine(config, store)
+    # The listeners use the engine to draw suggestion threads and deliver approved messages.
+    engine = engine or build_engine(config, store)
     handlers.register_all(
         app, Deps(commands, decisions, engine, Approvers(config.approvers), clock)
     )
@@ -192,7 +195,7 @@ def serve(config: Config) -> None:
     store = open_store(config)
     engine = build_engine(config, store)
     try:
-        app = build_app(config, store)
+        app = build_app(config, store, engine=engine)
     except BoltError as err:
         # The message names the Slack error (e.g. invalid_auth), never the token.
         print(f"config: Slack refused SLACK_BOT_TOKEN at start-up: {err}", file=sys.stderr)
