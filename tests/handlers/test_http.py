@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 import urllib.error
@@ -11,10 +12,10 @@ from urllib.parse import urlencode
 import pytest
 
 from domain.models import Kind
-from handlers.http import Replays
+from handlers.http import Replays, wsgi_app
 from storage.tinydb_store import TinyDBStore
 from tests.checks import stored_files
-from tests.slack_http import AppServer, serve, sign
+from tests.slack_http import SECRET, AppServer, serve, sign
 
 
 def test_healthz(server: AppServer) -> None:
@@ -97,7 +98,7 @@ def test_a_body_just_under_the_cap_is_read_and_checked(server: AppServer) -> Non
     assert res.status == 401
 
 
-def test_a_chunked_body_is_not_read_past_the_cap(app, lazy, store: TinyDBStore) -> None:
+def test_a_chunked_body_over_the_cap_gets_413(app, lazy, store: TinyDBStore) -> None:
     small = serve(app, lazy, max_body_bytes=4096)
     try:
         # No Content-Length: urllib sends an iterable body chunked.
@@ -116,6 +117,28 @@ def test_a_chunked_body_is_not_read_past_the_cap(app, lazy, store: TinyDBStore) 
     finally:
         small.close()
     assert store.find("T0TEAM1", "acme") is not None
+
+
+class Stream(io.BytesIO):
+    """wsgi.input that records how much the app asked for."""
+
+    asked = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked += size if size and size > 0 else len(self.getvalue())
+        return super().read(size)
+
+
+def test_without_a_content_length_reading_stops_one_byte_past_the_cap(app) -> None:
+    # waitress always passes a length (it de-chunks first); other WSGI servers may pass a
+    # chunked body without one.
+    wsgi = wsgi_app(app, lambda: True, signing_secret=SECRET, max_body_bytes=4096)
+    stream = Stream(MARKER.encode() + b"z" * 10 * 1024 * 1024)
+    statuses = []
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "wsgi.input": stream}
+    wsgi(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["413 Request Entity Too Large"]
+    assert stream.asked == 4097
 
 
 # refused quietly ------------------------------------------------------------------------------
