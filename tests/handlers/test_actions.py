@@ -542,12 +542,13 @@ def test_snoozing_is_open_to_everyone_like_the_command(restricted, store, slack,
 def test_a_click_is_acked_before_the_approver_look_up(restricted, store, slack, posted, lazy):
     """Slack hears back at once; the look-up, the decision and the thread update follow."""
     answered = threading.Event()
+    held: list[bool] = []
 
     def hold_the_look_up(call) -> None:
         if call.method == "usergroups.users.list":
-            # Slack's answer waits until the click's HTTP answer is back (or 5 s pass, as it
-            # would if the answer waited for the look-up: the test then fails below).
-            answered.wait(timeout=5)
+            # Slack's answer to the look-up waits until the click's HTTP answer is back; if
+            # that answer waited for the look-up instead, this gives up after 5 s (False).
+            held.append(answered.wait(timeout=5))
 
     slack.on_call = hold_the_look_up
     res = restricted.interact(button(ui.APPROVE, posted, user="U0LEAD"), settle=False)
@@ -555,6 +556,8 @@ def test_a_click_is_acked_before_the_approver_look_up(restricted, store, slack, 
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
     answered.set()
     lazy.settle()
+    # One look-up, released by the answer: none held the answer up (nor timed out first).
+    assert held == [True]
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].decided_by == "U0LEAD"
     assert "Approved by <@U0LEAD>" in json.dumps(slack.wait_for("chat.update")[-1].args["blocks"])
 
