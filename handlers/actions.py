@@ -84,7 +84,8 @@ class Approvers:
             retry_handlers=[],
         )
         try:
-            members = set(quick_client.usergroups_users_list(usergroup=group).get("users", []))
+            answer = quick_client.usergroups_users_list(usergroup=group)
+            members: set[str] = set(answer.get("users", []))
         except (SlackApiError, OSError) as err:
             # Can't tell: refuse (the person is told who may act), and ask again next time.
             logger.warning("Could not read user group %s: %s", group, err)
@@ -193,7 +194,9 @@ def on_approve(body: dict[str, Any], client: WebClient, context: BoltContext) ->
     channel, thread_ts = _where(body)
     if outcome.result == "approved" and outcome.nudge and outcome.nudge.delivery:
         d.engine.deliver(*ref)
-        outcome = replace(outcome, nudge=d.engine.store.get(ref[0], ref[1]).nudges[ref[2]])
+        delivered = d.engine.store.get(ref[0], ref[1])
+        if delivered is not None:  # (archived or removed meanwhile: show what was decided)
+            outcome = replace(outcome, nudge=delivered.nudges[ref[2]])
     _show(d, client, outcome, user, channel, thread_ts)
 
 

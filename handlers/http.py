@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -160,8 +160,11 @@ def wsgi_app(
             refusals.note("repeats of a processed request")
             return answer(start_response, HTTPStatus.UNAUTHORIZED, "invalid request\n")
         try:
+            bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
             request = BoltRequest(
-                body=body.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers
+                body=body.decode("utf-8"),
+                query=environ.get("QUERY_STRING", ""),
+                headers=bolt_headers,
             )
         except ValueError:  # malformed JSON or UTF-8 (UnicodeDecodeError is a ValueError)
             refusals.note("signed but unreadable")
