@@ -220,6 +220,12 @@ class LocalSlack:
             if not found:
                 return {"ok": False, "error": "thread_not_found"}
             return {"ok": True, "messages": found, "has_more": False}
+        if method == "chat.getPermalink":
+            channel, ts = args.get("channel", ""), args.get("message_ts", "")
+            if not channel or not ts:
+                return {"ok": False, "error": "message_not_found"}
+            link = f"https://local.invalid/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "U0")).lstrip("UW")}}
         if method == "usergroups.users.list":

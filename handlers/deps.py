@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from handlers.actions import Approvers
     from service.commands import ClientCommands
     from service.decisions import Decisions
+    from service.heard import SharedChannelReplies
     from service.nudges import NudgeEngine
 
 CONTEXT_KEY = "tactful"
@@ -27,6 +28,7 @@ class Deps:
     engine: NudgeEngine  # draws suggestion threads and delivers approved messages
     approvers: Approvers
     clock: Callable[[], datetime]
+    replies: SharedChannelReplies  # the clients' replies in their shared channels
 
 
 def deps(context: Any) -> Deps:

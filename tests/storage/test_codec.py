@@ -53,6 +53,7 @@ INTERACTION = {
     "amount": st.none() | money,
     "ref": text,
     "due_on": st.none() | dates,
+    "link": text,
 }
 ASK = {"seq": st.integers(1, 10**6), "what": text, "asked_on": dates, "asked_by": ids}
 asks = st.builds(Ask, **ASK)
@@ -78,6 +79,7 @@ CLIENT = {
     "shared_channel": text,
     "archived": st.booleans(),
     "contact": text,
+    "auto_heard": st.booleans(),
 }
 STATE = {
     "open_asks": st.lists(asks, max_size=4).map(tuple),
@@ -87,6 +89,7 @@ STATE = {
     "revisions": st.lists(dates, max_size=4).map(tuple),
     "interactions": st.integers(0, 10**6),
     "snoozed_until": st.dictionaries(text, dates, max_size=3),
+    "replies_logged": st.lists(text, max_size=3).map(tuple),
 }
 TEXT_VERSION = {"text": text, "by": ids, "at": datetimes}
 NUDGE = {
