@@ -30,6 +30,11 @@ class Deps:
     clock: Callable[[], datetime]
     replies: SharedChannelReplies  # the clients' replies in their shared channels
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
+        # Bolt deep-copies a request's context for its lazy listeners (the work done after
+        # the ack). These are the app's shared services, not per-request data: hand them over.
+        return self
+
 
 def deps(context: Any) -> Deps:
     return context[CONTEXT_KEY]

@@ -76,7 +76,9 @@ class SharedChannelReplies:
                 outcome.append("already")
                 raise _Skip
             client = record.client
-            if not (self.auto_heard and client.auto_heard and client.shared_channel == message.channel):
+            if not (
+                self.auto_heard and client.auto_heard and client.shared_channel == message.channel
+            ):
                 outcome.append("off")
                 raise _Skip
             return log(record, message.author, now, draft)

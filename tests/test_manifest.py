@@ -24,8 +24,8 @@ from slack_bolt import App
 
 import bot
 import handlers
-from handlers.commands import COMMAND
 from handlers import messages
+from handlers.commands import COMMAND
 from handlers.home import EVENTS
 
 ROOT = Path(__file__).resolve().parents[1]

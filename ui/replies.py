@@ -285,8 +285,8 @@ def _event_line(e: Interaction) -> str:
 def _reply_line(e: Interaction) -> str:
     """A reply logged from the shared channel: its first words, and a link to the message."""
     words = f" “{escape(e.text)}”" if e.text else ""
-    # The link came from Slack; still, only a plain https URL is made into a link.
-    link = f" <{e.link}|open in Slack>" if _PERMALINK.match(e.link) else ""
+    # A plain URL, which Slack shows as a link; only an https URL is shown at all.
+    link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
     at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
     return (
         f"*{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link} "
