@@ -8,6 +8,7 @@ other housekeeping arrive as message events too, with a `subtype`; none of them 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -48,15 +49,21 @@ def client_message(event: Mapping[str, Any], our_team: str | None) -> ClientMess
     if event.get("bot_id") or event.get("bot_profile"):
         return None  # an app or bot, ours or theirs, even one posting with a user id
     channel, ts, author = event.get("channel"), event.get("ts"), event.get("user")
-    if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(author, str)):
-        return None
-    try:
-        float(ts)
-    except ValueError:
+    if not (_is(_CHANNEL, channel) and _is(_TS, ts) and _is(_USER, author)):
         return None
     # In a Slack Connect channel each message says which workspace its author belongs to:
     # `user_team` (and `team`). Without it, we can't tell it is the client: not a reply.
     author_team = event.get("user_team") or event.get("team")
     if not our_team or not author_team or author_team == our_team:
         return None
-    return ClientMessage(channel, ts, author, event.get("text") or "")
+    text = event.get("text")
+    return ClientMessage(channel, ts, author, text if isinstance(text, str) else "")
+
+
+_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")
+_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
+
+
+def _is(pattern: re.Pattern[str], value: object) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None

@@ -201,6 +201,17 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     doc["added_in_a_later_version"] = {"x": 1}
     assert from_doc(Ask, doc) == Ask(1, "files", date(2026, 1, 1), "U1")
     client = to_doc(Client("T1", "c1", "Acme", "U1", datetime(2026, 1, 1, tzinfo=UTC)))
-    del client["contact"], client["archived"]
+    del client["contact"], client["archived"], client["auto_heard"]
     back = from_doc(Client, client)
     assert back.contact == "" and back.archived is False
+    # Written before replies were logged from shared channels: auto-logging is on, nothing
+    # logged yet, no links.
+    assert back.auto_heard is True
+    state = to_doc(ClientState())
+    del state["replies_logged"]
+    assert from_doc(ClientState, state).replies_logged == ()
+    event = to_doc(
+        Interaction(1, Kind.HEARD, date(2026, 1, 1), "U1", datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    del event["link"]
+    assert from_doc(Interaction, event).link == ""
