@@ -362,13 +362,13 @@ HELP = """*Tactful keeps the record of every client, and nudges you before thing
 Everything you type here is visible only to you.
 
 *Clients*
-`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel]`
+`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel] [auto on|off]`
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 
 *Log what happened* (add `on <date>` if it wasn't today)
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
-`/client heard <name> [what they said]`: the client replied; stops it
+`/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
 `/client invoice <name> <amount> due <date> [#ref]`
