@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.client_messages import ClientMessage, client_message
-from handlers.deps import deps
+from handlers.deps import Deps, deps
 
 logger = logging.getLogger(__name__)
 # The Events API event this module listens to, and the subscriptions that deliver it: messages
@@ -50,7 +50,7 @@ def log_client_reply(
     d.replies.done(event_id)
 
 
-def _log(d: Any, team: str, message: ClientMessage, client: WebClient) -> None:
+def _log(d: Deps, team: str, message: ClientMessage, client: WebClient) -> None:
     record = d.replies.listening(team, message.channel)
     if record is None or message.key in record.state.replies_logged:
         return  # not a client's shared channel, auto-logging off, or logged already
