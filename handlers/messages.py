@@ -46,7 +46,12 @@ def log_client_reply(
         return
     message = client_message(event, context.team_id)
     if message is not None:
-        _log(d, context.team_id, message, client)
+        try:
+            _log(d, context.team_id, message, client)
+        except Exception:
+            # Slack has its answer already and won't send this again: say so loudly.
+            logger.exception("Could not log a client's reply (team %s)", context.team_id)
+            return
     d.replies.done(event_id)
 
 

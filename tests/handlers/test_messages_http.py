@@ -242,7 +242,8 @@ def test_messages_in_other_channels_are_not_replies(served, acme, store) -> None
 def test_a_retried_delivery_is_logged_once(served, acme, store, slack) -> None:
     send(served, message(), "Ev1")
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    send(served, message(), "Ev1", extra=retry)
+    # A retry is a new request: signed again, a moment later.
+    send(served, message(), "Ev1", extra=retry, timestamp=int(time.time()) + 1)
     # The same message under another event id (Slack doesn't promise one id per message).
     send(served, message(), "Ev2")
     assert len(heard(store)) == 1
@@ -252,7 +253,8 @@ def test_a_retried_delivery_is_logged_once(served, acme, store, slack) -> None:
 def test_a_retry_after_a_restart_is_still_logged_once(apps, config, acme, store, served) -> None:
     send(served, message(), "Ev1")
     restarted = apps.serve(config)  # a new process: it remembers no event ids
-    send(restarted, message(), "Ev1", extra={"X-Slack-Retry-Num": "2"})
+    retry = {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}
+    send(restarted, message(), "Ev1", extra=retry, timestamp=int(time.time()) + 2)
     assert len(heard(store)) == 1
 
 
