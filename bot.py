@@ -37,6 +37,7 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
@@ -65,6 +66,7 @@ def build_app(
     verify_requests: bool = True,
     listener_executor: Executor | None = None,
     engine: NudgeEngine | None = None,
+    process_before_response: bool = True,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -84,6 +86,8 @@ def build_app(
             runs them inline, so its output comes in order).
         engine: the nudge engine, if one is built already (it draws suggestion threads and
             delivers approved messages); by default one from `config`.
+        process_before_response: off only in tests that prove a listener also works in
+            Bolt's default mode (answer first, listener on a thread).
     """
     app = App(
         signing_secret=config.signing_secret or None,
@@ -92,7 +96,7 @@ def build_app(
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         token_verification_enabled=verify_requests,
         logger=logging.getLogger("tactful.bolt"),
-        process_before_response=True,
+        process_before_response=process_before_response,
         listener_executor=listener_executor,
     )
 
@@ -102,7 +106,9 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(store, config.timezone, ladders=config.ladders)
+    commands = ClientCommands(
+        store, config.timezone, ladders=config.ladders, auto_heard=config.auto_heard
+    )
     decisions = Decisions(
         store,
         config.timezone,
@@ -111,8 +117,9 @@ def build_app(
     )
     # The listeners use the engine to draw suggestion threads and deliver approved messages.
     engine = engine or build_engine(config, store)
+    replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock)
+        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())

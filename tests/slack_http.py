@@ -200,7 +200,9 @@ class AppServer:
         body = urlencode({"payload": json.dumps(payload)})
         return self.post_signed(body, "application/x-www-form-urlencoded", **kw)
 
-    def event(self, event: dict[str, Any], team: str = "T0TEAM1", **kw: Any) -> Response:
+    def event(
+        self, event: dict[str, Any], team: str = "T0TEAM1", event_id: str = "", **kw: Any
+    ) -> Response:
         body = json.dumps(
             {
                 "token": "legacy-unused",
@@ -208,7 +210,7 @@ class AppServer:
                 "api_app_id": "A0TACTFUL",
                 "event": event,
                 "type": "event_callback",
-                "event_id": fresh_id("Ev"),
+                "event_id": event_id or fresh_id("Ev"),
                 "event_time": int(time.time()),
                 "authorizations": [{"team_id": team, "user_id": "UTACTFUL", "is_bot": True}],
             }
