@@ -47,7 +47,7 @@ class Replays:
     served itself.
     """
 
-    def __init__(self, capacity: int = 100_000, now: Callable[[], float] = time.time) -> None:
+    def __init__(self, capacity: int = 50_000, now: Callable[[], float] = time.time) -> None:
         self.capacity, self.now = capacity, now
         self._seen: OrderedDict[str, tuple[float, int]] = OrderedDict()
         self._lock = threading.Lock()
