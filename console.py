@@ -304,7 +304,9 @@ def run(
     """Run the console until end of input. `--team T123` picks the workspace to act in."""
     opts = shlex.split(" ".join(args))
     team = opts[opts.index("--team") + 1] if "--team" in opts[:-1] else TEAM
-    slack = LocalSlack(team_id=team, on_call=printer(out)).start()
+    clock = ConsoleClock()
+    # On the console's clock, so a post's ts falls inside the look-up window of a `scan --now`.
+    slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
     # Nudges for clients with no channel of their own land in the console's channel.
     config = replace(
         config,
@@ -312,7 +314,6 @@ def run(
         slack_api_url=slack.url,
         nudge_channel=config.nudge_channel or CHANNEL,
     )
-    clock = ConsoleClock()
     app = build_app(config, store, verify_requests=False, clock=clock, process_before_response=True)
     engine = build_engine(
         config,
