@@ -92,7 +92,9 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(store, config.timezone, ladders=config.ladders)
+    commands = ClientCommands(
+        store, config.timezone, ladders=config.ladders, nudge_channel=config.nudge_channel
+    )
     decisions = Decisions(
         store,
         config.timezone,

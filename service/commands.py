@@ -23,6 +23,7 @@ from domain.models import (
 )
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import engagement_report
+from domain.routing import Route, nudge_route
 from storage.base import DuplicateClient, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
@@ -74,10 +75,21 @@ HISTORY_SHOWN = 300
 class ClientCommands:
     """The `/client` command, over a store, in one workspace time zone."""
 
-    def __init__(self, store: Store, tz: tzinfo, ladders: Ladders = DEFAULT_LADDERS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tz: tzinfo,
+        ladders: Ladders = DEFAULT_LADDERS,
+        nudge_channel: str = "",
+    ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
+        self.nudge_channel = nudge_channel
+
+    def route(self, client: Client) -> Route:
+        """Where this client's nudges go, as the nudge pass will decide it."""
+        return nudge_route(client, self.nudge_channel)
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
@@ -93,13 +105,13 @@ class ClientCommands:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
-            return replies.client_list(self.store.clients(team), today, self.ladders)
+            return replies.client_list(self.store.clients(team), today, self.ladders, self.route)
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
         record = self._find(team, c.name)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.ladders)
+            return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
             return replies.report(record, engagement_report(record, history, today))
@@ -109,7 +121,7 @@ class ClientCommands:
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders)
+        return replies.logged(c, updated, today, self.ladders, self.route(updated.client))
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -136,7 +148,7 @@ class ClientCommands:
                 f"`/client status {_quote(dup.existing.client.name)}` shows it; "
                 "`/client set` changes its settings."
             ) from None
-        return replies.added(record)
+        return replies.added(record, self.route(client), user)
 
     def _find(self, team: str, name: str) -> ClientRecord:
         record = self.store.find(team, name)
