@@ -50,7 +50,7 @@ class LocalSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     # The time a message is posted at; without one, ts values simply count up.
     clock: Callable[[], datetime] | None = None
-    _failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _failures: dict[str, list[Failure | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -89,8 +89,9 @@ class LocalSlack:
         self.server.server_close()
 
     # scripting ---------------------------------------------------------------------------
-    def fail(self, method: str, *failures: Failure) -> None:
-        """The next calls of `method` get these failures, in order."""
+    def fail(self, method: str, *failures: Failure | None) -> None:
+        """The next calls of `method` get these failures, in order; None answers normally
+        (to fail a later call)."""
         with self._lock:
             self._failures.setdefault(method, []).extend(failures)
 
