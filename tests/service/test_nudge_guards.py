@@ -235,6 +235,7 @@ def test_configured_ladders_change_when_nudges_fire(laddered, slack, clock) -> N
     assert ":mute:" not in ok(server.slash("status hush"))
     report = nudge_pass(config, store, slack, clock)
     assert report.posted == ["controlling:since-2026-11-25:1"]
+    assert report.recorded == ["boss: controlling:since-2026-11-25:1"] and report.failed == []
 
     # Tuesday: 7 business days quiet (stage 1 at 2 x 3), 6 days overdue (stage 1 at 3).
     clock.set("2026-12-01T10:00")
