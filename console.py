@@ -47,6 +47,7 @@ def printer(out: TextIO) -> Callable[[Call], None]:
         if call.method in (
             "auth.test",
             "conversations.history",
+            "conversations.open",
             "conversations.replies",
             "usergroups.users.list",
         ):
@@ -307,13 +308,9 @@ def run(
     clock = ConsoleClock()
     # On the console's clock, so a post's ts falls inside the look-up window of a `scan --now`.
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
-    # Nudges for clients with no channel of their own land in the console's channel.
-    config = replace(
-        config,
-        bot_token="xoxb-console",
-        slack_api_url=slack.url,
-        nudge_channel=config.nudge_channel or CHANNEL,
-    )
+    # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
+    # whoever added the client (you).
+    config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
     app = build_app(config, store, verify_requests=False, clock=clock, process_before_response=True)
     engine = build_engine(
         config,
