@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
@@ -16,6 +16,7 @@ from config import Config
 from domain.models import NudgeStatus
 from handlers.http import wsgi_app
 from local_slack import Failure, LocalSlack
+from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup
 from tests.conftest import Clock
@@ -192,3 +193,25 @@ def test_a_passing_failure_is_not_called_undeliverable(
     assert nudge_pass(config, store, slack, clock).failed == ["quiet:ask-2:1"]
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].undeliverable == ""
     assert "could not be delivered" not in ok(server.slash("status acme"))
+
+
+def test_a_nudge_with_no_one_at_all_to_go_to_is_shown_as_undeliverable(
+    server: AppServer, config: Config, store: TinyDBStore, slack: LocalSlack, clock: Clock
+) -> None:
+    # Added by something that isn't a person (an import, say): no one to DM.
+    commands = ClientCommands(store, UTC)
+    added = commands.run(TEAM, "importer", "add acme", datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    assert (
+        "nudges have nowhere to go" in added.text and "`/client set acme in #channel`" in added.text
+    )
+    commands.run(TEAM, "importer", "asked acme the logo", datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+
+    report = nudge_pass(config, store, slack, clock)
+    assert report.failed == ["quiet:ask-2:1"] and slack.calls_to("chat.postMessage") == []
+    assert dm_opened_for(slack) == []
+    text = ok(server.slash("status acme"))
+    assert "*Where:* :no_entry: nudges have nowhere to go" in text
+    assert "A quiet nudge (stage 1) could not be delivered: it had nowhere to go." in text
+    assert "*acme* (not classified): :no_entry: nudges can't be delivered" in ok(
+        server.slash("list")
+    )
