@@ -40,6 +40,7 @@ class Draft:
     amount: Money | None = None
     ref: str = ""
     due_on: date | None = None
+    link: str = ""
 
 
 def log(
@@ -61,6 +62,7 @@ def log(
             amount=d.amount,
             ref=d.ref,
             due_on=d.due_on,
+            link=d.link,
         )
         state = apply(state, event)
         events.append(event)
@@ -73,7 +75,10 @@ HISTORY_SHOWN = 300
 
 
 class ClientCommands:
-    """The `/client` command, over a store, in one workspace time zone."""
+    """The `/client` command, over a store, in one workspace time zone.
+
+    `auto_heard` is the workspace's AUTO_HEARD: whether replies in shared channels can be
+    logged by themselves at all (each client can still turn it off)."""
 
     def __init__(
         self,
@@ -81,11 +86,14 @@ class ClientCommands:
         tz: tzinfo,
         ladders: Ladders = DEFAULT_LADDERS,
         nudge_channel: str = "",
+        *,
+        auto_heard: bool = True,
     ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
         self.nudge_channel = nudge_channel
+        self.auto_heard = auto_heard
 
     def route(self, client: Client) -> Route:
         """Where this client's nudges go, as the nudge pass will decide it."""
@@ -121,7 +129,14 @@ class ClientCommands:
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders, self.route(updated.client))
+        return replies.logged(
+            c,
+            updated,
+            today,
+            self.ladders,
+            route=self.route(updated.client),
+            auto_heard=self.auto_heard,
+        )
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -138,6 +153,7 @@ class ClientCommands:
             lang=o.lang or "en",
             shared_channel=o.shared_channel or "",
             contact=o.contact or "",
+            auto_heard=o.auto_heard is not False,
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
         try:
@@ -148,7 +164,7 @@ class ClientCommands:
                 f"`/client status {_quote(dup.existing.client.name)}` shows it; "
                 "`/client set` changes its settings."
             ) from None
-        return replies.added(record, self.route(client), user)
+        return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
     def _find(self, team: str, name: str) -> ClientRecord:
         record = self.store.find(team, name)
@@ -227,6 +243,7 @@ class ClientCommands:
             "lang": o.lang,
             "shared_channel": o.shared_channel,
             "contact": o.contact,
+            "auto_heard": o.auto_heard,
         }
         changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}
         if not changes:
@@ -241,6 +258,8 @@ class ClientCommands:
 def _show(value: object) -> str:
     if isinstance(value, ClientType):
         return value.value
+    if isinstance(value, bool):
+        return "on" if value else "off"
     return str(value) if value not in ("", None) else "none"
 
 
