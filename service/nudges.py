@@ -329,8 +329,7 @@ class NudgeEngine:
             report.posted.append(nudge.key)
         except SlackApiError as err:
             status = err.response.status_code
-            retry_after = _retry_after(err.response.headers)
-            wait = timedelta(seconds=retry_after if status == 429 else 0)
+            wait = timedelta(seconds=retry_after(err.response.headers) if status == 429 else 0)
             logger.warning(
                 "Slack refused nudge %s for client %s: HTTP %s %s; will retry",
                 nudge.key,
@@ -552,7 +551,8 @@ class NudgeEngine:
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"
 
 
-def _retry_after(headers: Any) -> int:
+def retry_after(headers: Any) -> int:
+    """Seconds Slack asked us to wait (1 to 3600), or 60 if it didn't say."""
     for name, value in (headers or {}).items():
         if name.lower() == "retry-after":
             raw = value[0] if isinstance(value, list) else value
