@@ -217,7 +217,7 @@ def client_list(
         footer.append(
             f"Page {page} of {pages}, the ones needing attention first. "
             + (f"{more}; " if page < pages else "")
-            + "`/client list a` for the names starting with a, `/client status <name>` for one."
+            + "`/client list a` for the names starting with a, `/client status &lt;name&gt;` for one."
         )
     tail = [bk.context(*footer)] if footer else []
     budget = bk.MAX_BLOCKS - 1 - len(tail) - len(notice)
