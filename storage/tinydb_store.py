@@ -325,8 +325,12 @@ class TinyDBStore:
             unreadable, changed = 0, False
             settled = time.time_ns() - _SETTLED_NS
             wanted = set(names.values())
+            # Paths as plain strings: pathlib's joining cost more than the stat calls.
+            folder = f"{self._team_dir(team_id)}/clients/"
             for cid in names.values():
-                path = self._client_path(team_id, cid)
+                if not _is_client_id(cid):
+                    continue
+                path = folder + cid + ".json"
                 try:
                     st = os.stat(path)
                 except FileNotFoundError:
@@ -337,7 +341,7 @@ class TinyDBStore:
                     summaries.append(entry[1])
                     continue
                 try:
-                    found = self._read_client_file(path)
+                    found = self._read_client_file(Path(path))
                 except DamagedRecord:
                     unreadable += 1
                     continue

@@ -381,7 +381,7 @@ Everything you type here is visible only to you.
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
 
 *Look things up*
-`/client list`: every client, the ones needing attention first
+`/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
 `/client history <name>`: the full record, newest first
 `/client report <name>`: walking away? the record in numbers and a checklist for leaving well
