@@ -258,6 +258,7 @@ def serve(config: Config) -> None:
         tz=config.timezone,
         minutes=config.scan_minutes,
         clock=utc_now,
+        after=ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews,
     )
 
     def stop(signum: int, _frame: object) -> None:
