@@ -324,6 +324,8 @@ def scan(argv: list[str]) -> int:
         print("\n\n".join(report.preview) if report.preview else "Nothing would be posted.")
     else:
         print(report.summary())
+        # Saved beside the data, for the serving processes (which run no scheduler here).
+        ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
     return 0
 
 

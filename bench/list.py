@@ -14,9 +14,12 @@ settling time, as a live store's are), then for each store:
 - *new process*: the first list in another process once the overview is saved;
 - *warm*: `/client list` again, p50 and p99 of `--rounds` (one stat per client, no reads);
 - *after a change*: a list right after `/client note` to one client (one record read);
+- *new day*: the first list of a new day, before any nudge pass (every summary remade), and
+  on another day after the pass has refreshed the overview (as the scheduler does);
 - *3 at once*: three signed `/client list` requests over HTTP at the same moment to the real
   app (bot.build_app + handlers.http.wsgi_app under waitress), on the first list of a new day
-  (every summary remade) and then warm; the slowest of the three answers, wall time.
+  (every summary remade, no pass yet: the worst case) and then warm; the slowest of the three
+  answers, wall time.
 
 All in-process timings go through ClientCommands.run (parse, the overview, ranking, Block Kit).
 The last line is the ratio of 5,000 clients to 50, warm.
@@ -107,6 +110,12 @@ def measure(db_path: Path, rounds: int) -> dict[str, float]:
     out["warm p50"], out["warm p99"] = pct(warm, 0.5), pct(warm, 0.99)
     commands.run(TEAM, "U0B", f"note {client_name(0)} a call", NOW)
     out["after a change"] = timed(lambda: commands.run(TEAM, "U0B", "list", NOW))
+    next_day = NOW + timedelta(days=2)
+    out["new day, no pass yet"] = timed(lambda: commands.run(TEAM, "U0B", "list", next_day))
+    commands.refresh_overviews(next_day + timedelta(days=1))  # what the nudge pass does
+    out["new day, after a pass"] = timed(
+        lambda: commands.run(TEAM, "U0B", "list", next_day + timedelta(days=1))
+    )
 
     slack = LocalSlack(team_id=TEAM).start()
     clock = {"now": NOW + timedelta(days=1)}  # a new day: every summary is made again

@@ -61,3 +61,27 @@ def test_the_first_list_of_a_new_day_reads_no_record_once_refreshed(
     monkeypatch.setattr(store, "_read_client_file", lambda path: reads.append(path) or read(path))
     assert "3 clients" in commands.run(TEAM, "U0A", "list", MONDAY).text
     assert reads == []
+
+
+def test_a_scan_from_cron_saves_the_overview_for_the_serving_processes(
+    tmp_path, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    db = tmp_path / "data" / "tactful.json"
+    store = TinyDBStore(db)
+    ClientCommands(store, UTC).run(TEAM, "U0A", "add acme", MONDAY)
+    hour_ago = time.time() - 3600
+    for path in (store.root / "teams" / TEAM / "clients").iterdir():
+        os.utime(path, (hour_ago, hour_ago))
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": slack.url,
+        "DATABASE_PATH": str(db),
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert bot.main(["scan", "--now", "2026-11-30T10:00"]) == 0
+
+    saved = (store.root / "teams" / TEAM / "overview.json").read_text()
+    assert '"version":"2026-11-30|' in saved and '"name":"acme"' in saved
