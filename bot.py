@@ -182,6 +182,7 @@ def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     config = _load()
     store = open_store(config)
+    wait_for_slack(config)
     return wsgi_app(build_app(config, store), healthy=store.writable)
 
 

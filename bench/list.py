@@ -132,6 +132,7 @@ def measure(db_path: Path, rounds: int) -> dict[str, float]:
         out["3 at once, new day"] = three_at_once(server)
         out["3 at once, warm"] = three_at_once(server)
     finally:
+        time.sleep(0.2)  # let waitress finish writing the last answers before it closes
         server.close()
         slack.stop()
     return out
