@@ -102,7 +102,11 @@ def build_app(
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
     commands = ClientCommands(
-        store, config.timezone, ladders=config.ladders, auto_heard=config.auto_heard
+        store,
+        config.timezone,
+        ladders=config.ladders,
+        nudge_channel=config.nudge_channel,
+        auto_heard=config.auto_heard,
     )
     decisions = Decisions(
         store,

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from domain.models import ClientRecord, ClientType, Invoice
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
+from domain.routing import Route, Via, undeliverable
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,16 @@ class Standing:
     recent_revisions: int
     controlling: bool
     window_days: int
+    undeliverable: bool = False  # its nudges can't reach anyone: `/client status` says why
 
 
-def standing(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> Standing:
+def standing(
+    record: ClientRecord,
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
+    route: Route | None = None,
+) -> Standing:
+    """The client's line in the overview; `route` is where its nudges go, if known."""
     a = attention(record, today, ladders)
     c = record.client
     return Standing(
@@ -83,4 +91,6 @@ def standing(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDE
         recent_revisions=a.recent_revisions,
         controlling=a.controlling,
         window_days=a.window_days,
+        undeliverable=bool(undeliverable(record))
+        or (route is not None and route.via is Via.NOWHERE),
     )

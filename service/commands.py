@@ -24,6 +24,7 @@ from domain.models import (
 )
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import engagement_report
+from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
@@ -85,13 +86,19 @@ class ClientCommands:
         store: Store,
         tz: tzinfo,
         ladders: Ladders = DEFAULT_LADDERS,
+        nudge_channel: str = "",
         *,
         auto_heard: bool = True,
     ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
+        self.nudge_channel = nudge_channel
         self.auto_heard = auto_heard
+
+    def route(self, client: Client) -> Route:
+        """Where this client's nudges go, as the nudge pass will decide it."""
+        return nudge_route(client, self.nudge_channel)
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
@@ -123,9 +130,10 @@ class ClientCommands:
         """Every client's standing today (kept by the store between records' changes)."""
         return self.store.overview(
             team_id,
-            lambda record: standing(record, today, self.ladders),
+            lambda record: standing(record, today, self.ladders, self.route(record.client)),
             Standing,
-            f"{today.isoformat()}|{self.ladders!r}",
+            # Whatever a standing depends on besides the record itself.
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}",
         )
 
     # one method per command ----------------------------------------------------------------
@@ -143,7 +151,7 @@ class ClientCommands:
         record = self._find(team, c.name, today)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.ladders)
+            return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
             return replies.report(record, engagement_report(record, history, today))
@@ -153,7 +161,14 @@ class ClientCommands:
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders, auto_heard=self.auto_heard)
+        return replies.logged(
+            c,
+            updated,
+            today,
+            self.ladders,
+            route=self.route(updated.client),
+            auto_heard=self.auto_heard,
+        )
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -181,7 +196,7 @@ class ClientCommands:
                 f"`/client status {_quote(dup.existing.client.name)}` shows it; "
                 "`/client set` changes its settings."
             ) from None
-        return replies.added(record, auto_heard=self.auto_heard)
+        return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
     def _find(self, team: str, name: str, today: date) -> ClientRecord:
         record = self.store.find(team, name)

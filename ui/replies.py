@@ -14,9 +14,10 @@ from typing import Any
 from domain import commands as cmd
 from domain.attention import Attention, Standing, attention
 from domain.inputs import escape, format_money
-from domain.models import ClientRecord, ClientType, Interaction, Kind
+from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
+from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
 
 
@@ -64,10 +65,55 @@ TYPE_LABEL = {
 }
 
 
-def _settings(c, auto_heard: bool) -> str:
+def nudges_go(route: Route, viewer: str = "") -> str:
+    """Where nudges go, as a phrase: "nudges go to ..." in every view that says so."""
+    if route.via is Via.CLIENT_CHANNEL:
+        return f"nudges go to {channel(route.target)}"
+    if route.via is Via.NUDGE_CHANNEL:
+        return f"nudges go to {channel(route.target)} (NUDGE_CHANNEL: it has no channel of its own)"
+    if route.via is Via.OWNER_DM:
+        return f"nudges go by DM to its owner {who(route.target)}"
+    if route.via is Via.CREATOR_DM:
+        person = "you" if route.target == viewer else who(route.target)
+        return f"nudges go by DM to {person}, who added it (it has no channel or owner)"
+    return ":no_entry: nudges have nowhere to go (no channel, owner or person to DM)"
+
+
+def _route_fix(client: Client) -> str:
+    arg = _arg(client.name)
+    return (
+        f"`/client set {arg} in #channel` or `/client set {arg} owner @person` "
+        "sends its nudges there."
+    )
+
+
+# Why Slack would not take a nudge, by the error it gave (Nudge.undeliverable).
+_REFUSAL = {
+    NO_ROUTE: "it had nowhere to go",
+    "not_in_channel": "Tactful isn't in the channel (`/invite @Tactful` there)",
+    "channel_not_found": "Slack can't find the channel (deleted, or private without Tactful in it)",
+    "is_archived": "the channel is archived",
+    "user_not_found": "Slack can't find the person to DM",
+    "user_not_visible": "Tactful can't see the person to DM",
+    "user_disabled": "the person to DM has been deactivated",
+    "cannot_dm_bot": "the person to DM is a bot",
+    "restricted_action": "the workspace doesn't let Tactful post there",
+}
+
+
+def undeliverable_lines(record: ClientRecord) -> list[str]:
+    """One line per nudge Slack refused for good, with how to fix it."""
+    return [
+        f":no_entry: A {n.situation} nudge (stage {n.stage}) could not be delivered: "
+        f"{_REFUSAL.get(n.undeliverable, escape(n.undeliverable))}. {_route_fix(record.client)}"
+        for n in undeliverable(record)
+    ]
+
+
+def _settings(c: Client, auto_heard: bool, route: Route | None = None, viewer: str = "") -> str:
     bits = [f"type: {TYPE_LABEL[c.client_type]}", f"quiet after {c.quiet_days} business days"]
-    if c.channel:
-        bits.append(f"nudges in {channel(c.channel)}")
+    if route is not None:
+        bits.append(nudges_go(route, viewer))
     if c.owner:
         bits.append(f"owner {who(c.owner)}")
     if c.contact:
@@ -90,11 +136,15 @@ def auto_logging(c, auto_heard: bool) -> str:
     return "auto-logging of their replies is on: what they write there is logged as heard"
 
 
-def added(record: ClientRecord, auto_heard: bool = True) -> Reply:
+def added(record: ClientRecord, route: Route, viewer: str, auto_heard: bool = True) -> Reply:
     c = record.client
     name = escape(c.name)
+    phrase = nudges_go(route, viewer)
+    where = f"{phrase[0].upper()}{phrase[1:]}."
+    if route.via in (Via.CREATOR_DM, Via.NOWHERE):
+        where += f" {_route_fix(c)}"
     return _simple(
-        f":white_check_mark: Added *{name}* ({_settings(c, auto_heard)}).\n"
+        f":white_check_mark: Added *{name}* ({_settings(c, auto_heard)}).\n{where}\n"
         f"Next: `/client asked {_arg(c.name)} &lt;what you need from them&gt;` when you wait on "
         "them."
     )
@@ -109,6 +159,7 @@ def logged(
     record: ClientRecord,
     today: date,
     ladders: Ladders = DEFAULT_LADDERS,
+    route: Route | None = None,
     *,
     auto_heard: bool = True,
 ) -> Reply:
@@ -150,7 +201,7 @@ def logged(
             "suggested wording will match."
         )
     if isinstance(c, cmd.Set):
-        return _simple(f":gear: Updated {name}: {_settings(client, auto_heard)}.")
+        return _simple(f":gear: Updated {name}: {_settings(client, auto_heard, route)}.")
     if isinstance(c, cmd.Archive):
         if client.archived:
             return _simple(f":file_cabinet: Archived {name}: no more nudges. The record stays.")
@@ -225,6 +276,8 @@ def client_list(
     lines = []
     for s in ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
         flags = _flags(s)
+        if s.undeliverable:
+            flags.insert(0, ":no_entry: nudges can't be delivered: `/client status` says why")
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
         lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
     footer = []
@@ -243,15 +296,25 @@ def client_list(
     )
 
 
-def status(record: ClientRecord, recent: list[Interaction], today: date, ladders: Ladders) -> Reply:
+def status(
+    record: ClientRecord,
+    recent: list[Interaction],
+    today: date,
+    ladders: Ladders,
+    route: Route | None = None,
+) -> Reply:
     c, s = record.client, record.state
     title = f"{c.name}" + (" (archived)" if c.archived else "")
     facts = [
         f"*Type:* {TYPE_LABEL[c.client_type]} · *quiet after* {c.quiet_days} business days"
-        + (f" · *owner* {who(c.owner)}" if c.owner else "")
-        + (f" · *nudges in* {channel(c.channel)}" if c.channel else ""),
+        + (f" · *owner* {who(c.owner)}" if c.owner else ""),
         f"*Last heard from:* {day(s.last_heard_on) if s.last_heard_on else 'never logged'}",
     ]
+    if route is not None:
+        facts.append(f"*Where:* {nudges_go(route)}")
+        if route.via is Via.NOWHERE:
+            facts.append(_route_fix(c))
+    facts += undeliverable_lines(record)
     flags = _flags(attention(record, today, ladders))
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))

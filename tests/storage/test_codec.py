@@ -112,6 +112,7 @@ NUDGE = {
     "note": text,
     "facts_key": text,
     "delivery": text,
+    "undeliverable": text,
 }
 RECORD = {
     "client": st.builds(Client, **CLIENT),
