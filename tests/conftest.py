@@ -91,6 +91,6 @@ def app(config: Config, store: TinyDBStore, clock: Clock, lazy: LazyListeners):
 
 @pytest.fixture
 def server(app, store: TinyDBStore, lazy: LazyListeners) -> Iterator[AppServer]:
-    running = serve(app, lazy, healthy=lambda: store.root.is_dir())
+    running = serve(app, lazy, healthy=store.writable)
     yield running
     running.close()

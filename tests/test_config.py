@@ -71,6 +71,7 @@ def test_values_are_read_and_normalised() -> None:
             WORKING_HOURS="08:30-18:00",
             WORKING_DAYS="mon,wed,fri",
             SCAN_MINUTES="5",
+            SLACK_STARTUP_WAIT="30",
             APPROVERS="U0ALICE, S0DESIGN",
             TWO_PERSON_STOP_WORK="yes",
             DATABASE_PATH="/srv/tactful/db.json",
@@ -85,6 +86,7 @@ def test_values_are_read_and_normalised() -> None:
     assert (c.work_start, c.work_end) == (time(8, 30), time(18, 0))
     assert c.work_days == (0, 2, 4)
     assert c.scan_minutes == 5
+    assert c.slack_startup_wait == 30
     assert c.approvers == ("U0ALICE", "S0DESIGN")
     assert c.two_person_stop_work is True
     assert c.database_path == Path("/srv/tactful/db.json")
@@ -160,6 +162,8 @@ def test_every_problem_is_reported_at_once() -> None:
             {"APPROVERS": "U0BOSS", "TWO_PERSON_STOP_WORK": "true"},
             "TWO_PERSON_STOP_WORK=true needs two different approvers, but APPROVERS names only U0BOSS",
         ),
+        ({"SLACK_STARTUP_WAIT": "3601"}, "from 0 to 3600"),
+        ({"SLACK_STARTUP_WAIT": "-1"}, "SLACK_STARTUP_WAIT='-1'"),
     ],
 )
 def test_single_problems_never_show_secrets(env: dict[str, str], fragment: str) -> None:
