@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 import os
 import re
 import uuid
@@ -46,6 +47,8 @@ from domain.models import ClientRecord, Interaction, name_key
 from storage.atomic import AtomicJSONStorage, WriteLock, read_json, write_json_atomic
 from storage.base import Change, CheckSchedule, DuplicateClient, UnknownClient
 from storage.codec import from_doc, to_doc
+
+logger = logging.getLogger(__name__)
 
 TAIL_MAX = 16
 CHECK_SHARDS = 16
@@ -170,7 +173,25 @@ class TinyDBStore:
         if cached is not None and cached[0] == raw:
             return cached[1]
         data = json.loads(raw)
-        names = {d["key"]: d["client_id"] for d in data.get("names", {}).values()}
+        names: dict[str, str] = {}
+        for d in data.get("names", {}).values():
+            # The stored key is what name_key said when the client was added; name_key has
+            # since learned to fold look-alikes, so the key is recomputed from the name.
+            key = name_key(d["name"]) if "name" in d else d["key"]
+            if names.get(key, d["client_id"]) != d["client_id"]:
+                # Two clients an older version told apart (`acme`, `acme` + U+200B) now read
+                # as one name: the first added keeps it; the other stays listed and nudged,
+                # under a key no typed name can match (typed text never holds a NUL).
+                logger.warning(
+                    "Clients %s and %s of team %s now share the name %r; the second can only "
+                    "be reached from the list",
+                    names[key],
+                    d["client_id"],
+                    team_id,
+                    key,
+                )
+                key = "\0" + d["key"]
+            names[key] = d["client_id"]
         self._index_cache[team_id] = (raw, names)
         return names
 
