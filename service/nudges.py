@@ -502,7 +502,8 @@ class NudgeEngine:
     def _headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:
         """The team's one-line alert, as escaped mrkdwn."""
         facts = self.values(record, due) if due else {"client": record.client.name}
-        values = {k: escape(v) for k, v in facts.items()}
+        # One line: a line break in a logged ask must not start a line of its own in the alert.
+        values = {k: escape(" ".join(v.split())) for k, v in facts.items()}
         owner = record.client.owner
         values["owner"] = f"<@{owner}> " if owner else ""
         try:
