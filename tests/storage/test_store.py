@@ -83,13 +83,15 @@ def old_name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def write_old_folder(db_path: Path, names: tuple[str, ...]) -> dict[str, ClientRecord]:
+def write_old_folder(
+    db_path: Path, names: tuple[str, ...], team: str = TEAM
+) -> dict[str, ClientRecord]:
     """Clients added by the older version, its name keys written into the index."""
     with pytest.MonkeyPatch.context() as m:
         m.setattr(models, "name_key", old_name_key)
         m.setattr(tinydb_store, "name_key", old_name_key)
         old = TinyDBStore(db_path)
-        return {n: old.add_client(*new_client(n)) for n in names}
+        return {n: old.add_client(*new_client(n, team)) for n in names}
 
 
 def test_clients_stored_under_old_name_keys_are_found_by_any_look_alike(db_path: Path) -> None:
