@@ -284,7 +284,7 @@ def _check_name(name: str) -> str:
         raise InputError(
             'The client needs a name, e.g. `/client add acme` or `/client add "Acme Corp"`.'
         )
-    name = clean_text(name, what="client name", limit=MAX_NAME, one_line=True)
+    name = clean_text(name, what="client name", limit=MAX_NAME, name=True)
     if name_key(name) in VERBS or name_key(name) in _OPTION_WORDS:
         raise InputError(f"`{name}` is one of my command words; pick another name.")
     return name
@@ -515,7 +515,7 @@ def _options(text: str, verb: str) -> Options:
                     f'Who do we write to? e.g. `/client {verb} acme contact "Jo Bloggs"`.'
                 )
             found["contact"] = clean_text(
-                contact, what="contact name", limit=MAX_NAME, one_line=True
+                contact, what="contact name", limit=MAX_NAME, name=True
             )
             i = end + 1
         elif word == "lang":

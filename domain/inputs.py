@@ -184,10 +184,11 @@ def clean_text(
     limit: int = MAX_TEXT,
     required: bool = True,
     one_line: bool = False,
+    name: bool = False,
 ) -> str:
     """Whatever a person typed (notes, names, contacts, edited messages, reasons), made safe to
-    keep: what they typed, NFKC-normalised, bounded, with nothing that hides or reorders text
-    and nothing Slack would act on. The one cleaner for every place people type.
+    keep: what they typed, normalised, bounded, with nothing that hides or reorders text and
+    nothing Slack would act on. The one cleaner for every place people type.
 
     Args:
         escaped: the text comes as Slack sends slash-command text, with typed `&`, `<`, `>` as
@@ -195,10 +196,14 @@ def clean_text(
             inputs (`plain_text_input`) arrive as typed: pass False, and `<` is just a character.
         limit: the most characters kept, counted as typed (`&amp;` is one character).
         required: refuse empty text (else "" is returned for it).
-        one_line: for names: every run of whitespace becomes one space.
+        one_line: every run of whitespace (line breaks too) becomes one space.
+        name: a name (of a client, of a contact): one line, and NFKC rather than NFC, so that
+            look-alikes (`ＡＣＭＥ`, `ﬁrm`) are stored as what they look like. Free text keeps
+            NFC: NFKC would rewrite `m²` as `m2` and `Acme™` as `AcmeTM` in messages to clients.
 
     Returns the text as typed, never escaped: escape it wherever it is shown in mrkdwn.
     """
+    one_line = one_line or name
     if len(text) > 20 * limit:
         # Far past any limit even before decoding: don't spend time on the rest.
         raise _too_long(what, len(text), limit, one_line)
@@ -211,8 +216,8 @@ def clean_text(
                 f"The {what} has Slack formatting I can't keep. Write it as plain words."
             )
         text = unescape(text)
-    # NFKC first: fullwidth `＜` becomes `<`, so the checks below see what Slack would see.
-    text = unicodedata.normalize("NFKC", _NEWLINES.sub("\n", text))
+    # Normalised first: in a name, fullwidth `＜` becomes `<`, so the checks below see it.
+    text = unicodedata.normalize("NFKC" if name else "NFC", _NEWLINES.sub("\n", text))
     for ch in text:
         if ch in BIDI_CONTROLS or (is_control(ch) and ch not in "\n\t"):
             raise InputError(

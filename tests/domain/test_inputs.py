@@ -255,16 +255,21 @@ def test_del_c1_and_bidi_are_refused_wherever_the_text_was_typed(bad: str, escap
         clean_text(f"pay{bad}now", escaped=escaped)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["<!channel>", "hi <!here|here>", "<@U0BOSS>", "<#C0GENERAL>", "＜!channel＞", "﹤!everyone﹥"],
-)
+@pytest.mark.parametrize("text", ["<!channel>", "hi <!here|here>", "<@U0BOSS>", "<#C0GENERAL>"])
 def test_mentions_typed_as_characters_are_refused_too(text: str) -> None:
-    # A modal sends what was typed; fullwidth brackets become `<` `>` under NFKC.
+    # A modal sends what was typed; a command sends it escaped. Same answer either way.
     with pytest.raises(InputError, match="can't contain mentions"):
         clean_text(text, escaped=False)
     with pytest.raises(InputError, match="can't contain mentions"):
         clean_text(escape(text), escaped=True)
+
+
+@pytest.mark.parametrize("text", ["＜!channel＞", "﹤!everyone﹥"])
+def test_look_alike_brackets_are_harmless_in_text_and_refused_in_names(text: str) -> None:
+    # Slack reads only `<`: in text these stay as typed; a name folds them to `<`.
+    assert clean_text(text, escaped=False) == text
+    with pytest.raises(InputError, match="can't contain mentions"):
+        clean_text(text, escaped=False, name=True)
 
 
 def test_modal_text_keeps_angle_brackets_and_ampersands_as_typed() -> None:
@@ -274,8 +279,10 @@ def test_modal_text_keeps_angle_brackets_and_ampersands_as_typed() -> None:
     assert clean_text("a &lt; b &amp; c &gt; d &amp;amp;") == "a < b & c > d &amp;"
 
 
-def test_text_is_nfkc_normalised() -> None:
-    assert clean_text("Ｐａｙ ﬁve ①") == "Pay five 1"
+def test_names_are_nfkc_and_text_nfc_normalised() -> None:
+    assert clean_text("Ｐａｙ ﬁve ①", name=True) == "Pay five 1"
+    # Text keeps what it means: `m²` and `™` survive; composed and decomposed `é` agree.
+    assert clean_text("300 cm² for Acme™, café") == "300 cm² for Acme™, café"
 
 
 @pytest.mark.parametrize("escaped", [True, False])
@@ -321,4 +328,5 @@ def test_visible_text_keeps_its_zero_width_joiners() -> None:
 
 
 def test_names_are_one_line() -> None:
-    assert clean_text("  Acme\n\tCorp  ", one_line=True) == "Acme Corp"
+    assert clean_text("  Acme\n\tCorp  ", name=True) == "Acme Corp"
+    assert clean_text("  done\nby phone ", one_line=True) == "done by phone"

@@ -69,7 +69,6 @@ def dismiss(server: AppServer, posted, reason: str) -> Response:
         ("Pay \x9b31m now", "invisible control characters"),
         ("<!channel> pay by Friday", "can't contain mentions"),
         ("Ask <@U0BOSS> to pay", "can't contain mentions"),
-        ("＜!here＞ pay by Friday", "can't contain mentions"),
         ("\u200b\u3164 \u2800", "no visible characters"),
         ("x" * 2501, "keep it to 2,500 or fewer"),
     ],
@@ -91,9 +90,9 @@ def test_edited_text_is_kept_as_typed_and_reaches_the_shared_channel_inert(
     server: AppServer, store: TinyDBStore, slack, posted
 ) -> None:
     # Modal values arrive as typed, not entity-escaped: `&amp;` typed is kept as `&amp;`.
-    typed = "Hi Jo & team,\nthe <launch> posts: can we have sign-off by Ｆｒｉｄａｙ? (&amp;)"
+    typed = "Hi Jo & team,\nthe <launch> posts: can we have sign-off by Friday\u0301? (&amp;)"
     assert edit(server, posted, typed).body == ""
-    kept = "Hi Jo & team,\nthe <launch> posts: can we have sign-off by Friday? (&amp;)"
+    kept = "Hi Jo & team,\nthe <launch> posts: can we have sign-off by Frida\u00fd? (&amp;)"  # NFC
     assert store.find(TEAM, "acme").nudges[KEY].versions[-1].text == kept
     update = slack.wait_for("chat.update")[-1].args
     shown = json.dumps(update)
@@ -105,7 +104,7 @@ def test_edited_text_is_kept_as_typed_and_reaches_the_shared_channel_inert(
     slack.wait_for("chat.postMessage", 3)
     (delivered,) = slack.messages["C0SHARED"]
     assert delivered["text"] == (
-        "Hi Jo &amp; team,\nthe &lt;launch&gt; posts: can we have sign-off by Friday? (&amp;amp;)"
+        "Hi Jo &amp; team,\nthe &lt;launch&gt; posts: can we have sign-off by Frida\u00fd? (&amp;amp;)"
     )
 
 
