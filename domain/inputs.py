@@ -219,7 +219,7 @@ def clean_text(
     # Normalised first: in a name, fullwidth `＜` becomes `<`, so the checks below see it.
     text = unicodedata.normalize("NFKC" if name else "NFC", _NEWLINES.sub("\n", text))
     for ch in text:
-        if ch in BIDI_CONTROLS or (is_control(ch) and ch not in "\n\t"):
+        if _invisible(ch):
             raise InputError(
                 f"The {what} contains invisible control characters. Retype it as plain text."
             )
@@ -258,6 +258,43 @@ def _too_long(what: str, length: int, limit: int, one_line: bool) -> InputError:
     return InputError(
         f"That {what} is {length:,} characters long; keep it to {limit:,} or fewer.{hint}"
     )
+
+
+def _invisible(ch: str) -> bool:
+    """Hides or reorders text: bidi controls, and control codes other than tab and newline."""
+    return ch in BIDI_CONTROLS or (is_control(ch) and ch not in "\n\t")
+
+
+# Slack markup for a mention: <@U123>, <@U123|sam>, <#C123|general>, <!here>, <!subteam^S1|@design>
+_MENTION = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>")
+EXCERPT_CHARS = 140
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first words of a message someone else wrote, made safe to keep, by the rules of
+    `clean_text`: plain, bounded, no live Slack markup. Nobody is there to retype it, so what
+    `clean_text` would refuse is turned into plain words instead: a mention into `@name`, a
+    channel into `#name`, invisible characters into spaces. Returns "" for a message with no
+    words (a file alone)."""
+
+    def plain(m: re.Match[str]) -> str:
+        sign, target, label = m.group(1), m.group(2), m.group(3)
+        if sign == "!":  # <!here>, <!channel>, <!subteam^S1|@design>
+            return label or f"@{target.split('^')[0]}"
+        name = (label or "").lstrip("@#") or ("someone" if sign == "@" else "a channel")
+        return f"{sign}{name}"
+
+    text = _LINK.sub(r"\1", text)
+    text = _MENTION.sub(plain, text)
+    text = text.replace("<", " ").replace(">", " ")  # any other markup: never live
+    text = "".join(" " if _invisible(ch) else ch for ch in unescape(text))
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def shorten(text: str, limit: int = 40) -> str:
