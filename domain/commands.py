@@ -198,7 +198,8 @@ def _list(rest: str) -> ListClients:
         page = int(words.pop())
         if not 1 <= page <= MAX_PAGE:
             raise InputError("Pages start at 1: `/client list 2` is the second page.")
-    prefix = " ".join(words)
+    # Compared and counted as typed: Slack sends `&` as `&amp;`.
+    prefix = unescape(" ".join(words))
     if len(prefix) > MAX_NAME:
         raise InputError(
             f"That's longer than any client name ({MAX_NAME} characters). Try "

@@ -457,6 +457,10 @@ def test_archive_status_list_history_help() -> None:
     assert p("list everything") == ListClients(prefix="everything")
     assert p("list 2") == ListClients(page=2)
     assert p("list Acme  Corp 3") == ListClients(page=3, prefix="acme corp")
+    # A prefix is compared and counted as typed, folded like every name.
+    assert p("list R&amp;D") == ListClients(prefix="r&d")
+    assert p("list ＡＣＭＥ\u200b") == ListClients(prefix="acme")
+    assert p("list " + "&amp;" * 80) == ListClients(prefix="&" * 80)
 
 
 @pytest.mark.parametrize("text", ["list 0", "list 0000", "list 10001", "list " + "x" * 81])
