@@ -27,7 +27,7 @@ from domain.inputs import InputError, escape, parse_until
 from domain.nudges import UNDELIVERED
 from handlers.deps import Deps, deps
 from handlers.lazy import acknowledge, after_ack
-from service.decisions import Outcome, clean_message, clean_reason, needs_two
+from service.decisions import Outcome, clean_edit, clean_reason, needs_two
 from ui import nudges as ui
 from ui.replies import day, who
 
@@ -274,7 +274,7 @@ def _reason(view: dict[str, Any]) -> str:
 def check_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     try:
         _submitted(body, view)
-        clean_message(_edit_text(view))
+        clean_edit(_edit_text(view))
     except InputError as err:
         ack(response_action="errors", errors={ui.MESSAGE_BLOCK: str(err)})
         return

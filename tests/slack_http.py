@@ -109,6 +109,7 @@ class AppServer:
         """Talk to an app served elsewhere (e.g. `python bot.py` in a subprocess)."""
         remote = cls.__new__(cls)
         remote.url = url
+        remote.responses = []
         return remote
 
     lazy: LazyListeners | None = None
@@ -120,6 +121,8 @@ class AppServer:
         )
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.closing = False
+        # Every answer the app gave, for checks across a whole test (tests/conftest.py).
+        self.responses: list[Response] = []
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -155,6 +158,7 @@ class AppServer:
                 response = Response(res.status, res.read().decode())
         except urllib.error.HTTPError as err:
             response = Response(err.code, err.read().decode())
+        self.responses.append(response)
         if settle and self.lazy is not None:
             self.lazy.settle()
         return response
