@@ -39,7 +39,9 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.digest import WeeklyDigest
 from service.heard import SharedChannelReplies
+from service.home import HomeViews
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from storage.base import StoreUnavailable
 from storage.tinydb_store import TinyDBStore
@@ -75,6 +77,7 @@ def build_app(
     listener_executor: Executor | None = None,
     engine: NudgeEngine | None = None,
     process_before_response: bool = True,
+    home: HomeViews | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -96,6 +99,8 @@ def build_app(
             delivers approved messages); by default one from `config`.
         process_before_response: off only in tests that prove a listener also works in
             Bolt's default mode (answer first, listener on a thread).
+        home: App Home's publisher, if one is built already (serve() shares it with the
+            scheduler, which refreshes Home after each pass); by default one on `client`.
     """
     app = App(
         signing_secret=config.signing_secret or None,
@@ -114,13 +119,7 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(
-        store,
-        config.timezone,
-        ladders=config.ladders,
-        nudge_channel=config.nudge_channel,
-        auto_heard=config.auto_heard,
-    )
+    commands = client_commands(config, store)
     decisions = Decisions(
         store,
         config.timezone,
@@ -130,12 +129,24 @@ def build_app(
     # The listeners use the engine to draw suggestion threads and deliver approved messages.
     engine = engine or build_engine(config, store)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
+    home = home or HomeViews(commands, app.client, clock)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
+        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies, home)
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
     return app
+
+
+def client_commands(config: Config, store: TinyDBStore) -> ClientCommands:
+    return ClientCommands(
+        store,
+        config.timezone,
+        ladders=config.ladders,
+        nudge_channel=config.nudge_channel,
+        auto_heard=config.auto_heard,
+        insights=config.insights,
+    )
 
 
 def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
@@ -178,6 +189,21 @@ def build_engine(
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         pace=pace,
+    )
+
+
+def weekly_digest(
+    config: Config, store: TinyDBStore, client: WebClient | None, home: HomeViews | None = None
+) -> WeeklyDigest:
+    """The weekly digest (DIGEST), posted with the engine's client: no automatic retries, since
+    a retried chat.postMessage could post twice (the digest looks before it posts again)."""
+    return WeeklyDigest(
+        client_commands(config, store),
+        client,
+        when=config.digest,
+        channel=config.nudge_channel,
+        is_working_day=lambda d: d.weekday() in config.work_days,
+        links=home.links if home is not None else (lambda standings: {}),
     )
 
 
@@ -275,20 +301,36 @@ def serve(config: Config) -> None:
     store = open_store(config)
     engine = build_engine(config, store)
     wait_for_slack(config)
+    client = web_client(config)
+    commands = client_commands(config, store)
+    home = HomeViews(commands, client, utc_now)
     try:
-        app = build_app(config, store, engine=engine)
+        app = build_app(config, store, engine=engine, client=client, home=home)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
         print(f"slack: Slack's start-up check failed: {err}", file=sys.stderr)
         raise SystemExit(EXIT_SLACK_DOWN) from None
+    if config.digest is not None and not config.nudge_channel:
+        logger.warning(
+            "The weekly digest (DIGEST=%s) is not posted: it goes to NUDGE_CHANNEL, which is "
+            "not set. Set NUDGE_CHANNEL, or DIGEST=off to silence this.",
+            config.digest,
+        )
+
+    def after_pass(now: datetime) -> None:
+        commands.refresh_overviews(now)
+        for team in store.teams():
+            home.changed(team)
+
     scheduler = jobs.start(
         engine,
         scheduler_lock(config),
         tz=config.timezone,
         minutes=config.scan_minutes,
         clock=utc_now,
-        after=ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews,
+        after=after_pass,
+        digest=weekly_digest(config, store, engine.client, home).run,
     )
 
     def stop(signum: int, _frame: object) -> None:
@@ -357,8 +399,9 @@ def scan(argv: list[str]) -> int:
         print("\n\n".join(report.preview) if report.preview else "Nothing would be posted.")
     else:
         print(report.summary())
+        weekly_digest(config, store, engine.client).run(now)
         # Saved beside the data, for the serving processes (which run no scheduler here).
-        ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
+        client_commands(config, store).refresh_overviews(now)
     return 0
 
 

@@ -13,6 +13,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.digest import DigestTime, parse_digest
+from domain.insights import DEFAULT_THRESHOLDS, Thresholds
 from domain.nudges import DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -44,6 +46,12 @@ SETTINGS = (
     "CONTROLLING_REVISIONS",
     "CONTROLLING_WINDOW_DAYS",
     "MAX_BODY_BYTES",
+    "DIGEST",
+    "INSIGHT_REPLY_DAYS",
+    "INSIGHT_LATE_DAYS",
+    "INSIGHT_DRIFT_DAYS",
+    "INSIGHT_REVISIONS_PER_MONTH",
+    "INSIGHT_MIN_EVIDENCE",
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -80,6 +88,9 @@ class Config:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Clients' messages in their shared channels are logged as `heard` by themselves.
     auto_heard: bool = True
+    # The weekly digest in NUDGE_CHANNEL: the day and time, or None when DIGEST=off.
+    digest: DigestTime | None = DigestTime()
+    insights: Thresholds = DEFAULT_THRESHOLDS
 
     @property
     def socket_mode(self) -> bool:
@@ -237,6 +248,29 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "shared channels by themselves)."
         )
 
+    digest_text = get("DIGEST", "mon 09:00")
+    digest = parse_digest(digest_text)
+    if digest is False:
+        problems.append(
+            f"DIGEST={digest_text!r} should be a weekday and a time like `mon 09:00`, or off."
+        )
+
+    def whole(name: str, default: int, most: int) -> int:
+        text = get(name, str(default))
+        if not text.isdigit() or not 1 <= int(text) <= most:
+            problems.append(f"{name}={text!r} should be a whole number from 1 to {most}.")
+            return default
+        return int(text)
+
+    d = DEFAULT_THRESHOLDS
+    insights = Thresholds(
+        reply_days=whole("INSIGHT_REPLY_DAYS", d.reply_days, 60),
+        late_days=whole("INSIGHT_LATE_DAYS", d.late_days, 365),
+        drift_days=whole("INSIGHT_DRIFT_DAYS", d.drift_days, 365),
+        revisions_per_month=whole("INSIGHT_REVISIONS_PER_MONTH", d.revisions_per_month, 100),
+        min_evidence=whole("INSIGHT_MIN_EVIDENCE", d.min_evidence, 50),
+    )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -266,6 +300,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         two_person_stop_work=two_person in ("true", "1", "yes"),
         max_body_bytes=int(max_body),
         auto_heard=_SWITCH.get(auto_heard, True),
+        digest=digest or None,
+        insights=insights,
     )
 
 

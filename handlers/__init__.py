@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home, messages
+from handlers import actions, commands, home, log, messages
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -20,5 +20,6 @@ def register_all(app: App, deps: Deps) -> None:
     app.middleware(provide)
     commands.register(app)
     home.register(app)
+    log.register(app)
     actions.register(app)
     messages.register(app)

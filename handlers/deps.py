@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from service.commands import ClientCommands
     from service.decisions import Decisions
     from service.heard import SharedChannelReplies
+    from service.home import HomeViews
     from service.nudges import NudgeEngine
 
 CONTEXT_KEY = "tactful"
@@ -29,6 +30,7 @@ class Deps:
     approvers: Approvers
     clock: Callable[[], datetime]
     replies: SharedChannelReplies  # the clients' replies in their shared channels
+    home: HomeViews  # App Home, published for the people who have it open
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after

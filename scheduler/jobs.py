@@ -35,11 +35,14 @@ def start(
     minutes: int,
     clock: Callable[[], datetime],
     after: Callable[[datetime], None] | None = None,
+    digest: Callable[[datetime], object] | None = None,
 ) -> BackgroundScheduler:
     """Start the periodic pass. The caller shuts it down (bot.py does, on SIGTERM/SIGINT).
 
-    `after(now)` runs after each pass, whether or not this process held the lock: work to
-    keep ready in this process (bot.py refreshes the overview `/client list` reads)."""
+    `digest(now)` posts the weekly digest when it is due; it runs after each pass whether or
+    not this process held the lock, because it claims each week in the store itself
+    (service/digest.py). `after(now)` runs last: work to keep ready in this process (bot.py
+    refreshes the overview `/client list` reads, and App Home for those who have it open)."""
     scheduler = BackgroundScheduler(
         timezone=tz,
         job_defaults={
@@ -55,6 +58,11 @@ def start(
             run_pass(engine, lock, clock(), wait=False)
         except Exception:
             logger.exception("The nudge pass failed; pending nudges stay pending for the next pass")
+        if digest is not None:
+            try:
+                digest(clock())
+            except Exception:
+                logger.exception("The weekly digest failed; it is tried again on the next pass")
         if after is not None:
             try:
                 after(clock())

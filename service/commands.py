@@ -13,6 +13,7 @@ from itertools import islice
 from domain import commands as cmd
 from domain.attention import Standing, standing
 from domain.inputs import InputError, format_money
+from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
 from domain.ledger import apply
 from domain.models import (
     Client,
@@ -71,8 +72,27 @@ def log(
     return replace(record, state=state, next_seq=seq), events
 
 
+# The ref of a reply logged from a message by the shortcut: "picked:" + its "channel/ts" (one
+# logged from the shared channel by itself is just "channel/ts").
+PICKED = "picked:"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A message in Slack a `heard` was logged from (the "Log as client reply" shortcut): its
+    first words (already made safe by domain.inputs.excerpt), its permalink, and its
+    "channel/ts", which is what makes a second logging of it recognisable."""
+
+    text: str
+    link: str
+    ref: str
+
+
 # The newest entries `/client history` shows; a reply has room for about this many lines.
 HISTORY_SHOWN = 300
+# The newest entries insights are read from: a year or two of a busy client, and a bound on
+# what the overview reads per changed record.
+INSIGHT_HISTORY = 500
 
 
 class ClientCommands:
@@ -89,7 +109,9 @@ class ClientCommands:
         nudge_channel: str = "",
         *,
         auto_heard: bool = True,
+        insights: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
+        self.insights = insights
         self.store = store
         self.tz = tz
         self.ladders = ladders
@@ -100,12 +122,15 @@ class ClientCommands:
         """Where this client's nudges go, as the nudge pass will decide it."""
         return nudge_route(client, self.nudge_channel)
 
-    def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
-        """Carry out one command; bad input returns an error reply and changes nothing."""
+    def run(
+        self, team_id: str, user_id: str, text: str, now: datetime, source: Source | None = None
+    ) -> Reply:
+        """Carry out one command; bad input returns an error reply and changes nothing.
+        `source`: the message a `heard` is logged from, if any."""
         today = now.astimezone(self.tz).date()
         try:
             command = cmd.parse(text, today, self.store.names(team_id).keys())
-            return self._run(command, team_id, user_id, now, today)
+            return self._run(command, team_id, user_id, now, today, source)
         except InputError as err:
             return replies.error(str(err))
         except DamagedRecord:
@@ -130,14 +155,38 @@ class ClientCommands:
         """Every client's standing today (kept by the store between records' changes)."""
         return self.store.overview(
             team_id,
-            lambda record: standing(record, today, self.ladders, self.route(record.client)),
+            lambda record: standing(
+                record,
+                today,
+                self.ladders,
+                self.route(record.client),
+                self.insight(record, today),
+            ),
             Standing,
             # Whatever a standing depends on besides the record itself.
-            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}",
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|{self.insights!r}",
         )
 
+    def insight(self, record: ClientRecord, today: date) -> Insight | None:
+        """What the client's newest INSIGHT_HISTORY entries say about its habits. Read only
+        when its record changed (or the day did): the overview keeps the answer."""
+        c = record.client
+        try:
+            history = list(islice(self.store.history(c.team_id, c.client_id), INSIGHT_HISTORY))
+        except DamagedRecord:
+            return None  # logged by the store; the rest of the standing still shows
+        return insight(record, history, today, self.insights)
+
     # one method per command ----------------------------------------------------------------
-    def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
+    def _run(
+        self,
+        c: cmd.Command,
+        team: str,
+        user: str,
+        now: datetime,
+        today: date,
+        source: Source | None = None,
+    ) -> Reply:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
@@ -159,7 +208,7 @@ class ClientCommands:
             # Only what one reply can show is read, so a long history answers as fast as a short one.
             shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
             return replies.history(record, shown)
-        change = self._change_for(c, user, now, today)
+        change = self._change_for(c, user, now, today, source)
         updated = self.store.update(team, record.client.client_id, change)
         return replies.logged(
             c,
@@ -210,12 +259,14 @@ class ClientCommands:
             f"`/client add {_quote(name)}` adds this one."
         )
 
-    def _change_for(self, c: cmd.Command, user: str, now: datetime, today: date):
+    def _change_for(
+        self, c: cmd.Command, user: str, now: datetime, today: date, source: Source | None = None
+    ):
         """The store change for a command that records something. Checks that depend on the
         client's state run inside it, against the freshest copy, under the write lock."""
 
         def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
-            drafts, client = self._drafts(c, record, today)
+            drafts, client = self._drafts(c, record, today, source)
             if client is not None:
                 record = replace(record, client=client)
             return log(record, user, now, *drafts)
@@ -223,9 +274,15 @@ class ClientCommands:
         return change
 
     def _drafts(
-        self, c: cmd.Command, record: ClientRecord, today: date
+        self, c: cmd.Command, record: ClientRecord, today: date, source: Source | None = None
     ) -> tuple[list[Draft], Client | None]:
         client = record.client
+        if isinstance(c, cmd.Log) and source is not None and c.verb == Kind.HEARD.value:
+            logged = record.state.replies_logged
+            if source.ref in logged or source.ref.removeprefix(PICKED) in logged:
+                raise InputError(f"That message is already logged as a reply from {client.name}.")
+            text = c.text or source.text
+            return [Draft(Kind.HEARD, c.on, text=text, ref=source.ref, link=source.link)], None
         if isinstance(c, cmd.Log):
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from domain.models import ClientRecord, Interaction
 
@@ -104,6 +104,21 @@ class Store(Protocol):
 
         A summary is kept and reused until the client's record changes or `version` does (say,
         the day changes), so an overview of a big workspace doesn't read every record."""
+        ...
+
+    def note(self, team_id: str, name: str) -> dict[str, Any] | None:
+        """A small workspace-wide record kept by name (e.g. the digest of one week), or None."""
+        ...
+
+    def change_note(
+        self,
+        team_id: str,
+        name: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Replace the note with `change(current)`, atomically, under the write lock, durable
+        on return; whatever `change` raises leaves it as it was. How a workspace-wide step
+        (the weekly digest) is claimed exactly once by several processes."""
         ...
 
     def writable(self) -> bool:

@@ -27,6 +27,7 @@ class Reply:
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    error: bool = False  # nothing was done: the text says what to type instead
 
     def body(self) -> dict[str, Any]:
         return {"response_type": "ephemeral", **bk.message(self.text, self.blocks)}
@@ -60,7 +61,7 @@ def day(d: date) -> str:
 
 def error(message: str) -> Reply:
     text = f":warning: {escape(message)}"
-    return Reply(text, [bk.section(text)])
+    return Reply(text, [bk.section(text)], error=True)
 
 
 def _simple(text: str) -> Reply:
@@ -404,6 +405,11 @@ def _reply_line(e: Interaction) -> str:
     # A plain URL, which Slack shows as a link; only an https URL is shown at all.
     link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
     at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
+    if e.ref.startswith("picked:"):  # service.commands.PICKED: the shortcut, by a person
+        return (
+            f"*{day(e.occurred_on)}* · {_VERB[e.kind]} in a message{words}{link} "
+            f"_(logged by {who(e.logged_by)} {at} UTC)_"
+        )
     return (
         f"*{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link} "
         f"_(from {who(e.logged_by)}, logged automatically {at} UTC)_"
