@@ -326,6 +326,8 @@ _VERB = {
     Kind.EDITED: "message edited",
     Kind.DISMISSED: "nudge dismissed",
     Kind.SENT: "message sent",
+    Kind.OFFBOARDING: "offboarding started",
+    Kind.CHECKED: "offboarding step done",
 }
 
 
