@@ -20,7 +20,6 @@ from itertools import count
 from typing import Any
 from urllib.parse import parse_qsl
 
-
 # Where files_upload_v2 sends a file's bytes (Slack's is on files.slack.com; this is loopback).
 UPLOAD_PATH = "/upload/v1/"
 

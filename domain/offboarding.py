@@ -7,7 +7,7 @@ owed: full access goes to a client who is paid up, never to one who isn't.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from domain.models import ClientRecord, Offboarding, Tick
 
@@ -83,6 +83,11 @@ def tick(record: ClientRecord, item: str, by: str, at: datetime) -> ClientRecord
     return replace(record, client=client, offboarding=replace(checklist, ticks=ticks))
 
 
+def is_open(record: ClientRecord, item: str) -> bool:
+    """A checklist is under way and `item` isn't ticked yet."""
+    return record.offboarding is not None and item not in record.offboarding.ticks
+
+
 def untick_archive(record: ClientRecord) -> ClientRecord:
     """`/client unarchive` undoes the archive step too."""
     checklist = record.offboarding
@@ -90,7 +95,3 @@ def untick_archive(record: ClientRecord) -> ClientRecord:
         return record
     ticks = {k: v for k, v in checklist.ticks.items() if k != ARCHIVED}
     return replace(record, offboarding=replace(checklist, ticks=ticks))
-
-
-def today_of(at: datetime, tz) -> date:
-    return at.astimezone(tz).date()

@@ -82,7 +82,10 @@ def markdown(rows: list[Row], exported_at: datetime, team_id: str) -> str:
     if OFFBOARDING in by_kind:
         out += ["", "## Offboarding", "", _details(by_kind[OFFBOARDING][0], ("id",)), ""]
         ticks = by_kind.get(TICK, [])
-        out += [f"- {md(t['id'])}: done by {md(t.get('by', ''))} at {md(t.get('at', ''))}" for t in ticks]
+        out += [
+            f"- {md(t['id'])}: done by {md(t.get('by', ''))} at {md(t.get('at', ''))}"
+            for t in ticks
+        ]
         if not ticks:
             out.append("- nothing ticked yet")
     # Anything a later version stores that this document has no section for still appears.

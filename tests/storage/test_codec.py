@@ -241,7 +241,10 @@ def test_a_record_written_before_offboarding_existed_reads_with_none() -> None:
     assert back == record and back.offboarding is None
     started = Offboarding("didn't pay", "U1", datetime(2026, 2, 1, tzinfo=UTC))
     ticked = Offboarding(
-        "didn't pay", "U1", datetime(2026, 2, 1, tzinfo=UTC), {"reason": Tick("U2", datetime(2026, 2, 2, tzinfo=UTC))}
+        "didn't pay",
+        "U1",
+        datetime(2026, 2, 1, tzinfo=UTC),
+        {"reason": Tick("U2", datetime(2026, 2, 2, tzinfo=UTC))},
     )
     for value in (started, ticked):
         assert _round_trip(ClientRecord, ClientRecord(record.client, offboarding=value))
