@@ -11,14 +11,16 @@ from datetime import datetime
 
 from domain.export import APPROVAL, CLIENT, ENTRY, NUDGE, OFFBOARDING, TICK, VERSION, Row
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+# Everything is inline (table cells, list items after their marker, a heading's text), so only
+# what Markdown reads inline needs escaping: emphasis, code, links, HTML, entities, pipes.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
 # Shown as their own columns in the entries table; every other field goes under "details".
 _ENTRY_COLUMNS = ("id", "occurred_on", "kind", "logged_by", "logged_at")
 
 
 def md(text: str) -> str:
-    """Text made inert in Markdown: punctuation Markdown reads is backslash-escaped, and line
-    breaks become `<br>` so a cell stays one table row."""
+    """Text made inert in Markdown: punctuation Markdown reads inline is backslash-escaped,
+    and line breaks become `<br>` so a cell stays one table row."""
     escaped = _SPECIAL.sub(r"\\\1", text)
     return "<br>".join(escaped.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
