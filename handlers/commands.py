@@ -26,7 +26,9 @@ COMMAND = "/client"
 logger = logging.getLogger(__name__)
 
 
-def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def on_client_command(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     d = deps(context)
     try:
         reply = d.commands.run(
@@ -38,14 +40,22 @@ def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
             "Something went wrong on my side and nothing was saved. Please try again in a moment."
         )
     ack(**reply.body())
+    # The checklist was saved before the ack; it is posted after it, here rather than in the
+    # lazy listener, which Bolt starts beside this function (it could run before the save).
+    if not reply.text.startswith(":warning:"):
+        _follow(d, command, client, kinds=("offboard",))
 
 
 def after_ack(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Runs after the answer has gone back to Slack."""
-    d = deps(context)
+    """Runs after the answer has gone back to Slack: the commands that only read (an export,
+    a shared report), whose Slack calls may take longer than Slack waits for the answer."""
+    _follow(deps(context), command, client, kinds=("export", "share"))
+
+
+def _follow(d: Deps, command: dict[str, Any], client: WebClient, kinds: tuple[str, ...]) -> None:
     team, user = command["team_id"], command["user_id"]
     follow = d.commands.follow_up(team, command.get("text", ""), d.clock())
-    if follow is None:
+    if follow is None or follow.kind not in kinds:
         return
     try:
         _do(d, follow, user, command.get("channel_id", ""), client)

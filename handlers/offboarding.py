@@ -1,8 +1,9 @@
 """The offboarding checklist's buttons: each ticks its item, once, with who and when.
 
 The tick is stored before the ack (one store change that checks the checklist, so a double
-click or two people make one tick); the message is updated after it. "Export the record" also
-sends the export to the clicker's DM, after the ack.
+click or two people make one tick); the message is updated after it, in the same listener (a
+lazy one could start before the tick is stored). "Export the record" also sends the export to
+the clicker's DM, after the ack.
 """
 
 from __future__ import annotations
@@ -38,24 +39,18 @@ def _target(body: dict[str, Any]) -> tuple[str, str, str] | None:
     return team, client_id, item
 
 
-def on_tick(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def on_tick(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     d = deps(context)
     target = _target(body)
-    if target is not None:
-        team, client_id, item = target
-        # Stored before the ack: once Slack hears back, the tick is durable.
-        context["tick"] = d.offboardings.tick(team, client_id, item, body["user"]["id"], d.clock())
-    ack()
-
-
-def after_tick(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Show the tick (or why there was none), and send the export if that was the step."""
-    d = deps(context)
-    outcome: TickOutcome | None = context.get("tick")
-    target = _target(body)
-    if outcome is None or target is None:
+    if target is None:
+        ack()
         return
-    item, record, user = target[2], outcome.record, body["user"]["id"]
+    team, client_id, item = target
+    user = body["user"]["id"]
+    # Stored before the ack: once Slack hears back, the tick is durable.
+    outcome = d.offboardings.tick(team, client_id, item, user, d.clock())
+    ack()
+    record = outcome.record
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
     try:
@@ -75,7 +70,7 @@ def after_tick(body: dict[str, Any], context: BoltContext, client: WebClient) ->
         try:
             send_export(d, client, record, user)
         except Exception:
-            logger.exception("Could not send the export after its tick (team %s)", target[0])
+            logger.exception("Could not send the export after its tick (team %s)", team)
 
 
 def _note(outcome: TickOutcome, user: str) -> str:
@@ -91,4 +86,4 @@ def _note(outcome: TickOutcome, user: str) -> str:
 
 def register(app: App) -> None:
     for action in ACTIONS:
-        app.action(action)(ack=on_tick, lazy=[after_tick])
+        app.action(action)(on_tick)
