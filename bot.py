@@ -19,12 +19,14 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -68,6 +70,15 @@ def web_client(config: Config) -> WebClient:
     return client
 
 
+class _TokenFromConfig(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since Tactful hands it a
+    client, warns at every start that the token is unused. The client is built from that same
+    setting (config.bot_token), so the warning is noise: it alone is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(
     config: Config,
     store: TinyDBStore,
@@ -76,6 +87,7 @@ def build_app(
     client: WebClient | None = None,
     verify_requests: bool = True,
     process_before_response: bool = False,
+    listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -88,15 +100,21 @@ def build_app(
             them off.
         process_before_response: finish each listener before answering (the console, so
             its output comes in order).
+        listener_executor: where Bolt runs lazy listeners (the work after an ack); the
+            console runs them inline.
     """
+    bolt_logger = logging.getLogger("tactful.bolt")
+    if not any(isinstance(f, _TokenFromConfig) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromConfig())
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
         request_verification_enabled=verify_requests,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         token_verification_enabled=verify_requests,
-        logger=logging.getLogger("tactful.bolt"),
+        logger=bolt_logger,
         process_before_response=process_before_response,
+        listener_executor=listener_executor,
     )
 
     @app.error
