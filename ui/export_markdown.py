@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 
 from domain.export import APPROVAL, CLIENT, ENTRY, NUDGE, OFFBOARDING, TICK, VERSION, Row
+from domain.inputs import format_money
+from domain.models import Money
 
 # Everything is inline (table cells, list items after their marker, a heading's text), so only
 # what Markdown reads inline needs escaping: emphasis, code, links, HTML, entities, pipes.
@@ -32,9 +35,12 @@ def _table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> list[str]:
 
 
 def _details(row: Row, skip: tuple[str, ...]) -> str:
-    return "; ".join(
-        f"{md(k)}: {md(v)}" for k, v in row.items() if k not in ("record", *skip) and v != ""
-    )
+    shown = {k: v for k, v in row.items() if k not in ("record", *skip) and v != ""}
+    # An amount reads as money (the CSV keeps the exact number and the currency apart).
+    if "amount.amount" in shown:
+        money = Money(Decimal(shown.pop("amount.amount")), shown.pop("amount.currency", ""))
+        shown = {"amount": format_money(money), **shown}
+    return "; ".join(f"{md(k)}: {md(v)}" for k, v in shown.items())
 
 
 def markdown(rows: list[Row], exported_at: datetime, team_id: str) -> str:
@@ -62,7 +68,7 @@ def markdown(rows: list[Row], exported_at: datetime, team_id: str) -> str:
     out += _table(
         ("#", "date", "kind", "logged by", "logged at", "details"),
         [
-            (*(md(e.get(k, "")) for k in _ENTRY_COLUMNS), _details(e, _ENTRY_COLUMNS))
+            (*(md(e.get(k, "")) for k in _ENTRY_COLUMNS), _details(e, (*_ENTRY_COLUMNS, "seq")))
             for e in entries
         ],
     )

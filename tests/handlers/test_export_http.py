@@ -130,6 +130,8 @@ def test_export_uploads_csv_and_markdown_to_the_persons_dm(
         assert re.search(rf"^\| {event.seq} \| {event.occurred_on.isoformat()} \|", markdown, re.M)
     assert "\\| \\*not bold\\* # not a heading" in markdown
     assert "Edited =1+1" in markdown
+    assert "amount: £900.00; text:" not in markdown  # amounts read as money, first
+    assert re.search(r"\| invoice \| U0ALICE \| [^|]+ \| amount: £900\.00; ref: A1", markdown)
 
 
 def test_the_csv_is_safe_to_open_in_a_spreadsheet(server, slack, full_record) -> None:
