@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 import bot
 from domain.export import from_csv
 from domain.models import Interaction, Kind
+from local_slack import Failure
 from service.commands import ClientCommands
 from tests.checks import live_markup
 from tests.slack_http import Response
@@ -196,3 +197,27 @@ def test_report_without_share_is_only_for_the_person(server, slack, full_record)
     assert "Draft final report for acme" in text
     server.slash("list")
     assert all(c.args.get("channel") != "C0WORK" for c in slack.calls_to("chat.postMessage"))
+
+
+def test_a_share_slack_refuses_is_explained_to_the_person(server, slack, full_record) -> None:
+    before = len(slack.calls_to("chat.postMessage"))
+    slack.fail(
+        "chat.postMessage", Failure(status=200, body={"ok": False, "error": "not_in_channel"})
+    )
+    ok(server.slash("report acme share", channel="C0TEAM"))
+    calls = slack.wait_for("chat.postMessage", before + 2)[before:]
+    assert calls[0].args["channel"] == "C0TEAM"  # refused: Tactful isn't in the channel
+    assert calls[1].args["channel"] == "D0ALICE"
+    assert "couldn't post the report in that channel. Invite me there" in calls[1].args["text"]
+
+
+def test_an_upload_that_fails_is_explained_and_shares_nothing(server, slack, full_record) -> None:
+    slack.fail(
+        "files.completeUploadExternal",
+        Failure(status=200, body={"ok": False, "error": "not_allowed"}),
+    )
+    before = len(slack.calls_to("chat.postMessage"))
+    ok(server.slash("export acme"))
+    note = slack.wait_for("chat.postMessage", before + 1)[-1].args
+    assert note["channel"] == "D0ALICE" and "couldn't send the export" in note["text"]
+    assert slack.files == []
