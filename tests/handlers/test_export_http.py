@@ -180,6 +180,7 @@ def test_report_share_posts_the_report_with_a_welsh_draft_in_the_channel(
     assert "Posting the report on *acme* in this channel" in text
     post = slack.wait_for("chat.postMessage", before + 1)[-1].args
     assert post["channel"] == "C0TEAM"
+    assert live_markup(post) == [], "typed text in a shared report pings no one"
     shown = str(post["blocks"])
     assert "Walking away from acme" in shown
     assert "Shared with the team by <@U0ALICE>" in shown

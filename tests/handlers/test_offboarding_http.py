@@ -78,6 +78,7 @@ def offboarded(server, slack, store, clock):
 
 def test_the_checklist_is_posted_with_a_button_per_step(offboarded, store) -> None:
     client_id, _ts, post = offboarded
+    assert live_markup(post) == []
     blocks = post["blocks"]
     assert len(blocks) <= 50
     actions = next(b for b in blocks if b["type"] == "actions")
@@ -166,3 +167,10 @@ def test_offboard_needs_a_reason_and_stores_nothing_without_one(server, store, c
     assert res.json()["text"].startswith(":warning:")
     assert "Say why you are leaving them" in res.text
     assert store.find(TEAM, "acme").offboarding is None
+
+
+def test_archiving_by_command_ticks_the_archive_step(offboarded, server, store) -> None:
+    res = server.slash("archive acme", user="U0DAN")
+    assert "Archived *acme*" in res.text
+    record = store.find(TEAM, "acme")
+    assert record.client.archived and record.offboarding.ticks[ob.ARCHIVED].by == "U0DAN"
