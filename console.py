@@ -91,6 +91,19 @@ def printer(out: TextIO) -> Callable[[Call], None]:
     return show
 
 
+class Inline(Executor):
+    """Runs each of Bolt's lazy listeners at once, in the dispatching thread, so what a
+    click posts is printed before the next prompt."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - handed to the future, as a pool would
+            future.set_exception(err)
+        return future
+
+
 def _loads(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else (value or {})
 
@@ -339,18 +352,6 @@ class Console:
             prompt()
 
 
-class InlineExecutor(Executor):
-    """Runs each task at once, in the caller's thread."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # noqa: BLE001 - handed to whoever reads the future
-            future.set_exception(err)
-        return future
-
-
 def describe(store: TinyDBStore, team: str, block_id: str) -> str:
     """ "acme, overdue stage 2" for a nudge's buttons; "acme, offboarding" for a checklist's."""
     nudge_ref = ui.parse_block_id(block_id)
@@ -387,16 +388,7 @@ def run(
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
     config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
-    app = build_app(
-        config,
-        store,
-        verify_requests=False,
-        clock=clock,
-        process_before_response=True,
-        # Work Slack would see after the answer (an export's upload) is done before the next
-        # prompt, so the conversation reads in order.
-        listener_executor=InlineExecutor(),
-    )
+    app = build_app(config, store, verify_requests=False, clock=clock, listener_executor=Inline())
     engine = build_engine(
         config,
         store,

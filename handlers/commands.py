@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.inputs import escape
 from handlers.deps import Deps, deps
+from handlers.lazy import after_ack
 from service.commands import FollowUp
 from ui import blocks as bk
 from ui import offboarding as ui_offboarding
@@ -26,9 +27,7 @@ COMMAND = "/client"
 logger = logging.getLogger(__name__)
 
 
-def on_client_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
+def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
     try:
         reply = d.commands.run(
@@ -40,22 +39,16 @@ def on_client_command(
             "Something went wrong on my side and nothing was saved. Please try again in a moment."
         )
     ack(**reply.body())
-    # The checklist was saved before the ack; it is posted after it, here rather than in the
-    # lazy listener, which Bolt starts beside this function (it could run before the save).
-    if not reply.text.startswith(":warning:"):
-        _follow(d, command, client, kinds=("offboard",))
 
 
-def after_ack(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Runs after the answer has gone back to Slack: the commands that only read (an export,
-    a shared report), whose Slack calls may take longer than Slack waits for the answer."""
-    _follow(deps(context), command, client, kinds=("export", "share"))
-
-
-def _follow(d: Deps, command: dict[str, Any], client: WebClient, kinds: tuple[str, ...]) -> None:
+def follow_up(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Runs after the answer has gone back to Slack (the app processes before responding, so
+    the ack function's write is on disk by then): the upload, the shared report, the
+    checklist's post."""
+    d = deps(context)
     team, user = command["team_id"], command["user_id"]
     follow = d.commands.follow_up(team, command.get("text", ""), d.clock())
-    if follow is None or follow.kind not in kinds:
+    if follow is None:
         return
     try:
         _do(d, follow, user, command.get("channel_id", ""), client)
@@ -116,4 +109,4 @@ def _tell(client: WebClient, user: str, text: str) -> None:
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(ack=on_client_command, lazy=[after_ack])
+    app.command(COMMAND)(ack=on_client_command, lazy=[after_ack(follow_up)])

@@ -1,9 +1,10 @@
 """The offboarding checklist's buttons: each ticks its item, once, with who and when.
 
-The tick is stored before the ack (one store change that checks the checklist, so a double
-click or two people make one tick); the message is updated after it, in the same listener (a
-lazy one could start before the tick is stored). "Export the record" also sends the export to
-the clicker's DM, after the ack.
+A click is acknowledged at once; the rest runs after the ack, in a lazy listener (as the
+suggestion buttons do, handlers/actions.py): the tick, one store change that checks the
+checklist (so a double click, a retry or two people make one tick), then the message updated
+and a late clicker told who was first. "Export the record" also sends the export to the
+clicker's DM.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -19,6 +20,7 @@ from domain import offboarding as ob
 from domain.inputs import escape
 from handlers.commands import send_export
 from handlers.deps import deps
+from handlers.lazy import acknowledge, after_ack
 from service.offboarding import TickOutcome
 from ui import offboarding as ui
 from ui.replies import who
@@ -39,17 +41,14 @@ def _target(body: dict[str, Any]) -> tuple[str, str, str] | None:
     return team, client_id, item
 
 
-def on_tick(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def on_tick(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     d = deps(context)
     target = _target(body)
     if target is None:
-        ack()
         return
     team, client_id, item = target
     user = body["user"]["id"]
-    # Stored before the ack: once Slack hears back, the tick is durable.
     outcome = d.offboardings.tick(team, client_id, item, user, d.clock())
-    ack()
     record = outcome.record
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
@@ -86,4 +85,4 @@ def _note(outcome: TickOutcome, user: str) -> str:
 
 def register(app: App) -> None:
     for action in ACTIONS:
-        app.action(action)(on_tick)
+        app.action(action)(ack=acknowledge, lazy=[after_ack(on_tick)])
