@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home, log, messages
+from handlers import actions, commands, home, log, messages, offboarding
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -23,3 +23,4 @@ def register_all(app: App, deps: Deps) -> None:
     log.register(app)
     actions.register(app)
     messages.register(app)
+    offboarding.register(app)

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from handlers.actions import Approvers
     from service.commands import ClientCommands
     from service.decisions import Decisions
+    from service.export import Exports
     from service.heard import SharedChannelReplies
     from service.home import HomeViews
     from service.nudges import NudgeEngine
+    from service.offboarding import Offboardings
 
 CONTEXT_KEY = "tactful"
 
@@ -30,6 +32,8 @@ class Deps:
     approvers: Approvers
     clock: Callable[[], datetime]
     replies: SharedChannelReplies  # the clients' replies in their shared channels
+    exports: Exports  # the full record as files
+    offboardings: Offboardings  # the offboarding checklist's ticks
     home: HomeViews  # App Home, published for the people who have it open
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
