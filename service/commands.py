@@ -31,6 +31,7 @@ from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
 from ui.final_report import draft as final_report_draft
+from ui.agenda import insight_blocks
 from ui.replies import Reply
 from ui.wording import Wording
 
@@ -237,7 +238,12 @@ class ClientCommands:
         record = self._find(team, c.name, today)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.ladders, self.route(record.client))
+            found = replies.status(record, recent, today, self.ladders, self.route(record.client))
+            habits = insight_blocks(
+                record.client.name, record.client.client_id, self.insight(record, today)
+            )
+            # Before the last block (the pointer to the full record).
+            return replace(found, blocks=[*found.blocks[:-1], *habits, *found.blocks[-1:]])
         if isinstance(c, cmd.Report):
             if c.share:
                 return replies.sharing_report(record)

@@ -6,6 +6,7 @@ from datetime import date
 
 from domain.agenda import Agenda, age
 from domain.attention import Standing, Waiting
+from domain.insights import Insight
 from domain.inputs import escape
 from domain.models import ClientType
 from ui import blocks as bk
@@ -95,6 +96,31 @@ def retype_block(name: str, client_id: str, suggested: ClientType, because: str)
         text,
         bk.button(f"Mark as {label}", ACCEPT_TYPE, f"{client_id}|{suggested.value}"),
     )
+
+
+def habits(found: Insight) -> str:
+    """What the record says about the client's habits, in one line ("" without evidence)."""
+    parts = []
+    if found.reply_days is not None:
+        parts.append(
+            f"answers in a median {found.reply_days:g} business days ({found.replies} requests)"
+        )
+    if found.late_days is not None:
+        drift = f", {found.late_trend:+g} days per invoice" if found.late_trend is not None else ""
+        parts.append(f"pays a median {found.late_days:g} days late ({found.paid} invoices{drift})")
+    if found.revisions_per_month is not None:
+        parts.append(f"{found.revisions_per_month:g} revision demands a month")
+    return ("*Habits:* " + " · ".join(parts)) if parts else ""
+
+
+def insight_blocks(name: str, client_id: str, found: Insight | None) -> list[bk.Block]:
+    """For `/client status`: the habits, and the type they suggest with its button."""
+    if found is None:
+        return []
+    blocks = [bk.section(line) for line in [habits(found)] if line]
+    if found.suggested is not None:
+        blocks.append(retype_block(name, client_id, found.suggested, found.because))
+    return blocks
 
 
 def type_command(name: str, client_type: ClientType) -> str:

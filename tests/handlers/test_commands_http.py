@@ -158,9 +158,7 @@ def test_other_commands_over_http(server: AppServer, store: TinyDBStore, clock: 
     assert record.client.client_type is ClientType.CONTROLLING
 
 
-def test_help_answers_with_usage_and_empty_text_opens_the_form(
-    server: AppServer, slack
-) -> None:
+def test_help_answers_with_usage_and_empty_text_opens_the_form(server: AppServer, slack) -> None:
     reply = ok(server.slash("help"))
     assert "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref]`" in reply
     # A bare /client opens the log form (tests/handlers/test_log_form_http.py), and says so.
