@@ -30,8 +30,8 @@ from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
-from ui.final_report import draft as final_report_draft
 from ui.agenda import insight_blocks
+from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
 from ui.wording import Wording
 

@@ -6,8 +6,8 @@ from datetime import date
 
 from domain.agenda import Agenda, age
 from domain.attention import Standing, Waiting
-from domain.insights import Insight
 from domain.inputs import escape
+from domain.insights import Insight
 from domain.models import ClientType
 from ui import blocks as bk
 from ui.replies import TYPE_LABEL, day
