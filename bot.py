@@ -504,6 +504,7 @@ def main(argv: list[str]) -> int:
             build_engine=build_engine,
             run_pass=jobs.run_pass,
             lock=scheduler_lock(config),
+            build_digest=weekly_digest,
         )
     if mode == "serve":
         serve(_load())
