@@ -535,7 +535,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 
-*Log what happened* (add `on <date>` if it wasn't today)
+*Log what happened* (add `on <date>` if it wasn't today; `/client` alone opens a form, and *Log as client reply* on any message logs it as their reply)
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
