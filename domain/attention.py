@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.inputs import totals
 from domain.insights import Insight
-from domain.models import ClientRecord, ClientType, Invoice, NudgeStatus
+from domain.models import ClientRecord, ClientType, Invoice, Money, NudgeStatus
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
 from domain.routing import Route, Via, undeliverable
 
@@ -87,6 +88,12 @@ class Standing:
     quiet_since: date | None = None  # the oldest ask still unanswered
     waiting: tuple[Waiting, ...] = ()
     insight: Insight | None = None
+    # Money, per currency: still owed on the overdue invoices chased, on those held by a
+    # promise (until `promised_by`), and on every unpaid invoice.
+    overdue_owed: tuple[Money, ...] = ()
+    promised_owed: tuple[Money, ...] = ()
+    promised_by: date | None = None
+    owed: tuple[Money, ...] = ()
 
 
 def standing(
@@ -100,6 +107,10 @@ def standing(
     `insight` what its history says about it (domain/insights.py), if read."""
     a = attention(record, today, ladders)
     c = record.client
+    # Held by a promise that hasn't come due yet: not chased, still owed.
+    promised = [
+        i for i in record.state.unpaid if i.promised_by is not None and i.promised_by >= today
+    ]
     return Standing(
         name=c.name,
         name_key=c.name_key,
@@ -124,4 +135,8 @@ def standing(
             if n.status is NudgeStatus.POSTED
         ),
         insight=insight,
+        overdue_owed=totals([i.amount for i in a.overdue]),
+        promised_owed=totals([i.amount for i in promised]),
+        promised_by=max((i.promised_by for i in promised if i.promised_by), default=None),
+        owed=totals([i.amount for i in record.state.unpaid]),
     )

@@ -81,7 +81,7 @@ class WeeklyDigest:
             found = self.commands.overview(team, today)
         except DamagedRecord:
             return "failed"
-        items = agenda(found.summaries)
+        items = agenda(found.summaries, today)
         if note is None and items.empty:
             self.store.change_note(team, name, lambda current: current or {"status": "empty"})
             return "empty"

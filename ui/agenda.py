@@ -6,9 +6,9 @@ from datetime import date
 
 from domain.agenda import Agenda, age
 from domain.attention import Standing, Waiting
-from domain.inputs import escape
+from domain.inputs import escape, format_money, totals
 from domain.insights import Insight
-from domain.models import ClientType
+from domain.models import ClientType, Money
 from ui import blocks as bk
 from ui.replies import TYPE_LABEL, day
 
@@ -18,6 +18,37 @@ ACTION_IDS = (OPEN_THREAD, ACCEPT_TYPE)
 SITUATION = {"quiet": "gone quiet", "overdue": "overdue invoice", "controlling": "revision demands"}
 # (channel, ts) -> the message's permalink (chat.getPermalink), for the thread buttons.
 Links = dict[tuple[str, str], str]
+
+
+def money(amounts: tuple[Money, ...]) -> str:
+    """Totals per currency, never added across currencies: `£900.00 + €300.00`."""
+    return " + ".join(format_money(m) for m in amounts) or "nothing"
+
+
+def overdue_line(a: Agenda) -> str:
+    """Overdue money across the clients, per currency."""
+    if not a.overdue:
+        return "*Overdue:* nothing. :white_check_mark:"
+    owed = totals([m for s in a.overdue for m in s.overdue_owed])
+    invoices = sum(s.overdue_count for s in a.overdue)
+    return (
+        f"*Overdue:* {money(owed)}, on {_days(invoices, 'invoice')} of "
+        f"{_days(len(a.overdue), 'client')}."
+    )
+
+
+def promise_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:
+    """The clients' promises to pay that fall due this week (the record keeps no promises of
+    ours: what we asked of them is under Needs attention)."""
+    lines = [
+        f":handshake: *{escape(s.name)}* promised to pay {money(s.promised_owed)} by "
+        f"{day(s.promised_by)}"
+        for s in a.promises
+        if s.promised_by
+    ]
+    if not lines:
+        return [bk.context("No promises to pay fall due this week.")]
+    return bk.sections(lines, budget=budget)
 
 
 def _days(n: int, what: str = "day") -> str:

@@ -14,6 +14,7 @@ from ui.replies import day
 METADATA_EVENT = "tactful_digest"
 ITEMS_SHOWN = 30
 RETYPES_SHOWN = 8
+PROMISES_SHOWN = 3
 
 
 def metadata(team: str, period: str) -> dict[str, Any]:
@@ -22,15 +23,16 @@ def metadata(team: str, period: str) -> dict[str, Any]:
 
 
 def digest(a: Agenda, standings: list[Standing], today: date, links: ag.Links) -> dict[str, Any]:
-    overdue = sum(s.overdue_count for s in a.overdue)
     title = f"Weekly digest, {day(today)}"
     summary = (
-        f"{overdue} overdue invoice{'' if overdue == 1 else 's'} across {len(a.overdue)} "
-        f"client{'' if len(a.overdue) == 1 else 's'}; {len(a.quiet)} gone quiet; "
-        f"{len(a.waiting)} suggestion{'' if len(a.waiting) == 1 else 's'} waiting for approval."
+        f"{ag.overdue_line(a)} {len(a.quiet)} gone quiet; "
+        f"{len(a.waiting)} suggestion{'' if len(a.waiting) == 1 else 's'} waiting for approval; "
+        f"{len(a.promises)} promise{'' if len(a.promises) == 1 else 's'} to pay due this week."
     )
     blocks = [bk.header(title), bk.section(summary)]
     blocks += ag.item_blocks(ag.items(a, today), links, budget=ITEMS_SHOWN)
+    if a.promises:
+        blocks += ag.promise_blocks(a, budget=PROMISES_SHOWN)
     if a.retype:
         blocks.append(bk.context("*What the record suggests*"))
         blocks += ag.retype_blocks(a, budget=RETYPES_SHOWN)

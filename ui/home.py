@@ -20,6 +20,7 @@ ACTION_IDS = (LOG_OPEN, PAGE_PREV, PAGE_NEXT)
 CLIENTS_PER_PAGE = 40
 ATTENTION_SHOWN = 15  # items (one block each, with its thread button)
 RETYPES_SHOWN = 5
+PROMISES_SHOWN = 3  # blocks of lines
 
 
 def pages(standings: list[Standing]) -> int:
@@ -39,6 +40,8 @@ def client_line(s: Standing) -> str:
     parts.append(
         f"last contact {day(s.last_contact_on)}" if s.last_contact_on else "no contact yet"
     )
+    if s.owed:
+        parts.append(f"balance {ag.money(s.owed)}")
     if s.overdue_count:
         parts.append(f":red_circle: {s.overdue_count} overdue")
     if s.undeliverable:
@@ -57,28 +60,21 @@ def home(
 ) -> dict[str, Any]:
     """The Home view for `viewer`, showing page `page` of the client list."""
     links = links or {}
-    a = agenda(standings)
+    a = agenda(standings, today)
     blocks: list[bk.Block] = [
         bk.header(f"Your clients today, {day(today)}"),
         bk.actions("home_top", bk.button("Log interaction", LOG_OPEN, "log", style="primary")),
     ]
     if unreadable:
         blocks.append(bk.context(unreadable_notice(unreadable)))
-    overdue = [s for s in a.overdue]
-    invoices = sum(s.overdue_count for s in overdue)
-    blocks.append(
-        bk.section(
-            f"*Overdue:* {invoices} invoice{'' if invoices == 1 else 's'} across "
-            f"{len(overdue)} client{'' if len(overdue) == 1 else 's'}."
-            if overdue
-            else "*Overdue:* nothing. :white_check_mark:"
-        )
-    )
+    blocks.append(bk.section(ag.overdue_line(a)))
     lines = ag.items(a, today)
     blocks.append(bk.header("Needs attention now"))
     blocks += ag.item_blocks(lines, links, budget=ATTENTION_SHOWN) or [
         bk.context("Nothing needs attention right now.")
     ]
+    blocks.append(bk.header("Promises due this week"))
+    blocks += ag.promise_blocks(a, budget=PROMISES_SHOWN)
     if a.retype:
         blocks.append(bk.header("What the record suggests"))
         blocks += ag.retype_blocks(a, budget=RETYPES_SHOWN)
@@ -125,7 +121,7 @@ def client_pages(standings: list[Standing], viewer: str, page: int) -> list[bk.B
         if page < total:
             buttons.append(bk.button(f"Page {page + 1} →", PAGE_NEXT, str(page + 1)))
         blocks.append(bk.actions("home_pages", *buttons))
-    archived = [s for s in standings if s.archived and s.overdue_count]
+    archived = [s for s in standings if s.archived and s.owed]
     if archived:
         blocks.append(bk.header("Archived, still owing"))
         blocks += bk.sections(

@@ -112,14 +112,22 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     server: AppServer, slack: LocalSlack, config, store: TinyDBStore, clock
 ) -> None:
     server.slash("add acme as late-payer")
-    server.slash("invoice acme 900 due 2026-11-20")  # a week overdue on Fri 27 Nov
+    server.slash("invoice acme £900 due 2026-11-20")  # a week overdue on Fri 27 Nov
     server.slash("add globex")
     server.slash("asked globex the logo files on 2026-11-16")  # 9 business days quiet
     report = bot.build_engine(config, store, pace=lambda _c: None).scan(clock.now)
     assert len(report.posted) == 2
+    server.slash("add initech")
+    server.slash("invoice initech €300 due 2026-11-25")
+    server.slash("add hooli")
+    server.slash("invoice hooli $50 due 2026-11-02")
+    server.slash("promised hooli sun")  # Sunday 29th: this week
     view = opened(server, slack)
     found = texts(view)
-    assert "*Overdue:* 1 invoice across 1 client." in found
+    # Per currency, never added across currencies.
+    assert "*Overdue:* €300.00 + £900.00, on 2 invoices of 2 clients." in found
+    assert "*hooli* promised to pay $50.00 by Sun 29 Nov 2026" in found
+    assert "balance £900.00" in found
     assert ":red_circle: *acme*: 1 invoice overdue, the oldest by 7 days" in found
     assert ":mute: *globex*: quiet for 9 business days (waiting since Mon 16 Nov 2026)" in found
     assert "*acme*: suggestion (overdue invoice, stage 2) waiting for approval for 0 days" in found
