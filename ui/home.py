@@ -45,7 +45,7 @@ def client_line(s: Standing) -> str:
     if s.overdue_count:
         parts.append(f":red_circle: {s.overdue_count} overdue")
     if s.undeliverable:
-        parts.append(":no_entry: nudges can't be delivered")
+        parts.append(":no_entry: nudges can't be delivered: `/client status` says why")
     return " · ".join(parts)
 
 

@@ -4,6 +4,7 @@ for the people who have it open when the data changes, and type suggestions one 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,19 @@ def home_opened(**changes: Any) -> dict[str, Any]:
 def view_of(call: Call) -> dict[str, Any]:
     view = call.args["view"]
     return json.loads(view) if isinstance(view, str) else view
+
+
+def wait_for_publish(slack: LocalSlack) -> threading.Event:
+    """Set once the fake Slack receives views.publish: a synchronisation point for tests
+    whose server doesn't wait for the work after the ack."""
+    done = threading.Event()
+
+    def on_call(call: Call) -> None:
+        if call.method == "views.publish":
+            done.set()
+
+    slack.on_call = on_call
+    return done
 
 
 def published(slack: LocalSlack, user: str = "U0ALICE") -> list[dict[str, Any]]:
@@ -225,7 +239,7 @@ def test_home_is_published_again_for_recent_viewers_once_per_burst_of_changes(
     assert len(published(slack, "U0BOB")) == 1, "Bob's Home is not refreshed"
 
 
-def test_a_decision_and_the_log_form_refresh_home_too(
+def test_the_log_form_and_a_nudge_pass_refresh_home_too(
     home_server: AppServer, slack: LocalSlack, home: HomeViews, config, store, clock
 ) -> None:
     server = home_server
@@ -233,6 +247,35 @@ def test_a_decision_and_the_log_form_refresh_home_too(
     server.slash("invoice acme 900 due 2026-11-20")
     opened(server, slack)
     home.flush(TEAM)
+    shown = len(published(slack))
+
+    # The form, submitted over signed HTTP.
+    client_id = store.find(TEAM, "acme").client.client_id
+    form = {
+        "type": "modal",
+        "callback_id": "log_interaction",
+        "private_metadata": json.dumps({"team": TEAM}),
+        "state": {
+            "values": {
+                "log_client": {"log_client_pick": {"selected_option": {"value": client_id}}},
+                "log_kind": {"kind": {"selected_option": {"value": "heard"}}},
+            }
+        },
+    }
+    res = server.interact(
+        {
+            "type": "view_submission",
+            "team": {"id": TEAM},
+            "user": {"id": "U0ALICE", "team_id": TEAM},
+            "view": form,
+        }
+    )
+    assert res.json()["response_action"] == "update"
+    assert home.pending(TEAM)
+    home.flush(TEAM)
+    assert len(published(slack)) == shown + 1
+    assert f"last contact {clock.now:%a %-d %b %Y}" in texts(published(slack)[-1])
+
     bot.build_engine(config, store, pace=lambda _c: None).scan(clock.now)
     home.changed(TEAM)  # what serve()'s job does after each pass
     home.flush(TEAM)
@@ -285,3 +328,26 @@ def test_the_record_suggests_a_type_and_one_click_accepts_it(
     click(server, ag.ACCEPT_TYPE, "c-unknown|controlling")
     click(server, ag.ACCEPT_TYPE, button["value"].split("|")[0] + "|boss")
     assert store.find(TEAM, "acme").client.client_type is ClientType.LATE_PAYER
+
+
+def test_a_decision_on_a_suggestion_refreshes_home(
+    home_server: AppServer, slack: LocalSlack, home: HomeViews, config, store, clock
+) -> None:
+    from tests.handlers.test_actions import button, posted  # noqa: F401 - the fixture's helpers
+    from ui import nudges as nudge_ui
+
+    server = home_server
+    server.slash("add acme as unresponsive in <#C0ACME|acme>")
+    server.slash("asked acme sign-off on 2026-11-16")
+    bot.build_engine(config, store, pace=lambda _c: None).scan(clock.now)
+    opened(server, slack)
+    home.flush(TEAM)
+    assert "waiting for approval" in texts(published(slack)[-1])
+    record = store.find(TEAM, "acme")
+    (nudge,) = record.nudges.values()
+    server.interact(
+        button(nudge_ui.APPROVE, (record.client.client_id, nudge.key, nudge.thread_ts), "U0ALICE")
+    )
+    assert home.pending(TEAM)
+    home.flush(TEAM)
+    assert "waiting for approval" not in texts(published(slack)[-1])
