@@ -42,6 +42,8 @@ class Kind(StrEnum):
     EDITED = "edited"
     DISMISSED = "dismissed"
     SENT = "sent"
+    # The client is on leave: their clocks are paused until they are back.
+    AWAY = "away"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,17 @@ class Ask:
     what: str
     asked_on: date
     asked_by: str
+
+
+@dataclass(frozen=True)
+class Away:
+    """A client on leave from `start` up to, not including, `until` (the day they are back)."""
+
+    start: date
+    until: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day < self.until
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,17 @@ class ClientState:
     interactions: int = 0
     # situation -> date until which nudges about it are held back.
     snoozed_until: dict[str, date] = field(default_factory=dict)
+    # Leave, oldest first, never overlapping (bounded: only periods that can still pause an
+    # open clock matter).
+    away: tuple[Away, ...] = ()
+
+    def away_on(self, day: date) -> Away | None:
+        """The leave the client is on (or has booked) covering `day`, if any."""
+        return next((a for a in self.away if a.covers(day)), None)
+
+    def away_from(self, day: date) -> Away | None:
+        """The leave covering `day` or the next one booked after it."""
+        return next((a for a in self.away if a.until > day), None)
 
     @property
     def unpaid(self) -> tuple[Invoice, ...]:
