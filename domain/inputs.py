@@ -200,8 +200,9 @@ def _date_help(text: str) -> str:
 _DURATION = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|week|weeks|m|month|months)$")
 
 
-def parse_until(text: str, today: date) -> date:
-    """`3 days`, `1 week`, `2w` or a date, as the day things resume."""
+def parse_when(text: str, today: date) -> date:
+    """A planned day (a promise, a return from leave): `3 days`, `1 week`, `2w` from today, or
+    a date, past or future."""
     cleaned = " ".join(text.strip().lower().split())
     m = _DURATION.match(cleaned)
     if m:
@@ -210,7 +211,12 @@ def parse_until(text: str, today: date) -> date:
         if not 1 <= days <= MAX_DAYS_AHEAD:
             raise InputError("Pick a length between 1 day and two years.")
         return today + timedelta(days=days)
-    until = parse_date(cleaned, today, future=True)
+    return parse_date(cleaned, today, future=True)
+
+
+def parse_until(text: str, today: date) -> date:
+    """`3 days`, `1 week`, `2w` or a date, as the day things resume: after today."""
+    until = parse_when(text, today)
     if until <= today:
         raise InputError(f"{until.isoformat()} has already come: pick a later date.")
     return until

@@ -18,6 +18,7 @@ from domain.models import ClientRecord, ClientType, Interaction, Kind
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
 from ui import blocks as bk
+from ui.dates import dated, when
 
 
 @dataclass(frozen=True)
@@ -99,35 +100,56 @@ def logged(
     client = record.client
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log):
-        when = "" if c.on == today else f" ({day(c.on)})"
         what = escape(c.text)
         text = {
-            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”{when}. "
+            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”. "
             f"If they stay quiet for {client.quiet_days} business days I'll nudge the team.",
-            "heard": f":speech_balloon: Logged: {name} replied{when}"
+            "heard": f":speech_balloon: Logged: {name} replied"
             + (f": “{what}”" if what else "")
             + ". Their quiet clock is stopped.",
-            "note": f":memo: Noted for {name}{when}: “{what}”.",
-            "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
+            "note": f":memo: Noted for {name}: “{what}”.",
+            "revision": f":pencil2: Logged a revision demand from {name}: “{what}”. "
             f"{_revision_count(record, today, ladders)}",
         }[c.verb]
-        return _simple(text)
+        return _simple(f"{text}\n{dated(c.on, today, c.date_words)}")
     if isinstance(c, cmd.InvoiceSent):
         invoice = record.state.invoices[-1]
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
-            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}."
+            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}.\n"
+            f"{dated(invoice.due_on, today, what='Due')}"
         )
     if isinstance(c, cmd.Paid):
-        return _simple(f":moneybag: {name} paid. {_open_money(record)}")
-    if isinstance(c, cmd.Promised):
         return _simple(
-            f":handshake: Logged {name}'s promise to pay by {day(c.by)}. Overdue nudges wait "
-            "until then; if the date passes unpaid, the next nudge is a step firmer."
+            f":moneybag: {name} paid. {_open_money(record)}\n{dated(c.on, today, c.date_words)}"
+        )
+    if isinstance(c, cmd.Promised):
+        broken = (
+            " That date has passed: the next overdue nudge is a step firmer."
+            if c.by < today
+            else " Overdue nudges wait until then; if the date passes unpaid, the next nudge "
+            "is a step firmer."
+        )
+        return _simple(
+            f":handshake: Logged {name}'s promise to pay by {day(c.by)}.{broken}\n"
+            f"{dated(c.by, today, what='Promised by')}"
         )
     if isinstance(c, cmd.Snooze):
         what = f"{c.situation} nudges" if c.situation else "all nudges"
-        return _simple(f":zzz: Snoozed {what} for {name} until {day(c.until)}.")
+        return _simple(
+            f":zzz: Snoozed {what} for {name} until {day(c.until)}.\n"
+            f"{dated(c.until, today, what='Until')}"
+        )
+    if isinstance(c, cmd.Away):
+        if c.until == c.start:
+            return _simple(f":wave: {name} is back: their clocks run again from today.")
+        starting = "" if c.start <= today else f" from {when(c.start, today)}"
+        return _simple(
+            f":palm_tree: {name} is on leave{starting} until {day(c.until)}: their quiet and "
+            "overdue clocks are paused, and the days away don't count. "
+            f"`/client away {_arg(client.name)} off` if they are back early.\n"
+            f"{dated(c.until, today, what='Back')}"
+        )
     if isinstance(c, cmd.SetType):
         return _simple(
             f":label: {name} is now marked *{TYPE_LABEL[client.client_type]}*; "
@@ -198,6 +220,13 @@ def status(record: ClientRecord, recent: list[Interaction], today: date, ladders
         + (f" · *nudges in* {channel(c.channel)}" if c.channel else ""),
         f"*Last heard from:* {day(s.last_heard_on) if s.last_heard_on else 'never logged'}",
     ]
+    leave = s.away_from(today)
+    if leave is not None:
+        since = "since" if leave.start <= today else "from"
+        facts.append(
+            f"*On leave* {since} {day(leave.start)} until {day(leave.until)}: "
+            "their quiet and overdue clocks are paused."
+        )
     flags = _flags(record, today, ladders)
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
@@ -239,6 +268,7 @@ _VERB = {
     Kind.EDITED: "message edited",
     Kind.DISMISSED: "nudge dismissed",
     Kind.SENT: "message sent",
+    Kind.AWAY: "leave",
 }
 
 
@@ -252,7 +282,7 @@ def _event_line(e: Interaction) -> str:
         )
     if e.amount:
         detail.append(format_money(e.amount))
-    if e.due_on:
+    if e.due_on and e.kind is not Kind.AWAY:  # a leave line's text says it
         detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
     if e.text:
         detail.append(f"“{escape(e.text)}”")
@@ -264,7 +294,7 @@ def _event_line(e: Interaction) -> str:
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     total = record.state.interactions
     shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
-    title = f"History of {record.client.name}: {shown}, newest first"
+    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
     lines = [_event_line(e) for e in events]
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])

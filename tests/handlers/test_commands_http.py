@@ -319,7 +319,7 @@ REJECTED = [
     "paid initech #P-1",
     "paid globex",
     "promised globex fri",
-    "promised acme yesterday",
+    "promised acme 2099-01-01",
     "type acme late-payer",
     "type acme grumpy",
     "archive globex",

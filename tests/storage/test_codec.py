@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.models import (
     Ask,
+    Away,
     Client,
     ClientRecord,
     ClientState,
@@ -79,6 +80,7 @@ CLIENT = {
     "archived": st.booleans(),
     "contact": text,
 }
+AWAY = {"start": dates, "until": dates}
 STATE = {
     "open_asks": st.lists(asks, max_size=4).map(tuple),
     "invoices": st.lists(st.builds(Invoice, **INVOICE), max_size=4).map(tuple),
@@ -87,6 +89,7 @@ STATE = {
     "revisions": st.lists(dates, max_size=4).map(tuple),
     "interactions": st.integers(0, 10**6),
     "snoozed_until": st.dictionaries(text, dates, max_size=3),
+    "away": st.lists(st.builds(Away, **AWAY), max_size=3).map(tuple),
 }
 TEXT_VERSION = {"text": text, "by": ids, "at": datetimes}
 NUDGE = {
@@ -124,6 +127,7 @@ EVERY = {
     Money: MONEY,
     Interaction: INTERACTION,
     Ask: ASK,
+    Away: AWAY,
     Invoice: INVOICE,
     Client: CLIENT,
     ClientState: STATE,
@@ -201,3 +205,13 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     del client["contact"], client["archived"]
     back = from_doc(Client, client)
     assert back.contact == "" and back.archived is False
+
+
+def test_a_summary_written_before_leave_existed_reads_with_no_leave() -> None:
+    """Records written before `/client away` have no `away` key: they read as never away."""
+    state = to_doc(ClientState(revisions=(date(2026, 1, 1),)))
+    del state["away"]
+    back = from_doc(ClientState, state)
+    assert back.away == () and back.revisions == (date(2026, 1, 1),)
+    leave = ClientState(away=(Away(date(2026, 12, 21), date(2027, 1, 5)),))
+    assert _round_trip(ClientState, leave) == leave
