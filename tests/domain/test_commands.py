@@ -214,7 +214,10 @@ def test_on_that_is_not_a_date_stays_in_the_text() -> None:
         ("revision acme", "e.g. `/client revision acme wants the logo bigger"),
         ("asked", "Which client? e.g. `/client asked acme`. `/client list` shows them all"),
         # Things that happened can't be dated in the future, nor absurdly far back.
-        ("asked acme logo on next monday", "30 Nov is in 5 days; things that happened can't be dated ahead"),
+        (
+            "asked acme logo on next monday",
+            "30 Nov is in 5 days; things that happened can't be dated ahead",
+        ),
         ("heard acme on 2026-11-26", "26 Nov is tomorrow; things that happened"),
         ("note acme call on 2099-01-01", "1 Jan is in 72 years"),
         ("note acme call on 1999-01-01", "too far in the past"),
