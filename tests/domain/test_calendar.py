@@ -114,9 +114,10 @@ def test_a_new_leave_replaces_what_was_booked_from_its_start_and_off_ends_it() -
 
 
 def _record(*drafts: Draft, quiet_days: int = 3) -> ClientRecord:
-    client = Client("T1", "c1", "Caffi", "U1", datetime(2026, 1, 1, tzinfo=UTC))
-    client = ClientRecord(client=client.__class__(**{**client.__dict__, "quiet_days": quiet_days}))
-    record, _ = log(client, "U1", datetime(2026, 12, 1, tzinfo=UTC), *drafts)
+    client = Client(
+        "T1", "c1", "Caffi", "U1", datetime(2026, 1, 1, tzinfo=UTC), quiet_days=quiet_days
+    )
+    record, _ = log(ClientRecord(client), "U1", datetime(2026, 12, 1, tzinfo=UTC), *drafts)
     return record
 
 
