@@ -203,6 +203,9 @@ def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> R
     for r in ranked:
         flags = _flags(r, today, ladders)
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
+        leave = r.state.away_on(today)
+        if leave is not None:
+            state += f" · :palm_tree: on leave until {day(leave.until)}"
         lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
     needing = sum(1 for r in ranked if attention(r, today, ladders).score)
     title = f"{len(active)} clients, {needing} needing attention"
@@ -371,11 +374,12 @@ Everything you type here is visible only to you.
 `/client invoice <name> <amount> due <date> [#ref]`
 `/client paid <name> [#ref]`  ·  `/client promised <name> <date> [#ref]`: promise to pay
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
+`/client away <name> until <date>`: the client is on leave, their clocks pause  ·  `/client away <name> off`: back early
 
 *Look things up*
 `/client list`: every client, the ones needing attention first
 `/client status <name>`: open asks, unpaid invoices, recent log
-`/client history <name>`: the full record, newest first
+`/client history <name>`: the full record, newest first by the day it happened
 `/client report <name>`: walking away? the record in numbers and a checklist for leaving well
 
 *Examples*
@@ -384,7 +388,7 @@ Everything you type here is visible only to you.
 `/client invoice acme £1,200.50 due 2026-12-31 #INV-7`
 `/client paid acme #INV-7 on yesterday`
 
-Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
+Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next wed`, `20/12` (day first; without a year, the nearest one), `2026-12-01`. Text in quotes is kept as typed. Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
 
 
 def help_text() -> Reply:

@@ -131,6 +131,7 @@ def test_a_client_on_leave_pauses_their_clocks_and_it_survives_a_restart(
     status = ok(server.slash("status acme"))
     assert "*On leave* since Mon 14 Dec 2026 until Tue 5 Jan 2027" in status
     assert ":mute:" not in status  # a week of silence, but they are away
+    assert ":palm_tree: on leave until Tue 5 Jan 2027" in ok(server.slash("list"))
     # Back early on Wed 23 Dec: the clock runs again from that day.
     clock.set("2026-12-23T10:00")
     assert "*acme* is back" in ok(server.slash("away acme off"))
