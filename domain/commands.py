@@ -230,23 +230,23 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
         options = _options(tail, verb, name)
         if verb == "set" and options == Options():
             raise InputError(
-                "Say what to change, e.g. `/client set acme quiet 5 days` or "
-                "`/client set acme owner @sam`."
+                f"Say what to change, e.g. `/client set {_arg(name)} quiet 5 days` or "
+                f"`/client set {_arg(name)} owner @sam`."
             )
         return Add(name, options) if verb == "add" else Set(name, options)
 
     name, tail = _name(rest, verb, known_names)
     if verb == "status":
-        _nothing_more(tail, "/client status acme")
+        _nothing_more(tail, verb, name)
         return Status(name)
     if verb == "history":
-        _nothing_more(tail, "/client history acme")
+        _nothing_more(tail, verb, name)
         return History(name)
     if verb == "report":
-        _nothing_more(tail, "/client report acme")
+        _nothing_more(tail, verb, name)
         return Report(name)
     if verb in ("archive", "unarchive"):
-        _nothing_more(tail, f"/client {verb} acme")
+        _nothing_more(tail, verb, name)
         return Archive(name, verb == "archive")
     if verb == "type":
         return SetType(
@@ -257,18 +257,20 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
         if verb == "heard":
             words = clean_text(body, what="note") if body.strip() else ""
         else:
-            words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb)
+            words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb, name)
         return Log(verb, name, words, on, words_read)
     if verb == "invoice":
         return _invoice(name, tail, today)
     if verb == "paid":
         body, on, words_read = _split_on(tail, today)
-        return Paid(name, _ref(body, "/client paid acme #INV-12"), on, words_read)
+        return Paid(name, _ref(body, f"/client paid {_arg(name)} #INV-12"), on, words_read)
     if verb == "promised":
         tokens = tail.split()
         ref = tokens.pop() if tokens and tokens[-1].startswith("#") else ""
         if not tokens:
-            raise InputError("When did they promise to pay? e.g. `/client promised acme fri`.")
+            raise InputError(
+                f"When did they promise to pay? e.g. `/client promised {_arg(name)} fri`."
+            )
         # A promise may be in the past: logged late, it is a promise already broken.
         return Promised(name, parse_when(" ".join(tokens), today), _ref(ref, ""))
     if verb == "away":
@@ -279,7 +281,7 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
         if tokens and tokens[0].lower() in SITUATIONS:
             situation = tokens.pop(0).lower()
         if not tokens:
-            raise InputError("Snooze for how long? e.g. `/client snooze acme 3 days`.")
+            raise InputError(f"Snooze for how long? e.g. `/client snooze {_arg(name)} 3 days`.")
         return Snooze(name, parse_until(" ".join(tokens), today), situation)
     raise AssertionError(verb)  # pragma: no cover - every verb is handled above
 
@@ -287,13 +289,13 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
 _WHAT = {"asked": "request", "note": "note", "revision": "revision"}
 
 
-def _missing(verb: str) -> str:
+def _missing(verb: str, name: str) -> str:
     example = {
-        "asked": "/client asked acme sign-off on the March posts",
-        "note": "/client note acme call: agreed to batch approvals on Mondays",
-        "revision": "/client revision acme wants the logo bigger, again",
+        "asked": "sign-off on the March posts",
+        "note": "call: agreed to batch approvals on Mondays",
+        "revision": "wants the logo bigger, again",
     }[verb]
-    raise InputError(f"Say what it was about, e.g. `{example}`.")
+    raise InputError(f"Say what it was about, e.g. `/client {verb} {_arg(name)} {example}`.")
 
 
 def _check_name(name: str) -> str:
@@ -349,8 +351,10 @@ def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]
     return _check_name(words[0]), " ".join(words[1:])
 
 
-def _nothing_more(tail: str, example: str) -> None:
+def _nothing_more(tail: str, verb: str, name: str) -> None:
     if tail.strip():
+        # Most often a name of several words that isn't a client yet: quote all of it.
+        example = f'/client {verb} "{name} {unescape(" ".join(tail.split()))}"'
         raise InputError(
             f"I didn't expect `{shorten(tail)}` there. Names with spaces go in quotes: `{example}`."
         )
@@ -460,7 +464,7 @@ def _ref(text: str, example: str) -> str:
 
 
 def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
-    example = "/client invoice acme £1,200 due 2026-12-31 #INV-12"
+    example = f"/client invoice {_arg(name)} £1,200 due 2026-12-31 #INV-12"
     words = tail.split()
     lowered = [w.lower() for w in words]
     if "due" not in lowered:

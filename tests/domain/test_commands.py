@@ -270,7 +270,9 @@ def test_typed_text_quoted_in_errors_is_shown_as_typed() -> None:
 
 def test_without_known_names_an_unquoted_name_is_one_word() -> None:
     assert p("asked Acme Corp the logo files") == Log("asked", "Acme", "Corp the logo files", TODAY)
-    assert "Names with spaces go in quotes: `/client status acme`" in error("status Acme Corp")
+    assert 'Names with spaces go in quotes: `/client status "Acme Corp"`' in error(
+        "status Acme Corp"
+    )
 
 
 def test_quoted_names_work_everywhere() -> None:
@@ -409,9 +411,9 @@ def test_archive_status_list_history_help() -> None:
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        ("archive acme now", "Names with spaces go in quotes: `/client archive acme`"),
-        ("unarchive acme please", "`/client unarchive acme`"),
-        ("history acme all", "`/client history acme`"),
+        ("archive acme now", 'Names with spaces go in quotes: `/client archive "acme now"`'),
+        ("unarchive acme please", '`/client unarchive "acme please"`'),
+        ("history acme all", '`/client history "acme all"`'),
         ("history", "Which client? e.g. `/client history acme`. `/client list` shows them all"),
         ("frobnicate acme", "I don't know `frobnicate`. Try `/client help`"),
         ("<!channel>", "Try `/client help`"),
