@@ -36,6 +36,7 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
@@ -92,7 +93,9 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(store, config.timezone, ladders=config.ladders)
+    commands = ClientCommands(
+        store, config.timezone, ladders=config.ladders, auto_heard=config.auto_heard
+    )
     decisions = Decisions(
         store,
         config.timezone,
@@ -101,8 +104,9 @@ def build_app(
     )
     # The engine is used here only to draw suggestions; its own Web API client is unused.
     engine = build_engine(config, store)
+    replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock)
+        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())

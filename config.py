@@ -35,6 +35,7 @@ SETTINGS = (
     "SCAN_MINUTES",
     "APPROVERS",
     "TWO_PERSON_STOP_WORK",
+    "AUTO_HEARD",
     "LOG_LEVEL",
     "QUIET_STAGES",
     "OVERDUE_DAYS",
@@ -45,6 +46,7 @@ SETTINGS = (
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
 
 
 class ConfigError(Exception):
@@ -72,6 +74,8 @@ class Config:
     scan_minutes: int = 15
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
+    # Clients' messages in their shared channels are logged as `heard` by themselves.
+    auto_heard: bool = True
 
     @property
     def socket_mode(self) -> bool:
@@ -221,6 +225,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
         problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")
 
+    auto_heard = get("AUTO_HEARD", "on").lower()
+    if auto_heard not in _SWITCH:
+        problems.append(
+            f"AUTO_HEARD={auto_heard!r} should be on or off (log clients' replies in their "
+            "shared channels by themselves)."
+        )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -248,6 +259,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         scan_minutes=int(scan),
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
+        auto_heard=_SWITCH.get(auto_heard, True),
     )
 
 

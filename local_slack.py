@@ -46,6 +46,8 @@ class LocalSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # What apps.connections.open hands out: the Socket Mode WebSocket URL (tests serve one).
+    socket_url: str = ""
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -220,6 +222,16 @@ class LocalSlack:
             if not found:
                 return {"ok": False, "error": "thread_not_found"}
             return {"ok": True, "messages": found, "has_more": False}
+        if method == "apps.connections.open":
+            if not self.socket_url:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
+        if method == "chat.getPermalink":
+            channel, ts = args.get("channel", ""), args.get("message_ts", "")
+            if not channel or not ts:
+                return {"ok": False, "error": "message_not_found"}
+            link = f"https://local.invalid/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "U0")).lstrip("UW")}}
         if method == "usergroups.users.list":

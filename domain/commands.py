@@ -41,6 +41,8 @@ class Options:
     lang: str | None = None
     shared_channel: str | None = None
     contact: str | None = None
+    # Log their replies in the shared channel as `heard` by themselves.
+    auto_heard: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ _TYPES = {t.value: t for t in ClientType} | {
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact"}
+_SWITCH = {"on": True, "off": False}
 
 
 def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
@@ -327,10 +330,18 @@ def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
         return _check_name(quoted[0]), quoted[1]
     words = rest.split()
     # Unquoted names run until the first option word: `add Acme Corp as late-payer`.
-    cut = next((i for i, w in enumerate(words) if w.lower() in _OPTION_WORDS), len(words))
+    cut = next((i for i in range(len(words)) if _is_option(words, i)), len(words))
     if cut == 0:
         raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
     return _check_name(" ".join(words[:cut])), " ".join(words[cut:])
+
+
+def _is_option(words: list[str], i: int) -> bool:
+    word = words[i].lower()
+    if word == "auto":
+        # Only `auto on` / `auto off`: "Auto Trader" is a name.
+        return i + 1 < len(words) and words[i + 1].lower() in _SWITCH
+    return word in _OPTION_WORDS
 
 
 def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]:
@@ -502,7 +513,7 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
         seen.add(word)
         if word == "as":
             # `as late payer`: two words where one hyphenated type was meant.
-            if i + 2 < len(words) and words[i + 2].lower() not in _OPTION_WORDS:
+            if i + 2 < len(words) and not _is_option(words, i + 2):
                 _client_type(words[i + 1 : i + 3], f"{cmd} as {{}}", "late-payer")
             found["client_type"] = _client_type([arg], f"{cmd} as {{}}", "late-payer")
             i += 2
@@ -545,9 +556,7 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     raise InputError('A quote is not closed: write `contact "Jo Bloggs"`.')
             else:
                 more = 0
-                while end + 1 + more < len(words) and words[end + 1 + more].lower() not in (
-                    _OPTION_WORDS
-                ):
+                while end + 1 + more < len(words) and not _is_option(words, end + 1 + more):
                     more += 1
                 if more:
                     person = " ".join(words[i + 1 : end + 1 + more])
@@ -561,6 +570,14 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 raise InputError(f"A contact name can be at most {MAX_NAME} characters.")
             found["contact"] = clean_text(contact, what="contact name")
             i = end + 1
+        elif word == "auto":
+            if arg.lower() not in _SWITCH:
+                raise InputError(
+                    f"`auto` is `on` or `off`: whether their replies in the shared channel are "
+                    f"logged by themselves, e.g. `{cmd} auto off`."
+                )
+            found["auto_heard"] = _SWITCH[arg.lower()]
+            i += 2
         elif word == "lang":
             if arg.lower() not in LANGUAGES:
                 raise InputError(f"`lang` is one of {', '.join(LANGUAGES)}, e.g. `{cmd} lang cy`.")
@@ -570,7 +587,7 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             raise InputError(
                 f"I didn't understand `{shorten(words[i])}`.{did_you_mean(word, _OPTION_WORDS)} "
                 "After the name you can add "
-                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy` "
-                'or `shared #channel`. Names with spaces go in quotes: `"Acme Corp"`.'
+                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy`, "
+                '`shared #channel` or `auto on|off`. Names with spaces go in quotes: `"Acme Corp"`.'
             )
     return Options(**found)  # type: ignore[arg-type]

@@ -22,6 +22,9 @@ MAX_OPEN_ASKS = 50
 MAX_PAID_INVOICES_KEPT = 12
 # Periods of leave kept in the summary: enough to pause any clock still running.
 MAX_AWAY_KEPT = 24
+# Replies logged from the shared channel whose message keys are kept to recognise a second
+# delivery. Slack retries within minutes, so the newest few hundred are plenty.
+MAX_REPLIES_KEPT = 200
 
 
 def _later(a: date | None, b: date) -> date:
@@ -52,8 +55,12 @@ def apply(state: ClientState, event: Interaction) -> ClientState:
         revisions = state.revisions
         if kind is Kind.REVISION:
             revisions = (*revisions, event.occurred_on)[-MAX_REVISIONS_KEPT:]
+        replies = state.replies_logged
+        if kind is Kind.HEARD and event.ref:
+            replies = (*replies, event.ref)[-MAX_REPLIES_KEPT:]
         return replace(
             state,
+            replies_logged=replies,
             open_asks=tuple(a for a in state.open_asks if a.asked_on > event.occurred_on),
             last_heard_on=_later(state.last_heard_on, event.occurred_on),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),

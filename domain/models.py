@@ -67,6 +67,10 @@ class Interaction:
     amount: Money | None = None
     ref: str = ""
     due_on: date | None = None
+    # Where it can be read in Slack: the client's own message, for a reply logged from their
+    # shared channel (its `ref` is then the message's "channel/ts", which is what makes a
+    # redelivered message recognisable).
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ class Client:
     archived: bool = False
     # Who at the client we write to; suggested wording greets them by name.
     contact: str = ""
+    # Their messages in the shared channel are logged as `heard` by themselves (AUTO_HEARD
+    # must be on too).
+    auto_heard: bool = True
 
     @property
     def name_key(self) -> str:
@@ -146,6 +153,9 @@ class ClientState:
     interactions: int = 0
     # situation -> date until which nudges about it are held back.
     snoozed_until: dict[str, date] = field(default_factory=dict)
+    # The "channel/ts" of the newest replies logged from the shared channel (bounded): Slack
+    # may deliver a message more than once, even after a restart, and it is logged once.
+    replies_logged: tuple[str, ...] = ()
     # Leave, oldest first, never overlapping (bounded: only periods that can still pause an
     # open clock matter).
     away: tuple[Away, ...] = ()

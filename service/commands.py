@@ -39,6 +39,7 @@ class Draft:
     amount: Money | None = None
     ref: str = ""
     due_on: date | None = None
+    link: str = ""
 
 
 def log(
@@ -60,6 +61,7 @@ def log(
             amount=d.amount,
             ref=d.ref,
             due_on=d.due_on,
+            link=d.link,
         )
         state = apply(state, event)
         events.append(event)
@@ -72,12 +74,23 @@ HISTORY_SHOWN = 300
 
 
 class ClientCommands:
-    """The `/client` command, over a store, in one workspace time zone."""
+    """The `/client` command, over a store, in one workspace time zone.
 
-    def __init__(self, store: Store, tz: tzinfo, ladders: Ladders = DEFAULT_LADDERS) -> None:
+    `auto_heard` is the workspace's AUTO_HEARD: whether replies in shared channels can be
+    logged by themselves at all (each client can still turn it off)."""
+
+    def __init__(
+        self,
+        store: Store,
+        tz: tzinfo,
+        ladders: Ladders = DEFAULT_LADDERS,
+        *,
+        auto_heard: bool = True,
+    ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
+        self.auto_heard = auto_heard
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
@@ -114,7 +127,7 @@ class ClientCommands:
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders)
+        return replies.logged(c, updated, today, self.ladders, auto_heard=self.auto_heard)
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -131,6 +144,7 @@ class ClientCommands:
             lang=o.lang or "en",
             shared_channel=o.shared_channel or "",
             contact=o.contact or "",
+            auto_heard=o.auto_heard is not False,
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
         try:
@@ -141,7 +155,7 @@ class ClientCommands:
                 f"`/client status {_quote(dup.existing.client.name)}` shows it; "
                 "`/client set` changes its settings."
             ) from None
-        return replies.added(record)
+        return replies.added(record, auto_heard=self.auto_heard)
 
     def _find(self, team: str, name: str, text: str = "") -> ClientRecord:
         record = self.store.find(team, name)
@@ -251,6 +265,7 @@ class ClientCommands:
             "lang": o.lang,
             "shared_channel": o.shared_channel,
             "contact": o.contact,
+            "auto_heard": o.auto_heard,
         }
         changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}
         if not changes:
@@ -294,6 +309,8 @@ def by_date(events) -> list[Interaction]:
 def _show(value: object) -> str:
     if isinstance(value, ClientType):
         return value.value
+    if isinstance(value, bool):
+        return "on" if value else "off"
     return str(value) if value not in ("", None) else "none"
 
 

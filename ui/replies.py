@@ -65,7 +65,7 @@ TYPE_LABEL = {
 }
 
 
-def _settings(c) -> str:
+def _settings(c, auto_heard: bool) -> str:
     bits = [f"type: {TYPE_LABEL[c.client_type]}", f"quiet after {c.quiet_days} business days"]
     if c.channel:
         bits.append(f"nudges in {channel(c.channel)}")
@@ -76,15 +76,26 @@ def _settings(c) -> str:
     if c.lang != "en":
         bits.append(f"language: {c.lang}")
     if c.shared_channel:
-        bits.append(f"shared channel {channel(c.shared_channel)}")
+        bits.append(f"shared channel {channel(c.shared_channel)} ({auto_logging(c, auto_heard)})")
+    elif not c.auto_heard:
+        bits.append("auto-logging of replies off")
     return ", ".join(bits)
 
 
-def added(record: ClientRecord) -> Reply:
+def auto_logging(c, auto_heard: bool) -> str:
+    """Whether the client's replies in their shared channel are logged by themselves."""
+    if not auto_heard:
+        return "auto-logging of their replies is off for this workspace (AUTO_HEARD=off)"
+    if not c.auto_heard:
+        return f"auto-logging of their replies is off; `/client set {_arg(c.name)} auto on` turns it on"
+    return "auto-logging of their replies is on: what they write there is logged as heard"
+
+
+def added(record: ClientRecord, auto_heard: bool = True) -> Reply:
     c = record.client
     name = escape(c.name)
     return _simple(
-        f":white_check_mark: Added *{name}* ({_settings(c)}).\n"
+        f":white_check_mark: Added *{name}* ({_settings(c, auto_heard)}).\n"
         f"Next: `/client asked {_arg(c.name)} &lt;what you need from them&gt;` when you wait on "
         "them."
     )
@@ -95,7 +106,12 @@ def _arg(name: str) -> str:
 
 
 def logged(
-    c: cmd.Command, record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+    c: cmd.Command,
+    record: ClientRecord,
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
+    *,
+    auto_heard: bool = True,
 ) -> Reply:
     client = record.client
     name = f"*{escape(client.name)}*"
@@ -156,7 +172,7 @@ def logged(
             "suggested wording will match."
         )
     if isinstance(c, cmd.Set):
-        return _simple(f":gear: Updated {name}: {_settings(client)}.")
+        return _simple(f":gear: Updated {name}: {_settings(client, auto_heard)}.")
     if isinstance(c, cmd.Archive):
         if client.archived:
             return _simple(f":file_cabinet: Archived {name}: no more nudges. The record stays.")
@@ -275,7 +291,12 @@ _VERB = {
 }
 
 
+_PERMALINK = re.compile(r"^https://[^\s<>|]+$")
+
+
 def _event_line(e: Interaction) -> str:
+    if e.kind is Kind.HEARD and e.ref:
+        return _reply_line(e)
     detail = []
     if e.ref:
         detail.append(
@@ -292,6 +313,18 @@ def _event_line(e: Interaction) -> str:
     at = e.logged_at.astimezone(UTC)
     logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
     return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_"
+
+
+def _reply_line(e: Interaction) -> str:
+    """A reply logged from the shared channel: its first words, and a link to the message."""
+    words = f" “{escape(e.text)}”" if e.text else ""
+    # A plain URL, which Slack shows as a link; only an https URL is shown at all.
+    link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
+    at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
+    return (
+        f"*{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link} "
+        f"_(from {who(e.logged_by)}, logged automatically {at} UTC)_"
+    )
 
 
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
@@ -362,13 +395,13 @@ HELP = """*Tactful keeps the record of every client, and nudges you before thing
 Everything you type here is visible only to you.
 
 *Clients*
-`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel]`
+`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel] [auto on|off]`
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 
 *Log what happened* (add `on <date>` if it wasn't today)
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
-`/client heard <name> [what they said]`: the client replied; stops it
+`/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
 `/client invoice <name> <amount> due <date> [#ref]`

@@ -54,6 +54,7 @@ INTERACTION = {
     "amount": st.none() | money,
     "ref": text,
     "due_on": st.none() | dates,
+    "link": text,
 }
 ASK = {"seq": st.integers(1, 10**6), "what": text, "asked_on": dates, "asked_by": ids}
 asks = st.builds(Ask, **ASK)
@@ -79,6 +80,7 @@ CLIENT = {
     "shared_channel": text,
     "archived": st.booleans(),
     "contact": text,
+    "auto_heard": st.booleans(),
 }
 AWAY = {"start": dates, "until": dates}
 STATE = {
@@ -90,6 +92,7 @@ STATE = {
     "interactions": st.integers(0, 10**6),
     "snoozed_until": st.dictionaries(text, dates, max_size=3),
     "away": st.lists(st.builds(Away, **AWAY), max_size=3).map(tuple),
+    "replies_logged": st.lists(text, max_size=3).map(tuple),
 }
 TEXT_VERSION = {"text": text, "by": ids, "at": datetimes}
 NUDGE = {
@@ -202,9 +205,20 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     doc["added_in_a_later_version"] = {"x": 1}
     assert from_doc(Ask, doc) == Ask(1, "files", date(2026, 1, 1), "U1")
     client = to_doc(Client("T1", "c1", "Acme", "U1", datetime(2026, 1, 1, tzinfo=UTC)))
-    del client["contact"], client["archived"]
+    del client["contact"], client["archived"], client["auto_heard"]
     back = from_doc(Client, client)
     assert back.contact == "" and back.archived is False
+    # Written before replies were logged from shared channels: auto-logging is on, nothing
+    # logged yet, no links.
+    assert back.auto_heard is True
+    state = to_doc(ClientState())
+    del state["replies_logged"]
+    assert from_doc(ClientState, state).replies_logged == ()
+    event = to_doc(
+        Interaction(1, Kind.HEARD, date(2026, 1, 1), "U1", datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    del event["link"]
+    assert from_doc(Interaction, event).link == ""
 
 
 def test_a_summary_written_before_leave_existed_reads_with_no_leave() -> None:
