@@ -283,6 +283,11 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
         situation = ""
         if tokens and tokens[0].lower() in SITUATIONS:
             situation = tokens.pop(0).lower()
+        elif tokens and (hint := did_you_mean(tokens[0], SITUATIONS)):
+            raise InputError(
+                f"I didn't understand `{shorten(tokens[0])}`.{hint} e.g. "
+                f"`/client snooze {_arg(name)} quiet {' '.join(tokens[1:]) or '3 days'}`."
+            )
         if not tokens:
             raise InputError(f"Snooze for how long? e.g. `/client snooze {_arg(name)} 3 days`.")
         return Snooze(name, parse_until(" ".join(tokens), today), situation)

@@ -159,3 +159,9 @@ def test_a_happened_date_is_never_shifted_into_last_year() -> None:
         text = f"{day.day}/{day.month}"
         with pytest.raises(InputError):
             parse_date(text, THU_17_DEC)
+
+
+def test_a_near_miss_situation_is_named() -> None:
+    with pytest.raises(InputError) as err:
+        parse("snooze acme qiet 3 days", THU_17_DEC)
+    assert "Did you mean `quiet`? e.g. `/client snooze acme quiet 3 days`." in str(err.value)
