@@ -150,13 +150,14 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
         (i for i in record.state.unpaid if today > i.due_on + grace),
         key=lambda i: (i.due_on, i.ref),
     )
+    # A promise to pay by a date holds back only the invoices it covers, until that day; the
+    # others are chased as if it weren't there.
+    overdue = [i for i in overdue if i.promised_by is None or today > i.promised_by]
     if not overdue:
         return None
     oldest = overdue[0]
-    promised = [i.promised_by for i in overdue if i.promised_by is not None]
-    promise = max(promised) if promised else None
-    if promise is not None and today <= promise:
-        return None  # they promised to pay by then: give them until that day
+    broken = [i.promised_by for i in overdue if i.promised_by is not None]
+    promise = max(broken) if broken else None
     # The stages count from the end of the grace period; what the team and the client are
     # told is the invoice's true age (as `/client status` shows it).
     days = (today - oldest.due_on).days

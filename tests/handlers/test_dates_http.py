@@ -241,3 +241,28 @@ def test_no_nudge_is_posted_on_christmas_day_with_gb_holidays(
     assert Kind.NUDGED in {
         e.kind for e in store.history(TEAM1, _stored(store, "acme").client.client_id)
     }
+
+
+def test_a_promise_with_a_ref_holds_back_only_that_invoice(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    from domain.nudges import OVERDUE, current
+
+    clock.set("2026-11-30T10:00")
+    ok(server.slash("add acme as late-payer"))
+    ok(server.slash("invoice acme £100 due 2026-11-10 #INV-1"))
+    ok(server.slash("invoice acme £200 due 2026-11-20 #INV-2"))
+    ok(server.slash("promised acme 2026-12-10 #INV-1"))
+    listed = ok(server.slash("list"))
+    assert "nothing pending" not in listed
+    assert ":red_circle: 1 overdue, oldest 10 days" in listed  # INV-2, not the promised INV-1
+    due = current(_stored(store, "acme"), date(2026, 11, 30))[OVERDUE]
+    assert [i.ref for i in due.facts["invoices"]] == ["INV-2"] and due.stage == 2
+    assert due.facts["promised_by"] is None
+    # The promise broken, both are chased, a step firmer.
+    due = current(_stored(store, "acme"), date(2026, 12, 11))[OVERDUE]
+    assert [i.ref for i in due.facts["invoices"]] == ["INV-1", "INV-2"]
+    assert due.facts["promised_by"] == date(2026, 12, 10) and due.stage == 3
+    # A promise with no ref still covers everything overdue when it is made.
+    ok(server.slash("promised acme 2026-12-20"))
+    assert ":large_green_circle: nothing pending" in ok(server.slash("list"))
