@@ -266,3 +266,41 @@ def test_a_promise_with_a_ref_holds_back_only_that_invoice(
     # A promise with no ref still covers everything overdue when it is made.
     ok(server.slash("promised acme 2026-12-20"))
     assert ":large_green_circle: nothing pending" in ok(server.slash("list"))
+
+
+def test_status_counts_business_days_with_the_configured_holidays_and_closure(
+    config, store: TinyDBStore, clock: Clock
+) -> None:
+    import bot
+    import config as settings
+    from handlers.http import wsgi_app
+
+    loaded = settings.load(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": "s",
+            "TIMEZONE": "Europe/London",
+            "HOLIDAYS": "GB",
+            "CLOSED": "2026-12-24..2027-01-01",
+        }
+    )
+    cfg = replace(config, timezone=loaded.timezone, ladders=loaded.ladders)
+    served = AppServer(wsgi_app(bot.build_app(cfg, store, clock=clock), healthy=lambda: True))
+    try:
+        clock.set("2026-10-25T23:30")  # after the clocks went back: 23:30 GMT, still Sunday
+        ok(served.slash("add acme quiet 2 days"))
+        assert "Dated *Sun 25 Oct, today*." in ok(served.slash("note acme call"))
+        clock.set("2026-12-23T10:00")
+        ok(served.slash("asked acme sign-off"))
+        clock.set("2027-01-04T10:00")  # nine weekdays later, but only Mon 4 Jan is working
+        assert ":mute:" not in ok(served.slash("status acme"))
+        clock.set("2027-01-05T10:00")
+        assert ":mute: quiet 2 business days" in ok(served.slash("status acme"))
+        # 23:30 UTC on Sat 27 Mar 2027 is still Saturday in London; an hour later (clocks
+        # forward at 01:00 UTC) 00:30 UTC on Sun 28 Mar is 01:30 BST, Sunday.
+        clock.set("2027-03-27T23:30")
+        assert "Dated *Sat 27 Mar, today*." in ok(served.slash("note acme call"))
+        clock.set("2027-03-28T23:30")  # 00:30 BST on Monday 29 Mar (Easter Monday)
+        assert "Dated *Mon 29 Mar, today*." in ok(served.slash("note acme call"))
+    finally:
+        served.close()
