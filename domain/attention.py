@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.models import ClientRecord, Invoice
+from domain.models import ClientRecord, ClientType, Invoice
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
+from domain.routing import Route, Via, undeliverable
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class Attention:
     recent_revisions: int  # revision demands within the controlling window
     controlling: bool  # enough of them to count as a pattern
     window_days: int
+
+    @property
+    def overdue_count(self) -> int:
+        return len(self.overdue)
 
     @property
     def score(self) -> int:
@@ -43,4 +48,51 @@ def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADD
         recent_revisions=sum(1 for d in record.state.revisions if d > since),
         controlling=controlling is not None,
         window_days=ladders.controlling_window_days,
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One client in the overview (`/client list`, App Home): its attention on one day, in
+    plain values so the store can keep it and the overview need not read every record."""
+
+    name: str
+    name_key: str
+    client_type: ClientType
+    archived: bool
+    score: int
+    overdue_count: int
+    days_overdue: int
+    quiet_days: int
+    recent_revisions: int
+    controlling: bool
+    window_days: int
+    undeliverable: bool = False  # its nudges can't reach anyone: `/client status` says why
+    away_until: date | None = None  # on leave today, back that day: its clocks are paused
+
+
+def standing(
+    record: ClientRecord,
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
+    route: Route | None = None,
+) -> Standing:
+    """The client's line in the overview; `route` is where its nudges go, if known."""
+    a = attention(record, today, ladders)
+    c = record.client
+    return Standing(
+        name=c.name,
+        name_key=c.name_key,
+        client_type=c.client_type,
+        archived=c.archived,
+        score=a.score,
+        overdue_count=a.overdue_count,
+        days_overdue=a.days_overdue,
+        quiet_days=a.quiet_days,
+        recent_revisions=a.recent_revisions,
+        controlling=a.controlling,
+        window_days=a.window_days,
+        undeliverable=bool(undeliverable(record))
+        or (route is not None and route.via is Via.NOWHERE),
+        away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

@@ -218,6 +218,9 @@ class Nudge:
     # Posting the approved text in the client's shared channel, an outbox of its own:
     # "" (no shared channel), "pending", "posting" (attempt under way), or the post's ts.
     delivery: str = ""
+    # Why the last attempt to post it could not succeed by waiting (Slack's error, e.g.
+    # "not_in_channel", or "no_route"): the team is shown it until the nudge is posted.
+    undeliverable: str = ""
 
 
 @dataclass(frozen=True)

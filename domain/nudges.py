@@ -109,7 +109,8 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
         return []
     out = []
     for due in current(record, today, ladders).values():
-        if snoozed(record, due.situation, today):
+        # Past due but short of OVERDUE_DAYS' first step: overdue, with nothing to nudge yet.
+        if due.stage < 1 or snoozed(record, due.situation, today):
             continue
         # A snoozed stage comes back once the snooze is over; every other stage is done.
         done = [
@@ -164,8 +165,6 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
     # Days the client was away don't count towards the next stage: their clock is paused.
     paused = days_away(oldest.due_on, today, record.state.away)
     stage = _stage(days - paused - ladders.grace_days, ladders.overdue_days)
-    if not stage and promise is None:
-        return None  # not yet a stage's worth of days (the client was away)
     if promise is not None:
         stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
     facts = {

@@ -11,6 +11,7 @@ from datetime import date, datetime, tzinfo
 from itertools import islice
 
 from domain import commands as cmd
+from domain.attention import Standing, standing
 from domain.inputs import InputError, format_money
 from domain.ledger import apply
 from domain.models import (
@@ -23,7 +24,8 @@ from domain.models import (
 )
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import engagement_report
-from storage.base import DuplicateClient, Store
+from domain.routing import Route, nudge_route
+from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
 from ui.replies import Reply
@@ -84,13 +86,19 @@ class ClientCommands:
         store: Store,
         tz: tzinfo,
         ladders: Ladders = DEFAULT_LADDERS,
+        nudge_channel: str = "",
         *,
         auto_heard: bool = True,
     ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
+        self.nudge_channel = nudge_channel
         self.auto_heard = auto_heard
+
+    def route(self, client: Client) -> Route:
+        """Where this client's nudges go, as the nudge pass will decide it."""
+        return nudge_route(client, self.nudge_channel)
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
@@ -100,6 +108,33 @@ class ClientCommands:
             return self._run(command, team_id, user_id, now, today, text)
         except InputError as err:
             return replies.error(str(err))
+        except DamagedRecord:
+            # The store has logged the file's path; the person gets what they can act on.
+            return replies.error(
+                "I couldn't read that record: its file is damaged, so nothing was changed. "
+                "Tactful's log names the file: restore it from a backup, or ask whoever runs "
+                "Tactful to repair it. Your other clients are not affected."
+            )
+
+    def refresh_overviews(self, now: datetime) -> None:
+        """Bring every team's overview up to date, off the request path: after midnight every
+        summary is made again, and the first `/client list` of the day shouldn't pay for it."""
+        today = now.astimezone(self.tz).date()
+        for team in self.store.teams():
+            try:
+                self.overview(team, today)
+            except DamagedRecord:
+                continue  # the team's name index: logged by the store; other teams go on
+
+    def overview(self, team_id: str, today: date) -> Overview[Standing]:
+        """Every client's standing today (kept by the store between records' changes)."""
+        return self.store.overview(
+            team_id,
+            lambda record: standing(record, today, self.ladders, self.route(record.client)),
+            Standing,
+            # Whatever a standing depends on besides the record itself.
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}",
+        )
 
     # one method per command ----------------------------------------------------------------
     def _run(
@@ -108,13 +143,17 @@ class ClientCommands:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
-            return replies.client_list(self.store.clients(team), today, self.ladders)
+            page = c if isinstance(c, cmd.ListClients) else cmd.ListClients()
+            found = self.overview(team, today)
+            return replies.client_list(
+                found.summaries, unreadable=found.unreadable, page=page.page, prefix=page.prefix
+            )
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
-        record = self._find(team, c.name, text)
+        record = self._find(team, c.name, today, text)
         if isinstance(c, cmd.Status):
             recent = by_date(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.ladders)
+            return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
             return replies.report(record, engagement_report(record, history, today))
@@ -127,7 +166,14 @@ class ClientCommands:
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders, auto_heard=self.auto_heard)
+        return replies.logged(
+            c,
+            updated,
+            today,
+            self.ladders,
+            route=self.route(updated.client),
+            auto_heard=self.auto_heard,
+        )
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -155,13 +201,13 @@ class ClientCommands:
                 f"`/client status {_quote(dup.existing.client.name)}` shows it; "
                 "`/client set` changes its settings."
             ) from None
-        return replies.added(record, auto_heard=self.auto_heard)
+        return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
-    def _find(self, team: str, name: str, text: str = "") -> ClientRecord:
+    def _find(self, team: str, name: str, today: date, text: str = "") -> ClientRecord:
         record = self.store.find(team, name)
         if record is not None:
             return record
-        known = [r.client.name for r in self.store.clients(team)]
+        known = [s.name for s in self.overview(team, today).summaries]
         close = near_names(name, known)
         if len(close) > 1:
             listed = ", ".join(close[:-1]) + f" or {close[-1]}"

@@ -40,8 +40,9 @@ from domain.nudges import (
     prune,
     snoozed,
 )
+from domain.routing import NO_ROUTE, Route, Via, nudge_route
 from service.commands import Draft, log
-from storage.base import Store
+from storage.base import DamagedRecord, Store
 from ui import nudges as ui
 from ui.plaintext import mrkdwn_to_text
 from ui.replies import day
@@ -51,6 +52,19 @@ logger = logging.getLogger(__name__)
 TACTFUL = "tactful"  # who wrote the first version of a suggestion
 # Pages of channel history read when looking for a post that landed unacknowledged.
 MAX_LOOKUP_PAGES = 20
+# Slack errors that retrying won't cure: a setting must change (or the bot be invited).
+REFUSED_FOR_GOOD = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_not_visible",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -118,12 +132,15 @@ class ScanReport:
     failed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     preview: list[str] = field(default_factory=list)
+    # Records that could not be read (damaged files), skipped: the store logs their paths.
+    unreadable: list[str] = field(default_factory=list)
     outside_hours: bool = False
 
     def summary(self) -> str:
         return (
             f"{len(self.recorded)} new, {len(self.posted)} posted, {len(self.failed)} to retry, "
             f"{len(self.stale)} no longer needed"
+            + (f", {len(self.unreadable)} unreadable (see the log)" if self.unreadable else "")
             + (" (outside working hours: posting waits)" if self.outside_hours else "")
         )
 
@@ -134,6 +151,13 @@ class _NotDue(Exception):
 
 class _RateLimited(Exception):
     pass
+
+
+class NotRuledOut(Exception):
+    """An earlier attempt may have landed, and the look-up could not find it or rule it out.
+
+    Its own type, not LookupError: a KeyError or IndexError is a bug, and must not pass for
+    this expected, retry-next-pass condition."""
 
 
 class NudgeEngine:
@@ -166,23 +190,21 @@ class NudgeEngine:
         for team in self.store.teams():
             # Only clients whose next check has come (the store's checks index), one at a time:
             # a big workspace's records are never all read, nor all in memory at once.
-            for cid in self.store.due_for_check(team, today):
+            try:
+                due_ids = self.store.due_for_check(team, today)
+            except DamagedRecord as err:
+                # The team's name index itself: nothing of this team can be found today, but
+                # every other team's nudges still go out.
+                report.unreadable.append(str(err.path))
+                continue
+            for cid in due_ids:
                 looked_at.setdefault(team, []).append(cid)
-                record = self.store.get(team, cid)
-                if record is None:
-                    continue
-                dues = due_nudges(record, today, self.ladders)
-                pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
-                undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
-                if dry_run:
-                    report.preview += [self._preview(record, d, today) for d in dues]
-                    report.preview += [self._preview(record, n, today) for n in pending]
-                    continue
-                for due in dues:
-                    if self._record(team, cid, due, now):
-                        report.recorded.append(f"{record.client.name}: {due.key}")
-                if dues or pending or undelivered:
-                    with_pending.append((team, cid))
+                try:
+                    if self._look_at(team, cid, today, now, report, dry_run):
+                        with_pending.append((team, cid))
+                except DamagedRecord as err:
+                    # One damaged file costs its own client's nudges, never anyone else's.
+                    report.unreadable.append(str(err.path))
         if dry_run:
             return report
         if not self.hours.open_at(now):
@@ -196,6 +218,8 @@ class NudgeEngine:
                     self._post_client(team, cid, now, report)
                 except _RateLimited:
                     limited.add(team)  # Slack asked us to wait: the rest of this team waits too
+                except DamagedRecord as err:
+                    report.unreadable.append(str(err.path))
                 except Exception:
                     # One client's trouble must not starve every other client of its nudges;
                     # its pending nudge stays pending for the next pass.
@@ -204,6 +228,25 @@ class NudgeEngine:
         for team, cids in looked_at.items():
             self.store.refresh_checks(team, cids)  # so the next pass skips what isn't due
         return report
+
+    def _look_at(
+        self, team: str, cid: str, today: date, now: datetime, report: ScanReport, dry_run: bool
+    ) -> bool:
+        """Record what is newly due for one client; True if it has something to post."""
+        record = self.store.get(team, cid)
+        if record is None:
+            return False
+        dues = due_nudges(record, today, self.ladders)
+        pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
+        undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
+        if dry_run:
+            report.preview += [self._preview(record, d, today) for d in dues]
+            report.preview += [self._preview(record, n, today) for n in pending]
+            return False
+        for due in dues:
+            if self._record(team, cid, due, now):
+                report.recorded.append(f"{record.client.name}: {due.key}")
+        return bool(dues or pending or undelivered)
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -272,9 +315,13 @@ class NudgeEngine:
             channel = nudge.channel or self._channel(record)
             if not channel:
                 logger.warning(
-                    "No channel for nudges about client %s: set one with `/client set <name> in #channel` or NUDGE_CHANNEL",
+                    "Nudge %s for client %s has nowhere to go: no channel, owner, NUDGE_CHANNEL "
+                    "or person who added it; `/client set <name> in #channel` fixes it",
+                    nudge.key,
                     cid,
                 )
+                if nudge.undeliverable != NO_ROUTE:
+                    self._set(team, cid, nudge.key, undeliverable=NO_ROUTE)
                 report.failed.append(nudge.key)
                 return
             if not nudge.versions and due is not None:
@@ -298,7 +345,7 @@ class NudgeEngine:
                     self._alert(record, nudge.situation, nudge.stage, nudge.late, due),
                     ui.metadata(team, cid, nudge.key, "alert"),
                 )
-                nudge = self._set(team, cid, nudge.key, ts=ts)
+                nudge = self._set(team, cid, nudge.key, ts=ts, undeliverable="")
             if not nudge.thread_ts:
                 nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
                 body = self.thread_body(record, nudge, [], open_=True)
@@ -314,20 +361,27 @@ class NudgeEngine:
             report.posted.append(nudge.key)
         except SlackApiError as err:
             status = err.response.status_code
-            retry_after = _retry_after(err.response.headers)
-            wait = timedelta(seconds=retry_after if status == 429 else 0)
+            wait = timedelta(seconds=retry_after(err.response.headers) if status == 429 else 0)
+            error = err.response.get("error")
             logger.warning(
                 "Slack refused nudge %s for client %s: HTTP %s %s; will retry",
                 nudge.key,
                 cid,
                 status,
-                err.response.get("error"),
+                error,
             )
-            self._set(team, cid, nudge.key, next_attempt_at=now + wait)
+            changes: dict[str, Any] = {"next_attempt_at": now + wait}
+            if error in REFUSED_FOR_GOOD:
+                # Waiting won't help: the team is shown why until it is fixed. With nothing
+                # posted yet, the route is asked afresh next time, so a new setting counts.
+                changes["undeliverable"] = error
+                if not nudge.ts:
+                    changes["channel"] = ""
+            self._set(team, cid, nudge.key, **changes)
             report.failed.append(nudge.key)
             if status == 429:
                 raise _RateLimited from None
-        except LookupError as err:
+        except NotRuledOut as err:
             logger.warning("%s; will retry", err)
             report.failed.append(nudge.key)
         except OSError as err:  # timeouts, refused or reset connections, DNS failures
@@ -359,7 +413,7 @@ class NudgeEngine:
                 {"text": escape(nudge.versions[-1].text)},
                 ui.metadata(team, client_id, key, "delivered"),
             )
-        except (SlackApiError, LookupError, OSError) as err:
+        except (SlackApiError, NotRuledOut, OSError) as err:
             logger.warning(
                 "Approved message %s for client %s not yet in its shared channel (%s); will retry",
                 key,
@@ -370,15 +424,16 @@ class NudgeEngine:
         self._set(team, client_id, key, delivery=ts)
         return True
 
+    def route(self, record: ClientRecord) -> Route:
+        return nudge_route(record.client, self.nudge_channel)
+
     def _channel(self, record: ClientRecord) -> str:
-        client = record.client
-        if client.channel:
-            return client.channel
-        if self.nudge_channel:
-            return self.nudge_channel
-        if client.owner and self.client is not None:
-            return self.client.conversations_open(users=client.owner)["channel"]["id"]
-        return ""
+        """The channel to post in ("" if there is none), opening the DM when it is one."""
+        route = self.route(record)
+        if route.is_dm:
+            assert self.client is not None
+            return self.client.conversations_open(users=route.target)["channel"]["id"]
+        return route.target
 
     def _send(
         self,
@@ -431,7 +486,7 @@ class NudgeEngine:
                 return None
             args["cursor"] = cursor
         # Not found in MAX_LOOKUP_PAGES pages: don't risk a second copy; retry next pass.
-        raise LookupError(f"could not rule out an earlier post of {nudge.key} in {channel}")
+        raise NotRuledOut(f"could not rule out an earlier post of {nudge.key} in {channel}")
 
     # store updates -----------------------------------------------------------------------
     def _set(self, team: str, client_id: str, key: str, **changes: Any) -> Nudge:
@@ -450,6 +505,7 @@ class NudgeEngine:
                 thread_ts=thread_ts,
                 status=NudgeStatus.POSTED,
                 next_attempt_at=None,
+                undeliverable="",
             )
             record = replace(record, nudges={**record.nudges, key: nudge})
             text = f"{nudge.situation}, stage {nudge.stage}" + (" (late)" if nudge.late else "")
@@ -508,21 +564,22 @@ class NudgeEngine:
 
     def _headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:
         """The team's one-line alert, as escaped mrkdwn."""
-        facts = self.values(record, due) if due else {"client": record.client.name}
-        values = {k: escape(v) for k, v in facts.items()}
         owner = record.client.owner
-        values["owner"] = f"<@{owner}> " if owner else ""
-        try:
-            return self.wording.team(f"nudge_{situation}", values)
-        except KeyError:  # no facts left to fill in (only for a retried, already-attempted post)
-            return f"{values['owner']}*{values['client']}* needs attention ({situation})."
+        mention = f"<@{owner}> " if owner else ""
+        if due is None:  # no facts left to fill in (only for a retried, already-attempted post)
+            return f"{mention}*{escape(record.client.name)}* needs attention ({situation})."
+        values = {k: escape(v) for k, v in self.values(record, due).items()}
+        return self.wording.team(f"nudge_{situation}", {**values, "owner": mention})
 
     def _alert(
         self, record: ClientRecord, situation: str, stage: int, late: bool, due: Due | None
     ) -> dict[str, Any]:
         stage_line = self.wording.stage_line(situation, stage)
         late_line = self.wording.team("late", {}) if late else ""
-        return ui.alert(self._headline(record, situation, due), stage_line, late_line)
+        why_you = ""
+        if self.route(record).via is Via.CREATOR_DM:
+            why_you = ui.creator_dm_line(record.client.name)
+        return ui.alert(self._headline(record, situation, due), stage_line, late_line, why_you)
 
     def _preview(self, record: ClientRecord, item: Due | Nudge, today: date) -> str:
         if isinstance(item, Nudge):
@@ -537,7 +594,8 @@ class NudgeEngine:
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"
 
 
-def _retry_after(headers: Any) -> int:
+def retry_after(headers: Any) -> int:
+    """Seconds Slack asked us to wait (1 to 3600), or 60 if it didn't say."""
     for name, value in (headers or {}).items():
         if name.lower() == "retry-after":
             raw = value[0] if isinstance(value, list) else value

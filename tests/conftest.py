@@ -48,8 +48,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def slack() -> Iterator[LocalSlack]:
-    fake = LocalSlack(team_id="T0TEAM1").start()
+def slack(clock: Clock) -> Iterator[LocalSlack]:
+    # Messages are stamped with the test's clock, as Slack stamps them with the time of posting.
+    fake = LocalSlack(team_id="T0TEAM1", clock=clock).start()
     yield fake
     fake.stop()
 
@@ -84,6 +85,6 @@ def app(config: Config, store: TinyDBStore, clock: Clock):
 def server(app, store: TinyDBStore) -> Iterator[AppServer]:
     from handlers.http import wsgi_app
 
-    running = AppServer(wsgi_app(app, healthy=lambda: store.root.is_dir()))
+    running = AppServer(wsgi_app(app, healthy=store.writable))
     yield running
     running.close()

@@ -12,11 +12,12 @@ from datetime import UTC, date
 from typing import Any
 
 from domain import commands as cmd
-from domain.attention import attention
+from domain.attention import Attention, Standing, attention
 from domain.inputs import escape, format_money
-from domain.models import ClientRecord, ClientType, Interaction, Kind
+from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
+from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
 from ui.dates import dated, when
 
@@ -65,10 +66,55 @@ TYPE_LABEL = {
 }
 
 
-def _settings(c, auto_heard: bool) -> str:
+def nudges_go(route: Route, viewer: str = "") -> str:
+    """Where nudges go, as a phrase: "nudges go to ..." in every view that says so."""
+    if route.via is Via.CLIENT_CHANNEL:
+        return f"nudges go to {channel(route.target)}"
+    if route.via is Via.NUDGE_CHANNEL:
+        return f"nudges go to {channel(route.target)} (NUDGE_CHANNEL: it has no channel of its own)"
+    if route.via is Via.OWNER_DM:
+        return f"nudges go by DM to its owner {who(route.target)}"
+    if route.via is Via.CREATOR_DM:
+        person = "you" if route.target == viewer else who(route.target)
+        return f"nudges go by DM to {person}, who added it (it has no channel or owner)"
+    return ":no_entry: nudges have nowhere to go (no channel, owner or person to DM)"
+
+
+def _route_fix(client: Client) -> str:
+    arg = _arg(client.name)
+    return (
+        f"`/client set {arg} in #channel` or `/client set {arg} owner @person` "
+        "sends its nudges there."
+    )
+
+
+# Why Slack would not take a nudge, by the error it gave (Nudge.undeliverable).
+_REFUSAL = {
+    NO_ROUTE: "it had nowhere to go",
+    "not_in_channel": "Tactful isn't in the channel (`/invite @Tactful` there)",
+    "channel_not_found": "Slack can't find the channel (deleted, or private without Tactful in it)",
+    "is_archived": "the channel is archived",
+    "user_not_found": "Slack can't find the person to DM",
+    "user_not_visible": "Tactful can't see the person to DM",
+    "user_disabled": "the person to DM has been deactivated",
+    "cannot_dm_bot": "the person to DM is a bot",
+    "restricted_action": "the workspace doesn't let Tactful post there",
+}
+
+
+def undeliverable_lines(record: ClientRecord) -> list[str]:
+    """One line per nudge Slack refused for good, with how to fix it."""
+    return [
+        f":no_entry: A {n.situation} nudge (stage {n.stage}) could not be delivered: "
+        f"{_REFUSAL.get(n.undeliverable, escape(n.undeliverable))}. {_route_fix(record.client)}"
+        for n in undeliverable(record)
+    ]
+
+
+def _settings(c: Client, auto_heard: bool, route: Route | None = None, viewer: str = "") -> str:
     bits = [f"type: {TYPE_LABEL[c.client_type]}", f"quiet after {c.quiet_days} business days"]
-    if c.channel:
-        bits.append(f"nudges in {channel(c.channel)}")
+    if route is not None:
+        bits.append(nudges_go(route, viewer))
     if c.owner:
         bits.append(f"owner {who(c.owner)}")
     if c.contact:
@@ -91,11 +137,15 @@ def auto_logging(c, auto_heard: bool) -> str:
     return "auto-logging of their replies is on: what they write there is logged as heard"
 
 
-def added(record: ClientRecord, auto_heard: bool = True) -> Reply:
+def added(record: ClientRecord, route: Route, viewer: str, auto_heard: bool = True) -> Reply:
     c = record.client
     name = escape(c.name)
+    phrase = nudges_go(route, viewer)
+    where = f"{phrase[0].upper()}{phrase[1:]}."
+    if route.via in (Via.CREATOR_DM, Via.NOWHERE):
+        where += f" {_route_fix(c)}"
     return _simple(
-        f":white_check_mark: Added *{name}* ({_settings(c, auto_heard)}).\n"
+        f":white_check_mark: Added *{name}* ({_settings(c, auto_heard)}).\n{where}\n"
         f"Next: `/client asked {_arg(c.name)} &lt;what you need from them&gt;` when you wait on "
         "them."
     )
@@ -110,6 +160,7 @@ def logged(
     record: ClientRecord,
     today: date,
     ladders: Ladders = DEFAULT_LADDERS,
+    route: Route | None = None,
     *,
     auto_heard: bool = True,
 ) -> Reply:
@@ -172,7 +223,7 @@ def logged(
             "suggested wording will match."
         )
     if isinstance(c, cmd.Set):
-        return _simple(f":gear: Updated {name}: {_settings(client, auto_heard)}.")
+        return _simple(f":gear: Updated {name}: {_settings(client, auto_heard, route)}.")
     if isinstance(c, cmd.Archive):
         if client.archived:
             return _simple(f":file_cabinet: Archived {name}: no more nudges. The record stays.")
@@ -197,11 +248,10 @@ def _open_money(record: ClientRecord) -> str:
     )
 
 
-def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
-    a = attention(record, today, ladders)
+def _flags(a: Attention | Standing) -> list[str]:
     flags = []
-    if a.overdue:
-        flags.append(f":red_circle: {len(a.overdue)} overdue, oldest {a.days_overdue} days")
+    if a.overdue_count:
+        flags.append(f":red_circle: {a.overdue_count} overdue, oldest {a.days_overdue} days")
     if a.quiet_days:
         flags.append(f":mute: quiet {a.quiet_days} business days")
     if a.controlling:
@@ -209,36 +259,86 @@ def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
     return flags
 
 
-def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> Reply:
-    if not records:
+# Clients per page of `/client list`: with their flags, well inside one message's 50 blocks.
+PAGE_SIZE = 50
+
+
+def unreadable_notice(unreadable: int) -> str:
+    """Said wherever the team looks at its clients when some records could not be read."""
+    records = "1 client record" if unreadable == 1 else f"{unreadable} client records"
+    return (
+        f":warning: {records} could not be read and {'is' if unreadable == 1 else 'are'} left "
+        "out. Tactful's log names each file: restore it from a backup, or ask whoever runs "
+        "Tactful to repair it."
+    )
+
+
+def client_list(
+    standings: list[Standing], *, unreadable: int = 0, page: int = 1, prefix: str = ""
+) -> Reply:
+    """One page of the overview, the clients needing attention first."""
+    notice = [bk.context(unreadable_notice(unreadable))] if unreadable else []
+    if not standings and not unreadable:
         return _simple("No clients yet. Add one with `/client add acme as late-payer`.")
-    active = [r for r in records if not r.client.archived]
-    archived = len(records) - len(active)
-    ranked = sorted(active, key=lambda r: (-attention(r, today, ladders).score, r.client.name_key))
-    lines = []
-    for r in ranked:
-        flags = _flags(r, today, ladders)
-        state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
-        leave = r.state.away_on(today)
-        if leave is not None:
-            state += f" · :palm_tree: on leave until {day(leave.until)}"
-        lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
-    needing = sum(1 for r in ranked if attention(r, today, ladders).score)
-    title = f"{len(active)} clients, {needing} needing attention"
+    if prefix:
+        standings = [s for s in standings if s.name_key.startswith(prefix)]
+    active = [s for s in standings if not s.archived]
+    archived = len(standings) - len(active)
+    ranked = sorted(active, key=lambda s: (-s.score, s.name_key))
+    needing = sum(1 for s in ranked if s.score)
+    what = f"clients starting with “{prefix}”" if prefix else "clients"
+    title = f"{len(active)} {what}, {needing} needing attention"
     if archived:
         title += f" ({archived} archived, not shown)"
-    return Reply(title, [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
+    pages = max(1, -(-len(ranked) // PAGE_SIZE))
+    if page > pages:
+        last = f"`/client list {_arg(prefix) + ' ' if prefix else ''}{pages}`"
+        text = f"{escape(title)}: there {'is' if pages == 1 else 'are'} {pages} page(s); {last} is the last."
+        return Reply(text, [bk.section(text), *notice])
+    lines = []
+    for s in ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        flags = _flags(s)
+        if s.undeliverable:
+            flags.insert(0, ":no_entry: nudges can't be delivered: `/client status` says why")
+        state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
+        if s.away_until is not None:
+            state += f" · :palm_tree: on leave until {day(s.away_until)}"
+        lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
+    footer = []
+    if pages > 1:
+        more = f"`/client list {_arg(prefix) + ' ' if prefix else ''}{page + 1}` for the next"
+        footer.append(
+            f"Page {page} of {pages}, the ones needing attention first. "
+            + (f"{more}; " if page < pages else "")
+            + "`/client list a` for the names starting with a, `/client status &lt;name&gt;` for one."
+        )
+    tail = [bk.context(*footer)] if footer else []
+    budget = bk.MAX_BLOCKS - 1 - len(tail) - len(notice)
+    # The header is plain_text; the fallback text is mrkdwn (a prefix is typed text).
+    return Reply(
+        escape(title), [bk.header(title), *notice, *bk.sections(lines, budget=budget), *tail]
+    )
 
 
-def status(record: ClientRecord, recent: list[Interaction], today: date, ladders: Ladders) -> Reply:
+def status(
+    record: ClientRecord,
+    recent: list[Interaction],
+    today: date,
+    ladders: Ladders,
+    route: Route | None = None,
+) -> Reply:
     c, s = record.client, record.state
     title = f"{c.name}" + (" (archived)" if c.archived else "")
     facts = [
         f"*Type:* {TYPE_LABEL[c.client_type]} · *quiet after* {c.quiet_days} business days"
-        + (f" · *owner* {who(c.owner)}" if c.owner else "")
-        + (f" · *nudges in* {channel(c.channel)}" if c.channel else ""),
+        + (f" · *owner* {who(c.owner)}" if c.owner else ""),
         f"*Last heard from:* {day(s.last_heard_on) if s.last_heard_on else 'never logged'}",
     ]
+    if route is not None:
+        facts.append(f"*Where:* {nudges_go(route)}")
+        if route.via is Via.NOWHERE:
+            facts.append(_route_fix(c))
+    facts += undeliverable_lines(record)
     leave = s.away_from(today)
     if leave is not None:
         since = "since" if leave.start <= today else "from"
@@ -246,7 +346,7 @@ def status(record: ClientRecord, recent: list[Interaction], today: date, ladders
             f"*On leave* {since} {day(leave.start)} until {day(leave.until)}: "
             "their quiet and overdue clocks are paused."
         )
-    flags = _flags(record, today, ladders)
+    flags = _flags(attention(record, today, ladders))
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
     asks = [f"• “{escape(a.what)}” since {day(a.asked_on)}" for a in s.open_asks[-10:]]
@@ -410,7 +510,7 @@ Everything you type here is visible only to you.
 `/client away <name> until <date>`: the client is on leave, their clocks pause  ·  `/client away <name> off`: back early
 
 *Look things up*
-`/client list`: every client, the ones needing attention first
+`/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
 `/client history <name>`: the full record, newest first by the day it happened
 `/client report <name>`: walking away? the record in numbers and a checklist for leaving well

@@ -115,6 +115,7 @@ NUDGE = {
     "note": text,
     "facts_key": text,
     "delivery": text,
+    "undeliverable": text,
 }
 RECORD = {
     "client": st.builds(Client, **CLIENT),
