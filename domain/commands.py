@@ -542,7 +542,11 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
         seen.add(word)
         if word == "as":
             # `as late payer`: two words where one hyphenated type was meant.
-            if i + 2 < len(words) and not _is_option(words, i + 2):
+            if (
+                arg.lower() not in {t.value for t in ClientType}
+                and i + 2 < len(words)
+                and not _is_option(words, i + 2)
+            ):
                 _client_type(words[i + 1 : i + 3], f"{cmd} as {{}}", "late-payer")
             found["client_type"] = _client_type([arg], f"{cmd} as {{}}", "late-payer")
             i += 2
