@@ -76,6 +76,7 @@ class InvoiceSent:
     due: date
     ref: str
     on: date
+    date_words: str = field(default="", compare=False)  # what was read as the due date
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Snooze:
     name: str
     until: date
     situation: str = ""  # "" means every situation
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Promised:
     name: str
     by: date
     ref: str
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Away:
     name: str
     start: date
     until: date
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -299,7 +303,8 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
                 f"When did they promise to pay? e.g. `/client promised {_arg(name)} fri`."
             )
         # A promise may be in the past: logged late, it is a promise already broken.
-        return Promised(name, parse_when(" ".join(tokens), today), _ref(ref, ""))
+        words = " ".join(tokens)
+        return Promised(name, parse_when(words, today), _ref(ref, ""), words)
     if verb == "away":
         return _away(name, tail, today)
     if verb == "snooze":
@@ -314,7 +319,8 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
             )
         if not tokens:
             raise InputError(f"Snooze for how long? e.g. `/client snooze {_arg(name)} 3 days`.")
-        return Snooze(name, parse_until(" ".join(tokens), today), situation)
+        words = " ".join(tokens)
+        return Snooze(name, parse_until(words, today), situation, words)
     raise AssertionError(verb)  # pragma: no cover - every verb is handled above
 
 
@@ -486,7 +492,7 @@ def _away(name: str, tail: str, today: date) -> Away:
         raise InputError(
             f"{until:%-d %b %Y} has already come: give the day they are back, e.g. `{example}`."
         )
-    return Away(name, start, until)
+    return Away(name, start, until, " ".join(words))
 
 
 def _ref(text: str, example: str) -> str:
@@ -525,7 +531,7 @@ def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
         raise InputError(f"The due date is missing, e.g. `{example}`.")
     amount = parse_amount(amount_words)
     due = parse_date(" ".join(rest), today, future=True)
-    return InvoiceSent(name, amount, due, ref, today)
+    return InvoiceSent(name, amount, due, ref, today, " ".join(rest))
 
 
 def _options(text: str, verb: str, name: str = "acme") -> Options:

@@ -184,7 +184,7 @@ def logged(
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
             f"{format_money(invoice.amount)}, due {day(invoice.due_on)}.\n"
-            f"{dated(invoice.due_on, today, what='Due')}"
+            f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
         )
     if isinstance(c, cmd.Paid):
         return _simple(
@@ -199,13 +199,13 @@ def logged(
         )
         return _simple(
             f":handshake: Logged {name}'s promise to pay by {day(c.by)}.{broken}\n"
-            f"{dated(c.by, today, what='Promised by')}"
+            f"{dated(c.by, today, c.date_words, what='Promised by')}"
         )
     if isinstance(c, cmd.Snooze):
         what = f"{c.situation} nudges" if c.situation else "all nudges"
         return _simple(
             f":zzz: Snoozed {what} for {name} until {day(c.until)}.\n"
-            f"{dated(c.until, today, what='Until')}"
+            f"{dated(c.until, today, c.date_words, what='Until')}"
         )
     if isinstance(c, cmd.Away):
         if c.until == c.start:
@@ -215,7 +215,7 @@ def logged(
             f":palm_tree: {name} is on leave{starting} until {day(c.until)}: their quiet and "
             "overdue clocks are paused, and the days away don't count. "
             f"`/client away {_arg(client.name)} off` if they are back early.\n"
-            f"{dated(c.until, today, what='Back')}"
+            f"{dated(c.until, today, c.date_words, what='Back')}"
         )
     if isinstance(c, cmd.SetType):
         return _simple(

@@ -32,7 +32,7 @@ def test_a_due_date_without_a_year_is_the_nearest_one_and_the_reply_shows_it(
     ok(server.slash("add halcyon as late-payer"))
     text = ok(server.slash("invoice halcyon €2400 due 20/11"))
     assert "due Fri 20 Nov 2026" in text
-    assert "Due *Fri 20 Nov, 10 days ago*." in text
+    assert "Due *Fri 20 Nov, 10 days ago* (read from “20/11”)." in text
     (invoice,) = _stored(store, "halcyon").state.invoices
     assert invoice.due_on == date(2026, 11, 20)  # not 20 Nov 2027: chased, not forgotten
     assert "10 days overdue" in ok(server.slash("status halcyon"))
@@ -108,10 +108,13 @@ def test_snooze_and_promise_dates_read_next_wed_and_day_first(
     ok(server.slash("add acme"))
     ok(server.slash("invoice acme 100 due 10/12"))
     text = ok(server.slash("snooze acme quiet next wed"))
-    assert "until Wed 23 Dec 2026" in text and "Until *Wed 23 Dec, in 6 days*." in text
+    assert (
+        "until Wed 23 Dec 2026" in text
+        and "Until *Wed 23 Dec, in 6 days* (read from “next wed”)." in text
+    )
     text = ok(server.slash("promised acme 4/1"))
     assert "promise to pay by Mon 4 Jan 2027" in text
-    assert "Promised by *Mon 4 Jan 2027, in 2 weeks*." in text
+    assert "Promised by *Mon 4 Jan 2027, in 2 weeks* (read from “4/1”)." in text
     record = _stored(store, "acme")
     assert record.state.snoozed_until["quiet"] == date(2026, 12, 23)
     assert record.state.invoices[0].promised_by == date(2027, 1, 4)
@@ -125,7 +128,7 @@ def test_a_client_on_leave_pauses_their_clocks_and_it_survives_a_restart(
     ok(server.slash("asked acme sign-off"))
     text = ok(server.slash("away acme until 2027-01-05"))
     assert "*acme* is on leave until Tue 5 Jan 2027" in text
-    assert "Back *Tue 5 Jan 2027, in 3 weeks*." in text
+    assert "Back *Tue 5 Jan 2027, in 3 weeks* (read from “2027-01-05”)." in text
     assert "`/client away acme off`" in text
     clock.set("2026-12-21T10:00")
     status = ok(server.slash("status acme"))
