@@ -60,7 +60,7 @@ class WorkCalendar:
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self.is_off(day)
 
-    def _weekday_offs(self, start: date, end: date) -> list[date]:
+    def off_weekdays(self, start: date, end: date) -> list[date]:
         """Sorted weekday holidays and closures in start < day <= end."""
         days = {d for d in self.closed if start < d <= end}
         if self.holidays:
@@ -97,7 +97,7 @@ def business_days_between(
     """
     if end <= start:
         return 0
-    offs = calendar._weekday_offs(start, end)
+    offs = calendar.off_weekdays(start, end)
     count = _weekdays(start, end) - len(offs)
     for period in away:
         # The part of the leave inside (start, end], as a half-open (lo, hi] range.
