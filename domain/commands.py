@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from domain.inputs import (
     DateOutOfRange,
@@ -76,8 +76,9 @@ class InvoiceSent:
     amount: Money
     due: date
     ref: str
-    on: date
+    on: date  # the day it was sent
     date_words: str = field(default="", compare=False)  # what was read as the due date
+    sent_words: str = field(default="", compare=False)  # and as the sent date, if given
 
 
 @dataclass(frozen=True)
@@ -574,19 +575,38 @@ def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
     amount_words, rest = words[:at], words[at + 1 :]
     if not amount_words:
         raise InputError(f"The amount is missing, e.g. `{example}`.")
+    # `... due <date> [#ref] [on <date sent>] [#ref]`: the sent date is when it happened.
+    sent_words: list[str] = []
+    lowered_rest = [w.lower() for w in rest]
+    if "on" in lowered_rest[1:]:
+        at = len(rest) - 1 - lowered_rest[::-1].index("on")
+        rest, sent_words = rest[:at], rest[at + 1 :]
     ref = ""
-    if rest and rest[-1].startswith("#"):
-        ref = _ref(rest.pop(), example)
-    elif rest and _CHANNEL.match(rest[-1]):
-        raise InputError(
-            "That reference matched a channel name. Write it without `#` clashing, "
-            f"e.g. `#INV-12`: `{example}`."
-        )
+    for part in (sent_words, rest):
+        if part and part[-1].startswith("#") and not ref:
+            ref = _ref(part.pop(), example)
+        elif part and _CHANNEL.match(part[-1]):
+            raise InputError(
+                "That reference matched a channel name. Write it without `#` clashing, "
+                f"e.g. `#INV-12`: `{example}`."
+            )
     if not rest:
         raise InputError(f"The due date is missing, e.g. `{example}`.")
     amount = parse_amount(amount_words)
     due = parse_date(" ".join(rest), today, future=True)
-    return InvoiceSent(name, amount, due, ref, today, " ".join(rest))
+    sent = today
+    if sent_words:
+        sent = parse_date(" ".join(sent_words), today)
+        if due < sent:
+            raise InputError(
+                f"It can't fall due ({due:%a %-d %b %Y}) before it was sent "
+                f"({sent:%a %-d %b %Y}): e.g. `/client invoice {_arg(name)} "
+                f"{' '.join(amount_words)} due {sent + timedelta(days=30):%Y-%m-%d} "
+                f"on {' '.join(sent_words)}`."
+            )
+    return InvoiceSent(
+        name, amount, due, ref, sent, " ".join(rest), " ".join(sent_words) if sent_words else ""
+    )
 
 
 def _options(text: str, verb: str, name: str = "acme") -> Options:

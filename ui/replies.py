@@ -195,6 +195,7 @@ def logged(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
             f"{format_money(invoice.amount)}, due {day(invoice.due_on)}.\n"
             f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
+            + (f"\n{dated(c.on, today, c.sent_words, what='Sent')}" if c.sent_words else "")
         )
     if isinstance(c, cmd.Paid):
         return _simple(
@@ -519,7 +520,7 @@ Everything you type here is visible only to you.
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
-`/client invoice <name> <amount> due <date> [#ref]`
+`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`
 `/client paid <name> [#ref]`  ·  `/client promised <name> <date> [#ref]`: promise to pay
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
 `/client away <name> until <date>`: the client is on leave, their clocks pause  ·  `/client away <name> off`: back early

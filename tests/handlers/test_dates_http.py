@@ -307,3 +307,30 @@ def test_status_counts_business_days_with_the_configured_holidays_and_closure(
         assert "Dated *Mon 29 Mar, today*." in ok(served.slash("note acme call"))
     finally:
         served.close()
+
+
+def test_an_invoice_logged_late_keeps_the_day_it_was_sent(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-17T10:00")
+    ok(server.slash("add acme"))
+    text = ok(server.slash("invoice acme £100 due 20/12 #A-1 on 1/12"))
+    assert "Due *Sun 20 Dec, in 3 days* (read from “20/12”)." in text
+    assert "Sent *Tue 1 Dec, 2 weeks ago* (read from “1/12”)." in text
+    ok(server.slash("invoice acme £50 due 2027-01-10 on 2/12 #A-2"))
+    invoices = {i.ref: i for i in _stored(store, "acme").state.invoices}
+    assert invoices["A-1"].sent_on == date(2026, 12, 1) and invoices["A-1"].due_on == date(
+        2026, 12, 20
+    )
+    assert invoices["A-2"].sent_on == date(2026, 12, 2)
+    # Paid before today but after it was sent: fine. Before it was sent: refused.
+    paid = ok(server.slash("paid acme #A-1 on 10/12"))
+    assert "Dated *Thu 10 Dec, 7 days ago* (read from “10/12”)." in paid
+    before = stored_files(store)
+    assert "was sent on Wed 2 Dec 2026" in refused(server.slash("paid acme #A-2 on 1/12"))
+    assert "can't be dated ahead" in refused(
+        server.slash("invoice acme 10 due 2027-01-30 on 20/12")
+    )
+    text = refused(server.slash("invoice acme 10 due 1/12 on 10/12"))
+    assert "It can't fall due (Tue 1 Dec 2026) before it was sent (Thu 10 Dec 2026)" in text
+    assert stored_files(store) == before
