@@ -272,11 +272,11 @@ def test_a_promise_with_a_ref_holds_back_only_that_invoice(
 
 
 def test_status_counts_business_days_with_the_configured_holidays_and_closure(
-    config, store: TinyDBStore, clock: Clock
+    config, store: TinyDBStore, clock: Clock, lazy
 ) -> None:
     import bot
     import config as settings
-    from handlers.http import wsgi_app
+    from tests.slack_http import serve
 
     loaded = settings.load(
         {
@@ -288,7 +288,7 @@ def test_status_counts_business_days_with_the_configured_holidays_and_closure(
         }
     )
     cfg = replace(config, timezone=loaded.timezone, ladders=loaded.ladders)
-    served = AppServer(wsgi_app(bot.build_app(cfg, store, clock=clock), healthy=lambda: True))
+    served = serve(bot.build_app(cfg, store, clock=clock, listener_executor=lazy), lazy)
     try:
         clock.set("2026-10-25T23:30")  # after the clocks went back: 23:30 GMT, still Sunday
         ok(served.slash("add acme quiet 2 days"))
