@@ -214,7 +214,13 @@ def build_engine(
         load_wording(config),
         client,
         tz=config.timezone,
-        hours=WorkingHours(config.timezone, config.work_days, config.work_start, config.work_end),
+        hours=WorkingHours(
+            config.timezone,
+            config.work_days,
+            config.work_start,
+            config.work_end,
+            config.ladders.calendar,
+        ),
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         pace=pace,
@@ -231,7 +237,10 @@ def weekly_digest(
         client,
         when=config.digest,
         channel=config.nudge_channel,
-        is_working_day=lambda d: d.weekday() in config.work_days,
+        # The working calendar: WORKING_DAYS, less HOLIDAYS and CLOSED days.
+        is_working_day=lambda d: (
+            d.weekday() in config.work_days and not config.ladders.calendar.is_off(d)
+        ),
         links=home.links if home is not None else (lambda standings: {}),
     )
 

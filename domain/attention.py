@@ -94,6 +94,7 @@ class Standing:
     promised_owed: tuple[Money, ...] = ()
     promised_by: date | None = None
     owed: tuple[Money, ...] = ()
+    away_until: date | None = None  # on leave today, back that day: its clocks are paused
 
 
 def standing(
@@ -139,4 +140,5 @@ def standing(
         promised_owed=totals([i.amount for i in promised]),
         promised_by=max((i.promised_by for i in promised if i.promised_by), default=None),
         owed=totals([i.amount for i in record.state.unpaid]),
+        away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

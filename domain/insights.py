@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
-from domain.calendar import business_days_between
-from domain.models import ClientRecord, ClientType, Interaction, Invoice, Kind
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between
+from domain.models import Away, ClientRecord, ClientType, Interaction, Invoice, Kind
 
 # What counts as the client answering an ask: the same kinds that stop the quiet clock.
 _ANSWERS = frozenset({Kind.HEARD, Kind.REVISION, Kind.PAID, Kind.PROMISED})
@@ -56,16 +56,24 @@ class Insight:
     because: str = ""
 
 
-def reply_delays(history: Iterable[Interaction]) -> list[int]:
-    """Business days from each ask to the client's first answer on or after it; unanswered
+def reply_delays(
+    history: Iterable[Interaction],
+    calendar: WorkCalendar = WEEKDAYS_ONLY,
+    away: Iterable[Away] = (),
+) -> list[int]:
+    """Business days from each ask to the client's first answer on or after it, counted as the
+    quiet rule counts them (holidays, closures and the client's leave don't count); unanswered
     asks are left out (the quiet rule covers those)."""
+    away = tuple(away)
     waiting: list[date] = []
     delays: list[int] = []
     for event in sorted(history, key=lambda e: (e.occurred_on, e.seq)):
         if event.kind is Kind.ASKED:
             waiting.append(event.occurred_on)
         elif event.kind in _ANSWERS and waiting:
-            delays += [business_days_between(asked, event.occurred_on) for asked in waiting]
+            delays += [
+                business_days_between(asked, event.occurred_on, calendar, away) for asked in waiting
+            ]
             waiting = []
     return delays
 
@@ -103,13 +111,14 @@ def insight(
     history: Iterable[Interaction],
     today: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    calendar: WorkCalendar = WEEKDAYS_ONLY,
 ) -> Insight:
     """The client's habits from its record (`history`: its interactions, any order) and the
     type they suggest, if the client hasn't got it already.
 
     Late payment is checked first (money lost is the costliest), then slow replies, then
     revision demands."""
-    delays = reply_delays(history)
+    delays = reply_delays(history, calendar, record.state.away)
     late = lateness(record.state.invoices)
     rate, revisions = revision_rate(record.state.revisions, today)
     t = thresholds

@@ -97,3 +97,15 @@ def test_many_revisions_a_month_suggest_controlling_and_thresholds_are_settings(
     assert found.suggested is ClientType.CONTROLLING
     stricter = Thresholds(revisions_per_month=10)
     assert insight(record, events, TODAY, stricter).suggested is None
+
+
+def test_reply_days_skip_holidays_as_the_quiet_rule_does() -> None:
+    from domain.calendar import WorkCalendar
+
+    _, events = record_with(
+        Draft(Kind.ASKED, date(2026, 12, 23)),  # Wednesday
+        Draft(Kind.HEARD, date(2026, 12, 29)),  # Tuesday after Christmas
+    )
+    assert reply_delays(events) == [4]
+    closed = WorkCalendar("", frozenset({date(2026, 12, 24), date(2026, 12, 25)}))
+    assert reply_delays(events, closed) == [2]

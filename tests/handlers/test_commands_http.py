@@ -160,7 +160,10 @@ def test_other_commands_over_http(server: AppServer, store: TinyDBStore, clock: 
 
 def test_help_answers_with_usage_and_empty_text_opens_the_form(server: AppServer, slack) -> None:
     reply = ok(server.slash("help"))
-    assert "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref]`" in reply
+    assert (
+        "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref] [on &lt;date sent&gt;]`"
+        in reply
+    )
     # A bare /client opens the log form (tests/handlers/test_log_form_http.py), and says so.
     assert "`/client help` lists the typed commands" in ok(server.slash(""))
     assert slack.calls_to("views.open")
@@ -321,7 +324,7 @@ REJECTED = [
     "paid initech #P-1",
     "paid globex",
     "promised globex fri",
-    "promised acme yesterday",
+    "promised acme 2099-01-01",
     "type acme late-payer",
     "type acme grumpy",
     "archive globex",

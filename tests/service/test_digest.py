@@ -190,3 +190,17 @@ def test_a_closed_monday_moves_it_to_the_next_working_day(
     digest = digest_for(tuesday_only, slack, db_path, clock)
     assert digest.run(MONDAY) == {}
     assert digest.run(MONDAY + timedelta(days=1)) == {TEAM: "posted"}
+
+
+def test_a_closure_or_holiday_monday_moves_it_too(config, slack, store, db_path, clock) -> None:
+    """CLOSED and HOLIDAYS, the working calendar the nudges use, move the digest as well."""
+    from datetime import date
+
+    from domain.calendar import WorkCalendar
+
+    pending_work(store)
+    closed = WorkCalendar("", frozenset({date(2026, 11, 30)}))
+    calendar_config = replace(config, ladders=replace(config.ladders, calendar=closed))
+    digest = digest_for(calendar_config, slack, db_path, clock)
+    assert digest.run(MONDAY) == {}
+    assert digest.run(MONDAY + timedelta(days=1)) == {TEAM: "posted"}
