@@ -293,7 +293,8 @@ def late_payer_history(server: AppServer) -> None:
         ],
         start=1,
     ):
-        assert server.slash(f"invoice acme 100 due {due} #I{n}").status == 200
+        sent = f"{due[:5]}{int(due[5:7]) - 1:02d}-01"  # a month before it is due
+        assert "Logged" in server.slash(f"invoice acme 100 due {due} #I{n} on {sent}").text
         assert "*acme* paid" in server.slash(f"paid acme #I{n} on {paid}").text
 
 
