@@ -3,6 +3,7 @@
     python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+    python bot.py purge --team T0123 [--yes]   delete one workspace's whole record (audited)
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -12,13 +13,17 @@ waitress-serve (`waitress-serve --call bot:create_wsgi`).
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
+import re
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
@@ -26,6 +31,7 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.exc import SQLAlchemyError
 
 import config as config_module
 import handlers
@@ -40,11 +46,21 @@ from service.commands import ClientCommands
 from service.decisions import Decisions
 from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
+from service.workspaces import (
+    INSTALL_PATH,
+    AuditLog,
+    Clients,
+    Installations,
+    Uninstalls,
+    single_workspace,
+    sqlalchemy_url,
+)
 from storage.base import StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
+T = TypeVar("T")
 EXIT_CONFIG = 2  # a setting, the token or the data folder needs fixing: restarting won't help
 EXIT_SLACK_DOWN = 3  # Slack stayed unreachable for SLACK_STARTUP_WAIT: try again later
 # auth.test answers that mean Slack is having trouble, not that the token is wrong.
@@ -58,10 +74,59 @@ def utc_now() -> datetime:
 
 
 def web_client(config: Config) -> WebClient:
-    """Every Web API call goes to SLACK_API_URL; 429s are retried after Retry-After."""
-    client = WebClient(token=config.bot_token, base_url=config.slack_api_url, timeout=10)
+    """Every Web API call goes to SLACK_API_URL; 429s are retried after Retry-After. Installable
+    by many workspaces it has no token: Bolt gives each request its workspace's."""
+    client = WebClient(
+        token=None if config.oauth else config.bot_token,
+        base_url=config.slack_api_url,
+        timeout=10,
+    )
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def posting_client(config: Config, token: str | None) -> WebClient:
+    """For the nudge pass: no automatic retries, since a retried chat.postMessage could post
+    twice; the engine retries itself, on the next pass."""
+    return WebClient(token=token, base_url=config.slack_api_url, timeout=10, retry_handlers=[])
+
+
+def open_installations(config: Config) -> Installations:
+    """The installations database (DATABASE_URL, else a SQLite file in the data folder)."""
+    return _open_workspaces_db(
+        config,
+        lambda url: Installations(
+            config.client_id,
+            config.client_secret,
+            url,
+            lambda token: posting_client(config, token),
+            redirect_uri=config.redirect_uri,
+        ),
+    )
+
+
+def _open_workspaces_db(config: Config, open_: Callable[[str], T]) -> T:
+    folder = config.database_path.with_suffix("")
+    try:
+        if not config.database_url:
+            folder.mkdir(parents=True, exist_ok=True)
+        return open_(sqlalchemy_url(config.database_url, folder))
+    except (SQLAlchemyError, OSError) as err:
+        # The class of error only: the database's own message may quote its URL.
+        where = "DATABASE_URL" if config.database_url else f"the data folder {folder}"
+        print(
+            f"data: can't open the installations database in {where} "
+            f"({err.__class__.__name__}): check it is reachable and writable",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def workspace_clients(config: Config, installations: Installations | None) -> Clients:
+    """Each workspace's Web API client for the nudge pass and approved messages."""
+    if installations is not None:
+        return installations
+    return single_workspace(posting_client(config, config.bot_token))
 
 
 def build_app(
@@ -72,6 +137,7 @@ def build_app(
     client: WebClient | None = None,
     verify_requests: bool = True,
     process_before_response: bool = False,
+    installations: Installations | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -84,13 +150,20 @@ def build_app(
             them off.
         process_before_response: finish each listener before answering (the console, so
             its output comes in order).
+        installations: installable by many workspaces, their database (opened if not given).
     """
+    if config.oauth and installations is None:
+        installations = open_installations(config)
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
         request_verification_enabled=verify_requests,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
-        token_verification_enabled=verify_requests,
+        # Installable by many workspaces there is no token until one installs.
+        token_verification_enabled=verify_requests and installations is None,
+        # Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, and each request
+        # authorised with the token of its workspace's installation.
+        oauth_settings=installations.settings if installations else None,
         logger=logging.getLogger("tactful.bolt"),
         process_before_response=process_before_response,
     )
@@ -114,11 +187,20 @@ def build_app(
         two_person_stop_work=config.two_person_stop_work,
         ladders=config.ladders,
     )
-    # The engine is used here only to draw suggestions; its own Web API client is unused.
-    engine = build_engine(config, store)
+    # Draws suggestions, and delivers approved messages with the workspace's own token.
+    engine = build_engine(config, store, installations=installations)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
+        app,
+        Deps(
+            commands,
+            decisions,
+            engine,
+            Approvers(config.approvers),
+            clock,
+            replies,
+            Uninstalls(installations),
+        ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
@@ -149,17 +231,28 @@ def build_engine(
     *,
     client: WebClient | None = None,
     pace: Callable[[str], None] | None = None,
+    installations: Installations | None = None,
+    clients: Clients | None = None,
 ) -> NudgeEngine:
-    """The nudge engine. Its Web API client has no automatic retries: a retried
-    chat.postMessage could post twice, so the engine retries itself, on the next pass."""
-    if client is None:
-        client = WebClient(
-            token=config.bot_token, base_url=config.slack_api_url, timeout=10, retry_handlers=[]
-        )
+    """The nudge engine. Its Web API clients have no automatic retries (`posting_client`).
+
+    Args:
+        client: one client for every workspace (tests, the console).
+        installations: installable by many workspaces, their database; else one bot token.
+        clients: each workspace's client (tests); overrides the two above.
+    """
+    if clients is None:
+        if client is not None:
+            clients = single_workspace(client)
+        else:
+            if config.oauth and installations is None:
+                installations = open_installations(config)
+            clients = workspace_clients(config, installations)
     return NudgeEngine(
         store,
         load_wording(config),
-        client,
+        None,
+        clients=clients,
         tz=config.timezone,
         hours=WorkingHours(config.timezone, config.work_days, config.work_start, config.work_end),
         ladders=config.ladders,
@@ -186,8 +279,10 @@ def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     config = _load()
     store = open_store(config)
-    wait_for_slack(config)
-    return wsgi_app(build_app(config, store), healthy=store.writable)
+    installations = open_installations(config) if config.oauth else None
+    if installations is None:
+        wait_for_slack(config)  # installable by many workspaces there is no one token to check
+    return wsgi_app(build_app(config, store, installations=installations), healthy=store.writable)
 
 
 def wait_for_slack(
@@ -248,10 +343,12 @@ def wait_for_slack(
 
 def serve(config: Config) -> None:
     store = open_store(config)
-    engine = build_engine(config, store)
-    wait_for_slack(config)
+    installations = open_installations(config) if config.oauth else None
+    engine = build_engine(config, store, installations=installations)
+    if installations is None:
+        wait_for_slack(config)  # installable by many workspaces there is no one token to check
     try:
-        app = build_app(config, store)
+        app = build_app(config, store, installations=installations)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
@@ -286,6 +383,13 @@ def serve(config: Config) -> None:
             config.host,
             config.port,
         )
+        if installations is not None:
+            logger.info(
+                "Workspaces install Tactful from http://%s:%s%s",
+                config.host,
+                config.port,
+                INSTALL_PATH,
+            )
         waitress.serve(
             wsgi_app(app, healthy=store.writable),
             host=config.host,
@@ -334,6 +438,52 @@ def scan(argv: list[str]) -> int:
     return 0
 
 
+_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
+
+
+def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
+    """Delete one workspace's whole record, after a confirmation, and audit it."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py purge",
+        description="Delete everything Tactful keeps for one workspace, for good (audited).",
+    )
+    parser.add_argument("--team", required=True, help="the workspace's team id, T...")
+    parser.add_argument("--yes", action="store_true", help="don't ask for confirmation")
+    args = parser.parse_args(argv)
+    team = args.team.strip()
+    if not _TEAM_ID.match(team):
+        print(f"purge: --team {team!r} is not a Slack team id like T0123ABCD", file=sys.stderr)
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    store = open_store(config)
+    installations = open_installations(config) if config.oauth else None
+    clients = len(store.names(team)) if team in store.teams() else 0
+    installed = installations is not None and installations.store.find_installation(
+        enterprise_id=None, team_id=team
+    )
+    if not args.yes:
+        what = f"{clients} client(s) and their whole history" + (
+            "; it is still installed there, and its installation goes too" if installed else ""
+        )
+        answer = ask(
+            f"Delete everything Tactful keeps for workspace {team} ({what}), for good? "
+            f"Type {team} to confirm: "
+        )
+        if answer.strip() != team:
+            print("purge: nothing deleted.", file=sys.stderr)
+            return 1
+    counts = store.purge_team(team)
+    if installations is not None:
+        counts["installations"] = installations.forget(team)
+    who = f"{getpass.getuser()}@{socket.gethostname()}"
+    audit = _open_workspaces_db(config, AuditLog)
+    audit.append(at=utc_now(), who=who, action="purge", team_id=team, details=counts)
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    logger.warning("Purged workspace %s for %s: %s deleted", team, who, summary)
+    print(f"Purged workspace {team}: {summary} deleted (recorded in the audit log).")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
@@ -369,7 +519,9 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "scan":
         return scan(argv[1:])
-    print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|--help]", file=sys.stderr)
+    if mode == "purge":
+        return purge(argv[1:])
+    print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|purge|--help]", file=sys.stderr)
     return EXIT_CONFIG
 
 

@@ -310,7 +310,10 @@ def run(
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
-    config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
+    # One local workspace, whatever .env says about installing into many.
+    config = replace(
+        config, bot_token="xoxb-console", slack_api_url=slack.url, client_id="", client_secret=""
+    )
     app = build_app(config, store, verify_requests=False, clock=clock, process_before_response=True)
     engine = build_engine(
         config,

@@ -29,6 +29,8 @@ class Deps:
     approvers: Approvers
     clock: Callable[[], datetime]
     replies: SharedChannelReplies  # the clients' replies in their shared channels
+    # Slack says a workspace removed Tactful (service.workspaces.Uninstalls).
+    uninstalled: Callable[[str, dict[str, Any]], None]
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after
