@@ -12,7 +12,7 @@ EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def on_removed(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
-    ack()
+    ack()  # (Bolt has answered Slack already: events are acknowledged on arrival)
     if context.team_id:
         deps(context).uninstalled(context.team_id, event)
 
