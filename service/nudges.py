@@ -180,6 +180,9 @@ class NudgeEngine:
         where Tactful is not installed (service/workspaces.py); without it, `client` serves
         every team (one bot token)."""
         self.store, self.wording = store, wording
+        # Per workspace, None means "not installed there": skip it. One shared client that is
+        # None (tests that only record) means nothing can be posted, anywhere.
+        self.per_workspace = clients is not None
         self.clients = clients or (lambda _team: client)
         self.tz, self.hours, self.ladders = tz, hours, ladders
         self.nudge_channel = nudge_channel
@@ -193,15 +196,14 @@ class NudgeEngine:
         with_pending: list[tuple[str, str]] = []
         looked_at: dict[str, list[str]] = {}
         # Each workspace's own token, asked once per pass (a rotating one is refreshed then).
-        clients: dict[str, WebClient] = {}
+        clients: dict[str, WebClient | None] = {}
         for team in self.store.teams():
             if not dry_run:
-                client = self.clients(team)
-                if client is None:
+                client = clients[team] = self.clients(team)
+                if client is None and self.per_workspace:
                     # Not installed there (any more): its record waits, nothing is posted.
                     report.not_installed.append(team)
                     continue
-                clients[team] = client
             # Only clients whose next check has come (the store's checks index), one at a time:
             # a big workspace's records are never all read, nor all in memory at once.
             try:
@@ -226,10 +228,11 @@ class NudgeEngine:
         else:
             limited: set[str] = set()
             for team, cid in with_pending:
-                if team in limited:
+                client = clients[team]
+                if team in limited or client is None:
                     continue
                 try:
-                    self._post_client(team, cid, now, report, client=clients[team])
+                    self._post_client(team, cid, now, report, client=client)
                 except _RateLimited:
                     limited.add(team)  # Slack asked us to wait: the rest of this team waits too
                 except DamagedRecord as err:
