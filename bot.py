@@ -22,6 +22,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -136,20 +137,31 @@ def build_app(
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
     verify_requests: bool = True,
-    process_before_response: bool = False,
+    listener_executor: Executor | None = None,
+    engine: NudgeEngine | None = None,
+    process_before_response: bool = True,
     installations: Installations | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
+
+    Each listener's ack function runs before the answer goes back to Slack, with no polling
+    for ack() (process_before_response); what talks to Slack's Web API runs after it, in
+    lazy listeners on `listener_executor`.
 
     Args:
         config: settings.
         store: open storage.
         clock: the time source; tests pass a fixed one.
         client: Web API client; defaults to one on SLACK_API_URL.
-        verify_requests: Slack signature checks. Only the console, which has no HTTP, turns
-            them off.
-        process_before_response: finish each listener before answering (the console, so
-            its output comes in order).
+        verify_requests: prove the bot token with auth.test at start-up. Only the console,
+            which has no Slack, turns it off. (Request signatures are checked in front of
+            Bolt, by handlers.http, which never logs a body; Bolt's own check would.)
+        listener_executor: where lazy listeners run; by default a thread pool (the console
+            runs them inline, so its output comes in order).
+        engine: the nudge engine, if one is built already (it draws suggestion threads and
+            delivers approved messages); by default one from `config`.
+        process_before_response: off only in tests that prove a listener also works in
+            Bolt's default mode (answer first, listener on a thread).
         installations: installable by many workspaces, their database (opened if not given).
     """
     if config.oauth and installations is None:
@@ -157,7 +169,7 @@ def build_app(
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
-        request_verification_enabled=verify_requests,
+        request_verification_enabled=False,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         # Installable by many workspaces there is no token until one installs.
         token_verification_enabled=verify_requests and installations is None,
@@ -166,6 +178,7 @@ def build_app(
         oauth_settings=installations.settings if installations else None,
         logger=logging.getLogger("tactful.bolt"),
         process_before_response=process_before_response,
+        listener_executor=listener_executor,
     )
 
     @app.error
@@ -187,8 +200,9 @@ def build_app(
         two_person_stop_work=config.two_person_stop_work,
         ladders=config.ladders,
     )
-    # Draws suggestions, and delivers approved messages with the workspace's own token.
-    engine = build_engine(config, store, installations=installations)
+    # The listeners use the engine to draw suggestion threads and deliver approved messages,
+    # each with its workspace's own token.
+    engine = engine or build_engine(config, store, installations=installations)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
         app,
@@ -278,11 +292,23 @@ def _load(need_slack: bool = True) -> Config:
 def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     config = _load()
+    if not config.signing_secret:
+        print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG)
     store = open_store(config)
     installations = open_installations(config) if config.oauth else None
     if installations is None:
         wait_for_slack(config)  # installable by many workspaces there is no one token to check
-    return wsgi_app(build_app(config, store, installations=installations), healthy=store.writable)
+    return http_app(config, build_app(config, store, installations=installations), store)
+
+
+def http_app(config: Config, app: App, store: TinyDBStore) -> Callable:
+    return wsgi_app(
+        app,
+        healthy=store.writable,
+        signing_secret=config.signing_secret,
+        max_body_bytes=config.max_body_bytes,
+    )
 
 
 def wait_for_slack(
@@ -348,7 +374,7 @@ def serve(config: Config) -> None:
     if installations is None:
         wait_for_slack(config)  # installable by many workspaces there is no one token to check
     try:
-        app = build_app(config, store, installations=installations)
+        app = build_app(config, store, engine=engine, installations=installations)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
@@ -391,11 +417,14 @@ def serve(config: Config) -> None:
                 INSTALL_PATH,
             )
         waitress.serve(
-            wsgi_app(app, healthy=store.writable),
+            http_app(config, app, store),
             host=config.host,
             port=config.port,
             threads=8,
             ident="tactful",
+            # waitress refuses a body of this size or more with 413 before reading it; the
+            # app checks again (for other WSGI servers, and bodies without a length).
+            max_request_body_size=config.max_body_bytes + 1,
         )
     finally:
         # Let a pass in progress finish its current write; pending nudges wait for next time.

@@ -12,9 +12,10 @@ EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def on_removed(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
-    ack()  # (Bolt has answered Slack already: events are acknowledged on arrival)
+    # One quick database write, done before the ack: once Slack hears back, no pass posts there.
     if context.team_id:
         deps(context).uninstalled(context.team_id, event)
+    ack()
 
 
 def register(app: App) -> None:

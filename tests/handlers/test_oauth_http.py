@@ -16,7 +16,6 @@ import pytest
 
 import bot
 from config import Config
-from handlers.http import wsgi_app
 from local_slack import LocalSlack
 from service.nudges import NudgeEngine
 from service.workspaces import BOT_SCOPES, AuditLog, Installations
@@ -26,7 +25,7 @@ from tests.handlers.test_actions import button
 from tests.handlers.test_commands_http import ok
 from tests.handlers.test_home_http import home_opened
 from tests.installs import browse, install, start_install
-from tests.slack_http import SECRET, AppServer
+from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 from ui import nudges as ui
 
 CLIENT_ID = "1111.2222"
@@ -55,10 +54,16 @@ def installations(oauth_config: Config) -> Installations:
 
 @pytest.fixture
 def oauth_server(
-    oauth_config: Config, store: TinyDBStore, clock: Clock, installations: Installations
+    oauth_config: Config,
+    store: TinyDBStore,
+    clock: Clock,
+    installations: Installations,
+    lazy: LazyListeners,
 ) -> Iterator[AppServer]:
-    app = bot.build_app(oauth_config, store, clock=clock, installations=installations)
-    running = AppServer(wsgi_app(app, healthy=store.writable))
+    app = bot.build_app(
+        oauth_config, store, clock=clock, installations=installations, listener_executor=lazy
+    )
+    running = serve(app, lazy, healthy=store.writable)
     yield running
     running.close()
 
