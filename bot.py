@@ -470,6 +470,14 @@ def scan(argv: list[str]) -> int:
 _TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 
 
+def _operator() -> str:
+    """Who runs this command, for the audit log (a container may have no user name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
 def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
     """Delete one workspace's whole record, after a confirmation, and audit it."""
     parser = argparse.ArgumentParser(
@@ -504,7 +512,7 @@ def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
     counts = store.purge_team(team)
     if installations is not None:
         counts["installations"] = installations.forget(team)
-    who = f"{getpass.getuser()}@{socket.gethostname()}"
+    who = f"{_operator()}@{socket.gethostname()}"
     audit = _open_workspaces_db(config, AuditLog)
     audit.append(at=utc_now(), who=who, action="purge", team_id=team, details=counts)
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())

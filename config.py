@@ -50,7 +50,6 @@ SETTINGS = (
     "MAX_BODY_BYTES",
 )
 _CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
-_DATABASE_URL = re.compile(r"^(postgresql|postgres|postgresql\+psycopg)://", re.IGNORECASE)
 # Where workspaces start an install, and where Slack sends them back (Bolt's defaults).
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -74,9 +73,10 @@ class Config:
     client_id: str = ""
     client_secret: str = field(default="", repr=False)
     redirect_uri: str = ""
-    # PostgreSQL; may hold a password.
-    database_url: str = field(default="", repr=False)
     database_path: Path = Path("data/tactful.json")
+    # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
+    # keeps the TinyDB store in DATABASE_PATH's folder.
+    database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = ZoneInfo("UTC")
     nudge_channel: str = ""
     slack_api_url: str = DEFAULT_API_URL
@@ -177,12 +177,6 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             f"SLACK_REDIRECT_URI={redirect_uri!r} should be this app's public URL ending in "
             f"{REDIRECT_PATH}, e.g. https://tactful.example.com{REDIRECT_PATH}."
         )
-    database_url = get("DATABASE_URL")
-    if database_url and not _DATABASE_URL.match(database_url):
-        # Not echoed: the URL may carry a password.
-        problems.append(
-            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful."
-        )
 
     if need_slack and not oauth:
         if not bot_token:
@@ -215,6 +209,14 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         port = int(port_text)
     else:
         problems.append(f"PORT={port_text!r} is not a port number (1-65535).")
+
+    database_url = get("DATABASE_URL")
+    if database_url and not re.match(r"^postgres(ql)?://", database_url):
+        # Never echo it: it may hold a password.
+        problems.append(
+            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+            "(or left empty for the TinyDB store in DATABASE_PATH)."
+        )
 
     api_url = get("SLACK_API_URL", DEFAULT_API_URL)
     if not re.match(r"^https?://[^\s/]+", api_url):
@@ -323,8 +325,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         client_id=client_id,
         client_secret=client_secret,
         redirect_uri=redirect_uri,
-        database_url=database_url,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
+        database_url=database_url,
         timezone=tz,
         nudge_channel=nudge_channel,
         slack_api_url=api_url,

@@ -401,7 +401,8 @@ def test_oauth_needs_no_bot_token() -> None:
         ),
         (
             oauth_env(DATABASE_URL=f"mysql://tactful:{SECRET}@db/tactful"),
-            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful.",
+            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+            "(or left empty for the TinyDB store in DATABASE_PATH).",
         ),
     ],
 )
