@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import psycopg
 import pytest
 
 import bot
@@ -35,8 +38,45 @@ TEAMS = ("T0AAA", "T0BBB", "T0CCC")
 CHANNEL = {"T0AAA": "C0AAA", "T0BBB": "C0BBB", "T0CCC": "C0CCC"}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where the installations live: "" (SQLite in the data folder), or a PostgreSQL schema of
+    this test's own, dropped afterwards."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    base = require_postgres()
+    schema = f"t_oauth_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{base}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def require_postgres() -> str:
+    """The test database (TACTFUL_TEST_DATABASE_URL, else the project machines' local one);
+    skipped where none answers, unless TACTFUL_REQUIRE_POSTGRES=1 (CI) makes that a failure."""
+    url = os.environ.get("TACTFUL_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as err:
+        message = (
+            f"PostgreSQL is not reachable at {url} ({err.__class__.__name__}). To run these tests "
+            "start PostgreSQL on 127.0.0.1:5432 with trust authentication and a database `test` "
+            "(or set TACTFUL_TEST_DATABASE_URL)"
+        )
+        if os.environ.get("TACTFUL_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + "; TACTFUL_REQUIRE_POSTGRES=1 makes this a failure")
+        pytest.skip(message)
+    return url
+
+
 @pytest.fixture
-def oauth_config(slack: LocalSlack, db_path: Path) -> Config:
+def oauth_config(slack: LocalSlack, db_path: Path, database_url: str) -> Config:
     return Config(
         bot_token="",
         signing_secret=SECRET,
@@ -44,6 +84,7 @@ def oauth_config(slack: LocalSlack, db_path: Path) -> Config:
         client_secret=CLIENT_SECRET,
         slack_api_url=slack.url,
         database_path=db_path,
+        database_url=database_url,
     )
 
 
@@ -364,6 +405,12 @@ def purge_env(monkeypatch: pytest.MonkeyPatch, oauth_config: Config, slack: Loca
     monkeypatch.setenv("DATABASE_PATH", str(oauth_config.database_path))
 
 
+# With DATABASE_URL, `python bot.py purge` opens the PostgreSQL store too; these tests hold
+# their records in the TinyDB fixture, so their installations are in the data folder's SQLite.
+ON_TINYDB = pytest.mark.parametrize("database_url", [""])
+
+
+@ON_TINYDB
 def test_purge_deletes_only_that_workspace_and_audits_it(
     oauth_server: AppServer,
     store: TinyDBStore,
@@ -396,6 +443,7 @@ def test_purge_deletes_only_that_workspace_and_audits_it(
     assert CLIENT_SECRET not in out.out + out.err + line
 
 
+@ON_TINYDB
 def test_purge_asks_first_and_deletes_nothing_unless_the_team_id_is_typed(
     oauth_server: AppServer,
     store: TinyDBStore,
@@ -426,5 +474,6 @@ def test_purge_asks_first_and_deletes_nothing_unless_the_team_id_is_typed(
     assert entry["details"]["installations"] == 2  # the installation and its bot
 
 
+@ON_TINYDB
 def test_purge_refuses_a_team_id_that_is_not_one(purge_env: None) -> None:
     assert bot.purge(["--team", "../T0AAA", "--yes"]) == bot.EXIT_CONFIG
