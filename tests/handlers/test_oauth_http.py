@@ -477,3 +477,14 @@ def test_purge_asks_first_and_deletes_nothing_unless_the_team_id_is_typed(
 @ON_TINYDB
 def test_purge_refuses_a_team_id_that_is_not_one(purge_env: None) -> None:
     assert bot.purge(["--team", "../T0AAA", "--yes"]) == bot.EXIT_CONFIG
+
+
+def test_with_one_bot_token_an_uninstall_is_only_logged(
+    server: AppServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One workspace (SLACK_BOT_TOKEN): there is no installation to delete; the operator is
+    told a new token is needed."""
+    with caplog.at_level(logging.WARNING, logger="service.workspaces"):
+        assert server.event({"type": "app_uninstalled"}, event_id="EvGone").status == 200
+    (told,) = [r.getMessage() for r in caplog.records if "app_uninstalled" in r.getMessage()]
+    assert "T0TEAM1" in told and "new token" in told
