@@ -4,6 +4,7 @@
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
     python bot.py purge --team T0123 [--yes]   delete one workspace's whole record (audited)
+    python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -24,11 +25,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -45,8 +48,10 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
+from service.offboarding import Offboardings
 from service.workspaces import (
     INSTALL_PATH,
     AuditLog,
@@ -130,6 +135,15 @@ def workspace_clients(config: Config, installations: Installations | None) -> Cl
     return single_workspace(posting_client(config, config.bot_token))
 
 
+class _TokenFromConfig(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since Tactful hands it a
+    client, warns at every start that the token is unused. The client is built from that same
+    setting (config.bot_token), so the warning is noise: it alone is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(
     config: Config,
     store: TinyDBStore,
@@ -166,6 +180,9 @@ def build_app(
     """
     if config.oauth and installations is None:
         installations = open_installations(config)
+    bolt_logger = logging.getLogger("tactful.bolt")
+    if not any(isinstance(f, _TokenFromConfig) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromConfig())
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
@@ -176,7 +193,7 @@ def build_app(
         # Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, and each request
         # authorised with the token of its workspace's installation.
         oauth_settings=installations.settings if installations else None,
-        logger=logging.getLogger("tactful.bolt"),
+        logger=bolt_logger,
         process_before_response=process_before_response,
         listener_executor=listener_executor,
     )
@@ -193,6 +210,7 @@ def build_app(
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         auto_heard=config.auto_heard,
+        wording=load_wording(config),
     )
     decisions = Decisions(
         store,
@@ -213,6 +231,8 @@ def build_app(
             Approvers(config.approvers),
             clock,
             replies,
+            Exports(store),
+            Offboardings(store, config.timezone),
             Uninstalls(installations),
         ),
     )
@@ -521,6 +541,47 @@ def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
     return 0
 
 
+def export(argv: list[str]) -> int:
+    """`python bot.py export <name> | --all [--team T...] [--out DIR]`: the record as files."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py export",
+        description="Write clients' full records as CSV and Markdown files, for the agency's archive.",
+    )
+    parser.add_argument("name", nargs="*", help="the client's name (as in /client)")
+    parser.add_argument("--all", action="store_true", help="every client (of every workspace)")
+    parser.add_argument("--team", help="only this workspace (team id T...)")
+    parser.add_argument("--out", default="exports", help="folder to write to (default: exports)")
+    args = parser.parse_args(argv)
+    name = " ".join(args.name)
+    if bool(name) == args.all:
+        print("export: give a client's name, or --all", file=sys.stderr)
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    store = open_store(config)
+    teams = [args.team] if args.team else store.teams()
+    if name:
+        records = [r for r in (store.find(t, name) for t in teams) if r is not None]
+        if not records:
+            print(f"export: no client called {name!r}", file=sys.stderr)
+            return EXIT_CONFIG
+        if len(records) > 1:
+            found = ", ".join(r.client.team_id for r in records)
+            print(
+                f"export: {name!r} is in several workspaces ({found}); add --team", file=sys.stderr
+            )
+            return EXIT_CONFIG
+    else:
+        records = [r for t in teams for r in store.clients(t)]
+    exports, now, out = Exports(store), utc_now(), Path(args.out)
+    for record in records:
+        # One folder per workspace: two workspaces may each have an "acme".
+        for path in exports.write(exports.files(record, now), out / record.client.team_id):
+            print(path)
+    if not records:
+        print("Nothing to export: no clients.", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
@@ -558,7 +619,12 @@ def main(argv: list[str]) -> int:
         return scan(argv[1:])
     if mode == "purge":
         return purge(argv[1:])
-    print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|purge|--help]", file=sys.stderr)
+    if mode == "export":
+        return export(argv[1:])
+    print(
+        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|purge|--help]",
+        file=sys.stderr,
+    )
     return EXIT_CONFIG
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home, installs, messages
+from handlers import actions, commands, home, installs, messages, offboarding
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -22,4 +22,5 @@ def register_all(app: App, deps: Deps) -> None:
     home.register(app)
     actions.register(app)
     messages.register(app)
+    offboarding.register(app)
     installs.register(app)

@@ -41,6 +41,7 @@ BOT_SCOPES = (
     "groups:history",
     "im:history",
     "usergroups:read",
+    "files:write",
 )
 # Without DATABASE_URL, installations, OAuth state and the audit log live in this SQLite
 # file in the data folder, beside the client data.
