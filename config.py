@@ -292,6 +292,17 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "APPROVERS should list user IDs (U...) or a user group ID (S...), comma-separated."
         )
 
+    # Channel, user and group IDs belong to one workspace: installable by many, a deployment-
+    # wide one would send every workspace's nudges to one workspace's channel, or let only one
+    # workspace's people approve.
+    if oauth:
+        for name, value in (("NUDGE_CHANNEL", nudge_channel), ("APPROVERS", approvers)):
+            if value:
+                problems.append(
+                    f"{name} names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+                    f"make Tactful installable by many: leave {name} empty."
+                )
+
     two_person = get("TWO_PERSON_STOP_WORK", "false").lower()
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
         problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")

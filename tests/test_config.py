@@ -400,6 +400,16 @@ def test_oauth_needs_no_bot_token() -> None:
             "https://tactful.example.com/slack/oauth_redirect.",
         ),
         (
+            oauth_env(NUDGE_CHANNEL="C0123ABCD"),
+            "NUDGE_CHANNEL names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+            "make Tactful installable by many: leave NUDGE_CHANNEL empty.",
+        ),
+        (
+            oauth_env(APPROVERS="U0ALICE,S0LEADS"),
+            "APPROVERS names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+            "make Tactful installable by many: leave APPROVERS empty.",
+        ),
+        (
             oauth_env(DATABASE_URL=f"mysql://tactful:{SECRET}@db/tactful"),
             "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
             "(or left empty for the TinyDB store in DATABASE_PATH).",
