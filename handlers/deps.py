@@ -34,6 +34,8 @@ class Deps:
     replies: SharedChannelReplies  # the clients' replies in their shared channels
     exports: Exports  # the full record as files
     offboardings: Offboardings  # the offboarding checklist's ticks
+    # Slack says a workspace removed Tactful (service.workspaces.Uninstalls).
+    uninstalled: Callable[[str, dict[str, Any]], None]
     home: HomeViews  # App Home, published for the people who have it open
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:

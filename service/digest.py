@@ -39,15 +39,16 @@ class WeeklyDigest:
     def __init__(
         self,
         commands: ClientCommands,
-        client: WebClient | None,
+        clients: Callable[[str], WebClient | None],
         *,
         when: DigestTime | None,
         channel: str,
         is_working_day: Callable[[date], bool],
-        links: Callable[[list], Links] = lambda standings: {},
+        links: Callable[[str, list], Links] = lambda team, standings: {},
         lease: timedelta = timedelta(minutes=10),
     ) -> None:
-        self.commands, self.client = commands, client
+        # Each workspace's Web API client (its own token), or None where it isn't installed.
+        self.commands, self.clients = commands, clients
         self.when, self.channel, self.is_working_day = when, channel, is_working_day
         self.links, self.lease = links, lease
 
@@ -64,14 +65,17 @@ class WeeklyDigest:
             return {}
         results = {}
         for team in self.store.teams():
+            client = self.clients(team)
+            if client is None:
+                continue  # not installed there (any more)
             try:
-                results[team] = self.run_team(team, period, now)
+                results[team] = self.run_team(team, period, now, client)
             except Exception:
                 logger.exception("The weekly digest of team %s failed; it is tried again", team)
                 results[team] = "failed"
         return results
 
-    def run_team(self, team: str, period: Period, now: datetime) -> str:
+    def run_team(self, team: str, period: Period, now: datetime, client: WebClient) -> str:
         name = f"digest-{period.key}"
         note = self.store.note(team, name)
         if note is not None and note.get("status") in ("posted", "empty"):
@@ -92,14 +96,13 @@ class WeeklyDigest:
         ts = None
         if claim["attempts"] > 1:
             try:
-                ts = self._find(team, period)
+                ts = self._find(client, team, period)
             except _Busy:
                 return "busy"
         if ts is None:
-            body = ui.digest(items, found.summaries, today, self.links(found.summaries))
+            body = ui.digest(items, found.summaries, today, self.links(team, found.summaries))
             try:
-                assert self.client is not None
-                ts = self.client.chat_postMessage(
+                ts = client.chat_postMessage(
                     channel=self.channel,
                     metadata=ui.metadata(team, period.key),
                     unfurl_links=False,
@@ -123,13 +126,12 @@ class WeeklyDigest:
             raise _Busy
         return {**current, "attempt_at": now.isoformat(), "attempts": current["attempts"] + 1}
 
-    def _find(self, team: str, period: Period) -> str | None:
+    def _find(self, client: WebClient, team: str, period: Period) -> str | None:
         """The ts of this period's digest if an unconfirmed attempt did post it."""
-        assert self.client is not None
         oldest = (period.due_at - timedelta(minutes=10)).timestamp()
         args: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
         for _page in range(LOOKUP_PAGES):
-            response = self.client.conversations_history(
+            response = client.conversations_history(
                 channel=self.channel, include_all_metadata=True, limit=200, **args
             )
             for message in response.get("messages", []):

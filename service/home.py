@@ -43,14 +43,16 @@ class HomeViews:
     def __init__(
         self,
         commands: ClientCommands,
-        client: WebClient,
+        clients: Callable[[str], WebClient | None],
         clock: Callable[[], datetime],
         *,
         recent: timedelta = timedelta(hours=1),
         most: int = 50,
         delay: float = 2.0,
     ) -> None:
-        self.commands, self.client, self.clock = commands, client, clock
+        # Each workspace's Web API client (its own token), or None where Tactful isn't
+        # installed (any more): nothing is published there.
+        self.commands, self.clients, self.clock = commands, clients, clock
         self.recent, self.most, self.delay = recent, most, delay
         self._viewers: dict[str, OrderedDict[str, _Viewer]] = {}
         self._timers: dict[str, threading.Timer] = {}
@@ -62,32 +64,35 @@ class HomeViews:
         now = self.clock()
         today = now.astimezone(self.commands.tz).date()
         found = self.commands.overview(team, today)
-        return self._view(found.summaries, found.unreadable, user, page, today)
+        return self._view(team, found.summaries, found.unreadable, user, page, today)
 
-    def _view(self, standings: list[Standing], unreadable: int, user: str, page: int, today):
+    def _view(
+        self, team: str, standings: list[Standing], unreadable: int, user: str, page: int, today
+    ):
         return ui.home(
             standings,
             viewer=user,
             today=today,
             page=page,
             unreadable=unreadable,
-            links=self.links(standings),
+            links=self.links(team, standings),
         )
 
-    def links(self, standings: list[Standing]) -> Links:
+    def links(self, team: str, standings: list[Standing]) -> Links:
         """Permalinks of the suggestion threads Home and the digest show (chat.getPermalink
         needs no scope). One that Slack can't give now is left out: the item shows without
         its button."""
         wanted = [(w.channel, w.ts) for s in standings for w in s.waiting if w.channel and w.ts]
         found: Links = {}
+        client = self.clients(team) if wanted else None
         for key in wanted:
             with self._lock:
                 link = self._links.get(key)
             if link is None:
+                if client is None:
+                    continue
                 try:
-                    link = self.client.chat_getPermalink(channel=key[0], message_ts=key[1])[
-                        "permalink"
-                    ]
+                    link = client.chat_getPermalink(channel=key[0], message_ts=key[1])["permalink"]
                 except (SlackApiError, OSError, KeyError) as err:
                     logger.warning("No permalink for a suggestion thread in %s: %s", key[0], err)
                     continue
@@ -111,7 +116,9 @@ class HomeViews:
             while len(viewers) > self.most:
                 viewers.popitem(last=False)
             page = viewer.page
-        self.client.views_publish(user_id=user, view=self.view(team, user, page))
+        client = self.clients(team)
+        if client is not None:
+            client.views_publish(user_id=user, view=self.view(team, user, page))
 
     def viewers(self, team: str) -> list[tuple[str, int]]:
         """The people of `team` who opened Home within `recent`, with the page they are on."""
@@ -158,13 +165,14 @@ class HomeViews:
     def refresh(self, team: str) -> None:
         """Publish Home again for each recent viewer: one overview for all of them."""
         viewers = self.viewers(team)
-        if not viewers:
+        client = self.clients(team) if viewers else None
+        if client is None:
             return
         today = self.clock().astimezone(self.commands.tz).date()
         found = self.commands.overview(team, today)
         for user, page in viewers:
             try:
-                view = self._view(found.summaries, found.unreadable, user, page, today)
-                self.client.views_publish(user_id=user, view=view)
+                view = self._view(team, found.summaries, found.unreadable, user, page, today)
+                client.views_publish(user_id=user, view=view)
             except (SlackApiError, OSError) as err:
                 logger.warning("Could not refresh App Home of %s (team %s): %s", user, team, err)

@@ -206,7 +206,7 @@ def test_five_thousand_clients_still_fit(store: TinyDBStore, db_path: Path, cloc
 def home(config, store: TinyDBStore, slack: LocalSlack, clock) -> HomeViews:
     """Home with a long debounce, so the test decides when the republish runs."""
     client = WebClient(token=config.bot_token, base_url=slack.url)
-    return HomeViews(bot.client_commands(config, store), client, clock, delay=3600)
+    return HomeViews(bot.client_commands(config, store), lambda _team: client, clock, delay=3600)
 
 
 @pytest.fixture

@@ -32,11 +32,11 @@ def config(config):
     return replace(config, nudge_channel=CHANNEL)
 
 
-def digest_for(config, slack: LocalSlack, db_path, clock, **changes) -> WeeklyDigest:
+def digest_for(config, slack: LocalSlack, db_path, clock, timeout=10, **changes) -> WeeklyDigest:
     """A digest as one process builds it: its own store and client, as after a restart."""
     store = TinyDBStore(db_path)
-    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[], timeout=10)
-    return bot.weekly_digest(replace(config, **changes), store, client)
+    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[], timeout=timeout)
+    return bot.weekly_digest(replace(config, **changes), store, lambda _team: client)
 
 
 def digests(slack: LocalSlack) -> list[dict]:
@@ -118,7 +118,7 @@ def test_two_apscheduler_jobs_post_one_digest(config, slack, store, db_path) -> 
         own = TinyDBStore(db_path)
         client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
         engine = bot.build_engine(config, own, client=client, pace=lambda channel: None)
-        digest = bot.weekly_digest(config, own, client)
+        digest = bot.weekly_digest(config, own, lambda _team, client=client: client)
 
         def run(_now: datetime, digest: WeeklyDigest = digest) -> None:
             try:
@@ -150,10 +150,9 @@ def test_a_post_that_landed_unconfirmed_is_found_not_repeated(
 ) -> None:
     pending_work(store)
     clock.now = MONDAY  # Slack stamps the post with the time it lands
-    digest = digest_for(config, slack, db_path, clock)
+    digest = digest_for(config, slack, db_path, clock, timeout=1)
     # Slack posts it, but the answer never arrives (the client times out).
     slack.fail("chat.postMessage", Failure(then_succeed=True, delay=3))
-    digest.client.timeout = 1
     assert digest.run(MONDAY) == {TEAM: "failed"}
     assert len(digests(slack)) == 1
     assert store.note(TEAM, "digest-2026-W49")["status"] == "posting"
