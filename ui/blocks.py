@@ -12,11 +12,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    BlockElement,
     ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InteractiveElement,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -43,7 +43,7 @@ def section(text: str) -> Block:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))).to_dict()
 
 
-def section_with(text: str, accessory: BlockElement) -> Block:
+def section_with(text: str, accessory: InteractiveElement) -> Block:
     """A section with one element beside its text (a button)."""
     return SectionBlock(
         text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)), accessory=accessory
@@ -74,7 +74,7 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     )
 
 
-def actions(block_id: str, *elements: BlockElement) -> Block:
+def actions(block_id: str, *elements: InteractiveElement) -> Block:
     return ActionsBlock(block_id=block_id, elements=list(elements)).to_dict()
 
 
