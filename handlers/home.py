@@ -30,7 +30,7 @@ def _team(body: dict[str, Any]) -> str:
 def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
-    deps(context).home.opened(context.team_id, event["user"])
+    deps(context).home.opened(context.team_id or "", event["user"])
 
 
 def on_page(body: dict[str, Any], context: BoltContext) -> None:

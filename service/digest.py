@@ -134,7 +134,8 @@ class WeeklyDigest:
             response = client.conversations_history(
                 channel=self.channel, include_all_metadata=True, limit=200, **args
             )
-            for message in response.get("messages", []):
+            messages: list[dict[str, Any]] = response.get("messages", [])
+            for message in messages:
                 meta = message.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
                 if meta.get("event_type") == ui.METADATA_EVENT and payload == {

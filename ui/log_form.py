@@ -61,6 +61,7 @@ def client_picker(standings: list[Standing]) -> bk.Block:
     """A static menu of the clients, or a searched one when there are more than Slack lists."""
     options = client_options(standings)
     active = sum(1 for s in standings if not s.archived)
+    element: dict[str, Any]
     if active <= MAX_OPTIONS and options:
         element = {"type": "static_select", "options": options}
     else:
