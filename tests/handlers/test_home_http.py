@@ -152,6 +152,8 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     assert {b["action_id"] for b in buttons} == {ag.OPEN_THREAD}
     asked = {c.args["message_ts"] for c in slack.calls_to("chat.getPermalink")}
     assert len(asked) == 2  # one per thread: the same link is asked for once
+    # Slack opens the link itself and still sends the click: it is acknowledged, nothing more.
+    assert click(server, ag.OPEN_THREAD, "").body == ""
 
     # Days later the suggestion's age has grown; the link is remembered, not asked again.
     clock.now += timedelta(days=3)
