@@ -92,7 +92,9 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(store, config.timezone, ladders=config.ladders)
+    commands = ClientCommands(
+        store, config.timezone, ladders=config.ladders, currency=config.currency
+    )
     decisions = Decisions(
         store,
         config.timezone,
@@ -112,7 +114,7 @@ def build_app(
 def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
     """The store, keeping the nudge pass's checks index under this deployment's rules."""
     schedule = NudgeSchedule(config.timezone, config.ladders, clock)
-    return TinyDBStore(config.database_path, schedule=schedule)
+    return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
 
 
 def load_wording(config: Config) -> Wording:

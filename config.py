@@ -13,7 +13,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.money import DEFAULT_CURRENCY, is_currency
+from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # Every variable Tactful reads (tests scrub them all, so no real value can leak in).
@@ -24,6 +25,7 @@ SETTINGS = (
     "SLACK_API_URL",
     "DATABASE_PATH",
     "TIMEZONE",
+    "CURRENCY",
     "NUDGE_CHANNEL",
     "WORDING_PATH",
     "HOST",
@@ -57,15 +59,17 @@ class Config:
     app_token: str = field(default="", repr=False)
     database_path: Path = Path("data/tactful.json")
     timezone: ZoneInfo = ZoneInfo("UTC")
+    # ISO code of the workspace currency: amounts typed without one are in it.
+    currency: str = DEFAULT_CURRENCY
     nudge_channel: str = ""
     slack_api_url: str = DEFAULT_API_URL
     host: str = "127.0.0.1"
     port: int = 3000
     wording_path: Path | None = None
     ladders: Ladders = DEFAULT_LADDERS
-    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 30)
+    work_days: tuple[int, ...] = DEFAULT_HOURS.days
+    work_start: time = DEFAULT_HOURS.start
+    work_end: time = DEFAULT_HOURS.end
     scan_minutes: int = 15
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
@@ -121,6 +125,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"TIMEZONE={tz_name!r} is not an IANA time zone name (e.g. Europe/London).")
 
+    currency = get("CURRENCY", DEFAULT_CURRENCY).upper()
+    if not is_currency(currency):
+        problems.append(
+            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR."
+        )
+
     port = 3000
     port_text = get("PORT", "3000")
     if port_text.isdigit() and 0 < int(port_text) < 65536:
@@ -144,12 +154,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if wording and not Path(wording).is_dir():
         problems.append(f"WORDING_PATH={wording!r} is not a folder.")
 
-    grace = get("GRACE_DAYS", "0")
+    grace = get("GRACE_DAYS", str(DEFAULT_LADDERS.grace_days))
     if not grace.isdigit() or int(grace) > 60:
         problems.append(f"GRACE_DAYS={grace!r} should be a number of days from 0 to 60.")
 
-    work_start, work_end = time(9, 0), time(17, 30)
-    hours = get("WORKING_HOURS", "09:00-17:30")
+    work_start, work_end = DEFAULT_HOURS.start, DEFAULT_HOURS.end
+    hours = get("WORKING_HOURS", f"{work_start:%H:%M}-{work_end:%H:%M}")
     m = re.match(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$", hours)
     if m and int(m[1]) < 24 and int(m[3]) < 24 and int(m[2]) < 60 and int(m[4]) < 60:
         work_start, work_end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
@@ -158,28 +168,29 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     else:
         problems.append(f"WORKING_HOURS={hours!r} should look like 09:00-17:30.")
 
-    days_text = get("WORKING_DAYS", "mon-fri")
+    days_text = get("WORKING_DAYS", ",".join(_DAY_NAMES[d] for d in DEFAULT_HOURS.days))
     work_days = _days(days_text)
     if work_days is None:
         problems.append(f"WORKING_DAYS={days_text!r} should look like mon-fri or mon,tue,thu.")
 
     # The ladders: when each of the three stages is reached.
-    quiet_stages = _three(get("QUIET_STAGES", "1,2,3"), 20)
+    # Every default comes from DEFAULT_LADDERS: the one place the numbers are written.
+    quiet_stages = _three(get("QUIET_STAGES", _csv(DEFAULT_LADDERS.quiet_multipliers)), 20)
     if quiet_stages is None:
         problems.append(
             "QUIET_STAGES should be three rising multiples of a client's quiet days, like 1,2,3."
         )
-    overdue_days = _three(get("OVERDUE_DAYS", "1,7,21"), 365)
+    overdue_days = _three(get("OVERDUE_DAYS", _csv(DEFAULT_LADDERS.overdue_days)), 365)
     if overdue_days is None:
         problems.append(
             "OVERDUE_DAYS should be three rising numbers of days past due, like 1,7,21."
         )
-    revisions = _three(get("CONTROLLING_REVISIONS", "4,6,8"), 100)
+    revisions = _three(get("CONTROLLING_REVISIONS", _csv(DEFAULT_LADDERS.controlling_counts)), 100)
     if revisions is None:
         problems.append(
             "CONTROLLING_REVISIONS should be three rising counts of revision demands, like 4,6,8."
         )
-    window = get("CONTROLLING_WINDOW_DAYS", "14")
+    window = get("CONTROLLING_WINDOW_DAYS", str(DEFAULT_LADDERS.controlling_window_days))
     if not window.isdigit() or not 1 <= int(window) <= 90:
         problems.append(
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
@@ -208,6 +219,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         app_token=app_token,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
         timezone=tz,
+        currency=currency,
         nudge_channel=nudge_channel,
         slack_api_url=api_url,
         host=get("HOST", "127.0.0.1"),
@@ -220,13 +232,17 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             controlling_counts=revisions or DEFAULT_LADDERS.controlling_counts,
             controlling_window_days=int(window),
         ),
-        work_days=work_days or (0, 1, 2, 3, 4),
+        work_days=work_days or DEFAULT_HOURS.days,
         work_start=work_start,
         work_end=work_end,
         scan_minutes=int(scan),
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
     )
+
+
+def _csv(numbers: tuple[int, ...]) -> str:
+    return ",".join(map(str, numbers))
 
 
 def _three(text: str, most: int) -> tuple[int, int, int] | None:

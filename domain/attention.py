@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.models import ClientRecord, Invoice
+from domain.invoices import balance, overdue, promise_holds
+from domain.models import ClientRecord, Invoice, Money
+from domain.money import totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
 
 
@@ -21,6 +23,13 @@ class Attention:
     recent_revisions: int  # revision demands within the controlling window
     controlling: bool  # enough of them to count as a pattern
     window_days: int
+    # Overdue but held by a promise that hasn't come due yet: not chased, still owed.
+    promised: tuple[Invoice, ...] = ()
+
+    @property
+    def overdue_owed(self) -> tuple[Money, ...]:
+        """What is still owed on every overdue invoice, promised or not, per currency."""
+        return totals(balance(i) for i in (*self.overdue, *self.promised))
 
     @property
     def score(self) -> int:
@@ -43,4 +52,14 @@ def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADD
         recent_revisions=sum(1 for d in record.state.revisions if d > since),
         controlling=controlling is not None,
         window_days=ladders.controlling_window_days,
+        promised=tuple(
+            i for i in overdue_invoices(record, today, ladders) if promise_holds(i, today)
+        ),
     )
+
+
+def overdue_invoices(
+    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> list[Invoice]:
+    """Every overdue invoice of the client, promised or not, oldest due first."""
+    return overdue(record.state.invoices, today, ladders.grace_days)

@@ -6,39 +6,32 @@ No Slack here: the handler passes the team, the person and the text, and gets a 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from itertools import islice
 
 from domain import commands as cmd
-from domain.inputs import InputError, format_money
-from domain.ledger import apply
+from domain import corrections
+from domain.inputs import InputError
+from domain.ledger import CORRECTIONS, Draft, apply, replay
 from domain.models import (
+    DEFAULT_QUIET_DAYS,
     Client,
     ClientRecord,
     ClientType,
     Interaction,
     Kind,
-    Money,
 )
+from domain.money import DEFAULT_CURRENCY
 from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.payments import payment_drafts, quote, unpaid_hint
 from domain.report import engagement_report
 from storage.base import DuplicateClient, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
 from ui.replies import Reply
 
-
-@dataclass(frozen=True)
-class Draft:
-    """An interaction before storage numbers it."""
-
-    kind: Kind
-    occurred_on: date
-    text: str = ""
-    amount: Money | None = None
-    ref: str = ""
-    due_on: date | None = None
+__all__ = ["ClientCommands", "Draft", "log"]
 
 
 def log(
@@ -60,6 +53,8 @@ def log(
             amount=d.amount,
             ref=d.ref,
             due_on=d.due_on,
+            target=d.target,
+            redated=d.redated,
         )
         state = apply(state, event)
         events.append(event)
@@ -74,16 +69,23 @@ HISTORY_SHOWN = 300
 class ClientCommands:
     """The `/client` command, over a store, in one workspace time zone."""
 
-    def __init__(self, store: Store, tz: tzinfo, ladders: Ladders = DEFAULT_LADDERS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tz: tzinfo,
+        ladders: Ladders = DEFAULT_LADDERS,
+        currency: str = DEFAULT_CURRENCY,
+    ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
+        self.currency = currency
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
         today = now.astimezone(self.tz).date()
         try:
-            command = cmd.parse(text, today, self.store.names(team_id).keys())
+            command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
             return self._run(command, team_id, user_id, now, today)
         except InputError as err:
             return replies.error(str(err))
@@ -96,20 +98,54 @@ class ClientCommands:
             return replies.client_list(self.store.clients(team), today, self.ladders)
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
+        if isinstance(c, cmd.Undo):
+            return self._undo(c, team, user, now, today)
         record = self._find(team, c.name)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders)
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
-            return replies.report(record, engagement_report(record, history, today))
+            return replies.report(record, engagement_report(record, history, today, self.ladders))
         if isinstance(c, cmd.History):
             # Only what one reply can show is read, so a long history answers as fast as a short one.
             shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
             return replies.history(record, shown)
-        change = self._change_for(c, user, now, today)
+        logged: list[Interaction] = []
+        change = self._change_for(c, user, now, today, logged)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders)
+        return replies.logged(c, updated, today, self.ladders, logged)
+
+    def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
+        """Void the last command this person logged (within a day), on whichever client."""
+        records = [self._find(team, c.name)] if c.name else self.store.clients(team)
+        last: tuple[datetime, int, ClientRecord] | None = None
+        for record in records:
+            lines = self._recent(team, record, now)
+            command = corrections.last_command(lines, user, now)
+            if command and (last is None or (command[0].logged_at, 0) > (last[0], 0)):
+                last = (command[0].logged_at, command[0].seq, record)
+        if last is None:
+            where = f" for {c.name}" if c.name else ""
+            raise InputError(
+                f"Nothing you logged{where} in the last 24 hours to undo. To void an older "
+                "entry, name it by its id: `/client void acme e12 <reason>` "
+                "(`/client history acme` shows the ids)."
+            )
+        record = last[2]
+        logged: list[Interaction] = []
+        change = self._change_for(c, user, now, today, logged)
+        updated = self.store.update(team, record.client.client_id, change)
+        return replies.logged(c, updated, today, self.ladders, logged)
+
+    def _recent(self, team: str, record: ClientRecord, now: datetime) -> list[Interaction]:
+        """The client's lines logged within the undo window, oldest first."""
+        out = []
+        for e in self.store.history(team, record.client.client_id):
+            if now - e.logged_at > corrections.UNDO_WINDOW:
+                break
+            out.append(e)
+        return out[::-1]
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -120,7 +156,7 @@ class ClientCommands:
             created_by=user,
             created_at=now,
             client_type=o.client_type or ClientType.NONE,
-            quiet_days=o.quiet_days or 3,
+            quiet_days=o.quiet_days or DEFAULT_QUIET_DAYS,
             channel=o.channel or "",
             owner=o.owner or "",
             lang=o.lang or "en",
@@ -150,22 +186,52 @@ class ClientCommands:
             f"`/client add {_quote(name)}` adds this one."
         )
 
-    def _change_for(self, c: cmd.Command, user: str, now: datetime, today: date):
+    def _change_for(
+        self, c: cmd.Command, user: str, now: datetime, today: date, logged: list[Interaction]
+    ):
         """The store change for a command that records something. Checks that depend on the
-        client's state run inside it, against the freshest copy, under the write lock."""
+        client's state run inside it, against the freshest copy, under the write lock. The
+        lines it logs are put in `logged` for the reply."""
 
         def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
-            drafts, client = self._drafts(c, record, today)
+            team, cid = record.client.team_id, record.client.client_id
+            history: list[Interaction] = []
+
+            def lines() -> list[Interaction]:
+                if not history:
+                    history.extend(reversed(list(self.store.history(team, cid))))
+                return history
+
+            drafts, client = self._drafts(c, record, today, user, now, lines)
             if client is not None:
                 record = replace(record, client=client)
-            return log(record, user, now, *drafts)
+            new, events = log(record, user, now, *drafts)
+            if any(d.kind in CORRECTIONS for d in drafts):
+                # A void or a fix changes how an earlier line counts: rebuild what is open from
+                # the whole history (the summary alone can't be unwound).
+                new = replace(new, state=replay([*lines(), *events]))
+            logged[:] = events
+            return new, events
 
         return change
 
     def _drafts(
-        self, c: cmd.Command, record: ClientRecord, today: date
+        self, c: cmd.Command, record: ClientRecord, today: date, user: str, now: datetime, lines
     ) -> tuple[list[Draft], Client | None]:
         client = record.client
+        if isinstance(c, cmd.Void):
+            target = corrections.find_entry(record, lines(), c.entry)
+            return corrections.void_drafts(record, lines(), target, c.reason, today), None
+        if isinstance(c, cmd.Undo):
+            command = corrections.last_command(lines(), user, now)
+            if not command:
+                raise InputError("Nothing of yours to undo any more: someone changed it meanwhile.")
+            return corrections.undo_drafts(record, lines(), command, today), None
+        if isinstance(c, cmd.Fix):
+            target = corrections.find_entry(record, lines(), c.entry)
+            return corrections.fix_drafts(record, lines(), target, c, today), None
+        if isinstance(c, cmd.Done):
+            return corrections.done_drafts(record, c.ask, today), None
         if isinstance(c, cmd.Log):
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):
@@ -179,9 +245,7 @@ class ClientCommands:
                 )
             return [Draft(Kind.INVOICE, c.on, amount=c.amount, ref=ref, due_on=c.due)], None
         if isinstance(c, cmd.Paid):
-            invoice = _pick_unpaid(record, c.ref, "paid")
-            text = f"{format_money(invoice.amount)}, due {invoice.due_on.isoformat()}"
-            return [Draft(Kind.PAID, c.on, ref=invoice.ref, text=text)], None
+            return payment_drafts(record, c.ref, c.amount, c.on), None
         if isinstance(c, cmd.Promised):
             invoice = _pick_unpaid(record, c.ref, "promised", allow_all=True)
             return [
@@ -240,25 +304,19 @@ def _pick_unpaid(record: ClientRecord, ref: str, verb: str, allow_all: bool = Fa
             if invoice.ref.casefold() == ref.casefold():
                 return invoice
         if any(i.ref.casefold() == ref.casefold() for i in record.state.invoices):
-            raise InputError(f"Invoice #{ref} of {name} is already marked paid.")
-        raise InputError(f"{name} has no unpaid invoice #{ref}.{_unpaid_hint(unpaid)}")
+            raise InputError(f"Invoice #{ref} of {name} is already paid in full.")
+        raise InputError(f"{name} has no unpaid invoice #{ref}.{unpaid_hint(list(unpaid))}")
     if not unpaid:
         raise InputError(
             f"{name} has no unpaid invoices. Log one with "
-            f"`/client invoice {_quote(name)} 1200 due 2026-12-31 #INV-1`."
+            f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
         )
     if len(unpaid) > 1 and not allow_all:
         raise InputError(
             f"{name} has {len(unpaid)} unpaid invoices; say which one, e.g. "
-            f"`/client {verb} {_quote(name)} #{unpaid[0].ref}`.{_unpaid_hint(unpaid)}"
+            f"`/client {verb} {quote(name)} #{unpaid[0].ref}`.{unpaid_hint(list(unpaid))}"
         )
     return unpaid[0]
-
-
-def _unpaid_hint(unpaid) -> str:
-    if not unpaid:
-        return ""
-    return " Unpaid: " + ", ".join(f"#{i.ref}" for i in unpaid[:10]) + "."
 
 
 def _next_ref(refs: set[str]) -> str:
@@ -268,5 +326,4 @@ def _next_ref(refs: set[str]) -> str:
     return f"INV-{n}"
 
 
-def _quote(name: str) -> str:
-    return f'"{name}"' if " " in name else name
+_quote = quote

@@ -43,9 +43,11 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.table import Document
 
 from domain.models import ClientRecord, Interaction, name_key
+from domain.money import DEFAULT_CURRENCY
 from storage.atomic import AtomicJSONStorage, WriteLock, read_json, write_json_atomic
 from storage.base import Change, CheckSchedule, DuplicateClient, UnknownClient
 from storage.codec import from_doc, to_doc
+from storage.upgrade import upgrade_interaction, upgrade_record
 
 TAIL_MAX = 16
 CHECK_SHARDS = 16
@@ -91,8 +93,11 @@ class TinyDBStore:
         *,
         durable: bool = True,
         schedule: CheckSchedule | None = None,
+        currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self.schedule = schedule
+        # Amounts stored without a currency (before CURRENCY existed) are read as in this one.
+        self.currency = currency
         self.catalogue = Path(database_path)
         self.root = self.catalogue.with_suffix("")
         self.durable = durable
@@ -150,7 +155,9 @@ class TinyDBStore:
 
     def _read_client_file(self, path: Path) -> tuple[ClientRecord, list[dict]] | None:
         found = self._read_client_doc(path)
-        return (from_doc(ClientRecord, found[0]), found[1]) if found else None
+        if not found:
+            return None
+        return upgrade_record(from_doc(ClientRecord, found[0]), self.currency), found[1]
 
     def get(self, team_id: str, client_id: str) -> ClientRecord | None:
         _check_team(team_id)
@@ -206,7 +213,7 @@ class TinyDBStore:
         for doc in reversed(tail):
             if doc["seq"] < below:
                 below = doc["seq"]
-                yield from_doc(Interaction, doc)
+                yield upgrade_interaction(from_doc(Interaction, doc), self.currency)
         # Then the segments, newest first, found only as they are needed: `status` reads just
         # the newest few interactions, and its cost must not grow with the client's history.
         log_dir = str(self._log_dir(team_id, client_id))
@@ -230,7 +237,7 @@ class TinyDBStore:
                 doc = log[key]
                 if doc["seq"] < below:
                     below = doc["seq"]
-                    yield from_doc(Interaction, doc)
+                    yield upgrade_interaction(from_doc(Interaction, doc), self.currency)
             below = min(below, start)
 
     # writes ----------------------------------------------------------------------------

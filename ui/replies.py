@@ -13,8 +13,12 @@ from typing import Any
 
 from domain import commands as cmd
 from domain.attention import attention
-from domain.inputs import escape, format_money
+from domain.calendar import business_days_between
+from domain.corrections import superseded_by, voided_by
+from domain.inputs import escape
+from domain.invoices import balance, days_past_due, is_overdue, paid_so_far
 from domain.models import ClientRecord, ClientType, Interaction, Kind
+from domain.money import format_money, format_totals
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
 from ui import blocks as bk
@@ -94,9 +98,15 @@ def _arg(name: str) -> str:
 
 
 def logged(
-    c: cmd.Command, record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+    c: cmd.Command,
+    record: ClientRecord,
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
+    lines: list[Interaction] | None = None,
 ) -> Reply:
+    """The answer to a command that logged `lines` and left the client as `record`."""
     client = record.client
+    lines = lines or []
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log):
         when = "" if c.on == today else f" ({day(c.on)})"
@@ -116,10 +126,35 @@ def logged(
         invoice = record.state.invoices[-1]
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
-            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}."
+            f"{format_money(invoice.amount)}, sent {day(invoice.sent_on)}, "
+            f"due {day(invoice.due_on)}."
         )
     if isinstance(c, cmd.Paid):
-        return _simple(f":moneybag: {name} paid. {_open_money(record)}")
+        return _simple(f":moneybag: {_payments(name, lines, record)} {_open_money(record)}")
+    if isinstance(c, cmd.Void | cmd.Undo):
+        voided = ", ".join(f"e{e.target}" for e in lines)
+        why = f": “{escape(lines[0].text)}”" if isinstance(c, cmd.Void) else ""
+        return _simple(
+            f":wastebasket: Voided {voided} of {name}{why}. It no longer counts in any nudge, "
+            "status, list or report; the history keeps it, marked, with this void beside it "
+            f"({', '.join(e.short_id for e in lines)}). {_open_money(record)}"
+        )
+    if isinstance(c, cmd.Fix):
+        fix = lines[0]
+        return _simple(
+            f":wrench: Fixed e{fix.target} of {name}: {escape(fix.text)}. The old line stays in "
+            f"the history, superseded by {fix.short_id}. {_open_money(record)}"
+        )
+    if isinstance(c, cmd.Done):
+        left = len(record.state.open_asks)
+        return _simple(
+            f":white_check_mark: Closed e{lines[0].target} of {name}: “{escape(lines[0].text)}”. "
+            + (
+                f"{left} other request{'s' if left != 1 else ''} still open."
+                if left
+                else "Nothing else is open."
+            )
+        )
     if isinstance(c, cmd.Promised):
         return _simple(
             f":handshake: Logged {name}'s promise to pay by {day(c.by)}. Overdue nudges wait "
@@ -150,12 +185,32 @@ def _revision_count(record: ClientRecord, today: date, ladders: Ladders) -> str:
     return f"{n} in the last {a.window_days} days."
 
 
+def _payments(name: str, lines: list[Interaction], record: ClientRecord) -> str:
+    """Which invoices a payment went to and what each still owes."""
+    if not lines:
+        return f"{name} paid."
+    total = format_totals(e.amount for e in lines if e.amount)
+    parts = []
+    for e in lines:
+        invoice = next((i for i in record.state.invoices if i.ref == e.ref), None)
+        left = balance(invoice) if invoice else None
+        state = (
+            "paid in full" if not left or not left.amount else f"{format_money(left)} still owed"
+        )
+        parts.append(
+            f"{format_money(e.amount) if e.amount else 'the rest'} to #{escape(e.ref)} ({state})"
+        )
+    where = "; ".join(parts)
+    oldest = " (oldest due first)" if len(lines) > 1 else ""
+    return f"Logged {total} from {name}{oldest}, {day(lines[0].occurred_on)}: {where}."
+
+
 def _open_money(record: ClientRecord) -> str:
     unpaid = record.state.unpaid
     if not unpaid:
-        return "Nothing else is outstanding."
+        return "Nothing is outstanding."
     return "Still unpaid: " + ", ".join(
-        f"#{escape(i.ref)} ({format_money(i.amount)}, due {day(i.due_on)})" for i in unpaid[:10]
+        f"#{escape(i.ref)} ({format_money(balance(i))}, due {day(i.due_on)})" for i in unpaid[:10]
     )
 
 
@@ -163,7 +218,14 @@ def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
     a = attention(record, today, ladders)
     flags = []
     if a.overdue:
-        flags.append(f":red_circle: {len(a.overdue)} overdue, oldest {a.days_overdue} days")
+        owed = format_totals(balance(i) for i in a.overdue)
+        flags.append(
+            f":red_circle: {len(a.overdue)} overdue ({owed}), oldest {a.days_overdue} days"
+        )
+    if a.promised:
+        owed = format_totals(balance(i) for i in a.promised)
+        by = max(i.promised_by for i in a.promised if i.promised_by)
+        flags.append(f":handshake: {owed} overdue, promised by {day(by)}")
     if a.quiet_days:
         flags.append(f":mute: quiet {a.quiet_days} business days")
     if a.controlling:
@@ -182,11 +244,27 @@ def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> R
         flags = _flags(r, today, ladders)
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
         lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
+    # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
+    owing = [r for r in records if r.client.archived and r.state.unpaid]
+    for r in sorted(owing, key=lambda r: r.client.name_key):
+        owed = format_totals(balance(i) for i in r.state.unpaid)
+        late = attention(r, today, ladders).overdue_owed
+        lines.append(
+            f"*{escape(r.client.name)}* (archived): {owed} still owed"
+            + (f", {format_totals(late)} of it overdue" if late else "")
+        )
     needing = sum(1 for r in ranked if attention(r, today, ladders).score)
     title = f"{len(active)} clients, {needing} needing attention"
     if archived:
-        title += f" ({archived} archived, not shown)"
-    return Reply(title, [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
+        title += f" ({archived} archived" + (", not shown)" if not owing else ")")
+    overdue = format_totals(
+        (m for r in records for m in attention(r, today, ladders).overdue_owed), none=""
+    )
+    summary = [bk.context(f"Overdue in all: {overdue}")] if overdue else []
+    return Reply(
+        title + (f". Overdue: {overdue}" if overdue else ""),
+        [bk.header(title), *summary, *bk.sections(lines, budget=bk.MAX_BLOCKS - 1 - len(summary))],
+    )
 
 
 def status(record: ClientRecord, recent: list[Interaction], today: date, ladders: Ladders) -> Reply:
@@ -201,10 +279,24 @@ def status(record: ClientRecord, recent: list[Interaction], today: date, ladders
     flags = _flags(record, today, ladders)
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
-    asks = [f"• “{escape(a.what)}” since {day(a.asked_on)}" for a in s.open_asks[-10:]]
+    asks = [
+        f"• e{a.seq} “{escape(a.what)}” since {day(a.asked_on)}"
+        f" ({business_days_between(a.asked_on, today)} business days)"
+        for a in s.open_asks[-10:]
+    ]
     invoices = [
-        f"• #{escape(i.ref)}: {format_money(i.amount)}, due {day(i.due_on)}"
-        + (f" — *{(today - i.due_on).days} days overdue*" if today > i.due_on else "")
+        f"• #{escape(i.ref)}: {format_money(balance(i))} owed"
+        + (
+            f" (of {format_money(i.amount)}, {format_money(paid_so_far(i))} paid)"
+            if paid_so_far(i).amount
+            else ""
+        )
+        + f", due {day(i.due_on)}"
+        + (
+            f" — *{days_past_due(i, today)} days overdue*"
+            if is_overdue(i, today, ladders.grace_days)
+            else ""
+        )
         + (f" (promised by {day(i.promised_by)})" if i.promised_by else "")
         for i in s.unpaid[:10]
     ]
@@ -215,7 +307,10 @@ def status(record: ClientRecord, recent: list[Interaction], today: date, ladders
     if snoozed:
         out.append(bk.context("Snoozed: " + ", ".join(snoozed)))
     if recent:
-        out.append(bk.section("*Recent:*\n" + "\n".join(_event_line(e) for e in recent)))
+        voided, fixed = voided_by(recent), superseded_by(recent)
+        out.append(
+            bk.section("*Recent:*\n" + "\n".join(_event_line(e, voided, fixed) for e in recent))
+        )
     out.append(bk.context(f"Full record: `/client history {_arg(c.name)}`"))
     # The fallback text is mrkdwn too: the name must be escaped there (the header is plain_text).
     return Reply(f"{escape(c.name)}: {'; '.join(flags) or 'nothing pending'}", out)
@@ -239,10 +334,17 @@ _VERB = {
     Kind.EDITED: "message edited",
     Kind.DISMISSED: "nudge dismissed",
     Kind.SENT: "message sent",
+    Kind.VOIDED: "voided",
+    Kind.FIXED: "fixed",
+    Kind.DONE: "request closed",
 }
 
 
-def _event_line(e: Interaction) -> str:
+def _event_line(
+    e: Interaction,
+    voided: dict[int, Interaction] | None = None,
+    fixed: dict[int, Interaction] | None = None,
+) -> str:
     detail = []
     if e.ref:
         detail.append(
@@ -256,22 +358,30 @@ def _event_line(e: Interaction) -> str:
         detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
     if e.text:
         detail.append(f"“{escape(e.text)}”")
+    if e.target:
+        detail.insert(0, f"e{e.target}")
     at = e.logged_at.astimezone(UTC)
     logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
-    return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_"
+    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)}"
+    void = (voided or {}).get(e.seq)
+    if void is not None:
+        # Struck through and said in words: a void must be seen even where ~ isn't rendered.
+        return f"~{line}~ *VOIDED* by {void.short_id} _({logged})_"
+    fix = (fixed or {}).get(e.seq)
+    if fix is not None:
+        line += f" *(superseded by {fix.short_id}: {escape(fix.text)})*"
+    return f"{line} _({logged})_"
 
 
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     total = record.state.interactions
     shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
     title = f"History of {record.client.name}: {shown}, newest first"
-    lines = [_event_line(e) for e in events]
+    # Voids and fixes are always newer than what they correct, so the ones shown are here.
+    voided, fixed = voided_by(events), superseded_by(events)
+    lines = [_event_line(e, voided, fixed) for e in events]
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
-
-
-def _money(amounts) -> str:
-    return " + ".join(format_money(m) for m in amounts) or "nothing"
 
 
 def report(record: ClientRecord, r: EngagementReport) -> Reply:
@@ -288,13 +398,15 @@ def report(record: ClientRecord, r: EngagementReport) -> Reply:
         f"*On record since* {since}: {r.interactions} entries.",
         f"*Requests to them:* {r.asks}; {r.asks_open} still unanswered.",
         f"*Revision demands:* {r.revisions}.",
-        f"*Invoiced:* {_money(r.invoiced)} · *paid:* {_money(r.paid)} · *outstanding:* {_money(r.outstanding)}"
+        f"*Invoiced:* {format_totals(r.invoiced)} · *paid:* {format_totals(r.paid)} · "
+        f"*outstanding:* {format_totals(r.outstanding)}"
         + (
             f" (overdue: {', '.join('#' + escape(ref) for ref in r.overdue_refs)})"
             if r.overdue_refs
             else ""
         )
         + "."
+        + (f" *Overdue:* {format_totals(r.overdue)}." if r.overdue else "")
         + drift,
         f"*Nudges approved:* {r.nudges_approved} · *dismissed:* {r.nudges_dismissed}.",
     ]
