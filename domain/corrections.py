@@ -40,10 +40,14 @@ def voided_by(lines: list[Interaction]) -> dict[int, Interaction]:
     return {e.target: e for e in lines if e.kind is Kind.VOIDED}
 
 
-def superseded_by(lines: list[Interaction]) -> dict[int, Interaction]:
-    """seq of each fixed line -> its latest FIXED line still counting."""
+def superseded_by(lines: list[Interaction]) -> dict[int, list[Interaction]]:
+    """seq of each fixed line -> the FIXED lines still counting for it, oldest first."""
     voided = voided_by(lines)
-    return {e.target: e for e in lines if e.kind is Kind.FIXED and e.seq not in voided}
+    out: dict[int, list[Interaction]] = {}
+    for e in sorted(lines, key=lambda e: e.seq):
+        if e.kind is Kind.FIXED and e.seq not in voided:
+            out.setdefault(e.target, []).append(e)
+    return out
 
 
 def find_entry(record: ClientRecord, lines: list[Interaction], entry: cmd.Entry) -> Interaction:
@@ -130,7 +134,15 @@ def last_command(lines: list[Interaction], user: str, now: datetime) -> list[Int
     if not mine:
         return []
     last = max(mine, key=lambda e: (e.logged_at, e.seq))
-    return [e for e in mine if e.logged_at == last.logged_at]
+    # One command may log several lines at once (a payment over several invoices, a snooze of
+    # every situation): consecutive, of one kind, with the same author and moment.
+    command = [last]
+    by_seq = {e.seq: e for e in mine}
+    while (e := by_seq.get(command[-1].seq - 1)) is not None and (
+        e.kind is last.kind and e.logged_at == last.logged_at
+    ):
+        command.append(e)
+    return command
 
 
 def undo_drafts(

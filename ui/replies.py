@@ -343,19 +343,20 @@ _VERB = {
 def _event_line(
     e: Interaction,
     voided: dict[int, Interaction] | None = None,
-    fixed: dict[int, Interaction] | None = None,
+    fixed: dict[int, list[Interaction]] | None = None,
 ) -> str:
     detail = []
     if e.ref:
         detail.append(
             f"#{escape(e.ref)}"
-            if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED)
+            if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED, Kind.VOIDED, Kind.FIXED)
             else escape(e.ref)
         )
     if e.amount:
         detail.append(format_money(e.amount))
     if e.due_on:
-        detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
+        due = e.kind in (Kind.INVOICE, Kind.FIXED)
+        detail.append(("due " if due else "until ") + day(e.due_on))
     if e.text:
         detail.append(f"“{escape(e.text)}”")
     if e.target:
@@ -367,9 +368,10 @@ def _event_line(
     if void is not None:
         # Struck through and said in words: a void must be seen even where ~ isn't rendered.
         return f"~{line}~ *VOIDED* by {void.short_id} _({logged})_"
-    fix = (fixed or {}).get(e.seq)
-    if fix is not None:
-        line += f" *(superseded by {fix.short_id}: {escape(fix.text)})*"
+    fixes = (fixed or {}).get(e.seq)
+    if fixes:
+        what = "; ".join(f"{f.short_id}: {escape(f.text)}" for f in fixes)
+        line += f" *(superseded by {what})*"
     return f"{line} _({logged})_"
 
 
