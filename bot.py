@@ -36,6 +36,7 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
@@ -93,7 +94,12 @@ def build_app(
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
     commands = ClientCommands(
-        store, config.timezone, ladders=config.ladders, currency=config.currency
+        store,
+        config.timezone,
+        ladders=config.ladders,
+        nudge_channel=config.nudge_channel,
+        auto_heard=config.auto_heard,
+        currency=config.currency,
     )
     decisions = Decisions(
         store,
@@ -103,8 +109,9 @@ def build_app(
     )
     # The engine is used here only to draw suggestions; its own Web API client is unused.
     engine = build_engine(config, store)
+    replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock)
+        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())

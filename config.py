@@ -36,6 +36,7 @@ SETTINGS = (
     "SCAN_MINUTES",
     "APPROVERS",
     "TWO_PERSON_STOP_WORK",
+    "AUTO_HEARD",
     "LOG_LEVEL",
     "QUIET_STAGES",
     "OVERDUE_DAYS",
@@ -44,6 +45,7 @@ SETTINGS = (
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
 
 
 class ConfigError(Exception):
@@ -73,6 +75,8 @@ class Config:
     scan_minutes: int = 15
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
+    # Clients' messages in their shared channels are logged as `heard` by themselves.
+    auto_heard: bool = True
 
     @property
     def socket_mode(self) -> bool:
@@ -211,6 +215,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
         problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")
 
+    auto_heard = get("AUTO_HEARD", "on").lower()
+    if auto_heard not in _SWITCH:
+        problems.append(
+            f"AUTO_HEARD={auto_heard!r} should be on or off (log clients' replies in their "
+            "shared channels by themselves)."
+        )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -238,6 +249,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         scan_minutes=int(scan),
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
+        auto_heard=_SWITCH.get(auto_heard, True),
     )
 
 

@@ -3,7 +3,8 @@
 The console points SLACK_API_URL here so the real WebClient code path runs end to end with
 no Slack; the tests do the same, and script failures (HTTP 500, 429 with Retry-After, slow
 answers, `ok: false`) to prove nothing is lost or doubled. It keeps what was posted per
-channel, so `conversations.history` answers like Slack would.
+channel, so `conversations.history` answers like Slack would. Given a clock, a message's `ts`
+is that clock's time (as Slack's is the time of posting), so time windows can be tested.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from typing import Any
@@ -46,12 +48,17 @@ class LocalSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
-    _failures: dict[str, list[Failure]] = field(default_factory=dict)
+    # What apps.connections.open hands out: the Socket Mode WebSocket URL (tests serve one).
+    socket_url: str = ""
+    # The time a message is posted at; without one, ts values simply count up.
+    clock: Callable[[], datetime] | None = None
+    _failures: dict[str, list[Failure | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._called = threading.Condition(self._lock)
         self._ts = count(1)
+        self._last_ts = 0  # microseconds: every ts is unique and later than the one before
         slack = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -84,8 +91,9 @@ class LocalSlack:
         self.server.server_close()
 
     # scripting ---------------------------------------------------------------------------
-    def fail(self, method: str, *failures: Failure) -> None:
-        """The next calls of `method` get these failures, in order."""
+    def fail(self, method: str, *failures: Failure | None) -> None:
+        """The next calls of `method` get these failures, in order; None answers normally
+        (to fail a later call)."""
         with self._lock:
             self._failures.setdefault(method, []).extend(failures)
 
@@ -163,6 +171,14 @@ class LocalSlack:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a timeout test)
 
+    def _next_ts(self) -> str:
+        """Slack's message ts: the posting time in seconds, unique within the channel."""
+        if self.clock is None:
+            return f"{1800000000 + next(self._ts)}.000100"
+        micros = max(round(self.clock().timestamp() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
@@ -177,11 +193,11 @@ class LocalSlack:
             channel = args.get("channel", "")
             if not channel:
                 return {"ok": False, "error": "channel_not_found"}
-            ts = f"{1800000000 + next(self._ts)}.000100"
-            message = {**args, "ts": ts}
+            message = dict(args)
             if isinstance(message.get("metadata"), str):
                 message["metadata"] = json.loads(message["metadata"])
             with self._lock:
+                ts = message["ts"] = self._next_ts()
                 self.messages.setdefault(channel, []).append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
@@ -220,6 +236,16 @@ class LocalSlack:
             if not found:
                 return {"ok": False, "error": "thread_not_found"}
             return {"ok": True, "messages": found, "has_more": False}
+        if method == "apps.connections.open":
+            if not self.socket_url:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
+        if method == "chat.getPermalink":
+            channel, ts = args.get("channel", ""), args.get("message_ts", "")
+            if not channel or not ts:
+                return {"ok": False, "error": "message_not_found"}
+            link = f"https://local.invalid/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "U0")).lstrip("UW")}}
         if method == "usergroups.users.list":

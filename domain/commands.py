@@ -39,6 +39,8 @@ class Options:
     lang: str | None = None
     shared_channel: str | None = None
     contact: str | None = None
+    # Log their replies in the shared channel as `heard` by themselves.
+    auto_heard: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ _TYPES = {t.value: t for t in ClientType} | {
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact"}
+_SWITCH = {"on": True, "off": False}
 
 
 def parse(
@@ -396,10 +399,18 @@ def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
         return _check_name(quoted[0]), quoted[1]
     words = rest.split()
     # Unquoted names run until the first option word: `add Acme Corp as late-payer`.
-    cut = next((i for i, w in enumerate(words) if w.lower() in _OPTION_WORDS), len(words))
+    cut = next((i for i in range(len(words)) if _is_option(words, i)), len(words))
     if cut == 0:
         raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
     return _check_name(" ".join(words[:cut])), " ".join(words[cut:])
+
+
+def _is_option(words: list[str], i: int) -> bool:
+    word = words[i].lower()
+    if word == "auto":
+        # Only `auto on` / `auto off`: "Auto Trader" is a name.
+        return i + 1 < len(words) and words[i + 1].lower() in _SWITCH
+    return word in _OPTION_WORDS
 
 
 def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]:
@@ -620,6 +631,14 @@ def _options(text: str, verb: str) -> Options:
                 raise InputError(f"A contact name can be at most {MAX_NAME} characters.")
             found["contact"] = clean_text(contact, what="contact name")
             i = end + 1
+        elif word == "auto":
+            if arg.lower() not in _SWITCH:
+                raise InputError(
+                    f"`auto` is `on` or `off`: whether their replies in the shared channel are "
+                    f"logged by themselves, e.g. `/client {verb} acme auto off`."
+                )
+            found["auto_heard"] = _SWITCH[arg.lower()]
+            i += 2
         elif word == "lang":
             if arg.lower() not in LANGUAGES:
                 raise InputError(f"`lang` is one of {', '.join(LANGUAGES)} (e.g. `lang cy`).")
@@ -628,7 +647,7 @@ def _options(text: str, verb: str) -> Options:
         else:
             raise InputError(
                 f"I didn't understand `{shorten(words[i])}`. After the name you can add "
-                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy` "
-                'or `shared #channel`. Names with spaces go in quotes: `"Acme Corp"`.'
+                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy`, "
+                '`shared #channel` or `auto on|off`. Names with spaces go in quotes: `"Acme Corp"`.'
             )
     return Options(**found)  # type: ignore[arg-type]

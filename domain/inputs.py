@@ -138,7 +138,7 @@ def clean_text(text: str, *, what: str = "text") -> str:
         raise InputError(f"The {what} has Slack formatting I can't keep. Write it as plain words.")
     text = unescape(text)
     for ch in text:
-        if ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
+        if _invisible(ch):
             raise InputError(
                 f"The {what} contains invisible control characters. Retype it as plain text."
             )
@@ -146,6 +146,42 @@ def clean_text(text: str, *, what: str = "text") -> str:
     if not text:
         raise InputError(f"The {what} is empty.")
     return text
+
+
+def _invisible(ch: str) -> bool:
+    return ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+
+
+# Slack markup for a mention: <@U123>, <@U123|sam>, <#C123|general>, <!here>, <!subteam^S1|@design>
+_MENTION = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>")
+EXCERPT_CHARS = 140
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first words of a message someone else wrote, made safe to keep, by the rules of
+    `clean_text`: plain, bounded, no live Slack markup. Nobody is there to retype it, so what
+    `clean_text` would refuse is turned into plain words instead: a mention into `@name`, a
+    channel into `#name`, invisible characters into spaces. Returns "" for a message with no
+    words (a file alone)."""
+
+    def plain(m: re.Match[str]) -> str:
+        sign, target, label = m.group(1), m.group(2), m.group(3)
+        if sign == "!":  # <!here>, <!channel>, <!subteam^S1|@design>
+            return label or f"@{target.split('^')[0]}"
+        name = (label or "").lstrip("@#") or ("someone" if sign == "@" else "a channel")
+        return f"{sign}{name}"
+
+    text = _LINK.sub(r"\1", text)
+    text = _MENTION.sub(plain, text)
+    text = text.replace("<", " ").replace(">", " ")  # any other markup: never live
+    text = "".join(" " if _invisible(ch) else ch for ch in unescape(text))
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def shorten(text: str, limit: int = 40) -> str:

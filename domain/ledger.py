@@ -28,6 +28,7 @@ class Draft:
     amount: Money | None = None
     ref: str = ""
     due_on: date | None = None
+    link: str = ""
     target: int = 0
     redated: date | None = None
 
@@ -41,6 +42,9 @@ MAX_OPEN_ASKS = 50
 # Paid invoices are kept a while for payment-drift context, then dropped from the summary
 # (they stay in the full history).
 MAX_PAID_INVOICES_KEPT = 12
+# Replies logged from the shared channel whose message keys are kept to recognise a second
+# delivery. Slack retries within minutes, so the newest few hundred are plenty.
+MAX_REPLIES_KEPT = 200
 
 
 def _later(a: date | None, b: date) -> date:
@@ -74,8 +78,12 @@ def apply(
             last_contact_on=_later(state.last_contact_on, event.occurred_on),
         )
     if kind is Kind.HEARD:
+        replies = state.replies_logged
+        if event.ref:
+            replies = (*replies, event.ref)[-MAX_REPLIES_KEPT:]
         return replace(
             state,
+            replies_logged=replies,
             open_asks=tuple(a for a in state.open_asks if a.asked_on > event.occurred_on),
             last_heard_on=_later(state.last_heard_on, event.occurred_on),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),

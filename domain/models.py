@@ -69,6 +69,10 @@ class Interaction:
     amount: Money | None = None
     ref: str = ""
     due_on: date | None = None
+    # Where it can be read in Slack: the client's own message, for a reply logged from their
+    # shared channel (its `ref` is then the message's "channel/ts", which is what makes a
+    # redelivered message recognisable).
+    link: str = ""
     # For a correction (VOIDED, FIXED, DONE): the seq of the entry it is about.
     target: int = 0
     # For a FIXED line that redates its target: the target's new date.
@@ -134,6 +138,9 @@ class Client:
     archived: bool = False
     # Who at the client we write to; suggested wording greets them by name.
     contact: str = ""
+    # Their messages in the shared channel are logged as `heard` by themselves (AUTO_HEARD
+    # must be on too).
+    auto_heard: bool = True
 
     @property
     def name_key(self) -> str:
@@ -159,6 +166,9 @@ class ClientState:
     interactions: int = 0
     # situation -> date until which nudges about it are held back.
     snoozed_until: dict[str, date] = field(default_factory=dict)
+    # The "channel/ts" of the newest replies logged from the shared channel (bounded): Slack
+    # may deliver a message more than once, even after a restart, and it is logged once.
+    replies_logged: tuple[str, ...] = ()
 
     @property
     def unpaid(self) -> tuple[Invoice, ...]:
@@ -211,6 +221,9 @@ class Nudge:
     # Posting the approved text in the client's shared channel, an outbox of its own:
     # "" (no shared channel), "pending", "posting" (attempt under way), or the post's ts.
     delivery: str = ""
+    # Why the last attempt to post it could not succeed by waiting (Slack's error, e.g.
+    # "not_in_channel", or "no_route"): the team is shown it until the nudge is posted.
+    undeliverable: str = ""
 
 
 @dataclass(frozen=True)

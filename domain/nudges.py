@@ -123,7 +123,8 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
         return []
     out = []
     for due in current(record, today, ladders).values():
-        if snoozed(record, due.situation, today):
+        # Past due but short of OVERDUE_DAYS' first step: overdue, with nothing to nudge yet.
+        if due.stage < 1 or snoozed(record, due.situation, today):
             continue
         # A snoozed stage comes back once the snooze is over; every other stage is done.
         done = [

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home
+from handlers import actions, commands, home, messages
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -21,3 +21,4 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app)
     home.register(app)
     actions.register(app)
+    messages.register(app)

@@ -26,6 +26,7 @@ from domain.money import DEFAULT_CURRENCY
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.payments import payment_drafts, quote, unpaid_hint
 from domain.report import engagement_report
+from domain.routing import Route, nudge_route
 from storage.base import DuplicateClient, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
@@ -55,6 +56,7 @@ def log(
             due_on=d.due_on,
             target=d.target,
             redated=d.redated,
+            link=d.link,
         )
         state = apply(state, event)
         events.append(event)
@@ -67,19 +69,31 @@ HISTORY_SHOWN = 300
 
 
 class ClientCommands:
-    """The `/client` command, over a store, in one workspace time zone."""
+    """The `/client` command, over a store, in one workspace time zone.
+
+    `auto_heard` is the workspace's AUTO_HEARD: whether replies in shared channels can be
+    logged by themselves at all (each client can still turn it off)."""
 
     def __init__(
         self,
         store: Store,
         tz: tzinfo,
         ladders: Ladders = DEFAULT_LADDERS,
+        nudge_channel: str = "",
+        *,
+        auto_heard: bool = True,
         currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
         self.currency = currency
+        self.nudge_channel = nudge_channel
+        self.auto_heard = auto_heard
+
+    def route(self, client: Client) -> Route:
+        """Where this client's nudges go, as the nudge pass will decide it."""
+        return nudge_route(client, self.nudge_channel)
 
     def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing."""
@@ -95,7 +109,7 @@ class ClientCommands:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
-            return replies.client_list(self.store.clients(team), today, self.ladders)
+            return replies.client_list(self.store.clients(team), today, self.ladders, self.route)
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
         if isinstance(c, cmd.Undo):
@@ -103,7 +117,7 @@ class ClientCommands:
         record = self._find(team, c.name)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.ladders)
+            return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
             history = list(self.store.history(team, record.client.client_id))
             return replies.report(record, engagement_report(record, history, today, self.ladders))
@@ -114,7 +128,15 @@ class ClientCommands:
         logged: list[Interaction] = []
         change = self._change_for(c, user, now, today, logged)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders, logged)
+        return replies.logged(
+            c,
+            updated,
+            today,
+            self.ladders,
+            route=self.route(updated.client),
+            auto_heard=self.auto_heard,
+            lines=logged,
+        )
 
     def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
         """Void the last command this person logged (within a day), on whichever client."""
@@ -136,7 +158,9 @@ class ClientCommands:
         logged: list[Interaction] = []
         change = self._change_for(c, user, now, today, logged)
         updated = self.store.update(team, record.client.client_id, change)
-        return replies.logged(c, updated, today, self.ladders, logged)
+        return replies.logged(
+            c, updated, today, self.ladders, route=self.route(updated.client), lines=logged
+        )
 
     def _recent(self, team: str, record: ClientRecord, now: datetime) -> list[Interaction]:
         """The client's lines logged within the undo window, oldest first."""
@@ -162,6 +186,7 @@ class ClientCommands:
             lang=o.lang or "en",
             shared_channel=o.shared_channel or "",
             contact=o.contact or "",
+            auto_heard=o.auto_heard is not False,
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
         try:
@@ -172,7 +197,7 @@ class ClientCommands:
                 f"`/client status {_quote(dup.existing.client.name)}` shows it; "
                 "`/client set` changes its settings."
             ) from None
-        return replies.added(record)
+        return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
     def _find(self, team: str, name: str) -> ClientRecord:
         record = self.store.find(team, name)
@@ -279,6 +304,7 @@ class ClientCommands:
             "lang": o.lang,
             "shared_channel": o.shared_channel,
             "contact": o.contact,
+            "auto_heard": o.auto_heard,
         }
         changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}
         if not changes:
@@ -293,6 +319,8 @@ class ClientCommands:
 def _show(value: object) -> str:
     if isinstance(value, ClientType):
         return value.value
+    if isinstance(value, bool):
+        return "on" if value else "off"
     return str(value) if value not in ("", None) else "none"
 
 

@@ -43,6 +43,7 @@ from domain.nudges import (
     prune,
     snoozed,
 )
+from domain.routing import NO_ROUTE, Route, Via, nudge_route
 from service.commands import Draft, log
 from storage.base import Store
 from ui import nudges as ui
@@ -54,6 +55,19 @@ logger = logging.getLogger(__name__)
 TACTFUL = "tactful"  # who wrote the first version of a suggestion
 # Pages of channel history read when looking for a post that landed unacknowledged.
 MAX_LOOKUP_PAGES = 20
+# Slack errors that retrying won't cure: a setting must change (or the bot be invited).
+REFUSED_FOR_GOOD = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_not_visible",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,13 @@ class _NotDue(Exception):
 
 class _RateLimited(Exception):
     pass
+
+
+class NotRuledOut(Exception):
+    """An earlier attempt may have landed, and the look-up could not find it or rule it out.
+
+    Its own type, not LookupError: a KeyError or IndexError is a bug, and must not pass for
+    this expected, retry-next-pass condition."""
 
 
 class NudgeEngine:
@@ -269,9 +290,13 @@ class NudgeEngine:
             channel = nudge.channel or self._channel(record)
             if not channel:
                 logger.warning(
-                    "No channel for nudges about client %s: set one with `/client set <name> in #channel` or NUDGE_CHANNEL",
+                    "Nudge %s for client %s has nowhere to go: no channel, owner, NUDGE_CHANNEL "
+                    "or person who added it; `/client set <name> in #channel` fixes it",
+                    nudge.key,
                     cid,
                 )
+                if nudge.undeliverable != NO_ROUTE:
+                    self._set(team, cid, nudge.key, undeliverable=NO_ROUTE)
                 report.failed.append(nudge.key)
                 return
             if not nudge.versions and due is not None:
@@ -295,7 +320,7 @@ class NudgeEngine:
                     self._alert(record, nudge.situation, nudge.stage, nudge.late, due),
                     ui.metadata(team, cid, nudge.key, "alert"),
                 )
-                nudge = self._set(team, cid, nudge.key, ts=ts)
+                nudge = self._set(team, cid, nudge.key, ts=ts, undeliverable="")
             if not nudge.thread_ts:
                 nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
                 body = self.thread_body(record, nudge, [], open_=True)
@@ -313,18 +338,26 @@ class NudgeEngine:
             status = err.response.status_code
             retry_after = _retry_after(err.response.headers)
             wait = timedelta(seconds=retry_after if status == 429 else 0)
+            error = err.response.get("error")
             logger.warning(
                 "Slack refused nudge %s for client %s: HTTP %s %s; will retry",
                 nudge.key,
                 cid,
                 status,
-                err.response.get("error"),
+                error,
             )
-            self._set(team, cid, nudge.key, next_attempt_at=now + wait)
+            changes: dict[str, Any] = {"next_attempt_at": now + wait}
+            if error in REFUSED_FOR_GOOD:
+                # Waiting won't help: the team is shown why until it is fixed. With nothing
+                # posted yet, the route is asked afresh next time, so a new setting counts.
+                changes["undeliverable"] = error
+                if not nudge.ts:
+                    changes["channel"] = ""
+            self._set(team, cid, nudge.key, **changes)
             report.failed.append(nudge.key)
             if status == 429:
                 raise _RateLimited from None
-        except LookupError as err:
+        except NotRuledOut as err:
             logger.warning("%s; will retry", err)
             report.failed.append(nudge.key)
         except OSError as err:  # timeouts, refused or reset connections, DNS failures
@@ -356,7 +389,7 @@ class NudgeEngine:
                 {"text": escape(nudge.versions[-1].text)},
                 ui.metadata(team, client_id, key, "delivered"),
             )
-        except (SlackApiError, LookupError, OSError) as err:
+        except (SlackApiError, NotRuledOut, OSError) as err:
             logger.warning(
                 "Approved message %s for client %s not yet in its shared channel (%s); will retry",
                 key,
@@ -367,15 +400,16 @@ class NudgeEngine:
         self._set(team, client_id, key, delivery=ts)
         return True
 
+    def route(self, record: ClientRecord) -> Route:
+        return nudge_route(record.client, self.nudge_channel)
+
     def _channel(self, record: ClientRecord) -> str:
-        client = record.client
-        if client.channel:
-            return client.channel
-        if self.nudge_channel:
-            return self.nudge_channel
-        if client.owner and self.client is not None:
-            return self.client.conversations_open(users=client.owner)["channel"]["id"]
-        return ""
+        """The channel to post in ("" if there is none), opening the DM when it is one."""
+        route = self.route(record)
+        if route.is_dm:
+            assert self.client is not None
+            return self.client.conversations_open(users=route.target)["channel"]["id"]
+        return route.target
 
     def _send(
         self,
@@ -428,7 +462,7 @@ class NudgeEngine:
                 return None
             args["cursor"] = cursor
         # Not found in MAX_LOOKUP_PAGES pages: don't risk a second copy; retry next pass.
-        raise LookupError(f"could not rule out an earlier post of {nudge.key} in {channel}")
+        raise NotRuledOut(f"could not rule out an earlier post of {nudge.key} in {channel}")
 
     # store updates -----------------------------------------------------------------------
     def _set(self, team: str, client_id: str, key: str, **changes: Any) -> Nudge:
@@ -447,6 +481,7 @@ class NudgeEngine:
                 thread_ts=thread_ts,
                 status=NudgeStatus.POSTED,
                 next_attempt_at=None,
+                undeliverable="",
             )
             record = replace(record, nudges={**record.nudges, key: nudge})
             text = f"{nudge.situation}, stage {nudge.stage}" + (" (late)" if nudge.late else "")
@@ -510,21 +545,22 @@ class NudgeEngine:
 
     def _headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:
         """The team's one-line alert, as escaped mrkdwn."""
-        facts = self.values(record, due) if due else {"client": record.client.name}
-        values = {k: escape(v) for k, v in facts.items()}
         owner = record.client.owner
-        values["owner"] = f"<@{owner}> " if owner else ""
-        try:
-            return self.wording.team(f"nudge_{situation}", values)
-        except KeyError:  # no facts left to fill in (only for a retried, already-attempted post)
-            return f"{values['owner']}*{values['client']}* needs attention ({situation})."
+        mention = f"<@{owner}> " if owner else ""
+        if due is None:  # no facts left to fill in (only for a retried, already-attempted post)
+            return f"{mention}*{escape(record.client.name)}* needs attention ({situation})."
+        values = {k: escape(v) for k, v in self.values(record, due).items()}
+        return self.wording.team(f"nudge_{situation}", {**values, "owner": mention})
 
     def _alert(
         self, record: ClientRecord, situation: str, stage: int, late: bool, due: Due | None
     ) -> dict[str, Any]:
         stage_line = self.wording.stage_line(situation, stage)
         late_line = self.wording.team("late", {}) if late else ""
-        return ui.alert(self._headline(record, situation, due), stage_line, late_line)
+        why_you = ""
+        if self.route(record).via is Via.CREATOR_DM:
+            why_you = ui.creator_dm_line(record.client.name)
+        return ui.alert(self._headline(record, situation, due), stage_line, late_line, why_you)
 
     def _preview(self, record: ClientRecord, item: Due | Nudge, today: date) -> str:
         if isinstance(item, Nudge):

@@ -48,8 +48,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def slack() -> Iterator[LocalSlack]:
-    fake = LocalSlack(team_id="T0TEAM1").start()
+def slack(clock: Clock) -> Iterator[LocalSlack]:
+    # Messages are stamped with the test's clock, as Slack stamps them with the time of posting.
+    fake = LocalSlack(team_id="T0TEAM1", clock=clock).start()
     yield fake
     fake.stop()
 

@@ -133,7 +133,9 @@ class AppServer:
         body = urlencode({"payload": json.dumps(payload)})
         return self.post_signed(body, "application/x-www-form-urlencoded", **kw)
 
-    def event(self, event: dict[str, Any], team: str = "T0TEAM1", **kw: Any) -> Response:
+    def event(
+        self, event: dict[str, Any], team: str = "T0TEAM1", event_id: str = "Ev0001", **kw: Any
+    ) -> Response:
         body = json.dumps(
             {
                 "token": "legacy-unused",
@@ -141,7 +143,7 @@ class AppServer:
                 "api_app_id": "A0TACTFUL",
                 "event": event,
                 "type": "event_callback",
-                "event_id": "Ev0001",
+                "event_id": event_id,
                 "event_time": int(time.time()),
                 "authorizations": [{"team_id": team, "user_id": "UTACTFUL", "is_bot": True}],
             }

@@ -42,6 +42,21 @@ def test_defaults() -> None:
     assert c.work_days == (0, 1, 2, 3, 4)
     assert (c.work_start, c.work_end) == (time(9, 0), time(17, 30))
     assert not c.socket_mode
+    assert c.auto_heard is True
+
+
+@pytest.mark.parametrize(("value", "on"), [("on", True), ("OFF", False), ("false", False)])
+def test_auto_heard_switches_the_logging_of_replies(value: str, on: bool) -> None:
+    assert config.load(valid_env(AUTO_HEARD=value)).auto_heard is on
+
+
+def test_auto_heard_must_be_on_or_off() -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load(valid_env(AUTO_HEARD="sometimes"))
+    assert err.value.problems == [
+        "AUTO_HEARD='sometimes' should be on or off (log clients' replies in their shared "
+        "channels by themselves)."
+    ]
 
 
 def test_values_are_read_and_normalised() -> None:

@@ -47,12 +47,24 @@ def metadata(team_id: str, client_id: str, key: str, part: str) -> dict[str, Any
     }
 
 
-def alert(headline: str, stage_line: str, late_line: str) -> dict[str, Any]:
-    """The top-level message. `headline` is mrkdwn already escaped by the caller."""
+def alert(headline: str, stage_line: str, late_line: str, why_you: str = "") -> dict[str, Any]:
+    """The top-level message. `headline` and `why_you` are mrkdwn already escaped."""
     blocks = [bk.section(headline), bk.context(f"_{escape(stage_line)}_")]
     if late_line:
         blocks.append(bk.context(f":hourglass: {escape(late_line)}"))
+    if why_you:
+        blocks.append(bk.context(why_you))
     return bk.message(_plain(headline), blocks)
+
+
+def creator_dm_line(client_name: str) -> str:
+    """Why a nudge came by DM to whoever added the client, and how to send it elsewhere."""
+    arg = escape(f'"{client_name}"' if " " in client_name else client_name)
+    return (
+        f":information_source: You get this because you added *{escape(client_name)}* and it "
+        f"has no channel or owner: `/client set {arg} in #channel` or "
+        f"`/client set {arg} owner @person` sends its nudges there instead."
+    )
 
 
 def actions_block(client_id: str, key: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Replies are the app's own English chrome; the wording suggested for clients live
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
@@ -17,10 +18,11 @@ from domain.calendar import business_days_between
 from domain.corrections import superseded_by, voided_by
 from domain.inputs import escape
 from domain.invoices import balance, days_past_due, is_overdue, paid_so_far
-from domain.models import ClientRecord, ClientType, Interaction, Kind
+from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
 from domain.money import format_money, format_totals
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
+from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
 
 
@@ -68,10 +70,55 @@ TYPE_LABEL = {
 }
 
 
-def _settings(c) -> str:
+def nudges_go(route: Route, viewer: str = "") -> str:
+    """Where nudges go, as a phrase: "nudges go to ..." in every view that says so."""
+    if route.via is Via.CLIENT_CHANNEL:
+        return f"nudges go to {channel(route.target)}"
+    if route.via is Via.NUDGE_CHANNEL:
+        return f"nudges go to {channel(route.target)} (NUDGE_CHANNEL: it has no channel of its own)"
+    if route.via is Via.OWNER_DM:
+        return f"nudges go by DM to its owner {who(route.target)}"
+    if route.via is Via.CREATOR_DM:
+        person = "you" if route.target == viewer else who(route.target)
+        return f"nudges go by DM to {person}, who added it (it has no channel or owner)"
+    return ":no_entry: nudges have nowhere to go (no channel, owner or person to DM)"
+
+
+def _route_fix(client: Client) -> str:
+    arg = _arg(client.name)
+    return (
+        f"`/client set {arg} in #channel` or `/client set {arg} owner @person` "
+        "sends its nudges there."
+    )
+
+
+# Why Slack would not take a nudge, by the error it gave (Nudge.undeliverable).
+_REFUSAL = {
+    NO_ROUTE: "it had nowhere to go",
+    "not_in_channel": "Tactful isn't in the channel (`/invite @Tactful` there)",
+    "channel_not_found": "Slack can't find the channel (deleted, or private without Tactful in it)",
+    "is_archived": "the channel is archived",
+    "user_not_found": "Slack can't find the person to DM",
+    "user_not_visible": "Tactful can't see the person to DM",
+    "user_disabled": "the person to DM has been deactivated",
+    "cannot_dm_bot": "the person to DM is a bot",
+    "restricted_action": "the workspace doesn't let Tactful post there",
+}
+
+
+def undeliverable_lines(record: ClientRecord) -> list[str]:
+    """One line per nudge Slack refused for good, with how to fix it."""
+    return [
+        f":no_entry: A {n.situation} nudge (stage {n.stage}) could not be delivered: "
+        f"{_REFUSAL.get(n.undeliverable, escape(n.undeliverable))}. {_route_fix(record.client)}"
+        for n in undeliverable(record)
+    ]
+
+
+def _settings(c: Client, auto_heard: bool, route: Route | None = None, viewer: str = "") -> str:
     bits = [f"type: {TYPE_LABEL[c.client_type]}", f"quiet after {c.quiet_days} business days"]
-    if c.channel:
-        bits.append(f"nudges in {channel(c.channel)}")
+    if route is not None:
+        bits.append(nudges_go(route, viewer))
     if c.owner:
         bits.append(f"owner {who(c.owner)}")
     if c.contact:
@@ -79,15 +126,30 @@ def _settings(c) -> str:
     if c.lang != "en":
         bits.append(f"language: {c.lang}")
     if c.shared_channel:
-        bits.append(f"shared channel {channel(c.shared_channel)}")
+        bits.append(f"shared channel {channel(c.shared_channel)} ({auto_logging(c, auto_heard)})")
+    elif not c.auto_heard:
+        bits.append("auto-logging of replies off")
     return ", ".join(bits)
 
 
-def added(record: ClientRecord) -> Reply:
+def auto_logging(c, auto_heard: bool) -> str:
+    """Whether the client's replies in their shared channel are logged by themselves."""
+    if not auto_heard:
+        return "auto-logging of their replies is off for this workspace (AUTO_HEARD=off)"
+    if not c.auto_heard:
+        return f"auto-logging of their replies is off; `/client set {_arg(c.name)} auto on` turns it on"
+    return "auto-logging of their replies is on: what they write there is logged as heard"
+
+
+def added(record: ClientRecord, route: Route, viewer: str, auto_heard: bool = True) -> Reply:
     c = record.client
     name = escape(c.name)
+    phrase = nudges_go(route, viewer)
+    where = f"{phrase[0].upper()}{phrase[1:]}."
+    if route.via in (Via.CREATOR_DM, Via.NOWHERE):
+        where += f" {_route_fix(c)}"
     return _simple(
-        f":white_check_mark: Added *{name}* ({_settings(c)}).\n"
+        f":white_check_mark: Added *{name}* ({_settings(c, auto_heard)}).\n{where}\n"
         f"Next: `/client asked {_arg(c.name)} &lt;what you need from them&gt;` when you wait on "
         "them."
     )
@@ -102,6 +164,9 @@ def logged(
     record: ClientRecord,
     today: date,
     ladders: Ladders = DEFAULT_LADDERS,
+    route: Route | None = None,
+    *,
+    auto_heard: bool = True,
     lines: list[Interaction] | None = None,
 ) -> Reply:
     """The answer to a command that logged `lines` and left the client as `record`."""
@@ -169,7 +234,7 @@ def logged(
             "suggested wording will match."
         )
     if isinstance(c, cmd.Set):
-        return _simple(f":gear: Updated {name}: {_settings(client)}.")
+        return _simple(f":gear: Updated {name}: {_settings(client, auto_heard, route)}.")
     if isinstance(c, cmd.Archive):
         if client.archived:
             return _simple(f":file_cabinet: Archived {name}: no more nudges. The record stays.")
@@ -233,7 +298,14 @@ def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
     return flags
 
 
-def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> Reply:
+def client_list(
+    records: list[ClientRecord],
+    today: date,
+    ladders: Ladders,
+    route: Callable[[Client], Route] | None = None,
+) -> Reply:
+    """Every active client, most urgent first. `route` tells where a client's nudges go, so
+    one whose nudges reach nobody is flagged."""
     if not records:
         return _simple("No clients yet. Add one with `/client add acme as late-payer`.")
     active = [r for r in records if not r.client.archived]
@@ -242,6 +314,8 @@ def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> R
     lines = []
     for r in ranked:
         flags = _flags(r, today, ladders)
+        if undeliverable(r) or (route is not None and route(r.client).via is Via.NOWHERE):
+            flags.insert(0, ":no_entry: nudges can't be delivered: `/client status` says why")
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
         lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
     # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
@@ -267,15 +341,25 @@ def client_list(records: list[ClientRecord], today: date, ladders: Ladders) -> R
     )
 
 
-def status(record: ClientRecord, recent: list[Interaction], today: date, ladders: Ladders) -> Reply:
+def status(
+    record: ClientRecord,
+    recent: list[Interaction],
+    today: date,
+    ladders: Ladders,
+    route: Route | None = None,
+) -> Reply:
     c, s = record.client, record.state
     title = f"{c.name}" + (" (archived)" if c.archived else "")
     facts = [
         f"*Type:* {TYPE_LABEL[c.client_type]} · *quiet after* {c.quiet_days} business days"
-        + (f" · *owner* {who(c.owner)}" if c.owner else "")
-        + (f" · *nudges in* {channel(c.channel)}" if c.channel else ""),
+        + (f" · *owner* {who(c.owner)}" if c.owner else ""),
         f"*Last heard from:* {day(s.last_heard_on) if s.last_heard_on else 'never logged'}",
     ]
+    if route is not None:
+        facts.append(f"*Where:* {nudges_go(route)}")
+        if route.via is Via.NOWHERE:
+            facts.append(_route_fix(c))
+    facts += undeliverable_lines(record)
     flags = _flags(record, today, ladders)
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
@@ -340,11 +424,16 @@ _VERB = {
 }
 
 
+_PERMALINK = re.compile(r"^https://[^\s<>|]+$")
+
+
 def _event_line(
     e: Interaction,
     voided: dict[int, Interaction] | None = None,
     fixed: dict[int, list[Interaction]] | None = None,
 ) -> str:
+    if e.kind is Kind.HEARD and e.ref:
+        return _reply_line(e, voided)
     detail = []
     if e.ref:
         detail.append(
@@ -373,6 +462,19 @@ def _event_line(
         what = "; ".join(f"{f.short_id}: {escape(f.text)}" for f in fixes)
         line += f" *(superseded by {what})*"
     return f"{line} _({logged})_"
+
+
+def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) -> str:
+    """A reply logged from the shared channel: its first words, and a link to the message."""
+    words = f" “{escape(e.text)}”" if e.text else ""
+    # A plain URL, which Slack shows as a link; only an https URL is shown at all.
+    link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
+    at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
+    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link}"
+    void = (voided or {}).get(e.seq)
+    if void is not None:
+        line = f"~{line}~ *VOIDED* by {void.short_id}"
+    return f"{line} _(from {who(e.logged_by)}, logged automatically {at} UTC)_"
 
 
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
@@ -443,13 +545,13 @@ HELP = """*Tactful keeps the record of every client, and nudges you before thing
 Everything you type here is visible only to you.
 
 *Clients*
-`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel]`
+`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel] [auto on|off]`
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 
 *Log what happened* (add `on <date>` if it wasn't today)
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
-`/client heard <name> [what they said]`: the client replied; stops it
+`/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
 `/client invoice <name> <amount> due <date> [#ref]`

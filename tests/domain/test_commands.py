@@ -83,6 +83,8 @@ def test_add_with_no_options_leaves_every_setting_unmentioned() -> None:
         ("add acme owner <@W0ENT|ent>", Options(owner="W0ENT")),
         ("add acme lang EN", Options(lang="en")),
         ("add acme shared <#C0EXT>", Options(shared_channel="C0EXT")),
+        ("add acme auto off", Options(auto_heard=False)),
+        ("add acme shared <#C0EXT> AUTO On", Options(shared_channel="C0EXT", auto_heard=True)),
         # Options in any order.
         (
             "add acme lang cy quiet 4 days as controlling",
@@ -92,6 +94,14 @@ def test_add_with_no_options_leaves_every_setting_unmentioned() -> None:
 )
 def test_add_options(text: str, options: Options) -> None:
     assert p(text) == Add("acme", options)
+
+
+def test_auto_is_an_option_only_when_it_says_on_or_off() -> None:
+    assert p("add Auto Trader as controlling") == Add(
+        "Auto Trader", Options(client_type=ClientType.CONTROLLING)
+    )
+    assert p("add Auto Trader auto off") == Add("Auto Trader", Options(auto_heard=False))
+    assert p("set acme auto off") == Set("acme", Options(auto_heard=False))
 
 
 def test_set_takes_the_same_options() -> None:
@@ -153,6 +163,9 @@ def test_verbs_are_case_insensitive_and_any_whitespace_separates() -> None:
         ("add acme quiet 3 quiet 4", "`quiet` is given twice"),
         ("add acme in <#C01> in <#C02>", "`in` is given twice"),
         ("add acme shared <#C01> shared <#C02>", "`shared` is given twice"),
+        ("add acme shared <#C01> auto maybe", "`auto` is `on` or `off`"),
+        ("set acme quiet 3 auto", "e.g. `/client set acme auto off`"),
+        ("add acme auto on auto off", "`auto` is given twice"),
         ("add acme as controlling as late", "`as` is given twice"),
         ("set acme owner <@U01> owner <@U02>", "`owner` is given twice"),
         ("set acme lang cy lang en", "`lang` is given twice"),

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.inputs import (
+    EXCERPT_CHARS,
     MAX_TEXT,
     DateOutOfRange,
     InputError,
     clean_text,
     escape,
+    excerpt,
     parse_date,
     parse_until,
 )
@@ -175,3 +180,34 @@ def test_clean_text_refuses_stray_markup_and_empty_text() -> None:
 
 def test_escape_makes_text_inert() -> None:
     assert escape("a & b <!channel> >") == "a &amp; b &lt;!channel&gt; &gt;"
+
+
+# excerpt: someone else's words, kept safe ---------------------------------------------------
+def test_excerpt_turns_markup_into_plain_words() -> None:
+    text = (
+        "Hi <@U0ALICE> and <@U0SAM|sam> <!here> <!subteam^S0D|@design> in <#C0GEN|general>: "
+        "<https://x.example/a|the brief> &amp; &lt;b&gt;"
+    )
+    assert excerpt(text) == (
+        "Hi @someone and @sam @here @design in #general: https://x.example/a & <b>"
+    )
+
+
+def test_excerpt_replaces_invisible_characters_and_folds_whitespace() -> None:
+    assert excerpt("a\u202eb\x07c\n\n\td") == "a b c d"
+    assert excerpt("") == "" and excerpt("  \n ") == ""
+
+
+def test_excerpt_keeps_the_first_words_within_the_limit() -> None:
+    text = "word " * 100
+    short = excerpt(text, limit=40)
+    assert len(short) <= 40 and short.endswith("word…")
+    assert excerpt("x" * 300, limit=40) == "x" * 39 + "…"  # one long word is cut
+
+
+@given(st.text(max_size=400))
+def test_excerpt_is_always_inert_and_bounded(text: str) -> None:
+    short = excerpt(text)
+    assert len(short) <= EXCERPT_CHARS
+    assert "<" not in escape(short) and ">" not in escape(short)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]", short)

@@ -145,7 +145,12 @@ def readings(text: str) -> set[Decimal]:
         if point in decimals or group in decimals:
             continue
         parts = whole.split(group)
-        if any(len(p) != 3 for p in parts[1:]) or not 1 <= len(parts[0]) <= 3 and len(parts) > 1:
+        grouped = len(parts) > 1
+        if grouped and (
+            any(len(p) != 3 for p in parts[1:])
+            or not 1 <= len(parts[0]) <= 3
+            or parts[0].startswith("0")  # nobody groups the thousands of 0
+        ):
             continue
         digits = "".join(parts)
         if not re.fullmatch(r"\d+", digits) or (decimals and not decimals.isdigit()):

@@ -374,6 +374,17 @@ def test_paying_the_oldest_of_several_moves_the_nudge_to_the_next_oldest() -> No
     ]
 
 
+def test_overdue_days_starting_later_than_one_day_fire_nothing_before_their_first_step() -> None:
+    # OVERDUE_DAYS=3,10,30: an invoice 1 or 2 days past due is overdue, but not yet nudged.
+    record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))
+    ladders = Ladders(overdue_days=(3, 10, 30))
+    assert due_nudges(record, date(2026, 3, 17), ladders) == []
+    _, fired = walk(record, MON_2_MAR, date(2026, 6, 30), ladders=ladders)
+    assert [(f.on, f.stage) for f in fired] == [
+        (SUN_15_MAR + timedelta(days=n), stage) for stage, n in ((1, 3), (2, 10), (3, 30))
+    ]
+
+
 @pytest.mark.parametrize("grace", [0, 1, 3, 10])
 def test_grace_days_shift_every_overdue_stage(grace: int) -> None:
     record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))

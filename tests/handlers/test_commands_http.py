@@ -54,7 +54,7 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     assert "Added *Acme Corp*" in text
     assert "type: late payer" in text
     assert "quiet after 2 business days" in text
-    assert "nudges in <#C0ACME>" in text
+    assert "Nudges go to <#C0ACME>." in text
     assert "owner <@U0SAM>" in text
     assert "language: cy" in text
 

@@ -53,6 +53,7 @@ INTERACTION = {
     "amount": st.none() | money,
     "ref": text,
     "due_on": st.none() | dates,
+    "link": text,
     "target": st.integers(0, 10**9),
     "redated": st.none() | dates,
 }
@@ -82,6 +83,7 @@ CLIENT = {
     "shared_channel": text,
     "archived": st.booleans(),
     "contact": text,
+    "auto_heard": st.booleans(),
 }
 STATE = {
     "open_asks": st.lists(asks, max_size=4).map(tuple),
@@ -91,6 +93,7 @@ STATE = {
     "revisions": st.lists(dates, max_size=4).map(tuple),
     "interactions": st.integers(0, 10**6),
     "snoozed_until": st.dictionaries(text, dates, max_size=3),
+    "replies_logged": st.lists(text, max_size=3).map(tuple),
 }
 TEXT_VERSION = {"text": text, "by": ids, "at": datetimes}
 NUDGE = {
@@ -113,6 +116,7 @@ NUDGE = {
     "note": text,
     "facts_key": text,
     "delivery": text,
+    "undeliverable": text,
 }
 RECORD = {
     "client": st.builds(Client, **CLIENT),
@@ -202,6 +206,17 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     doc["added_in_a_later_version"] = {"x": 1}
     assert from_doc(Ask, doc) == Ask(1, "files", date(2026, 1, 1), "U1")
     client = to_doc(Client("T1", "c1", "Acme", "U1", datetime(2026, 1, 1, tzinfo=UTC)))
-    del client["contact"], client["archived"]
+    del client["contact"], client["archived"], client["auto_heard"]
     back = from_doc(Client, client)
     assert back.contact == "" and back.archived is False
+    # Written before replies were logged from shared channels: auto-logging is on, nothing
+    # logged yet, no links.
+    assert back.auto_heard is True
+    state = to_doc(ClientState())
+    del state["replies_logged"]
+    assert from_doc(ClientState, state).replies_logged == ()
+    event = to_doc(
+        Interaction(1, Kind.HEARD, date(2026, 1, 1), "U1", datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    del event["link"]
+    assert from_doc(Interaction, event).link == ""

@@ -1,0 +1,103 @@
+"""Logging a client's reply in their shared channel as `heard`, once per message.
+
+The entry is the same `heard` a person types (`service.commands.log`, folded by the ledger),
+so it stops the quiet clock and makes open suggestions stale in exactly the same way. Its
+`ref` is the message's "channel/ts" and the client's summary keeps the newest of those, so
+the check that a message is not logged yet and the logging happen in one store change,
+under the write lock: a message delivered twice, at once or after a restart, is logged once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from domain.client_messages import ClientMessage
+from domain.inputs import excerpt
+from domain.models import ClientRecord, Kind
+from service.commands import Draft, log
+from storage.base import Store
+
+# Event ids remembered to drop a redelivery before doing any work for it.
+RECENT_EVENTS = 1000
+
+
+class _Skip(Exception):
+    """Raised inside a store change to write nothing."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What became of a client's message: `logged`, `already` (logged before) or `off`."""
+
+    result: str
+    record: ClientRecord | None = None
+
+
+class SharedChannelReplies:
+    """The clients' replies in their shared channels, over a store.
+
+    Args:
+        store: the store.
+        tz: the workspace time zone (the day a message counts for).
+        auto_heard: AUTO_HEARD, the workspace's switch.
+    """
+
+    def __init__(self, store: Store, tz: tzinfo, *, auto_heard: bool = True) -> None:
+        self.store, self.tz, self.auto_heard = store, tz, auto_heard
+        self._events: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def listening(self, team: str, channel: str) -> ClientRecord | None:
+        """The client whose shared channel this is, if their replies there are to be logged."""
+        if not self.auto_heard:
+            return None
+        records = [r for r in self.store.clients(team) if r.client.shared_channel == channel]
+        # An active client wins over an archived one that had the channel before.
+        records.sort(key=lambda r: r.client.archived)
+        record = records[0] if records else None
+        return record if record is not None and record.client.auto_heard else None
+
+    def log(
+        self, team: str, client_id: str, message: ClientMessage, link: str, now: datetime
+    ) -> Heard:
+        """Log `message` as heard from the client, unless it is logged already or the client
+        has turned auto-logging off since it was looked up."""
+        today = now.astimezone(self.tz).date()
+        # The day it was written, not the day it arrived; never "in the future".
+        on = min(message.sent_on(self.tz), today)
+        draft = Draft(Kind.HEARD, on, text=excerpt(message.text), ref=message.key, link=link)
+        outcome: list[str] = []
+
+        def change(record: ClientRecord):
+            if message.key in record.state.replies_logged:
+                outcome.append("already")
+                raise _Skip
+            client = record.client
+            if not (
+                self.auto_heard and client.auto_heard and client.shared_channel == message.channel
+            ):
+                outcome.append("off")
+                raise _Skip
+            return log(record, message.author, now, draft)
+
+        try:
+            record = self.store.update(team, client_id, change)
+        except _Skip:
+            return Heard(outcome[0])
+        return Heard("logged", record)
+
+    # Slack's event ids: a cheap first check, in memory, before any work for a redelivery.
+    def seen(self, event_id: str) -> bool:
+        with self._lock:
+            return bool(event_id) and event_id in self._events
+
+    def done(self, event_id: str) -> None:
+        if not event_id:
+            return
+        with self._lock:
+            self._events[event_id] = None
+            while len(self._events) > RECENT_EVENTS:
+                self._events.popitem(last=False)
