@@ -554,23 +554,31 @@ Everything you type here is visible only to you.
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
-`/client invoice <name> <amount> due <date> [#ref]`
-`/client paid <name> [#ref]`  ·  `/client promised <name> <date> [#ref]`: promise to pay
+`/client invoice <name> <amount> due <date> [#ref]`: `on <date>` is the day it was sent
+`/client paid <name> [<amount>] [#ref]`: no amount pays what is owed; no #ref, the oldest due first
+`/client promised <name> <date> [#ref]`: promise to pay
+`/client done <name> <words or id>`: one open request is dealt with
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
 
 *Look things up*
 `/client list`: every client, the ones needing attention first
 `/client status <name>`: open asks, unpaid invoices, recent log
-`/client history <name>`: the full record, newest first
+`/client history <name>`: the full record, newest first, with each entry's id (`e12`)
 `/client report <name>`: walking away? the record in numbers and a checklist for leaving well
+
+*Fix mistakes* (the record keeps both lines)
+`/client undo`: void the last entry you logged
+`/client void <name> <#ref or id> <reason>`: it stops counting everywhere
+`/client fix <name> <#ref or id> due <date>` · `amount <amount>` · `on <date>`
 
 *Examples*
 `/client add "Acme Corp" as late-payer quiet 2 days`
 `/client asked acme sign-off on the March posts on fri`
 `/client invoice acme £1,200.50 due 2026-12-31 #INV-7`
-`/client paid acme #INV-7 on yesterday`
+`/client paid acme £1,000 #INV-7 on yesterday`
+`/client void acme #INV-7 sent twice`
 
-Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
+Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `1.200,50`, `£1.2k`, `€2 400`, `300 USD` (a bare amount is in the workspace currency; `1.200` is refused as ambiguous)."""
 
 
 def help_text() -> Reply:
