@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.invoices import balance, is_overdue, paid_so_far
+from domain.invoices import balance, is_open, paid_so_far
+from domain.invoices import overdue as overdue_invoices
 from domain.ledger import effective, replay
 from domain.models import ClientRecord, Interaction, Kind, Money
 from domain.money import totals
@@ -48,11 +49,8 @@ def engagement_report(
     events = list(effective(history))
     # Every invoice, paid long ago or not (the summary keeps only recent paid ones).
     invoices = replay(history, keep_paid=len(history) + 1).invoices
-    outstanding = [i for i in invoices if balance(i).amount]
-    overdue = sorted(
-        (i for i in outstanding if is_overdue(i, today, ladders.grace_days)),
-        key=lambda i: (i.due_on, i.ref),
-    )
+    outstanding = [i for i in invoices if is_open(i)]
+    overdue = overdue_invoices(invoices, today, ladders.grace_days)
     # Drift: how late each settled invoice was, in due-date order.
     settled = sorted(
         (i for i in invoices if i.paid_on is not None), key=lambda i: (i.due_on, i.ref)

@@ -149,3 +149,14 @@ def test_the_golden_folder_takes_new_entries(golden: TinyDBStore) -> None:
     history = list(golden.history(TEAM, acme.client.client_id))
     assert history[0].text == "after the upgrade"
     assert len(history) == len(raw_files()[acme.client.client_id][1]) + 1
+
+
+def test_a_suggestion_posted_before_the_upgrade_is_still_current(golden: TinyDBStore) -> None:
+    """Nudges stored by the old code named their invoices without balances; the upgrade must
+    not turn every posted suggestion stale."""
+    from domain.nudges import outdated
+
+    acme = by_name(golden)["acme"]
+    posted = acme.nudges["overdue:inv-INV-2:1"]
+    assert posted.facts_key == "INV-2"
+    assert not outdated(acme, posted, date(2026, 11, 4))
