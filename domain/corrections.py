@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from domain import commands as cmd
 from domain.inputs import InputError
-from domain.invoices import balance, paid_so_far
+from domain.invoices import paid_so_far
 from domain.ledger import Draft, effective
 from domain.models import ClientRecord, Interaction, Kind
 from domain.money import format_money
@@ -279,10 +279,3 @@ def done_drafts(record: ClientRecord, words: str, today: date) -> list[Draft]:
             )
     ask = found[0]
     return [Draft(Kind.DONE, today, text=ask.what, target=ask.seq)]
-
-
-def owed_text(record: ClientRecord, ref: str) -> str:
-    for i in record.state.invoices:
-        if i.ref == ref:
-            return format_money(balance(i))
-    return ""

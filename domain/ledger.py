@@ -184,4 +184,9 @@ def replay(events: Iterable[Interaction], keep_paid: int = MAX_PAID_INVOICES_KEP
     state = ClientState()
     for e in effective(events):
         state = apply(state, e, keep_paid)
-    return replace(state, interactions=len(events))
+    # A shared-channel reply stays "seen" even once voided: Slack redelivering it must not log
+    # it again.
+    seen = tuple(
+        e.ref for e in sorted(events, key=lambda e: e.seq) if e.kind is Kind.HEARD and e.ref
+    )
+    return replace(state, interactions=len(events), replies_logged=seen[-MAX_REPLIES_KEPT:])

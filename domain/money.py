@@ -33,10 +33,6 @@ _PREFERRED = {"$": "USD", "¥": "JPY", "£": "GBP", "kr": "SEK"}
 ACCEPTED = "`1200`, `1,200.50`, `1.200,50`, `1 200,50`, `£300`, `€2 400`, `1.2k` or `300 USD`"
 
 
-def currencies() -> frozenset[str]:
-    return _codes()
-
-
 @cache
 def _codes() -> frozenset[str]:
     return frozenset(list_currencies())

@@ -141,12 +141,11 @@ class ClientCommands:
     def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
         """Void the last command this person logged (within a day), on whichever client."""
         records = [self._find(team, c.name)] if c.name else self.store.clients(team)
-        last: tuple[datetime, int, ClientRecord] | None = None
+        last: tuple[datetime, ClientRecord] | None = None
         for record in records:
-            lines = self._recent(team, record, now)
-            command = corrections.last_command(lines, user, now)
-            if command and (last is None or (command[0].logged_at, 0) > (last[0], 0)):
-                last = (command[0].logged_at, command[0].seq, record)
+            command = corrections.last_command(self._recent(team, record, now), user, now)
+            if command and (last is None or command[0].logged_at > last[0]):
+                last = (command[0].logged_at, record)
         if last is None:
             where = f" for {c.name}" if c.name else ""
             raise InputError(
@@ -154,7 +153,7 @@ class ClientCommands:
                 "entry, name it by its id: `/client void acme e12 <reason>` "
                 "(`/client history acme` shows the ids)."
             )
-        record = last[2]
+        record = last[1]
         logged: list[Interaction] = []
         change = self._change_for(c, user, now, today, logged)
         updated = self.store.update(team, record.client.client_id, change)
