@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 import config as config_module
@@ -37,12 +39,18 @@ from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
 from service.heard import SharedChannelReplies
-from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours
+from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
+from storage.base import StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
-EXIT_CONFIG = 2
+EXIT_CONFIG = 2  # a setting, the token or the data folder needs fixing: restarting won't help
+EXIT_SLACK_DOWN = 3  # Slack stayed unreachable for SLACK_STARTUP_WAIT: try again later
+# auth.test answers that mean Slack is having trouble, not that the token is wrong.
+SLACK_TROUBLE = frozenset(
+    {"fatal_error", "internal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
 
 
 def utc_now() -> datetime:
@@ -121,7 +129,11 @@ def build_app(
 def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
     """The store, keeping the nudge pass's checks index under this deployment's rules."""
     schedule = NudgeSchedule(config.timezone, config.ladders, clock)
-    return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
+    try:
+        return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
+    except StoreUnavailable as err:
+        print(f"data: DATABASE_PATH: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
 
 
 def load_wording(config: Config) -> Wording:
@@ -175,24 +187,84 @@ def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     config = _load()
     store = open_store(config)
-    return wsgi_app(build_app(config, store), healthy=lambda: store.root.is_dir())
+    wait_for_slack(config)
+    return wsgi_app(build_app(config, store), healthy=store.writable)
+
+
+def wait_for_slack(
+    config: Config,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> None:
+    """Check the token with auth.test before serving, telling Slack's trouble from ours.
+
+    Slack unreachable, answering 5xx or 429, or saying it has an internal error: retried with
+    doubling waits (honouring Retry-After) for up to SLACK_STARTUP_WAIT seconds, then one line
+    and exit 3, so a supervisor can restart us once Slack is back. A refusal (invalid_auth,
+    token_revoked...) or another 4xx (a wrong SLACK_API_URL): one line and exit 2.
+    """
+    client = WebClient(
+        token=config.bot_token, base_url=config.slack_api_url, timeout=10, retry_handlers=[]
+    )
+    deadline = monotonic() + config.slack_startup_wait
+    delay = 1.0
+    while True:
+        wait = delay
+        try:
+            client.auth_test()
+            return
+        except SlackApiError as err:
+            status, error = err.response.status_code, err.response.get("error")
+            if status == 429:
+                wait = max(delay, float(retry_after(err.response.headers)))
+            elif status < 500 and not (status == 200 and error in SLACK_TROUBLE):
+                # The message names Slack's error code, never the token.
+                what = (
+                    f"Slack refused SLACK_BOT_TOKEN at start-up ({error})"
+                    if status == 200
+                    else f"SLACK_API_URL answered HTTP {status}: is it Slack's Web API?"
+                )
+                print(f"config: {what}", file=sys.stderr)
+                raise SystemExit(EXIT_CONFIG) from None
+            trouble = f"HTTP {status}" + (f" {error}" if error else "")
+        except OSError as err:  # refused, reset, DNS, timeouts
+            trouble = f"unreachable: {getattr(err, 'reason', None) or err.__class__.__name__}"
+        left = deadline - monotonic()
+        if left <= 0:
+            print(
+                f"slack: could not check SLACK_BOT_TOKEN with Slack for {config.slack_startup_wait} "
+                f"s ({trouble}); giving up. Check the network and https://slack-status.com, "
+                "then start Tactful again.",
+                file=sys.stderr,
+            )
+            raise SystemExit(EXIT_SLACK_DOWN)
+        wait = min(wait, left)
+        logger.warning(
+            "Slack is not answering at start-up (%s); trying again in %.0f s", trouble, wait
+        )
+        sleep(wait)
+        delay = min(delay * 2, 30.0)
 
 
 def serve(config: Config) -> None:
     store = open_store(config)
     engine = build_engine(config, store)
+    wait_for_slack(config)
     try:
         app = build_app(config, store)
     except BoltError as err:
-        # The message names the Slack error (e.g. invalid_auth), never the token.
-        print(f"config: Slack refused SLACK_BOT_TOKEN at start-up: {err}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
+        # Slack answered auth.test a moment ago; this is its second answer, so say only
+        # what it said (the error code, never the token).
+        print(f"slack: Slack's start-up check failed: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_SLACK_DOWN) from None
     scheduler = jobs.start(
         engine,
         scheduler_lock(config),
         tz=config.timezone,
         minutes=config.scan_minutes,
         clock=utc_now,
+        after=ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews,
     )
 
     def stop(signum: int, _frame: object) -> None:
@@ -216,7 +288,7 @@ def serve(config: Config) -> None:
             config.port,
         )
         waitress.serve(
-            wsgi_app(app, healthy=lambda: store.root.is_dir()),
+            wsgi_app(app, healthy=store.writable),
             host=config.host,
             port=config.port,
             threads=8,
@@ -258,6 +330,8 @@ def scan(argv: list[str]) -> int:
         print("\n\n".join(report.preview) if report.preview else "Nothing would be posted.")
     else:
         print(report.summary())
+        # Saved beside the data, for the serving processes (which run no scheduler here).
+        ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
     return 0
 
 

@@ -34,6 +34,7 @@ SETTINGS = (
     "WORKING_HOURS",
     "WORKING_DAYS",
     "SCAN_MINUTES",
+    "SLACK_STARTUP_WAIT",
     "APPROVERS",
     "TWO_PERSON_STOP_WORK",
     "AUTO_HEARD",
@@ -73,6 +74,8 @@ class Config:
     work_start: time = DEFAULT_HOURS.start
     work_end: time = DEFAULT_HOURS.end
     scan_minutes: int = 15
+    # Seconds start-up keeps retrying a Slack that is unreachable or failing (5xx, 429).
+    slack_startup_wait: int = 120
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
     # Clients' messages in their shared channels are logged as `heard` by themselves.
@@ -204,6 +207,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if not scan.isdigit() or not 1 <= int(scan) <= 240:
         problems.append(f"SCAN_MINUTES={scan!r} should be a number of minutes from 1 to 240.")
 
+    startup_wait = get("SLACK_STARTUP_WAIT", "120")
+    if not startup_wait.isdigit() or int(startup_wait) > 3600:
+        problems.append(
+            f"SLACK_STARTUP_WAIT={startup_wait!r} should be a number of seconds from 0 to 3600."
+        )
+
     approvers = tuple(a for a in re.split(r"[\s,]+", get("APPROVERS")) if a)
     bad = [a for a in approvers if not _APPROVER.match(a)]
     if bad:
@@ -247,6 +256,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         work_start=work_start,
         work_end=work_end,
         scan_minutes=int(scan),
+        slack_startup_wait=int(startup_wait) if startup_wait.isdigit() else 120,
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
         auto_heard=_SWITCH.get(auto_heard, True),

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.invoices import balance, overdue, promise_holds
-from domain.models import ClientRecord, Invoice, Money
+from domain.invoices import balance, owed, promise_holds
+from domain.invoices import overdue as overdue_invoices
+from domain.models import ClientRecord, ClientType, Invoice, Money
 from domain.money import totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
+from domain.routing import Route, Via, undeliverable
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,25 @@ class Attention:
     window_days: int
     # Overdue but held by a promise that hasn't come due yet: not chased, still owed.
     promised: tuple[Invoice, ...] = ()
+    # Everything still owed, overdue or not, per currency.
+    owed: tuple[Money, ...] = ()
+
+    @property
+    def overdue_count(self) -> int:
+        return len(self.overdue)
 
     @property
     def overdue_owed(self) -> tuple[Money, ...]:
-        """What is still owed on every overdue invoice, promised or not, per currency."""
-        return totals(balance(i) for i in (*self.overdue, *self.promised))
+        """What is still owed on the overdue invoices being chased, per currency."""
+        return totals(balance(i) for i in self.overdue)
+
+    @property
+    def promised_owed(self) -> tuple[Money, ...]:
+        return totals(balance(i) for i in self.promised)
+
+    @property
+    def promised_by(self) -> date | None:
+        return max((i.promised_by for i in self.promised if i.promised_by), default=None)
 
     @property
     def score(self) -> int:
@@ -53,13 +69,64 @@ def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADD
         controlling=controlling is not None,
         window_days=ladders.controlling_window_days,
         promised=tuple(
-            i for i in overdue_invoices(record, today, ladders) if promise_holds(i, today)
+            i
+            for i in overdue_invoices(record.state.invoices, today, ladders.grace_days)
+            if promise_holds(i, today)
         ),
+        owed=totals(owed(record.state.invoices)),
     )
 
 
-def overdue_invoices(
-    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
-) -> list[Invoice]:
-    """Every overdue invoice of the client, promised or not, oldest due first."""
-    return overdue(record.state.invoices, today, ladders.grace_days)
+@dataclass(frozen=True)
+class Standing:
+    """One client in the overview (`/client list`, App Home): its attention on one day, in
+    plain values so the store can keep it and the overview need not read every record."""
+
+    name: str
+    name_key: str
+    client_type: ClientType
+    archived: bool
+    score: int
+    overdue_count: int
+    days_overdue: int
+    quiet_days: int
+    recent_revisions: int
+    controlling: bool
+    window_days: int
+    undeliverable: bool = False  # its nudges can't reach anyone: `/client status` says why
+    # Money, per currency: still owed on the overdue invoices chased, on those held by a
+    # promise (until `promised_by`), and on every unpaid invoice.
+    overdue_owed: tuple[Money, ...] = ()
+    promised_owed: tuple[Money, ...] = ()
+    promised_by: date | None = None
+    owed: tuple[Money, ...] = ()
+
+
+def standing(
+    record: ClientRecord,
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
+    route: Route | None = None,
+) -> Standing:
+    """The client's line in the overview; `route` is where its nudges go, if known."""
+    a = attention(record, today, ladders)
+    c = record.client
+    return Standing(
+        name=c.name,
+        name_key=c.name_key,
+        client_type=c.client_type,
+        archived=c.archived,
+        score=a.score,
+        overdue_count=a.overdue_count,
+        days_overdue=a.days_overdue,
+        quiet_days=a.quiet_days,
+        recent_revisions=a.recent_revisions,
+        controlling=a.controlling,
+        window_days=a.window_days,
+        undeliverable=bool(undeliverable(record))
+        or (route is not None and route.via is Via.NOWHERE),
+        overdue_owed=a.overdue_owed,
+        promised_owed=a.promised_owed,
+        promised_by=a.promised_by,
+        owed=a.owed,
+    )

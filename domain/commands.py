@@ -162,7 +162,10 @@ class Status:
 
 @dataclass(frozen=True)
 class ListClients:
-    pass
+    """One page of the overview, optionally only the clients whose names start with `prefix`."""
+
+    page: int = 1
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,27 @@ _OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact"}
 _SWITCH = {"on": True, "off": False}
 
 
+# The most pages `/client list` counts to; far more than any workspace needs.
+MAX_PAGE = 10_000
+
+
+def _list(rest: str) -> ListClients:
+    """`list`, `list 2`, `list a`, `list acme 2`: a page number last, a name prefix before."""
+    words = rest.split()
+    page = 1
+    if words and re.fullmatch(r"[0-9]{1,6}", words[-1]):
+        page = int(words.pop())
+        if not 1 <= page <= MAX_PAGE:
+            raise InputError("Pages start at 1: `/client list 2` is the second page.")
+    prefix = " ".join(words)
+    if len(prefix) > MAX_NAME:
+        raise InputError(
+            f"That's longer than any client name ({MAX_NAME} characters). Try "
+            "`/client list a` for the clients whose names start with a."
+        )
+    return ListClients(page, name_key(prefix) if prefix else "")
+
+
 def parse(
     text: str,
     today: date,
@@ -269,7 +293,7 @@ def parse(
     if verb == "help":
         return Help()
     if verb == "list":
-        return ListClients()
+        return _list(rest)
     if verb == "status" and not rest:
         return Status(None)
     if verb == "undo" and not rest:

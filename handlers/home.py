@@ -23,9 +23,8 @@ HOME_OPENED = EVENTS[0]
 
 def home_view(commands: ClientCommands, team_id: str, now: datetime) -> dict[str, Any]:
     today = now.astimezone(commands.tz).date()
-    overview = replies.client_list(
-        commands.store.clients(team_id), today, commands.ladders, commands.route
-    )
+    found = commands.overview(team_id, today)
+    overview = replies.client_list(found.summaries, unreadable=found.unreadable)
     intro = bk.context("Log with `/client ...` in any channel; `/client help` lists every command.")
     return {"type": "home", "blocks": [*overview.blocks[: bk.MAX_BLOCKS - 2], bk.divider(), intro]}
 

@@ -34,8 +34,12 @@ def start(
     tz: tzinfo,
     minutes: int,
     clock: Callable[[], datetime],
+    after: Callable[[datetime], None] | None = None,
 ) -> BackgroundScheduler:
-    """Start the periodic pass. The caller shuts it down (bot.py does, on SIGTERM/SIGINT)."""
+    """Start the periodic pass. The caller shuts it down (bot.py does, on SIGTERM/SIGINT).
+
+    `after(now)` runs after each pass, whether or not this process held the lock: work to
+    keep ready in this process (bot.py refreshes the overview `/client list` reads)."""
     scheduler = BackgroundScheduler(
         timezone=tz,
         job_defaults={
@@ -51,6 +55,11 @@ def start(
             run_pass(engine, lock, clock(), wait=False)
         except Exception:
             logger.exception("The nudge pass failed; pending nudges stay pending for the next pass")
+        if after is not None:
+            try:
+                after(clock())
+            except Exception:
+                logger.exception("The work after the nudge pass failed; it runs again next time")
 
     scheduler.add_job(job, "interval", minutes=minutes, id=JOB_ID, next_run_time=clock())
     scheduler.start()

@@ -12,6 +12,7 @@ from itertools import islice
 
 from domain import commands as cmd
 from domain import corrections
+from domain.attention import Standing, standing
 from domain.inputs import InputError
 from domain.ledger import CORRECTIONS, Draft, apply, replay
 from domain.models import (
@@ -27,7 +28,7 @@ from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.payments import payment_drafts, quote, unpaid_hint
 from domain.report import engagement_report
 from domain.routing import Route, nudge_route
-from storage.base import DuplicateClient, Store
+from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
 from ui.replies import Reply
@@ -103,18 +104,50 @@ class ClientCommands:
             return self._run(command, team_id, user_id, now, today)
         except InputError as err:
             return replies.error(str(err))
+        except DamagedRecord:
+            # The store has logged the file's path; the person gets what they can act on.
+            return replies.error(
+                "I couldn't read that record: its file is damaged, so nothing was changed. "
+                "Tactful's log names the file: restore it from a backup, or ask whoever runs "
+                "Tactful to repair it. Your other clients are not affected."
+            )
+
+    def refresh_overviews(self, now: datetime) -> None:
+        """Bring every team's overview up to date, off the request path: after midnight every
+        summary is made again, and the first `/client list` of the day shouldn't pay for it."""
+        today = now.astimezone(self.tz).date()
+        for team in self.store.teams():
+            try:
+                self.overview(team, today)
+            except DamagedRecord:
+                continue  # the team's name index: logged by the store; other teams go on
+
+    def overview(self, team_id: str, today: date) -> Overview[Standing]:
+        """Every client's standing today (kept by the store between records' changes)."""
+        return self.store.overview(
+            team_id,
+            lambda record: standing(record, today, self.ladders, self.route(record.client)),
+            Standing,
+            # Whatever a standing depends on besides the record itself.
+            # "money1": standings carry what is owed and overdue per currency.
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money1",
+        )
 
     # one method per command ----------------------------------------------------------------
     def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
-            return replies.client_list(self.store.clients(team), today, self.ladders, self.route)
+            page = c if isinstance(c, cmd.ListClients) else cmd.ListClients()
+            found = self.overview(team, today)
+            return replies.client_list(
+                found.summaries, unreadable=found.unreadable, page=page.page, prefix=page.prefix
+            )
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
         if isinstance(c, cmd.Undo):
             return self._undo(c, team, user, now, today)
-        record = self._find(team, c.name)
+        record = self._find(team, c.name, today)
         if isinstance(c, cmd.Status):
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders, self.route(record.client))
@@ -140,7 +173,7 @@ class ClientCommands:
 
     def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
         """Void the last command this person logged (within a day), on whichever client."""
-        records = [self._find(team, c.name)] if c.name else self.store.clients(team)
+        records = [self._find(team, c.name, today)] if c.name else self.store.clients(team)
         last: tuple[datetime, ClientRecord] | None = None
         for record in records:
             command = corrections.last_command(self._recent(team, record, now), user, now)
@@ -198,11 +231,11 @@ class ClientCommands:
             ) from None
         return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
-    def _find(self, team: str, name: str) -> ClientRecord:
+    def _find(self, team: str, name: str, today: date) -> ClientRecord:
         record = self.store.find(team, name)
         if record is not None:
             return record
-        known = [r.client.name for r in self.store.clients(team)]
+        known = [s.name for s in self.overview(team, today).summaries]
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]}?" if close else ""
         raise InputError(

@@ -45,7 +45,7 @@ from domain.nudges import (
 )
 from domain.routing import NO_ROUTE, Route, Via, nudge_route
 from service.commands import Draft, log
-from storage.base import Store
+from storage.base import DamagedRecord, Store
 from ui import nudges as ui
 from ui.plaintext import mrkdwn_to_text
 from ui.replies import day
@@ -129,12 +129,15 @@ class ScanReport:
     failed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     preview: list[str] = field(default_factory=list)
+    # Records that could not be read (damaged files), skipped: the store logs their paths.
+    unreadable: list[str] = field(default_factory=list)
     outside_hours: bool = False
 
     def summary(self) -> str:
         return (
             f"{len(self.recorded)} new, {len(self.posted)} posted, {len(self.failed)} to retry, "
             f"{len(self.stale)} no longer needed"
+            + (f", {len(self.unreadable)} unreadable (see the log)" if self.unreadable else "")
             + (" (outside working hours: posting waits)" if self.outside_hours else "")
         )
 
@@ -184,23 +187,21 @@ class NudgeEngine:
         for team in self.store.teams():
             # Only clients whose next check has come (the store's checks index), one at a time:
             # a big workspace's records are never all read, nor all in memory at once.
-            for cid in self.store.due_for_check(team, today):
+            try:
+                due_ids = self.store.due_for_check(team, today)
+            except DamagedRecord as err:
+                # The team's name index itself: nothing of this team can be found today, but
+                # every other team's nudges still go out.
+                report.unreadable.append(str(err.path))
+                continue
+            for cid in due_ids:
                 looked_at.setdefault(team, []).append(cid)
-                record = self.store.get(team, cid)
-                if record is None:
-                    continue
-                dues = due_nudges(record, today, self.ladders)
-                pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
-                undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
-                if dry_run:
-                    report.preview += [self._preview(record, d, today) for d in dues]
-                    report.preview += [self._preview(record, n, today) for n in pending]
-                    continue
-                for due in dues:
-                    if self._record(team, cid, due, now):
-                        report.recorded.append(f"{record.client.name}: {due.key}")
-                if dues or pending or undelivered:
-                    with_pending.append((team, cid))
+                try:
+                    if self._look_at(team, cid, today, now, report, dry_run):
+                        with_pending.append((team, cid))
+                except DamagedRecord as err:
+                    # One damaged file costs its own client's nudges, never anyone else's.
+                    report.unreadable.append(str(err.path))
         if dry_run:
             return report
         if not self.hours.open_at(now):
@@ -214,6 +215,8 @@ class NudgeEngine:
                     self._post_client(team, cid, now, report)
                 except _RateLimited:
                     limited.add(team)  # Slack asked us to wait: the rest of this team waits too
+                except DamagedRecord as err:
+                    report.unreadable.append(str(err.path))
                 except Exception:
                     # One client's trouble must not starve every other client of its nudges;
                     # its pending nudge stays pending for the next pass.
@@ -222,6 +225,25 @@ class NudgeEngine:
         for team, cids in looked_at.items():
             self.store.refresh_checks(team, cids)  # so the next pass skips what isn't due
         return report
+
+    def _look_at(
+        self, team: str, cid: str, today: date, now: datetime, report: ScanReport, dry_run: bool
+    ) -> bool:
+        """Record what is newly due for one client; True if it has something to post."""
+        record = self.store.get(team, cid)
+        if record is None:
+            return False
+        dues = due_nudges(record, today, self.ladders)
+        pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
+        undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
+        if dry_run:
+            report.preview += [self._preview(record, d, today) for d in dues]
+            report.preview += [self._preview(record, n, today) for n in pending]
+            return False
+        for due in dues:
+            if self._record(team, cid, due, now):
+                report.recorded.append(f"{record.client.name}: {due.key}")
+        return bool(dues or pending or undelivered)
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -336,8 +358,7 @@ class NudgeEngine:
             report.posted.append(nudge.key)
         except SlackApiError as err:
             status = err.response.status_code
-            retry_after = _retry_after(err.response.headers)
-            wait = timedelta(seconds=retry_after if status == 429 else 0)
+            wait = timedelta(seconds=retry_after(err.response.headers) if status == 429 else 0)
             error = err.response.get("error")
             logger.warning(
                 "Slack refused nudge %s for client %s: HTTP %s %s; will retry",
@@ -575,7 +596,8 @@ class NudgeEngine:
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"
 
 
-def _retry_after(headers: Any) -> int:
+def retry_after(headers: Any) -> int:
+    """Seconds Slack asked us to wait (1 to 3600), or 60 if it didn't say."""
     for name, value in (headers or {}).items():
         if name.lower() == "retry-after":
             raw = value[0] if isinstance(value, list) else value

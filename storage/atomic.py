@@ -11,8 +11,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -79,6 +81,54 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+# The name `tempfile.mkstemp` gives a file written aside by `write_json_atomic`: the target's
+# name between a dot and eight random characters from mkstemp's alphabet.
+TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def sweep_temp_files(folder: Path, *, older_than: float, now: float | None = None) -> int:
+    """Remove the temporary files that writers killed before their rename left under `folder`.
+
+    Only names `write_json_atomic` makes, only regular files, and only those last modified
+    more than `older_than` seconds ago: a file that is still being written is young. The
+    number removed.
+    """
+    cutoff = (time.time() if now is None else now) - older_than
+    removed = 0
+    stack = [str(folder)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except FileNotFoundError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif (
+                    TEMP_NAME.fullmatch(entry.name)
+                    and entry.is_file(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff
+                ):
+                    with suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        removed += 1
+    return removed
+
+
+def probe_write(folder: Path) -> None:
+    """Prove `folder` takes a durable write now: a few bytes written aside, fsynced, removed.
+    Raises OSError (read-only, full, gone) if not."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-probe.", suffix=".tmp")
+    try:
+        os.write(fd, b"probe\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def read_json(path: Path) -> Any | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from domain.models import ClientRecord, Interaction
 
@@ -21,6 +23,34 @@ class DuplicateClient(Exception):
 
 class UnknownClient(Exception):
     pass
+
+
+class DamagedRecord(Exception):
+    """A stored file that can't be read: bad JSON, cut short, or not the shape Tactful wrote.
+
+    The store logs each such file once, with its path; callers skip that client and carry on
+    with the others."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StoreUnavailable(Exception):
+    """The store can't be opened: its folder can't be written, or its catalogue is damaged.
+    The message is one line for the operator and names what to fix."""
+
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Overview(Generic[S]):
+    """A summary of each of a team's clients, and how many records could not be read."""
+
+    summaries: list[S]
+    unreadable: int = 0
 
 
 class Store(Protocol):
@@ -65,6 +95,19 @@ class Store(Protocol):
 
     def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
         """Recompute the next check of these clients from their current records."""
+        ...
+
+    def overview(
+        self, team_id: str, summarise: Callable[[ClientRecord], S], kind: type[S], version: str
+    ) -> Overview[S]:
+        """`summarise(record)` for each of the team's clients whose record can be read.
+
+        A summary is kept and reused until the client's record changes or `version` does (say,
+        the day changes), so an overview of a big workspace doesn't read every record."""
+        ...
+
+    def writable(self) -> bool:
+        """Whether the store can make a durable write right now (for health checks)."""
         ...
 
 

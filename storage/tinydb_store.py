@@ -7,6 +7,7 @@ Layout under the data folder (DATABASE_PATH without its suffix, e.g. data/tactfu
                                           newest interactions (the "tail")
     teams/<team_id>/log/<id>/<seq>.json   older interactions, in immutable segments
     teams/<team_id>/checks/<nn>.json      when the nudge pass next needs each client (16 shards)
+    teams/<team_id>/overview.json         a summary of each client for `/client list` (derived)
 
 Logging an interaction rewrites one small client file: the summary and the new interaction
 land in one atomic write, so they can never disagree. When the tail is full it is first
@@ -23,20 +24,32 @@ A store with no schedule deletes the entries it would make stale ("look at this 
 Readers take no lock: every file is replaced by an atomic rename, so a reader sees a whole old
 file or a whole new one. The parsed team index is cached and reused while the file's bytes are
 unchanged, so a command does not re-parse a big workspace's index.
+
+A file that can't be read (bad JSON, cut short, the wrong shape) raises DamagedRecord for that
+client only, and is logged once per process with its path; the others carry on.
+
+The overview file is derived and never on the write path: each summary is stored with the
+identity of the client file it was made from (inode, modification time, size), and a reader
+reuses it only while a stat of that file still matches, so a command costs nothing extra and
+an overview of thousands of clients reads only the records changed since the last one.
 """
 
 from __future__ import annotations
 
 import bisect
+import errno
 import json
+import logging
 import os
 import re
+import threading
+import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -44,10 +57,28 @@ from tinydb.table import Document
 
 from domain.models import ClientRecord, Interaction, name_key
 from domain.money import DEFAULT_CURRENCY
-from storage.atomic import AtomicJSONStorage, WriteLock, read_json, write_json_atomic
-from storage.base import Change, CheckSchedule, DuplicateClient, UnknownClient
+from storage.atomic import (
+    AtomicJSONStorage,
+    WriteLock,
+    probe_write,
+    read_json,
+    sweep_temp_files,
+    write_json_atomic,
+)
+from storage.base import (
+    Change,
+    CheckSchedule,
+    DamagedRecord,
+    DuplicateClient,
+    Overview,
+    StoreUnavailable,
+    UnknownClient,
+)
 from storage.codec import from_doc, to_doc
 from storage.upgrade import upgrade_interaction, upgrade_record
+
+logger = logging.getLogger(__name__)
+S = TypeVar("S")
 
 TAIL_MAX = 16
 CHECK_SHARDS = 16
@@ -55,6 +86,17 @@ SCHEMA_VERSION = 1
 _TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SEGMENT = re.compile(r"([0-9]+)\.json")
+# What reading a damaged file can raise: bad JSON or bytes (ValueError), missing keys, wrong
+# types, a date that isn't one (ValueError again).
+_DAMAGE = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+# A temporary file older than this is a killed writer's leftover (see `_sweep`).
+TEMP_MAX_AGE_SECONDS = 60.0
+# How long a health probe's answer is reused: probes can come every second from several
+# load balancers, and each costs an fsync.
+PROBE_CACHE_SECONDS = 2.0
+# A client file modified this recently may yet be replaced within the same tick of the file
+# system's clock (same mtime); its summary is not kept until it is older (see `overview`).
+_SETTLED_NS = 2_000_000_000
 
 
 def _check_team(team_id: str) -> str:
@@ -105,8 +147,29 @@ class TinyDBStore:
         self._team_dirs: dict[str, str] = {}
         # team id -> (index.json bytes, name key -> client id parsed from them)
         self._index_cache: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self._reported: set[str] = set()
+        self._overviews: dict[str, tuple[str, dict[str, tuple[list[int], Any]]]] = {}
+        self._overview_locks: dict[str, threading.Lock] = {}
+        self._overview_guard = threading.Lock()
+        self._probed: tuple[float, bool] | None = None
+        try:
+            self._open()
+        except OSError as err:
+            raise StoreUnavailable(
+                f"the data folder {self.root} can't be written ({_os_reason(err)}): "
+                "check DATABASE_PATH, the folder's permissions and free space"
+            ) from None
+
+    def _open(self) -> None:
         with self.lock.held():
-            meta = read_json(self.catalogue)
+            try:
+                meta = read_json(self.catalogue)
+                schema = None if meta is None else meta["meta"]["1"]["schema"]
+            except _DAMAGE as err:
+                raise StoreUnavailable(
+                    f"the catalogue {self.catalogue} is damaged ({_damage_reason(err)}): "
+                    "restore it from a backup (the client data in its folder is untouched)"
+                ) from None
             if meta is None:
                 write_json_atomic(
                     self.catalogue,
@@ -119,10 +182,52 @@ class TinyDBStore:
                             }
                         }
                     },
-                    durable=durable,
+                    durable=self.durable,
                 )
-            elif meta.get("meta", {}).get("1", {}).get("schema") != SCHEMA_VERSION:
-                raise RuntimeError(f"{self.catalogue} was written by another version of Tactful")
+            elif schema != SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"{self.catalogue} was written by another version of Tactful (schema "
+                    f"{schema!r}, this one reads {SCHEMA_VERSION})"
+                )
+            probe_write(self.root)
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove what writers killed mid-write left behind. Under the write lock, so no writer
+        that holds it (every write of a record) is mid-write; the age test spares what the
+        lock-free writers (the overview file, the health probe) may be writing right now."""
+        removed = sweep_temp_files(self.root, older_than=TEMP_MAX_AGE_SECONDS)
+        if removed:
+            logger.info("Removed %d temporary file(s) left by interrupted writes", removed)
+
+    def writable(self) -> bool:
+        """See Store.writable. A write probe in the data folder, its answer kept a moment."""
+        now = time.monotonic()
+        if self._probed is not None and now - self._probed[0] < PROBE_CACHE_SECONDS:
+            return self._probed[1]
+        try:
+            probe_write(self.root)
+            ok = True
+        except OSError as err:
+            ok = False
+            if self._probed is None or self._probed[1]:
+                logger.error("The data folder %s can't be written: %s", self.root, err)
+        if ok and self._probed is not None and not self._probed[1]:
+            logger.info("The data folder %s can be written again", self.root)
+        self._probed = (now, ok)
+        return ok
+
+    def _damaged(self, path: Path, err: BaseException) -> DamagedRecord:
+        reason = _damage_reason(err)
+        key = str(path)
+        if key not in self._reported:
+            self._reported.add(key)
+            logger.error(
+                "Can't read %s (%s): it is skipped until it is repaired or restored from a backup",
+                path,
+                reason,
+            )
+        return DamagedRecord(path, reason)
 
     # paths -----------------------------------------------------------------------------
     def _team(self, team_id: str) -> Path:
@@ -147,17 +252,26 @@ class TinyDBStore:
     # reads -----------------------------------------------------------------------------
     def _read_client_doc(self, path: Path) -> tuple[dict, list[dict]] | None:
         """The client file's record (still a doc) and its tail, oldest first."""
-        data = read_json(path)
-        if data is None:
-            return None
-        tail = data.get("tail", {})
-        return data["record"]["1"], [tail[k] for k in sorted(tail, key=int)]
+        try:
+            data = read_json(path)
+            if data is None:
+                return None
+            tail = data.get("tail", {})
+            record = data["record"]["1"]
+            if not isinstance(record, dict):
+                raise TypeError("the record is not an object")
+            return record, _entries([tail[k] for k in sorted(tail, key=int)])
+        except _DAMAGE as err:
+            raise self._damaged(path, err) from None
 
     def _read_client_file(self, path: Path) -> tuple[ClientRecord, list[dict]] | None:
         found = self._read_client_doc(path)
         if not found:
             return None
-        return upgrade_record(from_doc(ClientRecord, found[0]), self.currency), found[1]
+        try:
+            return upgrade_record(from_doc(ClientRecord, found[0]), self.currency), found[1]
+        except _DAMAGE as err:
+            raise self._damaged(path, err) from None
 
     def get(self, team_id: str, client_id: str) -> ClientRecord | None:
         _check_team(team_id)
@@ -176,8 +290,11 @@ class TinyDBStore:
         cached = self._index_cache.get(team_id)
         if cached is not None and cached[0] == raw:
             return cached[1]
-        data = json.loads(raw)
-        names = {d["key"]: d["client_id"] for d in data.get("names", {}).values()}
+        try:
+            data = json.loads(raw)
+            names = {d["key"]: d["client_id"] for d in data.get("names", {}).values()}
+        except _DAMAGE as err:
+            raise self._damaged(path, err) from None
         self._index_cache[team_id] = (raw, names)
         return names
 
@@ -189,8 +306,103 @@ class TinyDBStore:
         return self.get(team_id, client_id) if client_id else None
 
     def clients(self, team_id: str) -> list[ClientRecord]:
-        records = (self.get(team_id, cid) for cid in self._names(team_id).values())
-        return [r for r in records if r is not None]
+        """The team's clients whose records can be read (the others are logged, once)."""
+        records = []
+        for cid in self._names(team_id).values():
+            try:
+                record = self.get(team_id, cid)
+            except DamagedRecord:
+                continue
+            if record is not None:
+                records.append(record)
+        return records
+
+    def overview(
+        self, team_id: str, summarise: Callable[[ClientRecord], S], kind: type[S], version: str
+    ) -> Overview[S]:
+        """See Store.overview and the module docstring."""
+        names = self._names(team_id)
+        with self._overview_lock(team_id):
+            # One overview of a team at a time in this process: three people opening the list
+            # together wait for one rebuild rather than each doing it.
+            kept = self._load_overview(team_id, kind, version)
+            summaries: list[S] = []
+            unreadable, changed = 0, False
+            settled = time.time_ns() - _SETTLED_NS
+            wanted = set(names.values())
+            # Paths as plain strings: pathlib's joining cost more than the stat calls.
+            folder = f"{self._team_dir(team_id)}/clients/"
+            for cid in names.values():
+                if not _is_client_id(cid):
+                    continue
+                path = folder + cid + ".json"
+                try:
+                    st = os.stat(path)
+                except FileNotFoundError:
+                    continue  # named before its file was written: not added yet
+                sig = [st.st_ino, st.st_mtime_ns, st.st_size]
+                entry = kept.get(cid)
+                if entry is not None and entry[0] == sig:
+                    summaries.append(entry[1])
+                    continue
+                try:
+                    found = self._read_client_file(Path(path))
+                except DamagedRecord:
+                    unreadable += 1
+                    continue
+                if found is None:
+                    continue
+                summary = summarise(found[0])
+                summaries.append(summary)
+                # The stat came first, so a newer file than `sig` only makes the next reader
+                # look again. A file changed within the clock's last tick might be replaced by
+                # one with the same stat: kept only once that can no longer happen.
+                if st.st_mtime_ns < settled:
+                    kept[cid] = (sig, summary)
+                    changed = True
+            for cid in [c for c in kept if c not in wanted]:
+                del kept[cid]
+                changed = True
+            if changed:
+                self._save_overview(team_id, version, kept)
+        return Overview(summaries, unreadable)
+
+    def _overview_lock(self, team_id: str) -> threading.Lock:
+        with self._overview_guard:
+            return self._overview_locks.setdefault(team_id, threading.Lock())
+
+    def _overview_path(self, team_id: str) -> Path:
+        return Path(f"{self._team_dir(team_id)}/overview.json")
+
+    def _load_overview(
+        self, team_id: str, kind: type[S], version: str
+    ) -> dict[str, tuple[list[int], Any]]:
+        cached = self._overviews.get(team_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        kept: dict[str, tuple[list[int], Any]] = {}
+        try:
+            data = read_json(self._overview_path(team_id)) or {}
+            if data.get("version") == version:
+                for cid, (sig, doc) in data.get("clients", {}).items():
+                    kept[cid] = (list(sig), from_doc(kind, doc))
+        except (*_DAMAGE, OSError):
+            kept = {}  # derived data: rebuilt from the records
+        self._overviews[team_id] = (version, kept)
+        return kept
+
+    def _save_overview(
+        self, team_id: str, version: str, kept: dict[str, tuple[list[int], Any]]
+    ) -> None:
+        doc = {
+            "version": version,
+            "clients": {cid: [sig, to_doc(summary)] for cid, (sig, summary) in kept.items()},
+        }
+        try:
+            # Not fsynced: derived data, checked against the records on every read.
+            write_json_atomic(self._overview_path(team_id), doc, durable=False)
+        except OSError as err:
+            logger.warning("Could not save the overview of team %s: %s", team_id, err)
 
     def teams(self) -> list[str]:
         folder = self.root / "teams"
@@ -200,7 +412,8 @@ class TinyDBStore:
         _check_team(team_id)
         if not _is_client_id(client_id):
             return
-        found = self._read_client_doc(self._client_path(team_id, client_id))
+        path = self._client_path(team_id, client_id)
+        found = self._read_client_doc(path)
         if found is None:
             return
         record, tail = found
@@ -213,7 +426,7 @@ class TinyDBStore:
         for doc in reversed(tail):
             if doc["seq"] < below:
                 below = doc["seq"]
-                yield upgrade_interaction(from_doc(Interaction, doc), self.currency)
+                yield self._interaction(doc, path)
         # Then the segments, newest first, found only as they are needed: `status` reads just
         # the newest few interactions, and its cost must not grow with the client's history.
         log_dir = str(self._log_dir(team_id, client_id))
@@ -231,14 +444,24 @@ class TinyDBStore:
                 if i == 0:
                     return
                 start = listed[i - 1]
-            data = read_json(Path(_segment_name(log_dir, start))) or {}
-            log = data.get("log", {})
-            for key in sorted(log, key=int, reverse=True):
-                doc = log[key]
+            segment = Path(_segment_name(log_dir, start))
+            try:
+                data = read_json(segment) or {}
+                log = data.get("log", {})
+                docs = _entries([log[key] for key in sorted(log, key=int, reverse=True)])
+            except _DAMAGE as err:
+                raise self._damaged(segment, err) from None
+            for doc in docs:
                 if doc["seq"] < below:
                     below = doc["seq"]
-                    yield upgrade_interaction(from_doc(Interaction, doc), self.currency)
+                    yield self._interaction(doc, segment)
             below = min(below, start)
+
+    def _interaction(self, doc: Any, path: Path) -> Interaction:
+        try:
+            return upgrade_interaction(from_doc(Interaction, doc), self.currency)
+        except _DAMAGE as err:
+            raise self._damaged(path, err) from None
 
     # writes ----------------------------------------------------------------------------
     def add_client(self, record: ClientRecord, events: list[Interaction]) -> ClientRecord:
@@ -313,10 +536,19 @@ class TinyDBStore:
 
     def _read_checks(self, path: Path) -> dict[str, list[str]]:
         """A shard's entries (client id -> [next check, computed on]), or {} if it was made
-        under another schedule (other time zone or ladders) and so vouches for nothing."""
-        data = read_json(path) or {}
-        fingerprint = self.schedule.fingerprint if self.schedule else None
-        return data.get("clients", {}) if data.get("fingerprint") == fingerprint else {}
+        under another schedule (other time zone or ladders), or is damaged, and so vouches for
+        nothing (the next write of the shard replaces it)."""
+        try:
+            data = read_json(path) or {}
+            fingerprint = self.schedule.fingerprint if self.schedule else None
+            entries = data.get("clients", {}) if data.get("fingerprint") == fingerprint else {}
+            for cid, (when, on) in entries.items():
+                if not (isinstance(cid, str) and isinstance(when, str) and isinstance(on, str)):
+                    raise TypeError("an entry is not two dates")
+            return entries
+        except _DAMAGE as err:
+            self._damaged(path, err)
+            return {}
 
     def _write_checks(self, path: Path, entries: dict[str, list[str]]) -> None:
         fingerprint = self.schedule.fingerprint if self.schedule else None
@@ -338,8 +570,13 @@ class TinyDBStore:
             if self.schedule is None:
                 # This store can't say when these clients are next due: drop their entries,
                 # whoever made them, so the pass looks at them.
-                data = read_json(path) or {}
-                entries = data.get("clients", {})
+                try:
+                    data = read_json(path) or {}
+                    entries = data.get("clients", {})
+                    entries.keys()
+                except _DAMAGE as err:
+                    self._damaged(path, err)
+                    data = entries = {}
                 if any(new.client.client_id in entries for _, new in items):
                     for _, new in items:
                         entries.pop(new.client.client_id, None)
@@ -395,7 +632,10 @@ class TinyDBStore:
                 before = dict(entries)
                 today = self.schedule.today()
                 for cid in cids:
-                    record = self.get(team_id, cid)
+                    try:
+                        record = self.get(team_id, cid)
+                    except DamagedRecord:
+                        continue  # no entry: the pass keeps looking at it, and skipping it
                     if record is not None:
                         entries[cid] = [
                             self.schedule.check_on(record, today).isoformat(),
@@ -448,6 +688,30 @@ def _probe_segment(log_dir: str, below: int) -> int | None:
         if os.path.exists(_segment_name(log_dir, start)):
             return start
     return None
+
+
+def _entries(docs: list[Any]) -> list[dict]:
+    """Interactions as stored, checked enough that reading them in seq order can't crash."""
+    for doc in docs:
+        if not isinstance(doc, dict) or not isinstance(doc.get("seq"), int):
+            raise TypeError("an interaction without a number")
+    return docs
+
+
+def _damage_reason(err: BaseException) -> str:
+    """What is wrong with a file, short, with no contents of it."""
+    if isinstance(err, json.JSONDecodeError):
+        return f"not valid JSON at line {err.lineno} column {err.colno}"
+    if isinstance(err, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(err, KeyError):
+        return f"missing {err}"
+    return f"not the shape Tactful writes ({err.__class__.__name__})"
+
+
+def _os_reason(err: OSError) -> str:
+    name = errno.errorcode.get(err.errno or 0, "")
+    return f"{err.strerror or err.__class__.__name__}" + (f", {name}" if name else "")
 
 
 def _list_segments(log_dir: str) -> list[int]:

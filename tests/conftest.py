@@ -85,6 +85,6 @@ def app(config: Config, store: TinyDBStore, clock: Clock):
 def server(app, store: TinyDBStore) -> Iterator[AppServer]:
     from handlers.http import wsgi_app
 
-    running = AppServer(wsgi_app(app, healthy=lambda: store.root.is_dir()))
+    running = AppServer(wsgi_app(app, healthy=store.writable))
     yield running
     running.close()

@@ -71,6 +71,7 @@ def test_values_are_read_and_normalised() -> None:
             WORKING_HOURS="08:30-18:00",
             WORKING_DAYS="mon,wed,fri",
             SCAN_MINUTES="5",
+            SLACK_STARTUP_WAIT="30",
             APPROVERS="U0ALICE, S0DESIGN",
             TWO_PERSON_STOP_WORK="yes",
             DATABASE_PATH="/srv/tactful/db.json",
@@ -85,6 +86,7 @@ def test_values_are_read_and_normalised() -> None:
     assert (c.work_start, c.work_end) == (time(8, 30), time(18, 0))
     assert c.work_days == (0, 2, 4)
     assert c.scan_minutes == 5
+    assert c.slack_startup_wait == 30
     assert c.approvers == ("U0ALICE", "S0DESIGN")
     assert c.two_person_stop_work is True
     assert c.database_path == Path("/srv/tactful/db.json")
@@ -154,6 +156,8 @@ def test_every_problem_is_reported_at_once() -> None:
         ({"WORKING_HOURS": "25:00-26:00"}, "should look like 09:00-17:30"),
         ({"GRACE_DAYS": "61"}, "from 0 to 60"),
         ({"SCAN_MINUTES": "241"}, "from 1 to 240"),
+        ({"SLACK_STARTUP_WAIT": "3601"}, "from 0 to 3600"),
+        ({"SLACK_STARTUP_WAIT": "-1"}, "SLACK_STARTUP_WAIT='-1'"),
     ],
 )
 def test_single_problems_never_show_secrets(env: dict[str, str], fragment: str) -> None:

@@ -7,13 +7,12 @@ Replies are the app's own English chrome; the wording suggested for clients live
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
 
 from domain import commands as cmd
-from domain.attention import attention
+from domain.attention import Attention, Standing, attention
 from domain.calendar import business_days_between
 from domain.corrections import superseded_by, voided_by
 from domain.inputs import escape
@@ -279,18 +278,18 @@ def _open_money(record: ClientRecord) -> str:
     )
 
 
-def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
-    a = attention(record, today, ladders)
+def _flags(a: Attention | Standing) -> list[str]:
     flags = []
-    if a.overdue:
-        owed = format_totals(balance(i) for i in a.overdue)
+    if a.overdue_count:
         flags.append(
-            f":red_circle: {len(a.overdue)} overdue ({owed}), oldest {a.days_overdue} days"
+            f":red_circle: {a.overdue_count} overdue ({format_totals(a.overdue_owed)}), "
+            f"oldest {a.days_overdue} days"
         )
-    if a.promised:
-        owed = format_totals(balance(i) for i in a.promised)
-        by = max(i.promised_by for i in a.promised if i.promised_by)
-        flags.append(f":handshake: {owed} overdue, promised by {day(by)}")
+    if a.promised_owed and a.promised_by:
+        flags.append(
+            f":handshake: {format_totals(a.promised_owed)} overdue, "
+            f"promised by {day(a.promised_by)}"
+        )
     if a.quiet_days:
         flags.append(f":mute: quiet {a.quiet_days} business days")
     if a.controlling:
@@ -298,46 +297,81 @@ def _flags(record: ClientRecord, today: date, ladders: Ladders) -> list[str]:
     return flags
 
 
+# Clients per page of `/client list`: with their flags, well inside one message's 50 blocks.
+PAGE_SIZE = 50
+
+
+def unreadable_notice(unreadable: int) -> str:
+    """Said wherever the team looks at its clients when some records could not be read."""
+    records = "1 client record" if unreadable == 1 else f"{unreadable} client records"
+    return (
+        f":warning: {records} could not be read and {'is' if unreadable == 1 else 'are'} left "
+        "out. Tactful's log names each file: restore it from a backup, or ask whoever runs "
+        "Tactful to repair it."
+    )
+
+
 def client_list(
-    records: list[ClientRecord],
-    today: date,
-    ladders: Ladders,
-    route: Callable[[Client], Route] | None = None,
+    standings: list[Standing], *, unreadable: int = 0, page: int = 1, prefix: str = ""
 ) -> Reply:
-    """Every active client, most urgent first. `route` tells where a client's nudges go, so
-    one whose nudges reach nobody is flagged."""
-    if not records:
+    """One page of the overview, the clients needing attention first."""
+    notice = [bk.context(unreadable_notice(unreadable))] if unreadable else []
+    if not standings and not unreadable:
         return _simple("No clients yet. Add one with `/client add acme as late-payer`.")
-    active = [r for r in records if not r.client.archived]
-    archived = len(records) - len(active)
-    ranked = sorted(active, key=lambda r: (-attention(r, today, ladders).score, r.client.name_key))
+    if prefix:
+        standings = [s for s in standings if s.name_key.startswith(prefix)]
+    active = [s for s in standings if not s.archived]
+    archived = len(standings) - len(active)
+    ranked = sorted(active, key=lambda s: (-s.score, s.name_key))
+    needing = sum(1 for s in ranked if s.score)
+    what = f"clients starting with “{prefix}”" if prefix else "clients"
+    title = f"{len(active)} {what}, {needing} needing attention"
+    # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
+    owing = sorted((s for s in standings if s.archived and s.owed), key=lambda s: s.name_key)
+    if archived:
+        title += f" ({archived} archived" + (")" if owing else ", not shown)")
+    pages = max(1, -(-len(ranked) // PAGE_SIZE))
+    if page > pages:
+        last = f"`/client list {_arg(prefix) + ' ' if prefix else ''}{pages}`"
+        text = f"{escape(title)}: there {'is' if pages == 1 else 'are'} {pages} page(s); {last} is the last."
+        return Reply(text, [bk.section(text), *notice])
     lines = []
-    for r in ranked:
-        flags = _flags(r, today, ladders)
-        if undeliverable(r) or (route is not None and route(r.client).via is Via.NOWHERE):
+    for s in ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        flags = _flags(s)
+        if s.undeliverable:
             flags.insert(0, ":no_entry: nudges can't be delivered: `/client status` says why")
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
-        lines.append(f"*{escape(r.client.name)}* ({TYPE_LABEL[r.client.client_type]}): {state}")
-    # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
-    owing = [r for r in records if r.client.archived and r.state.unpaid]
-    for r in sorted(owing, key=lambda r: r.client.name_key):
-        owed = format_totals(balance(i) for i in r.state.unpaid)
-        late = attention(r, today, ladders).overdue_owed
-        lines.append(
-            f"*{escape(r.client.name)}* (archived): {owed} still owed"
-            + (f", {format_totals(late)} of it overdue" if late else "")
-        )
-    needing = sum(1 for r in ranked if attention(r, today, ladders).score)
-    title = f"{len(active)} clients, {needing} needing attention"
-    if archived:
-        title += f" ({archived} archived" + (", not shown)" if not owing else ")")
+        lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
+    if page == 1:
+        lines += [
+            f"*{escape(s.name)}* (archived): {format_totals(s.owed)} still owed"
+            + (f", {format_totals(s.overdue_owed)} of it overdue" if s.overdue_owed else "")
+            for s in owing
+        ]
     overdue = format_totals(
-        (m for r in records for m in attention(r, today, ladders).overdue_owed), none=""
+        (m for s in standings for m in (*s.overdue_owed, *s.promised_owed)), none=""
     )
     summary = [bk.context(f"Overdue in all: {overdue}")] if overdue else []
+    footer = []
+    if pages > 1:
+        more = f"`/client list {_arg(prefix) + ' ' if prefix else ''}{page + 1}` for the next"
+        footer.append(
+            f"Page {page} of {pages}, the ones needing attention first. "
+            + (f"{more}; " if page < pages else "")
+            + "`/client list a` for the names starting with a, `/client status &lt;name&gt;` for one."
+        )
+    tail = [bk.context(*footer)] if footer else []
+    budget = bk.MAX_BLOCKS - 1 - len(tail) - len(notice) - len(summary)
+    # The header is plain_text; the fallback text is mrkdwn (a prefix is typed text).
     return Reply(
-        title + (f". Overdue: {overdue}" if overdue else ""),
-        [bk.header(title), *summary, *bk.sections(lines, budget=bk.MAX_BLOCKS - 1 - len(summary))],
+        escape(title) + (f". Overdue: {overdue}" if overdue else ""),
+        [
+            bk.header(title),
+            *notice,
+            *summary,
+            *bk.sections(lines, budget=budget),
+            *tail,
+        ],
     )
 
 
@@ -360,7 +394,7 @@ def status(
         if route.via is Via.NOWHERE:
             facts.append(_route_fix(c))
     facts += undeliverable_lines(record)
-    flags = _flags(record, today, ladders)
+    flags = _flags(attention(record, today, ladders))
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
     asks = [
@@ -561,7 +595,7 @@ Everything you type here is visible only to you.
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
 
 *Look things up*
-`/client list`: every client, the ones needing attention first
+`/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
 `/client history <name>`: the full record, newest first, with each entry's id (`e12`)
 `/client report <name>`: walking away? the record in numbers and a checklist for leaving well

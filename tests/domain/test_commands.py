@@ -407,7 +407,15 @@ def test_archive_status_list_history_help() -> None:
     assert p("status") == Status(None)
     assert p("status acme") == Status("acme")
     assert p("list") == ListClients()
-    assert p("list everything") == ListClients()
+    assert p("list everything") == ListClients(prefix="everything")
+    assert p("list 2") == ListClients(page=2)
+    assert p("list Acme  Corp 3") == ListClients(page=3, prefix="acme corp")
+
+
+@pytest.mark.parametrize("text", ["list 0", "list 0000", "list 10001", "list " + "x" * 81])
+def test_list_pages_start_at_one_and_prefixes_are_names(text: str) -> None:
+    with pytest.raises(InputError, match=r"/client list"):
+        p(text)
     assert p("history acme") == History("acme")
     assert p("help") == Help()
     assert p("help Invoice") == Help()

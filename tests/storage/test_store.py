@@ -12,7 +12,7 @@ import pytest
 import storage.tinydb_store as tinydb_store
 from domain.models import ClientRecord, Kind
 from service.commands import Draft, log
-from storage.base import DuplicateClient, UnknownClient
+from storage.base import DuplicateClient, StoreUnavailable, UnknownClient
 from storage.tinydb_store import TAIL_MAX, TinyDBStore
 from tests.storage.support import AT, TEAM, new_client, notes, snapshot, temp_files
 
@@ -333,7 +333,7 @@ def test_text_with_a_lone_surrogate_is_stored(store: TinyDBStore, db_path: Path)
 def test_a_catalogue_from_another_schema_is_refused(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     db_path.write_text(json.dumps({"meta": {"1": {"schema": 99}}}))
-    with pytest.raises(RuntimeError, match="another version"):
+    with pytest.raises(StoreUnavailable, match="another version"):
         TinyDBStore(db_path)
 
 
