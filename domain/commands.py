@@ -348,9 +348,10 @@ def parse(
     if verb == "invoice":
         return _invoice(name, tail, today, currency)
     if verb == "paid":
-        body, on = _split_on(tail, today)
+        # The `#ref` may come anywhere, even after `on <date>`.
+        refs = [w for w in tail.split() if w.startswith("#")]
+        body, on = _split_on(" ".join(w for w in tail.split() if w not in refs), today)
         words = body.split()
-        refs = [w for w in words if w.startswith("#")]
         if len(refs) > 1:
             raise InputError(
                 "One invoice per payment, e.g. `/client paid acme £1,000 #INV-7`; "

@@ -358,6 +358,12 @@ def test_paid() -> None:
     assert p("paid Acme Corp on 2026-11-20", KNOWN) == Paid("Acme Corp", "", date(2026, 11, 20))
     assert "e.g. `/client paid acme £1,000 #INV-12`" in error("paid acme INV-7")
     assert "is in the future" in error("paid acme #INV-7 on next monday")
+    assert p("paid acme £1,000 #INV-7") == Paid("acme", "INV-7", TODAY, Money(Decimal(1000), "GBP"))
+    assert p("paid acme 1 200,50 on yesterday #INV-7") == Paid(
+        "acme", "INV-7", date(2026, 11, 24), Money(Decimal("1200.50"), "GBP")
+    )
+    assert p("paid acme €50") == Paid("acme", "", TODAY, Money(Decimal(50), "EUR"))
+    assert "One invoice per payment" in error("paid acme £5 #A #B")
 
 
 def test_promised() -> None:
