@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from dotenv import find_dotenv, load_dotenv
@@ -71,28 +72,40 @@ def build_app(
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
     verify_requests: bool = True,
-    process_before_response: bool = False,
+    listener_executor: Executor | None = None,
+    engine: NudgeEngine | None = None,
+    process_before_response: bool = True,
 ) -> App:
     """The Bolt app with every listener registered.
+
+    Each listener's ack function runs before the answer goes back to Slack, with no polling
+    for ack() (process_before_response); what talks to Slack's Web API runs after it, in
+    lazy listeners on `listener_executor`.
 
     Args:
         config: settings.
         store: open storage.
         clock: the time source; tests pass a fixed one.
         client: Web API client; defaults to one on SLACK_API_URL.
-        verify_requests: Slack signature checks. Only the console, which has no HTTP, turns
-            them off.
-        process_before_response: finish each listener before answering (the console, so
-            its output comes in order).
+        verify_requests: prove the bot token with auth.test at start-up. Only the console,
+            which has no Slack, turns it off. (Request signatures are checked in front of
+            Bolt, by handlers.http, which never logs a body; Bolt's own check would.)
+        listener_executor: where lazy listeners run; by default a thread pool (the console
+            runs them inline, so its output comes in order).
+        engine: the nudge engine, if one is built already (it draws suggestion threads and
+            delivers approved messages); by default one from `config`.
+        process_before_response: off only in tests that prove a listener also works in
+            Bolt's default mode (answer first, listener on a thread).
     """
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
-        request_verification_enabled=verify_requests,
+        request_verification_enabled=False,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         token_verification_enabled=verify_requests,
         logger=logging.getLogger("tactful.bolt"),
         process_before_response=process_before_response,
+        listener_executor=listener_executor,
     )
 
     @app.error
@@ -115,8 +128,8 @@ def build_app(
         two_person_stop_work=config.two_person_stop_work,
         ladders=config.ladders,
     )
-    # The engine is used here only to draw suggestions; its own Web API client is unused.
-    engine = build_engine(config, store)
+    # The listeners use the engine to draw suggestion threads and deliver approved messages.
+    engine = engine or build_engine(config, store)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
         app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
@@ -186,9 +199,21 @@ def _load(need_slack: bool = True) -> Config:
 def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     config = _load()
+    if not config.signing_secret:
+        print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG)
     store = open_store(config)
     wait_for_slack(config)
-    return wsgi_app(build_app(config, store), healthy=store.writable)
+    return http_app(config, build_app(config, store), store)
+
+
+def http_app(config: Config, app: App, store: TinyDBStore) -> Callable:
+    return wsgi_app(
+        app,
+        healthy=store.writable,
+        signing_secret=config.signing_secret,
+        max_body_bytes=config.max_body_bytes,
+    )
 
 
 def wait_for_slack(
@@ -252,7 +277,7 @@ def serve(config: Config) -> None:
     engine = build_engine(config, store)
     wait_for_slack(config)
     try:
-        app = build_app(config, store)
+        app = build_app(config, store, engine=engine)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
@@ -288,11 +313,14 @@ def serve(config: Config) -> None:
             config.port,
         )
         waitress.serve(
-            wsgi_app(app, healthy=store.writable),
+            http_app(config, app, store),
             host=config.host,
             port=config.port,
             threads=8,
             ident="tactful",
+            # waitress refuses a body of this size or more with 413 before reading it; the
+            # app checks again (for other WSGI servers, and bodies without a length).
+            max_request_body_size=config.max_body_bytes + 1,
         )
     finally:
         # Let a pass in progress finish its current write; pending nudges wait for next time.

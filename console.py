@@ -18,6 +18,7 @@ import json
 import shlex
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TextIO
@@ -61,6 +62,19 @@ def printer(out: TextIO) -> Callable[[Call], None]:
         print(render(body), file=out)
 
     return show
+
+
+class Inline(Executor):
+    """Runs each of Bolt's lazy listeners at once, in the dispatching thread, so what a
+    click posts is printed before the next prompt."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - handed to the future, as a pool would
+            future.set_exception(err)
+        return future
 
 
 def _loads(value: Any) -> dict[str, Any]:
@@ -311,7 +325,7 @@ def run(
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
     config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
-    app = build_app(config, store, verify_requests=False, clock=clock, process_before_response=True)
+    app = build_app(config, store, verify_requests=False, clock=clock, listener_executor=Inline())
     engine = build_engine(
         config,
         store,

@@ -15,7 +15,8 @@ from config import SETTINGS, Config
 from local_slack import LocalSlack
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
-from tests.slack_http import SECRET, AppServer
+from tests.checks import live_markup, outbound_live_markup
+from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +54,9 @@ def slack(clock: Clock) -> Iterator[LocalSlack]:
     fake = LocalSlack(team_id="T0TEAM1", clock=clock).start()
     yield fake
     fake.stop()
+    # Whatever the test was about, nothing the app sent may ping, link or mention anyone
+    # the app didn't mean to: typed text reaches Slack inert, everywhere.
+    assert outbound_live_markup(fake.calls) == [], "live markup sent to Slack"
 
 
 @pytest.fixture
@@ -77,14 +81,23 @@ def config(slack: LocalSlack, db_path: Path) -> Config:
 
 
 @pytest.fixture
-def app(config: Config, store: TinyDBStore, clock: Clock):
-    return bot.build_app(config, store, clock=clock)
+def lazy() -> Iterator[LazyListeners]:
+    """Where the app's lazy listeners run (the work after each ack)."""
+    executor = LazyListeners()
+    yield executor
+    executor.shutdown(wait=True)
 
 
 @pytest.fixture
-def server(app, store: TinyDBStore) -> Iterator[AppServer]:
-    from handlers.http import wsgi_app
+def app(config: Config, store: TinyDBStore, clock: Clock, lazy: LazyListeners):
+    return bot.build_app(config, store, clock=clock, listener_executor=lazy)
 
-    running = AppServer(wsgi_app(app, healthy=store.writable))
+
+@pytest.fixture
+def server(app, store: TinyDBStore, lazy: LazyListeners) -> Iterator[AppServer]:
+    running = serve(app, lazy, healthy=store.writable)
     yield running
     running.close()
+    # Replies in the HTTP response (ephemeral answers to commands) count as sent too.
+    replies = [r for r in running.responses if r.body.startswith("{")]
+    assert [m for r in replies for m in live_markup(r.json())] == [], "live markup in a reply"

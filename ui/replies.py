@@ -48,6 +48,16 @@ def channel(channel_id: str) -> str:
     return f"<#{channel_id}>" if _SLACK_ID.match(channel_id) else escape(channel_id)
 
 
+def quoted(text: str) -> tuple[str, str]:
+    """Typed text inside a one-line entry, as (“first line”, further lines).
+
+    The further lines go under the entry as a block quote, each marked, so a line break in a
+    note can't start a line that passes for an entry of its own."""
+    first, *more = text.split("\n")
+    shown = f"“{escape(first)}{' …' if more else ''}”"
+    return shown, "".join(f"\n>{escape(line)}" for line in more)
+
+
 def day(d: date) -> str:
     return d.strftime("%a %-d %b %Y")
 
@@ -398,9 +408,10 @@ def status(
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
     asks = [
-        f"• e{a.seq} “{escape(a.what)}” since {day(a.asked_on)}"
-        f" ({business_days_between(a.asked_on, today)} business days)"
+        f"• e{a.seq} {what} since {day(a.asked_on)}"
+        f" ({business_days_between(a.asked_on, today)} business days){more}"
         for a in s.open_asks[-10:]
+        for what, more in [quoted(a.what)]
     ]
     invoices = [
         f"• #{escape(i.ref)}: {format_money(balance(i))} owed"
@@ -480,8 +491,9 @@ def _event_line(
     if e.due_on:
         due = e.kind in (Kind.INVOICE, Kind.FIXED)
         detail.append(("due " if due else "until ") + day(e.due_on))
-    if e.text:
-        detail.append(f"“{escape(e.text)}”")
+    text, more = quoted(e.text) if e.text else ("", "")
+    if text:
+        detail.append(text)
     if e.target:
         detail.insert(0, f"e{e.target}")
     at = e.logged_at.astimezone(UTC)
@@ -490,12 +502,12 @@ def _event_line(
     void = (voided or {}).get(e.seq)
     if void is not None:
         # Struck through and said in words: a void must be seen even where ~ isn't rendered.
-        return f"~{line}~ *VOIDED* by {void.short_id} _({logged})_"
+        return f"~{line}~ *VOIDED* by {void.short_id} _({logged})_{more}"
     fixes = (fixed or {}).get(e.seq)
     if fixes:
         what = "; ".join(f"{f.short_id}: {escape(f.text)}" for f in fixes)
         line += f" *(superseded by {what})*"
-    return f"{line} _({logged})_"
+    return f"{line} _({logged})_{more}"
 
 
 def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) -> str:

@@ -17,6 +17,9 @@ import yaml
 from domain.models import ClientType
 from domain.nudges import CONTROLLING, OVERDUE, QUIET, SITUATIONS, TOP_STAGE
 
+# libyaml's safe loader when PyYAML has it: the same documents, read ~10x faster (start-up).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SHIPPED = Path(__file__).resolve().parent.parent / "wording"
 DEFAULT_LANGUAGE = "en"
 MAX_SUGGESTION = 2500  # leaves room in a 3,000-character section for the framing
@@ -77,7 +80,7 @@ class Wording:
         languages: dict[str, dict[str, Any]] = {}
         for path in sorted(folder.glob("*.yml")):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
             except (OSError, yaml.YAMLError) as err:
                 raise WordingError(
                     f"{path.name}: not readable YAML ({err.__class__.__name__})"

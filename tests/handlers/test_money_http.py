@@ -4,6 +4,7 @@ promises per invoice, and overdue totals per currency in the list and the report
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -99,41 +100,32 @@ def test_overpayment_is_refused_and_nothing_is_stored(
     assert history_kinds(store, "acme") == before
 
 
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [
-        ("£1.2k", Money(Decimal("1200"), "GBP")),
-        ("1 200,50", Money(Decimal("1200.50"), "EUR")),
-        ("€2 400", Money(Decimal("2400"), "EUR")),
-        ("1.200,50 €", Money(Decimal("1200.50"), "EUR")),
-        ("¥1,000", Money(Decimal("1000"), "JPY")),
-    ],
-)
-def test_amounts_as_agencies_type_them(
-    db_path, slack, clock: Clock, typed: str, stored: Money
-) -> None:
-    """In a workspace whose CURRENCY is EUR, a bare amount is in euros."""
-    from handlers.http import wsgi_app
-    from tests.slack_http import SECRET
+class TestAWorkspaceInEuros:
+    """CURRENCY=EUR: a bare amount is in euros."""
 
-    config = Config(
-        bot_token="xoxb-test",
-        signing_secret=SECRET,
-        slack_api_url=slack.url,
-        database_path=db_path,
-        currency="EUR",
+    @pytest.fixture
+    def config(self, config: Config) -> Config:
+        return replace(config, currency="EUR")
+
+    @pytest.mark.parametrize(
+        ("typed", "stored"),
+        [
+            ("£1.2k", Money(Decimal("1200"), "GBP")),
+            ("1 200,50", Money(Decimal("1200.50"), "EUR")),
+            ("€2 400", Money(Decimal("2400"), "EUR")),
+            ("1.200,50 €", Money(Decimal("1200.50"), "EUR")),
+            ("¥1,000", Money(Decimal("1000"), "JPY")),
+        ],
     )
-    store = bot.open_store(config, clock)
-    server = AppServer(wsgi_app(bot.build_app(config, store, clock=clock), healthy=lambda: True))
-    try:
+    def test_amounts_as_agencies_type_them(
+        self, server: AppServer, store: TinyDBStore, typed: str, stored: Money
+    ) -> None:
         ok(server.slash("add acme"))
         text = ok(server.slash(f"invoice acme {typed} due 2026-12-20"))
         (invoice,) = store.find(TEAM1, "acme").state.invoices
         assert invoice.amount == stored
         if stored.currency == "JPY":
             assert "¥1,000," in text  # a currency's own decimals: none for yen
-    finally:
-        server.close()
 
 
 def test_an_ambiguous_amount_is_refused_with_the_accepted_forms(
