@@ -176,7 +176,10 @@ class ClientCommands:
         records = [self._find(team, c.name, today)] if c.name else self.store.clients(team)
         last: tuple[datetime, ClientRecord] | None = None
         for record in records:
-            command = corrections.last_command(self._recent(team, record, now), user, now)
+            try:
+                command = corrections.last_command(self._recent(team, record, now), user, now)
+            except DamagedRecord:
+                continue  # logged by the store; undo can still find your entry elsewhere
             if command and (last is None or command[0].logged_at > last[0]):
                 last = (command[0].logged_at, record)
         if last is None:
