@@ -3,6 +3,7 @@
     python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+    python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -20,10 +21,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -39,8 +42,10 @@ from scheduler import jobs
 from scheduler.lock import SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
+from service.offboarding import Offboardings
 from storage.base import StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
@@ -63,6 +68,15 @@ def web_client(config: Config) -> WebClient:
     client = WebClient(token=config.bot_token, base_url=config.slack_api_url, timeout=10)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+class _TokenFromConfig(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since Tactful hands it a
+    client, warns at every start that the token is unused. The client is built from that same
+    setting (config.bot_token), so the warning is noise: it alone is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def build_app(
@@ -97,13 +111,16 @@ def build_app(
         process_before_response: off only in tests that prove a listener also works in
             Bolt's default mode (answer first, listener on a thread).
     """
+    bolt_logger = logging.getLogger("tactful.bolt")
+    if not any(isinstance(f, _TokenFromConfig) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromConfig())
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
         request_verification_enabled=False,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         token_verification_enabled=verify_requests,
-        logger=logging.getLogger("tactful.bolt"),
+        logger=bolt_logger,
         process_before_response=process_before_response,
         listener_executor=listener_executor,
     )
@@ -121,6 +138,7 @@ def build_app(
         nudge_channel=config.nudge_channel,
         auto_heard=config.auto_heard,
         currency=config.currency,
+        wording=load_wording(config),
     )
     decisions = Decisions(
         store,
@@ -132,7 +150,17 @@ def build_app(
     engine = engine or build_engine(config, store)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
+        app,
+        Deps(
+            commands,
+            decisions,
+            engine,
+            Approvers(config.approvers),
+            clock,
+            replies,
+            Exports(store),
+            Offboardings(store, config.timezone),
+        ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
@@ -363,6 +391,47 @@ def scan(argv: list[str]) -> int:
     return 0
 
 
+def export(argv: list[str]) -> int:
+    """`python bot.py export <name> | --all [--team T...] [--out DIR]`: the record as files."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py export",
+        description="Write clients' full records as CSV and Markdown files, for the agency's archive.",
+    )
+    parser.add_argument("name", nargs="*", help="the client's name (as in /client)")
+    parser.add_argument("--all", action="store_true", help="every client (of every workspace)")
+    parser.add_argument("--team", help="only this workspace (team id T...)")
+    parser.add_argument("--out", default="exports", help="folder to write to (default: exports)")
+    args = parser.parse_args(argv)
+    name = " ".join(args.name)
+    if bool(name) == args.all:
+        print("export: give a client's name, or --all", file=sys.stderr)
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    store = open_store(config)
+    teams = [args.team] if args.team else store.teams()
+    if name:
+        records = [r for r in (store.find(t, name) for t in teams) if r is not None]
+        if not records:
+            print(f"export: no client called {name!r}", file=sys.stderr)
+            return EXIT_CONFIG
+        if len(records) > 1:
+            found = ", ".join(r.client.team_id for r in records)
+            print(
+                f"export: {name!r} is in several workspaces ({found}); add --team", file=sys.stderr
+            )
+            return EXIT_CONFIG
+    else:
+        records = [r for t in teams for r in store.clients(t)]
+    exports, now, out = Exports(store), utc_now(), Path(args.out)
+    for record in records:
+        # One folder per workspace: two workspaces may each have an "acme".
+        for path in exports.write(exports.files(record, now), out / record.client.team_id):
+            print(path)
+    if not records:
+        print("Nothing to export: no clients.", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
@@ -398,7 +467,11 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "scan":
         return scan(argv[1:])
-    print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|--help]", file=sys.stderr)
+    if mode == "export":
+        return export(argv[1:])
+    print(
+        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|--help]", file=sys.stderr
+    )
     return EXIT_CONFIG
 
 

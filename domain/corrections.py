@@ -31,7 +31,7 @@ CORRECTABLE = (
     Kind.FIXED,
 )
 # What `/client undo` looks back over: the nudge workflow's lines are not commands you typed.
-WORKFLOW = (Kind.NUDGED, Kind.APPROVED, Kind.EDITED, Kind.DISMISSED, Kind.SENT)
+WORKFLOW = (Kind.NUDGED, Kind.APPROVED, Kind.EDITED, Kind.DISMISSED, Kind.SENT, Kind.CHECKED)
 UNDO_WINDOW = timedelta(hours=24)
 
 

@@ -6,12 +6,12 @@ No Slack here: the handler passes the team, the person and the text, and gets a 
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from itertools import islice
 
 from domain import commands as cmd
-from domain import corrections
+from domain import corrections, offboarding
 from domain.attention import Standing, standing
 from domain.inputs import InputError
 from domain.ledger import CORRECTIONS, Draft, apply, replay
@@ -31,7 +31,9 @@ from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
+from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
+from ui.wording import Wording
 
 __all__ = ["ClientCommands", "Draft", "log"]
 
@@ -65,6 +67,15 @@ def log(
     return replace(record, state=state, next_seq=seq), events
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """Slack work a command leaves for after its answer: `export` (files to the person's DM),
+    `share` (the report in the channel) or `offboard` (the checklist in the channel)."""
+
+    kind: str
+    record: ClientRecord
+
+
 # The newest entries `/client history` shows; a reply has room for about this many lines.
 HISTORY_SHOWN = 300
 
@@ -84,6 +95,7 @@ class ClientCommands:
         *,
         auto_heard: bool = True,
         currency: str = DEFAULT_CURRENCY,
+        wording: Wording | None = None,
     ) -> None:
         self.store = store
         self.tz = tz
@@ -91,6 +103,7 @@ class ClientCommands:
         self.currency = currency
         self.nudge_channel = nudge_channel
         self.auto_heard = auto_heard
+        self.wording = wording or Wording.load()
 
     def route(self, client: Client) -> Route:
         """Where this client's nudges go, as the nudge pass will decide it."""
@@ -133,6 +146,29 @@ class ClientCommands:
             f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money1",
         )
 
+    def follow_up(self, team_id: str, text: str, now: datetime) -> FollowUp | None:
+        """What a command leaves to do in Slack after its answer (an upload, a post), for the
+        listener that runs after the ack; None when there is nothing (or the command was
+        refused, which its answer already said)."""
+        today = now.astimezone(self.tz).date()
+        try:
+            command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
+        except InputError:
+            return None
+        kinds = {cmd.Export: "export", cmd.Offboard: "offboard"}
+        kind = kinds.get(type(command)) or (
+            "share" if isinstance(command, cmd.Report) and command.share else ""
+        )
+        record = self.store.find(team_id, command.name) if kind else None
+        return FollowUp(kind, record) if kind and record is not None else None
+
+    def report(self, record: ClientRecord, today: date, shared_by: str = "") -> Reply:
+        """The walk-away pack for a client, with the final-report draft in their language."""
+        history = list(self.store.history(record.client.team_id, record.client.client_id))
+        r = engagement_report(record, history, today, self.ladders)
+        draft = final_report_draft(self.wording, record, r)
+        return replies.report(record, r, draft, shared_by)
+
     # one method per command ----------------------------------------------------------------
     def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
         if isinstance(c, cmd.Help):
@@ -152,8 +188,16 @@ class ClientCommands:
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
-            history = list(self.store.history(team, record.client.client_id))
-            return replies.report(record, engagement_report(record, history, today, self.ladders))
+            if c.share:
+                return replies.sharing_report(record)
+            return self.report(record, today)
+        if isinstance(c, cmd.Export):
+            return replies.exporting(record)
+        if isinstance(c, cmd.Offboard):
+            updated = self.store.update(
+                team, record.client.client_id, self._offboard(c.reason, user, now, today)
+            )
+            return replies.offboarding_started(updated)
         if isinstance(c, cmd.History):
             # Only what one reply can show is read, so a long history answers as fast as a short one.
             shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
@@ -246,6 +290,14 @@ class ClientCommands:
             f"`/client add {_quote(name)}` adds this one."
         )
 
+    @staticmethod
+    def _offboard(reason: str, user: str, now: datetime, today: date):
+        def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
+            started = offboarding.start(record, reason, user, now)
+            return log(started, user, now, Draft(Kind.OFFBOARDING, today, text=reason))
+
+        return change
+
     def _change_for(
         self, c: cmd.Command, user: str, now: datetime, today: date, logged: list[Interaction]
     ):
@@ -265,6 +317,11 @@ class ClientCommands:
             drafts, client = self._drafts(c, record, today, user, now, lines)
             if client is not None:
                 record = replace(record, client=client)
+            if isinstance(c, cmd.Archive) and not c.archived:
+                # Unarchiving undoes the offboarding checklist's archive step as well.
+                record = offboarding.untick_archive(record)
+            elif isinstance(c, cmd.Archive) and offboarding.is_open(record, offboarding.ARCHIVED):
+                record = offboarding.tick(record, offboarding.ARCHIVED, user, now)
             new, events = log(record, user, now, *drafts)
             if any(d.kind in CORRECTIONS for d in drafts):
                 # A void or a fix changes how an earlier line counts: rebuild what is open from
