@@ -24,6 +24,7 @@ from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
@@ -76,10 +77,16 @@ class WorkingHours:
     days: tuple[int, ...] = DEFAULT_HOURS.days
     start: time = DEFAULT_HOURS.start
     end: time = DEFAULT_HOURS.end
+    # Nothing is posted on a public holiday or a day the agency is closed.
+    calendar: WorkCalendar = WEEKDAYS_ONLY
 
     def open_at(self, now: datetime) -> bool:
         local = now.astimezone(self.tz)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return (
+            local.weekday() in self.days
+            and self.start <= local.time() < self.end
+            and not self.calendar.is_off(local.date())
+        )
 
 
 class Pacer:
