@@ -25,8 +25,12 @@ SETTINGS = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_REDIRECT_URI",
     "SLACK_API_URL",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "TIMEZONE",
     "CURRENCY",
     "NUDGE_CHANNEL",
@@ -50,6 +54,10 @@ SETTINGS = (
     "CLOSED",
     "MAX_BODY_BYTES",
 )
+_CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
+# Where workspaces start an install, and where Slack sends them back (Bolt's defaults).
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
@@ -66,7 +74,14 @@ class Config:
     bot_token: str = field(repr=False)
     signing_secret: str = field(repr=False)
     app_token: str = field(default="", repr=False)
+    # Installable by many workspaces (Bolt's OAuth flow) when both are set.
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    redirect_uri: str = ""
     database_path: Path = Path("data/tactful.json")
+    # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
+    # keeps the TinyDB store in DATABASE_PATH's folder.
+    database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = ZoneInfo("UTC")
     # ISO code of the workspace currency: amounts typed without one are in it.
     currency: str = DEFAULT_CURRENCY
@@ -92,6 +107,11 @@ class Config:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def oauth(self) -> bool:
+        """Installable by many workspaces, each post with the installing workspace's token."""
+        return bool(self.client_id and self.client_secret)
+
 
 def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     """Build the config from `env`.
@@ -114,7 +134,58 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         get("SLACK_SIGNING_SECRET"),
         get("SLACK_APP_TOKEN"),
     )
-    if need_slack:
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    oauth = bool(client_id or client_secret)
+    if oauth:
+        # Partial OAuth settings are a mistake, never a quiet fall-back to one workspace.
+        if not client_id:
+            problems.append(
+                "SLACK_CLIENT_ID is missing: SLACK_CLIENT_SECRET is set, so Tactful is installable "
+                "by many workspaces and needs both (your Slack app's Basic Information > App "
+                "Credentials)."
+            )
+        elif not _CLIENT_ID.match(client_id):
+            problems.append(
+                f"SLACK_CLIENT_ID={client_id!r} does not look like a Client ID (digits, a dot, "
+                "digits): copy it from Basic Information > App Credentials."
+            )
+        if not client_secret:
+            problems.append(
+                "SLACK_CLIENT_SECRET is missing: SLACK_CLIENT_ID is set, so Tactful is installable "
+                "by many workspaces and needs both (your Slack app's Basic Information > App "
+                "Credentials)."
+            )
+        if bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: installable "
+                "by many workspaces, each uses the token of its own installation. Remove "
+                "SLACK_BOT_TOKEN, or the client id and secret for one workspace."
+            )
+        if app_token:
+            problems.append(
+                "SLACK_APP_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: the install "
+                "pages (/slack/install) need HTTP mode. Remove SLACK_APP_TOKEN."
+            )
+        if need_slack and not secret:
+            problems.append(
+                "SLACK_SIGNING_SECRET is missing: copy it from your Slack app's Basic Information "
+                "page (needed to verify Slack's requests)."
+            )
+    elif redirect_uri:
+        problems.append(
+            "SLACK_REDIRECT_URI is set but SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not: it is "
+            "only for installing into many workspaces."
+        )
+    if redirect_uri and not re.match(
+        rf"^https?://[^\s/]+(/[^\s]*)?{re.escape(REDIRECT_PATH)}$", redirect_uri
+    ):
+        problems.append(
+            f"SLACK_REDIRECT_URI={redirect_uri!r} should be this app's public URL ending in "
+            f"{REDIRECT_PATH}, e.g. https://tactful.example.com{REDIRECT_PATH}."
+        )
+
+    if need_slack and not oauth:
         if not bot_token:
             problems.append(
                 "SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
@@ -151,6 +222,14 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         port = int(port_text)
     else:
         problems.append(f"PORT={port_text!r} is not a port number (1-65535).")
+
+    database_url = get("DATABASE_URL")
+    if database_url and not re.match(r"^postgres(ql)?://", database_url):
+        # Never echo it: it may hold a password.
+        problems.append(
+            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+            "(or left empty for the TinyDB store in DATABASE_PATH)."
+        )
 
     api_url = get("SLACK_API_URL", DEFAULT_API_URL)
     if not re.match(r"^https?://[^\s/]+", api_url):
@@ -245,6 +324,17 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "APPROVERS should list user IDs (U...) or a user group ID (S...), comma-separated."
         )
 
+    # Channel, user and group IDs belong to one workspace: installable by many, a deployment-
+    # wide one would send every workspace's nudges to one workspace's channel, or let only one
+    # workspace's people approve.
+    if oauth:
+        for name, value in (("NUDGE_CHANNEL", nudge_channel), ("APPROVERS", approvers)):
+            if value:
+                problems.append(
+                    f"{name} names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+                    f"make Tactful installable by many: leave {name} empty."
+                )
+
     two_person = get("TWO_PERSON_STOP_WORK", "false").lower()
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
         problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")
@@ -275,7 +365,11 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         bot_token=bot_token,
         signing_secret=secret,
         app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
+        database_url=database_url,
         timezone=tz,
         currency=currency,
         nudge_channel=nudge_channel,

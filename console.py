@@ -16,6 +16,7 @@ port (local_slack.py) that prints each call instead of sending it.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from collections.abc import Callable, Iterable
@@ -387,7 +388,13 @@ def run(
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
-    config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
+    # One local workspace, whatever .env says about installing into many. Bolt reads the
+    # client id and secret from the environment by itself, and would then want installations.
+    config = replace(
+        config, bot_token="xoxb-console", slack_api_url=slack.url, client_id="", client_secret=""
+    )
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        os.environ.pop(name, None)
     app = build_app(config, store, verify_requests=False, clock=clock, listener_executor=Inline())
     engine = build_engine(
         config,
