@@ -19,7 +19,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
@@ -56,7 +56,7 @@ what Slack would send: a channel as <#C0ACME|acme> (or just <#C0ACME>), a person
 e.g. `/client add acme in <#C0ACME|acme> owner <@U0SAM>`. A plain #acme or @sam is refused,
 as it would be in Slack if it weren't picked from the list. You are <@UCONSOLE>; what you post
 goes to the channel CCONSOLE."""
-FORM = {"content-type": ["application/x-www-form-urlencoded"]}
+FORM: dict[str, str | Sequence[str]] = {"content-type": ["application/x-www-form-urlencoded"]}
 
 
 def printer(out: TextIO) -> Callable[[Call], None]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
@@ -114,7 +115,9 @@ class Installations:
             logger=logging.getLogger("tactful.oauth"),
         )
         # Bolt's per-request authorize refreshes rotating tokens too: through SLACK_API_URL.
-        self.settings.authorize.token_rotator = self.rotator
+        authorize = self.settings.authorize
+        assert isinstance(authorize, InstallationStoreAuthorize)  # what OAuthSettings builds
+        authorize.token_rotator = self.rotator
         self._missing: set[str] = set()
         self._lock = threading.Lock()
 
