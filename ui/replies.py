@@ -358,7 +358,8 @@ def client_list(
     archived = len(standings) - len(active)
     ranked = sorted(active, key=lambda s: (-s.score, s.name_key))
     needing = sum(1 for s in ranked if s.score)
-    what = f"clients starting with “{prefix}”" if prefix else "clients"
+    noun = "client" if len(active) == 1 else "clients"
+    what = f"{noun} starting with “{prefix}”" if prefix else noun
     title = f"{len(active)} {what}, {needing} needing attention"
     # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
     owing = sorted((s for s in standings if s.archived and s.owed), key=lambda s: s.name_key)

@@ -74,7 +74,7 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     text = ok(server.slash("status acme corp"))
     assert ":mute: quiet 3 business days" in text
     text = ok(server.slash("list"))
-    assert "1 clients, 1 needing attention" in text
+    assert "1 client, 1 needing attention" in text
     assert "*Acme Corp* (late payer): :mute: quiet 3 business days" in text
 
     text = ok(server.slash("heard acme corp sent them over", user="U0BOB"))
@@ -103,7 +103,7 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     )
     text = ok(server.slash("status acme corp"))
     assert "*Unpaid invoices:*\nnone" in text
-    assert "1 clients, 0 needing attention" in ok(server.slash("list"))
+    assert "1 client, 0 needing attention" in ok(server.slash("list"))
 
     text = ok(server.slash('history "Acme Corp"'))
     assert "History of Acme Corp: 5 entries, newest first" in text
