@@ -248,6 +248,7 @@ def client_commands(config: Config, store: TinyDBStore) -> ClientCommands:
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         auto_heard=config.auto_heard,
+        currency=config.currency,
         wording=load_wording(config),
         insights=config.insights,
     )
@@ -257,7 +258,7 @@ def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyD
     """The store, keeping the nudge pass's checks index under this deployment's rules."""
     schedule = NudgeSchedule(config.timezone, config.ladders, clock)
     try:
-        return TinyDBStore(config.database_path, schedule=schedule)
+        return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
     except StoreUnavailable as err:
         print(f"data: DATABASE_PATH: {err}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None

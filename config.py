@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
 from domain.digest import DigestTime, parse_digest
 from domain.insights import DEFAULT_THRESHOLDS, Thresholds
-from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.money import DEFAULT_CURRENCY, is_currency
+from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # Slack's requests are a few KB; a larger body is refused unread.
@@ -33,6 +34,7 @@ SETTINGS = (
     "DATABASE_PATH",
     "DATABASE_URL",
     "TIMEZONE",
+    "CURRENCY",
     "NUDGE_CHANNEL",
     "WORDING_PATH",
     "HOST",
@@ -89,15 +91,17 @@ class Config:
     # keeps the TinyDB store in DATABASE_PATH's folder.
     database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = ZoneInfo("UTC")
+    # ISO code of the workspace currency: amounts typed without one are in it.
+    currency: str = DEFAULT_CURRENCY
     nudge_channel: str = ""
     slack_api_url: str = DEFAULT_API_URL
     host: str = "127.0.0.1"
     port: int = 3000
     wording_path: Path | None = None
     ladders: Ladders = DEFAULT_LADDERS
-    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 30)
+    work_days: tuple[int, ...] = DEFAULT_HOURS.days
+    work_start: time = DEFAULT_HOURS.start
+    work_end: time = DEFAULT_HOURS.end
     scan_minutes: int = 15
     # Seconds start-up keeps retrying a Slack that is unreachable or failing (5xx, 429).
     slack_startup_wait: int = 120
@@ -217,6 +221,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"TIMEZONE={tz_name!r} is not an IANA time zone name (e.g. Europe/London).")
 
+    currency = get("CURRENCY", DEFAULT_CURRENCY).upper()
+    if not is_currency(currency):
+        problems.append(
+            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR."
+        )
+
     port = 3000
     port_text = get("PORT", "3000")
     if port_text.isdigit() and 0 < int(port_text) < 65536:
@@ -248,12 +258,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if wording and not Path(wording).is_dir():
         problems.append(f"WORDING_PATH={wording!r} is not a folder.")
 
-    grace = get("GRACE_DAYS", "0")
+    grace = get("GRACE_DAYS", str(DEFAULT_LADDERS.grace_days))
     if not grace.isdigit() or int(grace) > 60:
         problems.append(f"GRACE_DAYS={grace!r} should be a number of days from 0 to 60.")
 
-    work_start, work_end = time(9, 0), time(17, 30)
-    hours = get("WORKING_HOURS", "09:00-17:30")
+    work_start, work_end = DEFAULT_HOURS.start, DEFAULT_HOURS.end
+    hours = get("WORKING_HOURS", f"{work_start:%H:%M}-{work_end:%H:%M}")
     m = re.match(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$", hours)
     if m and int(m[1]) < 24 and int(m[3]) < 24 and int(m[2]) < 60 and int(m[4]) < 60:
         work_start, work_end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
@@ -262,28 +272,29 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     else:
         problems.append(f"WORKING_HOURS={hours!r} should look like 09:00-17:30.")
 
-    days_text = get("WORKING_DAYS", "mon-fri")
+    days_text = get("WORKING_DAYS", ",".join(_DAY_NAMES[d] for d in DEFAULT_HOURS.days))
     work_days = _days(days_text)
     if work_days is None:
         problems.append(f"WORKING_DAYS={days_text!r} should look like mon-fri or mon,tue,thu.")
 
     # The ladders: when each of the three stages is reached.
-    quiet_stages = _three(get("QUIET_STAGES", "1,2,3"), 20)
+    # Every default comes from DEFAULT_LADDERS: the one place the numbers are written.
+    quiet_stages = _three(get("QUIET_STAGES", _csv(DEFAULT_LADDERS.quiet_multipliers)), 20)
     if quiet_stages is None:
         problems.append(
             "QUIET_STAGES should be three rising multiples of a client's quiet days, like 1,2,3."
         )
-    overdue_days = _three(get("OVERDUE_DAYS", "1,7,21"), 365)
+    overdue_days = _three(get("OVERDUE_DAYS", _csv(DEFAULT_LADDERS.overdue_days)), 365)
     if overdue_days is None:
         problems.append(
             "OVERDUE_DAYS should be three rising numbers of days past due, like 1,7,21."
         )
-    revisions = _three(get("CONTROLLING_REVISIONS", "4,6,8"), 100)
+    revisions = _three(get("CONTROLLING_REVISIONS", _csv(DEFAULT_LADDERS.controlling_counts)), 100)
     if revisions is None:
         problems.append(
             "CONTROLLING_REVISIONS should be three rising counts of revision demands, like 4,6,8."
         )
-    window = get("CONTROLLING_WINDOW_DAYS", "14")
+    window = get("CONTROLLING_WINDOW_DAYS", str(DEFAULT_LADDERS.controlling_window_days))
     if not window.isdigit() or not 1 <= int(window) <= 90:
         problems.append(
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
@@ -394,6 +405,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
         database_url=database_url,
         timezone=tz,
+        currency=currency,
         nudge_channel=nudge_channel,
         slack_api_url=api_url,
         host=get("HOST", "127.0.0.1"),
@@ -407,7 +419,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             controlling_window_days=int(window),
             calendar=WorkCalendar(holidays, closed or frozenset()),
         ),
-        work_days=work_days or (0, 1, 2, 3, 4),
+        work_days=work_days or DEFAULT_HOURS.days,
         work_start=work_start,
         work_end=work_end,
         scan_minutes=int(scan),
@@ -419,6 +431,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         digest=digest or None,
         insights=insights,
     )
+
+
+def _csv(numbers: tuple[int, ...]) -> str:
+    return ",".join(map(str, numbers))
 
 
 def _is_group(approver: str) -> bool:

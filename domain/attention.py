@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.inputs import totals
 from domain.insights import Insight
+from domain.invoices import balance, owed, promise_holds
+from domain.invoices import overdue as overdue_invoices
 from domain.models import ClientRecord, ClientType, Invoice, Money, NudgeStatus
+from domain.money import totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
 from domain.routing import Route, Via, undeliverable
 
@@ -24,10 +26,27 @@ class Attention:
     recent_revisions: int  # revision demands within the controlling window
     controlling: bool  # enough of them to count as a pattern
     window_days: int
+    # Overdue but held by a promise that hasn't come due yet: not chased, still owed.
+    promised: tuple[Invoice, ...] = ()
+    # Everything still owed, overdue or not, per currency.
+    owed: tuple[Money, ...] = ()
 
     @property
     def overdue_count(self) -> int:
         return len(self.overdue)
+
+    @property
+    def overdue_owed(self) -> tuple[Money, ...]:
+        """What is still owed on the overdue invoices being chased, per currency."""
+        return totals(balance(i) for i in self.overdue)
+
+    @property
+    def promised_owed(self) -> tuple[Money, ...]:
+        return totals(balance(i) for i in self.promised)
+
+    @property
+    def promised_by(self) -> date | None:
+        return max((i.promised_by for i in self.promised if i.promised_by), default=None)
 
     @property
     def score(self) -> int:
@@ -50,6 +69,12 @@ def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADD
         recent_revisions=sum(1 for d in record.state.revisions if d > since),
         controlling=controlling is not None,
         window_days=ladders.controlling_window_days,
+        promised=tuple(
+            i
+            for i in overdue_invoices(record.state.invoices, today, ladders.grace_days)
+            if promise_holds(i, today)
+        ),
+        owed=totals(owed(record.state.invoices)),
     )
 
 
@@ -108,10 +133,6 @@ def standing(
     `insight` what its history says about it (domain/insights.py), if read."""
     a = attention(record, today, ladders)
     c = record.client
-    # Held by a promise that hasn't come due yet: not chased, still owed.
-    promised = [
-        i for i in record.state.unpaid if i.promised_by is not None and i.promised_by >= today
-    ]
     return Standing(
         name=c.name,
         name_key=c.name_key,
@@ -136,9 +157,9 @@ def standing(
             if n.status is NudgeStatus.POSTED
         ),
         insight=insight,
-        overdue_owed=totals([i.amount for i in a.overdue]),
-        promised_owed=totals([i.amount for i in promised]),
-        promised_by=max((i.promised_by for i in promised if i.promised_by), default=None),
-        owed=totals([i.amount for i in record.state.unpaid]),
+        overdue_owed=a.overdue_owed,
+        promised_owed=a.promised_owed,
+        promised_by=a.promised_by,
+        owed=a.owed,
         away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between
+from domain.invoices import days_past_due
 from domain.models import Away, ClientRecord, ClientType, Interaction, Invoice, Kind
 
 # What counts as the client answering an ask: the same kinds that stop the quiet clock.
@@ -79,9 +80,10 @@ def reply_delays(
 
 
 def lateness(invoices: Iterable[Invoice]) -> list[int]:
-    """Days each paid invoice was paid past its due date (0 if on time), in due-date order."""
+    """Days each invoice paid in full was paid past its due date (0 if on time), in due-date
+    order; an invoice still partly owed isn't counted yet."""
     paid = sorted((i for i in invoices if i.paid_on is not None), key=lambda i: i.due_on)
-    return [max(0, (i.paid_on - i.due_on).days) for i in paid if i.paid_on is not None]
+    return [days_past_due(i, i.paid_on) for i in paid if i.paid_on is not None]
 
 
 def trend(values: list[int]) -> float | None:

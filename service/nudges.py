@@ -20,14 +20,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
-from domain.inputs import escape, format_money, totals
+from domain.inputs import escape
+from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
+from domain.money import LOCALES, format_totals
 from domain.nudges import (
     CONTROLLING,
+    DEFAULT_HOURS,
     DEFAULT_LADDERS,
     OVERDUE,
     QUIET,
@@ -70,9 +74,9 @@ REFUSED_FOR_GOOD = frozenset(
 @dataclass(frozen=True)
 class WorkingHours:
     tz: tzinfo
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    start: time = time(9, 0)
-    end: time = time(17, 30)
+    days: tuple[int, ...] = DEFAULT_HOURS.days
+    start: time = DEFAULT_HOURS.start
+    end: time = DEFAULT_HOURS.end
     # Nothing is posted on a public holiday or a day the agency is closed.
     calendar: WorkCalendar = WEEKDAYS_ONLY
 
@@ -565,7 +569,11 @@ class NudgeEngine:
         }
         if due.situation == QUIET:
             values |= {
-                "asked_what": str(facts["asked_what"]),
+                # Every open request, oldest first, not only the one whose clock runs longest.
+                "asked_what": format_list(
+                    [a.what for a in facts["asks"]],  # type: ignore[attr-defined]
+                    locale=LOCALES.get(client.lang, "en"),
+                ),
                 "asked_on": day(facts["asked_on"]),
                 "days": str(facts["days"]),
             }
@@ -573,7 +581,8 @@ class NudgeEngine:
             invoices = facts["invoices"]
             values |= {
                 "refs": ", ".join(f"#{i.ref}" for i in invoices),
-                "amount": " + ".join(format_money(m) for m in totals([i.amount for i in invoices])),
+                # What is still owed, never the original total once something was paid.
+                "amount": format_totals(owed(invoices), client.lang),
                 "due_on": day(min(i.due_on for i in invoices)),
                 "days_overdue": str(facts["days_overdue"]),
                 "days": str(facts["days_overdue"]),

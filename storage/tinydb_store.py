@@ -58,6 +58,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.table import Document
 
 from domain.models import ClientRecord, Interaction, name_key
+from domain.money import DEFAULT_CURRENCY
 from storage.atomic import (
     AtomicJSONStorage,
     WriteLock,
@@ -78,6 +79,7 @@ from storage.base import (
     UnknownClient,
 )
 from storage.codec import from_doc, to_doc
+from storage.upgrade import upgrade_interaction, upgrade_record
 
 logger = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -141,8 +143,11 @@ class TinyDBStore:
         *,
         durable: bool = True,
         schedule: CheckSchedule | None = None,
+        currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self.schedule = schedule
+        # Amounts stored without a currency (before CURRENCY existed) are read as in this one.
+        self.currency = currency
         self.catalogue = Path(database_path)
         self.root = self.catalogue.with_suffix("")
         self.durable = durable
@@ -273,7 +278,7 @@ class TinyDBStore:
         if not found:
             return None
         try:
-            return from_doc(ClientRecord, found[0]), found[1]
+            return upgrade_record(from_doc(ClientRecord, found[0]), self.currency), found[1]
         except _DAMAGE as err:
             raise self._damaged(path, err) from None
 
@@ -514,7 +519,7 @@ class TinyDBStore:
 
     def _interaction(self, doc: Any, path: Path) -> Interaction:
         try:
-            return from_doc(Interaction, doc)
+            return upgrade_interaction(from_doc(Interaction, doc), self.currency)
         except _DAMAGE as err:
             raise self._damaged(path, err) from None
 

@@ -60,7 +60,7 @@ def test_console_prints_readable_replies(tmp_path: Path) -> None:
     assert "Noted for *acme*: “a & b”." in out
     # status: the header, underlined, then the facts; mentions shown as @names.
     assert "acme\n====\n" in out
-    assert "• “logo files” since" in out
+    assert "• e2 “logo files” since" in out
     assert "logged by @UCONSOLE" in out
     assert ":warning: I don't know `frobnicate`. Try `/client help`" in out
     assert "Type a /client command (try `/client help`)" in out

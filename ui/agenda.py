@@ -6,9 +6,10 @@ from datetime import date
 
 from domain.agenda import Agenda, age
 from domain.attention import Standing, Waiting
-from domain.inputs import escape, format_money, totals
+from domain.inputs import escape
 from domain.insights import Insight
 from domain.models import ClientType, Money
+from domain.money import format_totals
 from ui import blocks as bk
 from ui.replies import TYPE_LABEL, day
 
@@ -22,17 +23,17 @@ Links = dict[tuple[str, str], str]
 
 def money(amounts: tuple[Money, ...]) -> str:
     """Totals per currency, never added across currencies: `£900.00 + €300.00`."""
-    return " + ".join(format_money(m) for m in amounts) or "nothing"
+    return format_totals(amounts)
 
 
 def overdue_line(a: Agenda) -> str:
     """Overdue money across the clients, per currency."""
     if not a.overdue:
         return "*Overdue:* nothing. :white_check_mark:"
-    owed = totals([m for s in a.overdue for m in s.overdue_owed])
+    owed = [m for s in a.overdue for m in s.overdue_owed]
     invoices = sum(s.overdue_count for s in a.overdue)
     return (
-        f"*Overdue:* {money(owed)}, on {_days(invoices, 'invoice')} of "
+        f"*Overdue:* {format_totals(owed)}, on {_days(invoices, 'invoice')} of "
         f"{_days(len(a.overdue), 'client')}."
     )
 

@@ -297,7 +297,7 @@ def late_payer_history(server: AppServer) -> None:
     ):
         sent = f"{due[:5]}{int(due[5:7]) - 1:02d}-01"  # a month before it is due
         assert "Logged" in server.slash(f"invoice acme 100 due {due} #I{n} on {sent}").text
-        assert "*acme* paid" in server.slash(f"paid acme #I{n} on {paid}").text
+        assert "(paid in full)" in server.slash(f"paid acme #I{n} on {paid}").text
 
 
 def test_the_record_suggests_a_type_and_one_click_accepts_it(
