@@ -354,3 +354,19 @@ def test_a_decision_on_a_suggestion_refreshes_home(
     assert home.pending(TEAM)
     home.flush(TEAM)
     assert "waiting for approval" not in texts(published(slack)[-1])
+
+
+def test_archived_clients_still_owing_are_listed_apart(
+    server: AppServer, slack: LocalSlack
+) -> None:
+    server.slash("add acme")
+    server.slash("invoice acme £900 due 2026-12-20")
+    server.slash("paid acme £400 #INV-1")
+    server.slash("archive acme")
+    server.slash("add globex")
+    server.slash("archive globex")  # owes nothing: not listed
+    found = texts(opened(server, slack))
+    archived = found[found.index("Archived, still owing") :]
+    assert "*acme* · not classified · no owner" in archived and "balance £500.00" in archived
+    assert "globex" not in found
+    assert "Active clients (0)" in found
