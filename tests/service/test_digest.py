@@ -203,3 +203,20 @@ def test_a_closure_or_holiday_monday_moves_it_too(config, slack, store, db_path,
     digest = digest_for(calendar_config, slack, db_path, clock)
     assert digest.run(MONDAY) == {}
     assert digest.run(MONDAY + timedelta(days=1)) == {TEAM: "posted"}
+
+
+def test_each_item_links_to_its_suggestion_thread(config, slack, store, db_path, clock) -> None:
+    """As serve() builds it: the digest asks App Home's permalinks for the thread buttons."""
+    from service.home import HomeViews
+
+    pending_work(store)
+    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
+    clock.now = MONDAY
+    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(MONDAY)
+    home = HomeViews(bot.client_commands(config, store), lambda _team: client, clock)
+    digest = bot.weekly_digest(config, store, lambda _team: client, home)
+    assert digest.run(MONDAY) == {TEAM: "posted"}
+    (message,) = digests(slack)
+    urls = [b["accessory"]["url"] for b in message["blocks"] if "url" in b.get("accessory", {})]
+    assert urls and all(u.startswith("https://local.invalid/archives/") for u in urls)
+    assert "waiting for approval" in json.dumps(message["blocks"])
