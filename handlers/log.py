@@ -132,7 +132,9 @@ def _run(
     if reply.error:
         # The service's own message (escaped mrkdwn there); the form shows plain text.
         message = reply.text.removeprefix(":warning: ").replace("&lt;", "<").replace("&gt;", ">")
-        ack(response_action="errors", errors=_errors(field, message.replace("&amp;", "&")))
+        # A date that can't be used is shown under the date picker, when the form has one.
+        where = reply.about if reply.about in ui.FIELDS and field != "client" else field
+        ack(response_action="errors", errors=_errors(where, message.replace("&amp;", "&")))
         return
     ack(response_action="update", view=_done(reply))
     d.home.changed(team)

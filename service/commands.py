@@ -13,7 +13,7 @@ from itertools import islice
 from domain import commands as cmd
 from domain import corrections, offboarding
 from domain.attention import Standing, standing
-from domain.inputs import InputError
+from domain.inputs import DateOutOfRange, InputError
 from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
 from domain.ledger import CORRECTIONS, Draft, apply, replay
 from domain.models import (
@@ -142,7 +142,7 @@ class ClientCommands:
             command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
             return self._run(command, team_id, user_id, now, today, text, source)
         except InputError as err:
-            return replies.error(str(err))
+            return replies.error(str(err), "date" if isinstance(err, DateOutOfRange) else "")
         except DamagedRecord:
             # The store has logged the file's path; the person gets what they can act on.
             return replies.error(

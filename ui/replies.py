@@ -33,6 +33,8 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     error: bool = False  # nothing was done: the text says what to type instead
+    # What the error is about, where a form can show it by its field: "date" or "".
+    about: str = ""
 
     def body(self) -> dict[str, Any]:
         return {"response_type": "ephemeral", **bk.message(self.text, self.blocks)}
@@ -64,9 +66,9 @@ def day(d: date) -> str:
     return d.strftime("%a %-d %b %Y")
 
 
-def error(message: str) -> Reply:
+def error(message: str, about: str = "") -> Reply:
     text = f":warning: {escape(message)}"
-    return Reply(text, [bk.section(text)], error=True)
+    return Reply(text, [bk.section(text)], error=True, about=about)
 
 
 def _simple(text: str) -> Reply:

@@ -138,7 +138,7 @@ def test_mistakes_show_in_the_form_and_store_nothing(
         ({"kind": "note", "amount": "100", "text": "hi"}, "log_amount", "Only an invoice"),
         # The grammar's own rules and messages: a mention is refused.
         ({"kind": "note", "text": "ping <!here> please"}, "log_text", "mention"),
-        ({"kind": "asked", "date": "2030-01-01"}, "log_text", "can't be dated ahead"),
+        ({"kind": "asked", "date": "2030-01-01"}, "log_date", "can't be dated ahead"),
         ({"kind": "paid"}, "log_text", "no unpaid invoices"),
     ]
     for fields, block, words in cases:
