@@ -365,7 +365,7 @@ def parse(
         _nothing_more(tail, "/client undo acme")
         return Undo(name)
     if verb == "type":
-        return SetType(name, _client_type(tail, "/client type acme late-payer"))
+        return SetType(name, client_type(tail, "/client type acme late-payer"))
     if verb == "void":
         return _void(name, tail)
     if verb == "fix":
@@ -435,12 +435,13 @@ def _missing(verb: str) -> str:
     raise InputError(f"Say what it was about, e.g. `{example}`.")
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str, *, escaped: bool = True) -> str:
+    """A client's name as it will be kept (see clean_text for `escaped`), or InputError."""
     if not name.strip():
         raise InputError(
             'The client needs a name, e.g. `/client add acme` or `/client add "Acme Corp"`.'
         )
-    name = clean_text(name, what="client name", limit=MAX_NAME, name=True)
+    name = clean_text(name, what="client name", escaped=escaped, limit=MAX_NAME, name=True)
     if name_key(name) in VERBS or name_key(name) in _OPTION_WORDS:
         raise InputError(f"`{name}` is one of my command words; pick another name.")
     return name
@@ -458,13 +459,13 @@ def _quoted(rest: str) -> tuple[str, str] | None:
 def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
     quoted = _quoted(rest)
     if quoted:
-        return _check_name(quoted[0]), quoted[1]
+        return check_name(quoted[0]), quoted[1]
     words = rest.split()
     # Unquoted names run until the first option word: `add Acme Corp as late-payer`.
     cut = next((i for i in range(len(words)) if _is_option(words, i)), len(words))
     if cut == 0:
         raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
-    return _check_name(" ".join(words[:cut])), " ".join(words[cut:])
+    return check_name(" ".join(words[:cut])), " ".join(words[cut:])
 
 
 def _is_option(words: list[str], i: int) -> bool:
@@ -480,7 +481,7 @@ def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[
     unknown one, one per known client whose name the leading words spell, longest first."""
     quoted = _quoted(rest)
     if quoted:
-        return [(_check_name(quoted[0]), quoted[1])]
+        return [(check_name(quoted[0]), quoted[1])]
     words = rest.split()
     if not words:
         raise InputError(
@@ -493,7 +494,7 @@ def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[
         for n in range(min(len(words), 8), 0, -1)
         if name_key(candidate := unescape(" ".join(words[:n]))) in known_names
     ]
-    return found or [(_check_name(words[0]), _after_words(rest, 1))]
+    return found or [(check_name(words[0]), _after_words(rest, 1))]
 
 
 def _after_words(text: str, n: int) -> str:
@@ -551,7 +552,7 @@ def _nothing_more(tail: str, example: str) -> None:
         )
 
 
-def _client_type(text: str, example: str) -> ClientType:
+def client_type(text: str, example: str) -> ClientType:
     key = text.strip().lower()
     if key not in _TYPES:
         raise InputError(
@@ -589,8 +590,12 @@ def _ref(text: str, example: str) -> str:
         raise InputError(
             f"An invoice reference is one word starting with `#`, e.g. `{example or '#INV-12'}`."
         )
-    ref = text[1:]
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref):
+    return check_ref(text[1:])
+
+
+def check_ref(ref: str) -> str:
+    """An invoice reference (without its `#`) as Tactful keeps it, or InputError."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref) or len(ref) > 30:
         raise InputError("Invoice references use letters, digits, `-`, `_`, `.` or `/`.")
     return ref
 
@@ -694,7 +699,7 @@ def _options(text: str, verb: str) -> Options:
             raise InputError(f"`{word}` is given twice.")
         seen.add(word)
         if word == "as":
-            found["client_type"] = _client_type(arg, f"/client {verb} acme as late-payer")
+            found["client_type"] = client_type(arg, f"/client {verb} acme as late-payer")
             i += 2
         elif word == "quiet":
             n = arg

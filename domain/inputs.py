@@ -54,7 +54,7 @@ def parse_date(text: str, today: date, *, future: bool = False) -> date:
         except ValueError:
             # DateOutOfRange: `on 2026-02-30` is a typo for a date, never words of a note.
             raise DateOutOfRange(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
-        return _in_range(value, today, future)
+        return in_range(value, today, future)
     # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
     if cleaned.isdigit() or len(cleaned) > 40:
         raise InputError(_date_help(text))
@@ -71,7 +71,7 @@ def parse_date(text: str, today: date, *, future: bool = False) -> date:
         parsed = None
     if parsed is None:
         raise InputError(_date_help(text))
-    return _in_range(parsed.date(), today, future)
+    return in_range(parsed.date(), today, future)
 
 
 def _date_help(text: str) -> str:
@@ -81,7 +81,9 @@ def _date_help(text: str) -> str:
     )
 
 
-def _in_range(value: date, today: date, future: bool) -> date:
+def in_range(value: date, today: date, future: bool) -> date:
+    """The date, if Tactful can use it: after 2000, not ahead for what happened (`future`
+    False), within two years ahead otherwise. Raises DateOutOfRange."""
     if value < MIN_DATE:
         raise DateOutOfRange(f"{value.isoformat()} is too far in the past.")
     if not future and value > today:
