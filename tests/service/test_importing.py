@@ -162,3 +162,17 @@ def test_an_imported_long_overdue_invoice_is_chased_by_its_real_age(db: Path) ->
     assert first.situation == OVERDUE and first.subject == "inv-INV-40"
     assert first.facts["days_overdue"] == 40
     assert first.stage >= 1
+
+
+def test_an_invoice_logged_between_reading_and_writing_is_not_added_twice(db: Path) -> None:
+    store = TinyDBStore(db)
+    importer = Importer(store, UTC, "GBP")
+    _, plan = importer.read(FIXTURES / "tactful.csv", TEAM, NOW)
+    commands = ClientCommands(store, UTC)
+    for line in ("add globex", "invoice globex 99 due 2026-12-20 #g-7 on 2026-11-20"):
+        assert ":warning:" not in commands.run(TEAM, "U0A", line, NOW).text
+    done = importer.apply(plan, TEAM, "t.csv", NOW)
+    assert [i.ref for i in done.invoices] == ["INV-101", "INV-102"]
+    globex = store.find(TEAM, "globex")
+    assert globex is not None
+    assert [(i.ref, i.amount.amount) for i in globex.state.invoices] == [("g-7", Decimal(99))]
