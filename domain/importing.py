@@ -207,8 +207,10 @@ def _find_header(lines: list[list[str]]) -> tuple[Layout, int, dict[str, int]]:
 
 def _not_an_invoice(layout: Layout, cells: dict[str, str], record: list[str]) -> str:
     """Why a line of an accounting tool's report is not an invoice to import ("": it is)."""
+    # QuickBooks ends its report with `TOTAL` and the sums, under no invoice number; a client
+    # called "Total Fitness" is a client.
     first = next((c.strip() for c in record if c.strip()), "")
-    if layout is not TACTFUL and first.casefold().startswith("total"):
+    if layout is QUICKBOOKS and first.casefold() == "total" and not cells.get("ref"):
         return "a total line"
     kind = cells.get("kind", "")
     if kind and kind.casefold() != "invoice":

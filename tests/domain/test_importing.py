@@ -178,3 +178,12 @@ def test_plan_adds_what_is_missing_and_skips_what_is_there() -> None:
         parsed.rows, {"acme corp": {"inv-101", "inv-102"}, "globex": {"g-7"}, "initech": set()}
     )
     assert everything.empty and len(everything.skipped) == 3
+
+
+def test_a_client_whose_name_starts_with_total_is_a_client() -> None:
+    text = (
+        "ContactName,InvoiceNumber,InvoiceDate,DueDate,Total,InvoiceAmountDue\n"
+        "Total Fitness,1,2026-03-01,2026-04-01,10,10\n"
+        "TOTAL,2,2026-03-01,2026-04-01,10,10\n"
+    )
+    assert [r.client for r in read(text, TODAY, "GBP").rows] == ["Total Fitness", "TOTAL"]
