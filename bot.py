@@ -4,8 +4,9 @@
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
     python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
-    python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy]   clients and
-                               invoices from Tactful's CSV or a Xero / QuickBooks export
+    python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]
+                               clients and invoices from Tactful's CSV or a Xero / QuickBooks
+                               export
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -38,6 +39,7 @@ import handlers
 from config import Config, ConfigError
 from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
+from domain.routing import is_user_id
 from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
@@ -437,7 +439,7 @@ def export(argv: list[str]) -> int:
 
 
 def import_file(argv: list[str]) -> int:
-    """`python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy]`."""
+    """`python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]`."""
     parser = argparse.ArgumentParser(
         prog="python bot.py import",
         description="Add the clients and invoices of a CSV file (Tactful's own layout, or a "
@@ -452,11 +454,24 @@ def import_file(argv: list[str]) -> int:
         "--team", help="the workspace (team id T...); needed if the store has several"
     )
     parser.add_argument(
+        "--owner",
+        default="",
+        help="Slack user id (U...) of who gets new clients' nudges by DM when they have no "
+        "channel and NUDGE_CHANNEL is not set",
+    )
+    parser.add_argument(
         "--dates",
         choices=DATE_ORDERS,
         help="dates like 03/04/2026 are day first (dmy) or month first (mdy)",
     )
     args = parser.parse_args(argv)
+    if args.owner and not is_user_id(args.owner):
+        print(
+            f"import: --owner {args.owner!r} is not a Slack user id: copy it from the person's "
+            "profile (More → Copy member ID), e.g. U0123ABCD.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     config = _load(need_slack=False)
     if not args.file.is_file():
         print(f"import: there is no file {str(args.file)!r}", file=sys.stderr)
@@ -489,9 +504,15 @@ def import_file(argv: list[str]) -> int:
     if plan.empty:
         print(describe(plan, parsed, done=True))
         return 0
-    done = importer.apply(plan, team, args.file.name, now)
+    done = importer.apply(plan, team, args.file.name, now, owner=args.owner)
     print(f"Imported into workspace {team}.")
     print(describe(done, parsed, done=True))
+    if done.clients and not (config.nudge_channel or args.owner):
+        print(
+            "The new clients have no channel and NUDGE_CHANNEL is not set, so their nudges have "
+            "nowhere to go yet: give each one with `/client set <name> in #channel` (or "
+            "`owner @person`), or import with --owner U...."
+        )
     ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
     return 0
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from domain.commands import check_name, check_ref, client_type
+from domain.commands import MAX_NAME, check_name, check_ref, client_type
 from domain.inputs import InputError, clean_text, in_range, shorten
 from domain.models import ClientType, Money, name_key
 from domain.money import format_money, is_currency, parse_amount
@@ -227,7 +227,9 @@ def _row(
     name = check_name(name, escaped=False)
     contact = cells.get("contact", "")
     contact = (
-        clean_text(contact, what="contact", escaped=False, name=True, limit=80) if contact else ""
+        clean_text(contact, what="contact name", escaped=False, name=True, limit=MAX_NAME)
+        if contact
+        else ""
     )
     kind = client_type(cells["type"], "late-payer") if cells.get("type") else None
     ref = cells.get("ref", "")

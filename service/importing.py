@@ -62,8 +62,13 @@ class Importer:
             for record in self.store.clients(team)
         }
 
-    def apply(self, plan: Plan, team: str, source: str, now: datetime) -> Plan:
-        """Write the plan; returns what was added (anything found there meanwhile is left)."""
+    def apply(self, plan: Plan, team: str, source: str, now: datetime, owner: str = "") -> Plan:
+        """Write the plan; returns what was added (anything found there meanwhile is left).
+
+        Args:
+            owner: the Slack user id whose DM gets new clients' nudges when they have no
+                channel and there is no NUDGE_CHANNEL (nobody typed `/client add` for them).
+        """
         today = now.astimezone(self.tz).date()
         note = f"imported from {source}"
         for new in plan.clients:
@@ -76,6 +81,7 @@ class Importer:
                 client_type=new.client_type or ClientType.NONE,
                 quiet_days=DEFAULT_QUIET_DAYS,
                 contact=new.contact,
+                owner=owner,
             )
             record, events = log(
                 ClientRecord(client=client), ACTOR, now, Draft(Kind.ADDED, today, text=note)

@@ -126,3 +126,16 @@ def test_which_workspace(tmp_path: Path, db: Path) -> None:
     assert store.find("T0TEAM1", "Wayne Ltd") is None
     missing = import_(tmp_path, db, "nowhere.csv")
     assert missing.returncode == 2 and "there is no file 'nowhere.csv'" in missing.stderr
+
+
+def test_owner_gets_new_clients_and_an_owner_must_be_a_user_id(tmp_path: Path, db: Path) -> None:
+    bad = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--owner", "@sam")
+    assert bad.returncode == 2 and "not a Slack user id" in bad.stderr
+    done = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--owner", "U0SAM")
+    assert done.returncode == 0, done.stderr
+    assert "nowhere to go" not in done.stdout
+    wayne = TinyDBStore(db).find("T0TEAM1", "Wayne Ltd")
+    assert wayne is not None and wayne.client.owner == "U0SAM"
+    # Without an owner or NUDGE_CHANNEL, the import says the nudges have nowhere to go yet.
+    other = import_(tmp_path, db, str(FIXTURES / "quickbooks.csv"))
+    assert "nowhere to go yet" in other.stdout
