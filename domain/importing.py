@@ -141,9 +141,7 @@ def read(text: str, today: date, currency: str, dates: str | None = None) -> Par
     Raises:
         BadFile: with every problem found (up to MAX_PROBLEMS), each naming its line.
     """
-    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
-    # csv counts physical lines: a quoted cell may span several. Kept per record for messages.
-    numbers = _line_numbers(text.lstrip("\ufeff"))
+    numbers, lines = _records(text.lstrip("\ufeff"))
     layout, header_at, columns = _find_header(lines)
     order = dates or _date_order(lines[header_at + 1 :], columns, numbers[header_at + 1 :])
     rows, problems, ignored = [], [], []
@@ -171,14 +169,21 @@ def read(text: str, today: date, currency: str, dates: str | None = None) -> Par
     return Parsed(layout, tuple(rows), tuple(ignored))
 
 
-def _line_numbers(text: str) -> list[int]:
-    """The line each CSV record starts on, counted as an editor counts them (from 1)."""
+def _records(text: str) -> tuple[list[int], list[list[str]]]:
+    """The file's records, each with the line it starts on as an editor counts them (from 1):
+    a quoted cell may span several lines."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    starts, previous = [], 0
-    for _ in reader:
-        starts.append(previous + 1)
-        previous = reader.line_num
-    return starts
+    starts, records, previous = [], [], 0
+    try:
+        for record in reader:
+            starts.append(previous + 1)
+            records.append(record)
+            previous = reader.line_num
+    except csv.Error as err:
+        raise BadFile(
+            [f"line {previous + 1}: this is not a CSV file I can read ({err})."]
+        ) from None
+    return starts, records
 
 
 def _find_header(lines: list[list[str]]) -> tuple[Layout, int, dict[str, int]]:

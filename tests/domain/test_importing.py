@@ -187,3 +187,9 @@ def test_a_client_whose_name_starts_with_total_is_a_client() -> None:
         "TOTAL,2,2026-03-01,2026-04-01,10,10\n"
     )
     assert [r.client for r in read(text, TODAY, "GBP").rows] == ["Total Fitness", "TOTAL"]
+
+
+def test_a_file_that_is_not_csv_is_refused_with_its_line() -> None:
+    with pytest.raises(BadFile) as err:
+        read("client\nAcme\n" + "x" * 200_000 + "\n", TODAY, "GBP")
+    assert err.value.problems[0].startswith("line 3: this is not a CSV file I can read")
