@@ -15,11 +15,11 @@ import io
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.commands import MAX_NAME, check_name, check_ref, client_type
-from domain.inputs import InputError, clean_text, in_range, shorten
+from domain.inputs import MAX_DAYS_AHEAD, MIN_DATE, DateOutOfRange, InputError, clean_text, shorten
 from domain.models import ClientType, Money, name_key
 from domain.money import format_money, is_currency, parse_amount
 
@@ -236,7 +236,7 @@ def _row(
         if contact
         else ""
     )
-    kind = client_type(cells["type"], "late-payer") if cells.get("type") else None
+    kind = client_type(cells["type"]) if cells.get("type") else None
     ref = cells.get("ref", "")
     invoice_cells = ("total", "sent", "due_on", "paid", "due", "paid_on")
     if not ref:
@@ -324,10 +324,14 @@ def _date(text: str, order: str, today: date, what: str, future: bool = False) -
             f"I couldn't read the {what} `{shorten(text)}`: write it like 2026-03-31, "
             "31/03/2026 or 31 Mar 2026."
         ) from None
-    try:
-        return in_range(value, today, future)
-    except InputError as err:
-        raise InputError(f"the {what}: {err}") from None
+    # The bounds parse_date keeps for typed dates.
+    if value < MIN_DATE:
+        raise DateOutOfRange(f"the {what} {value.isoformat()} is too far in the past.")
+    if not future and value > today:
+        raise DateOutOfRange(f"the {what} {value.isoformat()} is in the future.")
+    if value > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise DateOutOfRange(f"the {what} {value.isoformat()} is more than two years ahead.")
+    return value
 
 
 def _date_order(records: list[list[str]], columns: dict[str, int], numbers: list[int]) -> str:

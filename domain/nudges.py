@@ -8,11 +8,11 @@ stage at most once, and a new episode starts again at the stage its facts call f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from domain.calendar import business_days_between
-from domain.invoices import balance, chased, days_past_due, promise_broken
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between
+from domain.invoices import balance, chased, days_past_due, overdue_clock, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
 from domain.models import Ask, ClientRecord, Nudge, NudgeStatus
 
@@ -35,6 +35,8 @@ class Ladders:
     # Controlling: stage n once this many revision demands fall within the window.
     controlling_counts: tuple[int, int, int] = (4, 6, 8)
     controlling_window_days: int = 14
+    # Which days are business days (holidays, closures): the quiet clock counts only those.
+    calendar: WorkCalendar = field(default=WEEKDAYS_ONLY)
 
 
 DEFAULT_LADDERS = Ladders()
@@ -145,7 +147,7 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
     if not record.state.open_asks:
         return None
     ask: Ask = min(record.state.open_asks, key=lambda a: (a.asked_on, a.seq))
-    waited = business_days_between(ask.asked_on, today)
+    waited = business_days_between(ask.asked_on, today, ladders.calendar, record.state.away)
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
     stage = _stage(waited, thresholds)
     if not stage:
@@ -166,10 +168,13 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
     if not overdue:
         return None
     oldest = overdue[0]
-    # The stages count from the end of the grace period; what the team and the client are
-    # told is the invoice's true age (as `/client status` shows it).
+    # The stages count from the end of the grace period, without the days the client was away;
+    # what the team and the client are told is the invoice's true age (as `/client status`
+    # shows it).
     days = days_past_due(oldest, today)
-    stage = _stage(days - ladders.grace_days, ladders.overdue_days)
+    stage = _stage(
+        overdue_clock(oldest, today, ladders.grace_days, record.state.away), ladders.overdue_days
+    )
     broken = [i.promised_by for i in overdue if promise_broken(i, today)]
     if broken:
         stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
