@@ -5,6 +5,9 @@
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
     python bot.py purge --team T0123 [--yes]   delete one workspace's whole record (audited)
     python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
+    python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]
+                               clients and invoices from Tactful's CSV or a Xero / QuickBooks
+                               export
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -40,7 +43,9 @@ from sqlalchemy.exc import SQLAlchemyError
 import config as config_module
 import handlers
 from config import Config, ConfigError
+from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
+from domain.routing import is_user_id
 from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
@@ -52,6 +57,7 @@ from service.digest import WeeklyDigest
 from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.home import HomeViews
+from service.importing import Importer
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from service.offboarding import Offboardings
 from service.workspaces import (
@@ -644,6 +650,85 @@ def export(argv: list[str]) -> int:
     return 0
 
 
+def import_file(argv: list[str]) -> int:
+    """`python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]`."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py import",
+        description="Add the clients and invoices of a CSV file (Tactful's own layout, or a "
+        "Xero or QuickBooks Online invoice export) to one workspace. Invoices already there "
+        "(same client, same number) are skipped, so a file can be imported again safely.",
+    )
+    parser.add_argument("file", type=Path, help="the CSV file")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be added; add nothing"
+    )
+    parser.add_argument(
+        "--team", help="the workspace (team id T...); needed if the store has several"
+    )
+    parser.add_argument(
+        "--owner",
+        default="",
+        help="Slack user id (U...) of who gets new clients' nudges by DM when they have no "
+        "channel and NUDGE_CHANNEL is not set",
+    )
+    parser.add_argument(
+        "--dates",
+        choices=DATE_ORDERS,
+        help="dates like 03/04/2026 are day first (dmy) or month first (mdy)",
+    )
+    args = parser.parse_args(argv)
+    if args.owner and not is_user_id(args.owner):
+        print(
+            f"import: --owner {args.owner!r} is not a Slack user id: copy it from the person's "
+            "profile (More → Copy member ID), e.g. U0123ABCD.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    if not args.file.is_file():
+        print(f"import: there is no file {str(args.file)!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    store = open_store(config)
+    team = args.team
+    if not team:
+        teams = store.teams()
+        if len(teams) != 1:
+            which = f"it has {', '.join(teams)}" if teams else "it has none yet"
+            print(
+                f"import: which workspace? Add --team T... ({which}; the team id is in the "
+                "workspace's Slack URLs and in /client export files).",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        team = teams[0]
+    importer, now = Importer(store, config.timezone, config.currency), utc_now()
+    try:
+        parsed, plan = importer.read(args.file, team, now, args.dates)
+    except BadFile as err:
+        print(f"import: {args.file.name} was not imported; nothing was stored.", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.dry_run:
+        print(f"Dry run into workspace {team}: nothing is stored.")
+        print(describe(plan, parsed, done=False))
+        return 0
+    if plan.empty:
+        print(describe(plan, parsed, done=True))
+        return 0
+    done = importer.apply(plan, team, args.file.name, now, owner=args.owner)
+    print(f"Imported into workspace {team}.")
+    print(describe(done, parsed, done=True))
+    if done.clients and not (config.nudge_channel or args.owner):
+        print(
+            "The new clients have no channel and NUDGE_CHANNEL is not set, so their nudges have "
+            "nowhere to go yet: give each one with `/client set <name> in #channel` (or "
+            "`owner @person`), or import with --owner U...."
+        )
+    ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
@@ -684,8 +769,10 @@ def main(argv: list[str]) -> int:
         return purge(argv[1:])
     if mode == "export":
         return export(argv[1:])
+    if mode == "import":
+        return import_file(argv[1:])
     print(
-        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|purge|--help]",
+        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|import|purge|--help]",
         file=sys.stderr,
     )
     return EXIT_CONFIG
