@@ -3,6 +3,9 @@
     python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+    python bot.py migrate      create or upgrade the PostgreSQL tables at DATABASE_URL
+    python bot.py copy --from data/tactful.json [--to postgresql://...]
+                               copy every workspace into PostgreSQL, verified entry by entry
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -19,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
@@ -35,12 +39,12 @@ from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
 from scheduler import jobs
-from scheduler.lock import SchedulerLock
+from scheduler.lock import DatabasePassLock, PassLock, SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
 from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
-from storage.base import StoreUnavailable
+from storage.base import Store, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
 
@@ -66,7 +70,7 @@ def web_client(config: Config) -> WebClient:
 
 def build_app(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     *,
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
@@ -125,13 +129,20 @@ def build_app(
     return app
 
 
-def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
-    """The store, keeping the nudge pass's checks index under this deployment's rules."""
+def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> Store:
+    """The store, keeping the nudge pass's checks index under this deployment's rules:
+    PostgreSQL when DATABASE_URL is set, else TinyDB in DATABASE_PATH's folder. A database
+    that isn't migrated to this version is refused, naming the command to run."""
     schedule = NudgeSchedule(config.timezone, config.ladders, clock)
     try:
+        if config.database_url:
+            from storage.postgres_store import PostgresStore
+
+            return PostgresStore(config.database_url, schedule=schedule)
         return TinyDBStore(config.database_path, schedule=schedule)
     except StoreUnavailable as err:
-        print(f"data: DATABASE_PATH: {err}", file=sys.stderr)
+        setting = "DATABASE_URL" if config.database_url else "DATABASE_PATH"
+        print(f"data: {setting}: {err}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 
@@ -145,7 +156,7 @@ def load_wording(config: Config) -> Wording:
 
 def build_engine(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     *,
     client: WebClient | None = None,
     pace: Callable[[str], None] | None = None,
@@ -168,8 +179,80 @@ def build_engine(
     )
 
 
-def scheduler_lock(config: Config) -> SchedulerLock:
+def scheduler_lock(config: Config) -> PassLock:
+    """On PostgreSQL the replicas share each pass by workspace, through the database; on
+    TinyDB one process runs it, under a file lock in the data folder."""
+    if config.database_url:
+        import psycopg
+
+        return DatabasePassLock(lambda: psycopg.connect(config.database_url, autocommit=True))
     return SchedulerLock(config.database_path.with_suffix("") / ".scheduler.lock")
+
+
+def migrate(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        prog="python bot.py migrate",
+        description="Create or upgrade Tactful's tables in the PostgreSQL database at DATABASE_URL.",
+    ).parse_args(argv)
+    config = _load(need_slack=False)
+    if not config.database_url:
+        print(
+            "migrate: DATABASE_URL is not set; the TinyDB store (DATABASE_PATH) needs no "
+            "migrations",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    from storage.postgres_store import describe
+    from storage.postgres_store import migrate as upgrade
+
+    where = describe(config.database_url)
+    try:
+        before, after = upgrade(config.database_url)
+    except Exception as err:  # noqa: BLE001 - one line for the operator, whatever failed
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"migrate: the database at {where} could not be migrated: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
+    if before == after:
+        print(f"The database at {where} is up to date (schema {after}).")
+    else:
+        print(f"The database at {where} is now at schema {after} (was {before or 'empty'}).")
+    return 0
+
+
+def copy(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python bot.py copy",
+        description="Copy every workspace from a TinyDB store into PostgreSQL, then verify every "
+        "client, interaction and nudge. Workspaces already in the target are verified, not "
+        "copied again.",
+    )
+    parser.add_argument("--from", dest="source", required=True, help="e.g. data/tactful.json")
+    parser.add_argument("--to", dest="target", help="postgresql://... (default: DATABASE_URL)")
+    args = parser.parse_args(argv)
+    config = _load(need_slack=False)
+    target_url = args.target or config.database_url
+    from storage.copy import copy_store
+    from storage.postgres_store import PostgresStore, is_database_url
+
+    if not target_url or not is_database_url(target_url):
+        print("copy: --to should be a postgresql:// URL (or set DATABASE_URL)", file=sys.stderr)
+        return EXIT_CONFIG
+    source_path = Path(args.source)
+    if not source_path.is_file():
+        print(f"copy: --from {args.source}: no TinyDB catalogue there", file=sys.stderr)
+        return EXIT_CONFIG
+    schedule = NudgeSchedule(config.timezone, config.ladders)
+    try:
+        source = TinyDBStore(source_path)
+        target = PostgresStore(target_url, schedule=schedule)
+    except StoreUnavailable as err:
+        print(f"copy: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    report = copy_store(source, target)
+    for problem in report.problems:
+        print(f"copy: {problem}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.problems else 0
 
 
 def _load(need_slack: bool = True) -> Config:
@@ -369,7 +452,14 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "scan":
         return scan(argv[1:])
-    print(f"Unknown mode {mode!r}. Try: python bot.py [console|scan|--help]", file=sys.stderr)
+    if mode == "migrate":
+        return migrate(argv[1:])
+    if mode == "copy":
+        return copy(argv[1:])
+    print(
+        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|migrate|copy|--help]",
+        file=sys.stderr,
+    )
     return EXIT_CONFIG
 
 

@@ -23,6 +23,7 @@ SETTINGS = (
     "SLACK_APP_TOKEN",
     "SLACK_API_URL",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "TIMEZONE",
     "NUDGE_CHANNEL",
     "WORDING_PATH",
@@ -59,6 +60,9 @@ class Config:
     signing_secret: str = field(repr=False)
     app_token: str = field(default="", repr=False)
     database_path: Path = Path("data/tactful.json")
+    # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
+    # keeps the TinyDB store in DATABASE_PATH's folder.
+    database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = ZoneInfo("UTC")
     nudge_channel: str = ""
     slack_api_url: str = DEFAULT_API_URL
@@ -134,6 +138,14 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         port = int(port_text)
     else:
         problems.append(f"PORT={port_text!r} is not a port number (1-65535).")
+
+    database_url = get("DATABASE_URL")
+    if database_url and not re.match(r"^postgres(ql)?://", database_url):
+        # Never echo it: it may hold a password.
+        problems.append(
+            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+            "(or left empty for the TinyDB store in DATABASE_PATH)."
+        )
 
     api_url = get("SLACK_API_URL", DEFAULT_API_URL)
     if not re.match(r"^https?://[^\s/]+", api_url):
@@ -227,6 +239,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         signing_secret=secret,
         app_token=app_token,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
+        database_url=database_url,
         timezone=tz,
         nudge_channel=nudge_channel,
         slack_api_url=api_url,

@@ -174,13 +174,20 @@ class NudgeEngine:
         self.pace = pace or Pacer()
 
     # the pass --------------------------------------------------------------------------
-    def scan(self, now: datetime, *, dry_run: bool = False) -> ScanReport:
-        """Run one pass at `now`. A dry run posts and stores nothing and fills `preview`."""
+    def scan(
+        self, now: datetime, *, dry_run: bool = False, claim: Callable[[str], bool] | None = None
+    ) -> ScanReport:
+        """Run one pass at `now`. A dry run posts and stores nothing and fills `preview`.
+
+        With `claim`, only the workspaces it grants (scheduler/lock.py): another replica's pass
+        has the others."""
         report = ScanReport()
         today = self._today(now)
         with_pending: list[tuple[str, str]] = []
         looked_at: dict[str, list[str]] = {}
         for team in self.store.teams():
+            if claim is not None and not claim(team):
+                continue
             # Only clients whose next check has come (the store's checks index), one at a time:
             # a big workspace's records are never all read, nor all in memory at once.
             try:

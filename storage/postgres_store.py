@@ -334,41 +334,50 @@ class PostgresStore:
     def import_clients(self, items: Iterable[tuple[ClientRecord, list[Interaction]]]) -> None:
         """Store new clients with their whole history so far, in one transaction: all of them
         or, if a name is taken or given twice (DuplicateClient), none. For `add_client`,
-        `python bot.py copy` and seeding benchmarks (interactions go in by COPY)."""
-        rows: list[tuple[Any, ...]] = []
-        history: list[tuple[str, str, int, date, str]] = []
+        `python bot.py copy` and seeding benchmarks: `items` is consumed as it comes, written
+        in batches (interactions by COPY), so a big workspace needn't fit in memory."""
         seen: dict[tuple[str, str], ClientRecord] = {}
         today = self.schedule.today() if self.schedule else None
-        for record, events in items:
-            client = record.client
-            team_id = _check_team(client.team_id)
-            if not _is_client_id(client.client_id):
-                raise ValueError(f"not a client id: {client.client_id!r}")
-            if (team_id, client.name_key) in seen:
-                raise DuplicateClient(seen[team_id, client.name_key])
-            seen[team_id, client.name_key] = record
-            rows.append(
-                (team_id, client.client_id, client.name_key, _json(to_doc(record)))
-                + self._check_entry(record, today)
-            )
-            history += [
-                (team_id, client.client_id, e.seq, e.occurred_on, _json(to_doc(e))) for e in events
-            ]
-        if not rows:
-            return
+        rows: list[tuple[Any, ...]] = []
+        history: list[tuple[str, str, int, date, str]] = []
         try:
             with self._transaction() as cur:
-                cur.executemany(
-                    "INSERT INTO clients (team_id, client_id, name_key, record, check_on,"
-                    " checked_on, check_rules) VALUES (%s, %s, %s, %s::json, %s, %s, %s)",
-                    rows,
-                )
-                self._append(cur, history)
+
+                def flush() -> None:
+                    if rows:
+                        cur.executemany(
+                            "INSERT INTO clients (team_id, client_id, name_key, record,"
+                            " check_on, checked_on, check_rules)"
+                            " VALUES (%s, %s, %s, %s::json, %s, %s, %s)",
+                            rows,
+                        )
+                    self._append(cur, history)
+                    rows.clear()
+                    history.clear()
+
+                for record, events in items:
+                    client = record.client
+                    team_id = _check_team(client.team_id)
+                    if not _is_client_id(client.client_id):
+                        raise ValueError(f"not a client id: {client.client_id!r}")
+                    if (team_id, client.name_key) in seen:
+                        raise DuplicateClient(seen[team_id, client.name_key])
+                    seen[team_id, client.name_key] = record
+                    rows.append(
+                        (team_id, client.client_id, client.name_key, _json(to_doc(record)))
+                        + self._check_entry(record, today)
+                    )
+                    history += [
+                        (team_id, client.client_id, e.seq, e.occurred_on, _json(to_doc(e)))
+                        for e in events
+                    ]
+                    if len(rows) >= 500 or len(history) >= 20_000:
+                        flush()
+                flush()
         except psycopg.errors.UniqueViolation as err:
-            diag = err.diag.constraint_name or ""
-            if "name" not in diag:
+            if err.diag.constraint_name != "clients_name_unique":
                 raise
-            for team_id, _cid, key, *_ in rows:
+            for team_id, key in seen:
                 existing = self.find(team_id, key)
                 if existing is not None:
                     raise DuplicateClient(existing) from None
@@ -376,6 +385,8 @@ class PostgresStore:
 
     @staticmethod
     def _append(cur: psycopg.Cursor, history: list[tuple[str, str, int, date, str]]) -> None:
+        if not history:
+            return
         if len(history) < 32:
             cur.executemany(
                 "INSERT INTO interactions (team_id, client_id, seq, occurred_on, document)"
