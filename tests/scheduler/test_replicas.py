@@ -12,7 +12,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
