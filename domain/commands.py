@@ -15,6 +15,7 @@ from domain.inputs import (
     DateOutOfRange,
     InputError,
     clean_text,
+    escape,
     parse_amount,
     parse_date,
     parse_until,
@@ -197,7 +198,8 @@ def _list(rest: str) -> ListClients:
         page = int(words.pop())
         if not 1 <= page <= MAX_PAGE:
             raise InputError("Pages start at 1: `/client list 2` is the second page.")
-    prefix = " ".join(words)
+    # Compared and counted as typed: Slack sends `&` as `&amp;`.
+    prefix = unescape(" ".join(words))
     if len(prefix) > MAX_NAME:
         raise InputError(
             f"That's longer than any client name ({MAX_NAME} characters). Try "
@@ -244,7 +246,12 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
             )
         return Add(name, options) if verb == "add" else Set(name, options)
 
-    name, tail = _name(rest, verb, known_names)
+    readings = _readings(rest, verb, known_names)
+    if len(readings) > 1:
+        readings = _plausible(readings, verb, today)
+    if len(readings) > 1:
+        raise InputError(_which(verb, readings))
+    name, tail = readings[0]
     if verb == "status":
         _nothing_more(tail, "/client status acme")
         return Status(name)
@@ -262,7 +269,7 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
     if verb in ("asked", "heard", "note", "revision"):
         body, on = _split_on(tail, today)
         if verb == "heard":
-            words = clean_text(body, what="note") if body.strip() else ""
+            words = clean_text(body, what="note", required=False)
         else:
             words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb)
         return Log(verb, name, words, on)
@@ -301,15 +308,12 @@ def _missing(verb: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
+    if not name.strip():
         raise InputError(
             'The client needs a name, e.g. `/client add acme` or `/client add "Acme Corp"`.'
         )
-    if len(name) > MAX_NAME:
-        raise InputError(f"Client names can be at most {MAX_NAME} characters.")
-    name = clean_text(name, what="client name")
-    if name.lower() in VERBS or name.lower() in _OPTION_WORDS:
+    name = clean_text(name, what="client name", limit=MAX_NAME, name=True)
+    if name_key(name) in VERBS or name_key(name) in _OPTION_WORDS:
         raise InputError(f"`{name}` is one of my command words; pick another name.")
     return name
 
@@ -343,22 +347,73 @@ def _is_option(words: list[str], i: int) -> bool:
     return word in _OPTION_WORDS
 
 
-def _name(rest: str, verb: str, known_names: Collection[str]) -> tuple[str, str]:
+def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[str, str]]:
+    """The ways `rest` splits into (client name, what follows): one for a quoted name or an
+    unknown one, one per known client whose name the leading words spell, longest first."""
     quoted = _quoted(rest)
     if quoted:
-        return _check_name(quoted[0]), quoted[1]
+        return [(_check_name(quoted[0]), quoted[1])]
     words = rest.split()
     if not words:
         raise InputError(
             f"Which client? e.g. `/client {verb} acme`. `/client list` shows them all."
         )
-    # Prefer the longest run of words that names a known client. Names are kept as typed
-    # (`Smith & Jones`) and Slack sends `&`, `<`, `>` as entities: compare decoded.
-    for n in range(min(len(words), 8), 1, -1):
-        candidate = unescape(" ".join(words[:n]))
-        if name_key(candidate) in known_names:
-            return candidate, " ".join(words[n:])
-    return _check_name(words[0]), " ".join(words[1:])
+    # Names are kept as typed (`Smith & Jones`) and Slack sends `&`, `<`, `>` as entities:
+    # compare decoded.
+    found = [
+        (candidate, _after_words(rest, n))
+        for n in range(min(len(words), 8), 0, -1)
+        if name_key(candidate := unescape(" ".join(words[:n]))) in known_names
+    ]
+    return found or [(_check_name(words[0]), _after_words(rest, 1))]
+
+
+def _after_words(text: str, n: int) -> str:
+    """`text` without its first n words, its own line breaks kept."""
+    return re.sub(rf"^\s*(?:\S+\s+){{{n - 1}}}\S+", "", text, count=1).strip()
+
+
+# Verbs followed by free text: any words can follow any name, so two readings are always both
+# possible and only the person can say which they meant.
+_FREE_TEXT = ("asked", "heard", "note", "revision")
+
+
+def _plausible(readings: list[tuple[str, str]], verb: str, today: date) -> list[tuple[str, str]]:
+    """When the words spell more than one client (`globex` and `globex sent`), keep the
+    readings that make a whole command.
+
+    Not the longest match: `/client asked globex sent the draft` is as likely to be about
+    `globex` as about `globex sent`, and filing a note under the wrong client is worse than
+    asking. Where the rest has a fixed shape (`status`, `paid #ref`, `type late-payer`) only one
+    reading usually fits, and that one is taken. If none fits, the longest stands, so its
+    error is the one shown."""
+    if verb in _FREE_TEXT:
+        return readings
+    fitting = []
+    for name, tail in readings:
+        try:
+            parse(_exact(verb, name, tail), today)
+        except InputError:
+            continue
+        fitting.append((name, tail))
+    return fitting or readings[:1]
+
+
+def _exact(verb: str, name: str, tail: str) -> str:
+    """The command with its name quoted, as Slack would send it: a quoted name is exact."""
+    return f'{verb} "{escape(name)}" {tail}'.strip()
+
+
+def _which(verb: str, readings: list[tuple[str, str]]) -> str:
+    names = ", ".join(f"*{name}*" for name, _ in readings[:-1]) + f" and *{readings[-1][0]}*"
+    each = "both" if len(readings) == 2 else "all"
+    options = "\n".join(
+        f"`/client {shorten(_exact(verb, name, tail), 300)}`" for name, tail in readings
+    )
+    return (
+        f"Which client did you mean? {names} {each} fit what you typed, so I did nothing. "
+        f"Type the one you meant, with the name in quotes:\n{options}"
+    )
 
 
 def _nothing_more(tail: str, example: str) -> None:
@@ -495,9 +550,7 @@ def _options(text: str, verb: str) -> Options:
                 raise InputError(
                     f'Who do we write to? e.g. `/client {verb} acme contact "Jo Bloggs"`.'
                 )
-            if len(contact) > MAX_NAME:
-                raise InputError(f"A contact name can be at most {MAX_NAME} characters.")
-            found["contact"] = clean_text(contact, what="contact name")
+            found["contact"] = clean_text(contact, what="contact name", limit=MAX_NAME, name=True)
             i = end + 1
         elif word == "auto":
             if arg.lower() not in _SWITCH:

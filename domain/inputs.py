@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import dateparser
 
+from domain.characters import BIDI_CONTROLS, has_visible, is_control
 from domain.models import Money
 
 
@@ -172,44 +173,96 @@ def format_money(money: Money) -> str:
 
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _MARKUP = re.compile(r"<[!@#][^>]*>")
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
 
-def clean_text(text: str, *, what: str = "text") -> str:
-    """Free text from a person, made safe to keep: plain, bounded, no live Slack markup.
+def clean_text(
+    text: str,
+    *,
+    what: str = "text",
+    escaped: bool = True,
+    limit: int = MAX_TEXT,
+    required: bool = True,
+    one_line: bool = False,
+    name: bool = False,
+) -> str:
+    """Whatever a person typed (notes, names, contacts, edited messages, reasons), made safe to
+    keep: what they typed, normalised, bounded, with nothing that hides or reorders text and
+    nothing Slack would act on. The one cleaner for every place people type.
 
-    Slack sends `<`, `>` and `&` that people type as `&lt;`, `&gt;` and `&amp;`, so a raw
-    `<` is always Slack markup. Links are kept as plain URLs; mentions are refused, because
-    the record is shown back to the team and must never ping anyone.
+    Args:
+        escaped: the text comes as Slack sends slash-command text, with typed `&`, `<`, `>` as
+            `&amp;`, `&lt;`, `&gt;`, so a raw `<` is Slack markup (a link, a mention). Modal
+            inputs (`plain_text_input`) arrive as typed: pass False, and `<` is just a character.
+        limit: the most characters kept, counted as typed (`&amp;` is one character).
+        required: refuse empty text (else "" is returned for it).
+        one_line: every run of whitespace (line breaks too) becomes one space.
+        name: a name (of a client, of a contact): one line, and NFKC rather than NFC, so that
+            look-alikes (`ＡＣＭＥ`, `ﬁrm`) are stored as what they look like. Free text keeps
+            NFC: NFKC would rewrite `m²` as `m2` and `Acme™` as `AcmeTM` in messages to clients.
+
+    Returns the text as typed, never escaped: escape it wherever it is shown in mrkdwn.
     """
-    if len(text) > MAX_TEXT:
-        raise InputError(
-            f"That {what} is {len(text):,} characters long; keep it under {MAX_TEXT:,}. "
-            "Put long documents somewhere else and log a short note with a link."
-        )
-    if _MARKUP.search(text):
-        raise InputError(
-            f"The {what} can't contain mentions (`@someone`, `@channel`, `#channel`): the record "
-            "is shown to the team again later and must not ping anyone. Write names as plain "
-            "words instead."
-        )
-    text = _LINK.sub(r"\1", text)
-    if "<" in text or ">" in text:
-        raise InputError(f"The {what} has Slack formatting I can't keep. Write it as plain words.")
-    text = unescape(text)
+    one_line = one_line or name
+    if len(text) > 20 * limit:
+        # Far past any limit even before decoding: don't spend time on the rest.
+        raise _too_long(what, len(text), limit, one_line)
+    if escaped:
+        if _MARKUP.search(text):
+            raise _mentions(what)
+        text = _LINK.sub(r"\1", text)
+        if "<" in text or ">" in text:
+            raise InputError(
+                f"The {what} has Slack formatting I can't keep. Write it as plain words."
+            )
+        text = unescape(text)
+    # Normalised first: in a name, fullwidth `＜` becomes `<`, so the checks below see it.
+    text = unicodedata.normalize("NFKC" if name else "NFC", _NEWLINES.sub("\n", text))
     for ch in text:
         if _invisible(ch):
             raise InputError(
                 f"The {what} contains invisible control characters. Retype it as plain text."
             )
-    text = text.strip()
+    # Typed as characters (`<!channel>` in a modal, or `&lt;!channel&gt;` in a command): kept
+    # out too, so no stored text is ever one missed escape away from pinging a channel.
+    if _MARKUP.search(text):
+        raise _mentions(what)
+    text = _LINK.sub(r"\1", text)
+    text = " ".join(text.split()) if one_line else text.strip()
+    if len(text) > limit:
+        raise _too_long(what, len(text), limit, one_line)
     if not text:
-        raise InputError(f"The {what} is empty.")
+        if required:
+            raise InputError(f"The {what} is empty.")
+        return ""
+    if not has_visible(text):
+        raise InputError(
+            f"The {what} has no visible characters (only spaces or invisible ones). "
+            "Type it in plain letters or digits."
+        )
     return text
 
 
+def _mentions(what: str) -> InputError:
+    return InputError(
+        f"The {what} can't contain mentions (`@someone`, `@channel`, `#channel`): the record "
+        "is shown to the team again later and must not ping anyone. Write names as plain "
+        "words instead."
+    )
+
+
+def _too_long(what: str, length: int, limit: int, one_line: bool) -> InputError:
+    hint = (
+        "" if one_line else " Put long documents somewhere else and log a short note with a link."
+    )
+    return InputError(
+        f"That {what} is {length:,} characters long; keep it to {limit:,} or fewer.{hint}"
+    )
+
+
 def _invisible(ch: str) -> bool:
-    return ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+    """Hides or reorders text: bidi controls, and control codes other than tab and newline."""
+    return ch in BIDI_CONTROLS or (is_control(ch) and ch not in "\n\t")
 
 
 # Slack markup for a mention: <@U123>, <@U123|sam>, <#C123|general>, <!here>, <!subteam^S1|@design>

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.characters import fold
+
 
 class ClientType(StrEnum):
     """How a client tends to be difficult; picks the tone of suggested wording."""
@@ -122,8 +124,13 @@ class Client:
 
 
 def name_key(name: str) -> str:
-    """Client names are matched case-insensitively, ignoring repeated spaces."""
-    return " ".join(name.casefold().split())
+    """What two names must share to be the same client: compared as a reader sees them
+    (NFKC, any case, zero-width and other invisible characters ignored, spaces collapsed), so
+    `ACME`, `acme` and `acme` + U+200B are one client.
+
+    Stores must not trust keys computed by an older version of this function: they
+    recompute it from the stored name."""
+    return fold(name)
 
 
 @dataclass(frozen=True)

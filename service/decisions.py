@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
-from domain.inputs import InputError, format_money
+from domain.inputs import clean_text, format_money
 from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import DEFAULT_LADDERS, OVERDUE, TOP_STAGE, Ladders, outdated
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
 
+# Modal inputs arrive as typed (not entity-escaped like command text): cleaned with
+# escaped=False, so a typed `<` is a character, escaped wherever the text is shown.
 MAX_MESSAGE = 2500
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,7 @@ class Decisions:
     def edit(
         self, team: str, client_id: str, key: str, user: str, text: str, now: datetime
     ) -> Outcome:
-        text = clean_message(text)
+        text = clean_text(text, what="message", escaped=False, limit=MAX_MESSAGE)
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if text == nudge.versions[-1].text:
@@ -209,7 +212,11 @@ class Decisions:
     ) -> Outcome:
         if not allowed:
             return Outcome("refused", detail="dismiss")
-        reason = clean_message(reason, required=False, limit=500)
+        # One line: it is shown in the suggestion's footer, where a line break could pass for
+        # another footer line (the modal's input is single-line; only a forged payload has one).
+        reason = clean_text(
+            reason, what="reason", escaped=False, limit=MAX_REASON, required=False, one_line=True
+        )
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             dismissed = replace(
@@ -240,15 +247,3 @@ def resolution(record: ClientRecord, nudge: Nudge) -> str:
 
 def _with(record: ClientRecord, nudge: Nudge) -> ClientRecord:
     return replace(record, nudges={**record.nudges, nudge.key: nudge})
-
-
-def clean_message(text: str, *, required: bool = True, limit: int = MAX_MESSAGE) -> str:
-    """Text typed into a modal: plain, bounded, no control characters."""
-    text = (text or "").strip()
-    if required and not text:
-        raise InputError("The message can't be empty.")
-    if len(text) > limit:
-        raise InputError(f"Keep it under {limit:,} characters (it is {len(text):,}).")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise InputError("The text contains invisible control characters; retype it as plain text.")
-    return text

@@ -568,7 +568,8 @@ class NudgeEngine:
         mention = f"<@{owner}> " if owner else ""
         if due is None:  # no facts left to fill in (only for a retried, already-attempted post)
             return f"{mention}*{escape(record.client.name)}* needs attention ({situation})."
-        values = {k: escape(v) for k, v in self.values(record, due).items()}
+        # One line: a line break in a logged ask must not start a line of its own in the alert.
+        values = {k: escape(" ".join(v.split())) for k, v in self.values(record, due).items()}
         return self.wording.team(f"nudge_{situation}", {**values, "owner": mention})
 
     def _alert(

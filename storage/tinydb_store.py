@@ -287,10 +287,35 @@ class TinyDBStore:
             return cached[1]
         try:
             data = json.loads(raw)
-            names = {d["key"]: d["client_id"] for d in data.get("names", {}).values()}
+            names = self._keys(team_id, data.get("names", {}).values())
         except _DAMAGE as err:
             raise self._damaged(path, err) from None
         self._index_cache[team_id] = (raw, names)
+        return names
+
+    @staticmethod
+    def _keys(team_id: str, entries: Iterable[dict[str, Any]]) -> dict[str, str]:
+        """Name key -> client id from the index's entries.
+
+        The stored key is what name_key said when the client was added; name_key has since
+        learned to fold look-alikes, so the key is recomputed from the stored name."""
+        names: dict[str, str] = {}
+        for d in entries:
+            key = name_key(d["name"]) if "name" in d else d["key"]
+            if names.get(key, d["client_id"]) != d["client_id"]:
+                # Two clients an older version told apart (`acme`, `acme` + U+200B) now read
+                # as one name: the first added keeps it; the other stays listed and nudged,
+                # under a key no typed name can match (typed text never holds a NUL).
+                logger.warning(
+                    "Clients %s and %s of team %s now share the name %r; the second can only "
+                    "be reached from the list",
+                    names[key],
+                    d["client_id"],
+                    team_id,
+                    key,
+                )
+                key = "\0" + d["key"]
+            names[key] = d["client_id"]
         return names
 
     def names(self, team_id: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -54,3 +55,32 @@ def live_markup(body: Any) -> list[str]:
         for m in _MARKUP.finditer(text)
         if not _ALLOWED_MARKUP.match(m.group(0))
     ]
+
+
+def _payload(value: Any) -> Any:
+    """Slack SDK arguments may arrive JSON-encoded (form posts) or as JSON already."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def outbound_live_markup(calls: list[Any]) -> list[str]:
+    """Live markup in any payload the app sent to Slack's Web API: message text and blocks
+    (chat.postMessage, chat.update, chat.postEphemeral, response URLs) and views (views.open,
+    views.publish, views.update, views.push). One line per offending call."""
+    found = []
+    for call in calls:
+        args = call.args
+        bodies = []
+        if "text" in args or "blocks" in args:
+            bodies.append({"text": args.get("text"), "blocks": _payload(args.get("blocks")) or []})
+        if "view" in args:
+            bodies.append(_payload(args["view"]))
+        for body in bodies:
+            markup = live_markup(body)
+            if markup:
+                found.append(f"{call.method}: {markup}")
+    return found

@@ -15,6 +15,7 @@ from config import SETTINGS, Config
 from local_slack import LocalSlack
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
+from tests.checks import live_markup, outbound_live_markup
 from tests.slack_http import SECRET, AppServer
 
 
@@ -53,6 +54,9 @@ def slack(clock: Clock) -> Iterator[LocalSlack]:
     fake = LocalSlack(team_id="T0TEAM1", clock=clock).start()
     yield fake
     fake.stop()
+    # Whatever the test was about, nothing the app sent may ping, link or mention anyone
+    # the app didn't mean to: typed text reaches Slack inert, everywhere.
+    assert outbound_live_markup(fake.calls) == [], "live markup sent to Slack"
 
 
 @pytest.fixture
@@ -88,3 +92,6 @@ def server(app, store: TinyDBStore) -> Iterator[AppServer]:
     running = AppServer(wsgi_app(app, healthy=store.writable))
     yield running
     running.close()
+    # Replies in the HTTP response (ephemeral answers to commands) count as sent too.
+    replies = [r for r in running.responses if r.body.startswith("{")]
+    assert [m for r in replies for m in live_markup(r.json())] == [], "live markup in a reply"

@@ -55,6 +55,7 @@ class AppServer:
         """Talk to an app served elsewhere (e.g. `python bot.py` in a subprocess)."""
         remote = cls.__new__(cls)
         remote.url = url
+        remote.responses = []
         return remote
 
     def __init__(self, wsgi: Any) -> None:
@@ -63,6 +64,8 @@ class AppServer:
         )
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.closing = False
+        # Every answer the app gave, for checks across a whole test (tests/conftest.py).
+        self.responses: list[Response] = []
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -89,9 +92,11 @@ class AppServer:
         )
         try:
             with urllib.request.urlopen(req, timeout=10) as res:
-                return Response(res.status, res.read().decode())
+                response = Response(res.status, res.read().decode())
         except urllib.error.HTTPError as err:
-            return Response(err.code, err.read().decode())
+            response = Response(err.code, err.read().decode())
+        self.responses.append(response)
+        return response
 
     def post_signed(
         self,

@@ -44,6 +44,16 @@ def channel(channel_id: str) -> str:
     return f"<#{channel_id}>" if _SLACK_ID.match(channel_id) else escape(channel_id)
 
 
+def quoted(text: str) -> tuple[str, str]:
+    """Typed text inside a one-line entry, as (“first line”, further lines).
+
+    The further lines go under the entry as a block quote, each marked, so a line break in a
+    note can't start a line that passes for an entry of its own."""
+    first, *more = text.split("\n")
+    shown = f"“{escape(first)}{' …' if more else ''}”"
+    return shown, "".join(f"\n>{escape(line)}" for line in more)
+
+
 def day(d: date) -> str:
     return d.strftime("%a %-d %b %Y")
 
@@ -318,7 +328,11 @@ def status(
     flags = _flags(attention(record, today, ladders))
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
-    asks = [f"• “{escape(a.what)}” since {day(a.asked_on)}" for a in s.open_asks[-10:]]
+    asks = [
+        f"• {what} since {day(a.asked_on)}{more}"
+        for a in s.open_asks[-10:]
+        for what, more in [quoted(a.what)]
+    ]
     invoices = [
         f"• #{escape(i.ref)}: {format_money(i.amount)}, due {day(i.due_on)}"
         + (f" — *{(today - i.due_on).days} days overdue*" if today > i.due_on else "")
@@ -376,11 +390,12 @@ def _event_line(e: Interaction) -> str:
         detail.append(format_money(e.amount))
     if e.due_on:
         detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
-    if e.text:
-        detail.append(f"“{escape(e.text)}”")
+    text, more = quoted(e.text) if e.text else ("", "")
+    if text:
+        detail.append(text)
     at = e.logged_at.astimezone(UTC)
     logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
-    return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_"
+    return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_{more}"
 
 
 def _reply_line(e: Interaction) -> str:

@@ -29,7 +29,7 @@ from domain.commands import (
     parse,
 )
 from domain.inputs import InputError
-from domain.models import ClientType, Money
+from domain.models import ClientType, Money, name_key
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 KNOWN = {"acme corp", "acme", "blue sky studio"}
@@ -145,8 +145,8 @@ def test_verbs_are_case_insensitive_and_any_whitespace_separates() -> None:
         ("add as late-payer", "Which client?"),
         ('add ""', "The client needs a name, e.g. `/client add acme`"),
         ('add "Acme Corp', 'A quote is not closed: write names with spaces as `"Acme Corp"`'),
-        ("add " + "x" * 81, "at most 80 characters"),
-        ("add " + "x" * 10_240, "at most 80 characters"),
+        ("add " + "x" * 81, "81 characters long; keep it to 80 or fewer"),
+        ("add " + "x" * 10_240, "keep it to 80 or fewer"),
         ('add "list"', "one of my command words; pick another name"),
         ('add "quiet"', "one of my command words"),
         ("add acme as grumpy", "`late-payer`"),
@@ -237,7 +237,7 @@ def test_on_that_is_not_a_date_stays_in_the_text() -> None:
         ("note acme see <#C0123|general>", "can't contain mentions"),
         ("note acme a\x00b", "invisible control characters. Retype it as plain text"),
         ("note acme a\x1bb", "invisible control characters"),
-        ("note acme " + "x" * 10_240, "keep it under 1,000"),
+        ("note acme " + "x" * 10_240, "keep it to 1,000 or fewer"),
     ],
 )
 def test_bad_log_says_what_to_type(text: str, hint: str) -> None:
@@ -253,13 +253,60 @@ def test_logged_text_keeps_typed_characters_decoded() -> None:
 
 # names against the team's clients ------------------------------------------------------------
 def test_unquoted_multi_word_names_resolve_against_known_names() -> None:
-    assert p("asked Acme Corp the logo files", KNOWN) == Log(
-        "asked", "Acme Corp", "the logo files", TODAY
+    assert p("asked Blue Sky Studio the logo files", KNOWN) == Log(
+        "asked", "Blue Sky Studio", "the logo files", TODAY
     )
     assert p("asked acme the logo files", KNOWN) == Log("asked", "acme", "the logo files", TODAY)
-    # The longest known name wins, whatever the case or spacing.
+    # Whatever the case or spacing.
     assert p("status BLUE  sky Studio", KNOWN) == Status("BLUE sky Studio")
+    # `acme` + "corp" is not a whole `history` command, so only one reading is left.
     assert p("history acme corp", KNOWN) == History("acme corp")
+
+
+def test_two_known_names_before_free_text_are_asked_about_not_guessed() -> None:
+    # `acme` and `acme corp` are both clients: "Corp the logo files" could be the request.
+    message = error("asked Acme Corp the logo files", KNOWN)
+    assert "*Acme Corp* and *Acme* both fit what you typed, so I did nothing." in message
+    assert '`/client asked "Acme Corp" the logo files`' in message
+    assert '`/client asked "Acme" Corp the logo files`' in message
+    # The commands it offers are exact: each parses to one client.
+    assert p('asked "Acme Corp" the logo files', KNOWN) == Log(
+        "asked", "Acme Corp", "the logo files", TODAY
+    )
+    assert p('asked "Acme" Corp the logo files', KNOWN) == Log(
+        "asked", "Acme", "Corp the logo files", TODAY
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Only one reading makes a whole command: that one is taken.
+        ("status acme corp", Status("acme corp")),
+        ("paid acme corp #INV-2", Paid("acme corp", "INV-2", TODAY)),
+        ("type acme corp late-payer", SetType("acme corp", ClientType.LATE_PAYER)),
+        ("snooze acme corp 3 days", Snooze("acme corp", date(2026, 11, 28))),
+        ("archive acme", Archive("acme", True)),
+    ],
+)
+def test_a_reading_that_is_not_a_whole_command_does_not_count(text: str, expected) -> None:
+    assert p(text, KNOWN) == expected
+
+
+def test_two_readings_of_a_fixed_shape_command_are_asked_about() -> None:
+    # Snooze `acme`'s quiet nudges, or all nudges of a client called "acme quiet"?
+    known = {"acme", "acme quiet"}
+    message = error("snooze acme quiet 3 days", known)
+    assert '`/client snooze "acme quiet" 3 days`' in message
+    assert '`/client snooze "acme" quiet 3 days`' in message
+    # A `paid` with no reference fits only the longer name.
+    assert p("paid acme quiet", known) == Paid("acme quiet", "", TODAY)
+
+
+def test_three_names_that_fit_are_all_listed() -> None:
+    known = {"a", "a b", "a b c"}
+    message = error("note a b c d", known)
+    assert "*a b c*, *a b* and *a* all fit" in message
 
 
 def test_known_names_with_ampersands_resolve_as_slack_sends_them() -> None:
@@ -410,6 +457,10 @@ def test_archive_status_list_history_help() -> None:
     assert p("list everything") == ListClients(prefix="everything")
     assert p("list 2") == ListClients(page=2)
     assert p("list Acme  Corp 3") == ListClients(page=3, prefix="acme corp")
+    # A prefix is compared and counted as typed, folded like every name.
+    assert p("list R&amp;D") == ListClients(prefix="r&d")
+    assert p("list ＡＣＭＥ\u200b") == ListClients(prefix="acme")
+    assert p("list " + "&amp;" * 80) == ListClients(prefix="&" * 80)
 
 
 @pytest.mark.parametrize("text", ["list 0", "list 0000", "list 10001", "list " + "x" * 81])
@@ -539,3 +590,56 @@ def test_contact_option_takes_one_word_or_a_quoted_name() -> None:
     assert parse("set acme contact Sam", today, {"acme"}).options.contact == "Sam"
     with pytest.raises(InputError, match="not closed"):
         parse('add acme contact "Jo Bloggs', today)
+
+
+# names as people see them ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ['"\u200b"', "\u3164", '"\u2800"', "\u115f", "\uffa0", '"\u200b \u2060"']
+)
+def test_invisible_names_are_refused(name: str) -> None:
+    assert "no visible characters" in error(f"add {name}")
+
+
+def test_names_are_nfkc_normalised_and_command_words_are_caught_in_any_form() -> None:
+    assert p('add "Ａｃｍｅ　Ｃｏｒｐ"') == Add("Acme Corp", Options())
+    assert "one of my command words" in error('add "ＬＩＳＴ"')
+    assert "one of my command words" in error('add "list\u200b"')
+
+
+def test_contact_names_are_cleaned_like_every_other_name() -> None:
+    assert p('add acme contact "Ｊｏ  Bloggs"').options.contact == "Jo Bloggs"
+    assert "no visible characters" in error('add acme contact "\u3164"')
+    assert "invisible control characters" in error('add acme contact "Jo\u202eBloggs"')
+    assert "keep it to 80 or fewer" in error('add acme contact "' + "&amp;" * 81 + '"')
+    assert p('add acme contact "' + "&amp;" * 80 + '"').options.contact == "&" * 80
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("acme", "acme\u200b"),
+        ("acme", "\u200dACME\ufeff"),
+        ("Acme Corp", "ａｃｍｅ\u3000corp"),
+        ("firm", "ﬁrm"),
+        ("acme corp", "acme\u2800corp"),
+        ("straße", "STRASSE"),
+        ("acme", "ac\u00adme"),
+    ],
+)
+def test_look_alike_names_share_a_key(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+def test_different_names_keep_different_keys() -> None:
+    assert len({name_key(n) for n in ("acme", "acme corp", "acne", "acme2", "ácme")}) == 5
+
+
+def test_a_look_alike_of_a_known_name_reads_as_that_client() -> None:
+    assert p("asked acme\u200b the logo", {"acme"}) == Log("asked", "acme\u200b", "the logo", TODAY)
+    assert p("status ＡＣＭＥ corp", KNOWN) == Status("ＡＣＭＥ corp")
+
+
+def test_line_breaks_in_logged_text_are_kept() -> None:
+    assert p("note acme call notes:\nline two", KNOWN) == Log(
+        "note", "acme", "call notes:\nline two", TODAY
+    )

@@ -238,7 +238,7 @@ def test_clean_text_bounds_length() -> None:
     assert clean_text("x" * MAX_TEXT) == "x" * MAX_TEXT
     with pytest.raises(InputError) as err:
         clean_text("x" * 10_240, what="note")
-    assert "10,240 characters long; keep it under 1,000" in str(err.value)
+    assert "10,240 characters long; keep it to 1,000 or fewer" in str(err.value)
 
 
 def test_clean_text_refuses_stray_markup_and_empty_text() -> None:
@@ -250,6 +250,91 @@ def test_clean_text_refuses_stray_markup_and_empty_text() -> None:
 
 def test_escape_makes_text_inert() -> None:
     assert escape("a & b <!channel> >") == "a &amp; b &lt;!channel&gt; &gt;"
+
+
+# one cleaner for everything people type --------------------------------------------------------
+@pytest.mark.parametrize("bad", ["\x7f", "\x85x\x9b", "\x9b31m", "\u202d", "\u2069"])
+@pytest.mark.parametrize("escaped", [True, False])
+def test_del_c1_and_bidi_are_refused_wherever_the_text_was_typed(bad: str, escaped: bool) -> None:
+    with pytest.raises(InputError, match="invisible control characters"):
+        clean_text(f"pay{bad}now", escaped=escaped)
+
+
+@pytest.mark.parametrize("text", ["<!channel>", "hi <!here|here>", "<@U0BOSS>", "<#C0GENERAL>"])
+def test_mentions_typed_as_characters_are_refused_too(text: str) -> None:
+    # A modal sends what was typed; a command sends it escaped. Same answer either way.
+    with pytest.raises(InputError, match="can't contain mentions"):
+        clean_text(text, escaped=False)
+    with pytest.raises(InputError, match="can't contain mentions"):
+        clean_text(escape(text), escaped=True)
+
+
+@pytest.mark.parametrize("text", ["＜!channel＞", "﹤!everyone﹥"])
+def test_look_alike_brackets_are_harmless_in_text_and_refused_in_names(text: str) -> None:
+    # Slack reads only `<`: in text these stay as typed; a name folds them to `<`.
+    assert clean_text(text, escaped=False) == text
+    with pytest.raises(InputError, match="can't contain mentions"):
+        clean_text(text, escaped=False, name=True)
+
+
+def test_modal_text_keeps_angle_brackets_and_ampersands_as_typed() -> None:
+    # plain_text_input values are not entity-escaped by Slack: `&amp;` typed is `&amp;` kept.
+    assert clean_text("a < b & c > d &amp;", escaped=False) == "a < b & c > d &amp;"
+    # The same words typed in a command arrive escaped and come out the same.
+    assert clean_text("a &lt; b &amp; c &gt; d &amp;amp;") == "a < b & c > d &amp;"
+
+
+def test_names_are_nfkc_and_text_nfc_normalised() -> None:
+    assert clean_text("Ｐａｙ ﬁve ①", name=True) == "Pay five 1"
+    # Text keeps what it means: `m²` and `™` survive; composed and decomposed `é` agree.
+    assert clean_text("300 cm² for Acme™, café") == "300 cm² for Acme™, café"
+
+
+@pytest.mark.parametrize("escaped", [True, False])
+def test_newlines_of_any_kind_become_one_kind(escaped: bool) -> None:
+    assert clean_text("a\r\nb\rc\u2028d", escaped=escaped) == "a\nb\nc\nd"
+
+
+def test_limits_count_characters_as_typed() -> None:
+    # `&` arrives as `&amp;` (5 characters) but is one character typed.
+    assert clean_text("&amp;" * MAX_TEXT) == "&" * MAX_TEXT
+    with pytest.raises(InputError, match="1,001 characters long; keep it to 1,000"):
+        clean_text("&amp;" * (MAX_TEXT + 1))
+    assert clean_text("&lt;" * 80, limit=80, one_line=True) == "<" * 80
+    with pytest.raises(InputError, match="81 characters long; keep it to 80 or fewer."):
+        clean_text("&gt;" * 81, what="client name", limit=80, one_line=True)
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u200b",
+        "\u3164",
+        "\u2800",
+        "\u115f",
+        "\uffa0",
+        "\u200b\u2800 \u3164",
+        "\u2060\ufeff\u00ad",
+        "\U000e0041",
+        "\u0301",
+        " \u3000 ",
+    ],
+)
+def test_text_with_nothing_visible_is_refused(invisible: str) -> None:
+    with pytest.raises(InputError, match="no visible characters|is empty"):
+        clean_text(invisible, what="client name", one_line=True)
+    with pytest.raises(InputError, match="no visible characters|is empty"):
+        clean_text(invisible, what="note", escaped=False)
+
+
+def test_visible_text_keeps_its_zero_width_joiners() -> None:
+    family = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # one emoji, joined by ZWJ
+    assert clean_text(f"team {family}") == f"team {family}"
+
+
+def test_names_are_one_line() -> None:
+    assert clean_text("  Acme\n\tCorp  ", name=True) == "Acme Corp"
+    assert clean_text("  done\nby phone ", one_line=True) == "done by phone"
 
 
 # excerpt: someone else's words, kept safe ---------------------------------------------------

@@ -231,45 +231,45 @@ def test_typed_text_comes_back_escaped_never_as_markup(
 ) -> None:
     ok(server.slash("add acme"))
     # Slack sends typed <, > and & as entities.
-    res = server.slash("note acme a &amp; b &lt;x&gt; &lt;!channel&gt;")
+    res = server.slash("note acme a &amp; b &lt;x&gt; &lt;/b&gt;")
     ok(res)
     body = res.json()
-    assert "“a &amp; b &lt;x&gt; &lt;!channel&gt;”" in body["text"]
-    assert "<x>" not in res.body and "<!channel>" not in res.body
+    assert "“a &amp; b &lt;x&gt; &lt;/b&gt;”" in body["text"]
+    assert "<x>" not in res.body and "</b>" not in res.body
 
     # Stored as typed, so the record reads right everywhere else.
     record = store.find(TEAM1, "acme")
     assert record is not None
     newest = next(store.history(TEAM1, record.client.client_id))
-    assert newest.text == "a & b <x> <!channel>"
+    assert newest.text == "a & b <x> </b>"
 
     for command in ("status acme", "history acme"):
         res = server.slash(command)
-        assert "a &amp; b &lt;x&gt; &lt;!channel&gt;" in ok(res)
-        assert "<!channel>" not in res.body
+        assert "a &amp; b &lt;x&gt; &lt;/b&gt;" in ok(res)
+        assert "</b>" not in res.body
 
 
 def test_typed_text_in_error_messages_is_escaped_once(server: AppServer) -> None:
     ok(server.slash("add acme"))
-    res = server.slash("status acme &amp; co &lt;!channel&gt;")
+    res = server.slash("status acme &amp; co &lt;/b&gt;")
     message = refused(res)
-    assert "I didn't expect `&amp; co &lt;!channel&gt;` there" in message
-    assert "&amp;amp;" not in res.body and "<!channel>" not in res.body
+    assert "I didn't expect `&amp; co &lt;/b&gt;` there" in message
+    assert "&amp;amp;" not in res.body and "</b>" not in res.body
 
 
 def test_names_are_escaped_in_every_reply(server: AppServer) -> None:
-    res = server.slash('add "Tom &amp; Jerry &lt;!here&gt;"')
-    assert "Added *Tom &amp; Jerry &lt;!here&gt;*" in ok(res)
+    res = server.slash('add "Tom &amp; Jerry &lt;v2&gt;"')
+    assert "Added *Tom &amp; Jerry &lt;v2&gt;*" in ok(res)
     for command in (
-        'asked "Tom &amp; Jerry &lt;!here&gt;" cheese',
-        "status tom &amp; jerry &lt;!here&gt;",
-        "history Tom &amp; Jerry &lt;!here&gt;",
+        'asked "Tom &amp; Jerry &lt;v2&gt;" cheese',
+        "status tom &amp; jerry &lt;v2&gt;",
+        "history Tom &amp; Jerry &lt;v2&gt;",
         "list",
     ):
         res = server.slash(command)
         text = ok(res)
-        assert "Tom &amp; Jerry &lt;!here&gt;" in text
-        assert "<!here>" not in res.json()["text"]
+        assert "Tom &amp; Jerry &lt;v2&gt;" in text
+        assert "<v2>" not in res.json()["text"]
         # Headers are plain_text: Slack shows them as written, so the name is kept as typed.
         headers = [b["text"]["text"] for b in res.json().get("blocks", []) if b["type"] == "header"]
         assert all("&amp;" not in h for h in headers)

@@ -40,7 +40,7 @@ def view_of(call: Call) -> dict[str, Any]:
 
 def test_app_home_opened_publishes_the_overview(server: AppServer, slack: LocalSlack) -> None:
     assert server.slash("add acme as late-payer").status == 200
-    assert server.slash('add "Tom &amp; Jerry &lt;!here&gt;"').status == 200
+    assert server.slash('add "Tom &amp; Jerry &lt;v2&gt;"').status == 200
     published = wait_for_publish(slack)
 
     res = server.event(home_opened())
@@ -55,7 +55,7 @@ def test_app_home_opened_publishes_the_overview(server: AppServer, slack: LocalS
     texts = json.dumps(view)
     assert "2 clients, 0 needing attention" in texts
     assert "*acme* (late payer)" in texts
-    assert "Tom &amp; Jerry &lt;!here&gt;" in texts
+    assert "Tom &amp; Jerry &lt;v2&gt;" in texts
     assert live_markup(view) == []
     assert "`/client help` lists every command" in texts
     assert home_opened()["type"] in EVENTS

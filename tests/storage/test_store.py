@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import domain.models as models
 import storage.tinydb_store as tinydb_store
 from domain.models import ClientRecord, Kind
 from service.commands import Draft, log
@@ -80,6 +81,52 @@ def test_the_index_cache_sees_writes_by_another_store(any_store: Store, backend:
     bolt = add(other, "Bolt Ltd")
     assert set(any_store.names(TEAM)) == {"acme corp", "bolt ltd"}
     assert any_store.find(TEAM, "bolt ltd") == bolt
+
+
+def old_name_key(name: str) -> str:
+    """name_key as Tactful computed it before names were compared as a reader sees them."""
+    return " ".join(name.casefold().split())
+
+
+def write_old_folder(
+    db_path: Path, names: tuple[str, ...], team: str = TEAM
+) -> dict[str, ClientRecord]:
+    """Clients added by the older version, its name keys written into the index."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(models, "name_key", old_name_key)
+        m.setattr(tinydb_store, "name_key", old_name_key)
+        old = TinyDBStore(db_path)
+        return {n: old.add_client(*new_client(n, team)) for n in names}
+
+
+def test_clients_stored_under_old_name_keys_are_found_by_any_look_alike(db_path: Path) -> None:
+    old = write_old_folder(db_path, ("Ｇlobex Ltd", "Acme​ Corp"))
+    index = json.loads((db_path.with_suffix("") / "teams" / TEAM / "index.json").read_text())
+    assert {d["key"] for d in index["names"].values()} == {"ｇlobex ltd", "acme​ corp"}
+    store = TinyDBStore(db_path)
+    for spelling in ("globex ltd", "GLOBEX LTD", "Ｇlobex Ltd", "globex​ ltd"):
+        assert store.find(TEAM, spelling) == old["Ｇlobex Ltd"]
+    assert store.find(TEAM, "acme corp") == old["Acme​ Corp"]
+    assert set(store.names(TEAM)) == {"globex ltd", "acme corp"}
+    # A look-alike added now is the same client.
+    with pytest.raises(DuplicateClient) as refused:
+        add(store, "ACME CORP")
+    assert refused.value.existing == old["Acme​ Corp"]
+
+
+def test_old_clients_whose_names_now_read_as_one_stay_listed(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = write_old_folder(db_path, ("acme", "acme​", "bolt"))
+    store = TinyDBStore(db_path)
+    # The first keeps the name; the look-alike is still listed (and nudged), never lost.
+    assert store.find(TEAM, "acme") == old["acme"]
+    assert store.find(TEAM, "acme​") == old["acme"]
+    assert sorted(r.client.client_id for r in store.clients(TEAM)) == sorted(
+        r.client.client_id for r in old.values()
+    )
+    assert "now share the name 'acme'" in caplog.text
+    assert len(store.due_for_check(TEAM, AT.date())) == 3
 
 
 # update ----------------------------------------------------------------------------------------
