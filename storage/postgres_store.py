@@ -129,7 +129,7 @@ class PostgresStore:
                     found = conn.execute("SELECT version_num FROM alembic_version").fetchone()
                     version = found[0] if found else None
         except psycopg.OperationalError as err:
-            reason = str(err).strip().splitlines()[-1] if str(err).strip() else "no answer"
+            reason = str(err).strip().splitlines()[-1].strip() if str(err).strip() else "no answer"
             raise StoreUnavailable(
                 f"can't reach the database at {where} ({reason}): check DATABASE_URL and that "
                 "PostgreSQL is running"

@@ -34,7 +34,11 @@ def _unreachable() -> str:
         with psycopg.connect(test_url(), connect_timeout=3) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as err:
-        return str(err).strip().splitlines()[-1] if str(err).strip() else err.__class__.__name__
+        return (
+            str(err).strip().splitlines()[-1].strip()
+            if str(err).strip()
+            else err.__class__.__name__
+        )
     return ""
 
 
