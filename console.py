@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 
 from config import Config
 from local_slack import Call, LocalSlack
-from storage.tinydb_store import TinyDBStore
+from storage.base import Store
 from ui import nudges as ui
 from ui.plaintext import render
 
@@ -292,7 +292,7 @@ class Console:
 
 def run(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     args: list[str],
     *,
     build_app: Callable[..., App],
