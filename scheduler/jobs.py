@@ -23,7 +23,8 @@ def run_pass(
     with lock.held(wait=wait) as claim:
         if claim is None:
             return None
-        report = engine.scan(now, dry_run=dry_run, claim=claim)
+        # A dry run changes nothing, so it shares nothing: it looks at every workspace.
+        report = engine.scan(now, dry_run=dry_run, claim=None if dry_run else claim)
         logger.info("Nudge pass at %s: %s", now.isoformat(timespec="minutes"), report.summary())
         return report
 

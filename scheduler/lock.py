@@ -80,10 +80,12 @@ class DatabasePassLock:
 
     Each pass opens a session of its own and claims a workspace with a session advisory lock
     (`pg_try_advisory_lock`) before acting for it, keeping every claim until the pass ends. A
-    workspace another replica is passing over is skipped (or, with wait=True, waited for), so
+    workspace another replica is passing over is skipped (or, with wait=True, waited for), and
+    so is one whose pass another replica completed since this pass began (`team_passes`), so
     three replicas starting together split the workspaces between them. PostgreSQL ends the
-    session of a replica that dies, and with it its claims: the next pass of any replica takes
-    those workspaces over, and the outbox finds what the dead one had posted."""
+    session of a replica that dies, and with it its claims; it never recorded those passes as
+    completed, so the next pass of any replica takes those workspaces over, and the outbox
+    finds what the dead one had posted."""
 
     def __init__(self, connect: Callable[[], Any]) -> None:
         self.connect = connect  # a new autocommit connection to the store's database
@@ -91,19 +93,35 @@ class DatabasePassLock:
     @contextmanager
     def held(self, *, wait: bool) -> Iterator[Claim]:
         conn = self.connect()
+        claimed: list[str] = []
         try:
+            (started,) = conn.execute("SELECT clock_timestamp()").fetchone()
 
             def claim(team: str) -> bool:
+                key = (PASS_LOCKS, team)
                 if wait:
-                    conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (PASS_LOCKS, team))
-                    return True
-                row = conn.execute(
-                    "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (PASS_LOCKS, team)
-                ).fetchone()
-                if not row[0]:
+                    conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", key)
+                elif not conn.execute(
+                    "SELECT pg_try_advisory_lock(%s, hashtext(%s))", key
+                ).fetchone()[0]:
                     logger.info("Another replica is passing over team %s; this one skips it", team)
-                return bool(row[0])
+                    return False
+                done = conn.execute(
+                    "SELECT passed_at > %s FROM team_passes WHERE team_id = %s", (started, team)
+                ).fetchone()
+                if done and done[0]:
+                    conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+                    return False
+                claimed.append(team)
+                return True
 
             yield claim
+            # Only a pass that ran to its end counts as done.
+            conn.execute(
+                "INSERT INTO team_passes (team_id, passed_at)"
+                " SELECT unnest(%s::text[]), clock_timestamp()"
+                " ON CONFLICT (team_id) DO UPDATE SET passed_at = excluded.passed_at",
+                (claimed,),
+            )
         finally:
             conn.close()  # ends the session, and every claim with it

@@ -197,10 +197,13 @@ class NudgeEngine:
                 # every other team's nudges still go out.
                 report.unreadable.append(str(err.path))
                 continue
-            for cid in due_ids:
+            # Read in batches (one query per batch on PostgreSQL), handed over one at a time.
+            for cid, found in self.store.read_many(team, due_ids):
                 looked_at.setdefault(team, []).append(cid)
                 try:
-                    if self._look_at(team, cid, today, now, report, dry_run):
+                    if isinstance(found, DamagedRecord):
+                        raise found
+                    if found is not None and self._look_at(found, today, now, report, dry_run):
                         with_pending.append((team, cid))
                 except DamagedRecord as err:
                     # One damaged file costs its own client's nudges, never anyone else's.
@@ -230,12 +233,10 @@ class NudgeEngine:
         return report
 
     def _look_at(
-        self, team: str, cid: str, today: date, now: datetime, report: ScanReport, dry_run: bool
+        self, record: ClientRecord, today: date, now: datetime, report: ScanReport, dry_run: bool
     ) -> bool:
         """Record what is newly due for one client; True if it has something to post."""
-        record = self.store.get(team, cid)
-        if record is None:
-            return False
+        team, cid = record.client.team_id, record.client.client_id
         dues = due_nudges(record, today, self.ladders)
         pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
         undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())

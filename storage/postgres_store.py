@@ -55,8 +55,10 @@ logger = logging.getLogger(__name__)
 S = TypeVar("S")
 
 # The newest migration in storage/migrations/versions; a database at another one is refused.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 PROBE_CACHE_SECONDS = 2.0
+# Records read per query by `read_many` (the nudge pass): few round trips, bounded memory.
+READ_BATCH = 200
 # Interactions read per query by `history`: `status` wants the newest few, a copy wants all.
 HISTORY_PAGE = 64
 _DAMAGE = (ValueError, KeyError, TypeError, AttributeError, IndexError)
@@ -229,6 +231,26 @@ class PostgresStore:
                 continue
         return records
 
+    def read_many(
+        self, team_id: str, client_ids: list[str]
+    ) -> Iterator[tuple[str, ClientRecord | DamagedRecord | None]]:
+        """See Store.read_many: READ_BATCH records per query."""
+        _check_team(team_id)
+        for start in range(0, len(client_ids), READ_BATCH):
+            batch = client_ids[start : start + READ_BATCH]
+            rows = self._conn().execute(
+                "SELECT client_id, record::text FROM clients"
+                " WHERE team_id = %s AND client_id = ANY(%s)",
+                (team_id, [cid for cid in batch if _is_client_id(cid)]),
+            )
+            found = dict(rows.fetchall())
+            for cid in batch:
+                text = found.get(cid)
+                try:
+                    yield cid, None if text is None else self._record(team_id, cid, text)
+                except DamagedRecord as err:
+                    yield cid, err
+
     def teams(self) -> list[str]:
         rows = self._conn().execute("SELECT DISTINCT team_id FROM clients ORDER BY team_id")
         return [team for (team,) in rows.fetchall()]
@@ -321,6 +343,17 @@ class PostgresStore:
         return Overview(summaries, unreadable)
 
     # writes --------------------------------------------------------------------------------
+    def purge_team(self, team_id: str) -> dict[str, int]:
+        """Delete everything stored for the workspace in one transaction (its interactions and
+        overview rows go with its clients); the counts of what was deleted."""
+        _check_team(team_id)
+        with self._transaction() as cur:
+            (interactions,) = cur.execute(
+                "SELECT count(*) FROM interactions WHERE team_id = %s", (team_id,)
+            ).fetchone()
+            cur.execute("DELETE FROM clients WHERE team_id = %s", (team_id,))
+            return {"clients": cur.rowcount, "interactions": interactions}
+
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Cursor]:
         conn = self._conn()
@@ -492,9 +525,10 @@ def sqlalchemy_url(url: str) -> str:
     return "postgresql+psycopg://" + url.split("://", 1)[1]
 
 
-def migrate(url: str, *, schema: str | None = None) -> tuple[str | None, str]:
-    """Bring the database's tables to SCHEMA_HEAD with Alembic; (version before, after).
-    Several processes may run it at once (replicas starting together): they take turns."""
+def migrate(url: str, *, schema: str | None = None, target: str = "head") -> tuple[str | None, str]:
+    """Bring the database's tables to SCHEMA_HEAD (or `target`, for tests of upgrades) with
+    Alembic; (version before, after). Several processes may run it at once (replicas starting
+    together): they take turns."""
     from alembic import command
     from alembic.config import Config as AlembicConfig
     from alembic.runtime.migration import MigrationContext
@@ -515,7 +549,7 @@ def migrate(url: str, *, schema: str | None = None) -> tuple[str | None, str]:
                 return MigrationContext.configure(conn).get_current_revision()
 
         before = version()
-        command.upgrade(config, "head")
+        command.upgrade(config, target)
         return before, version() or ""
     finally:
         engine.dispose()

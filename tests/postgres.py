@@ -66,13 +66,14 @@ def with_schema(url: str, schema: str) -> str:
 
 
 @contextmanager
-def fresh_schema(*, migrated: bool = True) -> Iterator[tuple[str, str]]:
-    """(schema, url of that schema): a new, empty schema (migrated to the head unless told
-    otherwise), dropped with everything in it on the way out."""
+def fresh_schema(*, migrated: bool | str = True) -> Iterator[tuple[str, str]]:
+    """(schema, url of that schema): a new, empty schema, migrated to the head (or to the
+    revision `migrated` names; False: not at all), dropped with everything in it on the way
+    out."""
     base = require_postgres()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     if migrated:
-        migrate(base, schema=schema)
+        migrate(base, schema=schema, target="head" if migrated is True else migrated)
     else:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')

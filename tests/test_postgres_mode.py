@@ -3,6 +3,7 @@ several `python bot.py` replicas answering Slack over signed HTTP on one databas
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -21,10 +22,12 @@ from local_slack import LocalSlack
 from service.commands import ClientCommands
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours
 from storage import postgres_store
+from storage.codec import to_doc
 from storage.postgres_store import PostgresStore
 from storage.tinydb_store import TinyDBStore
 from tests.postgres import fresh_schema
 from tests.slack_http import AppServer
+from tests.storage.support import new_client
 from tests.test_bot import ROOT, free_port
 from tests.test_startup import bot_env, healthz, last_line, run_bot
 from ui.wording import Wording
@@ -74,7 +77,7 @@ def test_start_up_refuses_an_unmigrated_database_then_migrate_makes_it_ready(
             f"The database at {WHERE} is now at schema {postgres_store.SCHEMA_HEAD} (was empty)."
         )
         again = bot_command(tmp_path, env, "migrate")
-        assert again.stdout.strip().endswith("is up to date (schema 0001).")
+        assert again.stdout.strip().endswith("is up to date (schema 0002).")
         PostgresStore(url).close()  # opens now
 
         # A database left at another version (say, before an upgrade) is refused the same way.
@@ -84,8 +87,32 @@ def test_start_up_refuses_an_unmigrated_database_then_migrate_makes_it_ready(
         assert done.returncode == 2
         assert last_line(done) == (
             f"data: DATABASE_URL: the database at {WHERE} is at schema 0000, this Tactful needs "
-            "0001: run `python bot.py migrate` (with this version of Tactful)"
+            "0002: run `python bot.py migrate` (with this version of Tactful)"
         )
+
+
+def test_an_older_schema_is_refused_until_migrate_upgrades_it_keeping_the_data(
+    tmp_path: Path, slack: LocalSlack, clock
+) -> None:
+    with fresh_schema(migrated="0001") as (_schema, url):
+        env = bot_env(tmp_path, slack.url, DATABASE_URL=url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO clients (team_id, client_id, name_key, record) VALUES"
+                " ('T0TEAM1', 'c1', 'acme', %s::json)",
+                (json.dumps(to_doc(new_client("acme", TEAM, "c1")[0])),),
+            )
+        done = run_bot(tmp_path, env)
+        assert done.returncode == 2
+        assert last_line(done).endswith(
+            "is at schema 0001, this Tactful needs 0002: run `python bot.py migrate` (with this "
+            "version of Tactful)"
+        )
+        migrated = bot_command(tmp_path, env, "migrate")
+        assert migrated.stdout.strip().endswith("is now at schema 0002 (was 0001).")
+        store = PostgresStore(url)
+        assert store.find(TEAM, "ACME").client.client_id == "c1"
+        store.close()
 
 
 def test_a_database_that_cant_be_reached_stops_start_up_in_one_line(
