@@ -11,6 +11,11 @@ Tables (made and upgraded by the Alembic migrations in storage/migrations/, run 
     interactions  (team_id, client_id, seq) -> one interaction as a JSON document, never changed.
     overviews     (team_id, client_id) -> a derived summary for `/client list`, kept with the
                   version of the record it was made from.
+    team_passes   team_id -> when a replica last completed the nudge pass for it
+                  (scheduler/lock.py, DatabasePassLock).
+
+`name_key` is derived from the stored name by domain.models.name_key: a change to that
+function comes with a migration that recomputes the column.
 
 Documents are `json`, not `jsonb`: jsonb refuses "\\u0000" and half a surrogate pair, which a
 Slack payload can carry and the TinyDB store keeps, and json keeps the text exactly as written.
