@@ -114,6 +114,8 @@ class PostgresStore:
         if conn is None or conn.closed or conn.broken:
             conn = self._local.conn = self.connect()
             with self._guard:
+                # Only live ones are kept for close(): a broken one is replaced, not piled up.
+                self._connections = [c for c in self._connections if not c.closed]
                 self._connections.append(conn)
         return conn
 
