@@ -2,6 +2,7 @@
 
     python bench/scan.py [--out bench/out/scan] [--rebuild] [--runs 2]
                          [--postgres postgresql://postgres@127.0.0.1:5432/test | --no-postgres]
+                         [--wide-only]
 
 Not a test (it asserts nothing); run it by hand. It:
 
@@ -397,7 +398,13 @@ def main() -> None:
         "--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="database URL"
     )
     parser.add_argument("--no-postgres", dest="postgres", action="store_const", const="")
+    parser.add_argument(
+        "--wide-only", action="store_true", help="only TinyDB beside PostgreSQL (step 4)"
+    )
     args = parser.parse_args()
+    if args.wide_only:
+        wide(args)
+        return
 
     results = {}
     for name, (clients, per_client) in SIZES.items():
