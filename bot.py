@@ -3,6 +3,7 @@
     python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+    python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
     python bot.py migrate      create or upgrade the PostgreSQL tables at DATABASE_URL
     python bot.py copy --from data/tactful.json [--to postgresql://...]
                                copy every workspace into PostgreSQL, verified entry by entry
@@ -21,12 +22,14 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -42,8 +45,10 @@ from scheduler import jobs
 from scheduler.lock import DatabasePassLock, PassLock, SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
+from service.offboarding import Offboardings
 from storage.base import Store, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
@@ -68,6 +73,15 @@ def web_client(config: Config) -> WebClient:
     return client
 
 
+class _TokenFromConfig(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since Tactful hands it a
+    client, warns at every start that the token is unused. The client is built from that same
+    setting (config.bot_token), so the warning is noise: it alone is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(
     config: Config,
     store: Store,
@@ -75,28 +89,43 @@ def build_app(
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
     verify_requests: bool = True,
-    process_before_response: bool = False,
+    listener_executor: Executor | None = None,
+    engine: NudgeEngine | None = None,
+    process_before_response: bool = True,
 ) -> App:
     """The Bolt app with every listener registered.
+
+    Each listener's ack function runs before the answer goes back to Slack, with no polling
+    for ack() (process_before_response); what talks to Slack's Web API runs after it, in
+    lazy listeners on `listener_executor`.
 
     Args:
         config: settings.
         store: open storage.
         clock: the time source; tests pass a fixed one.
         client: Web API client; defaults to one on SLACK_API_URL.
-        verify_requests: Slack signature checks. Only the console, which has no HTTP, turns
-            them off.
-        process_before_response: finish each listener before answering (the console, so
-            its output comes in order).
+        verify_requests: prove the bot token with auth.test at start-up. Only the console,
+            which has no Slack, turns it off. (Request signatures are checked in front of
+            Bolt, by handlers.http, which never logs a body; Bolt's own check would.)
+        listener_executor: where lazy listeners run; by default a thread pool (the console
+            runs them inline, so its output comes in order).
+        engine: the nudge engine, if one is built already (it draws suggestion threads and
+            delivers approved messages); by default one from `config`.
+        process_before_response: off only in tests that prove a listener also works in
+            Bolt's default mode (answer first, listener on a thread).
     """
+    bolt_logger = logging.getLogger("tactful.bolt")
+    if not any(isinstance(f, _TokenFromConfig) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromConfig())
     app = App(
         signing_secret=config.signing_secret or None,
         client=client or web_client(config),
-        request_verification_enabled=verify_requests,
+        request_verification_enabled=False,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
         token_verification_enabled=verify_requests,
-        logger=logging.getLogger("tactful.bolt"),
+        logger=bolt_logger,
         process_before_response=process_before_response,
+        listener_executor=listener_executor,
     )
 
     @app.error
@@ -111,6 +140,7 @@ def build_app(
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         auto_heard=config.auto_heard,
+        wording=load_wording(config),
     )
     decisions = Decisions(
         store,
@@ -118,11 +148,21 @@ def build_app(
         two_person_stop_work=config.two_person_stop_work,
         ladders=config.ladders,
     )
-    # The engine is used here only to draw suggestions; its own Web API client is unused.
-    engine = build_engine(config, store)
+    # The listeners use the engine to draw suggestion threads and deliver approved messages.
+    engine = engine or build_engine(config, store)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
-        app, Deps(commands, decisions, engine, Approvers(config.approvers), clock, replies)
+        app,
+        Deps(
+            commands,
+            decisions,
+            engine,
+            Approvers(config.approvers),
+            clock,
+            replies,
+            Exports(store),
+            Offboardings(store, config.timezone),
+        ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
@@ -268,9 +308,21 @@ def _load(need_slack: bool = True) -> Config:
 def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     config = _load()
+    if not config.signing_secret:
+        print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG)
     store = open_store(config)
     wait_for_slack(config)
-    return wsgi_app(build_app(config, store), healthy=store.writable)
+    return http_app(config, build_app(config, store), store)
+
+
+def http_app(config: Config, app: App, store: Store) -> Callable:
+    return wsgi_app(
+        app,
+        healthy=store.writable,
+        signing_secret=config.signing_secret,
+        max_body_bytes=config.max_body_bytes,
+    )
 
 
 def wait_for_slack(
@@ -334,7 +386,7 @@ def serve(config: Config) -> None:
     engine = build_engine(config, store)
     wait_for_slack(config)
     try:
-        app = build_app(config, store)
+        app = build_app(config, store, engine=engine)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
@@ -370,11 +422,14 @@ def serve(config: Config) -> None:
             config.port,
         )
         waitress.serve(
-            wsgi_app(app, healthy=store.writable),
+            http_app(config, app, store),
             host=config.host,
             port=config.port,
             threads=8,
             ident="tactful",
+            # waitress refuses a body of this size or more with 413 before reading it; the
+            # app checks again (for other WSGI servers, and bodies without a length).
+            max_request_body_size=config.max_body_bytes + 1,
         )
     finally:
         # Let a pass in progress finish its current write; pending nudges wait for next time.
@@ -417,6 +472,47 @@ def scan(argv: list[str]) -> int:
     return 0
 
 
+def export(argv: list[str]) -> int:
+    """`python bot.py export <name> | --all [--team T...] [--out DIR]`: the record as files."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py export",
+        description="Write clients' full records as CSV and Markdown files, for the agency's archive.",
+    )
+    parser.add_argument("name", nargs="*", help="the client's name (as in /client)")
+    parser.add_argument("--all", action="store_true", help="every client (of every workspace)")
+    parser.add_argument("--team", help="only this workspace (team id T...)")
+    parser.add_argument("--out", default="exports", help="folder to write to (default: exports)")
+    args = parser.parse_args(argv)
+    name = " ".join(args.name)
+    if bool(name) == args.all:
+        print("export: give a client's name, or --all", file=sys.stderr)
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    store = open_store(config)
+    teams = [args.team] if args.team else store.teams()
+    if name:
+        records = [r for r in (store.find(t, name) for t in teams) if r is not None]
+        if not records:
+            print(f"export: no client called {name!r}", file=sys.stderr)
+            return EXIT_CONFIG
+        if len(records) > 1:
+            found = ", ".join(r.client.team_id for r in records)
+            print(
+                f"export: {name!r} is in several workspaces ({found}); add --team", file=sys.stderr
+            )
+            return EXIT_CONFIG
+    else:
+        records = [r for t in teams for r in store.clients(t)]
+    exports, now, out = Exports(store), utc_now(), Path(args.out)
+    for record in records:
+        # One folder per workspace: two workspaces may each have an "acme".
+        for path in exports.write(exports.files(record, now), out / record.client.team_id):
+            print(path)
+    if not records:
+        print("Nothing to export: no clients.", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
@@ -452,12 +548,14 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "scan":
         return scan(argv[1:])
+    if mode == "export":
+        return export(argv[1:])
     if mode == "migrate":
         return migrate(argv[1:])
     if mode == "copy":
         return copy(argv[1:])
     print(
-        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|migrate|copy|--help]",
+        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|migrate|copy|--help]",
         file=sys.stderr,
     )
     return EXIT_CONFIG

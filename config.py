@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.nudges import DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Slack's requests are a few KB; a larger body is refused unread.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # Every variable Tactful reads (tests scrub them all, so no real value can leak in).
 SETTINGS = (
     "SLACK_BOT_TOKEN",
@@ -42,6 +44,7 @@ SETTINGS = (
     "OVERDUE_DAYS",
     "CONTROLLING_REVISIONS",
     "CONTROLLING_WINDOW_DAYS",
+    "MAX_BODY_BYTES",
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -78,6 +81,7 @@ class Config:
     slack_startup_wait: int = 120
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Clients' messages in their shared channels are logged as `heard` by themselves.
     auto_heard: bool = True
 
@@ -225,6 +229,19 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
         problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")
 
+    elif two_person in ("true", "1", "yes") and len(approvers) == 1 and not _is_group(approvers[0]):
+        problems.append(
+            f"TWO_PERSON_STOP_WORK=true needs two different approvers, but APPROVERS names only "
+            f"{approvers[0]}: add a second person or a user group, or set it to false."
+        )
+
+    max_body = get("MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES))
+    if not max_body.isdigit() or not 1024 <= int(max_body) <= 100 * 1024 * 1024:
+        problems.append(
+            f"MAX_BODY_BYTES={max_body!r} should be a number of bytes from 1024 to 104857600 "
+            "(Slack's requests are a few KB; the default is 1048576)."
+        )
+
     auto_heard = get("AUTO_HEARD", "on").lower()
     if auto_heard not in _SWITCH:
         problems.append(
@@ -260,8 +277,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         slack_startup_wait=int(startup_wait) if startup_wait.isdigit() else 120,
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
+        max_body_bytes=int(max_body),
         auto_heard=_SWITCH.get(auto_heard, True),
     )
+
+
+def _is_group(approver: str) -> bool:
+    return approver.startswith("S")
 
 
 def _three(text: str, most: int) -> tuple[int, int, int] | None:

@@ -6,9 +6,10 @@ port (local_slack.py) that prints each call instead of sending it.
 
     /client ...            a slash command, as in Slack
     scan [--now ISO]       one nudge pass (at that moment), posting into the stand-in Slack
-    buttons                the buttons of every open suggestion, numbered
+    buttons                every button you can press, numbered, with its client and step
     click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss then
                            ask for the text on the next line
+    help                   this list, and how to type a channel or a person
     quit
 """
 
@@ -18,6 +19,7 @@ import json
 import shlex
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TextIO
@@ -31,12 +33,28 @@ from config import Config
 from local_slack import Call, LocalSlack
 from storage.base import Store
 from ui import nudges as ui
-from ui.plaintext import render
+from ui import offboarding as ui_offboarding
+from ui.plaintext import mrkdwn_to_text, render
 
 TEAM, USER, CHANNEL = "TCONSOLE", "UCONSOLE", "CCONSOLE"
 BANNER = """Tactful console: type /client commands as you would in Slack (try `/client help`).
 `scan` runs a nudge pass, `buttons` lists what you can press, `click N` presses one.
-`quit` or Ctrl-D leaves. Data is kept in {path}."""
+`help` says how to type a channel or a person. `quit` or Ctrl-D leaves.
+Data is kept in {path}."""
+HELP = """Console commands:
+  /client ...            a slash command, as in Slack (`/client help` lists them)
+  scan [--now ISO]       one nudge pass, e.g. `scan --now 2026-12-01T10:00` (a weekday morning)
+  buttons                every button you can press, numbered, with its client and step;
+                         a button keeps its number after other clicks
+  click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss read
+                         their text from the next line
+  help                   this
+  quit                   leave (or Ctrl-D)
+Channels and people: in Slack you pick them from a list and Slack sends their IDs. Here, type
+what Slack would send: a channel as <#C0ACME|acme> (or just <#C0ACME>), a person as <@U0SAM>,
+e.g. `/client add acme in <#C0ACME|acme> owner <@U0SAM>`. A plain #acme or @sam is refused,
+as it would be in Slack if it weren't picked from the list. You are <@UCONSOLE>; what you post
+goes to the channel CCONSOLE."""
 FORM = {"content-type": ["application/x-www-form-urlencoded"]}
 
 
@@ -50,7 +68,17 @@ def printer(out: TextIO) -> Callable[[Call], None]:
             "conversations.open",
             "conversations.replies",
             "usergroups.users.list",
+            "files.getUploadURLExternal",
         ):
+            return
+        if call.method == "files.completeUploadExternal":
+            titles = [f.get("title", "") for f in _loads(call.args.get("files") or "[]")]
+            print(
+                f"--- Slack files.completeUploadExternal {call.args.get('channel_id', '')}",
+                file=out,
+            )
+            print(mrkdwn_to_text(call.args.get("initial_comment", "")), file=out)
+            print("\n".join(f"  [file] {t}" for t in titles), file=out)
             return
         body = call.args
         if body.get("view"):
@@ -63,7 +91,20 @@ def printer(out: TextIO) -> Callable[[Call], None]:
     return show
 
 
-def _loads(value: Any) -> dict[str, Any]:
+class Inline(Executor):
+    """Runs each of Bolt's lazy listeners at once, in the dispatching thread, so what a
+    click posts is printed before the next prompt."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - handed to the future, as a pool would
+            future.set_exception(err)
+        return future
+
+
+def _loads(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else (value or {})
 
 
@@ -84,6 +125,13 @@ class Button:
     channel: str
     message_ts: str
 
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The same button in the same message, however the messages around it change."""
+        option = (self.action.get("selected_option") or {}).get("value", "")
+        a = self.action
+        return (self.channel, self.message_ts, a["block_id"], a["action_id"], option)
+
 
 class Console:
     """Turns typed lines into Slack-shaped payloads and dispatches them to the app."""
@@ -98,9 +146,14 @@ class Console:
         tz: tzinfo = UTC,
         team: str = TEAM,
         user: str = USER,
+        describe: Callable[[str], str] = lambda _block_id: "",
     ) -> None:
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
         self.clock, self.tz, self.team, self.user = clock, tz, team, user
+        # What a button is about (client and step), from its block id.
+        self.describe = describe
+        # Numbers handed out, by button: a number never moves to another button.
+        self._numbers: dict[tuple[str, ...], int] = {}
 
     def _envelope(self, kind: str) -> dict[str, Any]:
         """What every interaction payload from Slack carries."""
@@ -197,22 +250,31 @@ class Console:
                             )
         return found
 
+    def numbered(self) -> dict[int, Button]:
+        """The buttons there are now, by number. A button keeps its number for the whole
+        session, so `click 3` means the same button before and after other clicks."""
+        found = {}
+        for button in self.buttons():
+            number = self._numbers.setdefault(button.key, len(self._numbers) + 1)
+            found[number] = button
+        return found
+
     def buttons_text(self) -> str:
         rows = []
-        for i, b in enumerate(self.buttons(), 1):
-            parsed = ui.parse_block_id(b.action["block_id"]) or ("", "")
-            rows.append(f"  [{i}] {b.label}  ({parsed[1]})")
-        return "Buttons:\n" + "\n".join(rows) if rows else "No open suggestions."
+        for n, b in self.numbered().items():
+            about = self.describe(b.action["block_id"])
+            rows.append(f"  [{n}] {about}: {b.label}" if about else f"  [{n}] {b.label}")
+        return "Buttons:\n" + "\n".join(rows) if rows else "No buttons to press."
 
     def click(self, args: list[str], lines: Iterable[str]) -> str:
-        buttons = self.buttons()
-        if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
+        buttons = self.numbered()
+        if not args or not args[0].isdigit():
             return (
-                f"Use `click N` with N from 1 to {len(buttons)} (`buttons` lists them)."
-                if buttons
-                else "No open suggestions."
+                "Use `click N` with a number from `buttons`." if buttons else "No buttons to press."
             )
-        button = buttons[int(args[0]) - 1]
+        if int(args[0]) not in buttons:
+            return f"There is no button {args[0]} now (it was used, or never was): `buttons` lists them."
+        button = buttons[int(args[0])]
         action = dict(button.action)
         if action["type"] == "datepicker":
             if len(args) != 2:
@@ -274,9 +336,9 @@ class Console:
             return self.buttons_text()
         if word == "click":
             return self.click(args, lines)
-        return (
-            "Type a /client command (try `/client help`), `scan`, `buttons`, `click N` or `quit`."
-        )
+        if word == "help":
+            return HELP
+        return "Type a /client command (try `/client help`), `scan`, `buttons`, `click N`, `help` or `quit`."
 
     def loop(self, lines: Iterable[str], prompt: Callable[[], None]) -> None:
         lines = iter(lines)
@@ -288,6 +350,21 @@ class Console:
             if answer:
                 print(answer, file=self.out)
             prompt()
+
+
+def describe(store: Store, team: str, block_id: str) -> str:
+    """ "acme, overdue stage 2" for a nudge's buttons; "acme, offboarding" for a checklist's."""
+    nudge_ref = ui.parse_block_id(block_id)
+    client_id = nudge_ref[0] if nudge_ref else ui_offboarding.parse_block_id(block_id)
+    record = store.get(team, client_id) if client_id else None
+    if record is None:
+        return ""
+    if nudge_ref is None:
+        return f"{record.client.name}, offboarding"
+    nudge = record.nudges.get(nudge_ref[1])
+    if nudge is None:
+        return record.client.name
+    return f"{record.client.name}, {nudge.situation} stage {nudge.stage}"
 
 
 def run(
@@ -311,7 +388,7 @@ def run(
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
     config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
-    app = build_app(config, store, verify_requests=False, clock=clock, process_before_response=True)
+    app = build_app(config, store, verify_requests=False, clock=clock, listener_executor=Inline())
     engine = build_engine(
         config,
         store,
@@ -326,6 +403,7 @@ def run(
         clock,
         tz=config.timezone,
         team=team,
+        describe=lambda block_id: describe(store, team, block_id),
     )
     interactive = stdin.isatty()
     if interactive:

@@ -20,6 +20,9 @@ from itertools import count
 from typing import Any
 from urllib.parse import parse_qsl
 
+# Where files_upload_v2 sends a file's bytes (Slack's is on files.slack.com; this is loopback).
+UPLOAD_PATH = "/upload/v1/"
+
 
 @dataclass
 class Call:
@@ -52,10 +55,15 @@ class LocalSlack:
     socket_url: str = ""
     # The time a message is posted at; without one, ts values simply count up.
     clock: Callable[[], datetime] | None = None
+    # Files shared by files.completeUploadExternal: id, filename, title, channel, content
+    # (bytes), initial_comment. Uploaded but never completed files stay in `_uploads`.
+    files: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[Failure | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._file_ids = count(1)
         self._called = threading.Condition(self._lock)
         self._ts = count(1)
         self._last_ts = 0  # microseconds: every ts is unique and later than the one before
@@ -114,6 +122,9 @@ class LocalSlack:
 
     # serving -----------------------------------------------------------------------------
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
+        if req.path.startswith(UPLOAD_PATH):
+            self._receive_upload(req)
+            return
         method = req.path.rsplit("/", 1)[-1].split("?")[0]
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length).decode() if length else ""
@@ -151,6 +162,51 @@ class LocalSlack:
             self._reply(req, failure.status, body, headers)
             return
         self._reply(req, 200, self._answer(method, args))
+
+    def _receive_upload(self, req: BaseHTTPRequestHandler) -> None:
+        """Step 2 of files_upload_v2: the file's bytes POSTed to the URL step 1 handed out
+        (Slack answers 200 with a short text body)."""
+        file_id = req.path[len(UPLOAD_PATH) :]
+        data = req.rfile.read(int(req.headers.get("Content-Length") or 0))
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is not None:
+                upload["content"] = data
+        if upload is None:
+            self._reply(req, 404, {"ok": False, "error": "unknown_upload"})
+            return
+        payload = f"OK - {len(data)}".encode()
+        req.send_response(200)
+        req.send_header("Content-Type", "text/plain")
+        req.send_header("Content-Length", str(len(payload)))
+        req.end_headers()
+        req.wfile.write(payload)
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: share the uploaded files in a channel (or keep them private)."""
+        try:
+            wanted = json.loads(args.get("files") or "[]")
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        with self._lock:
+            for f in wanted:
+                upload = self._uploads.pop(str(f.get("id")), None)
+                if upload is None or "content" not in upload:
+                    return {"ok": False, "error": "file_not_found"}
+                shared.append(
+                    {
+                        **upload,
+                        "title": f.get("title") or upload["filename"],
+                        "channel": args.get("channel_id") or "",
+                        "initial_comment": args.get("initial_comment") or "",
+                    }
+                )
+            self.files.extend(shared)
+        return {
+            "ok": True,
+            "files": [{"id": f["id"], "name": f["filename"], "title": f["title"]} for f in shared],
+        }
 
     def _reply(
         self,
@@ -253,6 +309,16 @@ class LocalSlack:
             if users is None:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": users}
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            with self._lock:
+                file_id = f"F{next(self._file_ids):08d}"
+                self._uploads[file_id] = {"id": file_id, "filename": args["filename"]}
+            base = self.url.removesuffix("/api/")
+            return {"ok": True, "file_id": file_id, "upload_url": f"{base}{UPLOAD_PATH}{file_id}"}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0LOCAL"}}
         return {"ok": True}

@@ -10,11 +10,13 @@ Not a test (it asserts nothing); run it by hand. It:
    small = 10 clients / 100 interactions, large = 1,000 clients / 100,000 interactions,
    all in one workspace (the worst case for the workspace's name index), and one-client =
    a single client with 100,000 interactions (the worst case for one client's history);
-2. for each, starts the real app (bot.build_app + handlers.http.wsgi_app) in its own process,
+2. for each, starts the real app (bot.build_app behind handlers.http.wsgi_app: the size,
+   signature and replay checks, then Bolt with process_before_response) in its own process,
    served by waitress on loopback, its Web API client pointed at a LocalSlack in that
-   process, fsync ON (every write durable, as in production); and beside it a bare Bolt app
-   (same signing secret, a `/client` listener that only acks), served the same way in its
-   own process;
+   process, fsync ON (every write durable, as in production; each os.fsync is counted, per
+   command); and beside it a bare Bolt app in Bolt's default mode (process_before_response
+   off: it answers only after polling for ack() every 10 ms; same signing secret, a
+   `/client` listener that only acks), served the same way in its own process;
 3. sends each pair the same signed `/client asked <client> ...` and `/client status <client>`
    requests, one at a time, to random clients, after unmeasured warm-up rounds, going
    round-robin over all six servers (see `run`). Each `asked` is followed by an unmeasured
@@ -23,10 +25,9 @@ Not a test (it asserts nothing); run it by hand. It:
    one client would measure that growth, not the store's. `--no-replies` leaves the heard
    out, to see it;
 4. then, in this process, times the same commands through ClientCommands.run on the same
-   durable stores (no HTTP, no Bolt): the storage and service work alone. Bolt
-   (process_before_response off, as bot.build_app has it) waits for ack() by polling every
-   10 ms, so over HTTP every command, even bare Bolt's, costs ~12 ms, and a p99 moves in
-   10 ms steps; the in-process figures show the part that depends on the store.
+   durable stores (no HTTP, no Bolt): the storage and service work alone;
+5. last, starts `python bot.py` itself (HTTP mode, scheduler and all) on the large and the
+   one-client store and times process start to the first 200 from GET /healthz.
 
 Beside them, PostgreSQL: the large store seeded once more into the schema
 `bench_commands_large` of the --postgres database (PostgresStore.import_clients), served by the
@@ -67,7 +68,7 @@ from domain.models import Client, ClientRecord, Kind, Money  # noqa: E402
 from service.commands import Draft, log  # noqa: E402
 from storage.postgres_store import PostgresStore, is_database_url  # noqa: E402
 from storage.tinydb_store import TinyDBStore  # noqa: E402
-from tests.slack_http import SECRET, sign  # noqa: E402
+from tests.slack_http import SECRET, fresh_id, sign  # noqa: E402
 
 TEAM = "T0BENCH"
 SIZES = {"small": (10, 100), "large": (1_000, 100_000), "one-client": (1, 100_000)}
@@ -178,7 +179,6 @@ def serve(kind: str, db_path: str) -> None:
     if kind == "tactful":
         import bot
         from config import Config
-        from handlers.http import wsgi_app
 
         pg = is_database_url(db_path)
         config = Config(
@@ -189,7 +189,7 @@ def serve(kind: str, db_path: str) -> None:
             database_url=db_path if pg else "",
         )
         store = bot.open_store(config)
-        wsgi = wsgi_app(bot.build_app(config, store), healthy=store.writable)
+        wsgi = counting_fsyncs(bot.http_app(config, bot.build_app(config, store), store))
     else:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -209,8 +209,41 @@ def serve(kind: str, db_path: str) -> None:
     status = Path("/proc/self/status").read_text()
     hwm = int(status.split("VmHWM:")[1].split()[0])
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"PEAK {hwm} {maxrss}", flush=True)
+    fsyncs = " ".join(f"{verb}={n}/{count}" for verb, (n, count) in sorted(FSYNCS.items()))
+    print(f"PEAK {hwm} {maxrss} FSYNCS {fsyncs}", flush=True)
     os._exit(0)  # no teardown race with waitress's threads; nothing is left to flush
+
+
+FSYNCS: dict[str, tuple[int, int]] = {}  # command verb: (os.fsync calls, requests)
+
+
+def counting_fsyncs(wsgi):
+    """The app, with every os.fsync in a request's thread counted against its command."""
+    import io
+    import threading
+    from urllib.parse import parse_qs
+
+    local = threading.local()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        local.count = getattr(local, "count", 0) + 1
+        real_fsync(fd)
+
+    os.fsync = fsync
+
+    def app(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        verb = (parse_qs(body.decode()).get("text") or [""])[0].split(" ")[0] or "other"
+        local.count = 0
+        try:
+            return wsgi(environ, start_response)
+        finally:
+            n, count = FSYNCS.get(verb, (0, 0))
+            FSYNCS[verb] = (n + local.count, count + 1)
+
+    return app
 
 
 class Server:
@@ -227,13 +260,19 @@ class Server:
             raise SystemExit(f"the {kind} server did not start: {line!r}")
         self.port = int(line.split()[1])
 
-    def stop(self) -> tuple[int, int]:
-        """Stop the server; its peak RSS in KiB: (VmHWM, ru_maxrss)."""
+    def stop(self) -> tuple[int, int, dict[str, float]]:
+        """Stop the server; its peak RSS in KiB (VmHWM, ru_maxrss), and os.fsync calls per
+        request of each command."""
         self.proc.stdin.close()
         out = self.proc.stdout.read()
         self.proc.wait(timeout=30)
-        hwm, maxrss = out.split("PEAK ")[1].split()[:2]
-        return int(hwm), int(maxrss)
+        hwm, maxrss, _, *counts = out.split("PEAK ")[1].split()
+        fsyncs = {}
+        for item in counts:
+            verb, ratio = item.split("=")
+            n, requests = ratio.split("/")
+            fsyncs[verb] = int(n) / int(requests)
+        return int(hwm), int(maxrss), fsyncs
 
 
 # the client --------------------------------------------------------------------------------------
@@ -252,7 +291,7 @@ def slash_body(text: str) -> str:
             "api_app_id": "A0TACTFUL",
             "is_enterprise_install": "false",
             "response_url": "https://hooks.slack.invalid/commands/T0BENCH/1/abc",
-            "trigger_id": "1.2.abc",
+            "trigger_id": fresh_id(),  # Slack's differ per command: no two bodies alike
         }
     )
 
@@ -298,6 +337,7 @@ class Row:
     rss_kib: int
     maxrss_kib: int
     failures: int
+    fsyncs: float | None  # os.fsync calls per request (Tactful only)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -366,6 +406,57 @@ def busiest(db_path: Path) -> str:
     )
 
 
+def start_up(db_path: Path) -> float:
+    """Seconds from starting `python bot.py` (HTTP mode, as an operator runs it) on this store
+    to its first 200 from GET /healthz."""
+    import signal
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from local_slack import LocalSlack
+
+    slack = LocalSlack(team_id=TEAM).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": "xoxb-bench-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "DATABASE_PATH": str(db_path),
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py")],
+        env=env,
+        cwd=db_path.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - started
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if proc.poll() is not None:
+                raise SystemExit(f"bot.py exited: {proc.stderr.read()}")
+            if time.perf_counter() - started > 60:
+                raise SystemExit("bot.py did not become healthy in 60 s")
+            time.sleep(0.005)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        slack.stop()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=400, help="measured requests per command")
@@ -387,6 +478,7 @@ def main(argv: list[str]) -> int:
     rows: list[Row] = []
     inproc: dict[str, dict[str, list[float]]] = {}
     notes: list[str] = []
+    starts: dict[str, list[float]] = {}
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, data in {work}")
     try:
         db_paths: dict[str, Path | str] = {}
@@ -423,6 +515,7 @@ def main(argv: list[str]) -> int:
         finally:
             peaks = {key: server.stop() for key, server in servers.items()}
         for (size, kind), by_command in results.items():
+            hwm, maxrss, fsyncs = peaks[size, kind]
             for command, (samples, failed) in by_command.items():
                 rows.append(
                     Row(
@@ -430,8 +523,10 @@ def main(argv: list[str]) -> int:
                         command,
                         pct(samples, 0.50) * 1e3,
                         pct(samples, 0.99) * 1e3,
-                        *peaks[size, kind],
+                        hwm,
+                        maxrss,
                         failed,
+                        fsyncs.get(command),
                     )
                 )
         order = [*SIZES, PG]
@@ -446,6 +541,8 @@ def main(argv: list[str]) -> int:
             for record in store.clients(TEAM)[:20]:
                 n = sum(1 for _ in store.history(TEAM, record.client.client_id))
                 assert n == record.state.interactions, (record.client.name, n)
+        for size in ("large", "one-client"):
+            starts[size] = [start_up(db_paths[size]) for _ in range(3)]
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -465,15 +562,34 @@ def main(argv: list[str]) -> int:
     print()
     print(
         f"{'size':<24} {'command':<8} {'p50 ms':>8} {'p99 ms':>8} {'peak MiB':>9} "
-        f"{'ru_maxrss':>9} {'failed':>6} {'p99 / bare':>10}"
+        f"{'ru_maxrss':>9} {'failed':>6} {'p99 / bare':>10} {'fsyncs':>6}"
     )
     by = {(r.size, r.command): r for r in rows}
     for r in rows:
         bare = by.get((r.size.split()[0] + " (bare Bolt)", r.command))
         vs = f"{r.p99 / bare.p99:10.2f}" if bare and "bare" not in r.size else f"{'':>10}"
+        fsyncs = f"{r.fsyncs:6.2f}" if r.fsyncs is not None else f"{'':>6}"
         print(
             f"{r.size:<24} {r.command:<8} {r.p50:8.2f} {r.p99:8.2f} "
-            f"{r.rss_kib / 1024:9.1f} {r.maxrss_kib / 1024:9.1f} {r.failures:6d} {vs}"
+            f"{r.rss_kib / 1024:9.1f} {r.maxrss_kib / 1024:9.1f} {r.failures:6d} {vs} {fsyncs}"
+        )
+    print("(fsyncs = os.fsync calls per request in the server, counted over warm-up and measured)")
+    print()
+    for size in SIZES:
+        ours, bare = by[(size, "asked")], by[(f"{size} (bare Bolt)", "asked")]
+        ratio = ours.p99 / bare.p99
+        target = " (target <= 0.5: " + ("ok)" if ratio <= 0.5 else "MISSED)")
+        print(
+            f"asked p99 vs bare default-mode Bolt, {size}: {ours.p99:.2f} / {bare.p99:.2f} ms "
+            f"= {ratio:.2f}{target if size == 'large' else ''}"
+        )
+    for size, took in starts.items():
+        worst = max(took)
+        print(
+            f"python bot.py start to a healthy /healthz, {size} "
+            f"({SIZES[size][1]:,} interactions): "
+            + ", ".join(f"{t:.2f}" for t in took)
+            + f" s (target < 2 s: {'ok' if worst < 2 else 'MISSED'})"
         )
     print()
     for big in ("large", "one-client"):

@@ -45,7 +45,6 @@ import bot  # noqa: E402
 from bench.commands import TEAM, client_name, seed  # noqa: E402
 from config import Config  # noqa: E402
 from domain.attention import standing  # noqa: E402
-from handlers.http import wsgi_app  # noqa: E402
 from local_slack import LocalSlack  # noqa: E402
 from service.commands import ClientCommands  # noqa: E402
 from storage.tinydb_store import TinyDBStore  # noqa: E402
@@ -127,7 +126,7 @@ def measure(db_path: Path, rounds: int) -> dict[str, float]:
     )
     store = bot.open_store(config)
     app = bot.build_app(config, store, clock=lambda: clock["now"])
-    server = AppServer(wsgi_app(app, healthy=store.writable))
+    server = AppServer(bot.http_app(config, app, store))
     try:
         out["3 at once, new day"] = three_at_once(server)
         out["3 at once, warm"] = three_at_once(server)

@@ -128,9 +128,26 @@ class History:
 
 @dataclass(frozen=True)
 class Report:
-    """The walk-away pack: a final report and handover checklist."""
+    """The walk-away pack: a final report and handover checklist. `share` posts it in the
+    channel for the team instead of answering only the person."""
 
     name: str
+    share: bool = False
+
+
+@dataclass(frozen=True)
+class Export:
+    """The full record as CSV and Markdown files, to the person's DM with the app."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Offboard:
+    """Start leaving a client well: a checklist saved with the client."""
+
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,8 @@ Command = (
     | ListClients
     | History
     | Report
+    | Export
+    | Offboard
     | Help
 )
 
@@ -173,6 +192,8 @@ VERBS = (
     "list",
     "history",
     "report",
+    "export",
+    "offboard",
     "help",
 )
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -259,8 +280,20 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
         _nothing_more(tail, "/client history acme")
         return History(name)
     if verb == "report":
-        _nothing_more(tail, "/client report acme")
-        return Report(name)
+        share = tail.strip().lower() == "share"
+        if not share:
+            _nothing_more(tail, "/client report acme share")
+        return Report(name, share)
+    if verb == "export":
+        _nothing_more(tail, "/client export acme")
+        return Export(name)
+    if verb == "offboard":
+        if not tail.strip():
+            raise InputError(
+                "Say why you are leaving them, e.g. `/client offboard acme they didn't pay "
+                "for three months`: the reason is kept with the checklist."
+            )
+        return Offboard(name, clean_text(tail, what="reason"))
     if verb in ("archive", "unarchive"):
         _nothing_more(tail, f"/client {verb} acme")
         return Archive(name, verb == "archive")

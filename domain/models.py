@@ -44,6 +44,9 @@ class Kind(StrEnum):
     EDITED = "edited"
     DISMISSED = "dismissed"
     SENT = "sent"
+    # Offboarding: the checklist started (text: the reason), and each item ticked (ref: item).
+    OFFBOARDING = "offboarding"
+    CHECKED = "checked"
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,27 @@ class Nudge:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """Who ticked an offboarding item, and when."""
+
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """Leaving a client well: the checklist, saved with the client (domain/offboarding.py
+    names the items). `channel`/`ts` is the message that shows it, updated as items tick."""
+
+    reason: str
+    started_by: str
+    started_at: datetime
+    ticks: dict[str, Tick] = field(default_factory=dict)
+    channel: str = ""
+    ts: str = ""
+
+
+@dataclass(frozen=True)
 class ClientRecord:
     """Everything the app keeps about one client except the older history: one unit of storage."""
 
@@ -214,3 +238,5 @@ class ClientRecord:
     state: ClientState = field(default_factory=ClientState)
     nudges: dict[str, Nudge] = field(default_factory=dict)
     next_seq: int = 1
+    # Older records have none: the codec leaves it at None.
+    offboarding: Offboarding | None = None

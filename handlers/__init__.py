@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home, messages
+from handlers import actions, commands, home, messages, offboarding
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -22,3 +22,4 @@ def register_all(app: App, deps: Deps) -> None:
     home.register(app)
     actions.register(app)
     messages.register(app)
+    offboarding.register(app)

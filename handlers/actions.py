@@ -1,8 +1,11 @@
 """The buttons under each suggestion (Approve, Edit, Snooze, Dismiss) and their modals.
 
-Each listener acks at once, stores the decision (service/decisions.py), and only then talks
-to Slack: updating the thread message, telling a late clicker who was first, and posting an
-approved message into the client's shared channel. If those calls fail, the decision stands.
+A click is acknowledged at once, before anything else; the rest runs after the ack, in a
+lazy listener (handlers/lazy.py): looking up who may approve, storing the decision
+(service/decisions.py), and only then talking to Slack: updating the thread message, telling
+a late clicker who was first, and posting an approved message into the client's shared
+channel. If those calls fail, the decision stands. A modal's submission is checked before the
+ack (so a mistake is shown in the modal) and decided after it.
 """
 
 from __future__ import annotations
@@ -20,26 +23,33 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain.inputs import InputError, escape
+from domain.inputs import InputError, escape, parse_until
 from domain.nudges import UNDELIVERED
 from handlers.deps import Deps, deps
-from service.decisions import Outcome, needs_two
+from handlers.lazy import acknowledge, after_ack
+from service.decisions import Outcome, clean_edit, clean_reason, needs_two
 from ui import nudges as ui
 from ui.replies import day, who
 
 logger = logging.getLogger(__name__)
 _USERGROUP = re.compile(r"^S[A-Z0-9]+$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Approvers:
     """Who may approve or dismiss: anyone (the default), or the listed users and members of
     the listed user groups.
 
-    Membership is looked up before the ack, so it must be quick: a short timeout, no retries
-    (a Retry-After sleep would blow Slack's 3 seconds), and a minute's cache.
+    Membership is looked up after the ack, but someone is waiting to see their click count,
+    so the look-ups together get a time budget (each a short timeout, no retries), and each
+    group's members are cached for a minute.
     """
 
     CACHE_SECONDS = 60.0
+    BUDGET_SECONDS = 4.0
+    # Opening a modal needs Slack's trigger_id, which expires 3 s after the click.
+    QUICK_BUDGET_SECONDS = 1.0
+    LOOKUP_TIMEOUT = 2
 
     def __init__(
         self, ids: tuple[str, ...] = (), monotonic: Callable[[], float] = time.monotonic
@@ -49,22 +59,33 @@ class Approvers:
         self.monotonic = monotonic
         self._members: dict[str, tuple[float, set[str]]] = {}
 
-    def allows(self, user: str, client: WebClient) -> bool:
+    def allows(self, user: str, client: WebClient, budget: float = BUDGET_SECONDS) -> bool:
+        """Whether `user` may approve or dismiss; False when it can't be told within
+        `budget` seconds (plus at most one look-up's rounding)."""
         if not self.users and not self.groups:
             return True
         if user in self.users:
             return True
-        return any(user in self._group(group, client) for group in self.groups)
+        deadline = self.monotonic() + budget
+        return any(user in self._group(group, client, deadline) for group in self.groups)
 
-    def _group(self, group: str, client: WebClient) -> set[str]:
+    def _group(self, group: str, client: WebClient, deadline: float) -> set[str]:
         cached = self._members.get(group)
         if cached and cached[0] > self.monotonic():
             return cached[1]
+        left = deadline - self.monotonic()
+        if left <= 0:
+            logger.warning("No time left to read user group %s; not counted this time", group)
+            return set()
         quick_client = WebClient(
-            token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[]
+            token=client.token,
+            base_url=client.base_url,
+            timeout=max(1, min(self.LOOKUP_TIMEOUT, int(left))),
+            retry_handlers=[],
         )
         try:
-            members = set(quick_client.usergroups_users_list(usergroup=group).get("users", []))
+            answer = quick_client.usergroups_users_list(usergroup=group)
+            members: set[str] = set(answer.get("users", []))
         except (SlackApiError, OSError) as err:
             # Can't tell: refuse (the person is told who may act), and ask again next time.
             logger.warning("Could not read user group %s: %s", group, err)
@@ -73,11 +94,16 @@ class Approvers:
         return members
 
 
+def _team(body: dict[str, Any]) -> str:
+    """The workspace a request came from, as Slack's signed payload says."""
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+
+
 def _ref(body: dict[str, Any]) -> tuple[str, str, str] | None:
     """(team, client id, nudge key) from a block_actions payload."""
     action = (body.get("actions") or [{}])[0]
     parsed = ui.parse_block_id(action.get("block_id", ""))
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    team = _team(body)
     if not parsed or not team:
         return None
     return team, parsed[0], parsed[1]
@@ -95,6 +121,31 @@ def _modal_metadata(ref: tuple[str, str, str], channel: str, thread_ts: str) -> 
             "thread_ts": thread_ts,
         }
     )
+
+
+def _submitted(body: dict[str, Any], view: dict[str, Any]) -> tuple[tuple[str, str, str], str, str]:
+    """(ref, channel, thread ts) of the nudge a submitted modal is about.
+
+    The team is the request's own; metadata naming another workspace (or none) is refused:
+    the metadata travels through the client and is only as trustworthy as its sender.
+
+    Raises:
+        InputError: the metadata is unreadable or names another workspace.
+    """
+    team = _team(body)
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict) or not team or meta.get("team") != team:
+        logger.warning("Refused a modal whose metadata does not match its workspace %s", team)
+        raise InputError("This form doesn't match a suggestion in this workspace; nothing changed.")
+    ref = (team, str(meta.get("client_id", "")), str(meta.get("key", "")))
+    return ref, str(meta.get("channel", "")), str(meta.get("thread_ts", ""))
+
+
+def _tell(client: WebClient, channel: str, user: str, thread_ts: str, text: str) -> None:
+    client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts or None)
 
 
 def _show(
@@ -115,9 +166,7 @@ def _show(
             )
         note = ephemeral_note(outcome, user, tz)
         if note:
-            client.chat_postEphemeral(
-                channel=channel, user=user, text=note, thread_ts=thread_ts or None
-            )
+            _tell(client, channel, user, thread_ts, note)
     except SlackApiError as err:
         # The decision is already stored; the message just doesn't show it yet.
         logger.warning(
@@ -134,25 +183,24 @@ def _where(body: dict[str, Any]) -> tuple[str, str]:
     return channel, container.get("thread_ts") or container.get("message_ts") or ""
 
 
-def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+# After the ack of a click ----------------------------------------------------------------------
+def on_approve(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     d = deps(context)
     ref = _ref(body)
     if ref is None:
-        ack()
         return
     user = body["user"]["id"]
-    # Stored before the ack: once Slack hears back, the decision is durable.
     outcome = d.decisions.approve(*ref, user, d.clock(), allowed=d.approvers.allows(user, client))
-    ack()
     channel, thread_ts = _where(body)
     if outcome.result == "approved" and outcome.nudge and outcome.nudge.delivery:
         d.engine.deliver(*ref)
-        outcome = replace(outcome, nudge=d.engine.store.get(ref[0], ref[1]).nudges[ref[2]])
+        delivered = d.engine.store.get(ref[0], ref[1])
+        if delivered is not None:  # (archived or removed meanwhile: show what was decided)
+            outcome = replace(outcome, nudge=delivered.nudges[ref[2]])
     _show(d, client, outcome, user, channel, thread_ts)
 
 
-def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def on_edit(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     d = deps(context)
     ref = _ref(body)
     if ref is None:
@@ -168,100 +216,120 @@ def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCont
     )
 
 
-def on_dismiss(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def on_dismiss(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     d = deps(context)
     ref = _ref(body)
     if ref is None:
         return
     user = body["user"]["id"]
     channel, thread_ts = _where(body)
-    if not d.approvers.allows(user, client):
+    if not d.approvers.allows(user, client, budget=Approvers.QUICK_BUDGET_SECONDS):
         _show(d, client, Outcome("refused", detail="dismiss"), user, channel, thread_ts)
         return
     metadata = _modal_metadata(ref, channel, thread_ts)
     client.views_open(trigger_id=body["trigger_id"], view=ui.dismiss_modal(metadata))
 
 
-def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_snooze(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Snooze from the menu or the date picker, with `/client snooze`'s rules: open to
+    everyone (APPROVERS gate only Approve and Dismiss), a day after today at the earliest and
+    two years ahead at most (domain.inputs.parse_until)."""
     d = deps(context)
     ref = _ref(body)
     if ref is None:
-        ack()
         return
     action = body["actions"][0]
+    user = body["user"]["id"]
+    channel, thread_ts = _where(body)
     now = d.clock()
     today = now.astimezone(d.decisions.tz).date()
     if action.get("type") == "datepicker":
+        picked = action.get("selected_date") or ""
         try:
-            until = date.fromisoformat(action.get("selected_date") or "")
-        except ValueError:
-            ack()
+            if not _ISO_DATE.match(picked):
+                raise InputError("Pick a day from the calendar.")
+            until = parse_until(picked, today)
+        except InputError as err:
+            _tell(client, channel, user, thread_ts, f"Nothing was snoozed: {err}")
             return
     else:
         choice = (action.get("selected_option") or {}).get("value", "")
         if choice not in ui.SNOOZE_CHOICES:
-            ack()
             return
         until = today + timedelta(days=int(choice.removesuffix("d")))
-    user = body["user"]["id"]
     outcome = d.decisions.snooze(*ref, user, until, now)
-    ack()
-    channel, thread_ts = _where(body)
     _show(d, client, outcome, user, channel, thread_ts)
 
 
-def on_edit_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    d = deps(context)
-    meta = json.loads(view.get("private_metadata") or "{}")
-    text = view["state"]["values"][ui.MESSAGE_BLOCK][ui.MESSAGE_INPUT].get("value") or ""
-    user = body["user"]["id"]
+# Modals: checked before the ack, decided after it -----------------------------------------------
+def _edit_text(view: dict[str, Any]) -> str:
+    return view["state"]["values"][ui.MESSAGE_BLOCK][ui.MESSAGE_INPUT].get("value") or ""
+
+
+def _reason(view: dict[str, Any]) -> str:
+    values = view["state"]["values"]
+    return values.get(ui.REASON_BLOCK, {}).get(ui.REASON_INPUT, {}).get("value") or ""
+
+
+def check_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     try:
-        outcome = d.decisions.edit(
-            meta["team"], meta["client_id"], meta["key"], user, text, d.clock()
-        )
+        _submitted(body, view)
+        clean_edit(_edit_text(view))
     except InputError as err:
         ack(response_action="errors", errors={ui.MESSAGE_BLOCK: str(err)})
         return
     ack()
-    _show(d, client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
 
 
-def on_dismiss_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+def on_edit_submit(
+    body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     d = deps(context)
-    meta = json.loads(view.get("private_metadata") or "{}")
-    values = view["state"]["values"]
-    reason = values.get(ui.REASON_BLOCK, {}).get(ui.REASON_INPUT, {}).get("value") or ""
     user = body["user"]["id"]
     try:
-        outcome = d.decisions.dismiss(
-            meta["team"],
-            meta["client_id"],
-            meta["key"],
-            user,
-            reason,
-            d.clock(),
-            allowed=d.approvers.allows(user, client),
-        )
+        ref, channel, thread_ts = _submitted(body, view)
+        outcome = d.decisions.edit(*ref, user, _edit_text(view), d.clock())
+    except InputError:
+        return  # refused in the modal by check_edit (Bolt starts lazy listeners regardless)
+    _show(d, client, outcome, user, channel, thread_ts)
+
+
+def check_dismiss(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    try:
+        _submitted(body, view)
+        clean_reason(_reason(view))
     except InputError as err:
         ack(response_action="errors", errors={ui.REASON_BLOCK: str(err)})
         return
     ack()
-    _show(d, client, outcome, user, meta.get("channel", ""), meta.get("thread_ts", ""))
+
+
+def on_dismiss_submit(
+    body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    d = deps(context)
+    user = body["user"]["id"]
+    try:
+        ref, channel, thread_ts = _submitted(body, view)
+        outcome = d.decisions.dismiss(
+            *ref, user, _reason(view), d.clock(), allowed=d.approvers.allows(user, client)
+        )
+    except InputError:
+        return  # refused in the modal by check_dismiss
+    _show(d, client, outcome, user, channel, thread_ts)
 
 
 def register(app: App) -> None:
-    app.action(ui.APPROVE)(on_approve)
-    app.action(ui.EDIT)(on_edit)
-    app.action(ui.SNOOZE)(on_snooze)
-    app.action(ui.SNOOZE_UNTIL)(on_snooze)
-    app.action(ui.DISMISS)(on_dismiss)
-    app.view(ui.EDIT_VIEW)(on_edit_submit)
-    app.view(ui.DISMISS_VIEW)(on_dismiss_submit)
+    for action, listener in (
+        (ui.APPROVE, on_approve),
+        (ui.EDIT, on_edit),
+        (ui.SNOOZE, on_snooze),
+        (ui.SNOOZE_UNTIL, on_snooze),
+        (ui.DISMISS, on_dismiss),
+    ):
+        app.action(action)(ack=acknowledge, lazy=[after_ack(listener)])
+    app.view(ui.EDIT_VIEW)(ack=check_edit, lazy=[after_ack(on_edit_submit)])
+    app.view(ui.DISMISS_VIEW)(ack=check_dismiss, lazy=[after_ack(on_dismiss_submit)])
 
 
 def _at(when: datetime | None, tz) -> str:

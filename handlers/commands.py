@@ -1,7 +1,9 @@
 """The `/client` slash command: ack with the answer, ephemeral, within Slack's 3 seconds.
 
 The work (one small durable write) happens before the ack, so an acknowledged command is
-already on disk; it takes milliseconds, far inside the limit.
+already on disk; it takes milliseconds, far inside the limit. What a command leaves to do in
+Slack (uploading an export, posting a shared report or an offboarding checklist) happens after
+the ack, in a lazy listener: those calls can take longer than Slack waits.
 """
 
 from __future__ import annotations
@@ -10,8 +12,15 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from handlers.deps import deps
+from domain.inputs import escape
+from handlers.deps import Deps, deps
+from handlers.lazy import after_ack
+from service.commands import FollowUp
+from ui import blocks as bk
+from ui import offboarding as ui_offboarding
 from ui.replies import error
 
 COMMAND = "/client"
@@ -32,5 +41,72 @@ def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
     ack(**reply.body())
 
 
+def follow_up(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Runs after the answer has gone back to Slack (the app processes before responding, so
+    the ack function's write is on disk by then): the upload, the shared report, the
+    checklist's post."""
+    d = deps(context)
+    team, user = command["team_id"], command["user_id"]
+    follow = d.commands.follow_up(team, command.get("text", ""), d.clock())
+    if follow is None:
+        return
+    try:
+        _do(d, follow, user, command.get("channel_id", ""), client)
+    except Exception:
+        # Slack has had its answer: say so loudly here, and tell the person.
+        logger.exception("/client %s failed after the ack (team %s)", follow.kind, team)
+        _tell(client, user, _FAILED[follow.kind])
+
+
+_FAILED = {
+    "export": ":warning: I couldn't send the export just now; nothing was lost. Please try "
+    "`/client export` again in a moment.",
+    "share": ":warning: I couldn't post the report in that channel. Invite me there "
+    "(`/invite @Tactful`) and try again.",
+    "offboard": ":warning: The offboarding checklist is saved, but I couldn't post it in that "
+    "channel. Invite me there (`/invite @Tactful`) and run `/client offboard` again: the ticks "
+    "already made are kept.",
+}
+
+
+def _do(d: Deps, follow: FollowUp, user: str, channel: str, client: WebClient) -> None:
+    record, now = follow.record, d.clock()
+    if follow.kind == "export":
+        send_export(d, client, record, user)
+    elif follow.kind == "share":
+        today = now.astimezone(d.commands.tz).date()
+        report = d.commands.report(record, today, shared_by=user)
+        client.chat_postMessage(channel=channel, **bk.message(report.text, report.blocks))
+    elif follow.kind == "offboard":
+        body = ui_offboarding.checklist(record, d.commands.tz)
+        posted = client.chat_postMessage(channel=channel, **body)
+        d.offboardings.shown_at(
+            record.client.team_id, record.client.client_id, posted["channel"], posted["ts"]
+        )
+
+
+def send_export(d: Deps, client: WebClient, record, user: str) -> None:
+    """The record's CSV and Markdown, uploaded to the person's DM with the app."""
+    now = d.clock()
+    files = d.exports.files(record, now)
+    d.exports.upload(
+        client,
+        user,
+        files,
+        f"The full record of {escape(record.client.name)}, as of "
+        f"{now.isoformat(timespec='minutes')}: every entry, invoice, payment, nudge, version, "
+        "approval and decision, with who and when. In the CSV, a cell that would start a "
+        "spreadsheet formula begins with an apostrophe.",
+    )
+
+
+def _tell(client: WebClient, user: str, text: str) -> None:
+    try:
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postMessage(channel=dm, text=text)
+    except (SlackApiError, OSError) as err:
+        logger.warning("Could not tell %s about a failure: %s", user, err)
+
+
 def register(app: App) -> None:
-    app.command(COMMAND)(on_client_command)
+    app.command(COMMAND)(ack=on_client_command, lazy=[after_ack(follow_up)])

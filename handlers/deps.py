@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from handlers.actions import Approvers
     from service.commands import ClientCommands
     from service.decisions import Decisions
+    from service.export import Exports
     from service.heard import SharedChannelReplies
     from service.nudges import NudgeEngine
+    from service.offboarding import Offboardings
 
 CONTEXT_KEY = "tactful"
 
@@ -29,6 +31,8 @@ class Deps:
     approvers: Approvers
     clock: Callable[[], datetime]
     replies: SharedChannelReplies  # the clients' replies in their shared channels
+    exports: Exports  # the full record as files
+    offboardings: Offboardings  # the offboarding checklist's ticks
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after

@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.deps import deps
+from handlers.lazy import acknowledge, after_ack
 from service.commands import ClientCommands
 from ui import blocks as bk
 from ui import replies
@@ -39,4 +40,5 @@ def on_home_opened(event: dict[str, Any], context: BoltContext, client: WebClien
 
 
 def register(app: App) -> None:
-    app.event(HOME_OPENED)(on_home_opened)
+    # views.publish is a Web API call: after the ack.
+    app.event(HOME_OPENED)(ack=acknowledge, lazy=[after_ack(on_home_opened)])

@@ -11,6 +11,7 @@ from datetime import date, datetime, tzinfo
 from itertools import islice
 
 from domain import commands as cmd
+from domain import offboarding
 from domain.attention import Standing, standing
 from domain.inputs import InputError, format_money
 from domain.ledger import apply
@@ -28,7 +29,9 @@ from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
+from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
+from ui.wording import Wording
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,15 @@ def log(
     return replace(record, state=state, next_seq=seq), events
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """Slack work a command leaves for after its answer: `export` (files to the person's DM),
+    `share` (the report in the channel) or `offboard` (the checklist in the channel)."""
+
+    kind: str
+    record: ClientRecord
+
+
 # The newest entries `/client history` shows; a reply has room for about this many lines.
 HISTORY_SHOWN = 300
 
@@ -89,12 +101,14 @@ class ClientCommands:
         nudge_channel: str = "",
         *,
         auto_heard: bool = True,
+        wording: Wording | None = None,
     ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
         self.nudge_channel = nudge_channel
         self.auto_heard = auto_heard
+        self.wording = wording or Wording.load()
 
     def route(self, client: Client) -> Route:
         """Where this client's nudges go, as the nudge pass will decide it."""
@@ -136,6 +150,29 @@ class ClientCommands:
             f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}",
         )
 
+    def follow_up(self, team_id: str, text: str, now: datetime) -> FollowUp | None:
+        """What a command leaves to do in Slack after its answer (an upload, a post), for the
+        listener that runs after the ack; None when there is nothing (or the command was
+        refused, which its answer already said)."""
+        today = now.astimezone(self.tz).date()
+        try:
+            command = cmd.parse(text, today, self.store.names(team_id).keys())
+        except InputError:
+            return None
+        kinds = {cmd.Export: "export", cmd.Offboard: "offboard"}
+        kind = kinds.get(type(command)) or (
+            "share" if isinstance(command, cmd.Report) and command.share else ""
+        )
+        record = self.store.find(team_id, command.name) if kind else None
+        return FollowUp(kind, record) if kind and record is not None else None
+
+    def report(self, record: ClientRecord, today: date, shared_by: str = "") -> Reply:
+        """The walk-away pack for a client, with the final-report draft in their language."""
+        history = list(self.store.history(record.client.team_id, record.client.client_id))
+        r = engagement_report(record, history, today)
+        draft = final_report_draft(self.wording, record, r)
+        return replies.report(record, r, draft, shared_by)
+
     # one method per command ----------------------------------------------------------------
     def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
         if isinstance(c, cmd.Help):
@@ -153,8 +190,16 @@ class ClientCommands:
             recent = list(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
-            history = list(self.store.history(team, record.client.client_id))
-            return replies.report(record, engagement_report(record, history, today))
+            if c.share:
+                return replies.sharing_report(record)
+            return self.report(record, today)
+        if isinstance(c, cmd.Export):
+            return replies.exporting(record)
+        if isinstance(c, cmd.Offboard):
+            updated = self.store.update(
+                team, record.client.client_id, self._offboard(c.reason, user, now, today)
+            )
+            return replies.offboarding_started(updated)
         if isinstance(c, cmd.History):
             # Only what one reply can show is read, so a long history answers as fast as a short one.
             shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
@@ -210,6 +255,14 @@ class ClientCommands:
             f"`/client add {_quote(name)}` adds this one."
         )
 
+    @staticmethod
+    def _offboard(reason: str, user: str, now: datetime, today: date):
+        def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
+            started = offboarding.start(record, reason, user, now)
+            return log(started, user, now, Draft(Kind.OFFBOARDING, today, text=reason))
+
+        return change
+
     def _change_for(self, c: cmd.Command, user: str, now: datetime, today: date):
         """The store change for a command that records something. Checks that depend on the
         client's state run inside it, against the freshest copy, under the write lock."""
@@ -218,6 +271,11 @@ class ClientCommands:
             drafts, client = self._drafts(c, record, today)
             if client is not None:
                 record = replace(record, client=client)
+            if isinstance(c, cmd.Archive) and not c.archived:
+                # Unarchiving undoes the offboarding checklist's archive step as well.
+                record = offboarding.untick_archive(record)
+            elif isinstance(c, cmd.Archive) and offboarding.is_open(record, offboarding.ARCHIVED):
+                record = offboarding.tick(record, offboarding.ARCHIVED, user, now)
             return log(record, user, now, *drafts)
 
         return change

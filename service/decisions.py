@@ -165,7 +165,7 @@ class Decisions:
     def edit(
         self, team: str, client_id: str, key: str, user: str, text: str, now: datetime
     ) -> Outcome:
-        text = clean_text(text, what="message", escaped=False, limit=MAX_MESSAGE)
+        text = clean_edit(text)
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if text == nudge.versions[-1].text:
@@ -212,11 +212,7 @@ class Decisions:
     ) -> Outcome:
         if not allowed:
             return Outcome("refused", detail="dismiss")
-        # One line: it is shown in the suggestion's footer, where a line break could pass for
-        # another footer line (the modal's input is single-line; only a forged payload has one).
-        reason = clean_text(
-            reason, what="reason", escaped=False, limit=MAX_REASON, required=False, one_line=True
-        )
+        reason = clean_reason(reason)
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             dismissed = replace(
@@ -247,3 +243,18 @@ def resolution(record: ClientRecord, nudge: Nudge) -> str:
 
 def _with(record: ClientRecord, nudge: Nudge) -> ClientRecord:
     return replace(record, nudges={**record.nudges, nudge.key: nudge})
+
+
+def clean_edit(text: str) -> str:
+    """An edited suggestion, through the one cleaner for typed text (the Edit modal checks it
+    before its ack with this too)."""
+    return clean_text(text, what="message", escaped=False, limit=MAX_MESSAGE)
+
+
+def clean_reason(text: str) -> str:
+    """A dismissal's optional reason. One line: it is shown in the suggestion's footer, where a
+    line break could pass for another footer line (the modal's input is single-line; only a
+    forged payload has one)."""
+    return clean_text(
+        text, what="reason", escaped=False, limit=MAX_REASON, required=False, one_line=True
+    )

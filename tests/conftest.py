@@ -16,7 +16,7 @@ from local_slack import LocalSlack
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, outbound_live_markup
-from tests.slack_http import SECRET, AppServer
+from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 
 
 @pytest.fixture(autouse=True)
@@ -81,15 +81,21 @@ def config(slack: LocalSlack, db_path: Path) -> Config:
 
 
 @pytest.fixture
-def app(config: Config, store: TinyDBStore, clock: Clock):
-    return bot.build_app(config, store, clock=clock)
+def lazy() -> Iterator[LazyListeners]:
+    """Where the app's lazy listeners run (the work after each ack)."""
+    executor = LazyListeners()
+    yield executor
+    executor.shutdown(wait=True)
 
 
 @pytest.fixture
-def server(app, store: TinyDBStore) -> Iterator[AppServer]:
-    from handlers.http import wsgi_app
+def app(config: Config, store: TinyDBStore, clock: Clock, lazy: LazyListeners):
+    return bot.build_app(config, store, clock=clock, listener_executor=lazy)
 
-    running = AppServer(wsgi_app(app, healthy=store.writable))
+
+@pytest.fixture
+def server(app, store: TinyDBStore, lazy: LazyListeners) -> Iterator[AppServer]:
+    running = serve(app, lazy, healthy=store.writable)
     yield running
     running.close()
     # Replies in the HTTP response (ephemeral answers to commands) count as sent too.

@@ -49,6 +49,7 @@ def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
         # Always inside working hours, so the first pass posts whatever the wall clock says.
         "WORKING_DAYS": "mon-sun",
         "WORKING_HOURS": "00:00-23:59",
+        "MAX_BODY_BYTES": "4096",
     }
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "bot.py")],
@@ -68,9 +69,14 @@ def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
         reply = server.slash("status acme")
         assert reply.status == 200 and "acme" in reply.text
         assert server.slash("status acme", secret="wrong-secret").status == 401
+        # MAX_BODY_BYTES reaches waitress too: a larger body is refused before it is read.
+        big = server.request("/slack/events", "text=tactful-body-marker&pad=" + "x" * 8192)
+        assert big.status == 413
+        assert "Request Entity Too Large" in big.body  # waitress's own answer, not the app's
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "shutting down" in err
     assert "xoxb-test" not in out + err and SECRET not in out + err
+    assert "tactful-body-marker" not in out + err

@@ -156,6 +156,12 @@ def test_every_problem_is_reported_at_once() -> None:
         ({"WORKING_HOURS": "25:00-26:00"}, "should look like 09:00-17:30"),
         ({"GRACE_DAYS": "61"}, "from 0 to 60"),
         ({"SCAN_MINUTES": "241"}, "from 1 to 240"),
+        ({"MAX_BODY_BYTES": "1MB"}, "MAX_BODY_BYTES='1MB' should be a number of bytes"),
+        ({"MAX_BODY_BYTES": "100"}, "from 1024 to 104857600"),
+        (
+            {"APPROVERS": "U0BOSS", "TWO_PERSON_STOP_WORK": "true"},
+            "TWO_PERSON_STOP_WORK=true needs two different approvers, but APPROVERS names only U0BOSS",
+        ),
         ({"SLACK_STARTUP_WAIT": "3601"}, "from 0 to 3600"),
         ({"SLACK_STARTUP_WAIT": "-1"}, "SLACK_STARTUP_WAIT='-1'"),
     ],
@@ -166,6 +172,17 @@ def test_single_problems_never_show_secrets(env: dict[str, str], fragment: str) 
     assert len(err.value.problems) == 1
     assert fragment in err.value.problems[0]
     assert SECRET not in str(err.value)
+
+
+def test_the_body_cap_is_a_setting() -> None:
+    assert config.load(valid_env()).max_body_bytes == 1024 * 1024
+    assert config.load(valid_env(MAX_BODY_BYTES="65536")).max_body_bytes == 65536
+
+
+@pytest.mark.parametrize("approvers", ["U0BOSS,U0DEPUTY", "S0LEADS", "U0BOSS S0LEADS", ""])
+def test_two_person_stop_work_with_two_possible_approvers_is_fine(approvers: str) -> None:
+    c = config.load(valid_env(APPROVERS=approvers, TWO_PERSON_STOP_WORK="true"))
+    assert c.two_person_stop_work
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
@@ -238,6 +255,22 @@ def test_bot_refuses_to_start_with_bad_settings(tmp_path: Path) -> None:
     assert "PORT='70000'" in lines[3]
     assert SECRET not in done.stdout + done.stderr
     assert not (tmp_path / "data").exists(), "nothing is created before the settings are good"
+
+
+def test_bot_refuses_one_approver_for_two_person_approval(tmp_path: Path) -> None:
+    done = run_bot(
+        tmp_path,
+        {
+            **valid_env(),
+            "APPROVERS": "U0BOSS",
+            "TWO_PERSON_STOP_WORK": "true",
+        },
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "config: TWO_PERSON_STOP_WORK=true needs two different approvers, but APPROVERS names "
+        "only U0BOSS: add a second person or a user group, or set it to false."
+    ]
 
 
 def test_bot_reports_missing_tokens(tmp_path: Path) -> None:

@@ -102,10 +102,10 @@ def test_console_scan_buttons_edit_and_approve_in_the_workspace_time_zone(tmp_pa
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "1 new, 1 posted" in out
-    assert "[1] Approve  (overdue:inv-A1:2)" in out
+    assert "[1] acme, overdue stage 2: Approve" in out
     assert "Message for the client" in out  # Edit asked for the text on the next line
     assert "Approved by @UCONSOLE" in out
-    assert "No open suggestions." in out
+    assert "No buttons to press." in out
     assert (
         "message approved overdue:inv-A1:2 “Hi Jo, a gentle reminder about invoice A1. Thanks!”"
         in out
@@ -128,3 +128,65 @@ def test_an_unknown_log_level_is_a_config_error(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "LOG_LEVEL" in done.stderr
+
+
+def test_button_numbers_stay_put_and_name_the_client_and_step(tmp_path: Path) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20 #A1",
+            "/client add globex as unresponsive",
+            "/client asked globex the brief on 2026-11-16",
+            "scan --now 2026-11-30T10:00",
+            "click 1",  # approves the first suggestion
+            "buttons",
+            "click 3",  # that button belonged to the approved suggestion: gone, not another one
+            "/client offboard globex they never answer",
+            "buttons",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    listing = out.split("Buttons:")
+    first, after_click, with_checklist = listing[1], listing[2], listing[3]
+    assert "[1] acme, overdue stage 2: Approve" in first
+    assert "[8] globex, quiet stage 3: Approve" in first
+    # After approving acme's, globex's buttons keep their numbers; acme's are gone.
+    assert "[1]" not in after_click and "acme" not in after_click
+    assert "[8] globex, quiet stage 3: Approve" in after_click
+    assert "There is no button 3 now" in out
+    # The offboarding checklist's buttons are numbered after, naming the client and the step.
+    assert "[8] globex, quiet stage 3: Approve" in with_checklist
+    assert "[15] globex, offboarding: Accounts handed over" in with_checklist
+    assert "globex, offboarding: Archive" in with_checklist
+
+
+def test_console_help_says_how_to_type_a_channel_and_a_person(tmp_path: Path) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "help",
+            "/client add acme in <#C0ACME|acme> owner <@U0SAM>",
+            "/client add globex in #globex",
+        ],
+    )
+    out = done.stdout
+    assert "a channel as <#C0ACME|acme> (or just <#C0ACME>), a person as <@U0SAM>" in out
+    # What the help says works, and the plain form is refused as the help says.
+    assert "Nudges go to #C0ACME." in out and "owner @U0SAM" in out
+    assert "After `in`, pick a channel from Slack's list" in out
+
+
+def test_console_starts_quietly_and_exports(tmp_path: Path) -> None:
+    """A fresh data folder: nothing on stderr (no library warnings), and an export shows the
+    upload the app makes."""
+    done = run_console(
+        tmp_path,
+        ["/client add acme", "/client note acme a call", "/client export acme", "quit"],
+    )
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert "--- Slack files.completeUploadExternal DCONSOLE" in done.stdout
+    assert "[file] acme: full record (CSV)" in done.stdout
+    assert "[file] acme: full record (Markdown)" in done.stdout

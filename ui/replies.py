@@ -370,6 +370,8 @@ _VERB = {
     Kind.EDITED: "message edited",
     Kind.DISMISSED: "nudge dismissed",
     Kind.SENT: "message sent",
+    Kind.OFFBOARDING: "offboarding started",
+    Kind.CHECKED: "offboarding step done",
 }
 
 
@@ -423,8 +425,11 @@ def _money(amounts) -> str:
     return " + ".join(format_money(m) for m in amounts) or "nothing"
 
 
-def report(record: ClientRecord, r: EngagementReport) -> Reply:
-    """The walk-away pack: the record in numbers, and a checklist for leaving well."""
+def report(
+    record: ClientRecord, r: EngagementReport, draft: str = "", shared_by: str = ""
+) -> Reply:
+    """The walk-away pack: the record in numbers, a checklist for leaving well, and a draft
+    final report for the client in their language. `shared_by`: posted for the team by them."""
     c = record.client
     name = escape(c.name)
     since = day(r.since) if r.since else "no interactions logged"
@@ -454,28 +459,70 @@ def report(record: ClientRecord, r: EngagementReport) -> Reply:
     )
     checklist = [
         f":ballot_box_with_check: {handover}",
-        ":ballot_box_with_check: Send a final report of what you achieved for them (the facts above are a start).",
+        ":ballot_box_with_check: Send a final report of what you achieved for them (a draft is below).",
         f":ballot_box_with_check: Give the reason plainly: you can't meet their needs because they didn't {escape(r.reason)}.",
         ":ballot_box_with_check: Stay professional, and keep this record: "
-        f"`/client history {_arg(c.name)}` is your evidence if they turn hostile or must be chased for payment.",
-        f":ballot_box_with_check: Then `/client archive {_arg(c.name)}` to stop nudges; the record stays.",
+        f"`/client export {_arg(c.name)}` sends it to you as files; it is your evidence if they turn hostile or must be chased for payment.",
+        f":ballot_box_with_check: `/client offboard {_arg(c.name)} &lt;reason&gt;` keeps this checklist with them; "
+        f"then `/client archive {_arg(c.name)}` stops nudges. The record stays.",
     ]
     title = f"Walking away from {c.name}"  # a plain_text header; the fallback is escaped below
-    return Reply(
-        escape(title),
-        [
-            bk.header(title),
-            bk.section("\n".join(facts)),
-            bk.section("*Leaving well:*\n" + "\n".join(checklist)),
-            bk.context(
-                f"Only you can see this. {name}'s full record: `/client history {_arg(c.name)}`"
-            ),
-        ],
+    blocks = [
+        bk.header(title),
+        bk.section("\n".join(facts)),
+        bk.section("*Leaving well:*\n" + "\n".join(checklist)),
+    ]
+    if draft:
+        language = LANGUAGE_NAMES.get(c.lang, c.lang)
+        blocks.append(
+            bk.section(
+                f"*Draft final report for {name}* ({language}; only what the record shows: "
+                f"read it, add what you delivered, and send it yourself):\n"
+                + bk.clip(_quote_block(escape(draft)), bk.MAX_SECTION_TEXT - 200)
+            )
+        )
+    if shared_by:
+        where = f"Shared with the team by {who(shared_by)}."
+    else:
+        where = (
+            f"Only you can see this. `/client report {_arg(c.name)} share` posts it for the team."
+        )
+    blocks.append(bk.context(f"{where} {name}'s full record: `/client history {_arg(c.name)}`"))
+    return Reply(escape(title), blocks)
+
+
+LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
+
+
+def sharing_report(record: ClientRecord) -> Reply:
+    return _simple(
+        f":mega: Posting the report on *{escape(record.client.name)}* in this channel for the "
+        "team. If it doesn't appear, invite me here (`/invite @Tactful`)."
     )
 
 
+def exporting(record: ClientRecord) -> Reply:
+    return _simple(
+        f":package: Exporting the full record of *{escape(record.client.name)}*: a CSV and a "
+        "Markdown file are on their way to your DM with Tactful (its Messages tab)."
+    )
+
+
+def offboarding_started(record: ClientRecord) -> Reply:
+    arg = _arg(record.client.name)
+    return _simple(
+        f":door: Offboarding *{escape(record.client.name)}*: the checklist is saved with them "
+        "and posted in this channel; tick each step there as it's done. "
+        f"`/client report {arg}` has a draft final report, `/client export {arg}` the record."
+    )
+
+
+def _quote_block(text: str) -> str:
+    return "\n".join(f">{line}" for line in text.split("\n"))
+
+
 HELP = """*Tactful keeps the record of every client, and nudges you before things slip.*
-Everything you type here is visible only to you.
+My answers are visible only to you; `report <name> share` and `offboard` post in the channel for the team.
 
 *Clients*
 `/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel] [auto on|off]`
@@ -495,7 +542,10 @@ Everything you type here is visible only to you.
 `/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
 `/client history <name>`: the full record, newest first
-`/client report <name>`: walking away? the record in numbers and a checklist for leaving well
+`/client report <name>`: walking away? the record in numbers, a checklist for leaving well and a draft final report for the client
+`/client report <name> share`: the same, posted in the channel for the team
+`/client export <name>`: the full record as CSV and Markdown files, to your DM with Tactful
+`/client offboard <name> <reason>`: a checklist for leaving them well, saved with them and posted here
 
 *Examples*
 `/client add "Acme Corp" as late-payer quiet 2 days`

@@ -17,6 +17,9 @@ import yaml
 from domain.models import ClientType
 from domain.nudges import CONTROLLING, OVERDUE, QUIET, SITUATIONS, TOP_STAGE
 
+# libyaml's safe loader when PyYAML has it: the same documents, read ~10x faster (start-up).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SHIPPED = Path(__file__).resolve().parent.parent / "wording"
 DEFAULT_LANGUAGE = "en"
 MAX_SUGGESTION = 2500  # leaves room in a 3,000-character section for the framing
@@ -34,6 +37,21 @@ TEAM_PLACEHOLDERS = {
     "late": set(),
     "suggestion_intro": {"client"},
     "default_contact": set(),
+}
+# The client-facing final report (`/client report`): each line and what it may use.
+FINAL_REPORT_PLACEHOLDERS = {
+    "greeting": {"contact"},
+    "intro": set(),
+    "done_since": {"since"},
+    "done_revisions": {"revisions"},
+    "done_invoiced": {"invoiced", "paid"},
+    "open_none": set(),
+    "open_some": {"asks"},
+    "owed_none": set(),
+    "owed_some": {"owed"},
+    "handover_paid": set(),
+    "handover_owed": set(),
+    "closing": set(),
 }
 TYPES = [t.value for t in ClientType]
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -77,7 +95,7 @@ class Wording:
         languages: dict[str, dict[str, Any]] = {}
         for path in sorted(folder.glob("*.yml")):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
             except (OSError, yaml.YAMLError) as err:
                 raise WordingError(
                     f"{path.name}: not readable YAML ({err.__class__.__name__})"
@@ -113,6 +131,14 @@ class Wording:
     def team(self, key: str, values: dict[str, str]) -> str:
         return Template(self.languages[DEFAULT_LANGUAGE]["team"][key]).substitute(values)
 
+    def final_report_line(self, lang: str, key: str, values: dict[str, str]) -> str:
+        """One line of the client-facing final report, in the client's language (plain text,
+        not escaped)."""
+        data = self._lang(lang)
+        if key not in (data.get("final_report") or {}):
+            data = self.languages[DEFAULT_LANGUAGE]
+        return Template(data["final_report"][key]).substitute(values)
+
     def default_contact(self, lang: str) -> str:
         team = self._lang(lang).get("team") or {}
         return (
@@ -142,6 +168,11 @@ class Wording:
                     {"client"},
                     500,
                 )
+            # A language without its own final report drafts it in English.
+            has_report = lang == DEFAULT_LANGUAGE or "final_report" in data
+            for key, allowed in FINAL_REPORT_PLACEHOLDERS.items() if has_report else ():
+                text = _get(data, where, "final_report", key)
+                _render_check(where, f"final_report.{key}", text, allowed, 1000)
         team = self.languages[DEFAULT_LANGUAGE].get("team") or {}
         for key, allowed in TEAM_PLACEHOLDERS.items():
             _render_check(

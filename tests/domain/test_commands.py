@@ -3,6 +3,7 @@ type instead. Pure: `today` and the team's known names are passed in."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -513,11 +514,32 @@ def test_every_verb_is_understood() -> None:
         "list": "list",
         "history": "history acme",
         "report": "report acme",
+        "export": "export acme",
+        "offboard": "offboard acme they never paid",
         "help": "help",
     }
     assert set(samples) == set(VERBS)
     for text in samples.values():
         p(text)
+
+
+def test_report_share_export_and_offboard() -> None:
+    from domain.commands import Export, Offboard, Report
+
+    assert p("report acme") == Report("acme", share=False)
+    assert p("report acme share") == Report("acme", share=True)
+    assert p("export acme") == Export("acme")
+    assert p("offboard acme they didn't pay &amp; left") == Offboard(
+        "acme", "they didn't pay & left"
+    )
+    for bad, says in [
+        ("report acme shout", "report acme share"),
+        ("export acme now", "export acme"),
+        ("offboard acme", "Say why you are leaving them"),
+        ("offboard acme ask <@U123>", "mentions"),
+    ]:
+        with pytest.raises(InputError, match=re.escape(says)):
+            p(bad)
 
 
 # properties ----------------------------------------------------------------------------------

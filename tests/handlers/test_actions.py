@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,9 +16,8 @@ from slack_sdk import WebClient
 import bot
 from domain.inputs import escape
 from domain.models import Kind, NudgeStatus
-from handlers.http import wsgi_app
 from service.commands import ClientCommands
-from tests.slack_http import AppServer
+from tests.slack_http import fresh_id, serve
 from ui import nudges as ui
 
 TEAM = "T0TEAM1"
@@ -51,6 +51,7 @@ def block_action(action_id: str, ref, user: str = "U0BOB", **action) -> dict:
     client_id, key, thread_ts = ref
     payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
     payload["container"].update(message_ts=thread_ts, channel_id="C0ACME")
+    payload["trigger_id"] = fresh_id()
     payload["actions"] = [
         {
             "action_id": action_id,
@@ -79,6 +80,7 @@ def submission(callback_id: str, metadata: str, values: dict, user: str = "U0BOB
     payload["view"].update(
         callback_id=callback_id, private_metadata=metadata, state={"values": values}
     )
+    payload["trigger_id"] = fresh_id()
     return payload
 
 
@@ -260,11 +262,13 @@ def test_a_replayed_action_is_recorded_once(server, store, slack, posted):
 
 
 @pytest.fixture
-def restricted(config, store, clock, slack):
+def restricted(config, store, clock, slack, lazy):
     """The app with APPROVERS set to one user and one user group."""
     slack.usergroups["S0LEADS"] = ["U0LEAD"]
-    app = bot.build_app(replace(config, approvers=("U0BOSS", "S0LEADS")), store, clock=clock)
-    running = AppServer(wsgi_app(app, healthy=lambda: True))
+    app = bot.build_app(
+        replace(config, approvers=("U0BOSS", "S0LEADS")), store, clock=clock, listener_executor=lazy
+    )
+    running = serve(app, lazy)
     yield running
     running.close()
 
@@ -283,7 +287,7 @@ def test_an_unauthorised_user_cannot_approve_or_dismiss(restricted, store, slack
 
 
 @pytest.fixture
-def stop_work(config, store, slack, clock):
+def stop_work(config, store, slack, clock, lazy):
     """A posted stop-work nudge (overdue, stage 2), and the app with TWO_PERSON_STOP_WORK on.
     Yields (record, nudge, ref, server)."""
     run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
@@ -293,8 +297,10 @@ def stop_work(config, store, slack, clock):
     record = store.find(TEAM, "shop")
     nudge = record.nudges["overdue:inv-S1:2"]
     ref = (record.client.client_id, nudge.key, nudge.thread_ts)
-    app = bot.build_app(replace(config, two_person_stop_work=True), store, clock=clock)
-    server = AppServer(wsgi_app(app, healthy=lambda: True))
+    app = bot.build_app(
+        replace(config, two_person_stop_work=True), store, clock=clock, listener_executor=lazy
+    )
+    server = serve(app, lazy)
     yield record, nudge, ref, server
     server.close()
 
@@ -442,3 +448,160 @@ def test_a_delivery_that_landed_unrecorded_is_found_not_posted_again(
     engine.scan(clock.now + timedelta(minutes=15))
     assert len(slack.messages["C0SHARED"]) == 1
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].delivery == landed
+
+
+# hostile or careless input ---------------------------------------------------------------------
+def foreign(payload: dict, team: str = "T0EVIL") -> dict:
+    """The same payload, sent from another workspace."""
+    payload["team"] = {"id": team, "domain": "evil"}
+    payload["user"] = {**payload["user"], "team_id": team}
+    payload["view"]["team_id"] = team
+    return payload
+
+
+def test_a_modal_naming_another_workspace_cannot_edit_or_dismiss_its_nudge(
+    server, store, slack, posted
+):
+    # The metadata names T0TEAM1's nudge, but the request comes from T0EVIL.
+    metadata = json.dumps(
+        {
+            "team": TEAM,
+            "client_id": posted[0],
+            "key": posted[1],
+            "channel": "C0ACME",
+            "thread_ts": posted[2],
+        }
+    )
+    text = {ui.MESSAGE_BLOCK: {ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "Pay us"}}}
+    res = server.interact(foreign(submission(ui.EDIT_VIEW, metadata, text)))
+    assert res.json()["response_action"] == "errors"
+    reason = {ui.REASON_BLOCK: {ui.REASON_INPUT: {"type": "plain_text_input", "value": "no"}}}
+    res = server.interact(foreign(submission(ui.DISMISS_VIEW, metadata, reason)))
+    assert res.json()["response_action"] == "errors"
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert nudge.status is NudgeStatus.POSTED and len(nudge.versions) == 1
+    assert events(store, Kind.EDITED) == [] and events(store, Kind.DISMISSED) == []
+    assert slack.calls_to("chat.update") == []
+    # The same submission from the nudge's own workspace goes through.
+    server.interact(submission(ui.EDIT_VIEW, metadata, text))
+    assert [v.text for v in store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions][-1] == (
+        "Pay us"
+    )
+
+
+def test_unreadable_modal_metadata_changes_nothing(server, store, posted):
+    text = {ui.MESSAGE_BLOCK: {ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "Pay us"}}}
+    for metadata in ("", "not json", "[1, 2]", json.dumps({"client_id": posted[0]})):
+        res = server.interact(submission(ui.EDIT_VIEW, metadata, text))
+        assert res.json()["response_action"] == "errors"
+    assert len(store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions) == 1
+
+
+@pytest.mark.parametrize(
+    ("picked", "why"),
+    [
+        ("9999-12-31", "too far ahead: pick a date within two years"),
+        ("2028-11-28", "too far ahead"),  # today is 2026-11-27: two years and a day
+        ("2026-11-27", "has already come"),
+        ("2026-02-30", "is not a real date"),
+        ("next year", "Pick a day from the calendar"),
+        ("<!channel>", "Pick a day from the calendar"),
+    ],
+)
+def test_a_date_picker_snooze_has_the_commands_limits(server, store, slack, posted, picked, why):
+    server.interact(block_action(ui.SNOOZE_UNTIL, posted, type="datepicker", selected_date=picked))
+    record = store.find(TEAM, "acme")
+    assert record.nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
+    assert "quiet" not in record.state.snoozed_until
+    assert events(store, Kind.SNOOZED) == []
+    assert slack.calls_to("chat.update") == []
+    (note,) = ephemerals(slack, "U0BOB")
+    assert note.startswith("Nothing was snoozed:") and why in note
+    assert "<!channel>" not in note
+
+
+def test_a_date_picker_snooze_two_years_ahead_is_the_limit(server, store, posted):
+    server.interact(
+        block_action(ui.SNOOZE_UNTIL, posted, type="datepicker", selected_date="2028-11-26")
+    )
+    assert store.find(TEAM, "acme").state.snoozed_until["quiet"].isoformat() == "2028-11-26"
+
+
+def test_snoozing_is_open_to_everyone_like_the_command(restricted, store, slack, posted):
+    # `/client snooze` needs no approver, so neither does the button; only the caps apply.
+    restricted.interact(
+        block_action(
+            ui.SNOOZE_UNTIL, posted, user="U0INTERN", type="datepicker", selected_date="2026-12-10"
+        )
+    )
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert nudge.status is NudgeStatus.SNOOZED and nudge.decided_by == "U0INTERN"
+
+
+# acks first ----------------------------------------------------------------------------------
+def test_a_click_is_acked_before_the_approver_look_up(restricted, store, slack, posted, lazy):
+    """Slack hears back at once; the look-up, the decision and the thread update follow."""
+    answered = threading.Event()
+    held: list[bool] = []
+
+    def hold_the_look_up(call) -> None:
+        if call.method == "usergroups.users.list":
+            # Slack's answer to the look-up waits until the click's HTTP answer is back; if
+            # that answer waited for the look-up instead, this gives up after 5 s (False).
+            held.append(answered.wait(timeout=5))
+
+    slack.on_call = hold_the_look_up
+    res = restricted.interact(button(ui.APPROVE, posted, user="U0LEAD"), settle=False)
+    assert res.status == 200 and res.body == ""
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
+    answered.set()
+    lazy.settle()
+    # One look-up, released by the answer: none held the answer up (nor timed out first).
+    assert held == [True]
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].decided_by == "U0LEAD"
+    assert "Approved by <@U0LEAD>" in json.dumps(slack.wait_for("chat.update")[-1].args["blocks"])
+
+
+def test_a_slow_approver_look_up_is_given_up_within_its_budget(
+    restricted, store, slack, posted, lazy
+):
+    from handlers.actions import Approvers
+    from local_slack import Failure
+
+    slow = Failure(status=200, body={"ok": True, "users": ["U0LEAD"]}, delay=3)
+    slack.fail("usergroups.users.list", slow)
+    started = time.monotonic()
+    restricted.interact(button(ui.APPROVE, posted, user="U0LEAD"))
+    # The look-up's 2 s timeout ends it; nothing is recorded, and the person is told.
+    assert time.monotonic() - started < Approvers.BUDGET_SECONDS + 1
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
+    assert any("approvers" in n.lower() for n in ephemerals(slack, "U0LEAD"))
+    # Asked again (Slack answering promptly now), the click counts.
+    restricted.interact(button(ui.APPROVE, posted, user="U0LEAD"))
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].decided_by == "U0LEAD"
+
+
+def test_approver_look_ups_share_one_time_budget(slack):
+    from handlers.actions import Approvers
+
+    for group in ("S0ONE", "S0TWO", "S0THREE"):
+        slack.usergroups[group] = ["U0LEAD"] if group == "S0THREE" else []
+    clock = [100.0]
+
+    def slow(call) -> None:  # each look-up takes 2.5 s on the injected clock
+        if call.method == "usergroups.users.list":
+            clock[0] += 2.5
+
+    slack.on_call = slow
+    approvers = Approvers(("S0ONE", "S0TWO", "S0THREE"), monotonic=lambda: clock[0])
+    client = WebClient(token="xoxb-test", base_url=slack.url)
+    # 4 s of budget: the first two look-ups use it up; the third group is not asked, so
+    # its member can't be confirmed (and is refused, and told so) this time.
+    assert approvers.allows("U0LEAD", client) is False
+    assert [c.args["usergroup"] for c in slack.calls_to("usergroups.users.list")] == [
+        "S0ONE",
+        "S0TWO",
+    ]
+    # The two groups read are cached for a minute; the next click asks only the third.
+    assert approvers.allows("U0LEAD", client) is True
+    assert len(slack.calls_to("usergroups.users.list")) == 3

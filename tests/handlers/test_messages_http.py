@@ -18,14 +18,13 @@ from slack_sdk import WebClient
 import bot
 from config import Config
 from domain.models import Interaction, Kind, NudgeStatus
-from handlers.http import wsgi_app
 from local_slack import Failure, LocalSlack
 from service.heard import SharedChannelReplies
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup
 from tests.conftest import Clock
 from tests.handlers.test_actions import button
-from tests.slack_http import AppServer
+from tests.slack_http import AppServer, LazyListeners, serve
 from ui import nudges as ui
 
 TEAM = "T0TEAM1"
@@ -68,6 +67,7 @@ class Apps:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, store: TinyDBStore, clock: Clock) -> None:
         self.store, self.clock, self.logs, self.servers = store, clock, [], []
+        self.executors: list[LazyListeners] = []
         logs = self.logs
 
         class Recorded(Watched):
@@ -80,16 +80,24 @@ class Apps:
     def serve(
         self, config: Config, process_before_response: bool = False
     ) -> tuple[AppServer, Watched]:
+        lazy = LazyListeners()
+        self.executors.append(lazy)
         app = bot.build_app(
-            config, self.store, clock=self.clock, process_before_response=process_before_response
+            config,
+            self.store,
+            clock=self.clock,
+            process_before_response=process_before_response,
+            listener_executor=lazy,
         )
-        server = AppServer(wsgi_app(app, healthy=lambda: True))
+        server = serve(app, lazy)
         self.servers.append(server)
         return server, self.logs[-1]
 
     def close(self) -> None:
         for server in self.servers:
             server.close()
+        for executor in self.executors:
+            executor.shutdown(wait=True)
 
 
 @pytest.fixture
@@ -263,7 +271,7 @@ def test_two_deliveries_at_once_log_once(served, acme, store, slack) -> None:
     slack.fail("chat.getPermalink", *[Failure(delay=0.3, then_succeed=True)] * 2)
     server, log = served
     for event_id in ("Ev1", "Ev2"):
-        assert server.event(message(), event_id=event_id).status == 200
+        assert server.event(message(), event_id=event_id, settle=False).status == 200
     log.wait("Ev1")
     log.wait("Ev2")
     assert len(heard(store)) == 1
@@ -273,7 +281,7 @@ def test_the_event_is_acknowledged_before_it_is_processed(served, acme, store, s
     slack.fail("chat.getPermalink", Failure(delay=2.0, then_succeed=True))
     server, log = served
     started = time.monotonic()
-    res = server.event(message(), event_id="Ev1")
+    res = server.event(message(), event_id="Ev1", settle=False)
     assert res.status == 200 and time.monotonic() - started < 1.5
     assert heard(store) == []  # not yet: it is logged after the ack
     log.wait("Ev1")

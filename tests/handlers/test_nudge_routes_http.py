@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 import bot
 from config import Config
 from domain.models import NudgeStatus
-from handlers.http import wsgi_app
 from local_slack import Failure, LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
@@ -22,7 +21,7 @@ from tests.checks import live_markup
 from tests.conftest import Clock
 from tests.handlers.test_commands_http import ok
 from tests.handlers.test_home_http import home_opened, view_of, wait_for_publish
-from tests.slack_http import AppServer
+from tests.slack_http import AppServer, LazyListeners, serve
 
 TEAM = "T0TEAM1"
 
@@ -67,12 +66,10 @@ def test_add_says_nudges_go_by_dm_to_whoever_added_the_client(server: AppServer)
 
 @pytest.fixture
 def nudge_channel_server(
-    config: Config, store: TinyDBStore, clock: Clock
+    config: Config, store: TinyDBStore, clock: Clock, lazy: LazyListeners
 ) -> Iterator[tuple[AppServer, Config]]:
     with_channel = replace(config, nudge_channel="C0NUDGES")
-    running = AppServer(
-        wsgi_app(bot.build_app(with_channel, store, clock=clock), healthy=lambda: True)
-    )
+    running = serve(bot.build_app(with_channel, store, clock=clock, listener_executor=lazy), lazy)
     yield running, with_channel
     running.close()
 

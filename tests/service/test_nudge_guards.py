@@ -18,14 +18,13 @@ import bot
 import config as config_module
 from config import Config
 from domain.models import NudgeStatus
-from handlers.http import wsgi_app
 from local_slack import Failure, LocalSlack
 from service import nudges as nudges_module
 from service.nudges import MAX_LOOKUP_PAGES, ScanReport
 from storage.tinydb_store import TinyDBStore
 from tests.conftest import Clock
 from tests.handlers.test_commands_http import ok
-from tests.slack_http import SECRET, AppServer
+from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 
 TEAM1, TEAM2 = "T0TEAM1", "T0TEAM2"
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -193,7 +192,7 @@ def test_after_a_429_the_pass_posts_nothing_more_to_that_workspace(
 # non-default ladders, wired from the environment ------------------------------------------------
 @pytest.fixture
 def laddered(
-    slack: LocalSlack, db_path: Path, clock: Clock
+    slack: LocalSlack, db_path: Path, clock: Clock, lazy: LazyListeners
 ) -> Iterator[tuple[AppServer, Config, TinyDBStore]]:
     """The app as `python bot.py` builds it from settings that move every ladder."""
     env = {
@@ -208,7 +207,7 @@ def laddered(
     }
     config = config_module.load(env)
     store = bot.open_store(config, clock)
-    running = AppServer(wsgi_app(bot.build_app(config, store, clock=clock), healthy=lambda: True))
+    running = serve(bot.build_app(config, store, clock=clock, listener_executor=lazy), lazy)
     yield running, config, store
     running.close()
 

@@ -23,7 +23,9 @@ from domain.models import (
     Money,
     Nudge,
     NudgeStatus,
+    Offboarding,
     TextVersion,
+    Tick,
 )
 from storage.atomic import read_json, write_json_atomic
 from storage.codec import from_doc, to_doc
@@ -114,11 +116,21 @@ NUDGE = {
     "delivery": text,
     "undeliverable": text,
 }
+TICK = {"by": ids, "at": datetimes}
+OFFBOARDING = {
+    "reason": text,
+    "started_by": ids,
+    "started_at": datetimes,
+    "ticks": st.dictionaries(text, st.builds(Tick, **TICK), max_size=5),
+    "channel": text,
+    "ts": text,
+}
 RECORD = {
     "client": st.builds(Client, **CLIENT),
     "state": st.builds(ClientState, **STATE),
     "nudges": st.dictionaries(text, st.builds(Nudge, **NUDGE), max_size=3),
     "next_seq": st.integers(1, 10**9),
+    "offboarding": st.none() | st.builds(Offboarding, **OFFBOARDING),
 }
 records = st.builds(ClientRecord, **RECORD)
 
@@ -133,6 +145,8 @@ EVERY = {
     ClientState: STATE,
     TextVersion: TEXT_VERSION,
     Nudge: NUDGE,
+    Tick: TICK,
+    Offboarding: OFFBOARDING,
     ClientRecord: RECORD,
 }
 
@@ -216,3 +230,21 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     )
     del event["link"]
     assert from_doc(Interaction, event).link == ""
+
+
+def test_a_record_written_before_offboarding_existed_reads_with_none() -> None:
+    """Files written before the offboarding checklist have no `offboarding` key."""
+    record = ClientRecord(client=Client("T1", "c1", "Acme", "U1", datetime(2026, 1, 2, tzinfo=UTC)))
+    doc = to_doc(record)
+    del doc["offboarding"]
+    back = from_doc(ClientRecord, json.loads(json.dumps(doc)))
+    assert back == record and back.offboarding is None
+    started = Offboarding("didn't pay", "U1", datetime(2026, 2, 1, tzinfo=UTC))
+    ticked = Offboarding(
+        "didn't pay",
+        "U1",
+        datetime(2026, 2, 1, tzinfo=UTC),
+        {"reason": Tick("U2", datetime(2026, 2, 2, tzinfo=UTC))},
+    )
+    for value in (started, ticked):
+        assert _round_trip(ClientRecord, ClientRecord(record.client, offboarding=value))

@@ -1,0 +1,61 @@
+"""The client-facing final report, drafted in the client's language from the record alone.
+
+Each line comes from the wording files (`final_report:`) and is used only when the record shows
+its facts: what was done, what is still open, what is owed, and how the handover works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from domain.inputs import format_money
+from domain.models import ClientRecord
+from domain.report import EngagementReport
+from ui.wording import Wording
+
+# Open asks and unpaid invoices listed by name; more than this are counted, not listed.
+MAX_LISTED = 10
+
+
+def _listed(items: list[str]) -> str:
+    shown = items[:MAX_LISTED]
+    more = len(items) - len(shown)
+    return "; ".join(shown) + (f" (+{more})" if more > 0 else "")
+
+
+def draft(wording: Wording, record: ClientRecord, report: EngagementReport) -> str:
+    """The draft as plain text (escape it before showing it in Slack)."""
+    lang, client = record.client.lang, record.client
+    line = lambda key, **values: wording.final_report_line(lang, key, values)  # noqa: E731
+    contact = client.contact or wording.default_contact(lang)
+    done = []
+    if report.since:
+        done.append(line("done_since", since=report.since.isoformat()))
+    if report.revisions:
+        done.append(line("done_revisions", revisions=str(report.revisions)))
+    if report.invoiced:
+        done.append(
+            line(
+                "done_invoiced",
+                invoiced=" + ".join(format_money(m) for m in report.invoiced),
+                paid=" + ".join(format_money(m) for m in report.paid) or format_money_zero(report),
+            )
+        )
+    asks = [a.what for a in record.state.open_asks]
+    unpaid = [f"#{i.ref} {format_money(i.amount)}" for i in record.state.unpaid]
+    paragraphs = [
+        line("greeting", contact=contact),
+        line("intro"),
+        " ".join(done),
+        line("open_some", asks=_listed(asks)) if asks else line("open_none"),
+        line("owed_some", owed=_listed(unpaid)) if unpaid else line("owed_none"),
+        line("handover_owed") if unpaid else line("handover_paid"),
+        line("closing"),
+    ]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def format_money_zero(report: EngagementReport) -> str:
+    """Nothing paid yet, in the invoices' currency."""
+    return format_money(replace(report.invoiced[0], amount=Decimal(0)))
