@@ -415,3 +415,15 @@ def test_the_data_folder_holds_only_what_the_layout_says(store: TinyDBStore, roo
         json.loads(root.with_suffix(".json").read_text())["meta"]["1"]["schema"]
         == tinydb_store.SCHEMA_VERSION
     )
+
+
+def test_read_many_hands_back_each_asked_record_in_order(any_store: Store) -> None:
+    """The nudge pass reads a team's due clients through read_many: more than one batch here."""
+    ids = [add(any_store, f"Client {i}").client.client_id for i in range(450)]
+    asked = [ids[5], "0123456789ab", *reversed(ids), "../x"]
+    found = list(any_store.read_many(TEAM, asked))
+    assert [cid for cid, _ in found] == asked
+    assert found[1][1] is None and found[-1][1] is None
+    assert [r.client.client_id for _, r in found[2:-1]] == list(reversed(ids))
+    assert found[0][1] == any_store.get(TEAM, ids[5])
+    assert list(any_store.read_many("T0OTHER", ids[:3])) == [(cid, None) for cid in ids[:3]]
