@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
 from domain.nudges import DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -44,6 +45,8 @@ SETTINGS = (
     "OVERDUE_DAYS",
     "CONTROLLING_REVISIONS",
     "CONTROLLING_WINDOW_DAYS",
+    "HOLIDAYS",
+    "CLOSED",
     "MAX_BODY_BYTES",
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -208,6 +211,24 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
         )
 
+    holidays = get("HOLIDAYS").upper()
+    if holidays:
+        try:
+            check_holidays(holidays)
+        except UnknownHolidays:
+            problems.append(
+                f"HOLIDAYS={holidays!r} is not a calendar the holidays library knows: use a "
+                "country code like GB, or country-subdivision like GB-WLS (Wales), GB-SCT, US-NY."
+            )
+            holidays = ""
+    closed_text = get("CLOSED")
+    closed = _closed(closed_text)
+    if closed is None:
+        problems.append(
+            f"CLOSED={closed_text!r} should list days or ranges the agency is closed, "
+            "comma-separated, like 2026-12-24..2027-01-01,2027-04-02 (a range at most a year long)."
+        )
+
     scan = get("SCAN_MINUTES", "15")
     if not scan.isdigit() or not 1 <= int(scan) <= 240:
         problems.append(f"SCAN_MINUTES={scan!r} should be a number of minutes from 1 to 240.")
@@ -269,6 +290,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             grace_days=int(grace),
             controlling_counts=revisions or DEFAULT_LADDERS.controlling_counts,
             controlling_window_days=int(window),
+            calendar=WorkCalendar(holidays, closed or frozenset()),
         ),
         work_days=work_days or (0, 1, 2, 3, 4),
         work_start=work_start,
@@ -308,3 +330,19 @@ def _days(text: str) -> tuple[int, ...] | None:
     if parts and all(p in _DAY_NAMES for p in parts):
         return tuple(sorted({_DAY_NAMES.index(p) for p in parts}))
     return None
+
+
+def _closed(text: str) -> frozenset[date] | None:
+    """`2026-12-24..2027-01-01,2027-04-02` as the set of days, or None if it can't be read."""
+    days: set[date] = set()
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        first, _, last = part.partition("..")
+        try:
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if last else start
+        except ValueError:
+            return None
+        if not timedelta(0) <= end - start <= timedelta(days=366):
+            return None
+        days |= {start + timedelta(days=i) for i in range((end - start).days + 1)}
+    return frozenset(days)

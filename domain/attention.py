@@ -68,6 +68,7 @@ class Standing:
     controlling: bool
     window_days: int
     undeliverable: bool = False  # its nudges can't reach anyone: `/client status` says why
+    away_until: date | None = None  # on leave today, back that day: its clocks are paused
 
 
 def standing(
@@ -93,4 +94,5 @@ def standing(
         window_days=a.window_days,
         undeliverable=bool(undeliverable(record))
         or (route is not None and route.via is Via.NOWHERE),
+        away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

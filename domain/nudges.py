@@ -8,10 +8,10 @@ stage at most once, and a new episode starts again at the stage its facts call f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from domain.calendar import business_days_between
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between, days_away
 from domain.ledger import MAX_REVISIONS_KEPT
 from domain.models import Ask, ClientRecord, Invoice, Nudge, NudgeStatus
 
@@ -34,6 +34,8 @@ class Ladders:
     # Controlling: stage n once this many revision demands fall within the window.
     controlling_counts: tuple[int, int, int] = (4, 6, 8)
     controlling_window_days: int = 14
+    # Which days are business days (holidays, closures): the quiet clock counts only those.
+    calendar: WorkCalendar = field(default=WEEKDAYS_ONLY)
 
 
 DEFAULT_LADDERS = Ladders()
@@ -129,7 +131,7 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
     if not record.state.open_asks:
         return None
     ask: Ask = min(record.state.open_asks, key=lambda a: (a.asked_on, a.seq))
-    waited = business_days_between(ask.asked_on, today)
+    waited = business_days_between(ask.asked_on, today, ladders.calendar, record.state.away)
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
     stage = _stage(waited, thresholds)
     if not stage:
@@ -149,17 +151,20 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
         (i for i in record.state.unpaid if today > i.due_on + grace),
         key=lambda i: (i.due_on, i.ref),
     )
+    # A promise to pay by a date holds back only the invoices it covers, until that day; the
+    # others are chased as if it weren't there.
+    overdue = [i for i in overdue if i.promised_by is None or today > i.promised_by]
     if not overdue:
         return None
     oldest = overdue[0]
-    promised = [i.promised_by for i in overdue if i.promised_by is not None]
-    promise = max(promised) if promised else None
-    if promise is not None and today <= promise:
-        return None  # they promised to pay by then: give them until that day
+    broken = [i.promised_by for i in overdue if i.promised_by is not None]
+    promise = max(broken) if broken else None
     # The stages count from the end of the grace period; what the team and the client are
     # told is the invoice's true age (as `/client status` shows it).
     days = (today - oldest.due_on).days
-    stage = _stage(days - ladders.grace_days, ladders.overdue_days)
+    # Days the client was away don't count towards the next stage: their clock is paused.
+    paused = days_away(oldest.due_on, today, record.state.away)
+    stage = _stage(days - paused - ladders.grace_days, ladders.overdue_days)
     if promise is not None:
         stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
     facts = {

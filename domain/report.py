@@ -21,7 +21,7 @@ class EngagementReport:
     paid: tuple[Money, ...]
     outstanding: tuple[Money, ...]
     overdue_refs: tuple[str, ...]
-    # Days late of each paid invoice, oldest first: growing numbers are "drift".
+    # Days late of each paid invoice, in due-date order: growing numbers are "drift".
     days_late: tuple[int, ...]
     nudges_approved: int
     nudges_dismissed: int
@@ -41,10 +41,15 @@ def engagement_report(
     invoices = {e.ref: e for e in events if e.kind is Kind.INVOICE}
     paid_refs = {e.ref: e for e in events if e.kind is Kind.PAID}
     outstanding = [i for ref, i in invoices.items() if ref not in paid_refs]
+    # In due-date order, not the order they were logged: an invoice entered late must not
+    # make the trend look better or worse than it is.
+    paid_invoices = sorted(
+        (inv for ref, inv in invoices.items() if ref in paid_refs and inv.due_on is not None),
+        key=lambda inv: (inv.due_on, inv.seq),
+    )
     days_late = tuple(
-        max(0, (paid_refs[ref].occurred_on - inv.due_on).days)
-        for ref, inv in invoices.items()
-        if ref in paid_refs and inv.due_on is not None
+        max(0, (paid_refs[inv.ref].occurred_on - inv.due_on).days)  # type: ignore[operator]
+        for inv in paid_invoices
     )
     overdue = tuple(sorted(i.ref for i in outstanding if i.due_on and i.due_on < today))
     asks = sum(1 for e in events if e.kind is Kind.ASKED)

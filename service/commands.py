@@ -119,7 +119,7 @@ class ClientCommands:
         today = now.astimezone(self.tz).date()
         try:
             command = cmd.parse(text, today, self.store.names(team_id).keys())
-            return self._run(command, team_id, user_id, now, today)
+            return self._run(command, team_id, user_id, now, today, text)
         except InputError as err:
             return replies.error(str(err))
         except DamagedRecord:
@@ -174,7 +174,9 @@ class ClientCommands:
         return replies.report(record, r, draft, shared_by)
 
     # one method per command ----------------------------------------------------------------
-    def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
+    def _run(
+        self, c: cmd.Command, team: str, user: str, now: datetime, today: date, text: str = ""
+    ) -> Reply:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
@@ -185,9 +187,9 @@ class ClientCommands:
             )
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
-        record = self._find(team, c.name, today)
+        record = self._find(team, c.name, today, text)
         if isinstance(c, cmd.Status):
-            recent = list(islice(self.store.history(team, record.client.client_id), 5))
+            recent = by_date(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
             if c.share:
@@ -202,7 +204,10 @@ class ClientCommands:
             return replies.offboarding_started(updated)
         if isinstance(c, cmd.History):
             # Only what one reply can show is read, so a long history answers as fast as a short one.
-            shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
+            # Listed in the order things happened; a line logged late sits at its own date.
+            shown = by_date(
+                islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN)
+            )
             return replies.history(record, shown)
         change = self._change_for(c, user, now, today)
         updated = self.store.update(team, record.client.client_id, change)
@@ -243,15 +248,24 @@ class ClientCommands:
             ) from None
         return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
-    def _find(self, team: str, name: str, today: date) -> ClientRecord:
+    def _find(self, team: str, name: str, today: date, text: str = "") -> ClientRecord:
         record = self.store.find(team, name)
         if record is not None:
             return record
         known = [s.name for s in self.overview(team, today).summaries]
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]}?" if close else ""
+        close = near_names(name, known)
+        if len(close) > 1:
+            listed = ", ".join(close[:-1]) + f" or {close[-1]}"
+            raise InputError(
+                f"`{name}` could be {listed}: say which, e.g. `{_retyped(text, name, close[0])}`."
+            )
+        if close:
+            raise InputError(
+                f"I don't know a client called {name}. Did you mean {close[0]}? "
+                f"`{_retyped(text, name, close[0])}`"
+            )
         raise InputError(
-            f"I don't know a client called {name}.{hint} `/client list` shows your clients; "
+            f"I don't know a client called {name}. `/client list` shows your clients; "
             f"`/client add {_quote(name)}` adds this one."
         )
 
@@ -285,6 +299,15 @@ class ClientCommands:
     ) -> tuple[list[Draft], Client | None]:
         client = record.client
         if isinstance(c, cmd.Log):
+            asks = record.state.open_asks
+            if c.verb == "heard" and asks and c.on < min(a.asked_on for a in asks):
+                first = min(asks, key=lambda a: a.asked_on)
+                raise InputError(
+                    f"A reply dated {c.on:%a %-d %b %Y} can't answer what you asked "
+                    f"{client.name} on {first.asked_on:%a %-d %b %Y} (“{first.what}”). Give the "
+                    f"day they replied, or log an earlier exchange as a note: "
+                    f"`/client note {_quote(client.name)} ... on {c.on.isoformat()}`."
+                )
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):
             # Matched as `paid` matches them: #a and #A are the same invoice.
@@ -298,6 +321,12 @@ class ClientCommands:
             return [Draft(Kind.INVOICE, c.on, amount=c.amount, ref=ref, due_on=c.due)], None
         if isinstance(c, cmd.Paid):
             invoice = _pick_unpaid(record, c.ref, "paid")
+            if c.on < invoice.sent_on:
+                raise InputError(
+                    f"Invoice #{invoice.ref} was sent on {invoice.sent_on:%a %-d %b %Y}: a payment "
+                    f"dated {c.on:%a %-d %b %Y} can't be for it. Give the day it was paid, "
+                    f"e.g. `/client paid {_quote(client.name)} #{invoice.ref} on today`."
+                )
             text = f"{format_money(invoice.amount)}, due {invoice.due_on.isoformat()}"
             return [Draft(Kind.PAID, c.on, ref=invoice.ref, text=text)], None
         if isinstance(c, cmd.Promised):
@@ -308,6 +337,13 @@ class ClientCommands:
         if isinstance(c, cmd.Snooze):
             situations = [c.situation] if c.situation else list(cmd.SITUATIONS)
             return [Draft(Kind.SNOOZED, today, ref=s, due_on=c.until) for s in situations], None
+        if isinstance(c, cmd.Away):
+            if c.until == c.start:
+                if record.state.away_from(today) is None:
+                    raise InputError(f"{client.name} isn't on leave.")
+                return [Draft(Kind.AWAY, today, text="back from leave", due_on=today)], None
+            text = f"on leave until {c.until:%a %-d %b %Y}"
+            return [Draft(Kind.AWAY, c.start, text=text, due_on=c.until)], None
         if isinstance(c, cmd.SetType):
             if c.client_type is client.client_type:
                 raise InputError(f"{client.name} is already marked `{c.client_type.value}`.")
@@ -343,6 +379,35 @@ class ClientCommands:
             for k, v in changes.items()
         )
         return [Draft(Kind.SETTINGS, today, text=text)], replace(client, **changes)
+
+
+def near_names(name: str, known: list[str]) -> list[str]:
+    """Clients `name` may have meant: those it is the start of a word of (`acme` for "Acme
+    Ltd" and "Acme Inc"), then near misses in spelling (`acmee`)."""
+    key = " ".join(name.casefold().split())
+    starts = [k for k in known if any(w.startswith(key) for w in k.casefold().split())]
+    starts += [k for k in known if k not in starts and k.casefold().startswith(key)]
+    by_key = {k.casefold(): k for k in known}
+    spelled = [by_key[m] for m in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.75)]
+    return list(dict.fromkeys([*starts, *spelled]))[:5]
+
+
+def _retyped(text: str, name: str, meant: str) -> str:
+    """The command as typed, with `meant` in place of the name that wasn't found."""
+    verb, _, rest = text.strip().partition(" ")
+    rest = rest.strip()
+    if rest.startswith('"') and rest.find('"', 1) > 0:
+        tail = rest[rest.find('"', 1) + 1 :]
+    elif rest.casefold().startswith(name.casefold()):
+        tail = rest[len(name) :]
+    else:
+        tail = ""
+    return " ".join(f"/client {verb.lower() or 'status'} {_quote(meant)} {tail.strip()}".split())
+
+
+def by_date(events) -> list[Interaction]:
+    """Newest first by the day it happened, then by when it was logged."""
+    return sorted(events, key=lambda e: (e.occurred_on, e.seq), reverse=True)
 
 
 def _show(value: object) -> str:

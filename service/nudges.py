@@ -23,6 +23,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.inputs import escape, format_money, totals
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
@@ -72,10 +73,16 @@ class WorkingHours:
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     start: time = time(9, 0)
     end: time = time(17, 30)
+    # Nothing is posted on a public holiday or a day the agency is closed.
+    calendar: WorkCalendar = WEEKDAYS_ONLY
 
     def open_at(self, now: datetime) -> bool:
         local = now.astimezone(self.tz)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return (
+            local.weekday() in self.days
+            and self.start <= local.time() < self.end
+            and not self.calendar.is_off(local.date())
+        )
 
 
 class Pacer:

@@ -63,7 +63,7 @@ def test_console_prints_readable_replies(tmp_path: Path) -> None:
     assert "logged by @UCONSOLE" in out
     assert ":warning: I don't know `frobnicate`. Try `/client help`" in out
     assert "Type a /client command (try `/client help`)" in out
-    assert "`/client invoice <name> <amount> due <date> [#ref]`" in out
+    assert "`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`" in out
     # Readable text only: no raw JSON, Block Kit or entities.
     for raw in ('"blocks"', '"type":', "{'", '{"', "&lt;", "&gt;", "&amp;", "mrkdwn"):
         assert raw not in out, raw

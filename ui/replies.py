@@ -19,6 +19,7 @@ from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
+from ui.dates import dated, when
 
 
 @dataclass(frozen=True)
@@ -176,35 +177,57 @@ def logged(
     client = record.client
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log):
-        when = "" if c.on == today else f" ({day(c.on)})"
         what = escape(c.text)
         text = {
-            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”{when}. "
+            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”. "
             f"If they stay quiet for {client.quiet_days} business days I'll nudge the team.",
-            "heard": f":speech_balloon: Logged: {name} replied{when}"
+            "heard": f":speech_balloon: Logged: {name} replied"
             + (f": “{what}”" if what else "")
             + ". Their quiet clock is stopped.",
-            "note": f":memo: Noted for {name}{when}: “{what}”.",
-            "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
+            "note": f":memo: Noted for {name}: “{what}”.",
+            "revision": f":pencil2: Logged a revision demand from {name}: “{what}”. "
             f"{_revision_count(record, today, ladders)}",
         }[c.verb]
-        return _simple(text)
+        return _simple(f"{text}\n{dated(c.on, today, c.date_words)}")
     if isinstance(c, cmd.InvoiceSent):
         invoice = record.state.invoices[-1]
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
-            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}."
+            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}.\n"
+            f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
+            + (f"\n{dated(c.on, today, c.sent_words, what='Sent')}" if c.sent_words else "")
         )
     if isinstance(c, cmd.Paid):
-        return _simple(f":moneybag: {name} paid. {_open_money(record)}")
-    if isinstance(c, cmd.Promised):
         return _simple(
-            f":handshake: Logged {name}'s promise to pay by {day(c.by)}. Overdue nudges wait "
-            "until then; if the date passes unpaid, the next nudge is a step firmer."
+            f":moneybag: {name} paid. {_open_money(record)}\n{dated(c.on, today, c.date_words)}"
+        )
+    if isinstance(c, cmd.Promised):
+        broken = (
+            " That date has passed: the next overdue nudge is a step firmer."
+            if c.by < today
+            else " Overdue nudges wait until then; if the date passes unpaid, the next nudge "
+            "is a step firmer."
+        )
+        return _simple(
+            f":handshake: Logged {name}'s promise to pay by {day(c.by)}.{broken}\n"
+            f"{dated(c.by, today, c.date_words, what='Promised by')}"
         )
     if isinstance(c, cmd.Snooze):
         what = f"{c.situation} nudges" if c.situation else "all nudges"
-        return _simple(f":zzz: Snoozed {what} for {name} until {day(c.until)}.")
+        return _simple(
+            f":zzz: Snoozed {what} for {name} until {day(c.until)}.\n"
+            f"{dated(c.until, today, c.date_words, what='Until')}"
+        )
+    if isinstance(c, cmd.Away):
+        if c.until == c.start:
+            return _simple(f":wave: {name} is back: their clocks run again from today.")
+        starting = "" if c.start <= today else f" from {when(c.start, today)}"
+        return _simple(
+            f":palm_tree: {name} is on leave{starting} until {day(c.until)}: their quiet and "
+            "overdue clocks are paused, and the days away don't count. "
+            f"`/client away {_arg(client.name)} off` if they are back early.\n"
+            f"{dated(c.until, today, c.date_words, what='Back')}"
+        )
     if isinstance(c, cmd.SetType):
         return _simple(
             f":label: {name} is now marked *{TYPE_LABEL[client.client_type]}*; "
@@ -289,6 +312,8 @@ def client_list(
         if s.undeliverable:
             flags.insert(0, ":no_entry: nudges can't be delivered: `/client status` says why")
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
+        if s.away_until is not None:
+            state += f" · :palm_tree: on leave until {day(s.away_until)}"
         lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
     footer = []
     if pages > 1:
@@ -325,6 +350,13 @@ def status(
         if route.via is Via.NOWHERE:
             facts.append(_route_fix(c))
     facts += undeliverable_lines(record)
+    leave = s.away_from(today)
+    if leave is not None:
+        since = "since" if leave.start <= today else "from"
+        facts.append(
+            f"*On leave* {since} {day(leave.start)} until {day(leave.until)}: "
+            "their quiet and overdue clocks are paused."
+        )
     flags = _flags(attention(record, today, ladders))
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
@@ -372,6 +404,7 @@ _VERB = {
     Kind.SENT: "message sent",
     Kind.OFFBOARDING: "offboarding started",
     Kind.CHECKED: "offboarding step done",
+    Kind.AWAY: "leave",
 }
 
 
@@ -390,7 +423,7 @@ def _event_line(e: Interaction) -> str:
         )
     if e.amount:
         detail.append(format_money(e.amount))
-    if e.due_on:
+    if e.due_on and e.kind is not Kind.AWAY:  # a leave line's text says it
         detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
     text, more = quoted(e.text) if e.text else ("", "")
     if text:
@@ -415,7 +448,7 @@ def _reply_line(e: Interaction) -> str:
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     total = record.state.interactions
     shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
-    title = f"History of {record.client.name}: {shown}, newest first"
+    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
     lines = [_event_line(e) for e in events]
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
@@ -534,14 +567,15 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
-`/client invoice <name> <amount> due <date> [#ref]`
+`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`
 `/client paid <name> [#ref]`  ·  `/client promised <name> <date> [#ref]`: promise to pay
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
+`/client away <name> until <date>`: the client is on leave, their clocks pause  ·  `/client away <name> off`: back early
 
 *Look things up*
 `/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
-`/client history <name>`: the full record, newest first
+`/client history <name>`: the full record, newest first by the day it happened
 `/client report <name>`: walking away? the record in numbers, a checklist for leaving well and a draft final report for the client
 `/client report <name> share`: the same, posted in the channel for the team
 `/client export <name>`: the full record as CSV and Markdown files, to your DM with Tactful
@@ -553,7 +587,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client invoice acme £1,200.50 due 2026-12-31 #INV-7`
 `/client paid acme #INV-7 on yesterday`
 
-Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
+Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next wed`, `20/12` (day first; without a year, the nearest one), `2026-12-01`. Text in quotes is kept as typed. Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
 
 
 def help_text() -> Reply:

@@ -161,7 +161,10 @@ def test_other_commands_over_http(server: AppServer, store: TinyDBStore, clock: 
 def test_help_and_empty_text_answer_with_usage(server: AppServer) -> None:
     for text in ("help", ""):
         reply = ok(server.slash(text))
-        assert "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref]`" in reply
+        assert (
+            "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref] [on &lt;date sent&gt;]`"
+            in reply
+        )
 
 
 def test_invoices_are_numbered_when_no_reference_is_given(
@@ -319,7 +322,7 @@ REJECTED = [
     "paid initech #P-1",
     "paid globex",
     "promised globex fri",
-    "promised acme yesterday",
+    "promised acme 2099-01-01",
     "type acme late-payer",
     "type acme grumpy",
     "archive globex",
