@@ -346,7 +346,7 @@ def replicas(url: str, n: int) -> dict:
     }
 
 
-def _pg_seeded(base: str) -> str | None:
+def _pg_seeded(base: str, rebuild: bool = False) -> str | None:
     """The URL of the benchmark's PostgreSQL schema, migrated; None if PostgreSQL can't be
     reached. Seeds it (in a child process) unless it already holds the big store."""
     import psycopg
@@ -365,7 +365,7 @@ def _pg_seeded(base: str) -> str | None:
     migrate(base, schema=PG_SCHEMA)
     with psycopg.connect(url, autocommit=True) as conn:
         (count,) = conn.execute("SELECT count(*) FROM interactions").fetchone()
-    if count != CLIENTS * 100:
+    if rebuild or count != CLIENTS * 100:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("TRUNCATE clients CASCADE")
         t = time.perf_counter()
@@ -470,7 +470,7 @@ def main() -> None:
 
 def wide(args: argparse.Namespace) -> None:
     """TinyDB beside PostgreSQL (one replica, three) on the big store in 100 workspaces."""
-    url = _pg_seeded(args.postgres)
+    url = _pg_seeded(args.postgres, args.rebuild)
     if url is None:
         return
     db_path = args.out / "wide" / "tactful.json"
