@@ -14,7 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
-from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.money import DEFAULT_CURRENCY, is_currency
+from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # Slack's requests are a few KB; a larger body is refused unread.
@@ -24,10 +25,14 @@ SETTINGS = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_REDIRECT_URI",
     "SLACK_API_URL",
     "DATABASE_PATH",
     "DATABASE_URL",
     "TIMEZONE",
+    "CURRENCY",
     "NUDGE_CHANNEL",
     "WORDING_PATH",
     "HOST",
@@ -49,6 +54,10 @@ SETTINGS = (
     "CLOSED",
     "MAX_BODY_BYTES",
 )
+_CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
+# Where workspaces start an install, and where Slack sends them back (Bolt's defaults).
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
@@ -65,20 +74,26 @@ class Config:
     bot_token: str = field(repr=False)
     signing_secret: str = field(repr=False)
     app_token: str = field(default="", repr=False)
+    # Installable by many workspaces (Bolt's OAuth flow) when both are set.
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    redirect_uri: str = ""
     database_path: Path = Path("data/tactful.json")
     # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
     # keeps the TinyDB store in DATABASE_PATH's folder.
     database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = ZoneInfo("UTC")
+    # ISO code of the workspace currency: amounts typed without one are in it.
+    currency: str = DEFAULT_CURRENCY
     nudge_channel: str = ""
     slack_api_url: str = DEFAULT_API_URL
     host: str = "127.0.0.1"
     port: int = 3000
     wording_path: Path | None = None
     ladders: Ladders = DEFAULT_LADDERS
-    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 30)
+    work_days: tuple[int, ...] = DEFAULT_HOURS.days
+    work_start: time = DEFAULT_HOURS.start
+    work_end: time = DEFAULT_HOURS.end
     scan_minutes: int = 15
     # Seconds start-up keeps retrying a Slack that is unreachable or failing (5xx, 429).
     slack_startup_wait: int = 120
@@ -91,6 +106,11 @@ class Config:
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Installable by many workspaces, each post with the installing workspace's token."""
+        return bool(self.client_id and self.client_secret)
 
 
 def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
@@ -114,7 +134,58 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         get("SLACK_SIGNING_SECRET"),
         get("SLACK_APP_TOKEN"),
     )
-    if need_slack:
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    oauth = bool(client_id or client_secret)
+    if oauth:
+        # Partial OAuth settings are a mistake, never a quiet fall-back to one workspace.
+        if not client_id:
+            problems.append(
+                "SLACK_CLIENT_ID is missing: SLACK_CLIENT_SECRET is set, so Tactful is installable "
+                "by many workspaces and needs both (your Slack app's Basic Information > App "
+                "Credentials)."
+            )
+        elif not _CLIENT_ID.match(client_id):
+            problems.append(
+                f"SLACK_CLIENT_ID={client_id!r} does not look like a Client ID (digits, a dot, "
+                "digits): copy it from Basic Information > App Credentials."
+            )
+        if not client_secret:
+            problems.append(
+                "SLACK_CLIENT_SECRET is missing: SLACK_CLIENT_ID is set, so Tactful is installable "
+                "by many workspaces and needs both (your Slack app's Basic Information > App "
+                "Credentials)."
+            )
+        if bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: installable "
+                "by many workspaces, each uses the token of its own installation. Remove "
+                "SLACK_BOT_TOKEN, or the client id and secret for one workspace."
+            )
+        if app_token:
+            problems.append(
+                "SLACK_APP_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: the install "
+                "pages (/slack/install) need HTTP mode. Remove SLACK_APP_TOKEN."
+            )
+        if need_slack and not secret:
+            problems.append(
+                "SLACK_SIGNING_SECRET is missing: copy it from your Slack app's Basic Information "
+                "page (needed to verify Slack's requests)."
+            )
+    elif redirect_uri:
+        problems.append(
+            "SLACK_REDIRECT_URI is set but SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not: it is "
+            "only for installing into many workspaces."
+        )
+    if redirect_uri and not re.match(
+        rf"^https?://[^\s/]+(/[^\s]*)?{re.escape(REDIRECT_PATH)}$", redirect_uri
+    ):
+        problems.append(
+            f"SLACK_REDIRECT_URI={redirect_uri!r} should be this app's public URL ending in "
+            f"{REDIRECT_PATH}, e.g. https://tactful.example.com{REDIRECT_PATH}."
+        )
+
+    if need_slack and not oauth:
         if not bot_token:
             problems.append(
                 "SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
@@ -138,6 +209,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"TIMEZONE={tz_name!r} is not an IANA time zone name (e.g. Europe/London).")
+
+    currency = get("CURRENCY", DEFAULT_CURRENCY).upper()
+    if not is_currency(currency):
+        problems.append(
+            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR."
+        )
 
     port = 3000
     port_text = get("PORT", "3000")
@@ -170,12 +247,12 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if wording and not Path(wording).is_dir():
         problems.append(f"WORDING_PATH={wording!r} is not a folder.")
 
-    grace = get("GRACE_DAYS", "0")
+    grace = get("GRACE_DAYS", str(DEFAULT_LADDERS.grace_days))
     if not grace.isdigit() or int(grace) > 60:
         problems.append(f"GRACE_DAYS={grace!r} should be a number of days from 0 to 60.")
 
-    work_start, work_end = time(9, 0), time(17, 30)
-    hours = get("WORKING_HOURS", "09:00-17:30")
+    work_start, work_end = DEFAULT_HOURS.start, DEFAULT_HOURS.end
+    hours = get("WORKING_HOURS", f"{work_start:%H:%M}-{work_end:%H:%M}")
     m = re.match(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$", hours)
     if m and int(m[1]) < 24 and int(m[3]) < 24 and int(m[2]) < 60 and int(m[4]) < 60:
         work_start, work_end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
@@ -184,28 +261,29 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     else:
         problems.append(f"WORKING_HOURS={hours!r} should look like 09:00-17:30.")
 
-    days_text = get("WORKING_DAYS", "mon-fri")
+    days_text = get("WORKING_DAYS", ",".join(_DAY_NAMES[d] for d in DEFAULT_HOURS.days))
     work_days = _days(days_text)
     if work_days is None:
         problems.append(f"WORKING_DAYS={days_text!r} should look like mon-fri or mon,tue,thu.")
 
     # The ladders: when each of the three stages is reached.
-    quiet_stages = _three(get("QUIET_STAGES", "1,2,3"), 20)
+    # Every default comes from DEFAULT_LADDERS: the one place the numbers are written.
+    quiet_stages = _three(get("QUIET_STAGES", _csv(DEFAULT_LADDERS.quiet_multipliers)), 20)
     if quiet_stages is None:
         problems.append(
             "QUIET_STAGES should be three rising multiples of a client's quiet days, like 1,2,3."
         )
-    overdue_days = _three(get("OVERDUE_DAYS", "1,7,21"), 365)
+    overdue_days = _three(get("OVERDUE_DAYS", _csv(DEFAULT_LADDERS.overdue_days)), 365)
     if overdue_days is None:
         problems.append(
             "OVERDUE_DAYS should be three rising numbers of days past due, like 1,7,21."
         )
-    revisions = _three(get("CONTROLLING_REVISIONS", "4,6,8"), 100)
+    revisions = _three(get("CONTROLLING_REVISIONS", _csv(DEFAULT_LADDERS.controlling_counts)), 100)
     if revisions is None:
         problems.append(
             "CONTROLLING_REVISIONS should be three rising counts of revision demands, like 4,6,8."
         )
-    window = get("CONTROLLING_WINDOW_DAYS", "14")
+    window = get("CONTROLLING_WINDOW_DAYS", str(DEFAULT_LADDERS.controlling_window_days))
     if not window.isdigit() or not 1 <= int(window) <= 90:
         problems.append(
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
@@ -246,6 +324,17 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "APPROVERS should list user IDs (U...) or a user group ID (S...), comma-separated."
         )
 
+    # Channel, user and group IDs belong to one workspace: installable by many, a deployment-
+    # wide one would send every workspace's nudges to one workspace's channel, or let only one
+    # workspace's people approve.
+    if oauth:
+        for name, value in (("NUDGE_CHANNEL", nudge_channel), ("APPROVERS", approvers)):
+            if value:
+                problems.append(
+                    f"{name} names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+                    f"make Tactful installable by many: leave {name} empty."
+                )
+
     two_person = get("TWO_PERSON_STOP_WORK", "false").lower()
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
         problems.append(f"TWO_PERSON_STOP_WORK={two_person!r} should be true or false.")
@@ -276,9 +365,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         bot_token=bot_token,
         signing_secret=secret,
         app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
         database_url=database_url,
         timezone=tz,
+        currency=currency,
         nudge_channel=nudge_channel,
         slack_api_url=api_url,
         host=get("HOST", "127.0.0.1"),
@@ -292,7 +385,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             controlling_window_days=int(window),
             calendar=WorkCalendar(holidays, closed or frozenset()),
         ),
-        work_days=work_days or (0, 1, 2, 3, 4),
+        work_days=work_days or DEFAULT_HOURS.days,
         work_start=work_start,
         work_end=work_end,
         scan_minutes=int(scan),
@@ -302,6 +395,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         max_body_bytes=int(max_body),
         auto_heard=_SWITCH.get(auto_heard, True),
     )
+
+
+def _csv(numbers: tuple[int, ...]) -> str:
+    return ",".join(map(str, numbers))
 
 
 def _is_group(approver: str) -> bool:

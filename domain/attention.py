@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.models import ClientRecord, ClientType, Invoice
+from domain.invoices import balance, owed, promise_holds
+from domain.invoices import overdue as overdue_invoices
+from domain.models import ClientRecord, ClientType, Invoice, Money
+from domain.money import totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
 from domain.routing import Route, Via, undeliverable
 
@@ -22,10 +25,27 @@ class Attention:
     recent_revisions: int  # revision demands within the controlling window
     controlling: bool  # enough of them to count as a pattern
     window_days: int
+    # Overdue but held by a promise that hasn't come due yet: not chased, still owed.
+    promised: tuple[Invoice, ...] = ()
+    # Everything still owed, overdue or not, per currency.
+    owed: tuple[Money, ...] = ()
 
     @property
     def overdue_count(self) -> int:
         return len(self.overdue)
+
+    @property
+    def overdue_owed(self) -> tuple[Money, ...]:
+        """What is still owed on the overdue invoices being chased, per currency."""
+        return totals(balance(i) for i in self.overdue)
+
+    @property
+    def promised_owed(self) -> tuple[Money, ...]:
+        return totals(balance(i) for i in self.promised)
+
+    @property
+    def promised_by(self) -> date | None:
+        return max((i.promised_by for i in self.promised if i.promised_by), default=None)
 
     @property
     def score(self) -> int:
@@ -48,6 +68,12 @@ def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADD
         recent_revisions=sum(1 for d in record.state.revisions if d > since),
         controlling=controlling is not None,
         window_days=ladders.controlling_window_days,
+        promised=tuple(
+            i
+            for i in overdue_invoices(record.state.invoices, today, ladders.grace_days)
+            if promise_holds(i, today)
+        ),
+        owed=totals(owed(record.state.invoices)),
     )
 
 
@@ -68,6 +94,12 @@ class Standing:
     controlling: bool
     window_days: int
     undeliverable: bool = False  # its nudges can't reach anyone: `/client status` says why
+    # Money, per currency: still owed on the overdue invoices chased, on those held by a
+    # promise (until `promised_by`), and on every unpaid invoice.
+    overdue_owed: tuple[Money, ...] = ()
+    promised_owed: tuple[Money, ...] = ()
+    promised_by: date | None = None
+    owed: tuple[Money, ...] = ()
     away_until: date | None = None  # on leave today, back that day: its clocks are paused
 
 
@@ -94,5 +126,9 @@ def standing(
         window_days=a.window_days,
         undeliverable=bool(undeliverable(record))
         or (route is not None and route.via is Via.NOWHERE),
+        overdue_owed=a.overdue_owed,
+        promised_owed=a.promised_owed,
+        promised_by=a.promised_by,
+        owed=a.owed,
         away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

@@ -17,7 +17,6 @@ from domain.inputs import (
     InputError,
     clean_text,
     escape,
-    parse_amount,
     parse_date,
     parse_until,
     parse_when,
@@ -25,6 +24,7 @@ from domain.inputs import (
     unescape,
 )
 from domain.models import ClientType, Money, name_key
+from domain.money import DEFAULT_CURRENCY, parse_amount
 
 MAX_NAME = 80
 LANGUAGES = ("en", "cy")
@@ -83,10 +83,58 @@ class InvoiceSent:
 
 @dataclass(frozen=True)
 class Paid:
+    """A payment: of `amount` (None: whatever is still owed), towards invoice `ref` ("": the
+    oldest due first)."""
+
     name: str
     ref: str
     on: date
+    amount: Money | None = None
     date_words: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Which line a correction is about: an invoice by its ref, or any entry by its id (`e12`)."""
+
+    ref: str = ""
+    seq: int = 0
+
+    def __str__(self) -> str:
+        return f"#{self.ref}" if self.ref else f"e{self.seq}"
+
+
+@dataclass(frozen=True)
+class Void:
+    name: str
+    entry: Entry
+    reason: str
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Void the last thing this person logged (optionally: about this client)."""
+
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A new line that supersedes values of an earlier one; None means "unchanged"."""
+
+    name: str
+    entry: Entry
+    due: date | None = None
+    amount: Money | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """Close one open request, by its id or words from it."""
+
+    name: str
+    ask: str
 
 
 @dataclass(frozen=True)
@@ -193,6 +241,10 @@ Command = (
     | Export
     | Offboard
     | Help
+    | Void
+    | Undo
+    | Fix
+    | Done
 )
 
 VERBS = (
@@ -205,6 +257,10 @@ VERBS = (
     "invoice",
     "paid",
     "promised",
+    "void",
+    "undo",
+    "fix",
+    "done",
     "snooze",
     "away",
     "type",
@@ -251,13 +307,19 @@ def _list(rest: str) -> ListClients:
     return ListClients(page, name_key(prefix) if prefix else "")
 
 
-def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
+def parse(
+    text: str,
+    today: date,
+    known_names: Collection[str] = (),
+    currency: str = DEFAULT_CURRENCY,
+) -> Command:
     """Read one `/client` command.
 
     Args:
         text: what followed `/client`, as Slack sent it.
         today: today in the workspace time zone, for relative dates.
         known_names: name keys of the team's clients, to read unquoted multi-word names.
+        currency: the workspace currency, for amounts typed without one.
 
     Raises:
         InputError: with a message saying what to type instead.
@@ -280,6 +342,8 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
         return _list(rest)
     if verb == "status" and not rest:
         return Status(None)
+    if verb == "undo" and not rest:
+        return Undo(None)
     if verb in ("add", "set"):
         name, tail = _name_for_add(rest, verb)
         options = _options(tail, verb, name)
@@ -323,10 +387,25 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
     if verb in ("archive", "unarchive"):
         _nothing_more(tail, verb, name)
         return Archive(name, verb == "archive")
+    if verb == "undo":
+        _nothing_more(tail, verb, name)
+        return Undo(name)
     if verb == "type":
         return SetType(
             name, _client_type(tail.split(), f"/client type {_arg(name)} {{}}", "late-payer")
         )
+    if verb == "void":
+        return _void(name, tail)
+    if verb == "fix":
+        return _fix(name, tail, today, currency)
+    if verb == "done":
+        ask = tail.strip()
+        if not ask:
+            raise InputError(
+                "Which request is done? Give words from it or its id from `/client status`, "
+                "e.g. `/client done acme logo files` or `/client done acme e12`."
+            )
+        return Done(name, unescape(ask))
     if verb in ("asked", "heard", "note", "revision"):
         body, on, words_read = _split_on(tail, today)
         if verb == "heard":
@@ -335,10 +414,26 @@ def parse(text: str, today: date, known_names: Collection[str] = ()) -> Command:
             words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb, name)
         return Log(verb, name, words, on, words_read)
     if verb == "invoice":
-        return _invoice(name, tail, today)
+        return _invoice(name, tail, today, currency)
     if verb == "paid":
-        body, on, words_read = _split_on(tail, today)
-        return Paid(name, _ref(body, f"/client paid {_arg(name)} #INV-12"), on, words_read)
+        # The `#ref` may come anywhere, even after `on <date>`.
+        refs = [w for w in tail.split() if w.startswith("#")]
+        body, on, words_read = _split_on(" ".join(w for w in tail.split() if w not in refs), today)
+        words = body.split()
+        if len(refs) > 1:
+            raise InputError(
+                "One invoice per payment, e.g. `/client paid acme £1,000 #INV-7`; "
+                "without a `#ref` it goes to the oldest due first."
+            )
+        ref = _ref(refs[0], f"/client paid {_arg(name)} £1,000 #INV-12") if refs else ""
+        amount_words = [w for w in words if not w.startswith("#")]
+        try:
+            amount = parse_amount(amount_words, currency) if amount_words else None
+        except InputError as err:
+            raise InputError(
+                f"{err} Invoice references start with `#`: e.g. `/client paid acme £1,000 #INV-12`."
+            ) from None
+        return Paid(name, ref, on, amount, words_read)
     if verb == "promised":
         tokens = tail.split()
         ref = tokens.pop() if tokens and tokens[-1].startswith("#") else ""
@@ -601,7 +696,56 @@ def _ref(text: str, example: str) -> str:
     return ref
 
 
-def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
+_ENTRY_ID = re.compile(r"^[eE](\d{1,9})$")
+
+
+def _entry(word: str, example: str) -> Entry:
+    m = _ENTRY_ID.match(word)
+    if m:
+        return Entry(seq=int(m.group(1)))
+    if word.startswith("#"):
+        return Entry(ref=_ref(word, example))
+    raise InputError(
+        f"Say which entry: an invoice like `#INV-7`, or an entry id like `e12` "
+        f"(`/client history` shows them), e.g. `{example}`."
+    )
+
+
+def _void(name: str, tail: str) -> Void:
+    example = "/client void acme #INV-7 sent twice by mistake"
+    words = tail.split(None, 1)
+    if not words:
+        raise InputError(f"Say which entry to void and why, e.g. `{example}`.")
+    entry = _entry(words[0], example)
+    reason = words[1].strip() if len(words) > 1 else ""
+    if not reason:
+        raise InputError(f"Say why it is voided (the record keeps it), e.g. `{example}`.")
+    return Void(name, entry, clean_text(reason, what="reason"))
+
+
+def _fix(name: str, tail: str, today: date, currency: str) -> Fix:
+    example = "/client fix acme #INV-7 due 2026-12-31"
+    words = tail.split()
+    if len(words) < 3:
+        raise InputError(
+            "Say what to fix: `/client fix acme #INV-7 due 2026-12-31`, "
+            "`/client fix acme #INV-7 amount £800` or `/client fix acme e12 on 2026-11-20`."
+        )
+    entry = _entry(words[0], example)
+    what, value = words[1].lower(), words[2:]
+    if what == "due":
+        return Fix(name, entry, due=parse_date(" ".join(value), today, future=True))
+    if what == "amount":
+        return Fix(name, entry, amount=parse_amount(value, currency))
+    if what == "on":
+        return Fix(name, entry, on=parse_date(" ".join(value), today))
+    raise InputError(
+        f"I can fix `due <date>`, `amount <amount>` or `on <date>`, not `{shorten(words[1])}`: "
+        f"e.g. `{example}`."
+    )
+
+
+def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY) -> InvoiceSent:
     example = f"/client invoice {_arg(name)} £1,200 due 2026-12-31 #INV-12"
     words = tail.split()
     lowered = [w.lower() for w in words]
@@ -618,24 +762,30 @@ def _invoice(name: str, tail: str, today: date) -> InvoiceSent:
         at = len(rest) - 1 - lowered_rest[::-1].index("on")
         rest, sent_words = rest[:at], rest[at + 1 :]
     ref = ""
-    for part in (sent_words, rest):
-        if part and part[-1].startswith("#") and not ref:
-            ref = _ref(part.pop(), example)
-        elif part and _CHANNEL.match(part[-1]):
-            raise InputError(
-                "That reference matched a channel name. Write it without `#` clashing, "
-                f"e.g. `#INV-12`: `{example}`."
-            )
+    # The `#ref` may come anywhere after `due`, even after the sent date.
+    if any(_CHANNEL.match(w) for w in rest + sent_words):
+        raise InputError(
+            "That reference matched a channel name. Write it without `#` clashing, "
+            f"e.g. `#INV-12`: `{example}`."
+        )
+    refs = [w for w in rest + sent_words if w.startswith("#")]
+    if len(refs) > 1:
+        raise InputError(f"One `#ref` per invoice, e.g. `{example}`.")
+    if refs:
+        ref = _ref(refs[0], example)
+        rest = [w for w in rest if w != refs[0]]
+        sent_words = [w for w in sent_words if w != refs[0]]
     if not rest:
         raise InputError(f"The due date is missing, e.g. `{example}`.")
-    amount = parse_amount(amount_words)
+    amount = parse_amount(amount_words, currency)
     due = parse_date(" ".join(rest), today, future=True)
     sent = today
+    # Only a sent date that was typed is checked: an invoice logged late, due already, is fine.
     if sent_words:
         sent = parse_date(" ".join(sent_words), today)
         if due < sent:
             raise InputError(
-                f"It can't fall due ({due:%a %-d %b %Y}) before it was sent "
+                f"It can't fall due ({due:%a %-d %b %Y}) before the invoice was sent "
                 f"({sent:%a %-d %b %Y}): e.g. `/client invoice {_arg(name)} "
                 f"{' '.join(amount_words)} due {sent + timedelta(days=30):%Y-%m-%d} "
                 f"on {' '.join(sent_words)}`."

@@ -1,4 +1,4 @@
-"""Reading what people type: dates, amounts, durations and free text. Pure functions.
+"""Reading what people type: dates, durations and free text (amounts: domain/money.py). Pure.
 
 Each parser returns a value or raises InputError with a message that says what to type
 instead; nothing here reads the clock (the caller passes `today`).
@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 
 import dateparser
 
 from domain.characters import BIDI_CONTROLS, has_visible, is_control
-from domain.models import Money
 
 
 class InputError(ValueError):
@@ -221,63 +219,6 @@ def parse_until(text: str, today: date) -> date:
     if until <= today:
         raise InputError(f"{until.isoformat()} has already come: pick a later date.")
     return until
-
-
-_SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD"}
-_CODES = {"GBP", "EUR", "USD", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "JPY", "INR"}
-_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
-MAX_AMOUNT = Decimal("1000000000")
-
-
-def parse_amount(tokens: list[str]) -> Money:
-    """`1200`, `1,200.50`, `£300`, `€99`, `300 USD` or `USD 300` as exact money."""
-    currency = ""
-    words = [t for t in tokens if t]
-    if len(words) == 2:
-        code = next((w.upper() for w in words if w.upper() in _CODES), "")
-        if not code:
-            raise InputError(_amount_help(" ".join(words)))
-        currency = code
-        words = [w for w in words if w.upper() != code]
-    if len(words) != 1:
-        raise InputError(_amount_help(" ".join(tokens)))
-    number = words[0]
-    if number[:1] in _SYMBOLS:
-        if currency:
-            raise InputError(_amount_help(" ".join(tokens)))
-        currency, number = _SYMBOLS[number[0]], number[1:]
-    if not _NUMBER.match(number):
-        raise InputError(_amount_help(" ".join(tokens)))
-    try:
-        amount = Decimal(number.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
-        raise InputError(_amount_help(" ".join(tokens))) from None
-    if not Decimal(0) < amount < MAX_AMOUNT:
-        raise InputError("The amount must be more than zero and less than a billion.")
-    return Money(amount, currency)
-
-
-def _amount_help(text: str) -> str:
-    return (
-        f"I couldn't read `{shorten(text)}` as an amount. Try `1200`, `1,200.50`, `£300`, "
-        "`€99` or `300 USD`."
-    )
-
-
-def totals(amounts: list[Money]) -> tuple[Money, ...]:
-    """Amounts added up per currency (amounts in different currencies are never mixed)."""
-    by: dict[str, Decimal] = {}
-    for m in amounts:
-        by[m.currency] = by.get(m.currency, Decimal(0)) + m.amount
-    return tuple(Money(v, k) for k, v in sorted(by.items()))
-
-
-def format_money(money: Money) -> str:
-    symbol = {v: k for k, v in _SYMBOLS.items()}.get(money.currency, "")
-    number = f"{money.amount:,.2f}"
-    if symbol:
-        return f"{symbol}{number}"
-    return f"{number} {money.currency}".strip()
 
 
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")

@@ -2,14 +2,36 @@
 
 `apply` is a pure fold: state + interaction -> new state. Storage keeps its result beside the
 history so the scheduler reads one small summary per client instead of every interaction.
+
+Corrections are new lines too. A DONE line folds like any other; a VOIDED or FIXED line
+changes how an earlier line counts, which a summary alone can't undo, so the state is then
+rebuilt from the whole history by `replay`, skipping voided lines and applying fixes.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 
-from domain.models import Ask, Away, ClientState, Interaction, Invoice, Kind
+from domain.invoices import balance, is_open, is_overdue
+from domain.models import Ask, Away, ClientState, Interaction, Invoice, Kind, Money
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An interaction before storage numbers it (service.commands.log does)."""
+
+    kind: Kind
+    occurred_on: date
+    text: str = ""
+    amount: Money | None = None
+    ref: str = ""
+    due_on: date | None = None
+    link: str = ""
+    target: int = 0
+    redated: date | None = None
+
 
 # Only recent revision demands matter to the controlling-pattern rule; keep the list bounded
 # so a client's summary never grows with its history.
@@ -37,8 +59,15 @@ def _bounded(asks: tuple[Ask, ...]) -> tuple[Ask, ...]:
     return (asks[0], *asks[-(MAX_OPEN_ASKS - 1) :])
 
 
-def apply(state: ClientState, event: Interaction) -> ClientState:
-    """Return the state after `event`. Kinds that don't change what is open leave it as is."""
+# Lines that correct others: folding them needs the whole history (see `replay`).
+CORRECTIONS = (Kind.VOIDED, Kind.FIXED)
+
+
+def apply(
+    state: ClientState, event: Interaction, keep_paid: int = MAX_PAID_INVOICES_KEPT
+) -> ClientState:
+    """Return the state after `event`. Kinds that don't change what is open leave it as is
+    (VOIDED and FIXED among them: `replay` gives them their effect)."""
     state = replace(state, interactions=state.interactions + 1)
     kind = event.kind
     if kind is Kind.ASKED:
@@ -50,13 +79,9 @@ def apply(state: ClientState, event: Interaction) -> ClientState:
             open_asks=_bounded((*state.open_asks, ask)),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),
         )
-    if kind in (Kind.HEARD, Kind.REVISION):
-        # A revision demand is still the client answering: it stops the quiet clock.
-        revisions = state.revisions
-        if kind is Kind.REVISION:
-            revisions = (*revisions, event.occurred_on)[-MAX_REVISIONS_KEPT:]
+    if kind is Kind.HEARD:
         replies = state.replies_logged
-        if kind is Kind.HEARD and event.ref:
+        if event.ref:
             replies = (*replies, event.ref)[-MAX_REPLIES_KEPT:]
         return replace(
             state,
@@ -64,25 +89,35 @@ def apply(state: ClientState, event: Interaction) -> ClientState:
             open_asks=tuple(a for a in state.open_asks if a.asked_on > event.occurred_on),
             last_heard_on=_later(state.last_heard_on, event.occurred_on),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),
-            revisions=revisions,
         )
+    if kind is Kind.REVISION:
+        # The client was in touch, but a demand for changes answers none of our requests:
+        # they stay open, each on its own quiet clock.
+        return replace(
+            state,
+            last_heard_on=_later(state.last_heard_on, event.occurred_on),
+            last_contact_on=_later(state.last_contact_on, event.occurred_on),
+            revisions=(*state.revisions, event.occurred_on)[-MAX_REVISIONS_KEPT:],
+        )
+    if kind is Kind.DONE:
+        return replace(state, open_asks=tuple(a for a in state.open_asks if a.seq != event.target))
     if kind is Kind.INVOICE:
         assert event.amount is not None and event.due_on is not None
         invoice = Invoice(
-            ref=event.ref, amount=event.amount, due_on=event.due_on, sent_on=event.occurred_on
+            ref=event.ref,
+            amount=event.amount,
+            due_on=event.due_on,
+            sent_on=event.occurred_on,
+            seq=event.seq,
         )
         return replace(state, invoices=(*state.invoices, invoice))
     if kind is Kind.PAID:
         invoices = tuple(
-            replace(i, paid_on=event.occurred_on) if i.ref == event.ref and i.paid_on is None else i
+            _pay(i, event) if i.ref == event.ref and i.paid_on is None else i
             for i in state.invoices
         )
         paid = [i for i in invoices if i.paid_on is not None]
-        drop = (
-            {id(i) for i in paid[:-MAX_PAID_INVOICES_KEPT]}
-            if len(paid) > MAX_PAID_INVOICES_KEPT
-            else set()
-        )
+        drop = {id(i) for i in paid[:-keep_paid]} if len(paid) > keep_paid else set()
         return replace(
             state,
             invoices=tuple(i for i in invoices if id(i) not in drop),
@@ -93,11 +128,11 @@ def apply(state: ClientState, event: Interaction) -> ClientState:
         assert event.due_on is not None
         # A promise without a ref covers what is overdue when it is made (or, if nothing is
         # yet, everything unpaid): not invoices that fall due later.
-        unpaid = [i for i in state.invoices if i.paid_on is None]
-        overdue = {i.ref for i in unpaid if i.due_on < event.occurred_on}
+        unpaid = [i for i in state.invoices if is_open(i)]
+        overdue = {i.ref for i in unpaid if is_overdue(i, event.occurred_on)}
         covered = {event.ref} if event.ref else (overdue or {i.ref for i in unpaid})
         invoices = tuple(
-            replace(i, promised_by=event.due_on) if i.paid_on is None and i.ref in covered else i
+            replace(i, promised_by=event.due_on) if is_open(i) and i.ref in covered else i
             for i in state.invoices
         )
         return replace(
@@ -128,3 +163,48 @@ def on_leave(periods: tuple[Away, ...], start: date, until: date) -> tuple[Away,
     if until > start:
         kept.append(Away(start, until))
     return tuple(kept[-MAX_AWAY_KEPT:])
+
+
+def _pay(invoice: Invoice, event: Interaction) -> Invoice:
+    """A payment towards `invoice`: its amount, or (a line without one) whatever was owed."""
+    owed = balance(invoice).amount
+    paid = invoice.paid + (event.amount.amount if event.amount else owed)
+    settled = paid >= invoice.amount.amount
+    return replace(invoice, paid=paid, paid_on=event.occurred_on if settled else None)
+
+
+def effective(events: Iterable[Interaction]) -> Iterator[Interaction]:
+    """The lines that count, oldest first, as their corrections left them: voided lines and the
+    correction lines themselves left out, each FIXED line's values put into its target."""
+    ordered = sorted(events, key=lambda e: e.seq)
+    voided = {e.target for e in ordered if e.kind is Kind.VOIDED}
+    fixes: dict[int, list[Interaction]] = {}
+    for e in ordered:
+        if e.kind is Kind.FIXED and e.seq not in voided:
+            fixes.setdefault(e.target, []).append(e)
+    for e in ordered:
+        if e.seq in voided or e.kind in CORRECTIONS:
+            continue
+        for fix in fixes.get(e.seq, ()):
+            e = replace(
+                e,
+                due_on=fix.due_on or e.due_on,
+                amount=fix.amount or e.amount,
+                occurred_on=fix.redated or e.occurred_on,
+            )
+        yield e
+
+
+def replay(events: Iterable[Interaction], keep_paid: int = MAX_PAID_INVOICES_KEPT) -> ClientState:
+    """The state from the whole history: what `apply` gives line by line, with every correction
+    taken into account. `keep_paid` bounds the paid invoices kept (the report keeps them all)."""
+    events = list(events)
+    state = ClientState()
+    for e in effective(events):
+        state = apply(state, e, keep_paid)
+    # A shared-channel reply stays "seen" even once voided: Slack redelivering it must not log
+    # it again.
+    seen = tuple(
+        e.ref for e in sorted(events, key=lambda e: e.seq) if e.kind is Kind.HEARD and e.ref
+    )
+    return replace(state, interactions=len(events), replies_logged=seen[-MAX_REPLIES_KEPT:])

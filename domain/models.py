@@ -44,6 +44,10 @@ class Kind(StrEnum):
     EDITED = "edited"
     DISMISSED = "dismissed"
     SENT = "sent"
+    # Corrections: new lines that change how earlier ones count, never rewrites.
+    VOIDED = "voided"  # `target` stops counting everywhere (text: why)
+    FIXED = "fixed"  # `target` now has these due_on / amount / redated values
+    DONE = "done"  # the open ask `target` is closed
     # Offboarding: the checklist started (text: the reason), and each item ticked (ref: item).
     OFFBOARDING = "offboarding"
     CHECKED = "checked"
@@ -76,6 +80,15 @@ class Interaction:
     # shared channel (its `ref` is then the message's "channel/ts", which is what makes a
     # redelivered message recognisable).
     link: str = ""
+    # For a correction (VOIDED, FIXED, DONE): the seq of the entry it is about.
+    target: int = 0
+    # For a FIXED line that redates its target: the target's new date.
+    redated: date | None = None
+
+    @property
+    def short_id(self) -> str:
+        """How people name this entry in `/client void` and `/client fix`: `e12`."""
+        return f"e{self.seq}"
 
 
 @dataclass(frozen=True)
@@ -101,13 +114,26 @@ class Away:
 
 @dataclass(frozen=True)
 class Invoice:
+    """An invoice as it stands. What is still owed, and whether it is overdue, are answered by
+    domain/invoices.py, never worked out again elsewhere."""
+
     ref: str
     amount: Money
     due_on: date
     sent_on: date
+    # The day it was paid in full; None while anything is still owed.
     paid_on: date | None = None
     # A promise to pay by this date pauses the overdue ladder until then.
     promised_by: date | None = None
+    # Paid so far, in the invoice's currency (part payments). Records written before part
+    # payments existed have 0 here and a paid_on: paid in full.
+    paid: Decimal = Decimal(0)
+    # The seq of the INVOICE line, for `/client void` and `/client fix`.
+    seq: int = 0
+
+
+# Business days of silence after an ask before a client counts as gone quiet, unless set.
+DEFAULT_QUIET_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,7 @@ class Client:
     created_at: datetime
     client_type: ClientType = ClientType.NONE
     # Business days of silence after an ask before the client counts as gone quiet.
-    quiet_days: int = 3
+    quiet_days: int = DEFAULT_QUIET_DAYS
     channel: str = ""
     owner: str = ""
     lang: str = "en"
@@ -180,6 +206,7 @@ class ClientState:
 
     @property
     def unpaid(self) -> tuple[Invoice, ...]:
+        """Invoices with something still owed (paid_on is set once nothing is)."""
         return tuple(i for i in self.invoices if i.paid_on is None)
 
 

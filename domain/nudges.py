@@ -9,11 +9,12 @@ stage at most once, and a new episode starts again at the stage its facts call f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between, days_away
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between
+from domain.invoices import balance, chased, days_past_due, overdue_clock, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
-from domain.models import Ask, ClientRecord, Invoice, Nudge, NudgeStatus
+from domain.models import Ask, ClientRecord, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
 # Nudge.delivery values of an approved message still to be posted in a shared channel.
@@ -39,6 +40,19 @@ class Ladders:
 
 
 DEFAULT_LADDERS = Ladders()
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When nudges may be posted, in the workspace time zone: the defaults of WORKING_DAYS
+    and WORKING_HOURS, written here once."""
+
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    start: time = time(9, 0)
+    end: time = time(17, 30)
+
+
+DEFAULT_HOURS = Hours()
 
 
 @dataclass(frozen=True)
@@ -69,9 +83,11 @@ class Due:
     @property
     def facts_key(self) -> str:
         """What a suggestion for this is specific to beyond its episode: the invoices it names
-        (a part payment changes the amount and the refs)."""
+        and what is still owed on each (a part payment changes the amount it asks for)."""
         invoices = self.facts.get("invoices") or ()
-        return ",".join(sorted(i.ref for i in invoices))  # type: ignore[attr-defined]
+        return ",".join(
+            sorted(f"{i.ref}={balance(i).amount}" for i in invoices)  # type: ignore[attr-defined]
+        )
 
 
 def nudge_key(situation: str, subject: str, stage: int) -> str:
@@ -141,36 +157,31 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
         "asked_on": ask.asked_on,
         "days": waited,
         "open_asks": len(record.state.open_asks),
+        "asks": tuple(sorted(record.state.open_asks, key=lambda a: (a.asked_on, a.seq))),
     }
     return Due(QUIET, f"ask-{ask.seq}", stage, False, facts)
 
 
 def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
-    grace = timedelta(days=ladders.grace_days)
-    overdue: list[Invoice] = sorted(
-        (i for i in record.state.unpaid if today > i.due_on + grace),
-        key=lambda i: (i.due_on, i.ref),
-    )
-    # A promise to pay by a date holds back only the invoices it covers, until that day; the
-    # others are chased as if it weren't there.
-    overdue = [i for i in overdue if i.promised_by is None or today > i.promised_by]
+    # A promise holds only the invoices it was made for; the others are chased as usual.
+    overdue = chased(record.state.invoices, today, ladders.grace_days)
     if not overdue:
         return None
     oldest = overdue[0]
-    broken = [i.promised_by for i in overdue if i.promised_by is not None]
-    promise = max(broken) if broken else None
-    # The stages count from the end of the grace period; what the team and the client are
-    # told is the invoice's true age (as `/client status` shows it).
-    days = (today - oldest.due_on).days
-    # Days the client was away don't count towards the next stage: their clock is paused.
-    paused = days_away(oldest.due_on, today, record.state.away)
-    stage = _stage(days - paused - ladders.grace_days, ladders.overdue_days)
-    if promise is not None:
+    # The stages count from the end of the grace period, without the days the client was away;
+    # what the team and the client are told is the invoice's true age (as `/client status`
+    # shows it).
+    days = days_past_due(oldest, today)
+    stage = _stage(
+        overdue_clock(oldest, today, ladders.grace_days, record.state.away), ladders.overdue_days
+    )
+    broken = [i.promised_by for i in overdue if promise_broken(i, today)]
+    if broken:
         stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
     facts = {
         "invoices": tuple(overdue),
         "days_overdue": days,
-        "promised_by": promise,
+        "promised_by": max(broken) if broken else None,
     }
     return Due(OVERDUE, f"inv-{oldest.ref}", stage, False, facts)
 
@@ -267,6 +278,14 @@ def prune(
     return {k: n for k, n in record.nudges.items() if keep(n)}
 
 
+def _comparable(facts_key: str, stored: str) -> str:
+    """`facts_key` as a nudge stored before part payments wrote it (refs only, no balances),
+    so upgrading doesn't make every posted suggestion look out of date."""
+    if "=" in stored or "=" not in facts_key:
+        return facts_key
+    return ",".join(part.split("=")[0] for part in facts_key.split(","))
+
+
 def outdated(
     record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
 ) -> bool:
@@ -276,7 +295,7 @@ def outdated(
     due = current(record, today, ladders).get(nudge.situation)
     if due is None or due.subject != nudge.subject:
         return True
-    if nudge.facts_key and due.facts_key != nudge.facts_key:
+    if nudge.facts_key and _comparable(due.facts_key, nudge.facts_key) != nudge.facts_key:
         return True
     return any(
         other.situation == nudge.situation

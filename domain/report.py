@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.inputs import totals
+from domain.invoices import balance, is_open, paid_so_far
+from domain.invoices import overdue as overdue_invoices
+from domain.ledger import effective, replay
 from domain.models import ClientRecord, Interaction, Kind, Money
+from domain.money import totals
+from domain.nudges import DEFAULT_LADDERS, Ladders
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class EngagementReport:
     paid: tuple[Money, ...]
     outstanding: tuple[Money, ...]
     overdue_refs: tuple[str, ...]
+    overdue: tuple[Money, ...]
     # Days late of each paid invoice, in due-date order: growing numbers are "drift".
     days_late: tuple[int, ...]
     nudges_approved: int
@@ -34,24 +39,24 @@ class EngagementReport:
 
 
 def engagement_report(
-    record: ClientRecord, history: list[Interaction], today: date
+    record: ClientRecord,
+    history: list[Interaction],
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
 ) -> EngagementReport:
-    """Summarise the whole record. `history` is every interaction, in any order."""
-    events = sorted(history, key=lambda e: e.seq)
-    invoices = {e.ref: e for e in events if e.kind is Kind.INVOICE}
-    paid_refs = {e.ref: e for e in events if e.kind is Kind.PAID}
-    outstanding = [i for ref, i in invoices.items() if ref not in paid_refs]
-    # In due-date order, not the order they were logged: an invoice entered late must not
-    # make the trend look better or worse than it is.
-    paid_invoices = sorted(
-        (inv for ref, inv in invoices.items() if ref in paid_refs and inv.due_on is not None),
-        key=lambda inv: (inv.due_on, inv.seq),
+    """Summarise the whole record. `history` is every interaction, in any order. Voided lines
+    don't count and fixes do, exactly as in the nudge rules (both fold the same history)."""
+    events = list(effective(history))
+    # Every invoice, paid long ago or not (the summary keeps only recent paid ones).
+    invoices = replay(history, keep_paid=len(history) + 1).invoices
+    outstanding = [i for i in invoices if is_open(i)]
+    overdue = overdue_invoices(invoices, today, ladders.grace_days)
+    # Drift: how late each settled invoice was, in due-date order, not the order they were
+    # logged: an invoice entered late must not make the trend look better or worse than it is.
+    settled = sorted(
+        (i for i in invoices if i.paid_on is not None), key=lambda i: (i.due_on, i.seq)
     )
-    days_late = tuple(
-        max(0, (paid_refs[inv.ref].occurred_on - inv.due_on).days)  # type: ignore[operator]
-        for inv in paid_invoices
-    )
-    overdue = tuple(sorted(i.ref for i in outstanding if i.due_on and i.due_on < today))
+    days_late = tuple(max(0, (i.paid_on - i.due_on).days) for i in settled if i.paid_on)
     asks = sum(1 for e in events if e.kind is Kind.ASKED)
     revisions = sum(1 for e in events if e.kind is Kind.REVISION)
     if overdue:
@@ -64,16 +69,15 @@ def engagement_report(
         reason = "(fill in: respond, approve, pay)"
     return EngagementReport(
         since=min((e.occurred_on for e in events), default=None),
-        interactions=len(events),
+        interactions=len(history),
         asks=asks,
         asks_open=len(record.state.open_asks),
         revisions=revisions,
-        invoiced=totals([i.amount for i in invoices.values() if i.amount]),
-        paid=totals(
-            [invoices[r].amount for r in paid_refs if r in invoices and invoices[r].amount]
-        ),
-        outstanding=totals([i.amount for i in outstanding if i.amount]),
-        overdue_refs=overdue,
+        invoiced=totals(i.amount for i in invoices),
+        paid=totals(paid_so_far(i) for i in invoices),
+        outstanding=totals(balance(i) for i in outstanding),
+        overdue_refs=tuple(i.ref for i in overdue),
+        overdue=totals(balance(i) for i in overdue),
         days_late=days_late,
         # From the history, not the summary: finished episodes' nudges leave the summary.
         nudges_approved=sum(1 for e in events if e.kind is Kind.SENT),

@@ -11,19 +11,21 @@ from datetime import date, datetime, tzinfo
 from itertools import islice
 
 from domain import commands as cmd
-from domain import offboarding
+from domain import corrections, offboarding
 from domain.attention import Standing, standing
-from domain.inputs import InputError, format_money
-from domain.ledger import apply
+from domain.inputs import InputError
+from domain.ledger import CORRECTIONS, Draft, apply, replay
 from domain.models import (
+    DEFAULT_QUIET_DAYS,
     Client,
     ClientRecord,
     ClientType,
     Interaction,
     Kind,
-    Money,
 )
+from domain.money import DEFAULT_CURRENCY
 from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.payments import payment_drafts, quote, unpaid_hint
 from domain.report import engagement_report
 from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
@@ -33,18 +35,7 @@ from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
 from ui.wording import Wording
 
-
-@dataclass(frozen=True)
-class Draft:
-    """An interaction before storage numbers it."""
-
-    kind: Kind
-    occurred_on: date
-    text: str = ""
-    amount: Money | None = None
-    ref: str = ""
-    due_on: date | None = None
-    link: str = ""
+__all__ = ["ClientCommands", "Draft", "log"]
 
 
 def log(
@@ -66,6 +57,8 @@ def log(
             amount=d.amount,
             ref=d.ref,
             due_on=d.due_on,
+            target=d.target,
+            redated=d.redated,
             link=d.link,
         )
         state = apply(state, event)
@@ -101,11 +94,13 @@ class ClientCommands:
         nudge_channel: str = "",
         *,
         auto_heard: bool = True,
+        currency: str = DEFAULT_CURRENCY,
         wording: Wording | None = None,
     ) -> None:
         self.store = store
         self.tz = tz
         self.ladders = ladders
+        self.currency = currency
         self.nudge_channel = nudge_channel
         self.auto_heard = auto_heard
         self.wording = wording or Wording.load()
@@ -118,7 +113,7 @@ class ClientCommands:
         """Carry out one command; bad input returns an error reply and changes nothing."""
         today = now.astimezone(self.tz).date()
         try:
-            command = cmd.parse(text, today, self.store.names(team_id).keys())
+            command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
             return self._run(command, team_id, user_id, now, today, text)
         except InputError as err:
             return replies.error(str(err))
@@ -147,7 +142,8 @@ class ClientCommands:
             lambda record: standing(record, today, self.ladders, self.route(record.client)),
             Standing,
             # Whatever a standing depends on besides the record itself.
-            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}",
+            # "money1": standings carry what is owed and overdue per currency.
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money1",
         )
 
     def follow_up(self, team_id: str, text: str, now: datetime) -> FollowUp | None:
@@ -156,7 +152,7 @@ class ClientCommands:
         refused, which its answer already said)."""
         today = now.astimezone(self.tz).date()
         try:
-            command = cmd.parse(text, today, self.store.names(team_id).keys())
+            command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
         except InputError:
             return None
         kinds = {cmd.Export: "export", cmd.Offboard: "offboard"}
@@ -169,7 +165,7 @@ class ClientCommands:
     def report(self, record: ClientRecord, today: date, shared_by: str = "") -> Reply:
         """The walk-away pack for a client, with the final-report draft in their language."""
         history = list(self.store.history(record.client.team_id, record.client.client_id))
-        r = engagement_report(record, history, today)
+        r = engagement_report(record, history, today, self.ladders)
         draft = final_report_draft(self.wording, record, r)
         return replies.report(record, r, draft, shared_by)
 
@@ -187,7 +183,9 @@ class ClientCommands:
             )
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
-        record = self._find(team, c.name, today, text)
+        if isinstance(c, cmd.Undo):
+            return self._undo(c, team, user, now, today)
+        record = self._find(team, c.name, text)
         if isinstance(c, cmd.Status):
             recent = by_date(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders, self.route(record.client))
@@ -209,7 +207,8 @@ class ClientCommands:
                 islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN)
             )
             return replies.history(record, shown)
-        change = self._change_for(c, user, now, today)
+        logged: list[Interaction] = []
+        change = self._change_for(c, user, now, today, logged)
         updated = self.store.update(team, record.client.client_id, change)
         return replies.logged(
             c,
@@ -218,7 +217,43 @@ class ClientCommands:
             self.ladders,
             route=self.route(updated.client),
             auto_heard=self.auto_heard,
+            lines=logged,
         )
+
+    def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
+        """Void the last command this person logged (within a day), on whichever client."""
+        records = [self._find(team, c.name)] if c.name else self.store.clients(team)
+        last: tuple[datetime, ClientRecord] | None = None
+        for record in records:
+            try:
+                command = corrections.last_command(self._recent(team, record, now), user, now)
+            except DamagedRecord:
+                continue  # logged by the store; undo can still find your entry elsewhere
+            if command and (last is None or command[0].logged_at > last[0]):
+                last = (command[0].logged_at, record)
+        if last is None:
+            where = f" for {c.name}" if c.name else ""
+            raise InputError(
+                f"Nothing you logged{where} in the last 24 hours to undo. To void an older "
+                "entry, name it by its id: `/client void acme e12 <reason>` "
+                "(`/client history acme` shows the ids)."
+            )
+        record = last[1]
+        logged: list[Interaction] = []
+        change = self._change_for(c, user, now, today, logged)
+        updated = self.store.update(team, record.client.client_id, change)
+        return replies.logged(
+            c, updated, today, self.ladders, route=self.route(updated.client), lines=logged
+        )
+
+    def _recent(self, team: str, record: ClientRecord, now: datetime) -> list[Interaction]:
+        """The client's lines logged within the undo window, oldest first."""
+        out = []
+        for e in self.store.history(team, record.client.client_id):
+            if now - e.logged_at > corrections.UNDO_WINDOW:
+                break
+            out.append(e)
+        return out[::-1]
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
         o = c.options
@@ -229,7 +264,7 @@ class ClientCommands:
             created_by=user,
             created_at=now,
             client_type=o.client_type or ClientType.NONE,
-            quiet_days=o.quiet_days or 3,
+            quiet_days=o.quiet_days or DEFAULT_QUIET_DAYS,
             channel=o.channel or "",
             owner=o.owner or "",
             lang=o.lang or "en",
@@ -248,12 +283,11 @@ class ClientCommands:
             ) from None
         return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
-    def _find(self, team: str, name: str, today: date, text: str = "") -> ClientRecord:
+    def _find(self, team: str, name: str, text: str = "") -> ClientRecord:
         record = self.store.find(team, name)
         if record is not None:
             return record
-        known = [s.name for s in self.overview(team, today).summaries]
-        close = near_names(name, known)
+        close = self._near_names(team, name)
         if len(close) > 1:
             listed = ", ".join(close[:-1]) + f" or {close[-1]}"
             raise InputError(
@@ -269,6 +303,21 @@ class ClientCommands:
             f"`/client add {_quote(name)}` adds this one."
         )
 
+    def _near_names(self, team: str, name: str) -> list[str]:
+        """The clients `name` may have meant, as they are written. Read from the name index and
+        the few records that match, not the overview: an error reply writes nothing, and
+        bringing the overview's cached file up to date is a write."""
+        index = self.store.names(team)
+        meant = []
+        for key in near_names(name, list(index)):
+            try:
+                record = self.store.get(team, index[key])
+            except DamagedRecord:
+                continue  # logged by the store; a suggestion isn't worth failing the reply for
+            if record is not None:
+                meant.append(record.client.name)
+        return meant
+
     @staticmethod
     def _offboard(reason: str, user: str, now: datetime, today: date):
         def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
@@ -277,12 +326,23 @@ class ClientCommands:
 
         return change
 
-    def _change_for(self, c: cmd.Command, user: str, now: datetime, today: date):
+    def _change_for(
+        self, c: cmd.Command, user: str, now: datetime, today: date, logged: list[Interaction]
+    ):
         """The store change for a command that records something. Checks that depend on the
-        client's state run inside it, against the freshest copy, under the write lock."""
+        client's state run inside it, against the freshest copy, under the write lock. The
+        lines it logs are put in `logged` for the reply."""
 
         def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
-            drafts, client = self._drafts(c, record, today)
+            team, cid = record.client.team_id, record.client.client_id
+            history: list[Interaction] = []
+
+            def lines() -> list[Interaction]:
+                if not history:
+                    history.extend(reversed(list(self.store.history(team, cid))))
+                return history
+
+            drafts, client = self._drafts(c, record, today, user, now, lines)
             if client is not None:
                 record = replace(record, client=client)
             if isinstance(c, cmd.Archive) and not c.archived:
@@ -290,14 +350,33 @@ class ClientCommands:
                 record = offboarding.untick_archive(record)
             elif isinstance(c, cmd.Archive) and offboarding.is_open(record, offboarding.ARCHIVED):
                 record = offboarding.tick(record, offboarding.ARCHIVED, user, now)
-            return log(record, user, now, *drafts)
+            new, events = log(record, user, now, *drafts)
+            if any(d.kind in CORRECTIONS for d in drafts):
+                # A void or a fix changes how an earlier line counts: rebuild what is open from
+                # the whole history (the summary alone can't be unwound).
+                new = replace(new, state=replay([*lines(), *events]))
+            logged[:] = events
+            return new, events
 
         return change
 
     def _drafts(
-        self, c: cmd.Command, record: ClientRecord, today: date
+        self, c: cmd.Command, record: ClientRecord, today: date, user: str, now: datetime, lines
     ) -> tuple[list[Draft], Client | None]:
         client = record.client
+        if isinstance(c, cmd.Void):
+            target = corrections.find_entry(record, lines(), c.entry)
+            return corrections.void_drafts(record, lines(), target, c.reason, today), None
+        if isinstance(c, cmd.Undo):
+            command = corrections.last_command(lines(), user, now)
+            if not command:
+                raise InputError("Nothing of yours to undo any more: someone changed it meanwhile.")
+            return corrections.undo_drafts(record, lines(), command, today), None
+        if isinstance(c, cmd.Fix):
+            target = corrections.find_entry(record, lines(), c.entry)
+            return corrections.fix_drafts(record, lines(), target, c, today), None
+        if isinstance(c, cmd.Done):
+            return corrections.done_drafts(record, c.ask, today), None
         if isinstance(c, cmd.Log):
             asks = record.state.open_asks
             if c.verb == "heard" and asks and c.on < min(a.asked_on for a in asks):
@@ -320,15 +399,7 @@ class ClientCommands:
                 )
             return [Draft(Kind.INVOICE, c.on, amount=c.amount, ref=ref, due_on=c.due)], None
         if isinstance(c, cmd.Paid):
-            invoice = _pick_unpaid(record, c.ref, "paid")
-            if c.on < invoice.sent_on:
-                raise InputError(
-                    f"Invoice #{invoice.ref} was sent on {invoice.sent_on:%a %-d %b %Y}: a payment "
-                    f"dated {c.on:%a %-d %b %Y} can't be for it. Give the day it was paid, "
-                    f"e.g. `/client paid {_quote(client.name)} #{invoice.ref} on today`."
-                )
-            text = f"{format_money(invoice.amount)}, due {invoice.due_on.isoformat()}"
-            return [Draft(Kind.PAID, c.on, ref=invoice.ref, text=text)], None
+            return payment_drafts(record, c.ref, c.amount, c.on), None
         if isinstance(c, cmd.Promised):
             invoice = _pick_unpaid(record, c.ref, "promised", allow_all=True)
             return [
@@ -426,25 +497,19 @@ def _pick_unpaid(record: ClientRecord, ref: str, verb: str, allow_all: bool = Fa
             if invoice.ref.casefold() == ref.casefold():
                 return invoice
         if any(i.ref.casefold() == ref.casefold() for i in record.state.invoices):
-            raise InputError(f"Invoice #{ref} of {name} is already marked paid.")
-        raise InputError(f"{name} has no unpaid invoice #{ref}.{_unpaid_hint(unpaid)}")
+            raise InputError(f"Invoice #{ref} of {name} is already paid in full.")
+        raise InputError(f"{name} has no unpaid invoice #{ref}.{unpaid_hint(list(unpaid))}")
     if not unpaid:
         raise InputError(
             f"{name} has no unpaid invoices. Log one with "
-            f"`/client invoice {_quote(name)} 1200 due 2026-12-31 #INV-1`."
+            f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
         )
     if len(unpaid) > 1 and not allow_all:
         raise InputError(
             f"{name} has {len(unpaid)} unpaid invoices; say which one, e.g. "
-            f"`/client {verb} {_quote(name)} #{unpaid[0].ref}`.{_unpaid_hint(unpaid)}"
+            f"`/client {verb} {quote(name)} #{unpaid[0].ref}`.{unpaid_hint(list(unpaid))}"
         )
     return unpaid[0]
-
-
-def _unpaid_hint(unpaid) -> str:
-    if not unpaid:
-        return ""
-    return " Unpaid: " + ", ".join(f"#{i.ref}" for i in unpaid[:10]) + "."
 
 
 def _next_ref(refs: set[str]) -> str:
@@ -454,5 +519,4 @@ def _next_ref(refs: set[str]) -> str:
     return f"INV-{n}"
 
 
-def _quote(name: str) -> str:
-    return f'"{name}"' if " " in name else name
+_quote = quote

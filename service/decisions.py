@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
-from domain.inputs import clean_text, format_money
+from domain.inputs import clean_text
 from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
+from domain.money import format_money
 from domain.nudges import DEFAULT_LADDERS, OVERDUE, TOP_STAGE, Ladders, outdated
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
@@ -235,8 +236,11 @@ def resolution(record: ClientRecord, nudge: Nudge) -> str:
     if nudge.situation == OVERDUE:
         paid = [i for i in s.invoices if i.paid_on is not None]
         if paid:
-            last = max(paid, key=lambda i: i.paid_on)
-            return f"{record.client.name} paid #{last.ref} ({format_money(last.amount)}) on {last.paid_on.isoformat()}"
+            last = max(paid, key=lambda i: i.paid_on)  # type: ignore[arg-type,return-value]
+            return (
+                f"{record.client.name} paid #{last.ref} ({format_money(last.amount)}) "
+                f"on {last.paid_on.isoformat()}"  # type: ignore[union-attr]
+            )
         return f"{record.client.name} has no overdue invoice any more"
     return f"the situation with {record.client.name} has changed"
 

@@ -20,14 +20,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
-from domain.inputs import escape, format_money, totals
+from domain.inputs import escape
+from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
+from domain.money import LOCALES, format_totals
 from domain.nudges import (
     CONTROLLING,
+    DEFAULT_HOURS,
     DEFAULT_LADDERS,
     OVERDUE,
     QUIET,
@@ -70,9 +74,9 @@ REFUSED_FOR_GOOD = frozenset(
 @dataclass(frozen=True)
 class WorkingHours:
     tz: tzinfo
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    start: time = time(9, 0)
-    end: time = time(17, 30)
+    days: tuple[int, ...] = DEFAULT_HOURS.days
+    start: time = DEFAULT_HOURS.start
+    end: time = DEFAULT_HOURS.end
     # Nothing is posted on a public holiday or a day the agency is closed.
     calendar: WorkCalendar = WEEKDAYS_ONLY
 
@@ -134,6 +138,8 @@ class ScanReport:
     preview: list[str] = field(default_factory=list)
     # Records that could not be read (damaged files), skipped: the store logs their paths.
     unreadable: list[str] = field(default_factory=list)
+    # Workspaces in the store where Tactful is not installed (any more): skipped.
+    not_installed: list[str] = field(default_factory=list)
     outside_hours: bool = False
 
     def summary(self) -> str:
@@ -141,6 +147,11 @@ class ScanReport:
             f"{len(self.recorded)} new, {len(self.posted)} posted, {len(self.failed)} to retry, "
             f"{len(self.stale)} no longer needed"
             + (f", {len(self.unreadable)} unreadable (see the log)" if self.unreadable else "")
+            + (
+                f", {len(self.not_installed)} workspace(s) not installed skipped"
+                if self.not_installed
+                else ""
+            )
             + (" (outside working hours: posting waits)" if self.outside_hours else "")
         )
 
@@ -174,8 +185,16 @@ class NudgeEngine:
         ladders: Ladders = DEFAULT_LADDERS,
         nudge_channel: str = "",
         pace: Callable[[str], None] | None = None,
+        clients: Callable[[str], WebClient | None] | None = None,
     ) -> None:
-        self.store, self.wording, self.client = store, wording, client
+        """`clients(team_id)` is the Web API client with that workspace's own token, or None
+        where Tactful is not installed (service/workspaces.py); without it, `client` serves
+        every team (one bot token)."""
+        self.store, self.wording = store, wording
+        # Per workspace, None means "not installed there": skip it. One shared client that is
+        # None (tests that only record) means nothing can be posted, anywhere.
+        self.per_workspace = clients is not None
+        self.clients = clients or (lambda _team: client)
         self.tz, self.hours, self.ladders = tz, hours, ladders
         self.nudge_channel = nudge_channel
         self.pace = pace or Pacer()
@@ -192,9 +211,19 @@ class NudgeEngine:
         today = self._today(now)
         with_pending: list[tuple[str, str]] = []
         looked_at: dict[str, list[str]] = {}
+        # Each workspace's own token, asked once per pass (a rotating one is refreshed then).
+        clients: dict[str, WebClient | None] = {}
         for team in self.store.teams():
+            # Claimed first: only the replica passing a workspace asks for (and may refresh) its
+            # rotating token.
             if claim is not None and not claim(team):
                 continue
+            if not dry_run:
+                client = clients[team] = self.clients(team)
+                if client is None and self.per_workspace:
+                    # Not installed there (any more): its record waits, nothing is posted.
+                    report.not_installed.append(team)
+                    continue
             # Only clients whose next check has come (the store's checks index), one at a time:
             # a big workspace's records are never all read, nor all in memory at once.
             try:
@@ -222,10 +251,11 @@ class NudgeEngine:
         else:
             limited: set[str] = set()
             for team, cid in with_pending:
-                if team in limited:
+                client = clients[team]
+                if team in limited or client is None:
                     continue
                 try:
-                    self._post_client(team, cid, now, report)
+                    self._post_client(team, cid, now, report, client=client)
                 except _RateLimited:
                     limited.add(team)  # Slack asked us to wait: the rest of this team waits too
                 except DamagedRecord as err:
@@ -277,13 +307,17 @@ class NudgeEngine:
         return True
 
     # step 2: post ------------------------------------------------------------------------
-    def _post_client(self, team: str, client_id: str, now: datetime, report: ScanReport) -> None:
+    def _post_client(
+        self, team: str, client_id: str, now: datetime, report: ScanReport, *, client: WebClient
+    ) -> None:
         record = self.store.get(team, client_id)
         if record is None:
             return
         today = self._today(now)
         for nudge in record.nudges.values():
-            if nudge.delivery in UNDELIVERED and not self.deliver(team, client_id, nudge.key):
+            if nudge.delivery in UNDELIVERED and not self.deliver(
+                team, client_id, nudge.key, client=client
+            ):
                 report.failed.append(f"{nudge.key} (delivery)")
         facts = current(record, today, self.ladders)
         for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
@@ -307,7 +341,7 @@ class NudgeEngine:
                 continue
             if snoozed(record, nudge.situation, today):
                 continue
-            self._post_nudge(team, record, nudge, now_due, now, report)
+            self._post_nudge(team, record, nudge, now_due, now, report, client=client)
 
     def _post_nudge(
         self,
@@ -317,10 +351,12 @@ class NudgeEngine:
         due: Due | None,
         now: datetime,
         report: ScanReport,
+        *,
+        client: WebClient,
     ) -> None:
         cid = record.client.client_id
         try:
-            channel = nudge.channel or self._channel(record)
+            channel = nudge.channel or self._channel(client, record)
             if not channel:
                 logger.warning(
                     "Nudge %s for client %s has nowhere to go: no channel, owner, NUDGE_CHANNEL "
@@ -347,8 +383,9 @@ class NudgeEngine:
                     team, cid, nudge.key, channel=channel, attempts=nudge.attempts + 1
                 )
                 ts = (
-                    self._find(channel, cid, nudge, "alert") if nudge.attempts > 1 else None
+                    self._find(client, channel, cid, nudge, "alert") if nudge.attempts > 1 else None
                 ) or self._send(
+                    client,
                     channel,
                     self._alert(record, nudge.situation, nudge.stage, nudge.late, due),
                     ui.metadata(team, cid, nudge.key, "alert"),
@@ -358,8 +395,11 @@ class NudgeEngine:
                 nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
                 body = self.thread_body(record, nudge, [], open_=True)
                 thread_ts = (
-                    self._find(channel, cid, nudge, "suggestion") if nudge.attempts > 2 else None
+                    self._find(client, channel, cid, nudge, "suggestion")
+                    if nudge.attempts > 2
+                    else None
                 ) or self._send(
+                    client,
                     channel,
                     body,
                     ui.metadata(team, cid, nudge.key, "suggestion"),
@@ -401,21 +441,28 @@ class NudgeEngine:
             )
             report.failed.append(nudge.key)
 
-    def deliver(self, team: str, client_id: str, key: str) -> bool:
+    def deliver(
+        self, team: str, client_id: str, key: str, *, client: WebClient | None = None
+    ) -> bool:
         """Post an approved message in the client's shared channel, exactly once: the attempt
         is written down first, and a retried attempt looks for the post before posting again.
-        True once it is there; False if it must wait for the next pass."""
+        True once it is there; False if it must wait for the next pass (or for the workspace
+        to install Tactful again)."""
         record = self.store.get(team, client_id)
         nudge = record.nudges.get(key) if record else None
         if record is None or nudge is None or nudge.delivery not in UNDELIVERED:
             return bool(nudge and nudge.delivery)
+        client = client or self.clients(team)
+        if client is None:
+            return False
         channel = record.client.shared_channel
         try:
             retrying = nudge.delivery == "posting"
             nudge = self._set(team, client_id, key, delivery="posting")
             ts = (
-                self._find(channel, client_id, nudge, "delivered") if retrying else None
+                self._find(client, channel, client_id, nudge, "delivered") if retrying else None
             ) or self._send(
+                client,
                 channel,
                 # Escaped: what the client sees is exactly the approved words, nothing live.
                 {"text": escape(nudge.versions[-1].text)},
@@ -435,24 +482,23 @@ class NudgeEngine:
     def route(self, record: ClientRecord) -> Route:
         return nudge_route(record.client, self.nudge_channel)
 
-    def _channel(self, record: ClientRecord) -> str:
+    def _channel(self, client: WebClient, record: ClientRecord) -> str:
         """The channel to post in ("" if there is none), opening the DM when it is one."""
         route = self.route(record)
         if route.is_dm:
-            assert self.client is not None
-            return self.client.conversations_open(users=route.target)["channel"]["id"]
+            return client.conversations_open(users=route.target)["channel"]["id"]
         return route.target
 
     def _send(
         self,
+        client: WebClient,
         channel: str,
         body: dict[str, Any],
         metadata: dict[str, Any],
         thread_ts: str | None = None,
     ) -> str:
-        assert self.client is not None
         self.pace(channel)
-        response = self.client.chat_postMessage(
+        response = client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             metadata=metadata,
@@ -462,11 +508,12 @@ class NudgeEngine:
         )
         return response["ts"]
 
-    def _find(self, channel: str, client_id: str, nudge: Nudge, part: str) -> str | None:
+    def _find(
+        self, client: WebClient, channel: str, client_id: str, nudge: Nudge, part: str
+    ) -> str | None:
         """The ts of a post of ours for this nudge that Slack has although we never stored it.
 
         Every page since the nudge was recorded is read: a busy channel can bury it."""
-        assert self.client is not None
         wanted = (client_id, nudge.key, part)  # keys are per client: the client is in the match
         if part in ("alert", "delivered"):
             # Posting only starts once the nudge is recorded (or approved); a little slack for
@@ -475,9 +522,9 @@ class NudgeEngine:
                 nudge.decided_at if part == "delivered" and nudge.decided_at else nudge.created_at
             )
             oldest = (since - timedelta(minutes=10)).timestamp()
-            call, args = self.client.conversations_history, {"oldest": f"{oldest:.6f}"}
+            call, args = client.conversations_history, {"oldest": f"{oldest:.6f}"}
         else:
-            call, args = self.client.conversations_replies, {"ts": nudge.ts}
+            call, args = client.conversations_replies, {"ts": nudge.ts}
         for _page in range(MAX_LOOKUP_PAGES):
             response = call(channel=channel, include_all_metadata=True, limit=200, **args)
             for message in response.get("messages", []):
@@ -532,7 +579,11 @@ class NudgeEngine:
         }
         if due.situation == QUIET:
             values |= {
-                "asked_what": str(facts["asked_what"]),
+                # Every open request, oldest first, not only the one whose clock runs longest.
+                "asked_what": format_list(
+                    [a.what for a in facts["asks"]],  # type: ignore[attr-defined]
+                    locale=LOCALES.get(client.lang, "en"),
+                ),
                 "asked_on": day(facts["asked_on"]),
                 "days": str(facts["days"]),
             }
@@ -540,7 +591,8 @@ class NudgeEngine:
             invoices = facts["invoices"]
             values |= {
                 "refs": ", ".join(f"#{i.ref}" for i in invoices),
-                "amount": " + ".join(format_money(m) for m in totals([i.amount for i in invoices])),
+                # What is still owed, never the original total once something was paid.
+                "amount": format_totals(owed(invoices), client.lang),
                 "due_on": day(min(i.due_on for i in invoices)),
                 "days_overdue": str(facts["days_overdue"]),
                 "days": str(facts["days_overdue"]),

@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from domain.models import ClientRecord, Interaction, name_key
+from domain.money import DEFAULT_CURRENCY
 from storage.atomic import dumps
 from storage.base import (
     Change,
@@ -55,6 +56,7 @@ from storage.base import (
 )
 from storage.codec import from_doc, to_doc
 from storage.tinydb_store import _check_team, _is_client_id
+from storage.upgrade import upgrade_interaction, upgrade_record
 
 logger = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -93,9 +95,16 @@ class PostgresStore:
     connection (Bolt's listener threads, waitress's and the scheduler's are long-lived)."""
 
     def __init__(
-        self, url: str, *, schema: str | None = None, schedule: CheckSchedule | None = None
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        schedule: CheckSchedule | None = None,
+        currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self.url, self.schema, self.schedule = url, schema, schedule
+        # Amounts stored without a currency (before CURRENCY existed) are read as in this one.
+        self.currency = currency
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._guard = threading.Lock()
@@ -184,7 +193,7 @@ class PostgresStore:
 
     def _record(self, team_id: str, client_id: str, text: str) -> ClientRecord:
         try:
-            return from_doc(ClientRecord, json.loads(text))
+            return upgrade_record(from_doc(ClientRecord, json.loads(text)), self.currency)
         except _DAMAGE as err:
             raise self._damaged(team_id, f"clients/{client_id}", err) from None
 
@@ -282,7 +291,9 @@ class PostgresStore:
             )
             for seq, text in rows:
                 try:
-                    yield from_doc(Interaction, json.loads(text))
+                    yield upgrade_interaction(
+                        from_doc(Interaction, json.loads(text)), self.currency
+                    )
                 except _DAMAGE as err:
                     raise self._damaged(team_id, f"interactions/{client_id}/{seq}", err) from None
                 below = seq

@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from domain.export import APPROVAL, CLIENT, ENTRY, NUDGE, OFFBOARDING, TICK, VERSION, Row
-from domain.inputs import format_money
 from domain.models import Money
+from domain.money import format_money
 
 # Everything is inline (table cells, list items after their marker, a heading's text), so only
 # what Markdown reads inline needs escaping: emphasis, code, links, HTML, entities, pipes.

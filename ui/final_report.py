@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from domain.inputs import format_money
+from domain.invoices import balance
 from domain.models import ClientRecord
+from domain.money import format_money, format_totals
 from domain.report import EngagementReport
 from ui.wording import Wording
 
@@ -38,12 +39,13 @@ def draft(wording: Wording, record: ClientRecord, report: EngagementReport) -> s
         done.append(
             line(
                 "done_invoiced",
-                invoiced=" + ".join(format_money(m) for m in report.invoiced),
-                paid=" + ".join(format_money(m) for m in report.paid) or format_money_zero(report),
+                invoiced=format_totals(report.invoiced, lang),
+                paid=format_totals(report.paid, lang, none="") or format_money_zero(report, lang),
             )
         )
     asks = [a.what for a in record.state.open_asks]
-    unpaid = [f"#{i.ref} {format_money(i.amount)}" for i in record.state.unpaid]
+    # What is still owed on each, never the original total once something was paid.
+    unpaid = [f"#{i.ref} {format_money(balance(i), lang)}" for i in record.state.unpaid]
     paragraphs = [
         line("greeting", contact=contact),
         line("intro"),
@@ -56,6 +58,6 @@ def draft(wording: Wording, record: ClientRecord, report: EngagementReport) -> s
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def format_money_zero(report: EngagementReport) -> str:
+def format_money_zero(report: EngagementReport, lang: str = "en") -> str:
     """Nothing paid yet, in the invoices' currency."""
-    return format_money(replace(report.invoiced[0], amount=Decimal(0)))
+    return format_money(replace(report.invoiced[0], amount=Decimal(0)), lang)

@@ -13,8 +13,12 @@ from typing import Any
 
 from domain import commands as cmd
 from domain.attention import Attention, Standing, attention
-from domain.inputs import escape, format_money
+from domain.calendar import business_days_between
+from domain.corrections import superseded_by, voided_by
+from domain.inputs import escape
+from domain.invoices import balance, days_past_due, is_overdue, paid_so_far
 from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
+from domain.money import format_money, format_totals
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
@@ -173,8 +177,11 @@ def logged(
     route: Route | None = None,
     *,
     auto_heard: bool = True,
+    lines: list[Interaction] | None = None,
 ) -> Reply:
+    """The answer to a command that logged `lines` and left the client as `record`."""
     client = record.client
+    lines = lines or []
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log):
         what = escape(c.text)
@@ -193,13 +200,39 @@ def logged(
         invoice = record.state.invoices[-1]
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
-            f"{format_money(invoice.amount)}, due {day(invoice.due_on)}.\n"
+            f"{format_money(invoice.amount)}, sent {day(invoice.sent_on)}, "
+            f"due {day(invoice.due_on)}.\n"
             f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
             + (f"\n{dated(c.on, today, c.sent_words, what='Sent')}" if c.sent_words else "")
         )
     if isinstance(c, cmd.Paid):
         return _simple(
-            f":moneybag: {name} paid. {_open_money(record)}\n{dated(c.on, today, c.date_words)}"
+            f":moneybag: {_payments(name, lines, record)} {_open_money(record)}\n"
+            f"{dated(c.on, today, c.date_words)}"
+        )
+    if isinstance(c, cmd.Void | cmd.Undo):
+        voided = ", ".join(f"e{e.target}" for e in lines)
+        why = f": “{escape(lines[0].text)}”" if isinstance(c, cmd.Void) else ""
+        return _simple(
+            f":wastebasket: Voided {voided} of {name}{why}. It no longer counts in any nudge, "
+            "status, list or report; the history keeps it, marked, with this void beside it "
+            f"({', '.join(e.short_id for e in lines)}). {_open_money(record)}"
+        )
+    if isinstance(c, cmd.Fix):
+        fix = lines[0]
+        return _simple(
+            f":wrench: Fixed e{fix.target} of {name}: {escape(fix.text)}. The old line stays in "
+            f"the history, superseded by {fix.short_id}. {_open_money(record)}"
+        )
+    if isinstance(c, cmd.Done):
+        left = len(record.state.open_asks)
+        return _simple(
+            f":white_check_mark: Closed e{lines[0].target} of {name}: “{escape(lines[0].text)}”. "
+            + (
+                f"{left} other request{'s' if left != 1 else ''} still open."
+                if left
+                else "Nothing else is open."
+            )
         )
     if isinstance(c, cmd.Promised):
         broken = (
@@ -250,19 +283,47 @@ def _revision_count(record: ClientRecord, today: date, ladders: Ladders) -> str:
     return f"{n} in the last {a.window_days} days."
 
 
+def _payments(name: str, lines: list[Interaction], record: ClientRecord) -> str:
+    """Which invoices a payment went to and what each still owes."""
+    if not lines:
+        return f"{name} paid."
+    total = format_totals(e.amount for e in lines if e.amount)
+    parts = []
+    for e in lines:
+        invoice = next((i for i in record.state.invoices if i.ref == e.ref), None)
+        left = balance(invoice) if invoice else None
+        state = (
+            "paid in full" if not left or not left.amount else f"{format_money(left)} still owed"
+        )
+        parts.append(
+            f"{format_money(e.amount) if e.amount else 'the rest'} to #{escape(e.ref)} ({state})"
+        )
+    where = "; ".join(parts)
+    oldest = " (oldest due first)" if len(lines) > 1 else ""
+    return f"Logged {total} from {name}{oldest}, {day(lines[0].occurred_on)}: {where}."
+
+
 def _open_money(record: ClientRecord) -> str:
     unpaid = record.state.unpaid
     if not unpaid:
-        return "Nothing else is outstanding."
+        return "Nothing is outstanding."
     return "Still unpaid: " + ", ".join(
-        f"#{escape(i.ref)} ({format_money(i.amount)}, due {day(i.due_on)})" for i in unpaid[:10]
+        f"#{escape(i.ref)} ({format_money(balance(i))}, due {day(i.due_on)})" for i in unpaid[:10]
     )
 
 
 def _flags(a: Attention | Standing) -> list[str]:
     flags = []
     if a.overdue_count:
-        flags.append(f":red_circle: {a.overdue_count} overdue, oldest {a.days_overdue} days")
+        flags.append(
+            f":red_circle: {a.overdue_count} overdue ({format_totals(a.overdue_owed)}), "
+            f"oldest {a.days_overdue} days"
+        )
+    if a.promised_owed and a.promised_by:
+        flags.append(
+            f":handshake: {format_totals(a.promised_owed)} overdue, "
+            f"promised by {day(a.promised_by)}"
+        )
     if a.quiet_days:
         flags.append(f":mute: quiet {a.quiet_days} business days")
     if a.controlling:
@@ -297,10 +358,13 @@ def client_list(
     archived = len(standings) - len(active)
     ranked = sorted(active, key=lambda s: (-s.score, s.name_key))
     needing = sum(1 for s in ranked if s.score)
-    what = f"clients starting with “{prefix}”" if prefix else "clients"
+    noun = "client" if len(active) == 1 else "clients"
+    what = f"{noun} starting with “{prefix}”" if prefix else noun
     title = f"{len(active)} {what}, {needing} needing attention"
+    # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
+    owing = sorted((s for s in standings if s.archived and s.owed), key=lambda s: s.name_key)
     if archived:
-        title += f" ({archived} archived, not shown)"
+        title += f" ({archived} archived" + (")" if owing else ", not shown)")
     pages = max(1, -(-len(ranked) // PAGE_SIZE))
     if page > pages:
         last = f"`/client list {_arg(prefix) + ' ' if prefix else ''}{pages}`"
@@ -315,6 +379,16 @@ def client_list(
         if s.away_until is not None:
             state += f" · :palm_tree: on leave until {day(s.away_until)}"
         lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
+    if page == 1:
+        lines += [
+            f"*{escape(s.name)}* (archived): {format_totals(s.owed)} still owed"
+            + (f", {format_totals(s.overdue_owed)} of it overdue" if s.overdue_owed else "")
+            for s in owing
+        ]
+    overdue = format_totals(
+        (m for s in standings for m in (*s.overdue_owed, *s.promised_owed)), none=""
+    )
+    summary = [bk.context(f"Overdue in all: {overdue}")] if overdue else []
     footer = []
     if pages > 1:
         more = f"`/client list {_arg(prefix) + ' ' if prefix else ''}{page + 1}` for the next"
@@ -324,10 +398,17 @@ def client_list(
             + "`/client list a` for the names starting with a, `/client status &lt;name&gt;` for one."
         )
     tail = [bk.context(*footer)] if footer else []
-    budget = bk.MAX_BLOCKS - 1 - len(tail) - len(notice)
+    budget = bk.MAX_BLOCKS - 1 - len(tail) - len(notice) - len(summary)
     # The header is plain_text; the fallback text is mrkdwn (a prefix is typed text).
     return Reply(
-        escape(title), [bk.header(title), *notice, *bk.sections(lines, budget=budget), *tail]
+        escape(title) + (f". Overdue: {overdue}" if overdue else ""),
+        [
+            bk.header(title),
+            *notice,
+            *summary,
+            *bk.sections(lines, budget=budget),
+            *tail,
+        ],
     )
 
 
@@ -361,13 +442,24 @@ def status(
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
     asks = [
-        f"• {what} since {day(a.asked_on)}{more}"
+        f"• e{a.seq} {what} since {day(a.asked_on)}"
+        f" ({business_days_between(a.asked_on, today)} business days){more}"
         for a in s.open_asks[-10:]
         for what, more in [quoted(a.what)]
     ]
     invoices = [
-        f"• #{escape(i.ref)}: {format_money(i.amount)}, due {day(i.due_on)}"
-        + (f" — *{(today - i.due_on).days} days overdue*" if today > i.due_on else "")
+        f"• #{escape(i.ref)}: {format_money(balance(i))} owed"
+        + (
+            f" (of {format_money(i.amount)}, {format_money(paid_so_far(i))} paid)"
+            if paid_so_far(i).amount
+            else ""
+        )
+        + f", due {day(i.due_on)}"
+        + (
+            f" — *{days_past_due(i, today)} days overdue*"
+            if is_overdue(i, today, ladders.grace_days)
+            else ""
+        )
         + (f" (promised by {day(i.promised_by)})" if i.promised_by else "")
         for i in s.unpaid[:10]
     ]
@@ -378,7 +470,10 @@ def status(
     if snoozed:
         out.append(bk.context("Snoozed: " + ", ".join(snoozed)))
     if recent:
-        out.append(bk.section("*Recent:*\n" + "\n".join(_event_line(e) for e in recent)))
+        voided, fixed = voided_by(recent), superseded_by(recent)
+        out.append(
+            bk.section("*Recent:*\n" + "\n".join(_event_line(e, voided, fixed) for e in recent))
+        )
     out.append(bk.context(f"Full record: `/client history {_arg(c.name)}`"))
     # The fallback text is mrkdwn too: the name must be escaped there (the header is plain_text).
     return Reply(f"{escape(c.name)}: {'; '.join(flags) or 'nothing pending'}", out)
@@ -402,6 +497,9 @@ _VERB = {
     Kind.EDITED: "message edited",
     Kind.DISMISSED: "nudge dismissed",
     Kind.SENT: "message sent",
+    Kind.VOIDED: "voided",
+    Kind.FIXED: "fixed",
+    Kind.DONE: "request closed",
     Kind.OFFBOARDING: "offboarding started",
     Kind.CHECKED: "offboarding step done",
     Kind.AWAY: "leave",
@@ -411,51 +509,66 @@ _VERB = {
 _PERMALINK = re.compile(r"^https://[^\s<>|]+$")
 
 
-def _event_line(e: Interaction) -> str:
+def _event_line(
+    e: Interaction,
+    voided: dict[int, Interaction] | None = None,
+    fixed: dict[int, list[Interaction]] | None = None,
+) -> str:
     if e.kind is Kind.HEARD and e.ref:
-        return _reply_line(e)
+        return _reply_line(e, voided)
     detail = []
     if e.ref:
         detail.append(
             f"#{escape(e.ref)}"
-            if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED)
+            if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED, Kind.VOIDED, Kind.FIXED)
             else escape(e.ref)
         )
     if e.amount:
         detail.append(format_money(e.amount))
     if e.due_on and e.kind is not Kind.AWAY:  # a leave line's text says it
-        detail.append(("due " if e.kind is Kind.INVOICE else "until ") + day(e.due_on))
+        due = e.kind in (Kind.INVOICE, Kind.FIXED)
+        detail.append(("due " if due else "until ") + day(e.due_on))
     text, more = quoted(e.text) if e.text else ("", "")
     if text:
         detail.append(text)
+    if e.target:
+        detail.insert(0, f"e{e.target}")
     at = e.logged_at.astimezone(UTC)
     logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
-    return f"*{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)} _({logged})_{more}"
+    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)}"
+    void = (voided or {}).get(e.seq)
+    if void is not None:
+        # Struck through and said in words: a void must be seen even where ~ isn't rendered.
+        return f"~{line}~ *VOIDED* by {void.short_id} _({logged})_{more}"
+    fixes = (fixed or {}).get(e.seq)
+    if fixes:
+        what = "; ".join(f"{f.short_id}: {escape(f.text)}" for f in fixes)
+        line += f" *(superseded by {what})*"
+    return f"{line} _({logged})_{more}"
 
 
-def _reply_line(e: Interaction) -> str:
+def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) -> str:
     """A reply logged from the shared channel: its first words, and a link to the message."""
     words = f" “{escape(e.text)}”" if e.text else ""
     # A plain URL, which Slack shows as a link; only an https URL is shown at all.
     link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
     at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
-    return (
-        f"*{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link} "
-        f"_(from {who(e.logged_by)}, logged automatically {at} UTC)_"
-    )
+    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link}"
+    void = (voided or {}).get(e.seq)
+    if void is not None:
+        line = f"~{line}~ *VOIDED* by {void.short_id}"
+    return f"{line} _(from {who(e.logged_by)}, logged automatically {at} UTC)_"
 
 
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     total = record.state.interactions
     shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
     title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
-    lines = [_event_line(e) for e in events]
+    # Voids and fixes are always newer than what they correct, so the ones shown are here.
+    voided, fixed = voided_by(events), superseded_by(events)
+    lines = [_event_line(e, voided, fixed) for e in events]
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
-
-
-def _money(amounts) -> str:
-    return " + ".join(format_money(m) for m in amounts) or "nothing"
 
 
 def report(
@@ -475,13 +588,15 @@ def report(
         f"*On record since* {since}: {r.interactions} entries.",
         f"*Requests to them:* {r.asks}; {r.asks_open} still unanswered.",
         f"*Revision demands:* {r.revisions}.",
-        f"*Invoiced:* {_money(r.invoiced)} · *paid:* {_money(r.paid)} · *outstanding:* {_money(r.outstanding)}"
+        f"*Invoiced:* {format_totals(r.invoiced)} · *paid:* {format_totals(r.paid)} · "
+        f"*outstanding:* {format_totals(r.outstanding)}"
         + (
             f" (overdue: {', '.join('#' + escape(ref) for ref in r.overdue_refs)})"
             if r.overdue_refs
             else ""
         )
         + "."
+        + (f" *Overdue:* {format_totals(r.overdue)}." if r.overdue else "")
         + drift,
         f"*Nudges approved:* {r.nudges_approved} · *dismissed:* {r.nudges_dismissed}.",
     ]
@@ -567,27 +682,35 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: a change or extra approval round
-`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`
-`/client paid <name> [#ref]`  ·  `/client promised <name> <date> [#ref]`: promise to pay
+`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`: sent today if no `on`
+`/client paid <name> [<amount>] [#ref]`: no amount pays what is owed; no #ref, the oldest due first
+`/client promised <name> <date> [#ref]`: promise to pay
+`/client done <name> <words or id>`: one open request is dealt with
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
 `/client away <name> until <date>`: the client is on leave, their clocks pause  ·  `/client away <name> off`: back early
 
 *Look things up*
 `/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
-`/client history <name>`: the full record, newest first by the day it happened
+`/client history <name>`: the full record, newest first by the day it happened, with each entry's id (`e12`)
 `/client report <name>`: walking away? the record in numbers, a checklist for leaving well and a draft final report for the client
 `/client report <name> share`: the same, posted in the channel for the team
 `/client export <name>`: the full record as CSV and Markdown files, to your DM with Tactful
 `/client offboard <name> <reason>`: a checklist for leaving them well, saved with them and posted here
 
+*Fix mistakes* (the record keeps both lines)
+`/client undo`: void the last entry you logged
+`/client void <name> <#ref or id> <reason>`: it stops counting everywhere
+`/client fix <name> <#ref or id> due <date>` · `amount <amount>` · `on <date>`
+
 *Examples*
 `/client add "Acme Corp" as late-payer quiet 2 days`
 `/client asked acme sign-off on the March posts on fri`
 `/client invoice acme £1,200.50 due 2026-12-31 #INV-7`
-`/client paid acme #INV-7 on yesterday`
+`/client paid acme £1,000 #INV-7 on yesterday`
+`/client void acme #INV-7 sent twice`
 
-Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next wed`, `20/12` (day first; without a year, the nearest one), `2026-12-01`. Text in quotes is kept as typed. Amounts: `1200`, `1,200.50`, `£300`, `€99`, `300 USD`."""
+Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next wed`, `20/12` (day first; without a year, the nearest one), `2026-12-01`. Text in quotes is kept as typed. Amounts: `1200`, `1,200.50`, `1.200,50`, `£1.2k`, `€2 400`, `300 USD` (a bare amount is in the workspace currency; `1.200` is refused as ambiguous)."""
 
 
 def help_text() -> Reply:

@@ -17,6 +17,7 @@ from domain.calendar import (
     business_days_between,
     days_away,
 )
+from domain.invoices import days_past_due, is_overdue, overdue_clock
 from domain.ledger import on_leave
 from domain.models import Away, Client, ClientRecord, Kind, Money
 from domain.nudges import OVERDUE, QUIET, Ladders, current, due_nudges
@@ -159,6 +160,12 @@ def test_the_overdue_clock_is_paused_while_the_client_is_away() -> None:
     # The client is still told the invoice's true age.
     assert current(away, date(2026, 12, 15), Ladders())[OVERDUE].facts["days_overdue"] == 14
     assert [d.key for d in due_nudges(away, date(2026, 12, 2))] == ["overdue:inv-INV-1:1"]
+    # The nudge rule asks the one definition in domain/invoices.py, leave included.
+    held = away.state.invoices[0]
+    assert overdue_clock(held, date(2026, 12, 15), 0, away.state.away) == 7
+    assert overdue_clock(held, date(2026, 12, 15), 2, away.state.away) == 5
+    assert overdue_clock(held, date(2026, 12, 15)) == days_past_due(held, date(2026, 12, 15)) == 14
+    assert is_overdue(held, date(2026, 12, 8))  # paused, still overdue: only the clock stops
 
 
 def test_nothing_is_posted_on_a_holiday_or_closure_day_whatever_the_hour() -> None:

@@ -1,10 +1,9 @@
-"""Dates, amounts, durations and free text, read relative to an injected `today`."""
+"""Dates, durations and free text, read relative to an injected `today` (amounts: test_money)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -18,12 +17,9 @@ from domain.inputs import (
     clean_text,
     escape,
     excerpt,
-    format_money,
-    parse_amount,
     parse_date,
     parse_until,
 )
-from domain.models import Money
 
 WED = date(2026, 11, 25)  # a Wednesday, so "fri" and "mon" are unambiguous
 
@@ -123,72 +119,6 @@ def test_parse_until_refuses_the_past_and_absurd_lengths(text: str, hint: str) -
     with pytest.raises(InputError) as err:
         parse_until(text, WED)
     assert hint in str(err.value)
-
-
-# money ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("tokens", "amount", "currency"),
-    [
-        (["1200"], "1200", ""),
-        (["1,200.50"], "1200.50", ""),
-        (["1,234,567.89"], "1234567.89", ""),
-        (["0.10"], "0.10", ""),
-        (["£300"], "300", "GBP"),
-        (["€99"], "99", "EUR"),
-        (["$5.5"], "5.5", "USD"),
-        (["300", "USD"], "300", "USD"),
-        (["300", "usd"], "300", "USD"),
-        (["EUR", "1,000"], "1000", "EUR"),
-    ],
-)
-def test_amounts_are_exact_decimals(tokens: list[str], amount: str, currency: str) -> None:
-    money = parse_amount(tokens)
-    assert type(money.amount) is Decimal
-    assert money == Money(Decimal(amount), currency)
-    # Exact, digit for digit: no float ever got in the way.
-    assert str(money.amount) == amount
-
-
-def test_amounts_add_up_exactly() -> None:
-    total = sum((parse_amount(["0.10"]).amount for _ in range(3)), Decimal(0))
-    assert total == Decimal("0.30")
-
-
-@pytest.mark.parametrize(
-    ("tokens", "hint"),
-    [
-        (["1.234"], "as an amount. Try `1200`, `1,200.50`"),
-        (["1,20"], "Try `1200`"),
-        (["12,34,567"], "Try `1200`"),
-        (["abc"], "Try `1200`"),
-        (["-5"], "Try `1200`"),
-        (["1e3"], "Try `1200`"),
-        (["NaN"], "Try `1200`"),
-        (["300", "XYZ"], "Try `1200`"),
-        (["£300", "USD"], "Try `1200`"),
-        (["1", "2", "3"], "Try `1200`"),
-        (["0"], "more than zero"),
-        (["0.00"], "more than zero"),
-        (["1000000000"], "less than a billion"),
-    ],
-)
-def test_bad_amounts_say_what_to_type(tokens: list[str], hint: str) -> None:
-    with pytest.raises(InputError) as err:
-        parse_amount(tokens)
-    assert hint in str(err.value)
-
-
-@pytest.mark.parametrize(
-    ("money", "shown"),
-    [
-        (Money(Decimal("1200.5"), "GBP"), "£1,200.50"),
-        (Money(Decimal("99"), "EUR"), "€99.00"),
-        (Money(Decimal("300"), "CHF"), "300.00 CHF"),
-        (Money(Decimal("1234567.89"), ""), "1,234,567.89"),
-    ],
-)
-def test_format_money(money: Money, shown: str) -> None:
-    assert format_money(money) == shown
 
 
 # free text -----------------------------------------------------------------------------------

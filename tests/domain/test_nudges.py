@@ -227,14 +227,26 @@ def test_quiet_custom_threshold_of_five_days() -> None:
     ]
 
 
-@pytest.mark.parametrize("reply", [heard, revision], ids=["heard", "revision"])
-def test_a_reply_between_stages_stops_the_quiet_ladder(reply: Callable[[date], Draft]) -> None:
+def test_a_reply_between_stages_stops_the_quiet_ladder() -> None:
     record = logged(client_record(), asked(FRI_6_MAR))
     record, fired = walk(
-        record, FRI_6_MAR, date(2026, 5, 29), {date(2026, 3, 12): [reply(date(2026, 3, 12))]}
+        record, FRI_6_MAR, date(2026, 5, 29), {date(2026, 3, 12): [heard(date(2026, 3, 12))]}
     )
     assert days_of(fired) == [(date(2026, 3, 11), QUIET, 1, False)]
     assert record.state.open_asks == ()
+
+
+def test_a_revision_demand_is_not_a_reply_to_an_open_request() -> None:
+    record = logged(client_record(), asked(FRI_6_MAR))
+    record, fired = walk(
+        record, FRI_6_MAR, date(2026, 3, 20), {date(2026, 3, 12): [revision(date(2026, 3, 12))]}
+    )
+    assert [(f.on, f.stage) for f in fired if f.situation == QUIET] == [
+        (date(2026, 3, 11), 1),
+        (date(2026, 3, 16), 2),
+        (date(2026, 3, 19), 3),
+    ]
+    assert [a.asked_on for a in record.state.open_asks] == [FRI_6_MAR]
 
 
 def test_a_reply_on_the_morning_a_stage_is_due_means_it_never_fires() -> None:
@@ -835,7 +847,7 @@ def test_daily_passes_fire_each_stage_once_in_order(
         kinds = {e.kind for e in events.get(f.on, ()) if isinstance(e, Draft)}
         if f.situation == QUIET:
             assert f.on.weekday() < 5
-            assert Kind.HEARD not in kinds and Kind.REVISION not in kinds
+            assert Kind.HEARD not in kinds
         if f.situation == OVERDUE:
             assert f.on not in pays
 

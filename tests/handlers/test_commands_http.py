@@ -3,6 +3,8 @@ answered ephemerally, with the injected clock and the data folder on disk."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -72,7 +74,7 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     text = ok(server.slash("status acme corp"))
     assert ":mute: quiet 3 business days" in text
     text = ok(server.slash("list"))
-    assert "1 clients, 1 needing attention" in text
+    assert "1 client, 1 needing attention" in text
     assert "*Acme Corp* (late payer): :mute: quiet 3 business days" in text
 
     text = ok(server.slash("heard acme corp sent them over", user="U0BOB"))
@@ -83,26 +85,32 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     assert ":mute:" not in text
 
     text = ok(server.slash('invoice "Acme Corp" £1,200.50 due 2026-12-01 #INV-7'))
-    assert "Logged invoice *#INV-7* to *Acme Corp*: £1,200.50, due Tue 1 Dec 2026" in text
+    assert (
+        "Logged invoice *#INV-7* to *Acme Corp*: £1,200.50, sent Thu 26 Nov 2026, "
+        "due Tue 1 Dec 2026" in text
+    )
 
     clock.set("2026-12-04T09:00")
     text = ok(server.slash("status acme corp"))
-    assert "#INV-7: £1,200.50, due Tue 1 Dec 2026 — *3 days overdue*" in text
-    assert ":red_circle: 1 overdue, oldest 3 days" in text
+    assert "#INV-7: £1,200.50 owed, due Tue 1 Dec 2026 — *3 days overdue*" in text
+    assert ":red_circle: 1 overdue (£1,200.50), oldest 3 days" in text
     assert ":red_circle: 1 overdue" in ok(server.slash("list"))
 
     text = ok(server.slash("paid acme corp #INV-7 on yesterday", user="U0BOB"))
-    assert ":moneybag: *Acme Corp* paid. Nothing else is outstanding." in text
+    assert (
+        ":moneybag: Logged £1,200.50 from *Acme Corp*, Thu 3 Dec 2026: £1,200.50 to #INV-7 "
+        "(paid in full). Nothing is outstanding." in text
+    )
     text = ok(server.slash("status acme corp"))
     assert "*Unpaid invoices:*\nnone" in text
-    assert "1 clients, 0 needing attention" in ok(server.slash("list"))
+    assert "1 client, 0 needing attention" in ok(server.slash("list"))
 
     text = ok(server.slash('history "Acme Corp"'))
     assert "History of Acme Corp: 5 entries, newest first" in text
     lines = [line for line in text.splitlines() if "logged by" in line]
     assert len(lines) == 5
     paid, invoice, heard, asked, added = lines
-    assert paid.startswith("*Thu 3 Dec 2026* · paid #INV-7") and "<@U0BOB>" in paid
+    assert paid.startswith("`e5` *Thu 3 Dec 2026* · paid #INV-7 £1,200.50") and "<@U0BOB>" in paid
     assert "4 Dec 2026 09:00 UTC" in paid  # logged now, for a payment made yesterday
     assert "invoice sent #INV-7 £1,200.50 due Tue 1 Dec 2026" in invoice
     assert "<@U0ALICE>" in invoice
@@ -144,11 +152,14 @@ def test_other_commands_over_http(server: AppServer, store: TinyDBStore, clock: 
     text = ok(server.slash("snooze acme quiet 1 week"))
     assert "Snoozed quiet nudges for *acme* until Fri 4 Dec 2026" in text
     text = ok(server.slash("status acme"))
-    assert "#INV-1: $300.00, due Thu 10 Dec 2026 (promised by Sun 20 Dec 2026)" in text
+    assert "#INV-1: $300.00 owed, due Thu 10 Dec 2026 (promised by Sun 20 Dec 2026)" in text
     assert "Snoozed: quiet until Fri 4 Dec 2026" in text
     text = ok(server.slash("archive acme"))
     assert "Archived *acme*" in text
-    assert "0 clients, 0 needing attention (1 archived, not shown)" in ok(server.slash("list"))
+    listed = ok(server.slash("list"))
+    # Archiving stops the nudges, not the debt: the money owed is still shown.
+    assert "0 clients, 0 needing attention (1 archived)" in listed
+    assert "*acme* (archived): $300.00 still owed" in listed
     assert "*acme* is active again" in ok(server.slash("unarchive acme"))
     text = ok(server.slash("history acme"))
     assert "settings changed “quiet days: 3 → 5; owner: none → U0SAM”" in text
@@ -174,14 +185,16 @@ def test_invoices_are_numbered_when_no_reference_is_given(
     assert "*#INV-1*" in ok(server.slash("invoice acme 100 due fri"))
     assert "*#INV-2*" in ok(server.slash("invoice acme €99 due fri"))
     refused_text = refused(server.slash("paid acme"))
-    assert "2 unpaid invoices; say which one, e.g. `/client paid acme #INV-1`" in refused_text
-    assert "Still unpaid: #INV-1 (100.00, due Fri 4 Dec 2026)" in ok(
+    assert "2 unpaid invoices; say which one was paid, e.g. `/client paid acme #INV-1`" in (
+        refused_text
+    )
+    assert "Still unpaid: #INV-1 (£100.00, due Fri 4 Dec 2026)" in ok(
         server.slash("paid acme #inv-2")
     )
     record = store.find(TEAM1, "acme")
     assert record is not None
     assert [i.amount for i in record.state.invoices] == [
-        Money(Decimal("100")),
+        Money(Decimal("100"), "GBP"),
         Money(Decimal("99"), "EUR"),
     ]
 
@@ -425,6 +438,24 @@ def test_any_text_gets_a_private_reply_and_errors_store_nothing(
     assert "Something went wrong" not in body["text"]
     if body["text"].startswith(":warning:"):
         assert stored_files(store) == before
+
+
+def test_a_near_miss_name_is_refused_without_writing_the_list_overview(
+    server: AppServer, store: TinyDBStore
+) -> None:
+    # The overview keeps only summaries of client files older than the file system's clock
+    # tick; age the files instead of waiting, so the cache would be written if it were read.
+    for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
+        ok(server.slash(setup))
+    for path in store.root.rglob("clients/*.json"):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    before = stored_files(store)
+    text = refused(server.slash("status acmx"))
+    assert "Did you mean acme?" in text or "could be acme" in text
+    assert "Did you mean Acme Corp?" in refused(server.slash('status "acme corpp"'))
+    assert stored_files(store) == before  # overview.json included: an error writes nothing
+    assert "acme" in ok(server.slash("list"))  # while the list still builds and keeps it
+    assert stored_files(store) != before
 
 
 def test_report_gives_the_walk_away_pack(server) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -180,7 +181,7 @@ def test_history_is_in_the_order_things_happened_with_when_each_was_logged(
     lines = [line for line in ok(server.slash("history acme")).splitlines() if "logged by" in line]
     assert "newest first by the day it happened" in ok(server.slash("history acme"))
     assert ["call today" in lines[0], "kickoff" in lines[2]] == [True, True]
-    assert lines[2].startswith("*Tue 1 Dec 2026* · note")
+    assert lines[2].startswith("`e3` *Tue 1 Dec 2026* · note")
     assert "17 Dec 2026 11:30 UTC" in lines[2]  # logged late, shown beside it
 
 
@@ -258,7 +259,7 @@ def test_a_promise_with_a_ref_holds_back_only_that_invoice(
     ok(server.slash("promised acme 2026-12-10 #INV-1"))
     listed = ok(server.slash("list"))
     assert "nothing pending" not in listed
-    assert ":red_circle: 1 overdue, oldest 10 days" in listed  # INV-2, not the promised INV-1
+    assert ":red_circle: 1 overdue (£200.00), oldest 10 days" in listed  # INV-2, not INV-1
     due = current(_stored(store, "acme"), date(2026, 11, 30))[OVERDUE]
     assert [i.ref for i in due.facts["invoices"]] == ["INV-2"] and due.stage == 2
     assert due.facts["promised_by"] is None
@@ -268,7 +269,11 @@ def test_a_promise_with_a_ref_holds_back_only_that_invoice(
     assert due.facts["promised_by"] == date(2026, 12, 10) and due.stage == 3
     # A promise with no ref still covers everything overdue when it is made.
     ok(server.slash("promised acme 2026-12-20"))
-    assert ":large_green_circle: nothing pending" in ok(server.slash("list"))
+    listed = ok(server.slash("list"))
+    # Nothing chased; what is owed still shows, held by the promise.
+    assert "0 needing attention" in listed and ":red_circle:" not in listed
+    assert ":handshake: £300.00 overdue, promised by Sun 20 Dec 2026" in listed
+    assert OVERDUE not in current(_stored(store, "acme"), date(2026, 12, 11))
 
 
 def test_status_counts_business_days_with_the_configured_holidays_and_closure(
@@ -332,5 +337,38 @@ def test_an_invoice_logged_late_keeps_the_day_it_was_sent(
         server.slash("invoice acme 10 due 2027-01-30 on 20/12")
     )
     text = refused(server.slash("invoice acme 10 due 1/12 on 10/12"))
-    assert "It can't fall due (Tue 1 Dec 2026) before it was sent (Thu 10 Dec 2026)" in text
+    assert (
+        "It can't fall due (Tue 1 Dec 2026) before the invoice was sent (Thu 10 Dec 2026)" in text
+    )
     assert stored_files(store) == before
+
+
+def test_a_payment_dated_before_an_invoice_was_sent_never_goes_to_it(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-17T10:00")
+    ok(server.slash("add acme"))
+    ok(server.slash("invoice acme £100 due 2026-12-20 #A-1 on 1/12"))
+    ok(server.slash("invoice acme £50 due 2026-12-10 #A-2 on 5/12"))
+    before = stored_files(store)
+    # A part payment by #ref is refused against an invoice not yet sent that day.
+    assert "Invoice #A-2 was sent on Sat 5 Dec 2026" in refused(
+        server.slash("paid acme £20 #A-2 on 3/12")
+    )
+    assert stored_files(store) == before
+    # Without a #ref it goes oldest due first, but only to invoices already sent: #A-2 is due
+    # first, yet wasn't sent on 3 Dec, so all £30 goes to #A-1.
+    ok(server.slash("paid acme £30 on 3/12"))
+    invoices = {i.ref: i for i in _stored(store, "acme").state.invoices}
+    assert invoices["A-1"].paid == Decimal(30) and invoices["A-2"].paid == Decimal(0)
+    # £80 is more than what was owed on the invoices sent by then (£70): refused, not split
+    # onto #A-2.
+    before = stored_files(store)
+    assert "is more than the £70.00" in refused(server.slash("paid acme £80 on 4/12"))
+    # Nothing at all was sent by 30 Nov: refused, naming the first invoice sent.
+    assert "Invoice #A-1 was sent on Tue 1 Dec 2026" in refused(server.slash("paid acme on 30/11"))
+    assert stored_files(store) == before
+    # Dated after both were sent, the payment goes to the oldest due first as usual.
+    ok(server.slash("paid acme £60 on 6/12"))
+    invoices = {i.ref: i for i in _stored(store, "acme").state.invoices}
+    assert invoices["A-2"].paid_on == date(2026, 12, 6) and invoices["A-1"].paid == Decimal(40)

@@ -8,6 +8,7 @@ test; the tests here make sure the text that would break it is actually sent."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -273,10 +274,12 @@ def test_a_line_break_in_a_note_cannot_forge_a_history_entry(
     )
     for command in ("history acme", "status acme"):
         lines = reply(server.slash(command)).split("\n")
-        entries = [line for line in lines if line.startswith("*Fri 27 Nov 2026* · ")]
+        entries = [line for line in lines if re.match(r"`e\d+` \*Fri 27 Nov 2026\* · ", line)]
         # Only the real entries start a line; the typed one sits quoted under its entry.
         assert all("logged by <@U0ALICE>" in line for line in entries), entries
-        assert any(line.startswith("*Fri 27 Nov 2026* · note “call went fine …”") for line in lines)
+        assert any(
+            line.startswith("`e2` *Fri 27 Nov 2026* · note “call went fine …”") for line in lines
+        )
         assert f">{FORGED}" in lines
         assert ">last line" in lines
 
@@ -285,7 +288,7 @@ def test_a_line_break_in_an_ask_cannot_forge_a_status_line(server: AppServer) ->
     reply(server.slash("add acme"))
     reply(server.slash('asked "acme" the logo\n• "nothing else" since Mon 2 Nov 2026'))
     lines = reply(server.slash("status acme")).split("\n")
-    assert "• “the logo …” since Fri 27 Nov 2026" in lines
+    assert "• e2 “the logo …” since Fri 27 Nov 2026 (0 business days)" in lines
     assert '>• "nothing else" since Mon 2 Nov 2026' in lines
     assert not any(line.startswith('• "nothing else"') for line in lines)
 

@@ -57,6 +57,8 @@ INTERACTION = {
     "ref": text,
     "due_on": st.none() | dates,
     "link": text,
+    "target": st.integers(0, 10**9),
+    "redated": st.none() | dates,
 }
 ASK = {"seq": st.integers(1, 10**6), "what": text, "asked_on": dates, "asked_by": ids}
 asks = st.builds(Ask, **ASK)
@@ -67,6 +69,8 @@ INVOICE = {
     "sent_on": dates,
     "paid_on": st.none() | dates,
     "promised_by": st.none() | dates,
+    "paid": st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9),
+    "seq": st.integers(0, 10**9),
 }
 CLIENT = {
     "team_id": ids,

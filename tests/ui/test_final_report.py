@@ -46,8 +46,9 @@ def test_owed_and_open_in_english(store) -> None:
     assert "We have worked with you since 2026-11-02." in text
     assert "Rounds of changes worked through: 1." in text
     assert "Invoiced in total: £1,000.00. Paid: £100.00." in text
-    # The revision was the client answering: nothing is waiting on them any more.
-    assert "Nothing is waiting for an answer from you." in text
+    # A revision demand is not an answer to the request: it is still open.
+    assert "Nothing is waiting for an answer from you." not in text
+    assert "the logo files" in text
     assert "Still to be paid: #A1 £900.00." in text
     assert "Once the outstanding balance is paid, we will hand over full access" in text
     assert "We will now hand over" not in text
@@ -63,3 +64,14 @@ def test_paid_up_in_welsh_with_nothing_the_record_doesnt_show(store) -> None:
     assert "anfonebau" not in text and "Rowndiau" not in text
     assert "Once" not in text and "Hi " not in text  # nothing left in English
     assert date(2026, 11, 26).isoformat() in text  # since the day it was added
+
+
+def test_the_draft_asks_for_what_is_still_owed_after_a_part_payment(store) -> None:
+    text = make(
+        store,
+        "add acme contact Jo",
+        "invoice acme £900 due 2026-11-20 #A1",
+        "paid acme £400 #A1",
+    )
+    assert "Invoiced in total: £900.00. Paid: £400.00." in text
+    assert "Still to be paid: #A1 £500.00." in text

@@ -1,0 +1,76 @@
+"""The facts about an invoice, each answered once: what is still owed, whether it is overdue and
+by how many days, and whether a promise holds it. The nudge rules, status, list, the report and
+the ledger all ask these functions, so no two views can disagree. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from domain.calendar import days_away
+from domain.models import Away, Invoice, Money
+
+
+def balance(invoice: Invoice) -> Money:
+    """What is still owed on it."""
+    if invoice.paid_on is not None:
+        return Money(Decimal(0), invoice.amount.currency)
+    return Money(invoice.amount.amount - invoice.paid, invoice.amount.currency)
+
+
+def paid_so_far(invoice: Invoice) -> Money:
+    owed = balance(invoice)
+    return Money(invoice.amount.amount - owed.amount, owed.currency)
+
+
+def is_open(invoice: Invoice) -> bool:
+    return balance(invoice).amount > 0
+
+
+def days_past_due(invoice: Invoice, today: date) -> int:
+    """Days since the due date (0 before it): the invoice's true age, as everyone is told it."""
+    return max(0, (today - invoice.due_on).days)
+
+
+def overdue_clock(
+    invoice: Invoice, today: date, grace_days: int = 0, away: Iterable[Away] = ()
+) -> int:
+    """Days that count towards chasing it harder: past the due date and the grace, less the
+    days the client was on leave (their clock is paused; the invoice is still overdue)."""
+    counted = days_past_due(invoice, today) - days_away(invoice.due_on, today, away)
+    return max(0, counted - grace_days)
+
+
+def is_overdue(invoice: Invoice, today: date, grace_days: int = 0) -> bool:
+    """Something is still owed and the due date, plus the grace, has passed."""
+    return is_open(invoice) and today > invoice.due_on + timedelta(days=grace_days)
+
+
+def promise_holds(invoice: Invoice, today: date) -> bool:
+    """They promised to pay this invoice by a date that hasn't passed yet."""
+    return invoice.promised_by is not None and today <= invoice.promised_by
+
+
+def promise_broken(invoice: Invoice, today: date) -> bool:
+    return invoice.promised_by is not None and today > invoice.promised_by
+
+
+def chased(invoices: Iterable[Invoice], today: date, grace_days: int = 0) -> list[Invoice]:
+    """The overdue invoices to chase today, oldest due first: overdue, and not held by a
+    promise (a promise covers only the invoices it was made for)."""
+    return sorted(
+        (i for i in invoices if is_overdue(i, today, grace_days) and not promise_holds(i, today)),
+        key=lambda i: (i.due_on, i.ref),
+    )
+
+
+def overdue(invoices: Iterable[Invoice], today: date, grace_days: int = 0) -> list[Invoice]:
+    """Every overdue invoice, promised or not, oldest due first."""
+    return sorted(
+        (i for i in invoices if is_overdue(i, today, grace_days)), key=lambda i: (i.due_on, i.ref)
+    )
+
+
+def owed(invoices: Iterable[Invoice]) -> list[Money]:
+    return [balance(i) for i in invoices if is_open(i)]

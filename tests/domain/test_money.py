@@ -1,0 +1,180 @@
+"""Money: read exactly or refused with the accepted forms, never misread; shown with Babel."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.inputs import InputError
+from domain.models import Money
+from domain.money import format_money, format_totals, parse_amount, totals
+
+
+@pytest.mark.parametrize(
+    ("tokens", "amount", "currency"),
+    [
+        (["1200"], "1200", "GBP"),
+        (["1,200.50"], "1200.50", "GBP"),
+        (["1,234,567.89"], "1234567.89", "GBP"),
+        (["0.10"], "0.10", "GBP"),
+        (["£300"], "300", "GBP"),
+        (["€99"], "99", "EUR"),
+        (["$5.5"], "5.5", "USD"),
+        (["300", "USD"], "300", "USD"),
+        (["300", "usd"], "300", "USD"),
+        (["EUR", "1,000"], "1000", "EUR"),
+        # The forms agencies type, from the issue.
+        (["£1.2k"], "1200", "GBP"),
+        (["1", "200,50"], "1200.50", "GBP"),
+        (["€2", "400"], "2400", "EUR"),
+        (["1.200,50", "€"], "1200.50", "EUR"),
+        (["1.200.000"], "1200000", "GBP"),
+        (["1,5"], "1.5", "GBP"),
+        (["2k"], "2000", "GBP"),
+        (["¥1,000"], "1000", "JPY"),
+        (["JP¥1,000"], "1000", "JPY"),
+        (["US$1,200.50"], "1200.50", "USD"),
+        (["1\u202f200,50"], "1200.50", "GBP"),
+    ],
+)
+def test_amounts_are_exact_decimals(tokens: list[str], amount: str, currency: str) -> None:
+    money = parse_amount(tokens, "GBP")
+    assert type(money.amount) is Decimal
+    assert money == Money(Decimal(amount), currency)
+    assert str(money.amount) == amount  # digit for digit: no float got in the way
+
+
+def test_a_bare_amount_is_in_the_workspace_currency() -> None:
+    assert parse_amount(["1200"], "EUR") == Money(Decimal(1200), "EUR")
+    assert parse_amount(["¥1000"], "EUR").currency == "JPY"
+
+
+def test_amounts_add_up_exactly() -> None:
+    total = sum((parse_amount(["0.10"]).amount for _ in range(3)), Decimal(0))
+    assert total == Decimal("0.30")
+
+
+@pytest.mark.parametrize(
+    ("tokens", "hint"),
+    [
+        (["1.200"], "could be read two ways"),
+        (["£1.200"], "could be read two ways"),
+        (["1.234k"], "could be read two ways"),
+        (["12,34,567"], "Write it like `1200`, `1,200.50`"),
+        (["1,2345"], "Write it like"),
+        (["abc"], "Write it like"),
+        (["-5"], "Write it like"),
+        (["1e3"], "Write it like"),
+        (["NaN"], "Write it like"),
+        (["300", "XYZ"], "I don't know the currency `XYZ`"),
+        (["£300", "USD"], "more than one currency"),
+        (["1", "2", "3"], "Write it like"),
+        (["1.200,50.3"], "Write it like"),
+        (["1,200,50"], "Write it like"),
+        (["0"], "more than zero"),
+        (["0.00"], "more than zero"),
+        (["1000000000"], "less than a billion"),
+        (["¥1000.50"], "JPY amounts have whole amounts"),
+        (["£10,505.555"], "GBP amounts have at most 2 decimal places"),
+    ],
+)
+def test_bad_amounts_say_what_to_type(tokens: list[str], hint: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_amount(tokens, "GBP")
+    assert hint in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("money", "lang", "shown"),
+    [
+        (Money(Decimal("1200.5"), "GBP"), "en", "£1,200.50"),
+        (Money(Decimal("99"), "EUR"), "en", "€99.00"),
+        (Money(Decimal("1000"), "JPY"), "en", "¥1,000"),
+        (Money(Decimal("1000"), "JPY"), "cy", "JP¥1,000"),
+        (Money(Decimal("5"), "USD"), "cy", "US$5.00"),
+        (Money(Decimal("300"), "CHF"), "en", "CHF300.00"),
+    ],
+)
+def test_format_money_uses_each_currencys_decimals_and_symbols(
+    money: Money, lang: str, shown: str
+) -> None:
+    assert format_money(money, lang) == shown
+
+
+def test_totals_never_mix_currencies() -> None:
+    amounts = [Money(Decimal(1), "GBP"), Money(Decimal(2), "EUR"), Money(Decimal(3), "GBP")]
+    assert totals(amounts) == (Money(Decimal(2), "EUR"), Money(Decimal(4), "GBP"))
+    assert format_totals(amounts) == "€2.00 + £4.00"
+    assert format_totals([]) == "nothing"
+
+
+# properties ------------------------------------------------------------------------------------
+# Currencies with no, or two, decimal places. With three (KWD), `5.500` is as ambiguous in
+# Babel's own display as anywhere else, and is refused.
+CURRENCIES = ["GBP", "EUR", "USD", "JPY", "CHF", "INR", "AUD", "SEK"]
+
+
+@st.composite
+def money(draw: st.DrawFn) -> Money:
+    from babel.numbers import get_currency_precision
+
+    currency = draw(st.sampled_from(CURRENCIES))
+    places = get_currency_precision(currency)
+    units = draw(st.integers(min_value=1, max_value=10**9 * 10**places - 1))
+    return Money(Decimal(units).scaleb(-places), currency)
+
+
+@given(money(), st.sampled_from(["en", "cy"]), st.sampled_from(CURRENCIES))
+def test_what_tactful_shows_reads_back_as_the_same_amount(
+    m: Money, lang: str, workspace: str
+) -> None:
+    shown = format_money(m, lang)
+    assert parse_amount(shown.split(" "), workspace) == m
+
+
+def readings(text: str) -> set[Decimal]:
+    """Every value a person might have meant by digits and separators: `,` or `.` or a space
+    grouping thousands, `,` or `.` marking decimals."""
+    found = set()
+    for group, point in ((",", "."), (".", ","), (" ", "."), (" ", ",")):
+        whole, _, decimals = text.partition(point) if point in text else (text, "", "")
+        if point in decimals or group in decimals:
+            continue
+        parts = whole.split(group)
+        grouped = len(parts) > 1
+        if grouped and (
+            any(len(p) != 3 for p in parts[1:])
+            or not 1 <= len(parts[0]) <= 3
+            or parts[0].startswith("0")  # nobody groups the thousands of 0
+        ):
+            continue
+        digits = "".join(parts)
+        if not re.fullmatch(r"\d+", digits) or (decimals and not decimals.isdigit()):
+            continue
+        found.add(Decimal(f"{digits}.{decimals}" if decimals else digits))
+    return found
+
+
+@given(st.text(alphabet="0123456789., ", min_size=1, max_size=12))
+def test_nothing_ambiguous_is_accepted(text: str) -> None:
+    """If the amount is accepted, no other reading of it gives another value, except the one
+    rule Tactful states: `1,200` (a comma before exactly three digits) is a thousand and two
+    hundred, as Tactful itself shows thousands."""
+    try:
+        value = parse_amount([text], "KWD").amount  # three decimals: the hardest case
+    except InputError:
+        return
+    others = readings(" ".join(text.split())) - {value}
+    if re.fullmatch(r"[1-9]\d{0,2}(,\d{3})+", text.strip()):
+        return
+    assert not others, f"{text!r} read as {value} but could be {others}"
+
+
+@given(st.from_regex(r"[1-9][0-9]{0,2}\.[0-9]{3}", fullmatch=True), st.sampled_from(["", "£", "€"]))
+def test_a_dot_before_three_digits_is_always_refused(number: str, symbol: str) -> None:
+    with pytest.raises(InputError, match="two ways"):
+        parse_amount([symbol + number], "GBP")
