@@ -312,3 +312,33 @@ def test_two_replicas_answer_commands_at_once_over_http_losing_and_doubling_noth
         assert [e.seq for e in history] == list(range(41, 0, -1))
         assert acme.state.interactions == 41
         store.close()
+
+
+def test_purge_deletes_one_workspace_whole_and_nothing_else(clock) -> None:
+    with fresh_schema() as (_schema, url):
+        store = PostgresStore(url, schedule=NudgeSchedule(UTC, clock=clock))
+        commands = ClientCommands(store, UTC)
+        for team in ("T0GONE", "T0STAYS"):
+            for name in ("acme", "globex"):
+                commands.run(team, "U0A", f"add {name}", clock.now)
+                commands.run(team, "U0A", f"note {name} call", clock.now)
+        store.overview("T0GONE", lambda r: r.client.name, str, "v1")
+        stays = [
+            (r, list(store.history("T0STAYS", r.client.client_id)))
+            for r in store.clients("T0STAYS")
+        ]
+
+        assert store.purge_team("T0GONE") == {"clients": 2, "interactions": 4}
+        assert store.teams() == ["T0STAYS"]
+        with psycopg.connect(url) as conn:
+            for table in ("clients", "interactions", "overviews"):
+                (left,) = conn.execute(
+                    f"SELECT count(*) FROM {table} WHERE team_id = 'T0GONE'"
+                ).fetchone()
+                assert left == 0, table
+        assert [
+            (r, list(store.history("T0STAYS", r.client.client_id)))
+            for r in store.clients("T0STAYS")
+        ] == stays
+        assert store.purge_team("T0GONE") == {"clients": 0, "interactions": 0}
+        store.close()
