@@ -8,6 +8,9 @@
     python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]
                                clients and invoices from Tactful's CSV or a Xero / QuickBooks
                                export
+    python bot.py migrate      create or upgrade the PostgreSQL tables at DATABASE_URL
+    python bot.py copy --from data/tactful.json [--to postgresql://...]
+                               copy every workspace into PostgreSQL, verified entry by entry
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -50,7 +53,7 @@ from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
 from scheduler import jobs
-from scheduler.lock import SchedulerLock
+from scheduler.lock import DatabasePassLock, PassLock, SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
 from service.digest import WeeklyDigest
@@ -69,7 +72,7 @@ from service.workspaces import (
     single_workspace,
     sqlalchemy_url,
 )
-from storage.base import StoreUnavailable
+from storage.base import Store, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.wording import Wording, WordingError
 
@@ -154,7 +157,7 @@ class _TokenFromConfig(logging.Filter):
 
 def build_app(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     *,
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
@@ -247,7 +250,7 @@ def build_app(
     return app
 
 
-def client_commands(config: Config, store: TinyDBStore) -> ClientCommands:
+def client_commands(config: Config, store: Store) -> ClientCommands:
     return ClientCommands(
         store,
         config.timezone,
@@ -260,13 +263,20 @@ def client_commands(config: Config, store: TinyDBStore) -> ClientCommands:
     )
 
 
-def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
-    """The store, keeping the nudge pass's checks index under this deployment's rules."""
+def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> Store:
+    """The store, keeping the nudge pass's checks index under this deployment's rules:
+    PostgreSQL when DATABASE_URL is set, else TinyDB in DATABASE_PATH's folder. A database
+    that isn't migrated to this version is refused, naming the command to run."""
     schedule = NudgeSchedule(config.timezone, config.ladders, clock)
     try:
+        if config.database_url:
+            from storage.postgres_store import PostgresStore
+
+            return PostgresStore(config.database_url, schedule=schedule, currency=config.currency)
         return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
     except StoreUnavailable as err:
-        print(f"data: DATABASE_PATH: {err}", file=sys.stderr)
+        setting = "DATABASE_URL" if config.database_url else "DATABASE_PATH"
+        print(f"data: {setting}: {err}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 
@@ -280,7 +290,7 @@ def load_wording(config: Config) -> Wording:
 
 def build_engine(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     *,
     client: WebClient | None = None,
     pace: Callable[[str], None] | None = None,
@@ -322,7 +332,7 @@ def build_engine(
 
 def weekly_digest(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     clients: Callable[[str], WebClient | None],
     home: HomeViews | None = None,
 ) -> WeeklyDigest:
@@ -342,8 +352,80 @@ def weekly_digest(
     )
 
 
-def scheduler_lock(config: Config) -> SchedulerLock:
+def scheduler_lock(config: Config) -> PassLock:
+    """On PostgreSQL the replicas share each pass by workspace, through the database; on
+    TinyDB one process runs it, under a file lock in the data folder."""
+    if config.database_url:
+        import psycopg
+
+        return DatabasePassLock(lambda: psycopg.connect(config.database_url, autocommit=True))
     return SchedulerLock(config.database_path.with_suffix("") / ".scheduler.lock")
+
+
+def migrate(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        prog="python bot.py migrate",
+        description="Create or upgrade Tactful's tables in the PostgreSQL database at DATABASE_URL.",
+    ).parse_args(argv)
+    config = _load(need_slack=False)
+    if not config.database_url:
+        print(
+            "migrate: DATABASE_URL is not set; the TinyDB store (DATABASE_PATH) needs no "
+            "migrations",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    from storage.postgres_store import describe
+    from storage.postgres_store import migrate as upgrade
+
+    where = describe(config.database_url)
+    try:
+        before, after = upgrade(config.database_url)
+    except Exception as err:  # noqa: BLE001 - one line for the operator, whatever failed
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"migrate: the database at {where} could not be migrated: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
+    if before == after:
+        print(f"The database at {where} is up to date (schema {after}).")
+    else:
+        print(f"The database at {where} is now at schema {after} (was {before or 'empty'}).")
+    return 0
+
+
+def copy(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python bot.py copy",
+        description="Copy every workspace from a TinyDB store into PostgreSQL, then verify every "
+        "client, interaction and nudge. Workspaces already in the target are verified, not "
+        "copied again.",
+    )
+    parser.add_argument("--from", dest="source", required=True, help="e.g. data/tactful.json")
+    parser.add_argument("--to", dest="target", help="postgresql://... (default: DATABASE_URL)")
+    args = parser.parse_args(argv)
+    config = _load(need_slack=False)
+    target_url = args.target or config.database_url
+    from storage.copy import copy_store
+    from storage.postgres_store import PostgresStore, is_database_url
+
+    if not target_url or not is_database_url(target_url):
+        print("copy: --to should be a postgresql:// URL (or set DATABASE_URL)", file=sys.stderr)
+        return EXIT_CONFIG
+    source_path = Path(args.source)
+    if not source_path.is_file():
+        print(f"copy: --from {args.source}: no TinyDB catalogue there", file=sys.stderr)
+        return EXIT_CONFIG
+    schedule = NudgeSchedule(config.timezone, config.ladders)
+    try:
+        source = TinyDBStore(source_path, currency=config.currency)
+        target = PostgresStore(target_url, schedule=schedule, currency=config.currency)
+    except StoreUnavailable as err:
+        print(f"copy: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    report = copy_store(source, target)
+    for problem in report.problems:
+        print(f"copy: {problem}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.problems else 0
 
 
 def _load(need_slack: bool = True) -> Config:
@@ -369,7 +451,7 @@ def create_wsgi() -> Callable:
     return http_app(config, build_app(config, store, installations=installations), store)
 
 
-def http_app(config: Config, app: App, store: TinyDBStore) -> Callable:
+def http_app(config: Config, app: App, store: Store) -> Callable:
     return wsgi_app(
         app,
         healthy=store.writable,
@@ -771,8 +853,13 @@ def main(argv: list[str]) -> int:
         return export(argv[1:])
     if mode == "import":
         return import_file(argv[1:])
+    if mode == "migrate":
+        return migrate(argv[1:])
+    if mode == "copy":
+        return copy(argv[1:])
     print(
-        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|import|purge|--help]",
+        f"Unknown mode {mode!r}. Try: python bot.py "
+        "[console|scan|export|import|purge|migrate|copy|--help]",
         file=sys.stderr,
     )
     return EXIT_CONFIG

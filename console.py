@@ -34,7 +34,7 @@ from slack_sdk import WebClient
 
 from config import Config
 from local_slack import Call, LocalSlack
-from storage.tinydb_store import TinyDBStore
+from storage.base import Store
 from ui import home as home_ui
 from ui import nudges as ui
 from ui import offboarding as ui_offboarding
@@ -413,7 +413,7 @@ class Console:
             prompt()
 
 
-def describe(store: TinyDBStore, team: str, block_id: str) -> str:
+def describe(store: Store, team: str, block_id: str) -> str:
     """ "acme, overdue stage 2" for a nudge's buttons; "acme, offboarding" for a checklist's."""
     nudge_ref = ui.parse_block_id(block_id)
     client_id = nudge_ref[0] if nudge_ref else ui_offboarding.parse_block_id(block_id)
@@ -428,9 +428,7 @@ def describe(store: TinyDBStore, team: str, block_id: str) -> str:
     return f"{record.client.name}, {nudge.situation} stage {nudge.stage}"
 
 
-def _digest(
-    config: Config, store: TinyDBStore, slack: LocalSlack, build: Callable[..., Any] | None
-):
+def _digest(config: Config, store: Store, slack: LocalSlack, build: Callable[..., Any] | None):
     """The weekly digest, posted into the stand-in Slack: NUDGE_CHANNEL, or the console's
     channel when it isn't set."""
     if build is None or config.digest is None:
@@ -442,7 +440,7 @@ def _digest(
 
 def run(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     args: list[str],
     *,
     build_app: Callable[..., App],

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.lock import SchedulerLock
+from scheduler.lock import PassLock
 from service.nudges import NudgeEngine
 
 logger = logging.getLogger(__name__)
@@ -16,20 +16,22 @@ JOB_ID = "nudge-scan"
 
 
 def run_pass(
-    engine: NudgeEngine, lock: SchedulerLock, now: datetime, *, wait: bool, dry_run: bool = False
+    engine: NudgeEngine, lock: PassLock, now: datetime, *, wait: bool, dry_run: bool = False
 ):
-    """One pass under the scheduler lock; None if another process holds it and we don't wait."""
-    with lock.held(wait=wait) as mine:
-        if not mine:
+    """One pass under the scheduler lock, for the workspaces it claims; None if another
+    process holds the lock and we don't wait."""
+    with lock.held(wait=wait) as claim:
+        if claim is None:
             return None
-        report = engine.scan(now, dry_run=dry_run)
+        # A dry run changes nothing, so it shares nothing: it looks at every workspace.
+        report = engine.scan(now, dry_run=dry_run, claim=None if dry_run else claim)
         logger.info("Nudge pass at %s: %s", now.isoformat(timespec="minutes"), report.summary())
         return report
 
 
 def start(
     engine: NudgeEngine,
-    lock: SchedulerLock,
+    lock: PassLock,
     *,
     tz: tzinfo,
     minutes: int,

@@ -97,6 +97,15 @@ class Store(Protocol):
         """Recompute the next check of these clients from their current records."""
         ...
 
+    def read_many(
+        self, team_id: str, client_ids: list[str]
+    ) -> Iterator[tuple[str, ClientRecord | DamagedRecord | None]]:
+        """(client id, record) for each of these clients, in order: None if there is no such
+        client, the DamagedRecord reading it raised if it can't be read. Each record is as it
+        is when yielded or a little before: a store may read a batch at a time (one round trip
+        on a database), never all of them at once."""
+        ...
+
     def overview(
         self, team_id: str, summarise: Callable[[ClientRecord], S], kind: type[S], version: str
     ) -> Overview[S]:

@@ -704,6 +704,16 @@ class TinyDBStore:
             if (entry := entries.get(cid)) is None or entry[1] > day or entry[0] <= day
         ]
 
+    def read_many(
+        self, team_id: str, client_ids: list[str]
+    ) -> Iterator[tuple[str, ClientRecord | DamagedRecord | None]]:
+        """See Store.read_many: one file at a time, read as it is asked for."""
+        for cid in client_ids:
+            try:
+                yield cid, self.get(team_id, cid)
+            except DamagedRecord as err:
+                yield cid, err
+
     def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
         if self.schedule is None:
             return
