@@ -55,14 +55,14 @@ from storage.base import (
     UnknownClient,
 )
 from storage.codec import from_doc, to_doc
-from storage.tinydb_store import _check_team, _is_client_id
+from storage.tinydb_store import _NOTE_NAME, _check_team, _is_client_id
 from storage.upgrade import upgrade_interaction, upgrade_record
 
 logger = logging.getLogger(__name__)
 S = TypeVar("S")
 
 # The newest migration in storage/migrations/versions; a database at another one is refused.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 PROBE_CACHE_SECONDS = 2.0
 # Records read per query by `read_many` (the nudge pass): few round trips, bounded memory.
 READ_BATCH = 200
@@ -360,6 +360,46 @@ class PostgresStore:
                 logger.warning("Could not save the overview of team %s: %s", team_id, err)
         return Overview(summaries, unreadable)
 
+    # notes ---------------------------------------------------------------------------------
+    def note(self, team_id: str, name: str) -> dict[str, Any] | None:
+        _check_team(team_id)
+        _check_note(name)
+        row = (
+            self._conn()
+            .execute(
+                "SELECT document::text FROM notes WHERE team_id = %s AND name = %s",
+                (team_id, name),
+            )
+            .fetchone()
+        )
+        return None if row is None else json.loads(row[0])
+
+    def change_note(
+        self,
+        team_id: str,
+        name: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """See Store.change_note. A transaction-scoped advisory lock on (team, name) serialises
+        writers even before the row exists, which a row lock alone could not."""
+        _check_team(team_id)
+        _check_note(name)
+        with self._transaction() as cur:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{team_id}/{name}",)
+            )
+            row = cur.execute(
+                "SELECT document::text FROM notes WHERE team_id = %s AND name = %s",
+                (team_id, name),
+            ).fetchone()
+            new = change(None if row is None else json.loads(row[0]))
+            cur.execute(
+                "INSERT INTO notes (team_id, name, document) VALUES (%s, %s, %s::json)"
+                " ON CONFLICT (team_id, name) DO UPDATE SET document = EXCLUDED.document",
+                (team_id, name, json.dumps(new)),
+            )
+        return new
+
     # writes --------------------------------------------------------------------------------
     def purge_team(self, team_id: str) -> dict[str, int]:
         """Delete everything stored for the workspace in one transaction (its interactions and
@@ -369,6 +409,7 @@ class PostgresStore:
             (interactions,) = cur.execute(
                 "SELECT count(*) FROM interactions WHERE team_id = %s", (team_id,)
             ).fetchone()
+            cur.execute("DELETE FROM notes WHERE team_id = %s", (team_id,))
             cur.execute("DELETE FROM clients WHERE team_id = %s", (team_id,))
             return {"clients": cur.rowcount, "interactions": interactions}
 
@@ -571,3 +612,8 @@ def migrate(url: str, *, schema: str | None = None, target: str = "head") -> tup
         return before, version() or ""
     finally:
         engine.dispose()
+
+
+def _check_note(name: str) -> None:
+    if not _NOTE_NAME.fullmatch(name):
+        raise ValueError(f"not a note name: {name!r}")
