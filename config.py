@@ -371,8 +371,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         )
 
     digest_text = get("DIGEST", "mon 09:00")
-    digest = parse_digest(digest_text)
-    if digest is False:
+    try:
+        digest = parse_digest(digest_text)
+    except ValueError:
+        digest = None
         problems.append(
             f"DIGEST={digest_text!r} should be a weekday and a time like `mon 09:00`, or off."
         )
@@ -428,7 +430,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         two_person_stop_work=two_person in ("true", "1", "yes"),
         max_body_bytes=int(max_body),
         auto_heard=_SWITCH.get(auto_heard, True),
-        digest=digest or None,
+        digest=digest,
         insights=insights,
     )
 

@@ -115,8 +115,9 @@ class PostgresStore:
     # connections -------------------------------------------------------------------------
     def connect(self, **kwargs: Any) -> psycopg.Connection:
         """A new connection to this store's database and schema (autocommit)."""
-        options = {"options": f"-c search_path={self.schema}"} if self.schema else {}
-        return psycopg.connect(self.url, autocommit=True, **options, **kwargs)
+        if self.schema:
+            kwargs["options"] = f"-c search_path={self.schema}"
+        return psycopg.connect(self.url, autocommit=True, **kwargs)
 
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
@@ -259,7 +260,7 @@ class PostgresStore:
                 " WHERE team_id = %s AND client_id = ANY(%s)",
                 (team_id, [cid for cid in batch if _is_client_id(cid)]),
             )
-            found = dict(rows.fetchall())
+            found: dict[str, str] = dict(rows.fetchall())
             for cid in batch:
                 text = found.get(cid)
                 try:
@@ -329,14 +330,17 @@ class PostgresStore:
                     continue
                 except _DAMAGE:
                     # Derived data of another shape (an older Tactful): made again below.
-                    record = (
+                    row = (
                         self._conn()
                         .execute(
                             "SELECT record::text FROM clients WHERE team_id = %s AND client_id = %s",
                             (team_id, client_id),
                         )
-                        .fetchone()[0]
+                        .fetchone()
                     )
+                    if row is None:  # deleted since the overview was read
+                        continue
+                    record = row[0]
             try:
                 made_summary = summarise(self._record(team_id, client_id, record))
             except DamagedRecord:
@@ -406,9 +410,10 @@ class PostgresStore:
         overview rows go with its clients); the counts of what was deleted."""
         _check_team(team_id)
         with self._transaction() as cur:
-            (interactions,) = cur.execute(
+            counted = cur.execute(
                 "SELECT count(*) FROM interactions WHERE team_id = %s", (team_id,)
             ).fetchone()
+            interactions = counted[0] if counted else 0
             cur.execute("DELETE FROM notes WHERE team_id = %s", (team_id,))
             cur.execute("DELETE FROM clients WHERE team_id = %s", (team_id,))
             return {"clients": cur.rowcount, "interactions": interactions}
