@@ -24,16 +24,14 @@ from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.money import LOCALES, format_totals
 from domain.nudges import (
-    CONTROLLING,
     DEFAULT_HOURS,
     DEFAULT_LADDERS,
-    OVERDUE,
-    QUIET,
     UNDELIVERED,
     Due,
     Ladders,
@@ -514,36 +512,35 @@ class NudgeEngine:
     def values(self, record: ClientRecord, due: Due) -> dict[str, str]:
         """Template values for a due nudge (plain text; escaped where shown in mrkdwn)."""
         client = record.client
-        facts = due.facts
         values = {
             "client": client.name,
             "contact": client.contact or self.wording.default_contact(client.lang),
         }
-        if due.situation == QUIET:
+        facts = due.facts
+        if isinstance(facts, QuietFacts):
             values |= {
                 # Every open request, oldest first, not only the one whose clock runs longest.
                 "asked_what": format_list(
-                    [a.what for a in facts["asks"]],  # type: ignore[attr-defined]
-                    locale=LOCALES.get(client.lang, "en"),
+                    [a.what for a in facts.asks], locale=LOCALES.get(client.lang, "en")
                 ),
-                "asked_on": day(facts["asked_on"]),
-                "days": str(facts["days"]),
+                "asked_on": day(facts.asked_on),
+                "days": str(facts.days),
             }
-        elif due.situation == OVERDUE:
-            invoices = facts["invoices"]
+        elif isinstance(facts, OverdueFacts):
+            invoices = facts.invoices
             values |= {
                 "refs": ", ".join(f"#{i.ref}" for i in invoices),
                 # What is still owed, never the original total once something was paid.
                 "amount": format_totals(owed(invoices), client.lang),
                 "due_on": day(min(i.due_on for i in invoices)),
-                "days_overdue": str(facts["days_overdue"]),
-                "days": str(facts["days_overdue"]),
+                "days_overdue": str(facts.days_overdue),
+                "days": str(facts.days_overdue),
             }
-        elif due.situation == CONTROLLING:
+        elif isinstance(facts, ControllingFacts):
             values |= {
-                "revisions": str(facts["revisions"]),
-                "window_days": str(facts["window_days"]),
-                "days": str(facts["window_days"]),
+                "revisions": str(facts.rounds),
+                "window_days": str(facts.window_days),
+                "days": str(facts.window_days),
             }
         return values
 
