@@ -194,6 +194,8 @@ def logged(
             "note": f":memo: Noted for {name}{when}: “{what}”.",
             "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
             f"{_revision_count(record, today, ladders)}",
+            "agreed": f":handshake: Logged: {name} agreed to “{what}”{when}. Suggestions won't "
+            "propose a rhythm again; rounds of changes count from today.",
         }[c.verb]
         return _simple(text)
     if isinstance(c, cmd.InvoiceSent):
@@ -451,6 +453,7 @@ _VERB = {
     Kind.HEARD: "they replied",
     Kind.NOTE: "note",
     Kind.REVISION: "revision demanded",
+    Kind.AGREED: "agreed a rhythm",
     Kind.INVOICE: "invoice sent",
     Kind.PAID: "paid",
     Kind.TYPE: "type changed",
@@ -731,7 +734,8 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
-`/client revision <name> <what they want changed>`: a change or extra approval round
+`/client revision <name> <what they want changed>`: one round of changes (`logo; footer; colours` is one round)
+`/client agreed <name> <rhythm>`: the approval rhythm they agreed, e.g. `weekly batch reviews`
 `/client invoice <name> <amount> due <date> [#ref]`: `on <date>` is the day it was sent
 `/client paid <name> [<amount>] [#ref]`: no amount pays what is owed; no #ref, the oldest due first
 `/client promised <name> <date> [#ref]`: promise to pay
