@@ -181,6 +181,11 @@ def _said(record: ClientRecord, situation: str, subject: str) -> _Said:
 _REPEAT_VARIANT = "repeat"  # prefix of a team reminder's variant
 
 
+def is_reminder(nudge: Nudge) -> bool:
+    """A team-only reminder after the last step: nothing in it goes to the client."""
+    return nudge.variant.startswith(_REPEAT_VARIANT)
+
+
 def _named(nudge: Nudge) -> date:
     """The consequence date a message named; for one stored before messages named it, the day
     it was approved."""
@@ -238,6 +243,26 @@ def current(
         facts = _with_ladder(found.facts, step, said, ladders, today)
         out[found.situation] = Due(found.situation, found.subject, step, False, facts)
     return out
+
+
+def as_recorded(
+    record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> Due | None:
+    """The facts for a recorded nudge at its own step and variant, as they stand today: what its
+    suggestion is written from. None once its episode is over (the client replied or paid)."""
+    for found in _reached(record, today, ladders):
+        if (found.situation, found.subject) != (nudge.situation, nudge.subject):
+            continue
+        said = _said(record, nudge.situation, nudge.subject)
+        repeat = 0
+        if nudge.variant.startswith(_REPEAT_VARIANT):
+            repeat = int(nudge.variant.rpartition("-")[2] or 1)
+        facts = _with_ladder(found.facts, nudge.stage, said, ladders, today, repeat)
+        if nudge.consequence_on is not None:
+            # The date named is the one worked out when it was recorded, not a later one.
+            facts = replace(facts, consequence_on=nudge.consequence_on)
+        return Due(nudge.situation, nudge.subject, nudge.stage, nudge.late, facts, nudge.variant)
+    return None
 
 
 def snoozed(record: ClientRecord, situation: str, today: date) -> bool:

@@ -24,7 +24,7 @@ from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain.facts import ControllingFacts, OverdueFacts, QuietFacts
+from domain.facts import FINAL_OPTIONS, ControllingFacts, OverdueFacts, QuietFacts
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
@@ -35,8 +35,10 @@ from domain.nudges import (
     UNDELIVERED,
     Due,
     Ladders,
+    as_recorded,
     current,
     due_nudges,
+    is_reminder,
     next_check,
     prune,
     snoozed,
@@ -273,19 +275,20 @@ class NudgeEngine:
         for nudge in record.nudges.values():
             if nudge.delivery in UNDELIVERED and not self.deliver(team, client_id, nudge.key, now):
                 report.failed.append(f"{nudge.key} (delivery)")
-        facts = current(record, today, self.ladders)
+        steps = current(record, today, self.ladders)
         for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
             if nudge.status is not NudgeStatus.PENDING:
                 continue
             if nudge.next_attempt_at and nudge.next_attempt_at > now:
                 report.failed.append(nudge.key)
                 continue
-            now_due = facts.get(nudge.situation)
+            now_due = as_recorded(record, nudge, today, self.ladders)
+            step = steps.get(nudge.situation)
             moved_on = (
                 record.client.archived
                 or now_due is None
-                or now_due.subject != nudge.subject
-                or now_due.stage > nudge.stage
+                # (a promise message or a reminder repeats the step reached: never overtaken)
+                or (not nudge.variant and step is not None and step.stage > nudge.stage)
             )
             if moved_on and not nudge.ts:
                 # The client replied or paid, or things reached a later stage, before this was
@@ -564,6 +567,16 @@ class NudgeEngine:
 
     def _suggestion_text(self, record: ClientRecord, due: Due) -> str:
         c = record.client
+        if due.facts.is_reminder:
+            # For the team, in the team's language: there is no client message after the last step.
+            return self.wording.team(
+                "final_repeat",
+                {
+                    "client": c.name,
+                    "repeat": str(due.facts.repeat),
+                    "options": format_list(list(FINAL_OPTIONS), style="or", locale="en"),
+                },
+            )
         return self.wording.suggestion(
             c.lang, due.situation, due.stage, c.client_type.value, self.values(record, due)
         )
@@ -590,6 +603,7 @@ class NudgeEngine:
             footer,
             open_=open_,
             sent_button=sent_button,
+            reminder=is_reminder(nudge),
         )
 
     def _headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:
@@ -614,10 +628,10 @@ class NudgeEngine:
 
     def _preview(self, record: ClientRecord, item: Due | Nudge, today: date) -> str:
         if isinstance(item, Nudge):
-            due = current(record, today, self.ladders).get(item.situation)
+            due = as_recorded(record, item, today, self.ladders)
             if due is None:
                 return f"[{record.client.name}] {item.key}: pending, no longer needed (would be dropped)"
-            item = replace(due, stage=item.stage, late=item.late)
+            item = due
         # Plain text, not Block Kit: a dry run over a big store previews thousands of these.
         headline = mrkdwn_to_text(self._headline(record, item.situation, item)).replace("*", "")
         text = self._suggestion_text(record, item)

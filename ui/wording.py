@@ -36,6 +36,7 @@ TEAM_PLACEHOLDERS = {
     "nudge_controlling": {"owner", "client", "revisions", "window_days"},
     "late": set(),
     "suggestion_intro": {"client"},
+    "final_repeat": {"client", "repeat", "options"},
     "default_contact": set(),
 }
 # The client-facing final report (`/client report`): each line and what it may use.
