@@ -77,6 +77,8 @@ def sample_values(situation: str) -> dict[str, str]:
         "revisions": "6",
         "window_days": "14",
         "owner": "<@U123> ",
+        "repeat": "2",
+        "options": "collections, small claims, or write off",
     }
     return {k: values[k] for k in PLACEHOLDERS.get(situation, set(values))}
 
