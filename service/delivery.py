@@ -5,10 +5,12 @@ service/decisions.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import escape
@@ -35,24 +37,39 @@ def update_nudge(store: Store, team: str, client_id: str, key: str, **changes: A
 
 
 class Delivery:
-    def __init__(self, store: Store, poster: Poster, tz: tzinfo) -> None:
-        self.store, self.poster, self.tz = store, poster, tz
+    def __init__(
+        self,
+        store: Store,
+        poster: Poster,
+        tz: tzinfo,
+        clients: Callable[[str], WebClient | None],
+    ) -> None:
+        self.store, self.poster, self.tz, self.clients = store, poster, tz, clients
 
-    def deliver(self, team: str, client_id: str, key: str, now: datetime) -> bool:
+    def deliver(
+        self, team: str, client_id: str, key: str, now: datetime, *, client: WebClient | None = None
+    ) -> bool:
         """Post an approved message in the client's shared channel, exactly once: the attempt
         is written down first, and a retried attempt looks for the post before posting again.
-        True once it is there; False if it must wait for the next pass."""
+        True once it is there; False if it must wait for the next pass (or for the workspace
+        to install Tactful again)."""
         record = self.store.get(team, client_id)
         nudge = record.nudges.get(key) if record else None
         if record is None or nudge is None or nudge.delivery not in UNDELIVERED:
             return bool(nudge and nudge.delivery)
+        client = client or self.clients(team)
+        if client is None:
+            return False
         channel = record.client.shared_channel
         try:
             retrying = nudge.delivery == "posting"
             nudge = update_nudge(self.store, team, client_id, key, delivery="posting")
             ts = (
-                self.poster.find(channel, client_id, nudge, "delivered") if retrying else None
+                self.poster.find(client, channel, client_id, nudge, "delivered")
+                if retrying
+                else None
             ) or self.poster.send(
+                client,
                 channel,
                 # Escaped: what the client sees is exactly the approved words, nothing live.
                 {"text": escape(nudge.versions[-1].text)},

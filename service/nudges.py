@@ -26,6 +26,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
     DEFAULT_HOURS,
@@ -66,10 +67,16 @@ class WorkingHours:
     days: tuple[int, ...] = DEFAULT_HOURS.days
     start: time = DEFAULT_HOURS.start
     end: time = DEFAULT_HOURS.end
+    # Nothing is posted on a public holiday or a day the agency is closed.
+    calendar: WorkCalendar = WEEKDAYS_ONLY
 
     def open_at(self, now: datetime) -> bool:
         local = now.astimezone(self.tz)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return (
+            local.weekday() in self.days
+            and self.start <= local.time() < self.end
+            and not self.calendar.is_off(local.date())
+        )
 
 
 class NudgeSchedule:
@@ -102,6 +109,8 @@ class ScanReport:
     preview: list[str] = field(default_factory=list)
     # Records that could not be read (damaged files), skipped: the store logs their paths.
     unreadable: list[str] = field(default_factory=list)
+    # Workspaces in the store where Tactful is not installed (any more): skipped.
+    not_installed: list[str] = field(default_factory=list)
     outside_hours: bool = False
 
     def summary(self) -> str:
@@ -109,6 +118,11 @@ class ScanReport:
             f"{len(self.recorded)} new, {len(self.posted)} posted, {len(self.failed)} to retry, "
             f"{len(self.stale)} no longer needed"
             + (f", {len(self.unreadable)} unreadable (see the log)" if self.unreadable else "")
+            + (
+                f", {len(self.not_installed)} workspace(s) not installed skipped"
+                if self.not_installed
+                else ""
+            )
             + (" (outside working hours: posting waits)" if self.outside_hours else "")
         )
 
@@ -131,13 +145,21 @@ class NudgeEngine:
         ladders: Ladders = DEFAULT_LADDERS,
         nudge_channel: str = "",
         pace: Callable[[str], None] | None = None,
+        clients: Callable[[str], WebClient | None] | None = None,
     ) -> None:
-        self.store, self.wording, self.client = store, wording, client
+        """`clients(team_id)` is the Web API client with that workspace's own token, or None
+        where Tactful is not installed (service/workspaces.py); without it, `client` serves
+        every team (one bot token)."""
+        self.store, self.wording = store, wording
+        # Per workspace, None means "not installed there": skip it. One shared client that is
+        # None (tests that only record) means nothing can be posted, anywhere.
+        self.per_workspace = clients is not None
+        self.clients = clients or (lambda _team: client)
         self.tz, self.hours, self.ladders = tz, hours, ladders
         # The parts, each readable on its own: Slack (posting), the shared channel (delivery),
         # and what the team sees (ui/suggestions.py).
-        self.poster = Poster(client, pace, nudge_channel)
-        self.delivery = Delivery(store, self.poster, tz)
+        self.poster = Poster(pace, nudge_channel)
+        self.delivery = Delivery(store, self.poster, tz, self.clients)
         self.suggestions = Suggestions(wording, self.poster.route)
 
     # the pass --------------------------------------------------------------------------
@@ -147,7 +169,15 @@ class NudgeEngine:
         today = self._today(now)
         with_pending: list[tuple[str, str]] = []
         looked_at: dict[str, list[str]] = {}
+        # Each workspace's own token, asked once per pass (a rotating one is refreshed then).
+        clients: dict[str, WebClient | None] = {}
         for team in self.store.teams():
+            if not dry_run:
+                client = clients[team] = self.clients(team)
+                if client is None and self.per_workspace:
+                    # Not installed there (any more): its record waits, nothing is posted.
+                    report.not_installed.append(team)
+                    continue
             # Only clients whose next check has come (the store's checks index), one at a time:
             # a big workspace's records are never all read, nor all in memory at once.
             try:
@@ -172,10 +202,11 @@ class NudgeEngine:
         else:
             limited: set[str] = set()
             for team, cid in with_pending:
-                if team in limited:
+                client = clients[team]
+                if team in limited or client is None:
                     continue
                 try:
-                    self._post_client(team, cid, now, report)
+                    self._post_client(team, cid, now, report, client=client)
                 except RateLimited:
                     limited.add(team)  # Slack asked us to wait: the rest of this team waits too
                 except DamagedRecord as err:
@@ -233,13 +264,17 @@ class NudgeEngine:
         return True
 
     # step 2: post ------------------------------------------------------------------------
-    def _post_client(self, team: str, client_id: str, now: datetime, report: ScanReport) -> None:
+    def _post_client(
+        self, team: str, client_id: str, now: datetime, report: ScanReport, *, client: WebClient
+    ) -> None:
         record = self.store.get(team, client_id)
         if record is None:
             return
         today = self._today(now)
         for nudge in record.nudges.values():
-            if nudge.delivery in UNDELIVERED and not self.deliver(team, client_id, nudge.key, now):
+            if nudge.delivery in UNDELIVERED and not self.deliver(
+                team, client_id, nudge.key, now, client=client
+            ):
                 report.failed.append(f"{nudge.key} (delivery)")
         steps = current(record, today, self.ladders)
         for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
@@ -264,7 +299,7 @@ class NudgeEngine:
                 continue
             if snoozed(record, nudge.situation, today):
                 continue
-            self._post_nudge(team, record, nudge, now_due, now, report)
+            self._post_nudge(team, record, nudge, now_due, now, report, client=client)
 
     def _post_nudge(
         self,
@@ -274,10 +309,12 @@ class NudgeEngine:
         due: Due | None,
         now: datetime,
         report: ScanReport,
+        *,
+        client: WebClient,
     ) -> None:
         cid = record.client.client_id
         try:
-            channel = nudge.channel or self.poster.channel(record)
+            channel = nudge.channel or self.poster.channel(client, record)
             if not channel:
                 logger.warning(
                     "Nudge %s for client %s has nowhere to go: no channel, owner, NUDGE_CHANNEL "
@@ -304,8 +341,11 @@ class NudgeEngine:
                     team, cid, nudge.key, channel=channel, attempts=nudge.attempts + 1
                 )
                 ts = (
-                    self.poster.find(channel, cid, nudge, "alert") if nudge.attempts > 1 else None
+                    self.poster.find(client, channel, cid, nudge, "alert")
+                    if nudge.attempts > 1
+                    else None
                 ) or self.poster.send(
+                    client,
                     channel,
                     self.suggestions.alert(record, nudge.situation, nudge.stage, nudge.late, due),
                     ui.metadata(team, cid, nudge.key, "alert"),
@@ -315,10 +355,11 @@ class NudgeEngine:
                 nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
                 body = self.thread_body(record, nudge, [], open_=True)
                 thread_ts = (
-                    self.poster.find(channel, cid, nudge, "suggestion")
+                    self.poster.find(client, channel, cid, nudge, "suggestion")
                     if nudge.attempts > 2
                     else None
                 ) or self.poster.send(
+                    client,
                     channel,
                     body,
                     ui.metadata(team, cid, nudge.key, "suggestion"),
@@ -360,8 +401,10 @@ class NudgeEngine:
             )
             report.failed.append(nudge.key)
 
-    def deliver(self, team: str, client_id: str, key: str, now: datetime) -> bool:
-        return self.delivery.deliver(team, client_id, key, now)
+    def deliver(
+        self, team: str, client_id: str, key: str, now: datetime, *, client: WebClient | None = None
+    ) -> bool:
+        return self.delivery.deliver(team, client_id, key, now, client=client)
 
     def route(self, record: ClientRecord) -> Route:
         return self.poster.route(record)

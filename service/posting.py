@@ -2,6 +2,7 @@
 and finding a post that landed although we never heard back (so nothing is posted twice).
 
 Nothing here touches the store: the pass (service/nudges.py) writes each attempt down first.
+Each call takes the Web API client of the workspace concerned (its own token).
 """
 
 from __future__ import annotations
@@ -68,36 +69,30 @@ class NotRuledOut(Exception):
 class Poster:
     """Posts for the pass, and looks posts up."""
 
-    def __init__(
-        self,
-        client: WebClient | None,
-        pace: Callable[[str], None] | None = None,
-        nudge_channel: str = "",
-    ) -> None:
-        self.client, self.nudge_channel = client, nudge_channel
+    def __init__(self, pace: Callable[[str], None] | None = None, nudge_channel: str = "") -> None:
+        self.nudge_channel = nudge_channel
         self.pace = pace or Pacer()
 
     def route(self, record: ClientRecord) -> Route:
         return nudge_route(record.client, self.nudge_channel)
 
-    def channel(self, record: ClientRecord) -> str:
+    def channel(self, client: WebClient, record: ClientRecord) -> str:
         """The channel to post in ("" if there is none), opening the DM when it is one."""
         route = self.route(record)
         if route.is_dm:
-            assert self.client is not None
-            return self.client.conversations_open(users=route.target)["channel"]["id"]
+            return client.conversations_open(users=route.target)["channel"]["id"]
         return route.target
 
     def send(
         self,
+        client: WebClient,
         channel: str,
         body: dict[str, Any],
         metadata: dict[str, Any],
         thread_ts: str | None = None,
     ) -> str:
-        assert self.client is not None
         self.pace(channel)
-        response = self.client.chat_postMessage(
+        response = client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             metadata=metadata,
@@ -107,11 +102,12 @@ class Poster:
         )
         return response["ts"]
 
-    def find(self, channel: str, client_id: str, nudge: Nudge, part: str) -> str | None:
+    def find(
+        self, client: WebClient, channel: str, client_id: str, nudge: Nudge, part: str
+    ) -> str | None:
         """The ts of a post of ours for this nudge that Slack has although we never stored it.
 
         Every page since the nudge was recorded is read: a busy channel can bury it."""
-        assert self.client is not None
         wanted = (client_id, nudge.key, part)  # keys are per client: the client is in the match
         if part in ("alert", "delivered"):
             # Posting only starts once the nudge is recorded (or approved); a little slack for
@@ -120,9 +116,9 @@ class Poster:
                 nudge.decided_at if part == "delivered" and nudge.decided_at else nudge.created_at
             )
             oldest = (since - timedelta(minutes=10)).timestamp()
-            call, args = self.client.conversations_history, {"oldest": f"{oldest:.6f}"}
+            call, args = client.conversations_history, {"oldest": f"{oldest:.6f}"}
         else:
-            call, args = self.client.conversations_replies, {"ts": nudge.ts}
+            call, args = client.conversations_replies, {"ts": nudge.ts}
         for _page in range(MAX_LOOKUP_PAGES):
             response = call(channel=channel, include_all_metadata=True, limit=200, **args)
             for message in response.get("messages", []):
