@@ -52,6 +52,8 @@ SETTINGS = (
     "OVERDUE_DAYS",
     "CONTROLLING_REVISIONS",
     "CONTROLLING_WINDOW_DAYS",
+    "MIN_GAP_DAYS",
+    "FINAL_REPEAT_DAYS",
     "HOLIDAYS",
     "CLOSED",
     "MAX_BODY_BYTES",
@@ -299,6 +301,14 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         problems.append(
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
         )
+    gap = get("MIN_GAP_DAYS", str(DEFAULT_LADDERS.min_gap_days))
+    if not gap.isdigit() or int(gap) > 30:
+        problems.append(f"MIN_GAP_DAYS={gap!r} should be a number of working days from 0 to 30.")
+    repeat = get("FINAL_REPEAT_DAYS", str(DEFAULT_LADDERS.final_repeat_days))
+    if not repeat.isdigit() or not 1 <= int(repeat) <= 60:
+        problems.append(
+            f"FINAL_REPEAT_DAYS={repeat!r} should be a number of working days from 1 to 60."
+        )
 
     holidays = get("HOLIDAYS").upper()
     if holidays:
@@ -419,6 +429,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             grace_days=int(grace),
             controlling_counts=revisions or DEFAULT_LADDERS.controlling_counts,
             controlling_window_days=int(window),
+            min_gap_days=int(gap) if gap.isdigit() else DEFAULT_LADDERS.min_gap_days,
+            final_repeat_days=int(repeat)
+            if repeat.isdigit()
+            else DEFAULT_LADDERS.final_repeat_days,
             calendar=WorkCalendar(holidays, closed or frozenset()),
         ),
         work_days=work_days or DEFAULT_HOURS.days,

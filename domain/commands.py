@@ -60,7 +60,7 @@ class Set:
 
 @dataclass(frozen=True)
 class Log:
-    """asked / heard / note / revision: something that happened, with optional text."""
+    """asked / heard / note / revision / agreed: something that happened, with optional text."""
 
     verb: str
     name: str
@@ -254,6 +254,7 @@ VERBS = (
     "heard",
     "note",
     "revision",
+    "agreed",
     "invoice",
     "paid",
     "promised",
@@ -406,7 +407,7 @@ def parse(
                 "e.g. `/client done acme logo files` or `/client done acme e12`."
             )
         return Done(name, unescape(ask))
-    if verb in ("asked", "heard", "note", "revision"):
+    if verb in ("asked", "heard", "note", "revision", "agreed"):
         body, on, words_read = _split_on(tail, today)
         if verb == "heard":
             words = clean_text(body, what="note", required=False)
@@ -463,7 +464,7 @@ def parse(
     raise AssertionError(verb)  # pragma: no cover - every verb is handled above
 
 
-_WHAT = {"asked": "request", "note": "note", "revision": "revision"}
+_WHAT = {"asked": "request", "note": "note", "revision": "revision", "agreed": "rhythm"}
 
 
 def _missing(verb: str, name: str) -> str:
@@ -471,6 +472,7 @@ def _missing(verb: str, name: str) -> str:
         "asked": "sign-off on the March posts",
         "note": "call: agreed to batch approvals on Mondays",
         "revision": "wants the logo bigger, again",
+        "agreed": "weekly batch reviews",
     }[verb]
     raise InputError(f"Say what it was about, e.g. `/client {verb} {_arg(name)} {example}`.")
 
@@ -544,7 +546,7 @@ def _after_words(text: str, n: int) -> str:
 
 # Verbs followed by free text: any words can follow any name, so two readings are always both
 # possible and only the person can say which they meant.
-_FREE_TEXT = ("asked", "heard", "note", "revision")
+_FREE_TEXT = ("asked", "heard", "note", "revision", "agreed")
 
 
 def _plausible(readings: list[tuple[str, str]], verb: str, today: date) -> list[tuple[str, str]]:
