@@ -179,7 +179,8 @@ def on_reply_submit(
     on = min(sent.astimezone(d.commands.tz).date(), today)
     link = str(meta.get("link", ""))
     source = Source(
-        text=str(meta.get("text", "")),
+        # The metadata came back through the client: clean it again, as if it were the message.
+        text=excerpt(str(meta.get("text", ""))),
         link=link if link.startswith("https://") else "",
         ref=f"{PICKED}{channel}/{ts}",
     )
