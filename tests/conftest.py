@@ -3,6 +3,7 @@ injected clock, and an environment scrubbed of any real Slack credentials."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,17 @@ def no_real_slack(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may pick up a real token or talk to the real Slack."""
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_timers_left_behind() -> Iterator[None]:
+    """A debounced job a test started (App Home's refresh) must not fire inside a later test,
+    against a fake Slack and a store that are gone, and log there as if that test broke."""
+    before = set(threading.enumerate())
+    yield
+    for thread in set(threading.enumerate()) - before:
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 @dataclass
