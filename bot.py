@@ -48,6 +48,7 @@ from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from service.offboarding import Offboardings
 from storage.base import StoreUnavailable
 from storage.tinydb_store import TinyDBStore
+from ui.client_message import Letterhead
 from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
@@ -207,6 +208,7 @@ def build_engine(
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         pace=pace,
+        letterhead=Letterhead(payment_details=config.payment_details, sign_off=config.sign_off),
     )
 
 

@@ -46,6 +46,8 @@ SETTINGS = (
     "CONTROLLING_REVISIONS",
     "CONTROLLING_WINDOW_DAYS",
     "MAX_BODY_BYTES",
+    "PAYMENT_DETAILS",
+    "SIGN_OFF",
 )
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -84,6 +86,10 @@ class Config:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Clients' messages in their shared channels are logged as `heard` by themselves.
     auto_heard: bool = True
+    # The payment line of overdue messages (a client's own `pay` link comes first).
+    payment_details: str = ""
+    # The name client messages are signed with, under the closing ("" for none).
+    sign_off: str = ""
 
     @property
     def socket_mode(self) -> bool:
@@ -278,6 +284,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         two_person_stop_work=two_person in ("true", "1", "yes"),
         max_body_bytes=int(max_body),
         auto_heard=_SWITCH.get(auto_heard, True),
+        payment_details=" ".join(get("PAYMENT_DETAILS").split()),
+        sign_off=" ".join(get("SIGN_OFF").split()),
     )
 
 

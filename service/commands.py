@@ -14,7 +14,7 @@ from domain import commands as cmd
 from domain import corrections, offboarding
 from domain.attention import Standing, standing
 from domain.inputs import InputError
-from domain.ledger import CORRECTIONS, Draft, apply, replay
+from domain.ledger import AUTO_REF_NOTE, CORRECTIONS, Draft, apply, replay
 from domain.models import (
     DEFAULT_QUIET_DAYS,
     Client,
@@ -166,7 +166,7 @@ class ClientCommands:
         """The walk-away pack for a client, with the final-report draft in their language."""
         history = list(self.store.history(record.client.team_id, record.client.client_id))
         r = engagement_report(record, history, today, self.ladders)
-        draft = final_report_draft(self.wording, record, r)
+        draft = final_report_draft(self.wording, record, r, today)
         return replies.report(record, r, draft, shared_by)
 
     # one method per command ----------------------------------------------------------------
@@ -265,6 +265,8 @@ class ClientCommands:
             lang=o.lang or "en",
             shared_channel=o.shared_channel or "",
             contact=o.contact or "",
+            greet=o.greet or "",
+            pay=o.pay or "",
             auto_heard=o.auto_heard is not False,
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
@@ -360,7 +362,10 @@ class ClientCommands:
                     f"{client.name} already has an invoice #{ref}. Give this one another "
                     "reference, e.g. `#INV-13`."
                 )
-            return [Draft(Kind.INVOICE, c.on, amount=c.amount, ref=ref, due_on=c.due)], None
+            note = "" if c.ref else AUTO_REF_NOTE
+            return [
+                Draft(Kind.INVOICE, c.on, text=note, amount=c.amount, ref=ref, due_on=c.due)
+            ], None
         if isinstance(c, cmd.Paid):
             return payment_drafts(record, c.ref, c.amount, c.on), None
         if isinstance(c, cmd.Promised):
@@ -396,6 +401,8 @@ class ClientCommands:
             "lang": o.lang,
             "shared_channel": o.shared_channel,
             "contact": o.contact,
+            "greet": o.greet,
+            "pay": o.pay,
             "auto_heard": o.auto_heard,
         }
         changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}

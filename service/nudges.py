@@ -24,6 +24,7 @@ from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
@@ -47,6 +48,7 @@ from domain.routing import NO_ROUTE, Route, Via, nudge_route
 from service.commands import Draft, log
 from storage.base import DamagedRecord, Store
 from ui import nudges as ui
+from ui.client_message import Letterhead, client_message
 from ui.plaintext import mrkdwn_to_text
 from ui.replies import day
 from ui.wording import Wording
@@ -171,8 +173,10 @@ class NudgeEngine:
         ladders: Ladders = DEFAULT_LADDERS,
         nudge_channel: str = "",
         pace: Callable[[str], None] | None = None,
+        letterhead: Letterhead | None = None,
     ) -> None:
         self.store, self.wording, self.client = store, wording, client
+        self.letterhead = letterhead or Letterhead()
         self.tz, self.hours, self.ladders = tz, hours, ladders
         self.nudge_channel = nudge_channel
         self.pace = pace or Pacer()
@@ -322,7 +326,7 @@ class NudgeEngine:
                 report.failed.append(nudge.key)
                 return
             if not nudge.versions and due is not None:
-                text = self._suggestion_text(record, due)
+                text = self._suggestion_text(record, due, self._today(now))
                 nudge = self._set(
                     team,
                     cid,
@@ -547,11 +551,8 @@ class NudgeEngine:
             }
         return values
 
-    def _suggestion_text(self, record: ClientRecord, due: Due) -> str:
-        c = record.client
-        return self.wording.suggestion(
-            c.lang, due.situation, due.stage, c.client_type.value, self.values(record, due)
-        )
+    def _suggestion_text(self, record: ClientRecord, due: Due, today: date) -> str:
+        return client_message(self.wording, record, _typed(record, due), today, self.letterhead)
 
     def thread_body(
         self, record: ClientRecord, nudge: Nudge, footer: list[str], *, open_: bool
@@ -592,9 +593,31 @@ class NudgeEngine:
             item = replace(due, stage=item.stage, late=item.late)
         # Plain text, not Block Kit: a dry run over a big store previews thousands of these.
         headline = mrkdwn_to_text(self._headline(record, item.situation, item)).replace("*", "")
-        text = self._suggestion_text(record, item)
+        text = self._suggestion_text(record, item, today)
         late = " (late: earlier stages were missed)" if item.late else ""
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"
+
+
+def _typed(record: ClientRecord, due: Due) -> SituationFacts:
+    """Interim, until the rules hand over typed facts (h9-rules): the dict facts as typed
+    facts, with the last approved message of the episode as `previous_on`."""
+    if not isinstance(due.facts, dict):
+        return due.facts  # type: ignore[return-value]
+    f: dict[str, Any] = due.facts
+    approved = [
+        n.decided_at.date()
+        for n in record.nudges.values()
+        if n.situation == due.situation
+        and n.subject == due.subject
+        and n.status is NudgeStatus.APPROVED
+        and n.decided_at
+    ]
+    common: dict[str, Any] = {"step": due.stage, "previous_on": max(approved, default=None)}
+    if due.situation == QUIET:
+        return QuietFacts(**common, asks=tuple(f["asks"]), asked_on=f["asked_on"], days=f["days"])
+    if due.situation == OVERDUE:
+        return OverdueFacts(**common, invoices=tuple(f["invoices"]), days_overdue=f["days_overdue"])
+    return ControllingFacts(**common, rounds=f["revisions"], window_days=f["window_days"])
 
 
 def retry_after(headers: Any) -> int:
