@@ -3,7 +3,7 @@ shows (what was done, what is open, what is owed, how the handover works)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
