@@ -45,6 +45,8 @@ SETTINGS = (
     "OVERDUE_DAYS",
     "CONTROLLING_REVISIONS",
     "CONTROLLING_WINDOW_DAYS",
+    "MIN_GAP_DAYS",
+    "FINAL_REPEAT_DAYS",
     "MAX_BODY_BYTES",
     "PAYMENT_DETAILS",
     "SIGN_OFF",
@@ -213,6 +215,15 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
         )
 
+    gap = get("MIN_GAP_DAYS", str(DEFAULT_LADDERS.min_gap_days))
+    if not gap.isdigit() or int(gap) > 30:
+        problems.append(f"MIN_GAP_DAYS={gap!r} should be a number of working days from 0 to 30.")
+    repeat = get("FINAL_REPEAT_DAYS", str(DEFAULT_LADDERS.final_repeat_days))
+    if not repeat.isdigit() or not 1 <= int(repeat) <= 60:
+        problems.append(
+            f"FINAL_REPEAT_DAYS={repeat!r} should be a number of working days from 1 to 60."
+        )
+
     scan = get("SCAN_MINUTES", "15")
     if not scan.isdigit() or not 1 <= int(scan) <= 240:
         problems.append(f"SCAN_MINUTES={scan!r} should be a number of minutes from 1 to 240.")
@@ -274,6 +285,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             grace_days=int(grace),
             controlling_counts=revisions or DEFAULT_LADDERS.controlling_counts,
             controlling_window_days=int(window),
+            min_gap_days=int(gap) if gap.isdigit() else DEFAULT_LADDERS.min_gap_days,
+            final_repeat_days=int(repeat)
+            if repeat.isdigit()
+            else DEFAULT_LADDERS.final_repeat_days,
         ),
         work_days=work_days or DEFAULT_HOURS.days,
         work_start=work_start,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.facts import OverdueFacts, QuietFacts
 from domain.invoices import balance, owed, promise_holds
 from domain.invoices import overdue as overdue_invoices
 from domain.models import ClientRecord, ClientType, Invoice, Money
@@ -60,11 +61,13 @@ class Attention:
 def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> Attention:
     now = current(record, today, ladders)
     quiet, overdue, controlling = now.get(QUIET), now.get(OVERDUE), now.get(CONTROLLING)
+    quiet_facts = quiet.facts if quiet and isinstance(quiet.facts, QuietFacts) else None
+    owing = overdue.facts if overdue and isinstance(overdue.facts, OverdueFacts) else None
     since = today - timedelta(days=ladders.controlling_window_days)
     return Attention(
-        quiet_days=int(quiet.facts["days"]) if quiet else 0,  # type: ignore[call-overload]
-        overdue=tuple(overdue.facts["invoices"]) if overdue else (),  # type: ignore[arg-type]
-        days_overdue=int(overdue.facts["days_overdue"]) if overdue else 0,  # type: ignore[call-overload]
+        quiet_days=quiet_facts.days if quiet_facts else 0,
+        overdue=owing.invoices if owing else (),
+        days_overdue=owing.days_overdue if owing else 0,
         recent_revisions=sum(1 for d in record.state.revisions if d > since),
         controlling=controlling is not None,
         window_days=ladders.controlling_window_days,

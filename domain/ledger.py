@@ -145,6 +145,8 @@ def apply(
     if kind is Kind.SNOOZED:
         assert event.due_on is not None
         return replace(state, snoozed_until={**state.snoozed_until, event.ref: event.due_on})
+    if kind is Kind.AGREED:
+        return replace(state, agreed=event.text, agreed_on=event.occurred_on)
     if kind is Kind.SENT:
         return replace(state, last_contact_on=_later(state.last_contact_on, event.occurred_on))
     return state

@@ -38,6 +38,8 @@ class Kind(StrEnum):
     SNOOZED = "snoozed"
     PROMISED = "promised"
     ARCHIVED = "archived"
+    # The client agreed an approval rhythm (text: the rhythm, e.g. "weekly batch reviews").
+    AGREED = "agreed"
     # Written by the nudge workflow: a nudge posted, and what the team did about it.
     NUDGED = "nudged"
     APPROVED = "approved"
@@ -186,6 +188,9 @@ class ClientState:
     # The "channel/ts" of the newest replies logged from the shared channel (bounded): Slack
     # may deliver a message more than once, even after a restart, and it is logged once.
     replies_logged: tuple[str, ...] = ()
+    # The approval rhythm a controlling client agreed (`/client agreed`), and when; "" if none.
+    agreed: str = ""
+    agreed_on: date | None = None
 
     @property
     def unpaid(self) -> tuple[Invoice, ...]:
@@ -241,6 +246,14 @@ class Nudge:
     # Why the last attempt to post it could not succeed by waiting (Slack's error, e.g.
     # "not_in_channel", or "no_route"): the team is shown it until the nudge is posted.
     undeliverable: str = ""
+    # "" for a step of the ladder; "promise-<date>" or "repeat-<n>" (domain/nudges.py).
+    variant: str = ""
+    # The consequence date its text names (a step-2 warning's date; a step-3 message's "since").
+    consequence_on: date | None = None
+    # When the approved text reached the client: posted in the shared channel, or someone
+    # clicked "Sent it". None until then.
+    sent_at: datetime | None = None
+    sent_by: str = ""
 
 
 @dataclass(frozen=True)

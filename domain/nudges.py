@@ -8,11 +8,12 @@ stage at most once, and a new episode starts again at the stage its facts call f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from domain.calendar import business_days_between
-from domain.invoices import balance, chased, days_past_due, promise_broken
+from domain.calendar import add_business_days, business_days_between
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
+from domain.invoices import chased, days_past_due, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
 from domain.models import Ask, ClientRecord, Nudge, NudgeStatus
 
@@ -35,6 +36,10 @@ class Ladders:
     # Controlling: stage n once this many revision demands fall within the window.
     controlling_counts: tuple[int, int, int] = (4, 6, 8)
     controlling_window_days: int = 14
+    # Working days after the last approved client message before the next step is due.
+    min_gap_days: int = 5
+    # Working days between the team's reminders once the last step has been taken.
+    final_repeat_days: int = 10
 
 
 DEFAULT_LADDERS = Ladders()
@@ -60,12 +65,16 @@ class Due:
     situation: str
     subject: str
     stage: int
-    late: bool  # earlier stages of this episode were never nudged (e.g. after downtime)
-    facts: dict[str, object]
+    # Kept for stored nudges: the ladder never skips a step now, so a new one is never late.
+    late: bool
+    facts: SituationFacts
+    # "" for a step of the ladder; "promise-<date>" for the message about a broken promise at
+    # the current step; "repeat-<n>" for the nth team reminder after the last step.
+    variant: str = ""
 
     @property
     def key(self) -> str:
-        return nudge_key(self.situation, self.subject, self.stage)
+        return nudge_key(self.situation, self.subject, self.stage, self.variant)
 
     def as_nudge(self, now: datetime) -> Nudge:
         """The nudge to record for this, waiting to be posted."""
@@ -76,36 +85,149 @@ class Due:
             stage=self.stage,
             created_at=now,
             late=self.late,
+            variant=self.variant,
+            consequence_on=self.facts.consequence_on,
         )
 
     @property
     def facts_key(self) -> str:
         """What a suggestion for this is specific to beyond its episode: the invoices it names
         and what is still owed on each (a part payment changes the amount it asks for)."""
-        invoices = self.facts.get("invoices") or ()
-        return ",".join(
-            sorted(f"{i.ref}={balance(i).amount}" for i in invoices)  # type: ignore[attr-defined]
-        )
+        return self.facts.key
 
 
-def nudge_key(situation: str, subject: str, stage: int) -> str:
-    return f"{situation}:{subject}:{stage}"
+def nudge_key(situation: str, subject: str, stage: int, variant: str = "") -> str:
+    return f"{situation}:{subject}:{stage}" + (f":{variant}" if variant else "")
 
 
 def _stage(value: int, thresholds: tuple[int, ...]) -> int:
     return sum(1 for t in thresholds if value >= t)
 
 
-def current(
-    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
-) -> dict[str, Due]:
-    """The stage each situation has reached today, whatever has been nudged already."""
+@dataclass(frozen=True)
+class _Reached:
+    """How far a situation's facts reach on their own (its age, its count), before the ladder's
+    own rules (never skip, the gap, warnings) say which step comes next."""
+
+    situation: str
+    subject: str
+    stage: int
+    facts: SituationFacts
+
+
+def _reached(record: ClientRecord, today: date, ladders: Ladders) -> list[_Reached]:
     found = (
         _quiet(record, today, ladders),
         _overdue(record, today, ladders),
         _controlling(record, today, ladders),
     )
-    return {d.situation: d for d in found if d is not None}
+    return [r for r in found if r is not None]
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What the team already did in one episode."""
+
+    nudges: tuple[Nudge, ...]
+    # The highest step approved or dismissed (a dismissed step was handled: the team chose not
+    # to send it), 1 once a controlling client agreed a rhythm.
+    handled: int
+    last_approved: Nudge | None
+    warned_on: date | None
+    paused_since: date | None
+    warned: bool  # a step-2 message was approved
+
+    @property
+    def at_end(self) -> bool:
+        """No further client step may be offered: the last one was handled, or the next would be
+        the consequence and it was never announced (its warning was dismissed, not sent)."""
+        return self.handled >= TOP_STAGE or (self.handled == TOP_STAGE - 1 and not self.warned)
+
+
+def _said(record: ClientRecord, situation: str, subject: str) -> _Said:
+    mine = tuple(
+        n for n in record.nudges.values() if n.situation == situation and n.subject == subject
+    )
+    steps = [n for n in mine if not n.variant]
+    approved = sorted(
+        (n for n in mine if n.status is NudgeStatus.APPROVED and n.variant != _REPEAT_VARIANT),
+        key=lambda n: n.decided_at or n.created_at,
+    )
+    handled = max(
+        (n.stage for n in steps if n.status in (NudgeStatus.APPROVED, NudgeStatus.DISMISSED)),
+        default=0,
+    )
+    if situation == CONTROLLING and record.state.agreed:
+        handled = max(handled, 1)  # the rhythm is agreed: proposing it was done
+    warnings = [n for n in approved if n.stage == 2 and not n.variant]
+    pauses = [n for n in approved if n.stage == TOP_STAGE and not n.variant]
+    warned_on = max((_named(n) for n in warnings), default=None)
+    paused = max((_named(n) for n in pauses), default=None)
+    return _Said(
+        mine, handled, approved[-1] if approved else None, warned_on, paused, bool(warnings)
+    )
+
+
+_REPEAT_VARIANT = "repeat"  # prefix of a team reminder's variant
+
+
+def _named(nudge: Nudge) -> date:
+    """The consequence date a message named; for one stored before messages named it, the day
+    it was approved."""
+    if nudge.consequence_on is not None:
+        return nudge.consequence_on
+    return (nudge.decided_at or nudge.created_at).date()
+
+
+def _on_ladder(
+    record: ClientRecord, found: _Reached, today: date, ladders: Ladders
+) -> tuple[int, _Said]:
+    """The step the episode is on today: one past the last handled, never past what its facts
+    reach (the ladder never skips a step, whatever the age)."""
+    said = _said(record, found.situation, found.subject)
+    if said.at_end:
+        return min(said.handled, TOP_STAGE), said
+    return min(found.stage, said.handled + 1), said
+
+
+def _with_ladder(
+    facts: SituationFacts, step: int, said: _Said, ladders: Ladders, today: date, repeat: int = 0
+) -> SituationFacts:
+    last = said.last_approved
+    if step == 2:
+        # The warning names the day the consequence takes effect: the earliest day the next
+        # step can come (the gap), so the date is never in the past when it is read.
+        consequence = add_business_days(today, ladders.min_gap_days)
+    elif step == TOP_STAGE:
+        consequence = said.warned_on
+    else:
+        consequence = None
+    return replace(
+        facts,
+        step=step,
+        previous_on=(last.decided_at or last.created_at).date() if last else None,
+        previous_step=last.stage if last else 0,
+        warned_on=said.warned_on,
+        paused_since=said.paused_since,
+        consequence_on=None if repeat else consequence,
+        repeat=repeat,
+    )
+
+
+def current(
+    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> dict[str, Due]:
+    """The step each situation is on today (the next step the ladder allows), whatever has been
+    nudged already and however long ago."""
+    out = {}
+    for found in _reached(record, today, ladders):
+        if found.stage < 1:
+            out[found.situation] = Due(found.situation, found.subject, 0, False, found.facts)
+            continue
+        step, said = _on_ladder(record, found, today, ladders)
+        facts = _with_ladder(found.facts, step, said, ladders, today)
+        out[found.situation] = Due(found.situation, found.subject, step, False, facts)
+    return out
 
 
 def snoozed(record: ClientRecord, situation: str, today: date) -> bool:
@@ -113,54 +235,95 @@ def snoozed(record: ClientRecord, situation: str, today: date) -> bool:
     return until is not None and today < until
 
 
+def _offered(said: _Said, key: str) -> bool:
+    """Already recorded, and not snoozed (a snoozed step comes back once the snooze is over)."""
+    return any(n.key == key and n.status is not NudgeStatus.SNOOZED for n in said.nudges)
+
+
 def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> list[Due]:
     """Every nudge the client's facts call for today, at most one per situation.
 
-    Archived clients and snoozed situations get none. Stages already nudged (or dismissed,
-    or superseded by a higher stage) for the same episode are not returned again.
+    Archived clients and snoozed situations get none. The rules (README, "Escalation"):
+    - the first message of an episode is step 1 whatever its age, and each step comes only
+      after the one before it was handled (approved or dismissed), so catching up after
+      downtime sends one message, at the right step;
+    - a new step comes only MIN_GAP_DAYS working days after the last approved message;
+    - the consequence (step 3) comes only after an approved warning (step 2);
+    - a snoozed step comes back as the same step;
+    - a broken promise brings a message at the current step, not a jump;
+    - after the last step the team is reminded every FINAL_REPEAT_DAYS working days.
     """
     if record.client.archived:
         return []
     out = []
-    for due in current(record, today, ladders).values():
-        # Past due but short of OVERDUE_DAYS' first step: overdue, with nothing to nudge yet.
-        if due.stage < 1 or snoozed(record, due.situation, today):
+    for found in _reached(record, today, ladders):
+        if found.stage < 1 or snoozed(record, found.situation, today):
             continue
-        # A snoozed stage comes back once the snooze is over; every other stage is done.
-        done = [
-            n.stage
-            for n in record.nudges.values()
-            if n.situation == due.situation
-            and n.subject == due.subject
-            and n.status is not NudgeStatus.SNOOZED
-        ]
-        if done and max(done) >= due.stage:
-            continue
-        late = due.stage > 1 and (due.stage - 1) not in done
-        out.append(Due(due.situation, due.subject, due.stage, late, due.facts))
+        due = _next(record, found, today, ladders)
+        if due is not None:
+            out.append(due)
     return out
 
 
-def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
+def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) -> Due | None:
+    said = _said(record, found.situation, found.subject)
+    last = said.last_approved
+    gap_kept = last is None or (
+        business_days_between((last.decided_at or last.created_at).date(), today)
+        >= ladders.min_gap_days
+    )
+
+    def due(step: int, variant: str = "", repeat: int = 0) -> Due | None:
+        facts = _with_ladder(found.facts, step, said, ladders, today, repeat)
+        made = Due(found.situation, found.subject, step, False, facts, variant)
+        return None if _offered(said, made.key) else made
+
+    if not said.at_end:
+        step = min(found.stage, said.handled + 1)
+        if step > said.handled and gap_kept and (made := due(step)) is not None:
+            return made
+    promise = getattr(found.facts, "promise_broken_on", None)
+    if promise is not None and not any(n.created_at.date() > promise for n in said.nudges):
+        # Nothing was suggested since the promised day passed: say so, at the step we are on.
+        return due(max(min(said.handled, TOP_STAGE), 1), f"promise-{promise.isoformat()}")
+    if said.at_end:
+        return _reminder(said, today, ladders, due)
+    return None
+
+
+def _reminder(said: _Said, today: date, ladders: Ladders, due) -> Due | None:
+    """The team's reminder after the last step, every FINAL_REPEAT_DAYS working days while the
+    situation lasts: the episode never goes silent."""
+    reminders = [
+        n
+        for n in said.nudges
+        if n.variant.startswith(_REPEAT_VARIANT) and n.status is not NudgeStatus.SNOOZED
+    ]
+    ends = [n for n in said.nudges if not n.variant and n.stage == said.handled and n.decided_at]
+    since = [n.created_at for n in reminders] + [n.decided_at for n in ends if n.decided_at]
+    if not since:
+        return None
+    if business_days_between(max(since).date(), today) < ladders.final_repeat_days:
+        return None
+    n = len(reminders) + 1
+    return due(min(said.handled, TOP_STAGE), f"{_REPEAT_VARIANT}-{n}", n)
+
+
+def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
     if not record.state.open_asks:
         return None
-    ask: Ask = min(record.state.open_asks, key=lambda a: (a.asked_on, a.seq))
+    asks = tuple(sorted(record.state.open_asks, key=lambda a: (a.asked_on, a.seq)))
+    ask: Ask = asks[0]
     waited = business_days_between(ask.asked_on, today)
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
     stage = _stage(waited, thresholds)
     if not stage:
         return None
-    facts = {
-        "asked_what": ask.what,
-        "asked_on": ask.asked_on,
-        "days": waited,
-        "open_asks": len(record.state.open_asks),
-        "asks": tuple(sorted(record.state.open_asks, key=lambda a: (a.asked_on, a.seq))),
-    }
-    return Due(QUIET, f"ask-{ask.seq}", stage, False, facts)
+    facts = QuietFacts(asks=asks, asked_on=ask.asked_on, days=waited)
+    return _Reached(QUIET, f"ask-{ask.seq}", stage, facts)
 
 
-def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
+def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
     # A promise holds only the invoices it was made for; the others are chased as usual.
     overdue = chased(record.state.invoices, today, ladders.grace_days)
     if not overdue:
@@ -170,29 +333,48 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
     # told is the invoice's true age (as `/client status` shows it).
     days = days_past_due(oldest, today)
     stage = _stage(days - ladders.grace_days, ladders.overdue_days)
-    broken = [i.promised_by for i in overdue if promise_broken(i, today)]
-    if broken:
-        stage = min(TOP_STAGE, stage + 1)  # a broken promise moves things a step firmer
-    facts = {
-        "invoices": tuple(overdue),
-        "days_overdue": days,
-        "promised_by": max(broken) if broken else None,
-    }
-    return Due(OVERDUE, f"inv-{oldest.ref}", stage, False, facts)
+    broken = [i.promised_by for i in overdue if i.promised_by and promise_broken(i, today)]
+    facts = OverdueFacts(
+        invoices=tuple(overdue),
+        days_overdue=days,
+        promise_broken_on=max(broken) if broken else None,
+        paid_late_before=paid_late_before(record.state.invoices),
+    )
+    # A broken promise is said at the step the episode is on: never a jump of a step.
+    return _Reached(OVERDUE, f"inv-{oldest.ref}", stage, facts)
 
 
-def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> Due | None:
+def paid_late_before(invoices) -> bool:
+    """True only if the record shows an invoice of theirs paid after its due date."""
+    return any(i.paid_on is not None and i.paid_on > i.due_on for i in invoices)
+
+
+def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
+    """Rounds of changes in the window: one logged line is one round however many items it
+    lists; once a rhythm is agreed, only rounds after the agreement count."""
+    window_start = today - timedelta(days=ladders.controlling_window_days)
+    after = record.state.agreed_on
+    return sum(
+        1 for d in record.state.revisions if d > window_start and (after is None or d > after)
+    )
+
+
+def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
     revisions = sorted(record.state.revisions)
     if not revisions:
         return None
-    window_start = today - timedelta(days=ladders.controlling_window_days)
-    count = sum(1 for d in revisions if d > window_start)
+    count = rounds(record, today, ladders)
     stage = _stage(count, ladders.controlling_counts)
     if not stage:
         return None
-    facts = {"revisions": count, "window_days": ladders.controlling_window_days}
+    facts = ControllingFacts(
+        rounds=count,
+        window_days=ladders.controlling_window_days,
+        agreed=record.state.agreed,
+        agreed_on=record.state.agreed_on,
+    )
     start = _episode_start(record, revisions, ladders)
-    return Due(CONTROLLING, f"since-{start.isoformat()}", stage, False, facts)
+    return _Reached(CONTROLLING, f"since-{start.isoformat()}", stage, facts)
 
 
 def _episode_start(record: ClientRecord, revisions: list[date], ladders: Ladders) -> date:

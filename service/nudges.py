@@ -24,17 +24,14 @@ from babel.lists import format_list
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.money import LOCALES, format_totals
 from domain.nudges import (
-    CONTROLLING,
     DEFAULT_HOURS,
     DEFAULT_LADDERS,
-    OVERDUE,
-    QUIET,
     UNDELIVERED,
     Due,
     Ladders,
@@ -518,41 +515,41 @@ class NudgeEngine:
     def values(self, record: ClientRecord, due: Due) -> dict[str, str]:
         """Template values for a due nudge (plain text; escaped where shown in mrkdwn)."""
         client = record.client
-        facts = due.facts
         values = {
             "client": client.name,
             "contact": client.contact or self.wording.default_contact(client.lang),
         }
-        if due.situation == QUIET:
+        facts = due.facts
+        if isinstance(facts, QuietFacts):
             values |= {
                 # Every open request, oldest first, not only the one whose clock runs longest.
                 "asked_what": format_list(
-                    [a.what for a in facts["asks"]],  # type: ignore[attr-defined]
-                    locale=LOCALES.get(client.lang, "en"),
+                    [a.what for a in facts.asks], locale=LOCALES.get(client.lang, "en")
                 ),
-                "asked_on": day(facts["asked_on"]),
-                "days": str(facts["days"]),
+                "asked_on": day(facts.asked_on),
+                "days": str(facts.days),
             }
-        elif due.situation == OVERDUE:
-            invoices = facts["invoices"]
+        elif isinstance(facts, OverdueFacts):
+            invoices = facts.invoices
             values |= {
                 "refs": ", ".join(f"#{i.ref}" for i in invoices),
                 # What is still owed, never the original total once something was paid.
                 "amount": format_totals(owed(invoices), client.lang),
                 "due_on": day(min(i.due_on for i in invoices)),
-                "days_overdue": str(facts["days_overdue"]),
-                "days": str(facts["days_overdue"]),
+                "days_overdue": str(facts.days_overdue),
+                "days": str(facts.days_overdue),
             }
-        elif due.situation == CONTROLLING:
+        elif isinstance(facts, ControllingFacts):
             values |= {
-                "revisions": str(facts["revisions"]),
-                "window_days": str(facts["window_days"]),
-                "days": str(facts["window_days"]),
+                "revisions": str(facts.rounds),
+                "window_days": str(facts.window_days),
+                "days": str(facts.window_days),
             }
         return values
 
     def _suggestion_text(self, record: ClientRecord, due: Due, today: date) -> str:
-        return client_message(self.wording, record, _typed(record, due), today, self.letterhead)
+        facts = due.facts if due.facts.step == due.stage else replace(due.facts, step=due.stage)
+        return client_message(self.wording, record, facts, today, self.letterhead)
 
     def thread_body(
         self, record: ClientRecord, nudge: Nudge, footer: list[str], *, open_: bool
@@ -596,28 +593,6 @@ class NudgeEngine:
         text = self._suggestion_text(record, item, today)
         late = " (late: earlier stages were missed)" if item.late else ""
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"
-
-
-def _typed(record: ClientRecord, due: Due) -> SituationFacts:
-    """Interim, until the rules hand over typed facts (h9-rules): the dict facts as typed
-    facts, with the last approved message of the episode as `previous_on`."""
-    if not isinstance(due.facts, dict):
-        return due.facts  # type: ignore[return-value]
-    f: dict[str, Any] = due.facts
-    approved = [
-        n.decided_at.date()
-        for n in record.nudges.values()
-        if n.situation == due.situation
-        and n.subject == due.subject
-        and n.status is NudgeStatus.APPROVED
-        and n.decided_at
-    ]
-    common: dict[str, Any] = {"step": due.stage, "previous_on": max(approved, default=None)}
-    if due.situation == QUIET:
-        return QuietFacts(**common, asks=tuple(f["asks"]), asked_on=f["asked_on"], days=f["days"])
-    if due.situation == OVERDUE:
-        return OverdueFacts(**common, invoices=tuple(f["invoices"]), days_overdue=f["days_overdue"])
-    return ControllingFacts(**common, rounds=f["revisions"], window_days=f["window_days"])
 
 
 def retry_after(headers: Any) -> int:

@@ -331,3 +331,13 @@ def test_the_ladders_are_configurable_and_checked() -> None:
             )
         )
     assert len(err.value.problems) == 4
+
+
+def test_the_gap_and_the_final_repeat_are_settings() -> None:
+    default = config.load(valid_env())
+    assert (default.ladders.min_gap_days, default.ladders.final_repeat_days) == (5, 10)
+    c = config.load(valid_env(MIN_GAP_DAYS="3", FINAL_REPEAT_DAYS="7"))
+    assert (c.ladders.min_gap_days, c.ladders.final_repeat_days) == (3, 7)
+    with pytest.raises(ConfigError) as err:
+        config.load(valid_env(MIN_GAP_DAYS="five", FINAL_REPEAT_DAYS="0"))
+    assert [p.split("=")[0] for p in err.value.problems] == ["MIN_GAP_DAYS", "FINAL_REPEAT_DAYS"]

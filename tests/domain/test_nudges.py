@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -117,7 +118,8 @@ class Fired:
     subject: str
     stage: int
     late: bool
-    facts: dict[str, object]
+    facts: Any
+    variant: str = ""
 
 
 def remember(record: ClientRecord, dues: Iterable[Due], now: datetime) -> ClientRecord:
@@ -126,6 +128,19 @@ def remember(record: ClientRecord, dues: Iterable[Due], now: datetime) -> Client
     for d in dues:
         nudges[d.key] = d.as_nudge(now)
     return replace(record, nudges=nudges)
+
+
+def approved(record: ClientRecord, dues: Iterable[Due], at: datetime) -> ClientRecord:
+    """The team approves these suggestions at `at`."""
+    nudges = dict(record.nudges)
+    for d in dues:
+        nudges[d.key] = replace(nudges[d.key], status=NudgeStatus.APPROVED, decided_at=at)
+    return replace(record, nudges=nudges)
+
+
+# The thresholds alone (no gap between messages), for the walks that pin when each stage's
+# threshold is reached; the gap has walks of its own.
+THRESHOLDS = Ladders(min_gap_days=0)
 
 
 def apply_events(record: ClientRecord, events: Iterable[Event]) -> ClientRecord:
@@ -140,11 +155,15 @@ def walk(
     end: date,
     events: dict[date, list[Event]] | None = None,
     *,
-    ladders: Ladders = DEFAULT_LADDERS,
+    ladders: Ladders = THRESHOLDS,
     running: Callable[[date], bool] = lambda _day: True,
+    approve: bool = True,
+    reminders: bool = False,
 ) -> tuple[ClientRecord, list[Fired]]:
     """Every day from `start` to `end` (inclusive): log that morning's events, then one pass
-    (skipped on days when `running` says the app was down)."""
+    (skipped on days when `running` says the app was down); the team approves what it suggests
+    at 10:00 the same day unless `approve` is False (then it waits, posted, for ever). The team's
+    reminders after the last step are recorded, and listed in what fired only if `reminders`."""
     events = events or {}
     fired: list[Fired] = []
     today = start
@@ -155,8 +174,13 @@ def walk(
             assert len({d.situation for d in dues}) == len(dues), "one nudge per situation"
             for d in dues:
                 assert d.key not in record.nudges, f"{d.key} returned again on {today}"
-                fired.append(Fired(today, d.situation, d.subject, d.stage, d.late, d.facts))
+                if reminders or not d.facts.is_reminder:
+                    fired.append(
+                        Fired(today, d.situation, d.subject, d.stage, d.late, d.facts, d.variant)
+                    )
             record = remember(record, dues, datetime.combine(today, time(9, 0), UTC))
+            if approve:
+                record = approved(record, dues, datetime.combine(today, time(10, 0), UTC))
         today += timedelta(days=1)
     return record, fired
 
@@ -185,11 +209,11 @@ def test_quiet_ask_on_a_friday_counts_business_days_only() -> None:
         (date(2026, 3, 16), QUIET, 2, False),
         (date(2026, 3, 19), QUIET, 3, False),
     ]
-    assert [f.facts["days"] for f in fired] == [3, 6, 9]
+    assert [f.facts.days for f in fired] == [3, 6, 9]
     assert {f.subject for f in fired} == {"ask-1"}
     assert all(f.on.weekday() < 5 for f in fired)
-    assert fired[0].facts["asked_what"] == "sign-off on the March posts"
-    assert fired[0].facts["asked_on"] == FRI_6_MAR
+    assert fired[0].facts.asks[0].what == "sign-off on the March posts"
+    assert fired[0].facts.asked_on == FRI_6_MAR
 
 
 def test_quiet_on_a_weekend_day_nothing_changes_until_monday() -> None:
@@ -201,8 +225,8 @@ def test_quiet_on_a_weekend_day_nothing_changes_until_monday() -> None:
         assert QUIET not in current(record, day)
     # Nor does the second: Friday 13, Saturday 14 and Sunday 15 all count 5 business days.
     for day in (date(2026, 3, 13), date(2026, 3, 14), SUN_15_MAR):
-        assert current(record, day)[QUIET].facts["days"] == 5
-    assert current(record, date(2026, 3, 16))[QUIET].facts["days"] == 6
+        assert current(record, day)[QUIET].facts.days == 5
+    assert current(record, date(2026, 3, 16))[QUIET].facts.days == 6
 
 
 @pytest.mark.parametrize("quiet_days", [1, 2, 3, 5, 10])
@@ -270,7 +294,7 @@ def test_a_new_ask_after_a_reply_is_a_new_episode_from_stage_1() -> None:
         (date(2026, 3, 23), "ask-3", 2),
         (date(2026, 3, 26), "ask-3", 3),
     ]
-    assert fired[1].facts["asked_what"] == "the new logo"
+    assert fired[1].facts.asks[0].what == "the new logo"
 
 
 def test_a_reply_clears_only_asks_made_up_to_its_date() -> None:
@@ -282,7 +306,7 @@ def test_a_reply_clears_only_asks_made_up_to_its_date() -> None:
     }
     _, fired = walk(client_record(), MON_2_MAR, date(2026, 4, 30), events)
     # B alone is open: Tue + 3, 6, 9 business days = Fri 6, Wed 11, Mon 16.
-    assert [(f.on, f.subject, f.stage, f.facts["asked_what"]) for f in fired] == [
+    assert [(f.on, f.subject, f.stage, f.facts.asks[0].what) for f in fired] == [
         (date(2026, 3, 6), "ask-2", 1, "B"),
         (date(2026, 3, 11), "ask-2", 2, "B"),
         (date(2026, 3, 16), "ask-2", 3, "B"),
@@ -300,7 +324,7 @@ def test_the_oldest_open_ask_sets_the_pace_and_counts_the_others() -> None:
         (date(2026, 3, 10), "ask-1", 2),
         (date(2026, 3, 13), "ask-1", 3),
     ]
-    assert fired[0].facts["open_asks"] == 2
+    assert len(fired[0].facts.asks) == 2
 
 
 # invoice overdue --------------------------------------------------------------------------------
@@ -312,7 +336,7 @@ def test_overdue_stages_fire_1_7_21_calendar_days_after_the_due_date() -> None:
         (date(2026, 3, 22), OVERDUE, 2, False),
         (date(2026, 4, 5), OVERDUE, 3, False),
     ]
-    assert [f.facts["days_overdue"] for f in fired] == [1, 7, 21]
+    assert [f.facts.days_overdue for f in fired] == [1, 7, 21]
     assert {f.subject for f in fired} == {"inv-INV-1"}
 
 
@@ -352,13 +376,13 @@ def test_several_overdue_invoices_make_one_nudge_about_the_oldest() -> None:
         (date(2026, 3, 22), OVERDUE, 3, False),
     ]
     assert {f.subject for f in fired} == {"inv-INV-1"}
-    refs = [[i.ref for i in f.facts["invoices"]] for f in fired]  # type: ignore[attr-defined]
+    refs = [[i.ref for i in f.facts.invoices] for f in fired]  # type: ignore[attr-defined]
     assert refs == [["INV-1"], ["INV-1", "INV-2"], ["INV-1", "INV-2", "INV-3"]]
 
 
 def test_paying_the_oldest_of_several_moves_the_nudge_to_the_next_oldest() -> None:
-    # Documented behaviour: the next invoice is its own episode, at the stage its own age
-    # calls for (late, since its earlier stages were never sent).
+    # The next invoice is its own episode: like every episode it opens at step 1, whatever its
+    # age, and climbs one step a day (no gap in these walks) to the step its age calls for.
     record = logged(
         client_record(),
         invoice(date(2026, 2, 1), due=date(2026, 3, 1), ref="INV-1"),
@@ -369,7 +393,8 @@ def test_paying_the_oldest_of_several_moves_the_nudge_to_the_next_oldest() -> No
     assert [(f.on, f.subject, f.stage, f.late) for f in fired] == [
         (date(2026, 3, 2), "inv-INV-1", 1, False),
         (date(2026, 3, 8), "inv-INV-1", 2, False),
-        (date(2026, 3, 13), "inv-INV-2", 2, True),
+        (date(2026, 3, 13), "inv-INV-2", 1, False),
+        (date(2026, 3, 14), "inv-INV-2", 2, False),
         (date(2026, 3, 26), "inv-INV-2", 3, False),
     ]
 
@@ -377,7 +402,7 @@ def test_paying_the_oldest_of_several_moves_the_nudge_to_the_next_oldest() -> No
 def test_overdue_days_starting_later_than_one_day_fire_nothing_before_their_first_step() -> None:
     # OVERDUE_DAYS=3,10,30: an invoice 1 or 2 days past due is overdue, but not yet nudged.
     record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))
-    ladders = Ladders(overdue_days=(3, 10, 30))
+    ladders = Ladders(overdue_days=(3, 10, 30), min_gap_days=0)
     assert due_nudges(record, date(2026, 3, 17), ladders) == []
     _, fired = walk(record, MON_2_MAR, date(2026, 6, 30), ladders=ladders)
     assert [(f.on, f.stage) for f in fired] == [
@@ -388,12 +413,14 @@ def test_overdue_days_starting_later_than_one_day_fire_nothing_before_their_firs
 @pytest.mark.parametrize("grace", [0, 1, 3, 10])
 def test_grace_days_shift_every_overdue_stage(grace: int) -> None:
     record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))
-    _, fired = walk(record, MON_2_MAR, date(2026, 7, 31), ladders=Ladders(grace_days=grace))
+    _, fired = walk(
+        record, MON_2_MAR, date(2026, 7, 31), ladders=Ladders(grace_days=grace, min_gap_days=0)
+    )
     assert [(f.on, f.stage) for f in fired] == [
         (SUN_15_MAR + timedelta(days=grace + n), stage) for stage, n in ((1, 1), (2, 7), (3, 21))
     ]
     # What the team and the client are told is the true age of the invoice, grace or not.
-    assert [f.facts["days_overdue"] for f in fired] == [grace + 1, grace + 7, grace + 21]
+    assert [f.facts.days_overdue for f in fired] == [grace + 1, grace + 7, grace + 21]
 
 
 def test_promise_kept_paid_before_the_date_nothing_more() -> None:
@@ -416,20 +443,22 @@ def test_promise_kept_on_the_promised_day_itself() -> None:
     assert [f.stage for f in fired] == [1]
 
 
-def test_promise_broken_resumes_a_stage_higher() -> None:
+def test_a_broken_promise_is_said_at_the_step_reached_not_a_step_higher() -> None:
     record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))
     by = date(2026, 3, 19)
     events: dict[date, list[Event]] = {date(2026, 3, 17): [promised(date(2026, 3, 17), by=by)]}
     _, fired = walk(record, MON_2_MAR, date(2026, 6, 30), events)
-    # Stage 1 on the 16th; quiet up to and including the promised day; on the 20th the facts
-    # call for stage 1 (5 days overdue), one higher for the broken promise: stage 2. From then
-    # on every stage comes one step early: stage 3 when stage 2 would have been due.
-    assert days_of(fired) == [
-        (date(2026, 3, 16), OVERDUE, 1, False),
-        (date(2026, 3, 20), OVERDUE, 2, False),
-        (date(2026, 3, 22), OVERDUE, 3, False),
+    # Step 1 on the 16th; quiet up to and including the promised day; on the 20th a message at
+    # step 1 again ("you told us you'd pay by Thu 19 March"), not a jump to step 2. The ladder
+    # then climbs on its own days: step 2 at 7 days, step 3 at 21.
+    assert [(f.on, f.stage, f.variant) for f in fired] == [
+        (date(2026, 3, 16), 1, ""),
+        (date(2026, 3, 20), 1, "promise-2026-03-19"),
+        (date(2026, 3, 22), 2, ""),
+        (date(2026, 4, 5), 3, ""),
     ]
-    assert fired[1].facts["promised_by"] == by
+    assert fired[1].facts.promise_broken_on == by
+    assert fired[1].facts.previous_on == date(2026, 3, 16)
 
 
 def test_promise_pauses_over_a_stage_that_would_have_fired() -> None:
@@ -438,12 +467,14 @@ def test_promise_pauses_over_a_stage_that_would_have_fired() -> None:
         date(2026, 3, 17): [promised(date(2026, 3, 17), by=date(2026, 3, 27))]
     }
     _, fired = walk(record, MON_2_MAR, date(2026, 6, 30), events)
-    # Stage 2 (the 22nd) falls inside the promise; on the 28th: stage 2 + 1 = 3, late because
-    # stage 2 was never sent.
-    assert days_of(fired) == [
-        (date(2026, 3, 16), OVERDUE, 1, False),
-        (date(2026, 3, 28), OVERDUE, 3, True),
+    # Step 2 (the 22nd) falls inside the promise; on the 28th the next step, 2, names the
+    # broken promise (one message, not two); step 3 follows on its own day.
+    assert [(f.on, f.stage, f.variant) for f in fired] == [
+        (date(2026, 3, 16), 1, ""),
+        (date(2026, 3, 28), 2, ""),
+        (date(2026, 4, 5), 3, ""),
     ]
+    assert fired[1].facts.promise_broken_on == date(2026, 3, 27)
 
 
 def test_a_promise_without_a_reference_covers_every_unpaid_invoice() -> None:
@@ -471,7 +502,7 @@ def test_controlling_stages_fire_on_the_4th_6th_and_8th_demand_in_the_window() -
         (date(2026, 3, 7), CONTROLLING, 2, False),
         (date(2026, 3, 9), CONTROLLING, 3, False),
     ]
-    assert [f.facts["revisions"] for f in fired] == [4, 6, 8]
+    assert [f.facts.rounds for f in fired] == [4, 6, 8]
     assert {f.subject for f in fired} == {"since-2026-03-02"}
 
 
@@ -489,10 +520,14 @@ def test_controlling_window_is_the_last_14_days(fourth_on: date, fires: bool) ->
     assert [(f.on, f.stage) for f in fired] == ([(fourth_on, 1)] if fires else [])
 
 
-def test_several_demands_on_one_day_each_count() -> None:
+def test_several_rounds_on_one_day_each_count_but_open_at_step_1() -> None:
     record = logged(client_record(), *[revision(MON_2_MAR) for _ in range(6)])
     _, fired = walk(record, MON_2_MAR, date(2026, 4, 30))
-    assert days_of(fired) == [(MON_2_MAR, CONTROLLING, 2, True)]
+    assert days_of(fired) == [
+        (MON_2_MAR, CONTROLLING, 1, False),
+        (TUE_3_MAR, CONTROLLING, 2, False),
+    ]
+    assert fired[0].facts.rounds == 6
 
 
 def test_controlling_new_episode_after_a_long_gap() -> None:
@@ -564,12 +599,16 @@ def test_snooze_holds_a_situation_until_the_date_then_resumes() -> None:
     ]
 
 
-def test_snooze_past_several_stages_resumes_at_the_current_stage() -> None:
+def test_snooze_past_several_stages_resumes_at_the_next_step_never_skipping() -> None:
     record = logged(client_record(), asked(FRI_6_MAR))
     until = date(2026, 3, 25)
     events: dict[date, list[Event]] = {date(2026, 3, 12): [snooze(date(2026, 3, 12), QUIET, until)]}
     _, fired = walk(record, FRI_6_MAR, date(2026, 4, 30), events)
-    assert days_of(fired) == [(date(2026, 3, 11), QUIET, 1, False), (until, QUIET, 3, True)]
+    assert days_of(fired) == [
+        (date(2026, 3, 11), QUIET, 1, False),
+        (until, QUIET, 2, False),
+        (date(2026, 3, 26), QUIET, 3, False),
+    ]
 
 
 def test_snooze_holds_only_its_own_situation() -> None:
@@ -582,7 +621,9 @@ def test_snooze_holds_only_its_own_situation() -> None:
         (date(2026, 3, 9), OVERDUE, 1, False),
         (date(2026, 3, 15), OVERDUE, 2, False),
         (date(2026, 3, 29), OVERDUE, 3, False),
-        (date(2026, 4, 1), QUIET, 3, True),
+        (date(2026, 4, 1), QUIET, 1, False),
+        (date(2026, 4, 2), QUIET, 2, False),
+        (date(2026, 4, 3), QUIET, 3, False),
     ]
 
 
@@ -627,17 +668,27 @@ def test_archive_midway_then_unarchive() -> None:
     _, fired = walk(busy_record(), MON_2_MAR, date(2026, 6, 30), events)
     assert days_of(fired) == [
         (MON_2_MAR, CONTROLLING, 1, False),
-        (date(2026, 4, 1), QUIET, 3, True),
-        (date(2026, 4, 1), OVERDUE, 3, True),
+        (date(2026, 4, 1), QUIET, 1, False),
+        (date(2026, 4, 1), OVERDUE, 1, False),
+        (date(2026, 4, 2), QUIET, 2, False),
+        (date(2026, 4, 2), OVERDUE, 2, False),
+        (date(2026, 4, 3), QUIET, 3, False),
+        (date(2026, 4, 3), OVERDUE, 3, False),
     ]
 
 
 # downtime ---------------------------------------------------------------------------------------
-def test_after_30_days_down_one_late_nudge_at_stage_3() -> None:
+def test_after_30_days_down_one_message_a_day_from_step_1() -> None:
     record = logged(client_record(), asked(FRI_6_MAR), invoice(FRI_6_MAR, due=FRI_6_MAR))
     back = FRI_6_MAR + timedelta(days=30)
     _, fired = walk(record, FRI_6_MAR, date(2026, 6, 30), running=lambda d: d >= back)
-    assert days_of(fired) == [(back, QUIET, 3, True), (back, OVERDUE, 3, True)]
+    # Catching up sends one message per situation, at step 1 (never a stop-work notice as the
+    # first chase), then the ladder climbs a step at a time.
+    assert [(f.on, f.situation, f.stage) for f in fired if f.on == back] == [
+        (back, QUIET, 1),
+        (back, OVERDUE, 1),
+    ]
+    assert [f.stage for f in fired if f.situation == OVERDUE] == [1, 2, 3]
 
 
 @pytest.mark.parametrize(
@@ -645,7 +696,8 @@ def test_after_30_days_down_one_late_nudge_at_stage_3() -> None:
     [
         (date(2026, 3, 16), [(date(2026, 3, 16), 2, False), (date(2026, 3, 19), 3, False)]),
         (date(2026, 3, 17), [(date(2026, 3, 17), 2, False), (date(2026, 3, 19), 3, False)]),
-        (date(2026, 3, 20), [(date(2026, 3, 20), 3, True)]),  # stage 2 was skipped
+        # Back after stage 3's day: stage 2 first, never skipped, then stage 3.
+        (date(2026, 3, 20), [(date(2026, 3, 20), 2, False), (date(2026, 3, 21), 3, False)]),
     ],
 )
 def test_downtime_after_stage_1(back: date, expected: list[tuple[date, int, bool]]) -> None:
@@ -655,11 +707,15 @@ def test_downtime_after_stage_1(back: date, expected: list[tuple[date, int, bool
     assert [(f.on, f.stage, f.late) for f in fired] == [(date(2026, 3, 11), 1, False), *expected]
 
 
-def test_downtime_skipping_only_stage_1_is_late_at_stage_2() -> None:
+def test_downtime_over_stage_1_still_opens_at_stage_1() -> None:
     record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))
     back = date(2026, 3, 23)
     _, fired = walk(record, MON_2_MAR, date(2026, 6, 30), running=lambda d: d >= back)
-    assert days_of(fired) == [(back, OVERDUE, 2, True), (date(2026, 4, 5), OVERDUE, 3, False)]
+    assert days_of(fired) == [
+        (back, OVERDUE, 1, False),
+        (date(2026, 3, 24), OVERDUE, 2, False),
+        (date(2026, 4, 5), OVERDUE, 3, False),
+    ]
 
 
 # time zones ---------------------------------------------------------------------------------------
@@ -741,9 +797,9 @@ def hourly_walk(
     fired = []
     now = start
     while now <= end:
-        dues = due_nudges(record, local_day(now, tz))
+        dues = [d for d in due_nudges(record, local_day(now, tz), THRESHOLDS) if not d.variant]
         fired += [(now, d.situation, d.stage) for d in dues]
-        record = remember(record, dues, now)
+        record = approved(remember(record, dues, now), dues, now)
         now += timedelta(hours=1)
     return fired
 
@@ -828,18 +884,24 @@ def test_daily_passes_fire_each_stage_once_in_order(
         dues = due_nudges(record, today)
         for d in dues:
             assert d.key not in record.nudges
-            fired.append(Fired(today, d.situation, d.subject, d.stage, d.late, d.facts))
+            fired.append(Fired(today, d.situation, d.subject, d.stage, d.late, d.facts, d.variant))
         record = remember(record, dues, datetime.combine(today, time(9), UTC))
+        record = approved(record, dues, datetime.combine(today, time(10), UTC))
 
     by_subject: dict[tuple[str, str], list[Fired]] = {}
     for f in fired:
         by_subject.setdefault((f.situation, f.subject), []).append(f)
-    for (situation, _), episode in by_subject.items():
-        stages = [f.stage for f in episode]
-        assert stages == sorted(set(stages))
-        if situation in (QUIET, CONTROLLING):
-            assert stages == list(range(1, len(stages) + 1))
-            assert not any(f.late for f in episode)
+    for episode in by_subject.values():
+        # Every episode's steps climb from 1, one at a time, each at least the gap apart; a
+        # promise message or a reminder repeats the step reached.
+        steps = [f for f in episode if not f.variant]
+        assert [f.stage for f in steps] == list(range(1, len(steps) + 1))
+        assert not any(f.late for f in episode)
+        for before, after in zip(steps, steps[1:], strict=False):
+            assert business_days_between(before.on, after.on) >= DEFAULT_LADDERS.min_gap_days
+        for f in episode:
+            if f.variant:
+                assert f.stage == max([s.stage for s in steps if s.on <= f.on], default=1)
     for f in fired:
         kinds = {e.kind for e in events.get(f.on, ()) if isinstance(e, Draft)}
         if f.situation == QUIET:

@@ -131,10 +131,11 @@ def test_the_look_up_gives_up_after_its_page_limit_and_posts_nothing(
 
 
 # guards on nudges waiting to be posted ---------------------------------------------------------
-def test_a_waiting_nudge_overtaken_by_a_later_stage_is_dropped(
+def test_a_waiting_step_1_is_posted_even_when_its_age_reaches_step_2(
     server, config, store, slack, clock
 ) -> None:
-    """Guard: a pending nudge whose situation has reached a later stage is not posted."""
+    """Guard: the ladder never skips a step. A pending step 1 whose situation has aged into
+    step 2 is still the message posted (step 2 would be a first chase that says "again")."""
     clock.set("2026-11-25T10:00")  # Wednesday
     ok(server.slash("add acme quiet 1 days in <#C0ACME|acme>"))
     ok(server.slash("asked acme the logo"))
@@ -142,11 +143,10 @@ def test_a_waiting_nudge_overtaken_by_a_later_stage_is_dropped(
     evening = nudge_pass(config, store, slack, clock)
     assert evening.recorded == ["acme: quiet:ask-2:1"] and evening.outside_hours
 
-    clock.now = FRIDAY  # two business days of silence now: stage 2
+    clock.now = FRIDAY  # two business days of silence now: its age calls for stage 2
     report = nudge_pass(config, store, slack, clock)
-    assert report.stale == ["quiet:ask-2:1"] and report.posted == ["quiet:ask-2:2"]
-    assert posted_parts(slack) == [("quiet:ask-2:2", "alert"), ("quiet:ask-2:2", "suggestion")]
-    assert store.find(TEAM1, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.STALE
+    assert report.stale == [] and report.posted == ["quiet:ask-2:1"]
+    assert posted_parts(slack) == [("quiet:ask-2:1", "alert"), ("quiet:ask-2:1", "suggestion")]
 
 
 def test_a_waiting_nudge_snoozed_since_it_was_recorded_is_held_back(

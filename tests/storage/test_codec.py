@@ -96,6 +96,8 @@ STATE = {
     "interactions": st.integers(0, 10**6),
     "snoozed_until": st.dictionaries(text, dates, max_size=3),
     "replies_logged": st.lists(text, max_size=3).map(tuple),
+    "agreed": text,
+    "agreed_on": st.none() | dates,
 }
 TEXT_VERSION = {"text": text, "by": ids, "at": datetimes}
 NUDGE = {
@@ -119,6 +121,10 @@ NUDGE = {
     "facts_key": text,
     "delivery": text,
     "undeliverable": text,
+    "variant": text,
+    "consequence_on": st.none() | dates,
+    "sent_at": st.none() | datetimes,
+    "sent_by": text,
 }
 TICK = {"by": ids, "at": datetimes}
 OFFBOARDING = {
@@ -229,6 +235,18 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     state = to_doc(ClientState())
     del state["replies_logged"]
     assert from_doc(ClientState, state).replies_logged == ()
+    # Written before agreed rhythms and the record of what was sent: none agreed, none sent.
+    state = to_doc(ClientState())
+    del state["agreed"], state["agreed_on"]
+    assert (from_doc(ClientState, state).agreed, from_doc(ClientState, state).agreed_on) == (
+        "",
+        None,
+    )
+    nudge = to_doc(Nudge("quiet:ask-1:1", "quiet", "ask-1", 1, datetime(2026, 1, 1, tzinfo=UTC)))
+    for key in ("variant", "consequence_on", "sent_at", "sent_by"):
+        del nudge[key]
+    old = from_doc(Nudge, nudge)
+    assert (old.variant, old.consequence_on, old.sent_at, old.sent_by) == ("", None, None, "")
     event = to_doc(
         Interaction(1, Kind.HEARD, date(2026, 1, 1), "U1", datetime(2026, 1, 1, tzinfo=UTC))
     )

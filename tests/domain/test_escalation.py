@@ -1,0 +1,269 @@
+"""The escalation rules (README, "Escalation"), one crafted history each, walked day by day with
+the real gap (MIN_GAP_DAYS, 5 working days) unless a test says otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from domain.facts import ControllingFacts, OverdueFacts
+from domain.models import ClientRecord, Kind, NudgeStatus
+from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, due_nudges
+from service.commands import Draft
+from tests.domain.test_nudges import (
+    Event,
+    approved,
+    asked,
+    client_record,
+    invoice,
+    logged,
+    paid,
+    promised,
+    remember,
+    revision,
+    snooze,
+    walk,
+)
+
+GAP = DEFAULT_LADDERS
+WED_25_NOV, THU_26_NOV = date(2026, 11, 25), date(2026, 11, 26)
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+def suggest_and_approve(record: ClientRecord, day: date, ladders: Ladders = GAP):
+    """One pass on `day` at 09:00, the team approving what it suggests at 10:00."""
+    dues = due_nudges(record, day, ladders)
+    return approved(remember(record, dues, at(day, 9)), dues, at(day, 10)), dues
+
+
+def test_named_days() -> None:
+    assert (WED_25_NOV.strftime("%a"), THU_26_NOV.strftime("%a")) == ("Wed", "Thu")
+
+
+# 1. never skip a step ---------------------------------------------------------------------------
+def test_a_backfilled_invoice_ten_days_overdue_opens_at_step_1() -> None:
+    # Logged today for the first time: its age calls for step 2, but nothing was ever said.
+    today = date(2026, 11, 27)
+    record = logged(client_record(), invoice(date(2026, 11, 1), due=today - timedelta(days=10)))
+    (due,) = due_nudges(record, today)
+    assert (due.situation, due.stage, due.late) == (OVERDUE, 1, False)
+    assert isinstance(due.facts, OverdueFacts)
+    assert due.facts.days_overdue == 10  # the true age is still told
+    assert due.facts.previous_on is None and due.facts.consequence_on is None
+
+
+def test_catch_up_after_downtime_sends_one_message_per_situation() -> None:
+    start = date(2026, 3, 2)
+    record = logged(client_record(), asked(start), invoice(start, due=start))
+    back = start + timedelta(days=40)
+    _, fired = walk(record, start, back, ladders=GAP, running=lambda d: d >= back)
+    assert sorted((f.situation, f.stage) for f in fired) == [(OVERDUE, 1), (QUIET, 1)]
+
+
+# 2. the gap ------------------------------------------------------------------------------------
+def test_step_2_waits_five_working_days_after_step_1_was_approved() -> None:
+    # Step 1 approved Wed 10:00; the invoice is old enough for step 2 on Thursday.
+    record = logged(client_record(), invoice(date(2026, 10, 1), due=date(2026, 11, 17)))
+    record, dues = suggest_and_approve(record, WED_25_NOV)
+    assert [d.stage for d in dues] == [1]
+    assert due_nudges(record, THU_26_NOV) == []  # 1 working day later: too soon
+    assert due_nudges(record, date(2026, 12, 1)) == []  # Tue: 4 working days
+    (step2,) = due_nudges(record, date(2026, 12, 2))  # Wed: 5 working days
+    assert step2.stage == 2
+    assert step2.facts.previous_on == WED_25_NOV and step2.facts.previous_step == 1
+
+
+def test_without_the_gap_step_2_would_come_the_next_day() -> None:
+    """The same history with MIN_GAP_DAYS=0: proves the test above is about the gap."""
+    record = logged(client_record(), invoice(date(2026, 10, 1), due=date(2026, 11, 17)))
+    record, _ = suggest_and_approve(record, WED_25_NOV, Ladders(min_gap_days=0))
+    assert [d.stage for d in due_nudges(record, THU_26_NOV, Ladders(min_gap_days=0))] == [2]
+
+
+def test_a_step_waiting_for_the_team_holds_the_next_one() -> None:
+    record = logged(client_record(), invoice(date(2026, 10, 1), due=date(2026, 10, 2)))
+    dues = due_nudges(record, WED_25_NOV)
+    record = remember(record, dues, at(WED_25_NOV, 9))  # posted, nobody acted
+    assert due_nudges(record, date(2026, 12, 30)) == []
+
+
+# 3. no consequence without warning ------------------------------------------------------------
+def test_the_warning_names_its_date_and_step_3_says_it_happened_since_then() -> None:
+    record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 10, 1)))
+    record, (one,) = suggest_and_approve(record, date(2026, 11, 2))
+    record, (two,) = suggest_and_approve(record, date(2026, 11, 9))
+    warned = two.facts.consequence_on
+    assert two.stage == 2 and warned == date(2026, 11, 16)  # 5 working days after the 9th
+    assert record.nudges[two.key].consequence_on == warned  # kept with the approved message
+    assert due_nudges(record, date(2026, 11, 13)) == []
+    record, (three,) = suggest_and_approve(record, date(2026, 11, 16))
+    assert three.stage == 3
+    assert three.facts.consequence_on == warned == three.facts.warned_on
+    assert three.facts.previous_step == 2 and three.facts.previous_on == date(2026, 11, 9)
+    assert one.facts.warned_on is None and two.facts.paused_since is None
+
+
+def test_no_step_3_after_a_dismissed_warning_only_the_team_is_reminded() -> None:
+    record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 10, 1)))
+    record, _ = suggest_and_approve(record, date(2026, 11, 2))
+    dues = due_nudges(record, date(2026, 11, 9))
+    record = remember(record, dues, at(date(2026, 11, 9), 9))
+    key = dues[0].key
+    record = replace(
+        record,
+        nudges={
+            **record.nudges,
+            key: replace(
+                record.nudges[key],
+                status=NudgeStatus.DISMISSED,
+                decided_at=at(date(2026, 11, 9), 10),
+            ),
+        },
+    )
+    later = [
+        d for day in range(10, 40) for d in due_nudges(record, date(2026, 11, 1) + timedelta(day))
+    ]
+    assert later and all(d.facts.is_reminder and d.facts.warned_on is None for d in later)
+    assert all(not d.facts.paused_since for d in later)
+
+
+# 4. a snooze brings back the same step --------------------------------------------------------
+def test_a_snoozed_step_comes_back_as_the_same_step() -> None:
+    record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 10, 1)))
+    record, _ = suggest_and_approve(record, date(2026, 11, 2))
+    dues = due_nudges(record, date(2026, 11, 9))
+    assert [d.stage for d in dues] == [2]
+    record = remember(record, dues, at(date(2026, 11, 9), 9))
+    record = replace(
+        record,
+        nudges={
+            **record.nudges,
+            dues[0].key: replace(record.nudges[dues[0].key], status=NudgeStatus.SNOOZED),
+        },
+    )
+    until = date(2026, 12, 7)  # long past step 3's day
+    record = logged(record, snooze(date(2026, 11, 9), OVERDUE, until))
+    assert due_nudges(record, until - timedelta(days=1)) == []
+    (back,) = due_nudges(record, until)
+    assert (back.stage, back.key, back.late) == (2, dues[0].key, False)
+
+
+# 5. a broken promise --------------------------------------------------------------------------
+def test_a_broken_promise_brings_a_message_at_the_current_step() -> None:
+    record = logged(client_record(), invoice(date(2026, 10, 1), due=date(2026, 11, 1)))
+    record, _ = suggest_and_approve(record, date(2026, 11, 2))
+    friday = date(2026, 12, 4)
+    record = logged(record, promised(date(2026, 11, 3), by=friday))
+    assert due_nudges(record, friday) == []  # the promise holds until the end of Friday
+    (due,) = due_nudges(record, date(2026, 12, 7))
+    # Step 2 is past its threshold and the gap, so it is the message: it names the promise.
+    assert due.stage == 2 and due.facts.promise_broken_on == friday
+
+
+def test_a_broken_promise_inside_the_gap_repeats_the_step_it_is_on() -> None:
+    record = logged(client_record(), invoice(date(2026, 11, 1), due=date(2026, 11, 20)))
+    record, _ = suggest_and_approve(record, date(2026, 11, 23))  # step 1, Monday
+    record = logged(record, promised(date(2026, 11, 24), by=date(2026, 11, 25)))
+    (due,) = due_nudges(record, THU_26_NOV)
+    assert (due.stage, due.variant) == (1, "promise-2026-11-25")
+    assert due.facts.promise_broken_on == WED_25_NOV
+    record, _ = suggest_and_approve(record, THU_26_NOV)
+    assert due_nudges(record, date(2026, 11, 27)) == []  # said once
+
+
+# 6. after the last step ------------------------------------------------------------------------
+def test_after_the_last_step_the_team_is_reminded_every_final_repeat_days() -> None:
+    ladders = Ladders(min_gap_days=0, final_repeat_days=10)
+    record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 9, 2)))
+    record, fired = walk(
+        record, date(2026, 9, 1), date(2026, 11, 30), ladders=ladders, reminders=True
+    )
+    steps = [(f.on, f.stage) for f in fired if not f.facts.is_reminder]
+    reminders = [f for f in fired if f.facts.is_reminder]
+    assert [s for _, s in steps] == [1, 2, 3]
+    assert len(reminders) >= 4
+    assert [f.facts.repeat for f in reminders] == list(range(1, len(reminders) + 1))
+    assert reminders[0].on == date(2026, 10, 7)  # 10 working days after step 3 (23 Sep)
+    paused = [f for f in fired if f.stage == 3 and not f.facts.is_reminder][0].facts.consequence_on
+    assert paused is not None
+    assert all(f.stage == 3 and f.facts.paused_since == paused for f in reminders)
+
+
+def test_reminders_stop_once_paid() -> None:
+    ladders = Ladders(min_gap_days=0, final_repeat_days=10)
+    record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 9, 2)))
+    events: dict[date, list[Event]] = {date(2026, 10, 8): [paid(date(2026, 10, 8))]}
+    _, fired = walk(
+        record, date(2026, 9, 1), date(2026, 12, 31), events, ladders=ladders, reminders=True
+    )
+    assert max(f.on for f in fired) < date(2026, 10, 8)
+
+
+# 7. controlling: the agreed rhythm and rounds -------------------------------------------------
+def agreed(on: date, rhythm: str = "weekly batch reviews") -> Draft:
+    return Draft(Kind.AGREED, on, text=rhythm)
+
+
+def test_once_a_rhythm_is_agreed_step_1_is_not_proposed_again() -> None:
+    start = date(2026, 3, 2)
+    record = logged(client_record(), agreed(start))
+    assert record.state.agreed == "weekly batch reviews" and record.state.agreed_on == start
+    events: dict[date, list[Event]] = {
+        start + timedelta(days=i): [revision(start + timedelta(days=i))] for i in range(1, 9)
+    }
+    _, fired = walk(record, start, date(2026, 4, 30), events)
+    assert [f.stage for f in fired if f.situation == CONTROLLING] == [2, 3]
+    first = fired[0].facts
+    assert isinstance(first, ControllingFacts) and first.agreed == "weekly batch reviews"
+
+
+def test_one_line_with_several_changes_is_one_round() -> None:
+    day = date(2026, 3, 2)
+    record = logged(
+        client_record(),
+        *[revision(day) for _ in range(3)],
+        Draft(Kind.REVISION, day, text="logo; footer; colours"),
+    )
+    (due,) = due_nudges(record, day)
+    assert due.facts.rounds == 4  # the fourth round, not the sixth item
+
+
+# 8. only true facts ----------------------------------------------------------------------------
+def test_late_payments_are_claimed_only_when_an_earlier_invoice_was_paid_late() -> None:
+    on_time = logged(
+        client_record(),
+        invoice(date(2026, 8, 1), due=date(2026, 9, 1), ref="A"),
+        paid(date(2026, 9, 1), "A"),
+        invoice(date(2026, 10, 1), due=date(2026, 11, 1), ref="B"),
+    )
+    (due,) = due_nudges(on_time, date(2026, 11, 2))
+    assert due.facts.paid_late_before is False
+    assert "paid_late_before" not in dict(due.facts.cited())
+    late = logged(
+        client_record(),
+        invoice(date(2026, 8, 1), due=date(2026, 9, 1), ref="A"),
+        paid(date(2026, 9, 9), "A"),
+        invoice(date(2026, 10, 1), due=date(2026, 11, 1), ref="B"),
+    )
+    (due,) = due_nudges(late, date(2026, 11, 2))
+    assert due.facts.paid_late_before is True
+    assert dict(due.facts.cited())["paid_late_before"] is True
+
+
+def test_paused_since_only_once_a_pause_message_was_approved() -> None:
+    ladders = Ladders(min_gap_days=0, final_repeat_days=10)
+    record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 9, 2)))
+    # Step 3 posted but never approved: no reminder may say work is paused.
+    record, fired = walk(record, date(2026, 9, 1), date(2026, 9, 22), ladders=ladders)
+    dues = due_nudges(record, date(2026, 9, 23), ladders)
+    assert [d.stage for d in dues] == [3]
+    assert dues[0].facts.paused_since is None
+    record = remember(record, dues, at(date(2026, 9, 23), 9))
+    assert due_nudges(record, date(2026, 12, 1), ladders) == []
+    record = approved(record, dues, at(date(2026, 9, 24), 10))
+    (reminder,) = due_nudges(record, date(2026, 10, 8), ladders)
+    assert reminder.facts.paused_since == dues[0].facts.consequence_on
+    assert QUIET not in {f.situation for f in fired}
