@@ -31,6 +31,7 @@ from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
+from ui.client_message import regreeted
 from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
 from ui.wording import Wording
@@ -75,6 +76,9 @@ class FollowUp:
     kind: str
     record: ClientRecord
 
+
+# Who wrote a suggestion's version that only greets a new contact.
+TACTFUL_REGREET = "tactful"
 
 # The newest entries `/client history` shows; a reply has room for about this many lines.
 HISTORY_SHOWN = 300
@@ -156,6 +160,8 @@ class ClientCommands:
         except InputError:
             return None
         kinds = {cmd.Export: "export", cmd.Offboard: "offboard"}
+        if isinstance(command, cmd.Set) and (command.options.contact or command.options.greet):
+            kinds[cmd.Set] = "regreet"  # the refreshed suggestions shown in Slack
         kind = kinds.get(type(command)) or (
             "share" if isinstance(command, cmd.Report) and command.share else ""
         )
@@ -318,7 +324,10 @@ class ClientCommands:
 
             drafts, client = self._drafts(c, record, today, user, now, lines)
             if client is not None:
-                record = replace(record, client=client)
+                # Open suggestions greet the new contact at once.
+                record, _ = regreeted(
+                    self.wording, record, replace(record, client=client), TACTFUL_REGREET, now
+                )
             if isinstance(c, cmd.Archive) and not c.archived:
                 # Unarchiving undoes the offboarding checklist's archive step as well.
                 record = offboarding.untick_archive(record)

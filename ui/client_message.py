@@ -7,13 +7,13 @@ closing and the sign-off. Pure: `today` and the settings are passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from domain.facts import OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import owed
-from domain.models import ClientRecord
+from domain.models import ClientRecord, NudgeStatus, TextVersion
 from domain.nudges import CONTROLLING, OVERDUE, QUIET
 from ui.client_text import (
     client_date,
@@ -155,3 +155,28 @@ def client_message(
     closing = wording.line(c.lang, "closing")
     parts.append(f"{closing}\n{letterhead.sign_off}" if letterhead.sign_off else closing)
     return "\n\n".join(parts)
+
+
+def regreeted(
+    wording: Wording, before: ClientRecord, after: ClientRecord, by: str, now: datetime
+) -> tuple[ClientRecord, tuple[str, ...]]:
+    """After the contact (or `greet as`) changed: every posted, undecided suggestion greets
+    the new name, as a new version of its text; returns the record and the refreshed keys.
+
+    Only the greeting changes, so an edit the team made to the rest is kept; a text whose
+    greeting was rewritten by hand is left alone."""
+    old, new = greeting_name(wording, before), greeting_name(wording, after)
+    if old == new:
+        return after, ()
+    nudges, keys = dict(after.nudges), []
+    for key, nudge in after.nudges.items():
+        if nudge.status is not NudgeStatus.POSTED or not nudge.versions:
+            continue
+        text = nudge.versions[-1].text
+        greeting, comma, rest = text.partition(",")
+        if not comma or not greeting.endswith(f" {old}") or "\n" in greeting:
+            continue
+        text = f"{greeting[: -len(old)]}{new},{rest}"
+        nudges[key] = replace(nudge, versions=(*nudge.versions, TextVersion(text, by, now)))
+        keys.append(key)
+    return replace(after, nudges=nudges), tuple(keys)
