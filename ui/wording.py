@@ -109,7 +109,7 @@ def sample_values(situation: str) -> dict[str, str]:
         "days_overdue": "21",
         "previous": "our message of Mon 23 November",
         "history": "Earlier invoices were paid late too. ",
-        "promise": "You told us you'd pay by Fri 20 November, and it hasn't arrived yet. ",
+        "promise": "You'd let us know to expect it by Fri 20 November, so we wanted to check. ",
         "since": "Fri 4 December",
         "handover": "We'll hand over full access, with a final report.",
         "rounds": "6 rounds of changes",

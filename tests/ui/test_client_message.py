@@ -166,7 +166,7 @@ def test_every_cell_is_fit_to_send(
         assert "Helo" not in text and "Cofion" not in text
     # Only what the record shows.
     late_before = "paid late too" if lang == "en" else "Talwyd anfonebau blaenorol yn hwyr"
-    promise = "You told us you'd pay" if lang == "en" else "Fe ddywedoch chi y byddech"
+    promise = "You'd let us know to expect it" if lang == "en" else "Roeddech chi wedi dweud"
     flagged = bool(getattr(facts, "paid_late_before", False))
     assert flagged or late_before not in text
     # Step 1 saves face and leaves history out; the firm step 2 states it whenever it's true.
