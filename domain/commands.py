@@ -62,7 +62,7 @@ class Set:
 
 @dataclass(frozen=True)
 class Log:
-    """asked / heard / note / revision: something that happened, with optional text."""
+    """asked / heard / note / revision / agreed: something that happened, with optional text."""
 
     verb: str
     name: str
@@ -237,6 +237,7 @@ VERBS = (
     "heard",
     "note",
     "revision",
+    "agreed",
     "invoice",
     "paid",
     "promised",
@@ -384,7 +385,7 @@ def parse(
                 "e.g. `/client done acme logo files` or `/client done acme e12`."
             )
         return Done(name, unescape(ask))
-    if verb in ("asked", "heard", "note", "revision"):
+    if verb in ("asked", "heard", "note", "revision", "agreed"):
         body, on = _split_on(tail, today)
         if verb == "heard":
             words = clean_text(body, what="note", required=False)
@@ -429,7 +430,7 @@ def parse(
     raise AssertionError(verb)  # pragma: no cover - every verb is handled above
 
 
-_WHAT = {"asked": "request", "note": "note", "revision": "revision"}
+_WHAT = {"asked": "request", "note": "note", "revision": "revision", "agreed": "rhythm"}
 
 
 def _missing(verb: str) -> str:
@@ -437,6 +438,7 @@ def _missing(verb: str) -> str:
         "asked": "/client asked acme sign-off on the March posts",
         "note": "/client note acme call: agreed to batch approvals on Mondays",
         "revision": "/client revision acme wants the logo bigger, again",
+        "agreed": "/client agreed acme weekly batch reviews",
     }[verb]
     raise InputError(f"Say what it was about, e.g. `{example}`.")
 
@@ -509,7 +511,7 @@ def _after_words(text: str, n: int) -> str:
 
 # Verbs followed by free text: any words can follow any name, so two readings are always both
 # possible and only the person can say which they meant.
-_FREE_TEXT = ("asked", "heard", "note", "revision")
+_FREE_TEXT = ("asked", "heard", "note", "revision", "agreed")
 
 
 def _plausible(readings: list[tuple[str, str]], verb: str, today: date) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ CORRECTABLE = (
     Kind.HEARD,
     Kind.NOTE,
     Kind.REVISION,
+    Kind.AGREED,
     Kind.INVOICE,
     Kind.PAID,
     Kind.PROMISED,

@@ -96,6 +96,16 @@ class Due:
         return self.facts.key
 
 
+# The text of the APPROVED line of the first of two approvals (TWO_PERSON_STOP_WORK).
+HALF_APPROVAL = "first of two approvals"
+
+
+def label(nudge: Nudge) -> str:
+    """How the history names a message: neutral, by situation and step, never by what the
+    first suggestion said (an edited, gentler message is never filed as a "stop-work notice")."""
+    return f"message to client, {nudge.situation} step {nudge.stage}"
+
+
 def nudge_key(situation: str, subject: str, stage: int, variant: str = "") -> str:
     return f"{situation}:{subject}:{stage}" + (f":{variant}" if variant else "")
 

@@ -11,7 +11,7 @@ from domain.invoices import overdue as overdue_invoices
 from domain.ledger import effective, replay
 from domain.models import ClientRecord, Interaction, Kind, Money
 from domain.money import totals
-from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,10 @@ def engagement_report(
         overdue=totals(balance(i) for i in overdue),
         days_late=days_late,
         # From the history, not the summary: finished episodes' nudges leave the summary.
-        nudges_approved=sum(1 for e in events if e.kind is Kind.SENT),
+        # Each approved message once (a second approval, or its sending, is the same message).
+        nudges_approved=len(
+            {e.ref for e in events if e.kind is Kind.APPROVED and e.text != HALF_APPROVAL}
+        ),
         nudges_dismissed=sum(1 for e in events if e.kind is Kind.DISMISSED),
         reason=reason,
     )

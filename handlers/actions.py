@@ -31,6 +31,10 @@ from service.decisions import Outcome, clean_edit, clean_reason, needs_two
 from ui import nudges as ui
 from ui.replies import day, who
 
+# Every button and modal of a suggestion (tests/test_manifest.py checks they are registered).
+ACTIONS = ui.ACTION_IDS
+VIEWS = ui.VIEW_IDS
+
 logger = logging.getLogger(__name__)
 _USERGROUP = re.compile(r"^S[A-Z0-9]+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -160,6 +164,10 @@ def _show(
                 nudge,
                 footer(outcome, tz),
                 open_=outcome.result in ("edited", "half_approved"),
+                # Sent by email or another channel: the team says so, and it is logged then.
+                sent_button=outcome.result == "approved"
+                and not nudge.delivery
+                and nudge.sent_at is None,
             )
             client.chat_update(
                 channel=nudge.channel or channel, ts=nudge.thread_ts or thread_ts, **body
@@ -193,10 +201,23 @@ def on_approve(body: dict[str, Any], client: WebClient, context: BoltContext) ->
     outcome = d.decisions.approve(*ref, user, d.clock(), allowed=d.approvers.allows(user, client))
     channel, thread_ts = _where(body)
     if outcome.result == "approved" and outcome.nudge and outcome.nudge.delivery:
-        d.engine.deliver(*ref)
+        d.engine.deliver(*ref, d.clock())
         delivered = d.engine.store.get(ref[0], ref[1])
         if delivered is not None:  # (archived or removed meanwhile: show what was decided)
             outcome = replace(outcome, nudge=delivered.nudges[ref[2]])
+    _show(d, client, outcome, user, channel, thread_ts)
+
+
+def on_sent(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """ "Sent it": the approved message went out by email or another channel. Anyone may say
+    so (like a snooze); it is logged once however often it is clicked."""
+    d = deps(context)
+    ref = _ref(body)
+    if ref is None:
+        return
+    user = body["user"]["id"]
+    outcome = d.decisions.sent(*ref, user, d.clock())
+    channel, thread_ts = _where(body)
     _show(d, client, outcome, user, channel, thread_ts)
 
 
@@ -326,6 +347,7 @@ def register(app: App) -> None:
         (ui.SNOOZE, on_snooze),
         (ui.SNOOZE_UNTIL, on_snooze),
         (ui.DISMISS, on_dismiss),
+        (ui.SENT_IT, on_sent),
     ):
         app.action(action)(ack=acknowledge, lazy=[after_ack(listener)])
     app.view(ui.EDIT_VIEW)(ack=check_edit, lazy=[after_ack(on_edit_submit)])
@@ -362,7 +384,17 @@ def footer(outcome: Outcome, tz) -> list[str]:
                 "I'll keep trying. To send it now, copy it from above."
             )
         elif not nudge.delivery:
-            lines.append("Copy the message above and send it to the client the usual way.")
+            lines.append(
+                "Copy the message above and send it to the client the usual way, then press "
+                "*Sent it* so the record shows when it went."
+            )
+    elif result == "sent":
+        by = " and ".join(who(u) for u in nudge.approvals)
+        lines.append(f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}.")
+        lines.append(
+            f":outbox_tray: Sent to the client by {who(nudge.sent_by)} at {_at(nudge.sent_at, tz)} "
+            "(logged in the history)."
+        )
     elif result == "snoozed":
         lines.append(
             f":zzz: Snoozed by {who(nudge.decided_by)} until {day(date.fromisoformat(nudge.note))}."
@@ -379,6 +411,9 @@ def footer(outcome: Outcome, tz) -> list[str]:
 
 def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
     nudge = outcome.nudge
+    if outcome.result == "already_sent" and nudge is not None:
+        by = "you" if nudge.sent_by == user else who(nudge.sent_by)
+        return f"This message was already logged as sent by {by} at {_at(nudge.sent_at, tz)}; nothing more was recorded."
     if outcome.result == "already" and nudge is not None:
         status = nudge.status.value
         if nudge.decided_by:

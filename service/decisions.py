@@ -14,7 +14,15 @@ from datetime import date, datetime, tzinfo
 from domain.inputs import clean_text
 from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
 from domain.money import format_money
-from domain.nudges import DEFAULT_LADDERS, OVERDUE, TOP_STAGE, Ladders, outdated
+from domain.nudges import (
+    DEFAULT_LADDERS,
+    HALF_APPROVAL,
+    OVERDUE,
+    TOP_STAGE,
+    Ladders,
+    label,
+    outdated,
+)
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
 
@@ -28,8 +36,8 @@ MAX_REASON = 500
 class Outcome:
     """What happened, for the handler to show. `changed` is False when nothing was stored."""
 
-    # approved | half_approved | edited | snoozed | dismissed | stale (stored), or
-    # already | refused | unchanged | missing (nothing stored)
+    # approved | half_approved | edited | snoozed | dismissed | stale | sent (stored), or
+    # already | already_sent | refused | unchanged | missing (nothing stored)
     result: str
     record: ClientRecord | None = None
     nudge: Nudge | None = None
@@ -44,25 +52,13 @@ class Outcome:
             "snoozed",
             "dismissed",
             "stale",
+            "sent",
         )
 
 
 class _Stop(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
-
-
-OUTBOUND = {
-    ("quiet", 1): "follow-up sent",
-    ("quiet", 2): "firm follow-up sent",
-    ("quiet", 3): "pause notice sent",
-    ("overdue", 1): "payment reminder sent",
-    ("overdue", 2): "stop-work notice sent",
-    ("overdue", 3): "end-of-engagement notice sent",
-    ("controlling", 1): "approval rhythm proposed",
-    ("controlling", 2): "way of working raised",
-    ("controlling", 3): "end-of-engagement notice sent",
-}
 
 
 def needs_two(nudge: Nudge) -> bool:
@@ -133,7 +129,7 @@ class Decisions:
                 half = replace(nudge, approvals=(user,))
                 return (
                     _with(record, half),
-                    [Draft(Kind.APPROVED, today, text="first of two approvals", ref=key)],
+                    [Draft(Kind.APPROVED, today, text=HALF_APPROVAL, ref=key)],
                     "half_approved",
                 )
             if self.two_person and needs_two(nudge) and nudge.approvals == (user,):
@@ -150,15 +146,9 @@ class Decisions:
                 # Stored with the approval: the post then happens exactly once, even if we
                 # crash right after (the next pass finishes it).
                 done = replace(done, delivery="pending")
-            drafts = [
-                Draft(Kind.APPROVED, today, text=final, ref=key),
-                Draft(
-                    Kind.SENT,
-                    today,
-                    text=f"{OUTBOUND.get((nudge.situation, nudge.stage), 'message sent')}: {final}",
-                    ref=key,
-                ),
-            ]
+            # Approving is not sending: the message is logged as sent once it is posted in the
+            # shared channel (service/delivery.py) or someone clicks "Sent it" (`sent` below).
+            drafts = [Draft(Kind.APPROVED, today, text=final, ref=key)]
             return _with(record, done), drafts, "approved"
 
         return self._decide(team, client_id, key, user, now, decide)
@@ -227,6 +217,40 @@ class Decisions:
             )
 
         return self._decide(team, client_id, key, user, now, decide)
+
+    def sent(self, team: str, client_id: str, key: str, user: str, now: datetime) -> Outcome:
+        """Someone sent the approved message by email or another channel ("Sent it"): logged
+        as sent exactly once, however often it is clicked (one store change that checks)."""
+        today = now.astimezone(self.tz).date()
+
+        def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
+            nudge = record.nudges.get(key)
+            if nudge is None:
+                raise _Stop(Outcome("missing", record))
+            if nudge.sent_at is not None:
+                raise _Stop(Outcome("already_sent", record, nudge))
+            if nudge.status is not NudgeStatus.APPROVED:
+                raise _Stop(Outcome("already", record, nudge))
+            record, drafts = mark_sent(record, nudge, user, now, today, how="sent by hand")
+            return log(record, user, now, *drafts)
+
+        try:
+            record = self.store.update(team, client_id, change)
+        except _Stop as stop:
+            return stop.outcome
+        except UnknownClient:
+            return Outcome("missing")
+        return Outcome("sent", record, record.nudges[key])
+
+
+def mark_sent(
+    record: ClientRecord, nudge: Nudge, by: str, now: datetime, today: date, *, how: str
+) -> tuple[ClientRecord, list[Draft]]:
+    """The approved message reached the client: the nudge says when and by whom, and one SENT
+    line with the neutral label and the words sent goes into the history."""
+    done = replace(nudge, sent_at=now, sent_by=by)
+    text = f"{label(nudge)} ({how}): {nudge.versions[-1].text}"
+    return _with(record, done), [Draft(Kind.SENT, today, text=text, ref=nudge.key)]
 
 
 def resolution(record: ClientRecord, nudge: Nudge) -> str:

@@ -43,6 +43,7 @@ from domain.nudges import (
 )
 from domain.routing import NO_ROUTE, Route, Via, nudge_route
 from service.commands import Draft, log
+from service.decisions import mark_sent
 from storage.base import DamagedRecord, Store
 from ui import nudges as ui
 from ui.client_message import Letterhead, client_message
@@ -273,7 +274,7 @@ class NudgeEngine:
             return
         today = self._today(now)
         for nudge in record.nudges.values():
-            if nudge.delivery in UNDELIVERED and not self.deliver(team, client_id, nudge.key):
+            if nudge.delivery in UNDELIVERED and not self.deliver(team, client_id, nudge.key, now):
                 report.failed.append(f"{nudge.key} (delivery)")
         facts = current(record, today, self.ladders)
         for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
@@ -391,7 +392,7 @@ class NudgeEngine:
             )
             report.failed.append(nudge.key)
 
-    def deliver(self, team: str, client_id: str, key: str) -> bool:
+    def deliver(self, team: str, client_id: str, key: str, now: datetime) -> bool:
         """Post an approved message in the client's shared channel, exactly once: the attempt
         is written down first, and a retried attempt looks for the post before posting again.
         True once it is there; False if it must wait for the next pass."""
@@ -419,8 +420,25 @@ class NudgeEngine:
                 err,
             )
             return False
-        self._set(team, client_id, key, delivery=ts)
+        self._delivered(team, client_id, key, ts, now)
         return True
+
+    def _delivered(self, team: str, client_id: str, key: str, ts: str, now: datetime) -> None:
+        """Posted in the shared channel: stored with the post's ts, and logged as sent, in one
+        change (so a retried delivery that finds its post is not logged twice)."""
+        today = self._today(now)
+
+        def change(record: ClientRecord):
+            nudge = replace(record.nudges[key], delivery=ts)
+            record = replace(record, nudges={**record.nudges, key: nudge})
+            if nudge.sent_at is not None:
+                return record, []
+            record, drafts = mark_sent(
+                record, nudge, TACTFUL, now, today, how="posted in the shared channel"
+            )
+            return log(record, TACTFUL, now, *drafts)
+
+        self.store.update(team, client_id, change)
 
     def route(self, record: ClientRecord) -> Route:
         return nudge_route(record.client, self.nudge_channel)
@@ -552,14 +570,27 @@ class NudgeEngine:
         return client_message(self.wording, record, facts, today, self.letterhead)
 
     def thread_body(
-        self, record: ClientRecord, nudge: Nudge, footer: list[str], *, open_: bool
+        self,
+        record: ClientRecord,
+        nudge: Nudge,
+        footer: list[str],
+        *,
+        open_: bool,
+        sent_button: bool = False,
     ) -> dict[str, Any]:
         """The thread reply for a nudge: its latest text, why this wording, and a footer."""
         c = record.client
         why = self.wording.why(c.lang, nudge.situation, nudge.stage, c.client_type.value, c.name)
         intro = self.wording.team("suggestion_intro", {"client": c.name})
         return ui.thread_message(
-            intro, why, nudge.versions[-1].text, c.client_id, nudge.key, footer, open_=open_
+            intro,
+            why,
+            nudge.versions[-1].text,
+            c.client_id,
+            nudge.key,
+            footer,
+            open_=open_,
+            sent_button=sent_button,
         )
 
     def _headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:

@@ -18,7 +18,11 @@ EDIT = "nudge_edit"
 SNOOZE = "nudge_snooze"
 SNOOZE_UNTIL = "nudge_snooze_until"
 DISMISS = "nudge_dismiss"
-ACTION_IDS = (APPROVE, EDIT, SNOOZE, SNOOZE_UNTIL, DISMISS)
+# After approval, for a message sent by email or another channel: log it as sent.
+SENT_IT = "nudge_sent"
+# The controls of a suggestion waiting for the team, in the order shown.
+SUGGESTION_ACTIONS = (APPROVE, EDIT, SNOOZE, SNOOZE_UNTIL, DISMISS)
+ACTION_IDS = (*SUGGESTION_ACTIONS, SENT_IT)
 SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "7d": "1 week"}
 METADATA_EVENT = "tactful_nudge"
 
@@ -84,6 +88,11 @@ def actions_block(client_id: str, key: str) -> dict[str, Any]:
     )
 
 
+def sent_block(client_id: str, key: str) -> dict[str, Any]:
+    """The one button an approved message not posted by Tactful keeps: "Sent it"."""
+    return bk.actions(block_id(client_id, key), bk.button("Sent it", SENT_IT, "sent"))
+
+
 def quote(text: str) -> str:
     """Person-visible text as an escaped mrkdwn block quote."""
     return "\n".join(f">{escape(line)}" if line else ">" for line in text.split("\n"))
@@ -101,10 +110,19 @@ REASON_BLOCK, REASON_INPUT = "reason", "text"
 
 
 def thread_message(
-    intro: str, why: str, text: str, client_id: str, key: str, footer: list[str], *, open_: bool
+    intro: str,
+    why: str,
+    text: str,
+    client_id: str,
+    key: str,
+    footer: list[str],
+    *,
+    open_: bool,
+    sent_button: bool = False,
 ) -> dict[str, Any]:
     """The suggestion as it stands: with its buttons while undecided, and a footer saying what
-    happened to it (edits, approvals so far, or the decision)."""
+    happened to it (edits, approvals so far, or the decision); once approved, a "Sent it"
+    button if the team sends it themselves."""
     blocks = [bk.context(f":bulb: {escape(why)}")]
     if open_:
         blocks.append(bk.section(f"*{escape(intro)}*\n{quote(text)}"))
@@ -113,6 +131,8 @@ def thread_message(
     blocks += [bk.context(line) for line in footer]
     if open_:
         blocks.append(actions_block(client_id, key))
+    elif sent_button:
+        blocks.append(sent_block(client_id, key))
     return bk.message(f"{escape(intro)} {escape(text)}", blocks)
 
 

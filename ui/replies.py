@@ -19,7 +19,7 @@ from domain.inputs import escape
 from domain.invoices import balance, days_past_due, is_overdue, paid_so_far
 from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
 from domain.money import format_money, format_totals
-from domain.nudges import DEFAULT_LADDERS, Ladders
+from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
@@ -198,6 +198,8 @@ def logged(
             "note": f":memo: Noted for {name}{when}: “{what}”.",
             "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
             f"{_revision_count(record, today, ladders)}",
+            "agreed": f":handshake: Logged: {name} agreed to “{what}”{when}. Suggestions won't "
+            "propose a rhythm again; rounds of changes count from today.",
         }[c.verb]
         return _simple(text)
     if isinstance(c, cmd.InvoiceSent):
@@ -455,6 +457,7 @@ _VERB = {
     Kind.HEARD: "they replied",
     Kind.NOTE: "note",
     Kind.REVISION: "revision demanded",
+    Kind.AGREED: "agreed a rhythm",
     Kind.INVOICE: "invoice sent",
     Kind.PAID: "paid",
     Kind.TYPE: "type changed",
@@ -529,13 +532,98 @@ def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) ->
     return f"{line} _(from {who(e.logged_by)}, logged automatically {at} UTC)_"
 
 
+_MESSAGE_KINDS = (Kind.EDITED, Kind.APPROVED, Kind.SENT)
+
+
+def message_entries(
+    events: list[Interaction],
+) -> tuple[dict[int, list[Interaction]], set[int]]:
+    """The edited / approved / sent lines of each client message, read as one entry: keyed by
+    the seq of its newest line (where the entry is shown), oldest line first; and the seqs of
+    the other lines, which are not shown on their own."""
+    by_ref: dict[str, list[Interaction]] = {}
+    for e in events:
+        if e.kind in _MESSAGE_KINDS and e.ref:
+            by_ref.setdefault(e.ref, []).append(e)
+    entries: dict[int, list[Interaction]] = {}
+    folded: set[int] = set()
+    for lines in by_ref.values():
+        lines.sort(key=lambda e: e.seq)
+        entries[lines[-1].seq] = lines
+        folded |= {e.seq for e in lines[:-1]}
+    return entries, folded
+
+
+def message_label(key: str) -> str:
+    """The neutral name of a message, from its nudge key ("overdue:inv-A:2" → "message to
+    client, overdue step 2"), the same for records written before labels were neutral."""
+    situation, _, rest = key.partition(":")
+    parts = rest.split(":")
+    step = parts[1] if len(parts) > 1 else "?"
+    return f"message to client, {situation} step {step}"
+
+
+def _words(e: Interaction, label: str) -> str:
+    """The message text of an approved or sent line, without its label."""
+    text = e.text
+    if e.kind is Kind.EDITED:
+        return text
+    if text.startswith(label):
+        rest = text[len(label) :]
+        if rest.startswith(" (") and "): " in rest:
+            return rest[rest.index("): ") + 3 :]
+        return rest.removeprefix(": ")
+    if e.kind is Kind.SENT and ": " in text:  # written before: "<what> sent: <text>"
+        return text.split(": ", 1)[1]
+    return text
+
+
+def _message_line(lines: list[Interaction]) -> str:
+    """One client message: what happened to it (sent, approved, edited), the words sent, and
+    the earlier versions, each quoted."""
+    newest = lines[-1]
+    label = message_label(newest.ref)
+    at = newest.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
+    sent = [e for e in lines if e.kind is Kind.SENT]
+    approvals = [e for e in lines if e.kind is Kind.APPROVED and e.text != HALF_APPROVAL]
+    edits = [e for e in lines if e.kind is Kind.EDITED]
+    done = []
+    if sent:
+        how = "posted in the shared channel" if "shared channel" in sent[0].text else "sent"
+        done.append(f"{how} by {who(sent[0].logged_by)}" if how == "sent" else how)
+    if approvals:
+        done.append(f"approved by {who(approvals[-1].logged_by)}")
+        if not sent:
+            done.append("not yet logged as sent")
+    if edits:
+        done.append(f"edited by {', '.join(dict.fromkeys(who(e.logged_by) for e in edits))}")
+    final = next(
+        (e for e in reversed(lines) if e.kind is not Kind.APPROVED or e.text != HALF_APPROVAL),
+        newest,
+    )
+    text = _words(final, label)
+    earlier = [e.text for e in edits if e.text != text]
+    out = (
+        f"`{newest.short_id}` *{day(newest.occurred_on)}* · {label}: {'; '.join(done)} "
+        f"_({at} UTC)_" + "".join(f"\n>{escape(line)}" for line in text.split("\n"))
+    )
+    for n, version in enumerate(earlier, start=1):
+        out += f"\n_earlier version {n}:_ " + escape(" ".join(version.split()))
+    return out
+
+
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     total = record.state.interactions
     shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
     title = f"History of {record.client.name}: {shown}, newest first"
     # Voids and fixes are always newer than what they correct, so the ones shown are here.
     voided, fixed = voided_by(events), superseded_by(events)
-    lines = [_event_line(e, voided, fixed) for e in events]
+    messages, folded = message_entries(events)
+    lines = [
+        _message_line(messages[e.seq]) if e.seq in messages else _event_line(e, voided, fixed)
+        for e in events
+        if e.seq not in folded
+    ]
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
 
@@ -650,7 +738,8 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
-`/client revision <name> <what they want changed>`: a change or extra approval round
+`/client revision <name> <what they want changed>`: one round of changes (`logo; footer; colours` is one round)
+`/client agreed <name> <rhythm>`: the approval rhythm they agreed, e.g. `weekly batch reviews`
 `/client invoice <name> <amount> due <date> [#ref]`: `on <date>` is the day it was sent
 `/client paid <name> [<amount>] [#ref]`: no amount pays what is owed; no #ref, the oldest due first
 `/client promised <name> <date> [#ref]`: promise to pay

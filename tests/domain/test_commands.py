@@ -509,6 +509,7 @@ def test_every_verb_is_understood() -> None:
         "heard": "heard acme",
         "note": "note acme call",
         "revision": "revision acme bigger logo",
+        "agreed": "agreed acme weekly batch reviews",
         "invoice": "invoice acme 10 due fri",
         "paid": "paid acme",
         "promised": "promised acme fri",

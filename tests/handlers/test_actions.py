@@ -110,7 +110,9 @@ def test_approve_records_logs_updates_the_thread_and_posts_in_the_shared_channel
     approved = events(store, Kind.APPROVED)
     assert len(approved) == 1 and approved[0].text == final and approved[0].logged_by == "U0BOB"
     sent = events(store, Kind.SENT)
-    assert len(sent) == 1 and sent[0].text.startswith("follow-up sent")
+    assert len(sent) == 1 and sent[0].text.startswith(
+        "message to client, quiet step 1 (posted in the shared channel): "
+    )
     # The thread message now shows the final text, who approved, and no buttons.
     update = slack.wait_for("chat.update")[-1].args
     assert update["ts"] == posted[2]
@@ -288,12 +290,20 @@ def test_an_unauthorised_user_cannot_approve_or_dismiss(restricted, store, slack
 
 @pytest.fixture
 def stop_work(config, store, slack, clock, lazy):
-    """A posted stop-work nudge (overdue, stage 2), and the app with TWO_PERSON_STOP_WORK on.
-    Yields (record, nudge, ref, server)."""
+    """A posted stop-work warning (overdue, stage 2: step 1 approved a week before), and the
+    app with TWO_PERSON_STOP_WORK on. Yields (record, nudge, ref, server)."""
     run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
     run(store, "invoice shop £900 due 2026-11-10 #S1", clock.now)
     client = WebClient(base_url=slack.url, retry_handlers=[])
-    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    engine = bot.build_engine(config, store, client=client, pace=lambda _c: None)
+    week_ago = clock.now - timedelta(days=7)
+    engine.scan(week_ago)
+    cid = store.find(TEAM, "shop").client.client_id
+    assert (
+        bot.Decisions(store, UTC).approve(TEAM, cid, "overdue:inv-S1:1", "U0BOB", week_ago).result
+        == "approved"
+    )
+    engine.scan(clock.now)
     record = store.find(TEAM, "shop")
     nudge = record.nudges["overdue:inv-S1:2"]
     ref = (record.client.client_id, nudge.key, nudge.thread_ts)
@@ -314,8 +324,12 @@ def test_stop_work_needs_two_approvers_when_configured(store, stop_work):
     server.interact(button(ui.APPROVE, ref, user="U0CARA"))
     done = store.find(TEAM, "shop").nudges[nudge.key]
     assert done.status is NudgeStatus.APPROVED and done.approvals == ("U0BOB", "U0CARA")
-    sent = [e for e in store.history(TEAM, record.client.client_id) if e.kind is Kind.SENT]
-    assert len(sent) == 1 and sent[0].text.startswith("stop-work notice sent")
+    history = list(store.history(TEAM, record.client.client_id))
+    # Approved is not sent: no shared channel here, so it waits for "Sent it".
+    assert [e for e in history if e.kind is Kind.SENT] == []
+    approvals = [e for e in history if e.kind is Kind.APPROVED and e.ref == nudge.key]
+    approvals.sort(key=lambda e: e.seq)
+    assert len(approvals) == 2 and approvals[-1].text == nudge.versions[-1].text
 
 
 def test_a_failed_thread_update_does_not_lose_the_approval(server, store, slack, posted):
@@ -330,7 +344,8 @@ def test_a_failed_thread_update_does_not_lose_the_approval(server, store, slack,
 def test_history_shows_the_audit_trail(server, store, slack, posted):
     server.interact(button(ui.APPROVE, posted))
     text = server.slash("history acme").text
-    assert "nudge posted" in text and "message approved" in text and "<@U0BOB>" in text
+    assert "nudge posted" in text and "message to client, quiet step 1" in text
+    assert "approved by <@U0BOB>" in text
 
 
 def test_an_edit_after_a_first_approval_needs_both_approvals_again(store, stop_work):
@@ -385,7 +400,7 @@ def test_a_part_payment_makes_an_invoice_suggestion_stale(config, store, slack, 
     assert events_of(store, "shop", Kind.SENT) == []
 
 
-def test_an_earlier_stage_overtaken_by_a_later_one_cannot_be_approved(
+def test_a_waiting_step_is_never_overtaken_and_can_still_be_approved(
     config, store, slack, clock, server
 ):
     run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
@@ -393,13 +408,14 @@ def test_an_earlier_stage_overtaken_by_a_later_one_cannot_be_approved(
     client = WebClient(base_url=slack.url, retry_handlers=[])
     engine = bot.build_engine(config, store, client=client, pace=lambda _c: None)
     engine.scan(clock.now)  # stage 1
-    engine.scan(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))  # 7 days overdue: stage 2
+    engine.scan(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))  # 7 days overdue: stage 2's age
     record = store.find(TEAM, "shop")
     first = record.nudges["overdue:inv-A:1"]
-    assert "overdue:inv-A:2" in record.nudges
+    # Step 2 never comes while step 1 waits for the team: it would chase "again".
+    assert "overdue:inv-A:2" not in record.nudges
     clock.now = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
     server.interact(button(ui.APPROVE, (record.client.client_id, first.key, first.thread_ts)))
-    assert store.find(TEAM, "shop").nudges[first.key].status is NudgeStatus.STALE
+    assert store.find(TEAM, "shop").nudges[first.key].status is NudgeStatus.APPROVED
 
 
 def events_of(store, name: str, kind: Kind) -> list:

@@ -73,6 +73,10 @@ def full_record(config, store, slack, clock):
         TEAM, record.client.client_id, key, "U0CAROL", clock.now + timedelta(minutes=1)
     )
     assert outcome.result == "approved", outcome
+    sent = decisions.sent(
+        TEAM, record.client.client_id, key, "U0CAROL", clock.now + timedelta(minutes=2)
+    )
+    assert sent.result == "sent", sent
     run(store, "promised acme 2026-12-04 #A1", clock)
     return store.find(TEAM, "acme")
 

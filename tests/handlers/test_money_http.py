@@ -170,7 +170,7 @@ def test_a_promise_on_one_invoice_does_not_silence_another(
     assert ":red_circle: 1 overdue (£400.00), oldest 15 days" in listing
     assert ":handshake: £900.00 overdue, promised by Thu 10 Dec 2026" in listing
     report = scan(config, store, slack, clock.now)
-    assert report.recorded == ["acme: overdue:inv-B:2"]
+    assert report.recorded == ["acme: overdue:inv-B:1"]  # a first chase is step 1
     (nudge,) = store.find(TEAM1, "acme").nudges.values()
     assert "#B" in nudge.versions[0].text and "#A" not in nudge.versions[0].text
 

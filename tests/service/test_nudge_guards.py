@@ -282,4 +282,4 @@ def test_a_programming_error_while_delivering_an_approved_message_surfaces(
     client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
     engine = bot.build_engine(config, store, client=client, pace=lambda channel: None)
     with pytest.raises(KeyError):
-        engine.deliver(TEAM1, cid, "quiet:ask-2:1")
+        engine.deliver(TEAM1, cid, "quiet:ask-2:1", clock.now)

@@ -86,7 +86,7 @@ def test_quiet_client_gets_one_alert_and_a_threaded_suggestion(config, store, sl
     assert actions["block_id"] == ui.block_id(
         store.find(TEAM, "acme").client.client_id, "quiet:ask-2:1"
     )
-    assert [e["action_id"] for e in actions["elements"]] == list(ui.ACTION_IDS)
+    assert [e["action_id"] for e in actions["elements"]] == list(ui.SUGGESTION_ACTIONS)
     for body in (alert, suggestion):
         assert len(body["blocks"]) <= 50
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in body["blocks"])

@@ -1,0 +1,138 @@
+"""The escalation record over signed HTTP: `/client agreed`, one round per revision line, and
+"Sent it" logging an approved message as sent exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import bot
+from domain.models import Kind, NudgeStatus
+from tests.handlers.test_actions import TEAM, button, ephemerals, events_of
+from tests.handlers.test_commands_http import ok
+from ui import nudges as ui
+
+
+def history(store, name: str) -> list:
+    record = store.find(TEAM, name)
+    return list(store.history(TEAM, record.client.client_id))
+
+
+def test_agreed_records_the_rhythm_in_the_summary_and_the_history(server, store, clock) -> None:
+    ok(server.slash("add acme as controlling"))
+    reply = ok(server.slash("agreed acme weekly batch reviews"))
+    assert "weekly batch reviews" in reply
+    state = store.find(TEAM, "acme").state
+    assert (state.agreed, state.agreed_on) == ("weekly batch reviews", clock.now.date())
+    assert Kind.AGREED in {e.kind for e in history(store, "acme")}
+    text = ok(server.slash("history acme"))
+    assert "agreed a rhythm" in text and "weekly batch reviews" in text
+
+
+def test_agreed_without_a_rhythm_says_what_to_type_and_stores_nothing(server, store) -> None:
+    ok(server.slash("add acme"))
+    before = len(history(store, "acme"))
+    res = server.slash("agreed acme")
+    assert "/client agreed acme weekly batch reviews" in res.text
+    assert len(history(store, "acme")) == before
+
+
+def test_one_revision_line_with_several_changes_is_one_round(server, store, clock) -> None:
+    ok(server.slash("add acme"))
+    ok(server.slash("revision acme logo; footer; colours"))
+    assert store.find(TEAM, "acme").state.revisions == (clock.now.date(),)
+
+
+def sent_it(ref: tuple[str, str, str], user: str = "U0BOB") -> dict:
+    return button(ui.SENT_IT, ref, user=user)
+
+
+def approved_without_shared_channel(config, store, slack, clock, server):
+    """A quiet suggestion posted in the team channel and approved: the team sends it."""
+    from slack_sdk import WebClient
+
+    ok(server.slash("add shop in <#C0SHOP|shop>"))
+    ok(server.slash("asked shop the logo on 2026-11-20"))
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    record = store.find(TEAM, "shop")
+    nudge = record.nudges["quiet:ask-2:1"]
+    ref = (record.client.client_id, nudge.key, nudge.thread_ts)
+    server.interact(button(ui.APPROVE, ref))
+    return ref
+
+
+def test_approve_is_not_sent_and_offers_a_sent_it_button(
+    config, store, slack, clock, server
+) -> None:
+    approved_without_shared_channel(config, store, slack, clock, server)
+    assert events_of(store, "shop", Kind.SENT) == []
+    update = slack.wait_for("chat.update")[-1].args
+    actions = [b for b in update["blocks"] if b["type"] == "actions"]
+    assert [[e["action_id"] for e in b["elements"]] for b in actions] == [[ui.SENT_IT]]
+    assert "Sent it" in str(update["blocks"])
+
+
+def test_sent_it_logs_the_message_as_sent_exactly_once(config, store, slack, clock, server) -> None:
+    ref = approved_without_shared_channel(config, store, slack, clock, server)
+    clock.now += timedelta(minutes=30)
+    server.interact(sent_it(ref, "U0CARA"))
+    server.interact(sent_it(ref, "U0CARA"))  # a double click
+    server.interact(sent_it(ref, "U0BOB"))  # someone else, later
+    sent = events_of(store, "shop", Kind.SENT)
+    assert len(sent) == 1 and sent[0].logged_by == "U0CARA"
+    assert sent[0].text.startswith("message to client, quiet step 1 (sent by hand): Hi")
+    nudge = store.find(TEAM, "shop").nudges["quiet:ask-2:1"]
+    assert (nudge.sent_by, nudge.sent_at) == ("U0CARA", clock.now)
+    slack.wait_for("chat.postEphemeral", 2)
+    assert any("already logged as sent by you" in t for t in ephemerals(slack, "U0CARA"))
+    assert any("already logged as sent by <@U0CARA>" in t for t in ephemerals(slack, "U0BOB"))
+    text = ok(server.slash("history shop"))
+    # One entry for the message: approved and sent, with its words, never a "stop-work notice".
+    assert text.count("message to client, quiet step 1") == 1
+    assert "sent by <@U0CARA>" in text and "approved by <@U0BOB>" in text
+
+
+def test_sent_it_on_a_suggestion_not_yet_approved_changes_nothing(
+    config, store, slack, clock, server
+) -> None:
+    from slack_sdk import WebClient
+
+    ok(server.slash("add shop in <#C0SHOP|shop>"))
+    ok(server.slash("asked shop the logo on 2026-11-20"))
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    record = store.find(TEAM, "shop")
+    nudge = record.nudges["quiet:ask-2:1"]
+    server.interact(sent_it((record.client.client_id, nudge.key, nudge.thread_ts)))
+    assert events_of(store, "shop", Kind.SENT) == []
+    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+
+
+def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
+    config, store, slack, clock, server
+) -> None:
+    from slack_sdk import WebClient
+
+    from service.decisions import Decisions
+
+    ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
+    ok(server.slash("invoice shop £900 due 2026-11-10 #S1"))
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    week_ago = clock.now - timedelta(days=7)
+    engine.scan(week_ago)
+    cid = store.find(TEAM, "shop").client.client_id
+    decisions = Decisions(store, UTC)
+    assert decisions.approve(TEAM, cid, "overdue:inv-S1:1", "U0BOB", week_ago).result == "approved"
+    engine.scan(clock.now)
+    key = "overdue:inv-S1:2"
+    gentle = "Hi, a gentle nudge about #S1 when you get a moment. Thanks!"
+    decisions.edit(TEAM, cid, key, "U0CARA", gentle, clock.now)
+    decisions.approve(TEAM, cid, key, "U0BOB", clock.now + timedelta(minutes=1))
+    decisions.sent(TEAM, cid, key, "U0BOB", clock.now + timedelta(minutes=2))
+    text = ok(server.slash("history shop"))
+    assert "stop-work" not in text.lower()
+    assert "message to client, overdue step 2: sent by <@U0BOB>" in text
+    assert "a gentle nudge about #S1" in text
+    assert text.count("message to client") == 2  # step 1 and step 2, one entry each
