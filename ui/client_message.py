@@ -95,7 +95,11 @@ def client_values(
             "due_on": on(min(i.due_on for i in invoices)),
             "late_by": count(facts.days_overdue, "day", lang),
             "promise": (
-                wording.line(lang, "promise", {"on": on(facts.promise_broken_on)})
+                wording.line(
+                    lang,
+                    "promise" if facts.step == 1 else "promise_firm",
+                    {"on": on(facts.promise_broken_on)},
+                )
                 if facts.promise_broken_on
                 else ""
             ),

@@ -50,6 +50,7 @@ LINE_PLACEHOLDERS = {
     "pay_ask": set(),
     "history": set(),
     "promise": {"on"},
+    "promise_firm": {"on"},
     "handover_paused": set(),
     "handover_owed": {"amount"},
     "handover_clear": set(),

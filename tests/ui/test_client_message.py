@@ -166,7 +166,12 @@ def test_every_cell_is_fit_to_send(
         assert "Helo" not in text and "Cofion" not in text
     # Only what the record shows.
     late_before = "paid late too" if lang == "en" else "Talwyd anfonebau blaenorol yn hwyr"
-    promise = "You'd let us know to expect it" if lang == "en" else "Roeddech chi wedi dweud"
+    promise = {
+        ("en", 1): "You'd let us know to expect it by Wed 25 November, so",
+        ("cy", 1): "Roeddech chi wedi dweud wrthon ni y byddai'n cyrraedd erbyn 25 Tachwedd",
+        ("en", 2): "You told us you'd pay by Wed 25 November, and it still",
+        ("cy", 2): "Fe ddywedoch chi y byddech chi'n talu erbyn 25 Tachwedd",
+    }[(lang, min(step, 2))]
     flagged = bool(getattr(facts, "paid_late_before", False))
     assert flagged or late_before not in text
     # Step 1 saves face and leaves history out; the firm step 2 states it whenever it's true.
