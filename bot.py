@@ -3,6 +3,7 @@
     python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+    python bot.py purge --team T0123 [--yes]   delete one workspace's whole record (audited)
     python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
@@ -13,15 +14,19 @@ waitress-serve (`waitress-serve --call bot:create_wsgi`).
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
+import re
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt import App
@@ -30,6 +35,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.exc import SQLAlchemyError
 
 import config as config_module
 import handlers
@@ -46,12 +52,22 @@ from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from service.offboarding import Offboardings
+from service.workspaces import (
+    INSTALL_PATH,
+    AuditLog,
+    Clients,
+    Installations,
+    Uninstalls,
+    single_workspace,
+    sqlalchemy_url,
+)
 from storage.base import StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.client_message import Letterhead
 from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
+T = TypeVar("T")
 EXIT_CONFIG = 2  # a setting, the token or the data folder needs fixing: restarting won't help
 EXIT_SLACK_DOWN = 3  # Slack stayed unreachable for SLACK_STARTUP_WAIT: try again later
 # auth.test answers that mean Slack is having trouble, not that the token is wrong.
@@ -65,10 +81,59 @@ def utc_now() -> datetime:
 
 
 def web_client(config: Config) -> WebClient:
-    """Every Web API call goes to SLACK_API_URL; 429s are retried after Retry-After."""
-    client = WebClient(token=config.bot_token, base_url=config.slack_api_url, timeout=10)
+    """Every Web API call goes to SLACK_API_URL; 429s are retried after Retry-After. Installable
+    by many workspaces it has no token: Bolt gives each request its workspace's."""
+    client = WebClient(
+        token=None if config.oauth else config.bot_token,
+        base_url=config.slack_api_url,
+        timeout=10,
+    )
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def posting_client(config: Config, token: str | None) -> WebClient:
+    """For the nudge pass: no automatic retries, since a retried chat.postMessage could post
+    twice; the engine retries itself, on the next pass."""
+    return WebClient(token=token, base_url=config.slack_api_url, timeout=10, retry_handlers=[])
+
+
+def open_installations(config: Config) -> Installations:
+    """The installations database (DATABASE_URL, else a SQLite file in the data folder)."""
+    return _open_workspaces_db(
+        config,
+        lambda url: Installations(
+            config.client_id,
+            config.client_secret,
+            url,
+            lambda token: posting_client(config, token),
+            redirect_uri=config.redirect_uri,
+        ),
+    )
+
+
+def _open_workspaces_db(config: Config, open_: Callable[[str], T]) -> T:
+    folder = config.database_path.with_suffix("")
+    try:
+        if not config.database_url:
+            folder.mkdir(parents=True, exist_ok=True)
+        return open_(sqlalchemy_url(config.database_url, folder))
+    except (SQLAlchemyError, OSError) as err:
+        # The class of error only: the database's own message may quote its URL.
+        where = "DATABASE_URL" if config.database_url else f"the data folder {folder}"
+        print(
+            f"data: can't open the installations database in {where} "
+            f"({err.__class__.__name__}): check it is reachable and writable",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def workspace_clients(config: Config, installations: Installations | None) -> Clients:
+    """Each workspace's Web API client for the nudge pass and approved messages."""
+    if installations is not None:
+        return installations
+    return single_workspace(posting_client(config, config.bot_token))
 
 
 class _TokenFromConfig(logging.Filter):
@@ -90,6 +155,7 @@ def build_app(
     listener_executor: Executor | None = None,
     engine: NudgeEngine | None = None,
     process_before_response: bool = True,
+    installations: Installations | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -111,7 +177,10 @@ def build_app(
             delivers approved messages); by default one from `config`.
         process_before_response: off only in tests that prove a listener also works in
             Bolt's default mode (answer first, listener on a thread).
+        installations: installable by many workspaces, their database (opened if not given).
     """
+    if config.oauth and installations is None:
+        installations = open_installations(config)
     bolt_logger = logging.getLogger("tactful.bolt")
     if not any(isinstance(f, _TokenFromConfig) for f in bolt_logger.filters):
         bolt_logger.addFilter(_TokenFromConfig())
@@ -120,7 +189,11 @@ def build_app(
         client=client or web_client(config),
         request_verification_enabled=False,
         # auth.test at start-up proves the token early; it goes to SLACK_API_URL like every call.
-        token_verification_enabled=verify_requests,
+        # Installable by many workspaces there is no token until one installs.
+        token_verification_enabled=verify_requests and installations is None,
+        # Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, and each request
+        # authorised with the token of its workspace's installation.
+        oauth_settings=installations.settings if installations else None,
         logger=bolt_logger,
         process_before_response=process_before_response,
         listener_executor=listener_executor,
@@ -147,8 +220,9 @@ def build_app(
         two_person_stop_work=config.two_person_stop_work,
         ladders=config.ladders,
     )
-    # The listeners use the engine to draw suggestion threads and deliver approved messages.
-    engine = engine or build_engine(config, store)
+    # The listeners use the engine to draw suggestion threads and deliver approved messages,
+    # each with its workspace's own token.
+    engine = engine or build_engine(config, store, installations=installations)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
     handlers.register_all(
         app,
@@ -161,6 +235,7 @@ def build_app(
             replies,
             Exports(store),
             Offboardings(store, config.timezone),
+            Uninstalls(installations),
         ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
@@ -192,23 +267,44 @@ def build_engine(
     *,
     client: WebClient | None = None,
     pace: Callable[[str], None] | None = None,
+    installations: Installations | None = None,
+    clients: Clients | None = None,
 ) -> NudgeEngine:
-    """The nudge engine. Its Web API client has no automatic retries: a retried
-    chat.postMessage could post twice, so the engine retries itself, on the next pass."""
-    if client is None:
-        client = WebClient(
-            token=config.bot_token, base_url=config.slack_api_url, timeout=10, retry_handlers=[]
-        )
+    """The nudge engine. Its Web API clients have no automatic retries (`posting_client`).
+
+    Args:
+        client: one client for every workspace (tests, the console).
+        installations: installable by many workspaces, their database; else one bot token.
+        clients: each workspace's client (tests); overrides the two above.
+    """
+    if clients is None:
+        if client is not None:
+            clients = single_workspace(client)
+        else:
+            if config.oauth and installations is None:
+                installations = open_installations(config)
+            clients = workspace_clients(config, installations)
     return NudgeEngine(
         store,
         load_wording(config),
-        client,
+        None,
+        clients=clients,
         tz=config.timezone,
-        hours=WorkingHours(config.timezone, config.work_days, config.work_start, config.work_end),
+        hours=WorkingHours(
+            config.timezone,
+            config.work_days,
+            config.work_start,
+            config.work_end,
+            config.ladders.calendar,
+        ),
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         pace=pace,
-        letterhead=Letterhead(payment_details=config.payment_details, sign_off=config.sign_off),
+        letterhead=Letterhead(
+            payment_details=config.payment_details,
+            sign_off=config.sign_off,
+            calendar=config.ladders.calendar,
+        ),
     )
 
 
@@ -233,8 +329,10 @@ def create_wsgi() -> Callable:
         print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG)
     store = open_store(config)
-    wait_for_slack(config)
-    return http_app(config, build_app(config, store), store)
+    installations = open_installations(config) if config.oauth else None
+    if installations is None:
+        wait_for_slack(config)  # installable by many workspaces there is no one token to check
+    return http_app(config, build_app(config, store, installations=installations), store)
 
 
 def http_app(config: Config, app: App, store: TinyDBStore) -> Callable:
@@ -304,10 +402,12 @@ def wait_for_slack(
 
 def serve(config: Config) -> None:
     store = open_store(config)
-    engine = build_engine(config, store)
-    wait_for_slack(config)
+    installations = open_installations(config) if config.oauth else None
+    engine = build_engine(config, store, installations=installations)
+    if installations is None:
+        wait_for_slack(config)  # installable by many workspaces there is no one token to check
     try:
-        app = build_app(config, store, engine=engine)
+        app = build_app(config, store, engine=engine, installations=installations)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
@@ -342,6 +442,13 @@ def serve(config: Config) -> None:
             config.host,
             config.port,
         )
+        if installations is not None:
+            logger.info(
+                "Workspaces install Tactful from http://%s:%s%s",
+                config.host,
+                config.port,
+                INSTALL_PATH,
+            )
         waitress.serve(
             http_app(config, app, store),
             host=config.host,
@@ -390,6 +497,60 @@ def scan(argv: list[str]) -> int:
         print(report.summary())
         # Saved beside the data, for the serving processes (which run no scheduler here).
         ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
+    return 0
+
+
+_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
+
+
+def _operator() -> str:
+    """Who runs this command, for the audit log (a container may have no user name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
+def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
+    """Delete one workspace's whole record, after a confirmation, and audit it."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py purge",
+        description="Delete everything Tactful keeps for one workspace, for good (audited).",
+    )
+    parser.add_argument("--team", required=True, help="the workspace's team id, T...")
+    parser.add_argument("--yes", action="store_true", help="don't ask for confirmation")
+    args = parser.parse_args(argv)
+    team = args.team.strip()
+    if not _TEAM_ID.match(team):
+        print(f"purge: --team {team!r} is not a Slack team id like T0123ABCD", file=sys.stderr)
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    store = open_store(config)
+    installations = open_installations(config) if config.oauth else None
+    clients = len(store.names(team)) if team in store.teams() else 0
+    installed = installations is not None and installations.store.find_installation(
+        enterprise_id=None, team_id=team
+    )
+    if not args.yes:
+        what = f"{clients} client(s) and their whole history" + (
+            "; it is still installed there, and its installation goes too" if installed else ""
+        )
+        answer = ask(
+            f"Delete everything Tactful keeps for workspace {team} ({what}), for good? "
+            f"Type {team} to confirm: "
+        )
+        if answer.strip() != team:
+            print("purge: nothing deleted.", file=sys.stderr)
+            return 1
+    counts = store.purge_team(team)
+    if installations is not None:
+        counts["installations"] = installations.forget(team)
+    who = f"{_operator()}@{socket.gethostname()}"
+    audit = _open_workspaces_db(config, AuditLog)
+    audit.append(at=utc_now(), who=who, action="purge", team_id=team, details=counts)
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    logger.warning("Purged workspace %s for %s: %s deleted", team, who, summary)
+    print(f"Purged workspace {team}: {summary} deleted (recorded in the audit log).")
     return 0
 
 
@@ -469,10 +630,13 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "scan":
         return scan(argv[1:])
+    if mode == "purge":
+        return purge(argv[1:])
     if mode == "export":
         return export(argv[1:])
     print(
-        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|--help]", file=sys.stderr
+        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|purge|--help]",
+        file=sys.stderr,
     )
     return EXIT_CONFIG
 

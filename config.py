@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
 from domain.money import DEFAULT_CURRENCY, is_currency
 from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
@@ -24,8 +25,12 @@ SETTINGS = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_REDIRECT_URI",
     "SLACK_API_URL",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "TIMEZONE",
     "CURRENCY",
     "NUDGE_CHANNEL",
@@ -47,10 +52,16 @@ SETTINGS = (
     "CONTROLLING_WINDOW_DAYS",
     "MIN_GAP_DAYS",
     "FINAL_REPEAT_DAYS",
+    "HOLIDAYS",
+    "CLOSED",
     "MAX_BODY_BYTES",
     "PAYMENT_DETAILS",
     "SIGN_OFF",
 )
+_CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
+# Where workspaces start an install, and where Slack sends them back (Bolt's defaults).
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
@@ -67,7 +78,14 @@ class Config:
     bot_token: str = field(repr=False)
     signing_secret: str = field(repr=False)
     app_token: str = field(default="", repr=False)
+    # Installable by many workspaces (Bolt's OAuth flow) when both are set.
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    redirect_uri: str = ""
     database_path: Path = Path("data/tactful.json")
+    # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
+    # keeps the TinyDB store in DATABASE_PATH's folder.
+    database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = ZoneInfo("UTC")
     # ISO code of the workspace currency: amounts typed without one are in it.
     currency: str = DEFAULT_CURRENCY
@@ -97,6 +115,11 @@ class Config:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def oauth(self) -> bool:
+        """Installable by many workspaces, each post with the installing workspace's token."""
+        return bool(self.client_id and self.client_secret)
+
 
 def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     """Build the config from `env`.
@@ -119,7 +142,58 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         get("SLACK_SIGNING_SECRET"),
         get("SLACK_APP_TOKEN"),
     )
-    if need_slack:
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    oauth = bool(client_id or client_secret)
+    if oauth:
+        # Partial OAuth settings are a mistake, never a quiet fall-back to one workspace.
+        if not client_id:
+            problems.append(
+                "SLACK_CLIENT_ID is missing: SLACK_CLIENT_SECRET is set, so Tactful is installable "
+                "by many workspaces and needs both (your Slack app's Basic Information > App "
+                "Credentials)."
+            )
+        elif not _CLIENT_ID.match(client_id):
+            problems.append(
+                f"SLACK_CLIENT_ID={client_id!r} does not look like a Client ID (digits, a dot, "
+                "digits): copy it from Basic Information > App Credentials."
+            )
+        if not client_secret:
+            problems.append(
+                "SLACK_CLIENT_SECRET is missing: SLACK_CLIENT_ID is set, so Tactful is installable "
+                "by many workspaces and needs both (your Slack app's Basic Information > App "
+                "Credentials)."
+            )
+        if bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: installable "
+                "by many workspaces, each uses the token of its own installation. Remove "
+                "SLACK_BOT_TOKEN, or the client id and secret for one workspace."
+            )
+        if app_token:
+            problems.append(
+                "SLACK_APP_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: the install "
+                "pages (/slack/install) need HTTP mode. Remove SLACK_APP_TOKEN."
+            )
+        if need_slack and not secret:
+            problems.append(
+                "SLACK_SIGNING_SECRET is missing: copy it from your Slack app's Basic Information "
+                "page (needed to verify Slack's requests)."
+            )
+    elif redirect_uri:
+        problems.append(
+            "SLACK_REDIRECT_URI is set but SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not: it is "
+            "only for installing into many workspaces."
+        )
+    if redirect_uri and not re.match(
+        rf"^https?://[^\s/]+(/[^\s]*)?{re.escape(REDIRECT_PATH)}$", redirect_uri
+    ):
+        problems.append(
+            f"SLACK_REDIRECT_URI={redirect_uri!r} should be this app's public URL ending in "
+            f"{REDIRECT_PATH}, e.g. https://tactful.example.com{REDIRECT_PATH}."
+        )
+
+    if need_slack and not oauth:
         if not bot_token:
             problems.append(
                 "SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
@@ -156,6 +230,14 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         port = int(port_text)
     else:
         problems.append(f"PORT={port_text!r} is not a port number (1-65535).")
+
+    database_url = get("DATABASE_URL")
+    if database_url and not re.match(r"^postgres(ql)?://", database_url):
+        # Never echo it: it may hold a password.
+        problems.append(
+            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+            "(or left empty for the TinyDB store in DATABASE_PATH)."
+        )
 
     api_url = get("SLACK_API_URL", DEFAULT_API_URL)
     if not re.match(r"^https?://[^\s/]+", api_url):
@@ -214,7 +296,6 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         problems.append(
             f"CONTROLLING_WINDOW_DAYS={window!r} should be a number of days from 1 to 90."
         )
-
     gap = get("MIN_GAP_DAYS", str(DEFAULT_LADDERS.min_gap_days))
     if not gap.isdigit() or int(gap) > 30:
         problems.append(f"MIN_GAP_DAYS={gap!r} should be a number of working days from 0 to 30.")
@@ -222,6 +303,24 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     if not repeat.isdigit() or not 1 <= int(repeat) <= 60:
         problems.append(
             f"FINAL_REPEAT_DAYS={repeat!r} should be a number of working days from 1 to 60."
+        )
+
+    holidays = get("HOLIDAYS").upper()
+    if holidays:
+        try:
+            check_holidays(holidays)
+        except UnknownHolidays:
+            problems.append(
+                f"HOLIDAYS={holidays!r} is not a calendar the holidays library knows: use a "
+                "country code like GB, or country-subdivision like GB-WLS (Wales), GB-SCT, US-NY."
+            )
+            holidays = ""
+    closed_text = get("CLOSED")
+    closed = _closed(closed_text)
+    if closed is None:
+        problems.append(
+            f"CLOSED={closed_text!r} should list days or ranges the agency is closed, "
+            "comma-separated, like 2026-12-24..2027-01-01,2027-04-02 (a range at most a year long)."
         )
 
     scan = get("SCAN_MINUTES", "15")
@@ -240,6 +339,17 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         problems.append(
             "APPROVERS should list user IDs (U...) or a user group ID (S...), comma-separated."
         )
+
+    # Channel, user and group IDs belong to one workspace: installable by many, a deployment-
+    # wide one would send every workspace's nudges to one workspace's channel, or let only one
+    # workspace's people approve.
+    if oauth:
+        for name, value in (("NUDGE_CHANNEL", nudge_channel), ("APPROVERS", approvers)):
+            if value:
+                problems.append(
+                    f"{name} names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+                    f"make Tactful installable by many: leave {name} empty."
+                )
 
     two_person = get("TWO_PERSON_STOP_WORK", "false").lower()
     if two_person not in ("true", "false", "1", "0", "yes", "no"):
@@ -271,7 +381,11 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         bot_token=bot_token,
         signing_secret=secret,
         app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
+        database_url=database_url,
         timezone=tz,
         currency=currency,
         nudge_channel=nudge_channel,
@@ -289,6 +403,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             final_repeat_days=int(repeat)
             if repeat.isdigit()
             else DEFAULT_LADDERS.final_repeat_days,
+            calendar=WorkCalendar(holidays, closed or frozenset()),
         ),
         work_days=work_days or DEFAULT_HOURS.days,
         work_start=work_start,
@@ -334,3 +449,19 @@ def _days(text: str) -> tuple[int, ...] | None:
     if parts and all(p in _DAY_NAMES for p in parts):
         return tuple(sorted({_DAY_NAMES.index(p) for p in parts}))
     return None
+
+
+def _closed(text: str) -> frozenset[date] | None:
+    """`2026-12-24..2027-01-01,2027-04-02` as the set of days, or None if it can't be read."""
+    days: set[date] = set()
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        first, _, last = part.partition("..")
+        try:
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if last else start
+        except ValueError:
+            return None
+        if not timedelta(0) <= end - start <= timedelta(days=366):
+            return None
+        days |= {start + timedelta(days=i) for i in range((end - start).days + 1)}
+    return frozenset(days)

@@ -16,9 +16,10 @@ port (local_slack.py) that prints each call instead of sending it.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
@@ -55,7 +56,7 @@ what Slack would send: a channel as <#C0ACME|acme> (or just <#C0ACME>), a person
 e.g. `/client add acme in <#C0ACME|acme> owner <@U0SAM>`. A plain #acme or @sam is refused,
 as it would be in Slack if it weren't picked from the list. You are <@UCONSOLE>; what you post
 goes to the channel CCONSOLE."""
-FORM = {"content-type": ["application/x-www-form-urlencoded"]}
+FORM: dict[str, str | Sequence[str]] = {"content-type": ["application/x-www-form-urlencoded"]}
 
 
 def printer(out: TextIO) -> Callable[[Call], None]:
@@ -387,7 +388,13 @@ def run(
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
-    config = replace(config, bot_token="xoxb-console", slack_api_url=slack.url)
+    # One local workspace, whatever .env says about installing into many. Bolt reads the
+    # client id and secret from the environment by itself, and would then want installations.
+    config = replace(
+        config, bot_token="xoxb-console", slack_api_url=slack.url, client_id="", client_secret=""
+    )
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        os.environ.pop(name, None)
     app = build_app(config, store, verify_requests=False, clock=clock, listener_executor=Inline())
     engine = build_engine(
         config,

@@ -5,6 +5,12 @@ no Slack; the tests do the same, and script failures (HTTP 500, 429 with Retry-A
 answers, `ok: false`) to prove nothing is lost or doubled. It keeps what was posted per
 channel, so `conversations.history` answers like Slack would. Given a clock, a message's `ts`
 is that clock's time (as Slack's is the time of posting), so time windows can be tested.
+
+For installs into many workspaces it plays Slack's side of OAuth: `code_for(team)` is what
+Slack would hand the installer's browser, and `oauth.v2.access` exchanges it for a bot token
+of that team alone (rotating, with a refresh token, if `rotating`). Every call records the
+token it came with, and `auth.test` answers with the team the token belongs to, so tests can
+prove each workspace is only ever spoken to with its own token.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ UPLOAD_PATH = "/upload/v1/"
 class Call:
     method: str
     args: dict[str, Any]
-    token: str
+    token: str  # the Authorization header, less "Bearer " ("Basic ..." for oauth.v2.access)
 
 
 @dataclass
@@ -55,6 +61,13 @@ class LocalSlack:
     socket_url: str = ""
     # The time a message is posted at; without one, ts values simply count up.
     clock: Callable[[], datetime] | None = None
+    # OAuth: tokens issued (token -> team), pending codes, and whether tokens rotate.
+    tokens: dict[str, str] = field(default_factory=dict)
+    rotating: bool = False
+    expires_in: int = 43200  # a rotating token's lifetime, as Slack gives it (12 hours)
+    revoked: set[str] = field(default_factory=set)
+    _codes: dict[str, str] = field(default_factory=dict)
+    _refresh: dict[str, str] = field(default_factory=dict)
     # Files shared by files.completeUploadExternal: id, filename, title, channel, content
     # (bytes), initial_comment. Uploaded but never completed files stay in `_uploads`.
     files: list[dict[str, Any]] = field(default_factory=list)
@@ -120,6 +133,59 @@ class LocalSlack:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    # OAuth -------------------------------------------------------------------------------
+    def code_for(self, team_id: str) -> str:
+        """A one-time code, as Slack puts in the redirect after someone of `team_id` approves
+        the install."""
+        with self._lock:
+            code = f"code-{team_id}-{next(self._ts)}"
+            self._codes[code] = team_id
+            return code
+
+    def team_of(self, token: str) -> str | None:
+        with self._lock:
+            return self.tokens.get(token)
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working."""
+        with self._lock:
+            self.revoked |= {t for t, team in self.tokens.items() if team == team_id}
+
+    def _issue(self, team_id: str) -> dict[str, Any]:
+        n = next(self._ts)
+        token = f"xoxb-{team_id}-{n}"
+        self.tokens[token] = team_id
+        grant: dict[str, Any] = {"access_token": token}
+        if self.rotating:
+            refresh = f"xoxe-1-{team_id}-{n}"
+            self._refresh[refresh] = team_id
+            grant |= {"refresh_token": refresh, "expires_in": self.expires_in}
+        return grant
+
+    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if args.get("grant_type") == "refresh_token":
+                team_id = self._refresh.pop(args.get("refresh_token", ""), None)
+                if team_id is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+            else:
+                team_id = self._codes.pop(args.get("code", ""), None)  # each code works once
+                if team_id is None:
+                    return {"ok": False, "error": "invalid_code"}
+            grant = self._issue(team_id)
+        return {
+            "ok": True,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": f"UBOT{team_id}",
+            "app_id": "A0TACTFUL",
+            "team": {"id": team_id, "name": f"Agency {team_id}"},
+            "enterprise": None,
+            "authed_user": {"id": "U0INSTALLER"},
+            "is_enterprise_install": False,
+            **grant,
+        }
+
     # serving -----------------------------------------------------------------------------
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
         if req.path.startswith(UPLOAD_PATH):
@@ -144,7 +210,7 @@ class LocalSlack:
         if failure and failure.then_succeed:
             # Slack does the work, but its answer is slow: the client may give up (or die)
             # without ever learning the result.
-            answer = self._answer(method, args)
+            answer = self._answer(method, args, token)
             if self.on_call:
                 self.on_call(call)
             time.sleep(failure.delay)
@@ -161,7 +227,7 @@ class LocalSlack:
             }
             self._reply(req, failure.status, body, headers)
             return
-        self._reply(req, 200, self._answer(method, args))
+        self._reply(req, 200, self._answer(method, args, token))
 
     def _receive_upload(self, req: BaseHTTPRequestHandler) -> None:
         """Step 2 of files_upload_v2: the file's bytes POSTed to the URL step 1 handed out
@@ -235,11 +301,15 @@ class LocalSlack:
         self._last_ts = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str = "") -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            return self._oauth_access(args)
+        if token in self.revoked:
+            return {"ok": False, "error": "token_revoked"}
         if method == "auth.test":
             return {
                 "ok": True,
-                "team_id": self.team_id,
+                "team_id": self.team_of(token) or self.team_id,
                 "team": "Local",
                 "user_id": "UTACTFUL",
                 "bot_id": "BTACTFUL",

@@ -103,6 +103,7 @@ class Standing:
     promised_owed: tuple[Money, ...] = ()
     promised_by: date | None = None
     owed: tuple[Money, ...] = ()
+    away_until: date | None = None  # on leave today, back that day: its clocks are paused
 
 
 def standing(
@@ -132,4 +133,5 @@ def standing(
         promised_owed=a.promised_owed,
         promised_by=a.promised_by,
         owed=a.owed,
+        away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

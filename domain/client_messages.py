@@ -57,6 +57,7 @@ def client_message(event: Mapping[str, Any], our_team: str | None) -> ClientMess
     if not our_team or not author_team or author_team == our_team:
         return None
     text = event.get("text")
+    assert channel and ts and author  # checked by _is above
     return ClientMessage(channel, ts, author, text if isinstance(text, str) else "")
 
 

@@ -6,10 +6,11 @@ match a client the team already has (`/client asked Acme Corp the logo files`).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from domain.inputs import (
     DateOutOfRange,
@@ -18,6 +19,7 @@ from domain.inputs import (
     escape,
     parse_date,
     parse_until,
+    parse_when,
     shorten,
     unescape,
 )
@@ -68,6 +70,8 @@ class Log:
     name: str
     text: str
     on: date
+    # The words read as the date (`20/12` of `on 20/12`), "" when it was today by default.
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,9 @@ class InvoiceSent:
     amount: Money
     due: date
     ref: str
-    on: date
+    on: date  # the day it was sent
+    date_words: str = field(default="", compare=False)  # what was read as the due date
+    sent_words: str = field(default="", compare=False)  # and as the sent date, if given
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Paid:
     ref: str
     on: date
     amount: Money | None = None
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ class Snooze:
     name: str
     until: date
     situation: str = ""  # "" means every situation
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,18 @@ class Promised:
     name: str
     by: date
     ref: str
+    date_words: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Away:
+    """The client is on leave from `start` until `until` (the day they are back); `until ==
+    start` means they are back now."""
+
+    name: str
+    start: date
+    until: date
+    date_words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -216,6 +236,7 @@ Command = (
     | SetType
     | Snooze
     | Promised
+    | Away
     | Archive
     | Status
     | ListClients
@@ -246,6 +267,7 @@ VERBS = (
     "fix",
     "done",
     "snooze",
+    "away",
     "type",
     "archive",
     "unarchive",
@@ -318,7 +340,8 @@ def parse(
     rest = rest.strip()
     if verb not in VERBS:
         raise InputError(
-            f"I don't know `{shorten(verb)}`. Try `/client help` to see what I can do."
+            f"I don't know `{shorten(verb)}`.{did_you_mean(verb, VERBS)} "
+            "Try `/client help` to see what I can do."
         )
     if verb == "help":
         return Help()
@@ -330,11 +353,11 @@ def parse(
         return Undo(None)
     if verb in ("add", "set"):
         name, tail = _name_for_add(rest, verb)
-        options = _options(tail, verb)
+        options = _options(tail, verb, name)
         if verb == "set" and options == Options():
             raise InputError(
-                "Say what to change, e.g. `/client set acme quiet 5 days` or "
-                "`/client set acme owner @sam`."
+                f"Say what to change, e.g. `/client set {_arg(name)} quiet 5 days` or "
+                f"`/client set {_arg(name)} owner @sam`."
             )
         return Add(name, options) if verb == "add" else Set(name, options)
 
@@ -345,18 +368,21 @@ def parse(
         raise InputError(_which(verb, readings))
     name, tail = readings[0]
     if verb == "status":
-        _nothing_more(tail, "/client status acme")
+        _nothing_more(tail, verb, name)
         return Status(name)
     if verb == "history":
-        _nothing_more(tail, "/client history acme")
+        _nothing_more(tail, verb, name)
         return History(name)
     if verb == "report":
         share = tail.strip().lower() == "share"
-        if not share:
-            _nothing_more(tail, "/client report acme share")
+        if not share and tail.strip():
+            raise InputError(
+                f"I didn't expect `{shorten(tail)}` there. To post the report for the team: "
+                f"`/client report {_arg(name)} share`."
+            )
         return Report(name, share)
     if verb == "export":
-        _nothing_more(tail, "/client export acme")
+        _nothing_more(tail, verb, name)
         return Export(name)
     if verb == "offboard":
         if not tail.strip():
@@ -366,13 +392,15 @@ def parse(
             )
         return Offboard(name, clean_text(tail, what="reason"))
     if verb in ("archive", "unarchive"):
-        _nothing_more(tail, f"/client {verb} acme")
+        _nothing_more(tail, verb, name)
         return Archive(name, verb == "archive")
     if verb == "undo":
-        _nothing_more(tail, "/client undo acme")
+        _nothing_more(tail, verb, name)
         return Undo(name)
     if verb == "type":
-        return SetType(name, _client_type(tail, "/client type acme late-payer"))
+        return SetType(
+            name, _client_type(tail.split(), f"/client type {_arg(name)} {{}}", "late-payer")
+        )
     if verb == "void":
         return _void(name, tail)
     if verb == "fix":
@@ -386,25 +414,25 @@ def parse(
             )
         return Done(name, unescape(ask))
     if verb in ("asked", "heard", "note", "revision", "agreed"):
-        body, on = _split_on(tail, today)
+        body, on, words_read = _split_on(tail, today)
         if verb == "heard":
             words = clean_text(body, what="note", required=False)
         else:
-            words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb)
-        return Log(verb, name, words, on)
+            words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb, name)
+        return Log(verb, name, words, on, words_read)
     if verb == "invoice":
         return _invoice(name, tail, today, currency)
     if verb == "paid":
         # The `#ref` may come anywhere, even after `on <date>`.
         refs = [w for w in tail.split() if w.startswith("#")]
-        body, on = _split_on(" ".join(w for w in tail.split() if w not in refs), today)
+        body, on, words_read = _split_on(" ".join(w for w in tail.split() if w not in refs), today)
         words = body.split()
         if len(refs) > 1:
             raise InputError(
                 "One invoice per payment, e.g. `/client paid acme £1,000 #INV-7`; "
                 "without a `#ref` it goes to the oldest due first."
             )
-        ref = _ref(refs[0], "/client paid acme £1,000 #INV-12") if refs else ""
+        ref = _ref(refs[0], f"/client paid {_arg(name)} £1,000 #INV-12") if refs else ""
         amount_words = [w for w in words if not w.startswith("#")]
         try:
             amount = parse_amount(amount_words, currency) if amount_words else None
@@ -412,35 +440,47 @@ def parse(
             raise InputError(
                 f"{err} Invoice references start with `#`: e.g. `/client paid acme £1,000 #INV-12`."
             ) from None
-        return Paid(name, ref, on, amount)
+        return Paid(name, ref, on, amount, words_read)
     if verb == "promised":
         tokens = tail.split()
         ref = tokens.pop() if tokens and tokens[-1].startswith("#") else ""
         if not tokens:
-            raise InputError("When did they promise to pay? e.g. `/client promised acme fri`.")
-        return Promised(name, parse_until(" ".join(tokens), today), _ref(ref, ""))
+            raise InputError(
+                f"When did they promise to pay? e.g. `/client promised {_arg(name)} fri`."
+            )
+        # A promise may be in the past: logged late, it is a promise already broken.
+        words = " ".join(tokens)
+        return Promised(name, parse_when(words, today), _ref(ref, ""), words)
+    if verb == "away":
+        return _away(name, tail, today)
     if verb == "snooze":
         tokens = tail.split()
         situation = ""
         if tokens and tokens[0].lower() in SITUATIONS:
             situation = tokens.pop(0).lower()
+        elif tokens and (hint := did_you_mean(tokens[0], SITUATIONS)):
+            raise InputError(
+                f"I didn't understand `{shorten(tokens[0])}`.{hint} e.g. "
+                f"`/client snooze {_arg(name)} quiet {' '.join(tokens[1:]) or '3 days'}`."
+            )
         if not tokens:
-            raise InputError("Snooze for how long? e.g. `/client snooze acme 3 days`.")
-        return Snooze(name, parse_until(" ".join(tokens), today), situation)
+            raise InputError(f"Snooze for how long? e.g. `/client snooze {_arg(name)} 3 days`.")
+        words = " ".join(tokens)
+        return Snooze(name, parse_until(words, today), situation, words)
     raise AssertionError(verb)  # pragma: no cover - every verb is handled above
 
 
 _WHAT = {"asked": "request", "note": "note", "revision": "revision", "agreed": "rhythm"}
 
 
-def _missing(verb: str) -> str:
+def _missing(verb: str, name: str) -> str:
     example = {
-        "asked": "/client asked acme sign-off on the March posts",
-        "note": "/client note acme call: agreed to batch approvals on Mondays",
-        "revision": "/client revision acme wants the logo bigger, again",
-        "agreed": "/client agreed acme weekly batch reviews",
+        "asked": "sign-off on the March posts",
+        "note": "call: agreed to batch approvals on Mondays",
+        "revision": "wants the logo bigger, again",
+        "agreed": "weekly batch reviews",
     }[verb]
-    raise InputError(f"Say what it was about, e.g. `{example}`.")
+    raise InputError(f"Say what it was about, e.g. `/client {verb} {_arg(name)} {example}`.")
 
 
 def _check_name(name: str) -> str:
@@ -552,41 +592,102 @@ def _which(verb: str, readings: list[tuple[str, str]]) -> str:
     )
 
 
-def _nothing_more(tail: str, example: str) -> None:
+def _nothing_more(tail: str, verb: str, name: str) -> None:
     if tail.strip():
+        # Most often a name of several words that isn't a client yet: quote all of it.
+        example = f'/client {verb} "{name} {unescape(" ".join(tail.split()))}"'
         raise InputError(
             f"I didn't expect `{shorten(tail)}` there. Names with spaces go in quotes: `{example}`."
         )
 
 
-def _client_type(text: str, example: str) -> ClientType:
-    key = text.strip().lower()
-    if key not in _TYPES:
-        raise InputError(
-            f"The type is one of `unresponsive`, `controlling`, `late-payer` or `none`, "
-            f"e.g. `{example}`."
-        )
-    return _TYPES[key]
+def _client_type(words: list[str], example: str, fallback: str) -> ClientType:
+    """The type in `words` (one word). `example` has a `{}` where the type goes, so the hint
+    repeats the command as typed with the type put right."""
+    key = " ".join(words).lower()
+    if key in _TYPES:
+        return _TYPES[key]
+    names = [t.value for t in ClientType]
+    close = difflib.get_close_matches(key.replace(" ", "-"), names, n=1, cutoff=0.6)
+    if close:
+        raise InputError(f"Did you mean `{close[0]}`? e.g. `{example.format(close[0])}`.")
+    raise InputError(
+        "The type is one of `unresponsive`, `controlling`, `late-payer` or `none`, "
+        f"e.g. `{example.format(fallback)}`."
+    )
 
 
-def _split_on(text: str, today: date) -> tuple[str, date]:
-    """Split a trailing `on <date>` off free text; without one, the event happened today.
+def did_you_mean(word: str, choices: Collection[str]) -> str:
+    """` Did you mean `x`?` for a near miss among `choices`, else ""."""
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return f" Did you mean `{close[0]}`?" if close else ""
 
-    Only a trailing `on` whose rest reads as a date counts, so "they're on it" stays text.
+
+def _arg(name: str) -> str:
+    return f'"{name}"' if " " in name else name
+
+
+def _split_on(text: str, today: date) -> tuple[str, date, str]:
+    """Split a trailing `on <date>` off free text: (text, date, the words read as the date).
+    Without one, the event happened today.
+
+    Only a trailing `on` whose rest reads as a date counts, so "they're on it" stays text, and
+    text in quotes is always literal: `"will send notes on monday"` is what they said, not when.
     """
-    words = text.split(" ")
+    stripped = text.strip()
+    quoted = None
+    if stripped.startswith('"') and stripped.find('"', 1) > 0:
+        end = stripped.find('"', 1)
+        quoted = stripped[1:end], stripped[end + 1 :].strip()
+    words = (quoted[1] if quoted is not None else text).split(" ")
     for i in range(len(words) - 1, -1, -1):
         if words[i].lower() == "on" and i + 1 < len(words):
             candidate = " ".join(words[i + 1 :])
             if len(candidate.split()) > 3:
                 break
             try:
-                return " ".join(words[:i]).strip(), parse_date(candidate, today)
+                on = parse_date(candidate, today)
             except DateOutOfRange:
                 raise  # clearly meant as a date ("on 2099-01-01"): say why it was refused
             except InputError:
                 continue  # not a date: the words are part of the text
-    return text.strip(), today
+            rest = " ".join(words[:i]).strip()
+            if quoted is not None:
+                if rest:
+                    break  # words between the quote and `on`: read it all as text
+                return quoted[0].strip(), on, " ".join(candidate.split())
+            return rest, on, " ".join(candidate.split())
+    if quoted is not None and not quoted[1]:
+        return quoted[0].strip(), today, ""
+    return text.strip(), today, ""
+
+
+def _away(name: str, tail: str, today: date) -> Away:
+    example = f"/client away {_arg(name)} until 2027-01-05"
+    words = tail.split()
+    lowered = [w.lower() for w in words]
+    if lowered in (["off"], ["back"]):
+        return Away(name, today, today)
+    start = today
+    if lowered[:1] == ["from"]:
+        if "until" not in lowered:
+            raise InputError(f"Until when? e.g. `/client away {_arg(name)} from mon until fri`.")
+        cut = lowered.index("until")
+        start = parse_when(" ".join(words[1:cut]), today)
+        words, lowered = words[cut:], lowered[cut:]
+    if lowered[:1] == ["until"]:
+        words = words[1:]
+    if not words:
+        raise InputError(
+            f"When are they back? e.g. `{example}`; `/client away {_arg(name)} off` when "
+            "they are back early."
+        )
+    until = parse_when(" ".join(words), today)
+    if until <= max(start, today):
+        raise InputError(
+            f"{until:%-d %b %Y} has already come: give the day they are back, e.g. `{example}`."
+        )
+    return Away(name, start, until, " ".join(words))
 
 
 def _ref(text: str, example: str) -> str:
@@ -653,7 +754,7 @@ def _fix(name: str, tail: str, today: date, currency: str) -> Fix:
 
 
 def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY) -> InvoiceSent:
-    example = "/client invoice acme £1,200 due 2026-12-31 #INV-12"
+    example = f"/client invoice {_arg(name)} £1,200 due 2026-12-31 #INV-12"
     words = tail.split()
     lowered = [w.lower() for w in words]
     if "due" not in lowered:
@@ -662,36 +763,49 @@ def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY
     amount_words, rest = words[:at], words[at + 1 :]
     if not amount_words:
         raise InputError(f"The amount is missing, e.g. `{example}`.")
+    # `... due <date> [#ref] [on <date sent>] [#ref]`: the sent date is when it happened.
+    sent_words: list[str] = []
+    lowered_rest = [w.lower() for w in rest]
+    if "on" in lowered_rest[1:]:
+        at = len(rest) - 1 - lowered_rest[::-1].index("on")
+        rest, sent_words = rest[:at], rest[at + 1 :]
     ref = ""
-    if any(_CHANNEL.match(w) for w in rest):
+    # The `#ref` may come anywhere after `due`, even after the sent date.
+    if any(_CHANNEL.match(w) for w in rest + sent_words):
         raise InputError(
             "That reference matched a channel name. Write it without `#` clashing, "
             f"e.g. `#INV-12`: `{example}`."
         )
-    refs = [w for w in rest if w.startswith("#")]
+    refs = [w for w in rest + sent_words if w.startswith("#")]
     if len(refs) > 1:
         raise InputError(f"One `#ref` per invoice, e.g. `{example}`.")
     if refs:
         ref = _ref(refs[0], example)
         rest = [w for w in rest if w != refs[0]]
-    # `on <date>`: the day it was sent (default today), as for anything that happened.
-    due_text, sent = _split_on(" ".join(rest), today)
-    if not due_text:
+        sent_words = [w for w in sent_words if w != refs[0]]
+    if not rest:
         raise InputError(f"The due date is missing, e.g. `{example}`.")
     amount = parse_amount(amount_words, currency)
-    due = parse_date(due_text, today, future=True)
+    due = parse_date(" ".join(rest), today, future=True)
+    sent = today
     # Only a sent date that was typed is checked: an invoice logged late, due already, is fine.
-    if due_text != " ".join(rest) and due < sent:
-        raise InputError(
-            f"The due date ({due.isoformat()}) is before the invoice was sent "
-            f"({sent.isoformat()}). Check both, e.g. `/client invoice acme £900 due 2026-12-20 "
-            "on 2026-11-20`."
-        )
-    return InvoiceSent(name, amount, due, ref, sent)
+    if sent_words:
+        sent = parse_date(" ".join(sent_words), today)
+        if due < sent:
+            raise InputError(
+                f"It can't fall due ({due:%a %-d %b %Y}) before the invoice was sent "
+                f"({sent:%a %-d %b %Y}): e.g. `/client invoice {_arg(name)} "
+                f"{' '.join(amount_words)} due {sent + timedelta(days=30):%Y-%m-%d} "
+                f"on {' '.join(sent_words)}`."
+            )
+    return InvoiceSent(
+        name, amount, due, ref, sent, " ".join(rest), " ".join(sent_words) if sent_words else ""
+    )
 
 
-def _options(text: str, verb: str) -> Options:
+def _options(text: str, verb: str, name: str = "acme") -> Options:
     words = text.split()
+    cmd = f"/client {verb} {_arg(name)}"  # hints repeat the command as typed
     found: dict[str, object] = {}
     seen: set[str] = set()  # option words, not field names: `quiet` sets `quiet_days`
     i = 0
@@ -702,14 +816,21 @@ def _options(text: str, verb: str) -> Options:
             raise InputError(f"`{word}` is given twice.")
         seen.add(word)
         if word == "as":
-            found["client_type"] = _client_type(arg, f"/client {verb} acme as late-payer")
+            # `as late payer`: two words where one hyphenated type was meant.
+            if (
+                arg.lower() not in {t.value for t in ClientType}
+                and i + 2 < len(words)
+                and not _is_option(words, i + 2)
+            ):
+                _client_type(words[i + 1 : i + 3], f"{cmd} as {{}}", "late-payer")
+            found["client_type"] = _client_type([arg], f"{cmd} as {{}}", "late-payer")
             i += 2
         elif word == "quiet":
             n = arg
             if not n.isdigit() or not 1 <= int(n) <= 60:
                 raise InputError(
                     f"`quiet` takes a number of business days from 1 to 60, e.g. "
-                    f"`/client {verb} acme quiet 5 days`."
+                    f"`{cmd} quiet 5 days`."
                 )
             found["quiet_days"] = int(n)
             i += 2
@@ -720,7 +841,7 @@ def _options(text: str, verb: str) -> Options:
             if not m:
                 raise InputError(
                     f"After `{word}`, pick a channel from Slack's list as you type `#`, "
-                    f"e.g. `/client {verb} acme {word} #acme-work`. If it isn't offered, "
+                    f"e.g. `{cmd} {word} #acme-work`. If it isn't offered, "
                     "invite me to it first."
                 )
             found["channel" if word == "in" else "shared_channel"] = m.group(1)
@@ -728,9 +849,7 @@ def _options(text: str, verb: str) -> Options:
         elif word == "owner":
             m = _USER.match(arg)
             if not m:
-                raise InputError(
-                    f"After `owner`, mention a person, e.g. `/client {verb} acme owner @sam`."
-                )
+                raise InputError(f"After `owner`, mention a person, e.g. `{cmd} owner @sam`.")
             found["owner"] = m.group(1)
             i += 2
         elif word == "contact":
@@ -743,11 +862,18 @@ def _options(text: str, verb: str) -> Options:
                     end += 1
                 if end == len(words):
                     raise InputError('A quote is not closed: write `contact "Jo Bloggs"`.')
+            else:
+                more = 0
+                while end + 1 + more < len(words) and not _is_option(words, end + 1 + more):
+                    more += 1
+                if more:
+                    person = " ".join(words[i + 1 : end + 1 + more])
+                    raise InputError(
+                        f'A contact of several words goes in quotes: `{cmd} contact "{person}"`.'
+                    )
             contact = " ".join(words[i + 1 : end + 1]).strip('"')
             if not contact:
-                raise InputError(
-                    f'Who do we write to? e.g. `/client {verb} acme contact "Jo Bloggs"`.'
-                )
+                raise InputError(f'Who do we write to? e.g. `{cmd} contact "Jo Bloggs"`.')
             found["contact"] = clean_text(contact, what="contact name", limit=MAX_NAME, name=True)
             i = end + 1
         elif word == "greet":
@@ -771,18 +897,19 @@ def _options(text: str, verb: str) -> Options:
             if arg.lower() not in _SWITCH:
                 raise InputError(
                     f"`auto` is `on` or `off`: whether their replies in the shared channel are "
-                    f"logged by themselves, e.g. `/client {verb} acme auto off`."
+                    f"logged by themselves, e.g. `{cmd} auto off`."
                 )
             found["auto_heard"] = _SWITCH[arg.lower()]
             i += 2
         elif word == "lang":
             if arg.lower() not in LANGUAGES:
-                raise InputError(f"`lang` is one of {', '.join(LANGUAGES)} (e.g. `lang cy`).")
+                raise InputError(f"`lang` is one of {', '.join(LANGUAGES)}, e.g. `{cmd} lang cy`.")
             found["lang"] = arg.lower()
             i += 2
         else:
             raise InputError(
-                f"I didn't understand `{shorten(words[i])}`. After the name you can add "
+                f"I didn't understand `{shorten(words[i])}`.{did_you_mean(word, _OPTION_WORDS)} "
+                "After the name you can add "
                 "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, "
                 "`greet as <name>`, `pay <link>`, `lang en|cy`, "
                 '`shared #channel` or `auto on|off`. Names with spaces go in quotes: `"Acme Corp"`.'

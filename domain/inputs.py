@@ -30,74 +30,178 @@ MAX_DAYS_AHEAD = 730
 MIN_DATE = date(2000, 1, 1)
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Day first, as written in the UK and Europe: `4/1` is 4 January; the year is optional.
+_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NEXT_LAST = re.compile(r"^(next|last|this) ([a-z]+)$")
 _SETTINGS = {
     "DATE_ORDER": "DMY",
     "RETURN_AS_TIMEZONE_AWARE": False,
     "PARSERS": ["relative-time", "absolute-time"],
 }
+# A date typed without its year is at most this far from today (the nearest occurrence).
+NEAREST_WITHIN_DAYS = 184
+# Further than this from today, a reply calls the date out so a misreading is seen at once.
+FAR_DAYS = 90
 
 
 def parse_date(text: str, today: date, *, future: bool = False) -> date:
-    """A date from `2026-12-01`, `today`, `yesterday`, `fri`, `3 days ago`, `next monday`...
+    """A date from `2026-12-01`, `20/12`, `20 dec`, `today`, `fri`, `3 days ago`, `next wed`...
+
+    A date without a year is the occurrence of that day nearest to today: never a year away
+    when the day is near. Nothing is ever shifted to make it fit: a thing that happened dated
+    in the future is refused, naming the date read.
 
     Args:
         text: what the person typed.
         today: today's date in the workspace time zone.
-        future: read a bare weekday as the next one (due dates) rather than the last one.
+        future: a plan (due date, promise, snooze), which may be past or future, with a bare
+            weekday read as the next one. Otherwise the date of something that happened: a
+            bare weekday is the last one, and a date after today is refused.
     """
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
-        raise InputError("A date is missing. Try `today`, `fri` or `2026-12-01`.")
-    if _ISO.match(cleaned):
-        try:
-            value = date.fromisoformat(cleaned)
-        except ValueError:
-            # DateOutOfRange: `on 2026-02-30` is a typo for a date, never words of a note.
-            raise DateOutOfRange(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
-        return _in_range(value, today, future)
-    # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
-    if cleaned.isdigit() or len(cleaned) > 40:
-        raise InputError(_date_help(text))
-    if cleaned in ("today", "now"):
-        return today
-    settings = {
-        **_SETTINGS,
-        "PREFER_DATES_FROM": "future" if future else "past",
-        "RELATIVE_BASE": datetime.combine(today, time(12)),
-    }
-    try:
-        parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
-    except Exception:  # dateparser raises assorted errors on odd input; all mean "not a date"
-        parsed = None
-    if parsed is None:
-        raise InputError(_date_help(text))
-    return _in_range(parsed.date(), today, future)
-
-
-def _date_help(text: str) -> str:
-    return (
-        f"I couldn't read `{shorten(text)}` as a date. Try `today`, `yesterday`, `fri`, "
-        "`3 days ago`, `next monday` or `2026-12-01`."
-    )
-
-
-def _in_range(value: date, today: date, future: bool) -> date:
+        raise InputError("A date is missing. Try `today`, `fri`, `20/12` or `2026-12-01`.")
+    value, yearless = _read_date(cleaned, text, today, future)
     if value < MIN_DATE:
         raise DateOutOfRange(f"{value.isoformat()} is too far in the past.")
     if not future and value > today:
+        fix = "Log it once it has happened."
+        if yearless:
+            before = max(d for d in _occurrences(value.day, value.month, today) if d < today)
+            fix = f"If you meant {before.year}, give the year: `{before.day}/{before.month}/{before.year}`."
         raise DateOutOfRange(
-            f"{value.isoformat()} is in the future: log things once they have happened."
+            f"{value:%-d %b} is {distance(value, today)}; things that happened can't be dated "
+            f"ahead. {fix}"
         )
     if value > today + timedelta(days=MAX_DAYS_AHEAD):
         raise DateOutOfRange(f"{value.isoformat()} is too far ahead: pick a date within two years.")
     return value
 
 
+def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[date, bool]:
+    """The date, and whether it was typed without a year."""
+    if _ISO.match(cleaned):
+        try:
+            return date.fromisoformat(cleaned), False
+        except ValueError:
+            # DateOutOfRange: `on 2026-02-30` is a typo for a date, never words of a note.
+            raise DateOutOfRange(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
+    m = _NUMERIC.match(cleaned)
+    if m:
+        day, month, year = int(m[1]), int(m[2]), m[3]
+        if year:
+            full = int(year) + (2000 if len(year) == 2 else 0)
+            try:
+                return date(full, month, day), False
+            except ValueError:
+                raise DateOutOfRange(f"`{cleaned}` is not a real date (day/month/year).") from None
+        return nearest(day, month, today, future), True
+    # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
+    if cleaned.isdigit() or len(cleaned) > 40:
+        raise InputError(_date_help(typed))
+    if cleaned in ("today", "now"):
+        return today, False
+    m = _NEXT_LAST.match(cleaned)
+    if m:
+        weekday = next((i for i, w in enumerate(_WEEKDAYS) if _is_weekday(m[2], w)), None)
+        if weekday is not None:
+            return _weekday(m[1], weekday, today), False
+    past, ahead = (_dateparser(cleaned, today, prefer) for prefer in ("past", "future"))
+    if past is None or ahead is None:
+        raise InputError(_date_help(typed))
+    if past != ahead and (past.month, past.day) == (ahead.month, ahead.day):
+        # Typed without a year (`20 dec`): dateparser would jump a whole year either way.
+        return nearest(past.day, past.month, today, future), True
+    return (ahead if future else past), False
+
+
+def _dateparser(cleaned: str, today: date, prefer: str) -> date | None:
+    settings = {
+        **_SETTINGS,
+        "PREFER_DATES_FROM": prefer,
+        "RELATIVE_BASE": datetime.combine(today, time(12)),
+    }
+    try:
+        parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; all mean "not a date"
+        return None
+    return parsed.date() if parsed is not None else None
+
+
+def nearest(day: int, month: int, today: date, future: bool = False) -> date:
+    """The `day`/`month` nearest to today, last year, this year or next (ties: the earlier one,
+    or the later one for plans). 29/2 is the nearest leap day."""
+    candidates = _occurrences(day, month, today)
+    if not candidates:
+        raise DateOutOfRange(
+            f"{day}/{month} is not a real date: the day comes first, then the month."
+        )
+    return min(
+        candidates, key=lambda d: (abs((d - today).days), d < today if future else d > today)
+    )
+
+
+def _is_weekday(word: str, name: str) -> bool:
+    """`wed`, `weds`, `wednesday` name Wednesday; `tues`, `thur`, `thurs` are common too."""
+    return len(word) >= 3 and (name.startswith(word) or word in (name[:3] + "s", name[:4] + "s"))
+
+
+def _occurrences(day: int, month: int, today: date) -> list[date]:
+    """`day`/`month` in the years around today's (a leap day every four years)."""
+    out = []
+    for year in range(today.year - 4, today.year + 5):
+        try:
+            out.append(date(year, month, day))
+        except ValueError:
+            continue
+    return out
+
+
+def _weekday(which: str, weekday: int, today: date) -> date:
+    """`next wed`: the first Wednesday after today; `last wed`: the last one before today;
+    `this wed`: the one in this Monday-to-Sunday week."""
+    if which == "next":
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    if which == "last":
+        return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
+    return today + timedelta(days=weekday - today.weekday())
+
+
+def distance(d: date, today: date) -> str:
+    """How far `d` is from today, in words: `today`, `3 days ago`, `in 2 weeks`..."""
+    days = (d - today).days
+    if days == 0:
+        return "today"
+    if days == -1:
+        return "yesterday"
+    if days == 1:
+        return "tomorrow"
+    n = abs(days)
+    if n < 14:
+        amount = f"{n} days"
+    elif n < 60:
+        amount = f"{n // 7} weeks"
+    elif n < 730:
+        amount = f"{round(n / 30.44)} months"
+    else:
+        amount = f"{n // 365} years"
+    return f"in {amount}" if days > 0 else f"{amount} ago"
+
+
+def _date_help(text: str) -> str:
+    return (
+        f"I couldn't read `{shorten(text)}` as a date. Try `today`, `yesterday`, `fri`, "
+        "`3 days ago`, `next wed`, `20/12` (day first) or `2026-12-01`."
+    )
+
+
 _DURATION = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|week|weeks|m|month|months)$")
 
 
-def parse_until(text: str, today: date) -> date:
-    """`3 days`, `1 week`, `2w` or a date, as the day things resume."""
+def parse_when(text: str, today: date) -> date:
+    """A planned day (a promise, a return from leave): `3 days`, `1 week`, `2w` from today, or
+    a date, past or future."""
     cleaned = " ".join(text.strip().lower().split())
     m = _DURATION.match(cleaned)
     if m:
@@ -106,7 +210,12 @@ def parse_until(text: str, today: date) -> date:
         if not 1 <= days <= MAX_DAYS_AHEAD:
             raise InputError("Pick a length between 1 day and two years.")
         return today + timedelta(days=days)
-    until = parse_date(cleaned, today, future=True)
+    return parse_date(cleaned, today, future=True)
+
+
+def parse_until(text: str, today: date) -> date:
+    """`3 days`, `1 week`, `2w` or a date, as the day things resume: after today."""
+    until = parse_when(text, today)
     if until <= today:
         raise InputError(f"{until.isoformat()} has already come: pick a later date.")
     return until

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.models import Invoice, Money
+from domain.calendar import days_away
+from domain.models import Away, Invoice, Money
 
 
 def balance(invoice: Invoice) -> Money:
@@ -30,6 +31,15 @@ def is_open(invoice: Invoice) -> bool:
 def days_past_due(invoice: Invoice, today: date) -> int:
     """Days since the due date (0 before it): the invoice's true age, as everyone is told it."""
     return max(0, (today - invoice.due_on).days)
+
+
+def overdue_clock(
+    invoice: Invoice, today: date, grace_days: int = 0, away: Iterable[Away] = ()
+) -> int:
+    """Days that count towards chasing it harder: past the due date and the grace, less the
+    days the client was on leave (their clock is paused; the invoice is still overdue)."""
+    counted = days_past_due(invoice, today) - days_away(invoice.due_on, today, away)
+    return max(0, counted - grace_days)
 
 
 def is_overdue(invoice: Invoice, today: date, grace_days: int = 0) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.invoices import balance, is_open, is_overdue
-from domain.models import Ask, ClientState, Interaction, Invoice, Kind, Money
+from domain.models import Ask, Away, ClientState, Interaction, Invoice, Kind, Money
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ MAX_OPEN_ASKS = 50
 # Paid invoices are kept a while for payment-drift context, then dropped from the summary
 # (they stay in the full history).
 MAX_PAID_INVOICES_KEPT = 12
+# Periods of leave kept in the summary: enough to pause any clock still running.
+MAX_AWAY_KEPT = 24
 # Replies logged from the shared channel whose message keys are kept to recognise a second
 # delivery. Slack retries within minutes, so the newest few hundred are plenty.
 MAX_REPLIES_KEPT = 200
@@ -147,9 +149,25 @@ def apply(
         return replace(state, snoozed_until={**state.snoozed_until, event.ref: event.due_on})
     if kind is Kind.AGREED:
         return replace(state, agreed=event.text, agreed_on=event.occurred_on)
+    if kind is Kind.AWAY:
+        assert event.due_on is not None
+        return replace(state, away=on_leave(state.away, event.occurred_on, event.due_on))
     if kind is Kind.SENT:
         return replace(state, last_contact_on=_later(state.last_contact_on, event.occurred_on))
     return state
+
+
+def on_leave(periods: tuple[Away, ...], start: date, until: date) -> tuple[Away, ...]:
+    """The leave after "from `start` on, away until `until`": what was booked from `start` on
+    is replaced, so a new date moves the return and `until == start` (back early) ends it."""
+    kept = []
+    for p in periods:
+        if p.start >= start:
+            continue
+        kept.append(replace(p, until=min(p.until, start)))
+    if until > start:
+        kept.append(Away(start, until))
+    return tuple(kept[-MAX_AWAY_KEPT:])
 
 
 def _pay(invoice: Invoice, event: Interaction) -> Invoice:

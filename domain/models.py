@@ -53,6 +53,8 @@ class Kind(StrEnum):
     # Offboarding: the checklist started (text: the reason), and each item ticked (ref: item).
     OFFBOARDING = "offboarding"
     CHECKED = "checked"
+    # The client is on leave: their clocks are paused until they are back.
+    AWAY = "away"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,17 @@ class Ask:
     what: str
     asked_on: date
     asked_by: str
+
+
+@dataclass(frozen=True)
+class Away:
+    """A client on leave from `start` up to, not including, `until` (the day they are back)."""
+
+    start: date
+    until: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day < self.until
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,17 @@ class ClientState:
     # The approval rhythm a controlling client agreed (`/client agreed`), and when; "" if none.
     agreed: str = ""
     agreed_on: date | None = None
+    # Leave, oldest first, never overlapping (bounded: only periods that can still pause an
+    # open clock matter).
+    away: tuple[Away, ...] = ()
+
+    def away_on(self, day: date) -> Away | None:
+        """The leave the client is on (or has booked) covering `day`, if any."""
+        return next((a for a in self.away if a.covers(day)), None)
+
+    def away_from(self, day: date) -> Away | None:
+        """The leave covering `day` or the next one booked after it."""
+        return next((a for a in self.away if a.until > day), None)
 
     @property
     def unpaid(self) -> tuple[Invoice, ...]:

@@ -8,12 +8,17 @@ stage at most once, and a new episode starts again at the stage its facts call f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from domain.calendar import add_business_days, business_days_between
+from domain.calendar import (
+    WEEKDAYS_ONLY,
+    WorkCalendar,
+    add_business_days,
+    business_days_between,
+)
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
-from domain.invoices import chased, days_past_due, promise_broken
+from domain.invoices import chased, days_past_due, overdue_clock, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
 from domain.models import Ask, ClientRecord, Nudge, NudgeStatus
 
@@ -40,6 +45,8 @@ class Ladders:
     min_gap_days: int = 5
     # Working days between the team's reminders once the last step has been taken.
     final_repeat_days: int = 10
+    # Which days are business days (holidays, closures): the quiet clock counts only those.
+    calendar: WorkCalendar = field(default=WEEKDAYS_ONLY)
 
 
 DEFAULT_LADDERS = Ladders()
@@ -181,6 +188,11 @@ def _said(record: ClientRecord, situation: str, subject: str) -> _Said:
 _REPEAT_VARIANT = "repeat"  # prefix of a team reminder's variant
 
 
+def is_reminder(nudge: Nudge) -> bool:
+    """A team-only reminder after the last step: nothing in it goes to the client."""
+    return nudge.variant.startswith(_REPEAT_VARIANT)
+
+
 def _named(nudge: Nudge) -> date:
     """The consequence date a message named; for one stored before messages named it, the day
     it was approved."""
@@ -207,7 +219,7 @@ def _with_ladder(
     if step == 2:
         # The warning names the day the consequence takes effect: the earliest day the next
         # step can come (the gap), so the date is never in the past when it is read.
-        consequence = add_business_days(today, ladders.min_gap_days)
+        consequence = add_business_days(today, ladders.min_gap_days, ladders.calendar)
     elif step == TOP_STAGE:
         consequence = said.warned_on
     else:
@@ -238,6 +250,26 @@ def current(
         facts = _with_ladder(found.facts, step, said, ladders, today)
         out[found.situation] = Due(found.situation, found.subject, step, False, facts)
     return out
+
+
+def as_recorded(
+    record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> Due | None:
+    """The facts for a recorded nudge at its own step and variant, as they stand today: what its
+    suggestion is written from. None once its episode is over (the client replied or paid)."""
+    for found in _reached(record, today, ladders):
+        if (found.situation, found.subject) != (nudge.situation, nudge.subject):
+            continue
+        said = _said(record, nudge.situation, nudge.subject)
+        repeat = 0
+        if nudge.variant.startswith(_REPEAT_VARIANT):
+            repeat = int(nudge.variant.rpartition("-")[2] or 1)
+        facts = _with_ladder(found.facts, nudge.stage, said, ladders, today, repeat)
+        if nudge.consequence_on is not None:
+            # The date named is the one worked out when it was recorded, not a later one.
+            facts = replace(facts, consequence_on=nudge.consequence_on)
+        return Due(nudge.situation, nudge.subject, nudge.stage, nudge.late, facts, nudge.variant)
+    return None
 
 
 def snoozed(record: ClientRecord, situation: str, today: date) -> bool:
@@ -279,7 +311,7 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
     said = _said(record, found.situation, found.subject)
     last = said.last_approved
     gap_kept = last is None or (
-        business_days_between((last.decided_at or last.created_at).date(), today)
+        business_days_between((last.decided_at or last.created_at).date(), today, ladders.calendar)
         >= ladders.min_gap_days
     )
 
@@ -313,7 +345,10 @@ def _reminder(said: _Said, today: date, ladders: Ladders, due) -> Due | None:
     since = [n.created_at for n in reminders] + [n.decided_at for n in ends if n.decided_at]
     if not since:
         return None
-    if business_days_between(max(since).date(), today) < ladders.final_repeat_days:
+    if (
+        business_days_between(max(since).date(), today, ladders.calendar)
+        < ladders.final_repeat_days
+    ):
         return None
     n = len(reminders) + 1
     return due(min(said.handled, TOP_STAGE), f"{_REPEAT_VARIANT}-{n}", n)
@@ -324,7 +359,7 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | No
         return None
     asks = tuple(sorted(record.state.open_asks, key=lambda a: (a.asked_on, a.seq)))
     ask: Ask = asks[0]
-    waited = business_days_between(ask.asked_on, today)
+    waited = business_days_between(ask.asked_on, today, ladders.calendar, record.state.away)
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
     stage = _stage(waited, thresholds)
     if not stage:
@@ -339,10 +374,13 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | 
     if not overdue:
         return None
     oldest = overdue[0]
-    # The stages count from the end of the grace period; what the team and the client are
-    # told is the invoice's true age (as `/client status` shows it).
+    # The stages count from the end of the grace period, without the days the client was away;
+    # what the team and the client are told is the invoice's true age (as `/client status`
+    # shows it).
     days = days_past_due(oldest, today)
-    stage = _stage(days - ladders.grace_days, ladders.overdue_days)
+    stage = _stage(
+        overdue_clock(oldest, today, ladders.grace_days, record.state.away), ladders.overdue_days
+    )
     broken = [i.promised_by for i in overdue if i.promised_by and promise_broken(i, today)]
     facts = OverdueFacts(
         invoices=tuple(overdue),

@@ -22,12 +22,18 @@ def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: dat
     unpaid = [i for i in record.state.invoices if is_open(i)]
     if ref:
         invoice = _named(record, ref, unpaid)
+        _not_before_sent(record, invoice, on)
         return [_line(invoice, _towards(invoice, amount), on)]
     if not unpaid:
         raise InputError(
             f"{name} has no unpaid invoices. Log one with "
             f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
         )
+    # A payment can only go to invoices already sent on the day it was paid.
+    sent = [i for i in unpaid if i.sent_on <= on]
+    if not sent:
+        _not_before_sent(record, min(unpaid, key=lambda i: (i.sent_on, i.seq)), on)
+    unpaid = sent
     if amount is None:
         if len(unpaid) > 1:
             raise InputError(
@@ -70,6 +76,15 @@ def _named(record: ClientRecord, ref: str, unpaid: list[Invoice]) -> Invoice:
     if any(i.ref.casefold() == ref.casefold() for i in record.state.invoices):
         raise InputError(f"Invoice #{ref} of {name} is already paid in full.")
     raise InputError(f"{name} has no unpaid invoice #{ref}.{unpaid_hint(unpaid)}")
+
+
+def _not_before_sent(record: ClientRecord, invoice: Invoice, on: date) -> None:
+    if on < invoice.sent_on:
+        raise InputError(
+            f"Invoice #{invoice.ref} was sent on {invoice.sent_on:%a %-d %b %Y}: a payment "
+            f"dated {on:%a %-d %b %Y} can't be for it. Give the day it was paid, "
+            f"e.g. `/client paid {quote(record.client.name)} #{invoice.ref} on today`."
+        )
 
 
 def _towards(invoice: Invoice, amount: Money | None) -> Money:

@@ -26,7 +26,7 @@ class EngagementReport:
     outstanding: tuple[Money, ...]
     overdue_refs: tuple[str, ...]
     overdue: tuple[Money, ...]
-    # Days late of each paid invoice, oldest first: growing numbers are "drift".
+    # Days late of each paid invoice, in due-date order: growing numbers are "drift".
     days_late: tuple[int, ...]
     nudges_approved: int
     nudges_dismissed: int
@@ -51,9 +51,10 @@ def engagement_report(
     invoices = replay(history, keep_paid=len(history) + 1).invoices
     outstanding = [i for i in invoices if is_open(i)]
     overdue = overdue_invoices(invoices, today, ladders.grace_days)
-    # Drift: how late each settled invoice was, in due-date order.
+    # Drift: how late each settled invoice was, in due-date order, not the order they were
+    # logged: an invoice entered late must not make the trend look better or worse than it is.
     settled = sorted(
-        (i for i in invoices if i.paid_on is not None), key=lambda i: (i.due_on, i.ref)
+        (i for i in invoices if i.paid_on is not None), key=lambda i: (i.due_on, i.seq)
     )
     days_late = tuple(max(0, (i.paid_on - i.due_on).days) for i in settled if i.paid_on)
     asks = sum(1 for e in events if e.kind is Kind.ASKED)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home, messages, offboarding
+from handlers import actions, commands, home, installs, messages, offboarding
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -23,3 +23,4 @@ def register_all(app: App, deps: Deps) -> None:
     actions.register(app)
     messages.register(app)
     offboarding.register(app)
+    installs.register(app)

@@ -423,6 +423,8 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
     if outcome.result == "refused":
         if outcome.detail == "second":
             return "You've already approved this stage; it needs a second, different person to approve it too."
+        if outcome.detail == "reminder":
+            return "This is a reminder for the team: nothing goes to the client, so there is nothing to approve. Snooze or dismiss it."
         if outcome.detail == "past":
             return "Pick a date after today to snooze until."
         return "Only this workspace's approvers (APPROVERS) can approve or dismiss suggestions. Nothing was changed."

@@ -33,6 +33,8 @@ class Deps:
     replies: SharedChannelReplies  # the clients' replies in their shared channels
     exports: Exports  # the full record as files
     offboardings: Offboardings  # the offboarding checklist's ticks
+    # Slack says a workspace removed Tactful (service.workspaces.Uninstalls).
+    uninstalled: Callable[[str, dict[str, Any]], None]
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after

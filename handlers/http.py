@@ -1,4 +1,6 @@
-"""The WSGI application: Slack's requests at POST /slack/events, and GET /healthz.
+"""The WSGI application: Slack's requests at POST /slack/events, GET /healthz and, when
+installable by many workspaces, Bolt's OAuth flow at GET /slack/install and
+GET /slack/oauth_redirect.
 
 Every request to /slack/events is checked here before anything parses it: its size (413 past
 MAX_BODY_BYTES, decided from Content-Length before reading), its Slack signature and
@@ -137,6 +139,10 @@ def wsgi_app(
                 "200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")]
             )
             return [b"ok\n" if ok else b"storage unavailable\n"]
+        if method == "GET" and app.oauth_flow is not None:
+            flow = app.oauth_flow
+            if path in (flow.install_path, flow.redirect_uri_path):
+                return _install(app, path, environ, start_response)
         if path != EVENTS_PATH or method != "POST":
             return answer(start_response, HTTPStatus.NOT_FOUND, "Not Found\n")
         body = _read_body(environ, max_body_bytes)
@@ -177,6 +183,28 @@ def wsgi_app(
         return wsgi.get_body()
 
     return application
+
+
+def _install(
+    app: App, path: str, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """A person's browser, not Slack: unsigned by nature, so it goes to Bolt's OAuth flow
+    (which checks the state it issued, in the database and in the browser's cookie)."""
+    flow = app.oauth_flow
+    assert flow is not None
+    cookie = environ.get("HTTP_COOKIE")
+    request = BoltRequest(
+        body="",
+        query=environ.get("QUERY_STRING", ""),
+        headers={"cookie": cookie} if cookie else {},
+    )
+    if path == flow.install_path:
+        response = flow.handle_installation(request)
+    else:
+        response = flow.handle_callback(request)
+    wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+    start_response(wsgi.status, wsgi.get_headers())
+    return wsgi.get_body()
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:

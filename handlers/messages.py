@@ -44,10 +44,11 @@ def log_client_reply(
     if d.replies.seen(event_id):
         logger.debug("Event %s again (retry %s): already handled", event_id, _retry(request))
         return
-    message = client_message(event, context.team_id)
-    if message is not None:
+    team = context.team_id
+    message = client_message(event, team) if team else None
+    if team and message is not None:
         try:
-            _log(d, context.team_id, message, client)
+            _log(d, team, message, client)
         except Exception:
             # Slack has its answer already and won't send this again: say so loudly.
             logger.exception("Could not log a client's reply (team %s)", context.team_id)

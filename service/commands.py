@@ -118,7 +118,7 @@ class ClientCommands:
         today = now.astimezone(self.tz).date()
         try:
             command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
-            return self._run(command, team_id, user_id, now, today)
+            return self._run(command, team_id, user_id, now, today, text)
         except InputError as err:
             return replies.error(str(err))
         except DamagedRecord:
@@ -176,7 +176,9 @@ class ClientCommands:
         return replies.report(record, r, draft, shared_by)
 
     # one method per command ----------------------------------------------------------------
-    def _run(self, c: cmd.Command, team: str, user: str, now: datetime, today: date) -> Reply:
+    def _run(
+        self, c: cmd.Command, team: str, user: str, now: datetime, today: date, text: str = ""
+    ) -> Reply:
         if isinstance(c, cmd.Help):
             return replies.help_text()
         if isinstance(c, cmd.ListClients) or (isinstance(c, cmd.Status) and c.name is None):
@@ -189,9 +191,9 @@ class ClientCommands:
             return self._add(c, team, user, now, today)
         if isinstance(c, cmd.Undo):
             return self._undo(c, team, user, now, today)
-        record = self._find(team, c.name, today)
+        record = self._find(team, c.name, text)
         if isinstance(c, cmd.Status):
-            recent = list(islice(self.store.history(team, record.client.client_id), 5))
+            recent = by_date(islice(self.store.history(team, record.client.client_id), 5))
             return replies.status(record, recent, today, self.ladders, self.route(record.client))
         if isinstance(c, cmd.Report):
             if c.share:
@@ -206,7 +208,10 @@ class ClientCommands:
             return replies.offboarding_started(updated)
         if isinstance(c, cmd.History):
             # Only what one reply can show is read, so a long history answers as fast as a short one.
-            shown = list(islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN))
+            # Listed in the order things happened; a line logged late sits at its own date.
+            shown = by_date(
+                islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN)
+            )
             return replies.history(record, shown)
         logged: list[Interaction] = []
         change = self._change_for(c, user, now, today, logged)
@@ -223,7 +228,7 @@ class ClientCommands:
 
     def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
         """Void the last command this person logged (within a day), on whichever client."""
-        records = [self._find(team, c.name, today)] if c.name else self.store.clients(team)
+        records = [self._find(team, c.name)] if c.name else self.store.clients(team)
         last: tuple[datetime, ClientRecord] | None = None
         for record in records:
             try:
@@ -286,17 +291,40 @@ class ClientCommands:
             ) from None
         return replies.added(record, self.route(client), user, auto_heard=self.auto_heard)
 
-    def _find(self, team: str, name: str, today: date) -> ClientRecord:
+    def _find(self, team: str, name: str, text: str = "") -> ClientRecord:
         record = self.store.find(team, name)
         if record is not None:
             return record
-        known = [s.name for s in self.overview(team, today).summaries]
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]}?" if close else ""
+        close = self._near_names(team, name)
+        if len(close) > 1:
+            listed = ", ".join(close[:-1]) + f" or {close[-1]}"
+            raise InputError(
+                f"`{name}` could be {listed}: say which, e.g. `{_retyped(text, name, close[0])}`."
+            )
+        if close:
+            raise InputError(
+                f"I don't know a client called {name}. Did you mean {close[0]}? "
+                f"`{_retyped(text, name, close[0])}`"
+            )
         raise InputError(
-            f"I don't know a client called {name}.{hint} `/client list` shows your clients; "
+            f"I don't know a client called {name}. `/client list` shows your clients; "
             f"`/client add {_quote(name)}` adds this one."
         )
+
+    def _near_names(self, team: str, name: str) -> list[str]:
+        """The clients `name` may have meant, as they are written. Read from the name index and
+        the few records that match, not the overview: an error reply writes nothing, and
+        bringing the overview's cached file up to date is a write."""
+        index = self.store.names(team)
+        meant = []
+        for key in near_names(name, list(index)):
+            try:
+                record = self.store.get(team, index[key])
+            except DamagedRecord:
+                continue  # logged by the store; a suggestion isn't worth failing the reply for
+            if record is not None:
+                meant.append(record.client.name)
+        return meant
 
     @staticmethod
     def _offboard(reason: str, user: str, now: datetime, today: date):
@@ -361,6 +389,15 @@ class ClientCommands:
         if isinstance(c, cmd.Done):
             return corrections.done_drafts(record, c.ask, today), None
         if isinstance(c, cmd.Log):
+            asks = record.state.open_asks
+            if c.verb == "heard" and asks and c.on < min(a.asked_on for a in asks):
+                first = min(asks, key=lambda a: a.asked_on)
+                raise InputError(
+                    f"A reply dated {c.on:%a %-d %b %Y} can't answer what you asked "
+                    f"{client.name} on {first.asked_on:%a %-d %b %Y} (“{first.what}”). Give the "
+                    f"day they replied, or log an earlier exchange as a note: "
+                    f"`/client note {_quote(client.name)} ... on {c.on.isoformat()}`."
+                )
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):
             # Matched as `paid` matches them: #a and #A are the same invoice.
@@ -385,6 +422,13 @@ class ClientCommands:
         if isinstance(c, cmd.Snooze):
             situations = [c.situation] if c.situation else list(cmd.SITUATIONS)
             return [Draft(Kind.SNOOZED, today, ref=s, due_on=c.until) for s in situations], None
+        if isinstance(c, cmd.Away):
+            if c.until == c.start:
+                if record.state.away_from(today) is None:
+                    raise InputError(f"{client.name} isn't on leave.")
+                return [Draft(Kind.AWAY, today, text="back from leave", due_on=today)], None
+            text = f"on leave until {c.until:%a %-d %b %Y}"
+            return [Draft(Kind.AWAY, c.start, text=text, due_on=c.until)], None
         if isinstance(c, cmd.SetType):
             if c.client_type is client.client_type:
                 raise InputError(f"{client.name} is already marked `{c.client_type.value}`.")
@@ -422,6 +466,35 @@ class ClientCommands:
             for k, v in changes.items()
         )
         return [Draft(Kind.SETTINGS, today, text=text)], replace(client, **changes)
+
+
+def near_names(name: str, known: list[str]) -> list[str]:
+    """Clients `name` may have meant: those it is the start of a word of (`acme` for "Acme
+    Ltd" and "Acme Inc"), then near misses in spelling (`acmee`)."""
+    key = " ".join(name.casefold().split())
+    starts = [k for k in known if any(w.startswith(key) for w in k.casefold().split())]
+    starts += [k for k in known if k not in starts and k.casefold().startswith(key)]
+    by_key = {k.casefold(): k for k in known}
+    spelled = [by_key[m] for m in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.75)]
+    return list(dict.fromkeys([*starts, *spelled]))[:5]
+
+
+def _retyped(text: str, name: str, meant: str) -> str:
+    """The command as typed, with `meant` in place of the name that wasn't found."""
+    verb, _, rest = text.strip().partition(" ")
+    rest = rest.strip()
+    if rest.startswith('"') and rest.find('"', 1) > 0:
+        tail = rest[rest.find('"', 1) + 1 :]
+    elif rest.casefold().startswith(name.casefold()):
+        tail = rest[len(name) :]
+    else:
+        tail = ""
+    return " ".join(f"/client {verb.lower() or 'status'} {_quote(meant)} {tail.strip()}".split())
+
+
+def by_date(events) -> list[Interaction]:
+    """Newest first by the day it happened, then by when it was logged."""
+    return sorted(events, key=lambda e: (e.occurred_on, e.seq), reverse=True)
 
 
 def _show(value: object) -> str:

@@ -20,6 +20,7 @@ from domain.nudges import (
     OVERDUE,
     TOP_STAGE,
     Ladders,
+    is_reminder,
     label,
     outdated,
 )
@@ -116,6 +117,9 @@ class Decisions:
             return Outcome("refused", detail="approve")
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
+            if is_reminder(nudge):
+                # A reminder for the team has no client message: there is nothing to approve.
+                raise _Stop(Outcome("refused", record, nudge, detail="reminder"))
             if outdated(record, nudge, today, self.ladders):
                 # The client replied or paid since this was posted, or it was overtaken:
                 # nothing may be sent.

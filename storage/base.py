@@ -110,6 +110,12 @@ class Store(Protocol):
         """Whether the store can make a durable write right now (for health checks)."""
         ...
 
+    def purge_team(self, team_id: str) -> dict[str, int]:
+        """Delete everything stored for the workspace, for good, in one step that a crash can't
+        leave half done (`python bot.py purge`). Returns what was deleted: the counts of
+        `clients` and `interactions` (0 each if the team has nothing stored)."""
+        ...
+
 
 class CheckSchedule(Protocol):
     """Tells the store when the nudge pass next needs to look at a client, so a pass can skip

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -56,7 +56,7 @@ def _hints(cls: type) -> dict[str, Any]:
 def from_doc(cls: type[T], doc: Any) -> T:
     """Rebuild a value of type `cls` from what `to_doc` wrote. Unknown keys are ignored, so
     older code can read files written by newer code."""
-    return _decoder(cls)(doc)
+    return _decoder(cast(Hashable, cls))(doc)
 
 
 def _identity(doc: Any) -> Any:
@@ -88,7 +88,7 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
         item = _decoder(typing.get_args(tp)[1])
         return _none_or(lambda doc: {k: item(v) for k, v in doc.items()})
     if dataclasses.is_dataclass(tp):
-        return _dataclass_decoder(tp)
+        return _dataclass_decoder(cast(type, tp))
     if tp is datetime:
         return _none_or(datetime.fromisoformat)
     if tp is date:
@@ -196,5 +196,6 @@ def _plain_init(tp: type) -> bool:
         and "__slots__" not in tp.__dict__
         and not hasattr(tp, "__post_init__")
         and all(f.init for f in dataclasses.fields(tp))
-        and getattr(getattr(tp.__init__, "__code__", None), "co_filename", "") == "<string>"
+        and getattr(getattr(getattr(tp, "__init__", None), "__code__", None), "co_filename", "")
+        == "<string>"
     )

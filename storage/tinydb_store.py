@@ -42,11 +42,13 @@ import json
 import logging
 import os
 import re
+import shutil
 import threading
 import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +62,8 @@ from domain.money import DEFAULT_CURRENCY
 from storage.atomic import (
     AtomicJSONStorage,
     WriteLock,
+    fsync_dir,
+    make_dirs,
     probe_write,
     read_json,
     sweep_temp_files,
@@ -97,6 +101,9 @@ PROBE_CACHE_SECONDS = 2.0
 # A client file modified this recently may yet be replaced within the same tick of the file
 # system's clock (same mtime); its summary is not kept until it is older (see `overview`).
 _SETTLED_NS = 2_000_000_000
+# A purged team's folder is moved here in one rename, then deleted; what a crash leaves
+# here is deleted when the store next opens.
+_PURGED = ".purged"
 
 
 def _check_team(team_id: str) -> str:
@@ -191,6 +198,7 @@ class TinyDBStore:
                 )
             probe_write(self.root)
             self._sweep()
+            shutil.rmtree(self.root / _PURGED, ignore_errors=True)
 
     def _sweep(self) -> None:
         """Remove what writers killed mid-write left behind. Under the write lock, so no writer
@@ -553,6 +561,32 @@ class TinyDBStore:
             self._note_checks(team_id, [(record, new_record)])
             self._write_client(new_record, tail, events)
         return new_record
+
+    def purge_team(self, team_id: str) -> dict[str, int]:
+        """See Store.purge_team. The team's folder leaves `teams/` in one durable rename (from
+        then on nothing of it can be read), and is then deleted."""
+        folder = self._team(team_id)
+        with self.lock.held():
+            if not folder.is_dir():
+                return {"clients": 0, "interactions": 0}
+            counts = {"clients": 0, "interactions": 0}
+            for client_id in sorted(self._names(team_id).values()):
+                counts["clients"] += 1
+                # A damaged file is deleted all the same; the count is what could be read.
+                with suppress(DamagedRecord):
+                    for _ in self.history(team_id, client_id):
+                        counts["interactions"] += 1
+            graveyard = self.root / _PURGED
+            make_dirs(graveyard, durable=self.durable)
+            gone = graveyard / f"{team_id}-{uuid.uuid4().hex[:8]}"
+            folder.rename(gone)
+            if self.durable:
+                fsync_dir(folder.parent)
+                fsync_dir(graveyard)
+            self._index_cache.pop(team_id, None)
+            self._overviews.pop(team_id, None)
+            shutil.rmtree(gone, ignore_errors=True)
+        return counts
 
     # the checks index ----------------------------------------------------------------------
     def _check_shard(self, team_id: str, client_id: str) -> Path:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from local_slack import LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
+from tests.installs import install
 from tests.slack_http import SECRET, AppServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +82,80 @@ def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
     assert "shutting down" in err
     assert "xoxb-test" not in out + err and SECRET not in out + err
     assert "tactful-body-marker" not in out + err
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Readiness, as a load balancer probes it: /healthz answers once waitress listens."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as res:
+                if res.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"bot.py never served: {proc.communicate()[1]}") from None
+            time.sleep(0.1)
+
+
+def test_installable_by_many_workspaces_serve_and_scan_use_each_installation(
+    tmp_path: Path, slack: LocalSlack
+) -> None:
+    """`python bot.py` with a client id and secret and no bot token: workspaces install it over
+    HTTP, and `python bot.py scan` (another process, same database) posts with each one's own
+    token, skipping a workspace with a record but no installation."""
+    db = tmp_path / "data" / "tactful.json"
+    store = TinyDBStore(db)
+    now = datetime.now(UTC)
+    asked_on = (now - timedelta(days=30)).date().isoformat()
+    commands = ClientCommands(store, UTC)
+    for team in ("T0AAA", "T0BBB"):
+        assert ":warning:" not in commands.run(team, "U0A", "add acme in <#C0ACME|acme>", now).text
+        reply = commands.run(team, "U0A", f"asked acme the logo on {asked_on}", now)
+        assert ":warning:" not in reply.text
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "client-secret-never-print",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "DATABASE_PATH": str(db),
+        "PORT": str(port),
+        "WORKING_DAYS": "mon-sun",
+        "WORKING_HOURS": "00:00-23:59",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py")],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        server = AppServer.at(f"http://127.0.0.1:{port}")
+        wait_until_serving(server.url, proc)
+        assert install(server, slack, "T0AAA").status == 200
+        reply = server.slash("status acme", team="T0AAA")
+        assert reply.status == 200 and "acme" in reply.text
+        scan = subprocess.run(
+            [sys.executable, str(ROOT / "bot.py"), "scan"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert scan.returncode == 0, scan.stderr
+        assert "1 workspace(s) not installed skipped" in scan.stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    posts = slack.calls_to("chat.postMessage")
+    assert len(posts) == 2  # T0AAA's alert and suggestion; nothing for T0BBB
+    assert {slack.team_of(p.token) for p in posts} == {"T0AAA"}
+    assert "/slack/install" in err
+    everything = out + err + scan.stdout + scan.stderr
+    assert "client-secret-never-print" not in everything and SECRET not in everything

@@ -341,3 +341,116 @@ def test_the_gap_and_the_final_repeat_are_settings() -> None:
     with pytest.raises(ConfigError) as err:
         config.load(valid_env(MIN_GAP_DAYS="five", FINAL_REPEAT_DAYS="0"))
     assert [p.split("=")[0] for p in err.value.problems] == ["MIN_GAP_DAYS", "FINAL_REPEAT_DAYS"]
+
+
+# installable by many workspaces --------------------------------------------------------------
+CLIENT_ID = "1111.2222"
+
+
+def oauth_env(**changes: str) -> dict[str, str]:
+    env = {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": SECRET,
+        "SLACK_SIGNING_SECRET": SECRET,
+    }
+    env.update(changes)
+    return {k: v for k, v in env.items() if v}
+
+
+def test_oauth_needs_no_bot_token() -> None:
+    c = config.load(oauth_env())
+    assert c.oauth and c.bot_token == "" and c.client_id == CLIENT_ID
+    assert SECRET not in repr(c)
+    assert not config.load(valid_env()).oauth
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            oauth_env(SLACK_CLIENT_SECRET=""),
+            "SLACK_CLIENT_SECRET is missing: SLACK_CLIENT_ID is set, so Tactful is installable by "
+            "many workspaces and needs both (your Slack app's Basic Information > App Credentials).",
+        ),
+        (
+            oauth_env(SLACK_CLIENT_ID=""),
+            "SLACK_CLIENT_ID is missing: SLACK_CLIENT_SECRET is set, so Tactful is installable by "
+            "many workspaces and needs both (your Slack app's Basic Information > App Credentials).",
+        ),
+        (
+            oauth_env(SLACK_CLIENT_ID="my-app"),
+            "SLACK_CLIENT_ID='my-app' does not look like a Client ID (digits, a dot, digits): "
+            "copy it from Basic Information > App Credentials.",
+        ),
+        (
+            oauth_env(SLACK_BOT_TOKEN=f"xoxb-{SECRET}"),
+            "SLACK_BOT_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: installable by "
+            "many workspaces, each uses the token of its own installation. Remove "
+            "SLACK_BOT_TOKEN, or the client id and secret for one workspace.",
+        ),
+        (
+            oauth_env(SLACK_APP_TOKEN=f"xapp-{SECRET}"),
+            "SLACK_APP_TOKEN is set beside SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: the install pages "
+            "(/slack/install) need HTTP mode. Remove SLACK_APP_TOKEN.",
+        ),
+        (
+            oauth_env(SLACK_SIGNING_SECRET=""),
+            "SLACK_SIGNING_SECRET is missing: copy it from your Slack app's Basic Information "
+            "page (needed to verify Slack's requests).",
+        ),
+        (
+            valid_env(SLACK_REDIRECT_URI="https://tactful.example.com/slack/oauth_redirect"),
+            "SLACK_REDIRECT_URI is set but SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not: it "
+            "is only for installing into many workspaces.",
+        ),
+        (
+            oauth_env(SLACK_REDIRECT_URI="https://tactful.example.com/callback"),
+            "SLACK_REDIRECT_URI='https://tactful.example.com/callback' should be this app's "
+            "public URL ending in /slack/oauth_redirect, e.g. "
+            "https://tactful.example.com/slack/oauth_redirect.",
+        ),
+        (
+            oauth_env(NUDGE_CHANNEL="C0123ABCD"),
+            "NUDGE_CHANNEL names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+            "make Tactful installable by many: leave NUDGE_CHANNEL empty.",
+        ),
+        (
+            oauth_env(APPROVERS="U0ALICE,S0LEADS"),
+            "APPROVERS names IDs of one workspace, but SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+            "make Tactful installable by many: leave APPROVERS empty.",
+        ),
+        (
+            oauth_env(DATABASE_URL=f"mysql://tactful:{SECRET}@db/tactful"),
+            "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+            "(or left empty for the TinyDB store in DATABASE_PATH).",
+        ),
+    ],
+)
+def test_partial_or_conflicting_oauth_settings_are_named(
+    env: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load(env)
+    assert err.value.problems == [expected]
+    assert SECRET not in str(err.value)
+
+
+def test_oauth_settings_that_are_good() -> None:
+    c = config.load(
+        oauth_env(
+            SLACK_REDIRECT_URI="https://tactful.example.com/slack/oauth_redirect",
+            DATABASE_URL=f"postgresql://tactful:{SECRET}@127.0.0.1:5432/tactful",
+        )
+    )
+    assert c.redirect_uri == "https://tactful.example.com/slack/oauth_redirect"
+    assert c.database_url.startswith("postgresql://") and SECRET not in repr(c)
+
+
+def test_bot_refuses_partial_oauth_settings(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_SIGNING_SECRET": SECRET})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "config: SLACK_CLIENT_SECRET is missing: SLACK_CLIENT_ID is set, so Tactful is "
+        "installable by many workspaces and needs both (your Slack app's Basic Information > "
+        "App Credentials)."
+    ]

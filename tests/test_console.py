@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_console(
-    tmp_path: Path, lines: list[str], *args: str, tz: str = "UTC"
+    tmp_path: Path, lines: list[str], *args: str, tz: str = "UTC", **extra: str
 ) -> subprocess.CompletedProcess[str]:
     env = {
+        **extra,
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -63,7 +64,7 @@ def test_console_prints_readable_replies(tmp_path: Path) -> None:
     assert "logged by @UCONSOLE" in out
     assert ":warning: I don't know `frobnicate`. Try `/client help`" in out
     assert "Type a /client command (try `/client help`)" in out
-    assert "`/client invoice <name> <amount> due <date> [#ref]`" in out
+    assert "`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`" in out
     # Readable text only: no raw JSON, Block Kit or entities.
     for raw in ('"blocks"', '"type":', "{'", '{"', "&lt;", "&gt;", "&amp;", "mrkdwn"):
         assert raw not in out, raw
@@ -190,3 +191,17 @@ def test_console_starts_quietly_and_exports(tmp_path: Path) -> None:
     assert "--- Slack files.completeUploadExternal DCONSOLE" in done.stdout
     assert "[file] acme: full record (CSV)" in done.stdout
     assert "[file] acme: full record (Markdown)" in done.stdout
+
+
+def test_the_console_is_one_local_workspace_even_with_oauth_settings(tmp_path: Path) -> None:
+    """A `.env` set up for many workspaces: the console still answers as one local workspace
+    (Bolt, reading the client id and secret itself, would otherwise ask for an install)."""
+    done = run_console(
+        tmp_path,
+        ["/client add acme"],
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="client-secret-never-print",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Added *acme*" in done.stdout
+    assert "client-secret-never-print" not in done.stdout + done.stderr

@@ -25,9 +25,11 @@ from slack_bolt import App
 
 import bot
 import handlers
+from config import REDIRECT_PATH
 from handlers import messages
 from handlers.commands import COMMAND
 from handlers.home import EVENTS
+from service.workspaces import BOT_SCOPES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
@@ -227,6 +229,9 @@ EVENT_SCOPES = {
     "app_home_opened": set(),
     "message.channels": {"channels:history"},
     "message.groups": {"groups:history"},
+    # A workspace removed Tactful or revoked its token (Slack sends these to every app).
+    "app_uninstalled": set(),
+    "tokens_revoked": set(),
 }
 
 
@@ -252,3 +257,21 @@ def test_scopes_are_exactly_what_the_code_calls_for(manifest: dict[str, Any]) ->
     )
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # app_home_opened
+
+
+def test_an_install_asks_for_the_manifests_scopes(manifest: dict[str, Any]) -> None:
+    """Bolt's OAuth flow asks each installing workspace for BOT_SCOPES: the same as the
+    manifest's, or installs would grant more (or less) than the app declares."""
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_redirect_url_is_the_oauth_redirect_path(manifest: dict[str, Any]) -> None:
+    urls = manifest["oauth_config"]["redirect_urls"]
+    assert urls and all(u.startswith("https://") and u.endswith(REDIRECT_PATH) for u in urls)
+
+
+def test_uninstall_events_are_registered(registered: dict[str, set[Any]]) -> None:
+    from handlers import installs
+
+    assert set(installs.EVENTS) == {"app_uninstalled", "tokens_revoked"}
+    assert set(installs.EVENTS) <= registered["events"]

@@ -116,7 +116,7 @@ def test_socket_mode_answers_commands_buttons_and_events(
         ack = endpoint.ack(envelope)
         assert ack["envelope_id"] == envelope
         assert ack["payload"]["response_type"] == "ephemeral"
-        assert ack["payload"]["text"] == ":memo: Noted for *acme*: “called Jo”."
+        assert ack["payload"]["text"].startswith(":memo: Noted for *acme*: “called Jo”.\nDated *")
         client_id = store.find(TEAM, "acme").client.client_id
         notes = [e for e in store.history(TEAM, client_id) if e.kind is Kind.NOTE]
         assert [n.text for n in notes] == ["called Jo"]

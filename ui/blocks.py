@@ -12,11 +12,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    BlockElement,
     ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InteractiveElement,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -61,7 +61,7 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     )
 
 
-def actions(block_id: str, *elements: BlockElement) -> Block:
+def actions(block_id: str, *elements: InteractiveElement) -> Block:
     return ActionsBlock(block_id=block_id, elements=list(elements)).to_dict()
 
 

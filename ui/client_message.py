@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
 
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.facts import OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import owed
 from domain.models import ClientRecord, NudgeStatus, TextVersion
@@ -38,7 +38,7 @@ class Letterhead:
 
     payment_details: str = ""
     sign_off: str = ""
-    calendar: Any = None
+    calendar: WorkCalendar = WEEKDAYS_ONLY
 
 
 def situation_of(facts: SituationFacts) -> str:

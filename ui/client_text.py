@@ -14,7 +14,7 @@ from datetime import date
 from babel.dates import format_date
 from babel.lists import format_list
 
-from domain.calendar import add_business_days
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, add_business_days
 from domain.models import Invoice, Money
 from domain.money import format_money, totals
 
@@ -68,12 +68,12 @@ def client_date(
     return text[0].lower() + text[1:] if lang == "cy" and deadline else text
 
 
-def deadline(today: date, working_days: int, lang: str, calendar: object = None) -> str:
-    """`Friday 4 December`: `working_days` working days after today, on the agency's calendar."""
-    if calendar is None:
-        due = add_business_days(today, working_days)
-    else:
-        due = add_business_days(today, working_days, calendar)  # type: ignore[call-arg]
+def deadline(
+    today: date, working_days: int, lang: str, calendar: WorkCalendar = WEEKDAYS_ONLY
+) -> str:
+    """`Friday 4 December`: `working_days` working days after today, on the agency's calendar
+    (holidays and closures don't count, and the deadline never falls on one)."""
+    due = add_business_days(today, working_days, calendar)
     return client_date(due, lang, today, deadline=True)
 
 

@@ -88,6 +88,15 @@ def actions_block(client_id: str, key: str) -> dict[str, Any]:
     )
 
 
+def reminder_actions_block(client_id: str, key: str) -> dict[str, Any]:
+    """A team reminder after the last step: nothing to approve, only snooze or dismiss."""
+    full = actions_block(client_id, key)
+    return {
+        **full,
+        "elements": [e for e in full["elements"] if e["action_id"] not in (APPROVE, EDIT)],
+    }
+
+
 def sent_block(client_id: str, key: str) -> dict[str, Any]:
     """The one button an approved message not posted by Tactful keeps: "Sent it"."""
     return bk.actions(block_id(client_id, key), bk.button("Sent it", SENT_IT, "sent"))
@@ -119,6 +128,7 @@ def thread_message(
     *,
     open_: bool,
     sent_button: bool = False,
+    reminder: bool = False,
 ) -> dict[str, Any]:
     """The suggestion as it stands: with its buttons while undecided, and a footer saying what
     happened to it (edits, approvals so far, or the decision); once approved, a "Sent it"
@@ -130,7 +140,7 @@ def thread_message(
         blocks += [bk.section(f"*{escape(intro)}*"), preformatted(text)]
     blocks += [bk.context(line) for line in footer]
     if open_:
-        blocks.append(actions_block(client_id, key))
+        blocks.append((reminder_actions_block if reminder else actions_block)(client_id, key))
     elif sent_button:
         blocks.append(sent_block(client_id, key))
     return bk.message(f"{escape(intro)} {escape(text)}", blocks)

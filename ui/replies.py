@@ -23,6 +23,7 @@ from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
+from ui.dates import dated, when
 
 
 @dataclass(frozen=True)
@@ -187,30 +188,34 @@ def logged(
     lines = lines or []
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log):
-        when = "" if c.on == today else f" ({day(c.on)})"
         what = escape(c.text)
         text = {
-            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”{when}. "
+            "asked": f":hourglass_flowing_sand: Logged: you asked {name} for “{what}”. "
             f"If they stay quiet for {client.quiet_days} business days I'll nudge the team.",
-            "heard": f":speech_balloon: Logged: {name} replied{when}"
+            "heard": f":speech_balloon: Logged: {name} replied"
             + (f": “{what}”" if what else "")
             + ". Their quiet clock is stopped.",
-            "note": f":memo: Noted for {name}{when}: “{what}”.",
-            "revision": f":pencil2: Logged a revision demand from {name}{when}: “{what}”. "
+            "note": f":memo: Noted for {name}: “{what}”.",
+            "revision": f":pencil2: Logged a revision demand from {name}: “{what}”. "
             f"{_revision_count(record, today, ladders)}",
             "agreed": f":handshake: Logged: {name} agreed to “{what}”{when}. Suggestions won't "
             "propose a rhythm again; rounds of changes count from today.",
         }[c.verb]
-        return _simple(text)
+        return _simple(f"{text}\n{dated(c.on, today, c.date_words)}")
     if isinstance(c, cmd.InvoiceSent):
         invoice = record.state.invoices[-1]
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
             f"{format_money(invoice.amount)}, sent {day(invoice.sent_on)}, "
-            f"due {day(invoice.due_on)}."
+            f"due {day(invoice.due_on)}.\n"
+            f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
+            + (f"\n{dated(c.on, today, c.sent_words, what='Sent')}" if c.sent_words else "")
         )
     if isinstance(c, cmd.Paid):
-        return _simple(f":moneybag: {_payments(name, lines, record)} {_open_money(record)}")
+        return _simple(
+            f":moneybag: {_payments(name, lines, record)} {_open_money(record)}\n"
+            f"{dated(c.on, today, c.date_words)}"
+        )
     if isinstance(c, cmd.Void | cmd.Undo):
         voided = ", ".join(f"e{e.target}" for e in lines)
         why = f": “{escape(lines[0].text)}”" if isinstance(c, cmd.Void) else ""
@@ -236,13 +241,32 @@ def logged(
             )
         )
     if isinstance(c, cmd.Promised):
+        broken = (
+            " That date has passed: the next overdue nudge is a step firmer."
+            if c.by < today
+            else " Overdue nudges wait until then; if the date passes unpaid, the next nudge "
+            "is a step firmer."
+        )
         return _simple(
-            f":handshake: Logged {name}'s promise to pay by {day(c.by)}. Overdue nudges wait "
-            "until then; if the date passes unpaid, the next nudge is a step firmer."
+            f":handshake: Logged {name}'s promise to pay by {day(c.by)}.{broken}\n"
+            f"{dated(c.by, today, c.date_words, what='Promised by')}"
         )
     if isinstance(c, cmd.Snooze):
         what = f"{c.situation} nudges" if c.situation else "all nudges"
-        return _simple(f":zzz: Snoozed {what} for {name} until {day(c.until)}.")
+        return _simple(
+            f":zzz: Snoozed {what} for {name} until {day(c.until)}.\n"
+            f"{dated(c.until, today, c.date_words, what='Until')}"
+        )
+    if isinstance(c, cmd.Away):
+        if c.until == c.start:
+            return _simple(f":wave: {name} is back: their clocks run again from today.")
+        starting = "" if c.start <= today else f" from {when(c.start, today)}"
+        return _simple(
+            f":palm_tree: {name} is on leave{starting} until {day(c.until)}: their quiet and "
+            "overdue clocks are paused, and the days away don't count. "
+            f"`/client away {_arg(client.name)} off` if they are back early.\n"
+            f"{dated(c.until, today, c.date_words, what='Back')}"
+        )
     if isinstance(c, cmd.SetType):
         return _simple(
             f":label: {name} is now marked *{TYPE_LABEL[client.client_type]}*; "
@@ -340,7 +364,8 @@ def client_list(
     archived = len(standings) - len(active)
     ranked = sorted(active, key=lambda s: (-s.score, s.name_key))
     needing = sum(1 for s in ranked if s.score)
-    what = f"clients starting with “{prefix}”" if prefix else "clients"
+    noun = "client" if len(active) == 1 else "clients"
+    what = f"{noun} starting with “{prefix}”" if prefix else noun
     title = f"{len(active)} {what}, {needing} needing attention"
     # Archiving stops the nudges, not the debt: an archived client who still owes is listed.
     owing = sorted((s for s in standings if s.archived and s.owed), key=lambda s: s.name_key)
@@ -357,6 +382,8 @@ def client_list(
         if s.undeliverable:
             flags.insert(0, ":no_entry: nudges can't be delivered: `/client status` says why")
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
+        if s.away_until is not None:
+            state += f" · :palm_tree: on leave until {day(s.away_until)}"
         lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
     if page == 1:
         lines += [
@@ -410,6 +437,13 @@ def status(
         if route.via is Via.NOWHERE:
             facts.append(_route_fix(c))
     facts += undeliverable_lines(record)
+    leave = s.away_from(today)
+    if leave is not None:
+        since = "since" if leave.start <= today else "from"
+        facts.append(
+            f"*On leave* {since} {day(leave.start)} until {day(leave.until)}: "
+            "their quiet and overdue clocks are paused."
+        )
     flags = _flags(attention(record, today, ladders))
     if flags:
         facts.append("*Needs attention:* " + " · ".join(flags))
@@ -475,6 +509,7 @@ _VERB = {
     Kind.DONE: "request closed",
     Kind.OFFBOARDING: "offboarding started",
     Kind.CHECKED: "offboarding step done",
+    Kind.AWAY: "leave",
 }
 
 
@@ -497,7 +532,7 @@ def _event_line(
         )
     if e.amount:
         detail.append(format_money(e.amount))
-    if e.due_on:
+    if e.due_on and e.kind is not Kind.AWAY:  # a leave line's text says it
         due = e.kind in (Kind.INVOICE, Kind.FIXED)
         detail.append(("due " if due else "until ") + day(e.due_on))
     text, more = quoted(e.text) if e.text else ("", "")
@@ -615,7 +650,7 @@ def _message_line(lines: list[Interaction]) -> str:
 def history(record: ClientRecord, events: list[Interaction]) -> Reply:
     total = record.state.interactions
     shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
-    title = f"History of {record.client.name}: {shown}, newest first"
+    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
     # Voids and fixes are always newer than what they correct, so the ones shown are here.
     voided, fixed = voided_by(events), superseded_by(events)
     messages, folded = message_entries(events)
@@ -740,16 +775,17 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: one round of changes (`logo; footer; colours` is one round)
 `/client agreed <name> <rhythm>`: the approval rhythm they agreed, e.g. `weekly batch reviews`
-`/client invoice <name> <amount> due <date> [#ref]`: `on <date>` is the day it was sent
+`/client invoice <name> <amount> due <date> [#ref] [on <date sent>]`: sent today if no `on`
 `/client paid <name> [<amount>] [#ref]`: no amount pays what is owed; no #ref, the oldest due first
 `/client promised <name> <date> [#ref]`: promise to pay
 `/client done <name> <words or id>`: one open request is dealt with
 `/client snooze <name> [quiet|overdue|controlling] <3 days|1 week|date>`
+`/client away <name> until <date>`: the client is on leave, their clocks pause  ·  `/client away <name> off`: back early
 
 *Look things up*
 `/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
-`/client history <name>`: the full record, newest first, with each entry's id (`e12`)
+`/client history <name>`: the full record, newest first by the day it happened, with each entry's id (`e12`)
 `/client report <name>`: walking away? the record in numbers, a checklist for leaving well and a draft final report for the client
 `/client report <name> share`: the same, posted in the channel for the team
 `/client export <name>`: the full record as CSV and Markdown files, to your DM with Tactful
@@ -767,7 +803,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client paid acme £1,000 #INV-7 on yesterday`
 `/client void acme #INV-7 sent twice`
 
-Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next monday`, `2026-12-01` (day before month in `5/12`). Amounts: `1200`, `1,200.50`, `1.200,50`, `£1.2k`, `€2 400`, `300 USD` (a bare amount is in the workspace currency; `1.200` is refused as ambiguous)."""
+Names with spaces go in quotes. Dates: `today`, `yesterday`, `fri`, `3 days ago`, `next wed`, `20/12` (day first; without a year, the nearest one), `2026-12-01`. Text in quotes is kept as typed. Amounts: `1200`, `1,200.50`, `1.200,50`, `£1.2k`, `€2 400`, `300 USD` (a bare amount is in the workspace currency; `1.200` is refused as ambiguous)."""
 
 
 def help_text() -> Reply:

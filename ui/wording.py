@@ -65,6 +65,7 @@ TEAM_PLACEHOLDERS = {
     "nudge_controlling": {"owner", "client", "revisions", "window_days"},
     "late": set(),
     "suggestion_intro": {"client"},
+    "final_repeat": {"client", "repeat", "options"},
     "default_contact": set(),
 }
 # The client-facing final report (`/client report`): each line and what it may use.
@@ -119,6 +120,8 @@ def sample_values(situation: str) -> dict[str, str]:
         "revisions": "6",
         "window_days": "14",
         "owner": "<@U123> ",
+        "repeat": "2",
+        "options": "collections, small claims, or write off",
     }
     return {k: values[k] for k in PLACEHOLDERS.get(situation, set(values))}
 

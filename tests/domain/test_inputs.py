@@ -77,8 +77,8 @@ def test_unreadable_dates_say_what_to_type(text: str, future: bool, hint: str) -
 @pytest.mark.parametrize(
     ("text", "future", "hint"),
     [
-        ("next monday", False, "is in the future: log things once they have happened"),
-        ("2026-11-26", False, "is in the future"),
+        ("next monday", False, "30 Nov is in 5 days; things that happened can't be dated ahead"),
+        ("2026-11-26", False, "26 Nov is tomorrow; things that happened"),
         ("2030-01-01", True, "too far ahead: pick a date within two years"),
         ("1999-12-31", False, "too far in the past"),
     ],

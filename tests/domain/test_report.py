@@ -66,3 +66,20 @@ def test_nudge_decisions_are_counted_from_the_history() -> None:
     )
     report = engagement_report(replace(record, nudges={}), events, TODAY)
     assert (report.nudges_approved, report.nudges_dismissed) == (1, 1)
+
+
+def test_drift_compares_invoices_in_due_date_order_not_the_order_they_were_logged() -> None:
+    # The oldest invoice is entered last (found in a drawer): it must not hide the drift.
+    record, events = record_with(
+        Draft(
+            Kind.INVOICE, date(2026, 10, 1), amount=gbp("100"), ref="B", due_on=date(2026, 11, 1)
+        ),
+        Draft(Kind.PAID, date(2026, 11, 21), ref="B"),  # 20 days late
+        Draft(
+            Kind.INVOICE, date(2026, 11, 1), amount=gbp("100"), ref="C", due_on=date(2026, 11, 10)
+        ),
+        Draft(Kind.PAID, date(2026, 12, 10), ref="C"),  # 30 days late
+        Draft(Kind.INVOICE, date(2026, 9, 1), amount=gbp("100"), ref="A", due_on=date(2026, 10, 1)),
+        Draft(Kind.PAID, date(2026, 10, 3), ref="A"),  # 2 days late
+    )
+    assert engagement_report(record, events, date(2026, 12, 17)).days_late == (2, 20, 30)

@@ -3,6 +3,8 @@ answered ephemerally, with the injected clock and the data folder on disk."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -72,7 +74,7 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     text = ok(server.slash("status acme corp"))
     assert ":mute: quiet 3 business days" in text
     text = ok(server.slash("list"))
-    assert "1 clients, 1 needing attention" in text
+    assert "1 client, 1 needing attention" in text
     assert "*Acme Corp* (late payer): :mute: quiet 3 business days" in text
 
     text = ok(server.slash("heard acme corp sent them over", user="U0BOB"))
@@ -101,7 +103,7 @@ def test_add_ask_hear_invoice_pay_flow_shows_the_right_facts(
     )
     text = ok(server.slash("status acme corp"))
     assert "*Unpaid invoices:*\nnone" in text
-    assert "1 clients, 0 needing attention" in ok(server.slash("list"))
+    assert "1 client, 0 needing attention" in ok(server.slash("list"))
 
     text = ok(server.slash('history "Acme Corp"'))
     assert "History of Acme Corp: 5 entries, newest first" in text
@@ -170,7 +172,10 @@ def test_other_commands_over_http(server: AppServer, store: TinyDBStore, clock: 
 def test_help_and_empty_text_answer_with_usage(server: AppServer) -> None:
     for text in ("help", ""):
         reply = ok(server.slash(text))
-        assert "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref]`" in reply
+        assert (
+            "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref] [on &lt;date sent&gt;]`"
+            in reply
+        )
 
 
 def test_invoices_are_numbered_when_no_reference_is_given(
@@ -330,7 +335,7 @@ REJECTED = [
     "paid initech #P-1",
     "paid globex",
     "promised globex fri",
-    "promised acme yesterday",
+    "promised acme 2099-01-01",
     "type acme late-payer",
     "type acme grumpy",
     "archive globex",
@@ -433,6 +438,24 @@ def test_any_text_gets_a_private_reply_and_errors_store_nothing(
     assert "Something went wrong" not in body["text"]
     if body["text"].startswith(":warning:"):
         assert stored_files(store) == before
+
+
+def test_a_near_miss_name_is_refused_without_writing_the_list_overview(
+    server: AppServer, store: TinyDBStore
+) -> None:
+    # The overview keeps only summaries of client files older than the file system's clock
+    # tick; age the files instead of waiting, so the cache would be written if it were read.
+    for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
+        ok(server.slash(setup))
+    for path in store.root.rglob("clients/*.json"):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    before = stored_files(store)
+    text = refused(server.slash("status acmx"))
+    assert "Did you mean acme?" in text or "could be acme" in text
+    assert "Did you mean Acme Corp?" in refused(server.slash('status "acme corpp"'))
+    assert stored_files(store) == before  # overview.json included: an error writes nothing
+    assert "acme" in ok(server.slash("list"))  # while the list still builds and keeps it
+    assert stored_files(store) != before
 
 
 def test_report_gives_the_walk_away_pack(server) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import bot
 from domain.models import Kind, NudgeStatus
@@ -136,3 +136,42 @@ def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
     assert "message to client, overdue step 2: sent by <@U0BOB>" in text
     assert "a gentle nudge about #S1" in text
     assert text.count("message to client") == 2  # step 1 and step 2, one entry each
+
+
+def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_to_approve(
+    config, store, slack, clock, server
+) -> None:
+    from slack_sdk import WebClient
+
+    from service.decisions import Decisions
+
+    ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
+    ok(server.slash("invoice shop £900 due 2026-09-01 #S1"))
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    cid = store.find(TEAM, "shop").client.client_id
+    decisions = Decisions(store, UTC)
+    when = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)  # a Monday; weeks overdue
+    for step in (1, 2, 3):  # each step approved, a week apart (the gap is 5 working days)
+        engine.scan(when)
+        key = f"overdue:inv-S1:{step}"
+        assert decisions.approve(TEAM, cid, key, "U0BOB", when).result == "approved", step
+        when += timedelta(days=7)
+    report = engine.scan(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))  # 10 working days later
+    assert report.posted == ["overdue:inv-S1:3:repeat-1"]
+    suggestion = slack.calls_to("chat.postMessage")[-1].args
+    text = str(suggestion["blocks"])
+    assert "collections, small claims, or write off" in text
+    actions = [b for b in suggestion["blocks"] if b["type"] == "actions"][0]
+    assert {e["action_id"] for e in actions["elements"]} == {
+        ui.SNOOZE,
+        ui.SNOOZE_UNTIL,
+        ui.DISMISS,
+    }
+    nudge = store.find(TEAM, "shop").nudges["overdue:inv-S1:3:repeat-1"]
+    clock.now = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+    server.interact(button(ui.APPROVE, (cid, nudge.key, nudge.thread_ts)))  # a forged click
+    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+    slack.wait_for("chat.postEphemeral")
+    assert any("nothing to approve" in t for t in ephemerals(slack, "U0BOB"))

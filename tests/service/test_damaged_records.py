@@ -64,7 +64,7 @@ def test_list_status_and_home_show_the_healthy_clients_and_a_notice(
 ) -> None:
     listed = server.slash("list")
     assert listed.status == 200
-    assert "2 clients" not in listed.text and "1 clients, 1 needing attention" in listed.text
+    assert "2 clients" not in listed.text and "1 client, 1 needing attention" in listed.text
     assert "*globex* (unresponsive): :mute: quiet 4 business days" in listed.text
     assert NOTICE in listed.text and "Tactful's log names each file" in listed.text
     assert "acme" not in listed.text

@@ -19,6 +19,7 @@ import config as config_module
 from config import Config
 from domain.models import NudgeStatus
 from local_slack import Failure, LocalSlack
+from service import delivery as delivery_module
 from service import nudges as nudges_module
 from service.nudges import MAX_LOOKUP_PAGES, ScanReport
 from storage.tinydb_store import TinyDBStore
@@ -278,7 +279,7 @@ def test_a_programming_error_while_delivering_an_approved_message_surfaces(
     def broken_escape(text: str) -> str:
         raise KeyError(text)
 
-    monkeypatch.setattr(nudges_module, "escape", broken_escape)
+    monkeypatch.setattr(delivery_module, "escape", broken_escape)
     client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
     engine = bot.build_engine(config, store, client=client, pace=lambda channel: None)
     with pytest.raises(KeyError):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.models import (
     Ask,
+    Away,
     Client,
     ClientRecord,
     ClientState,
@@ -90,6 +91,7 @@ CLIENT = {
     "pay": text,
     "auto_heard": st.booleans(),
 }
+AWAY = {"start": dates, "until": dates}
 STATE = {
     "open_asks": st.lists(asks, max_size=4).map(tuple),
     "invoices": st.lists(st.builds(Invoice, **INVOICE), max_size=4).map(tuple),
@@ -98,6 +100,7 @@ STATE = {
     "revisions": st.lists(dates, max_size=4).map(tuple),
     "interactions": st.integers(0, 10**6),
     "snoozed_until": st.dictionaries(text, dates, max_size=3),
+    "away": st.lists(st.builds(Away, **AWAY), max_size=3).map(tuple),
     "replies_logged": st.lists(text, max_size=3).map(tuple),
     "agreed": text,
     "agreed_on": st.none() | dates,
@@ -153,6 +156,7 @@ EVERY = {
     Money: MONEY,
     Interaction: INTERACTION,
     Ask: ASK,
+    Away: AWAY,
     Invoice: INVOICE,
     Client: CLIENT,
     ClientState: STATE,
@@ -275,3 +279,13 @@ def test_a_record_written_before_offboarding_existed_reads_with_none() -> None:
     )
     for value in (started, ticked):
         assert _round_trip(ClientRecord, ClientRecord(record.client, offboarding=value))
+
+
+def test_a_summary_written_before_leave_existed_reads_with_no_leave() -> None:
+    """Records written before `/client away` have no `away` key: they read as never away."""
+    state = to_doc(ClientState(revisions=(date(2026, 1, 1),)))
+    del state["away"]
+    back = from_doc(ClientState, state)
+    assert back.away == () and back.revisions == (date(2026, 1, 1),)
+    leave = ClientState(away=(Away(date(2026, 12, 21), date(2027, 1, 5)),))
+    assert _round_trip(ClientState, leave) == leave

@@ -255,3 +255,20 @@ def test_greet_as_and_pay_are_client_options() -> None:
     for bad in ("set acme greet Jo", "set acme pay here"):
         with pytest.raises(InputError, match="e.g. `/client set acme"):
             parse(bad, TODAY, set())
+
+
+def test_a_deadline_skips_the_agencys_holidays_and_closures(wording: Wording) -> None:
+    from domain.calendar import WorkCalendar
+
+    # Five working days from Mon 21 December 2026, with Christmas and Boxing Day (Monday 28th,
+    # observed) off in Wales and the agency closed on the 24th.
+    calendar = WorkCalendar("GB-WLS", frozenset({date(2026, 12, 24)}))
+    facts = replace(shapes(1)[0], step=1)
+    text = client_message(
+        wording,
+        record("en", ClientType.UNRESPONSIVE),
+        facts,
+        date(2026, 12, 21),
+        Letterhead(calendar=calendar),
+    )
+    assert "by Thursday 31 December" in text

@@ -1,0 +1,150 @@
+"""Talking to Slack for the nudge pass: where a client's nudges go, posting at Slack's pace,
+and finding a post that landed although we never heard back (so nothing is posted twice).
+
+Nothing here touches the store: the pass (service/nudges.py) writes each attempt down first.
+Each call takes the Web API client of the workspace concerned (its own token).
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+
+from domain.models import ClientRecord, Nudge
+from domain.routing import Route, nudge_route
+
+logger = logging.getLogger(__name__)
+# Pages of channel history read when looking for a post that landed unacknowledged.
+MAX_LOOKUP_PAGES = 20
+# Slack errors that retrying won't cure: a setting must change (or the bot be invited).
+REFUSED_FOR_GOOD = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_not_visible",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
+
+
+class Pacer:
+    """About one message per second per channel, as Slack asks of chat.postMessage."""
+
+    def __init__(
+        self,
+        sleep: Callable[[float], None] = _time.sleep,
+        monotonic: Callable[[], float] = _time.monotonic,
+        gap: float = 1.0,
+    ) -> None:
+        self.sleep, self.monotonic, self.gap = sleep, monotonic, gap
+        self.last: dict[str, float] = {}
+
+    def __call__(self, channel: str) -> None:
+        since = self.monotonic() - self.last.get(channel, float("-inf"))
+        if since < self.gap:
+            self.sleep(self.gap - since)
+        self.last[channel] = self.monotonic()
+
+
+class RateLimited(Exception):
+    pass
+
+
+class NotRuledOut(Exception):
+    """An earlier attempt may have landed, and the look-up could not find it or rule it out.
+
+    Its own type, not LookupError: a KeyError or IndexError is a bug, and must not pass for
+    this expected, retry-next-pass condition."""
+
+
+class Poster:
+    """Posts for the pass, and looks posts up."""
+
+    def __init__(self, pace: Callable[[str], None] | None = None, nudge_channel: str = "") -> None:
+        self.nudge_channel = nudge_channel
+        self.pace = pace or Pacer()
+
+    def route(self, record: ClientRecord) -> Route:
+        return nudge_route(record.client, self.nudge_channel)
+
+    def channel(self, client: WebClient, record: ClientRecord) -> str:
+        """The channel to post in ("" if there is none), opening the DM when it is one."""
+        route = self.route(record)
+        if route.is_dm:
+            return client.conversations_open(users=route.target)["channel"]["id"]
+        return route.target
+
+    def send(
+        self,
+        client: WebClient,
+        channel: str,
+        body: dict[str, Any],
+        metadata: dict[str, Any],
+        thread_ts: str | None = None,
+    ) -> str:
+        self.pace(channel)
+        response = client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+            **body,
+        )
+        return response["ts"]
+
+    def find(
+        self, client: WebClient, channel: str, client_id: str, nudge: Nudge, part: str
+    ) -> str | None:
+        """The ts of a post of ours for this nudge that Slack has although we never stored it.
+
+        Every page since the nudge was recorded is read: a busy channel can bury it."""
+        wanted = (client_id, nudge.key, part)  # keys are per client: the client is in the match
+        if part in ("alert", "delivered"):
+            # Posting only starts once the nudge is recorded (or approved); a little slack for
+            # clock skew.
+            since = (
+                nudge.decided_at if part == "delivered" and nudge.decided_at else nudge.created_at
+            )
+            oldest = (since - timedelta(minutes=10)).timestamp()
+            call, args = client.conversations_history, {"oldest": f"{oldest:.6f}"}
+        else:
+            call, args = client.conversations_replies, {"ts": nudge.ts}
+        for _page in range(MAX_LOOKUP_PAGES):
+            response = call(channel=channel, include_all_metadata=True, limit=200, **args)
+            for message in response.get("messages", []):
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if (payload.get("client_id"), payload.get("key"), payload.get("part")) == wanted:
+                    logger.info(
+                        "Nudge %s was already in Slack (ts %s): not posting it again",
+                        nudge.key,
+                        message["ts"],
+                    )
+                    return message["ts"]
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
+            args["cursor"] = cursor
+        # Not found in MAX_LOOKUP_PAGES pages: don't risk a second copy; retry next pass.
+        raise NotRuledOut(f"could not rule out an earlier post of {nudge.key} in {channel}")
+
+
+def retry_after(headers: Any) -> int:
+    """Seconds Slack asked us to wait (1 to 3600), or 60 if it didn't say."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(1, min(int(raw), 3600))
+            except (TypeError, ValueError):
+                return 60
+    return 60
