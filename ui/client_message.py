@@ -16,7 +16,6 @@ from domain.invoices import owed
 from domain.models import ClientRecord, NudgeStatus, TextVersion
 from domain.nudges import CONTROLLING, OVERDUE, QUIET
 from ui.client_text import (
-    client_date,
     count,
     deadline,
     first_name,
@@ -25,6 +24,7 @@ from ui.client_text import (
     requests_phrase,
     tidy_request,
 )
+from ui.dates import client_date
 from ui.wording import Wording
 
 # Working days a client is given to answer where no consequence date is named (step 1).

@@ -11,15 +11,12 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from babel.dates import format_date
 from babel.lists import format_list
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, add_business_days
 from domain.models import Invoice, Money
 from domain.money import format_money, totals
-
-# Babel locales for client text: en_GB writes "2 December", not "December 2".
-_DATE_LOCALES = {"en": "en_GB", "cy": "cy"}
+from ui.dates import DATE_LOCALES, client_date
 
 # The "o" construction after a figure ("3 o anfonebau", soft-mutated where it must be), which
 # reads naturally with digits in Welsh; English takes a plain plural.
@@ -42,30 +39,7 @@ _NOUNS: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def _lang(lang: str) -> str:
-    return lang if lang in _DATE_LOCALES else "en"
-
-
-def client_date(
-    d: date, lang: str, today: date, *, deadline: bool = False, weekday: bool = True
-) -> str:
-    """A date as a person writes it to a client: the one function for dates in client text.
-
-    English: `Wed 2 December`; a deadline in full, `Friday 4 December`. Welsh: `2 Tachwedd`,
-    which needs no mutation after `ar`, `ers` or `erbyn`; a deadline (only ever after
-    `erbyn`, which doesn't mutate) as `dydd Gwener 4 Rhagfyr`. The year only when it isn't
-    this year's.
-    """
-    lang = _lang(lang)
-    year = " y" if d.year != today.year else ""
-    if lang == "cy":
-        pattern = ("EEEE d MMMM" if deadline else "d MMMM") + year
-    elif deadline:
-        pattern = "EEEE d MMMM" + year
-    else:
-        pattern = ("EEE d MMMM" if weekday else "d MMMM") + year
-    text = format_date(d, pattern, locale=_DATE_LOCALES[lang])
-    # Babel capitalises "Dydd": mid-sentence it is lower case.
-    return text[0].lower() + text[1:] if lang == "cy" and deadline else text
+    return lang if lang in DATE_LOCALES else "en"
 
 
 def deadline(

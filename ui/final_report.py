@@ -14,7 +14,8 @@ from domain.invoices import balance
 from domain.models import ClientRecord
 from domain.money import format_money, format_totals
 from domain.report import EngagementReport
-from ui.client_text import client_date, first_name
+from ui.client_text import first_name
+from ui.dates import client_date
 from ui.wording import Wording
 
 # Open asks and unpaid invoices listed by name; more than this are counted, not listed.

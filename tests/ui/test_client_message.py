@@ -18,7 +18,8 @@ from domain.inputs import InputError
 from domain.models import Ask, Client, ClientRecord, ClientState, ClientType, Invoice, Money
 from domain.nudges import TOP_STAGE
 from ui.client_message import Letterhead, client_message, situation_of
-from ui.client_text import client_date, count, invoices_phrase, requests_phrase, tidy_request
+from ui.client_text import count, invoices_phrase, requests_phrase, tidy_request
+from ui.dates import client_date
 from ui.wording import MAX_SUGGESTION, Wording
 
 TODAY = date(2026, 11, 27)  # a Friday
