@@ -236,6 +236,14 @@ def _with_ladder(
     )
 
 
+def reached(
+    record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> dict[str, int]:
+    """How far each situation's facts reach on their own (its age, its count), before the
+    ladder's rules say which step comes next: the thresholds, for the calendar and its tests."""
+    return {r.situation: r.stage for r in _reached(record, today, ladders)}
+
+
 def current(
     record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
 ) -> dict[str, Due]:

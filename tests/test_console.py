@@ -103,14 +103,13 @@ def test_console_scan_buttons_edit_and_approve_in_the_workspace_time_zone(tmp_pa
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "1 new, 1 posted" in out
-    assert "[1] acme, overdue stage 2: Approve" in out
+    assert "[1] acme, overdue stage 1: Approve" in out  # a first chase is step 1
     assert "Message for the client" in out  # Edit asked for the text on the next line
     assert "Approved by @UCONSOLE" in out
-    assert "No buttons to press." in out
-    assert (
-        "message approved overdue:inv-A1:2 “Hi Jo, a gentle reminder about invoice A1. Thanks!”"
-        in out
-    )
+    # Approved is not sent: the one button left says when it was.
+    assert "acme, overdue stage 1: Sent it" in out
+    assert "message to client, overdue step 1: approved by @UCONSOLE" in out
+    assert "Hi Jo, a gentle reminder about invoice A1. Thanks!" in out
 
 
 def test_an_unknown_log_level_is_a_config_error(tmp_path: Path) -> None:
@@ -151,15 +150,17 @@ def test_button_numbers_stay_put_and_name_the_client_and_step(tmp_path: Path) ->
     out = done.stdout
     listing = out.split("Buttons:")
     first, after_click, with_checklist = listing[1], listing[2], listing[3]
-    assert "[1] acme, overdue stage 2: Approve" in first
-    assert "[8] globex, quiet stage 3: Approve" in first
-    # After approving acme's, globex's buttons keep their numbers; acme's are gone.
-    assert "[1]" not in after_click and "acme" not in after_click
-    assert "[8] globex, quiet stage 3: Approve" in after_click
+    assert "[1] acme, overdue stage 1: Approve" in first
+    assert "[8] globex, quiet stage 1: Approve" in first
+    # After approving acme's, globex's buttons keep their numbers; acme's are gone but for its
+    # new "Sent it", numbered after them.
+    assert "[1]" not in after_click and "Approve" not in after_click.split("globex")[0]
+    assert "[15] acme, overdue stage 1: Sent it" in after_click
+    assert "[8] globex, quiet stage 1: Approve" in after_click
     assert "There is no button 3 now" in out
     # The offboarding checklist's buttons are numbered after, naming the client and the step.
-    assert "[8] globex, quiet stage 3: Approve" in with_checklist
-    assert "[15] globex, offboarding: Accounts handed over" in with_checklist
+    assert "[8] globex, quiet stage 1: Approve" in with_checklist
+    assert "[16] globex, offboarding: Accounts handed over" in with_checklist
     assert "globex, offboarding: Archive" in with_checklist
 
 

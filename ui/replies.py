@@ -198,8 +198,8 @@ def logged(
             "note": f":memo: Noted for {name}: “{what}”.",
             "revision": f":pencil2: Logged a revision demand from {name}: “{what}”. "
             f"{_revision_count(record, today, ladders)}",
-            "agreed": f":handshake: Logged: {name} agreed to “{what}”{when}. Suggestions won't "
-            "propose a rhythm again; rounds of changes count from today.",
+            "agreed": f":handshake: Logged: {name} agreed to “{what}”. Suggestions won't "
+            "propose a rhythm again; rounds of changes count from the day it was agreed.",
         }[c.verb]
         return _simple(f"{text}\n{dated(c.on, today, c.date_words)}")
     if isinstance(c, cmd.InvoiceSent):

@@ -20,7 +20,7 @@ from domain.calendar import (
 from domain.invoices import days_past_due, is_overdue, overdue_clock
 from domain.ledger import on_leave
 from domain.models import Away, Client, ClientRecord, Kind, Money
-from domain.nudges import OVERDUE, QUIET, Ladders, current, due_nudges
+from domain.nudges import OVERDUE, QUIET, Ladders, current, due_nudges, reached
 from service.commands import Draft, log
 from service.nudges import WorkingHours
 
@@ -130,7 +130,7 @@ def test_the_quiet_clock_walks_over_christmas_with_holidays_a_closure_and_leave(
     # With the holidays and the closure, Tue 22 Dec's ask has waited only Wed 23 by then.
     assert QUIET not in current(record, date(2026, 12, 31), holidays)
     assert QUIET not in current(record, date(2027, 1, 4), holidays)  # Wed 23, Mon 4
-    assert current(record, date(2027, 1, 5), holidays)[QUIET].facts["days"] == 3
+    assert current(record, date(2027, 1, 5), holidays)[QUIET].facts.days == 3
     assert current(record, date(2027, 1, 5), holidays)[QUIET].stage == 1
     # And if the client is away until 7 Jan, their clock is paused until then too.
     away = _record(
@@ -138,7 +138,7 @@ def test_the_quiet_clock_walks_over_christmas_with_holidays_a_closure_and_leave(
         Draft(Kind.AWAY, date(2026, 12, 23), due_on=date(2027, 1, 7)),
     )
     assert QUIET not in current(away, date(2027, 1, 8), holidays)  # Thu 7, Fri 8
-    assert current(away, date(2027, 1, 11), holidays)[QUIET].facts["days"] == 3
+    assert current(away, date(2027, 1, 11), holidays)[QUIET].facts.days == 3
     assert current(away, date(2027, 1, 11), holidays)[QUIET].stage == 1
 
 
@@ -151,14 +151,14 @@ def test_the_overdue_clock_is_paused_while_the_client_is_away() -> None:
         due_on=date(2026, 12, 1),
     )
     plain = _record(invoice)
-    assert current(plain, date(2026, 12, 8), Ladders())[OVERDUE].stage == 2  # 7 days
+    assert reached(plain, date(2026, 12, 8), Ladders())[OVERDUE] == 2  # 7 days
     away = _record(invoice, Draft(Kind.AWAY, date(2026, 12, 3), due_on=date(2026, 12, 10)))
     # Due 1 Dec; away 3..9 Dec: only 2 Dec and 10 Dec count by 10 Dec.
-    assert current(away, date(2026, 12, 8), Ladders())[OVERDUE].stage == 1
-    assert current(away, date(2026, 12, 14), Ladders())[OVERDUE].stage == 1
-    assert current(away, date(2026, 12, 15), Ladders())[OVERDUE].stage == 2
+    assert reached(away, date(2026, 12, 8), Ladders())[OVERDUE] == 1
+    assert reached(away, date(2026, 12, 14), Ladders())[OVERDUE] == 1
+    assert reached(away, date(2026, 12, 15), Ladders())[OVERDUE] == 2
     # The client is still told the invoice's true age.
-    assert current(away, date(2026, 12, 15), Ladders())[OVERDUE].facts["days_overdue"] == 14
+    assert current(away, date(2026, 12, 15), Ladders())[OVERDUE].facts.days_overdue == 14
     assert [d.key for d in due_nudges(away, date(2026, 12, 2))] == ["overdue:inv-INV-1:1"]
     # The nudge rule asks the one definition in domain/invoices.py, leave included.
     held = away.state.invoices[0]

@@ -235,13 +235,13 @@ def test_no_nudge_is_posted_on_christmas_day_with_gb_holidays(
     for text in ("add acme as late-payer in <#C0ACME|acme>", "invoice acme 900 due 2026-12-17"):
         assert ":warning:" not in commands.run(TEAM1, "U0ALICE", text, at).text
     scans = engine(cfg, store, slack)
-    # Stage 2 (7 days overdue) falls on Thu 24 Dec (closed), then Christmas, then Boxing Day
-    # observed: it waits for Tue 29 Dec.
+    # 7 days overdue on Thu 24 Dec (closed), then Christmas, then Boxing Day observed: the
+    # first chase (step 1: never a skipped step) waits for Tue 29 Dec.
     for day in (24, 25, 28):
         report = scans.scan(datetime(2026, 12, day, 10, tzinfo=UTC))
         assert report.posted == [] and report.outside_hours, day
-    assert scans.scan(datetime(2026, 12, 29, 10, tzinfo=UTC)).posted == ["overdue:inv-INV-1:2"]
-    assert [k for k in _stored(store, "acme").nudges] == ["overdue:inv-INV-1:2"]
+    assert scans.scan(datetime(2026, 12, 29, 10, tzinfo=UTC)).posted == ["overdue:inv-INV-1:1"]
+    assert [k for k in _stored(store, "acme").nudges] == ["overdue:inv-INV-1:1"]
     assert Kind.NUDGED in {
         e.kind for e in store.history(TEAM1, _stored(store, "acme").client.client_id)
     }
@@ -250,7 +250,7 @@ def test_no_nudge_is_posted_on_christmas_day_with_gb_holidays(
 def test_a_promise_with_a_ref_holds_back_only_that_invoice(
     server: AppServer, store: TinyDBStore, clock: Clock
 ) -> None:
-    from domain.nudges import OVERDUE, current
+    from domain.nudges import OVERDUE, current, reached
 
     clock.set("2026-11-30T10:00")
     ok(server.slash("add acme as late-payer"))
@@ -261,12 +261,16 @@ def test_a_promise_with_a_ref_holds_back_only_that_invoice(
     assert "nothing pending" not in listed
     assert ":red_circle: 1 overdue (£200.00), oldest 10 days" in listed  # INV-2, not INV-1
     due = current(_stored(store, "acme"), date(2026, 11, 30))[OVERDUE]
-    assert [i.ref for i in due.facts["invoices"]] == ["INV-2"] and due.stage == 2
-    assert due.facts["promised_by"] is None
-    # The promise broken, both are chased, a step firmer.
-    due = current(_stored(store, "acme"), date(2026, 12, 11))[OVERDUE]
-    assert [i.ref for i in due.facts["invoices"]] == ["INV-1", "INV-2"]
-    assert due.facts["promised_by"] == date(2026, 12, 10) and due.stage == 3
+    assert [i.ref for i in due.facts.invoices] == ["INV-2"]
+    assert reached(_stored(store, "acme"), date(2026, 11, 30))[OVERDUE] == 2
+    assert due.facts.promise_broken_on is None
+    # The promise broken, both are chased; the broken promise is a fact to mention, never a
+    # jump of a step (nothing was sent yet: step 1).
+    day = date(2026, 12, 11)
+    due = current(_stored(store, "acme"), day)[OVERDUE]
+    assert [i.ref for i in due.facts.invoices] == ["INV-1", "INV-2"]
+    assert due.facts.promise_broken_on == date(2026, 12, 10) and due.stage == 1
+    assert reached(_stored(store, "acme"), day)[OVERDUE] == 3  # 31 days: its age alone
     # A promise with no ref still covers everything overdue when it is made.
     ok(server.slash("promised acme 2026-12-20"))
     listed = ok(server.slash("list"))
