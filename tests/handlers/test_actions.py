@@ -636,3 +636,15 @@ def test_a_new_contact_refreshes_the_open_suggestion_in_slack(server, store, sla
     # Approving sends the refreshed text.
     server.interact(button(ui.APPROVE, posted))
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions[-1].text.startswith("Hi Jo,")
+
+
+def test_greet_and_pay_over_http_and_bad_input_stores_nothing(server, store, posted):
+    bad = server.slash("set acme pay here")
+    assert ":warning:" in bad.text and "/client set acme pay https://" in bad.text
+    assert store.find(TEAM, "acme").client.pay == ""
+    ok = server.slash("set acme greet as Jo pay <https://pay.example.com/acme>")
+    assert ":warning:" not in ok.text
+    client = store.find(TEAM, "acme").client
+    assert (client.greet, client.pay) == ("Jo", "https://pay.example.com/acme")
+    # The open suggestion now greets Jo.
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions[-1].text.startswith("Hi Jo,")
