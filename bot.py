@@ -5,6 +5,12 @@
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
     python bot.py purge --team T0123 [--yes]   delete one workspace's whole record (audited)
     python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
+    python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]
+                               clients and invoices from Tactful's CSV or a Xero / QuickBooks
+                               export
+    python bot.py migrate      create or upgrade the PostgreSQL tables at DATABASE_URL
+    python bot.py copy --from data/tactful.json [--to postgresql://...]
+                               copy every workspace into PostgreSQL, verified entry by entry
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -40,16 +46,21 @@ from sqlalchemy.exc import SQLAlchemyError
 import config as config_module
 import handlers
 from config import Config, ConfigError
+from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
+from domain.routing import is_user_id
 from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
 from scheduler import jobs
-from scheduler.lock import SchedulerLock
+from scheduler.lock import DatabasePassLock, PassLock, SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
+from service.digest import WeeklyDigest
 from service.export import Exports
 from service.heard import SharedChannelReplies
+from service.home import HomeViews
+from service.importing import Importer
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from service.offboarding import Offboardings
 from service.workspaces import (
@@ -61,7 +72,7 @@ from service.workspaces import (
     single_workspace,
     sqlalchemy_url,
 )
-from storage.base import StoreUnavailable
+from storage.base import Store, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from ui.client_message import Letterhead
 from ui.wording import Wording, WordingError
@@ -147,7 +158,7 @@ class _TokenFromConfig(logging.Filter):
 
 def build_app(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     *,
     clock: Callable[[], datetime] = utc_now,
     client: WebClient | None = None,
@@ -156,6 +167,7 @@ def build_app(
     engine: NudgeEngine | None = None,
     process_before_response: bool = True,
     installations: Installations | None = None,
+    home: HomeViews | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -178,6 +190,8 @@ def build_app(
         process_before_response: off only in tests that prove a listener also works in
             Bolt's default mode (answer first, listener on a thread).
         installations: installable by many workspaces, their database (opened if not given).
+        home: App Home's publisher, if one is built already (serve() shares it with the
+            scheduler, which refreshes Home after each pass); by default one on `client`.
     """
     if config.oauth and installations is None:
         installations = open_installations(config)
@@ -205,15 +219,7 @@ def build_app(
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         logger.error("Unhandled error in a Slack listener (team %s)", team, exc_info=error)
 
-    commands = ClientCommands(
-        store,
-        config.timezone,
-        ladders=config.ladders,
-        nudge_channel=config.nudge_channel,
-        auto_heard=config.auto_heard,
-        currency=config.currency,
-        wording=load_wording(config),
-    )
+    commands = client_commands(config, store)
     decisions = Decisions(
         store,
         config.timezone,
@@ -224,6 +230,7 @@ def build_app(
     # each with its workspace's own token.
     engine = engine or build_engine(config, store, installations=installations)
     replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
+    home = home or HomeViews(commands, engine.clients, clock)
     handlers.register_all(
         app,
         Deps(
@@ -236,6 +243,7 @@ def build_app(
             Exports(store),
             Offboardings(store, config.timezone),
             Uninstalls(installations),
+            home,
         ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
@@ -243,13 +251,33 @@ def build_app(
     return app
 
 
-def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> TinyDBStore:
-    """The store, keeping the nudge pass's checks index under this deployment's rules."""
+def client_commands(config: Config, store: Store) -> ClientCommands:
+    return ClientCommands(
+        store,
+        config.timezone,
+        ladders=config.ladders,
+        nudge_channel=config.nudge_channel,
+        auto_heard=config.auto_heard,
+        currency=config.currency,
+        wording=load_wording(config),
+        insights=config.insights,
+    )
+
+
+def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> Store:
+    """The store, keeping the nudge pass's checks index under this deployment's rules:
+    PostgreSQL when DATABASE_URL is set, else TinyDB in DATABASE_PATH's folder. A database
+    that isn't migrated to this version is refused, naming the command to run."""
     schedule = NudgeSchedule(config.timezone, config.ladders, clock)
     try:
+        if config.database_url:
+            from storage.postgres_store import PostgresStore
+
+            return PostgresStore(config.database_url, schedule=schedule, currency=config.currency)
         return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
     except StoreUnavailable as err:
-        print(f"data: DATABASE_PATH: {err}", file=sys.stderr)
+        setting = "DATABASE_URL" if config.database_url else "DATABASE_PATH"
+        print(f"data: {setting}: {err}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 
@@ -263,7 +291,7 @@ def load_wording(config: Config) -> Wording:
 
 def build_engine(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     *,
     client: WebClient | None = None,
     pace: Callable[[str], None] | None = None,
@@ -308,8 +336,102 @@ def build_engine(
     )
 
 
-def scheduler_lock(config: Config) -> SchedulerLock:
+def weekly_digest(
+    config: Config,
+    store: Store,
+    clients: Callable[[str], WebClient | None],
+    home: HomeViews | None = None,
+) -> WeeklyDigest:
+    """The weekly digest (DIGEST), posted with the engine's per-workspace clients: no automatic
+    retries, since a retried chat.postMessage could post twice (the digest looks before it
+    posts again)."""
+    return WeeklyDigest(
+        client_commands(config, store),
+        clients,
+        when=config.digest,
+        channel=config.nudge_channel,
+        # The working calendar: WORKING_DAYS, less HOLIDAYS and CLOSED days.
+        is_working_day=lambda d: (
+            d.weekday() in config.work_days and not config.ladders.calendar.is_off(d)
+        ),
+        links=home.links if home is not None else (lambda team, standings: {}),
+    )
+
+
+def scheduler_lock(config: Config) -> PassLock:
+    """On PostgreSQL the replicas share each pass by workspace, through the database; on
+    TinyDB one process runs it, under a file lock in the data folder."""
+    if config.database_url:
+        import psycopg
+
+        return DatabasePassLock(lambda: psycopg.connect(config.database_url, autocommit=True))
     return SchedulerLock(config.database_path.with_suffix("") / ".scheduler.lock")
+
+
+def migrate(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        prog="python bot.py migrate",
+        description="Create or upgrade Tactful's tables in the PostgreSQL database at DATABASE_URL.",
+    ).parse_args(argv)
+    config = _load(need_slack=False)
+    if not config.database_url:
+        print(
+            "migrate: DATABASE_URL is not set; the TinyDB store (DATABASE_PATH) needs no "
+            "migrations",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    from storage.postgres_store import describe
+    from storage.postgres_store import migrate as upgrade
+
+    where = describe(config.database_url)
+    try:
+        before, after = upgrade(config.database_url)
+    except Exception as err:  # noqa: BLE001 - one line for the operator, whatever failed
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"migrate: the database at {where} could not be migrated: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
+    if before == after:
+        print(f"The database at {where} is up to date (schema {after}).")
+    else:
+        print(f"The database at {where} is now at schema {after} (was {before or 'empty'}).")
+    return 0
+
+
+def copy(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python bot.py copy",
+        description="Copy every workspace from a TinyDB store into PostgreSQL, then verify every "
+        "client, interaction and nudge. Workspaces already in the target are verified, not "
+        "copied again.",
+    )
+    parser.add_argument("--from", dest="source", required=True, help="e.g. data/tactful.json")
+    parser.add_argument("--to", dest="target", help="postgresql://... (default: DATABASE_URL)")
+    args = parser.parse_args(argv)
+    config = _load(need_slack=False)
+    target_url = args.target or config.database_url
+    from storage.copy import copy_store
+    from storage.postgres_store import PostgresStore, is_database_url
+
+    if not target_url or not is_database_url(target_url):
+        print("copy: --to should be a postgresql:// URL (or set DATABASE_URL)", file=sys.stderr)
+        return EXIT_CONFIG
+    source_path = Path(args.source)
+    if not source_path.is_file():
+        print(f"copy: --from {args.source}: no TinyDB catalogue there", file=sys.stderr)
+        return EXIT_CONFIG
+    schedule = NudgeSchedule(config.timezone, config.ladders)
+    try:
+        source = TinyDBStore(source_path, currency=config.currency)
+        target = PostgresStore(target_url, schedule=schedule, currency=config.currency)
+    except StoreUnavailable as err:
+        print(f"copy: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    report = copy_store(source, target)
+    for problem in report.problems:
+        print(f"copy: {problem}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.problems else 0
 
 
 def _load(need_slack: bool = True) -> Config:
@@ -335,7 +457,7 @@ def create_wsgi() -> Callable:
     return http_app(config, build_app(config, store, installations=installations), store)
 
 
-def http_app(config: Config, app: App, store: TinyDBStore) -> Callable:
+def http_app(config: Config, app: App, store: Store) -> Callable:
     return wsgi_app(
         app,
         healthy=store.writable,
@@ -406,20 +528,40 @@ def serve(config: Config) -> None:
     engine = build_engine(config, store, installations=installations)
     if installations is None:
         wait_for_slack(config)  # installable by many workspaces there is no one token to check
+    commands = client_commands(config, store)
+    # Each workspace's own client, as the nudge pass uses (the token of the team it publishes for).
+    home = HomeViews(commands, engine.clients, utc_now)
     try:
-        app = build_app(config, store, engine=engine, installations=installations)
+        app = build_app(config, store, engine=engine, installations=installations, home=home)
     except BoltError as err:
         # Slack answered auth.test a moment ago; this is its second answer, so say only
         # what it said (the error code, never the token).
         print(f"slack: Slack's start-up check failed: {err}", file=sys.stderr)
         raise SystemExit(EXIT_SLACK_DOWN) from None
+    if config.digest is not None and config.oauth:
+        logger.info(
+            "No weekly digest: installable by many workspaces there is no one NUDGE_CHANNEL"
+        )
+    elif config.digest is not None and not config.nudge_channel:
+        logger.warning(
+            "The weekly digest (DIGEST=%s) is not posted: it goes to NUDGE_CHANNEL, which is "
+            "not set. Set NUDGE_CHANNEL, or DIGEST=off to silence this.",
+            config.digest,
+        )
+
+    def after_pass(now: datetime) -> None:
+        commands.refresh_overviews(now)
+        for team in store.teams():
+            home.changed(team)
+
     scheduler = jobs.start(
         engine,
         scheduler_lock(config),
         tz=config.timezone,
         minutes=config.scan_minutes,
         clock=utc_now,
-        after=ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews,
+        after=after_pass,
+        digest=weekly_digest(config, store, engine.clients, home).run,
     )
 
     def stop(signum: int, _frame: object) -> None:
@@ -495,8 +637,9 @@ def scan(argv: list[str]) -> int:
         print("\n\n".join(report.preview) if report.preview else "Nothing would be posted.")
     else:
         print(report.summary())
+        weekly_digest(config, store, engine.clients).run(now)
         # Saved beside the data, for the serving processes (which run no scheduler here).
-        ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
+        client_commands(config, store).refresh_overviews(now)
     return 0
 
 
@@ -595,6 +738,85 @@ def export(argv: list[str]) -> int:
     return 0
 
 
+def import_file(argv: list[str]) -> int:
+    """`python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]`."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py import",
+        description="Add the clients and invoices of a CSV file (Tactful's own layout, or a "
+        "Xero or QuickBooks Online invoice export) to one workspace. Invoices already there "
+        "(same client, same number) are skipped, so a file can be imported again safely.",
+    )
+    parser.add_argument("file", type=Path, help="the CSV file")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be added; add nothing"
+    )
+    parser.add_argument(
+        "--team", help="the workspace (team id T...); needed if the store has several"
+    )
+    parser.add_argument(
+        "--owner",
+        default="",
+        help="Slack user id (U...) of who gets new clients' nudges by DM when they have no "
+        "channel and NUDGE_CHANNEL is not set",
+    )
+    parser.add_argument(
+        "--dates",
+        choices=DATE_ORDERS,
+        help="dates like 03/04/2026 are day first (dmy) or month first (mdy)",
+    )
+    args = parser.parse_args(argv)
+    if args.owner and not is_user_id(args.owner):
+        print(
+            f"import: --owner {args.owner!r} is not a Slack user id: copy it from the person's "
+            "profile (More → Copy member ID), e.g. U0123ABCD.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    config = _load(need_slack=False)
+    if not args.file.is_file():
+        print(f"import: there is no file {str(args.file)!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    store = open_store(config)
+    team = args.team
+    if not team:
+        teams = store.teams()
+        if len(teams) != 1:
+            which = f"it has {', '.join(teams)}" if teams else "it has none yet"
+            print(
+                f"import: which workspace? Add --team T... ({which}; the team id is in the "
+                "workspace's Slack URLs and in /client export files).",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        team = teams[0]
+    importer, now = Importer(store, config.timezone, config.currency), utc_now()
+    try:
+        parsed, plan = importer.read(args.file, team, now, args.dates)
+    except BadFile as err:
+        print(f"import: {args.file.name} was not imported; nothing was stored.", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.dry_run:
+        print(f"Dry run into workspace {team}: nothing is stored.")
+        print(describe(plan, parsed, done=False))
+        return 0
+    if plan.empty:
+        print(describe(plan, parsed, done=True))
+        return 0
+    done = importer.apply(plan, team, args.file.name, now, owner=args.owner)
+    print(f"Imported into workspace {team}.")
+    print(describe(done, parsed, done=True))
+    if done.clients and not (config.nudge_channel or args.owner):
+        print(
+            "The new clients have no channel and NUDGE_CHANNEL is not set, so their nudges have "
+            "nowhere to go yet: give each one with `/client set <name> in #channel` (or "
+            "`owner @person`), or import with --owner U...."
+        )
+    ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     # The .env of the folder Tactful is run from (not of wherever bot.py lives), read before
     # logging is set up so LOG_LEVEL can come from it too.
@@ -624,6 +846,7 @@ def main(argv: list[str]) -> int:
             build_engine=build_engine,
             run_pass=jobs.run_pass,
             lock=scheduler_lock(config),
+            build_digest=weekly_digest,
         )
     if mode == "serve":
         serve(_load())
@@ -634,8 +857,15 @@ def main(argv: list[str]) -> int:
         return purge(argv[1:])
     if mode == "export":
         return export(argv[1:])
+    if mode == "import":
+        return import_file(argv[1:])
+    if mode == "migrate":
+        return migrate(argv[1:])
+    if mode == "copy":
+        return copy(argv[1:])
     print(
-        f"Unknown mode {mode!r}. Try: python bot.py [console|scan|export|purge|--help]",
+        f"Unknown mode {mode!r}. Try: python bot.py "
+        "[console|scan|export|import|purge|migrate|copy|--help]",
         file=sys.stderr,
     )
     return EXIT_CONFIG

@@ -14,6 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
+from domain.digest import DigestTime, parse_digest
+from domain.insights import DEFAULT_THRESHOLDS, Thresholds
 from domain.money import DEFAULT_CURRENCY, is_currency
 from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
@@ -57,6 +59,12 @@ SETTINGS = (
     "MAX_BODY_BYTES",
     "PAYMENT_DETAILS",
     "SIGN_OFF",
+    "DIGEST",
+    "INSIGHT_REPLY_DAYS",
+    "INSIGHT_LATE_DAYS",
+    "INSIGHT_DRIFT_DAYS",
+    "INSIGHT_REVISIONS_PER_MONTH",
+    "INSIGHT_MIN_EVIDENCE",
 )
 _CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
 # Where workspaces start an install, and where Slack sends them back (Bolt's defaults).
@@ -110,6 +118,9 @@ class Config:
     payment_details: str = ""
     # The name client messages are signed with, under the closing ("" for none).
     sign_off: str = ""
+    # The weekly digest in NUDGE_CHANNEL: the day and time, or None when DIGEST=off.
+    digest: DigestTime | None = DigestTime()
+    insights: Thresholds = DEFAULT_THRESHOLDS
 
     @property
     def socket_mode(self) -> bool:
@@ -375,6 +386,29 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "shared channels by themselves)."
         )
 
+    digest_text = get("DIGEST", "mon 09:00")
+    digest = parse_digest(digest_text)
+    if digest is False:
+        problems.append(
+            f"DIGEST={digest_text!r} should be a weekday and a time like `mon 09:00`, or off."
+        )
+
+    def whole(name: str, default: int, most: int) -> int:
+        text = get(name, str(default))
+        if not text.isdigit() or not 1 <= int(text) <= most:
+            problems.append(f"{name}={text!r} should be a whole number from 1 to {most}.")
+            return default
+        return int(text)
+
+    d = DEFAULT_THRESHOLDS
+    insights = Thresholds(
+        reply_days=whole("INSIGHT_REPLY_DAYS", d.reply_days, 60),
+        late_days=whole("INSIGHT_LATE_DAYS", d.late_days, 365),
+        drift_days=whole("INSIGHT_DRIFT_DAYS", d.drift_days, 365),
+        revisions_per_month=whole("INSIGHT_REVISIONS_PER_MONTH", d.revisions_per_month, 100),
+        min_evidence=whole("INSIGHT_MIN_EVIDENCE", d.min_evidence, 50),
+    )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -416,6 +450,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         auto_heard=_SWITCH.get(auto_heard, True),
         payment_details=" ".join(get("PAYMENT_DETAILS").split()),
         sign_off=" ".join(get("SIGN_OFF").split()),
+        digest=digest or None,
+        insights=insights,
     )
 
 

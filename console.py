@@ -9,6 +9,8 @@ port (local_slack.py) that prints each call instead of sending it.
     buttons                every button you can press, numbered, with its client and step
     click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss then
                            ask for the text on the next line
+    home [N]               App Home as you would see it (page N of the clients)
+    digest [--now ISO]     the weekly digest, if one is due (at that moment)
     help                   this list, and how to type a channel or a person
     quit
 """
@@ -32,7 +34,8 @@ from slack_sdk import WebClient
 
 from config import Config
 from local_slack import Call, LocalSlack
-from storage.tinydb_store import TinyDBStore
+from storage.base import Store
+from ui import home as home_ui
 from ui import nudges as ui
 from ui import offboarding as ui_offboarding
 from ui.plaintext import mrkdwn_to_text, render
@@ -49,6 +52,9 @@ HELP = """Console commands:
                          a button keeps its number after other clicks
   click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss read
                          their text from the next line
+  home [N]               App Home as you would see it, on page N of the clients
+  digest [--now ISO]     post the weekly digest if it is due, e.g. `digest --now 2026-11-30T09:30`
+                         (into NUDGE_CHANNEL, or here when it isn't set); once a week
   help                   this
   quit                   leave (or Ctrl-D)
 Channels and people: in Slack you pick them from a list and Slack sends their IDs. Here, type
@@ -57,6 +63,7 @@ e.g. `/client add acme in <#C0ACME|acme> owner <@U0SAM>`. A plain #acme or @sam 
 as it would be in Slack if it weren't picked from the list. You are <@UCONSOLE>; what you post
 goes to the channel CCONSOLE."""
 FORM: dict[str, str | Sequence[str]] = {"content-type": ["application/x-www-form-urlencoded"]}
+JSON: dict[str, str | Sequence[str]] = {"content-type": ["application/json"]}
 
 
 def printer(out: TextIO) -> Callable[[Call], None]:
@@ -65,6 +72,7 @@ def printer(out: TextIO) -> Callable[[Call], None]:
     def show(call: Call) -> None:
         if call.method in (
             "auth.test",
+            "chat.getPermalink",
             "conversations.history",
             "conversations.open",
             "conversations.replies",
@@ -148,8 +156,10 @@ class Console:
         team: str = TEAM,
         user: str = USER,
         describe: Callable[[str], str] = lambda _block_id: "",
+        post_digest: Callable[[datetime], dict[str, str]] | None = None,
     ) -> None:
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
+        self.post_digest = post_digest
         self.clock, self.tz, self.team, self.user = clock, tz, team, user
         # What a button is about (client and step), from its block id.
         self.describe = describe
@@ -322,6 +332,49 @@ class Console:
         errors = answer.get("errors")
         return "Not saved: " + "; ".join(errors.values()) if errors else ""
 
+    def home(self, args: list[str]) -> str:
+        """Open App Home (or turn to page N): the published view is printed as text."""
+        if args and args[0].isdigit():
+            payload = {
+                **self._envelope("block_actions"),
+                "view": {"id": "VHOME", "type": "home"},
+                "actions": [{"action_id": home_ui.PAGE_NEXT, "value": args[0], "type": "button"}],
+            }
+            self._dispatch(urlencode({"payload": json.dumps(payload)}))
+            return ""
+        if args:
+            return "Use `home` or `home 2` (a page of the client list)."
+        body = {
+            "type": "event_callback",
+            "team_id": self.team,
+            "api_app_id": "ACONSOLE",
+            "event_id": f"EvConsole{datetime.now(UTC).timestamp()}",
+            "event": {"type": "app_home_opened", "user": self.user, "tab": "home"},
+        }
+        self.app.dispatch(BoltRequest(body=json.dumps(body), headers=JSON))
+        return ""
+
+    def digest(self, args: list[str]) -> str:
+        if self.post_digest is None:
+            return "The weekly digest is off (DIGEST=off)."
+        now = self.clock()
+        if args[:1] == ["--now"] and len(args) == 2:
+            try:
+                now = datetime.fromisoformat(args[1])
+            except ValueError:
+                return "Use `digest --now 2026-11-30T09:30`."
+            now = now if now.tzinfo else now.replace(tzinfo=self.tz)
+        elif args:
+            return "Use `digest` or `digest --now 2026-11-30T09:30`."
+        result = self.post_digest(now).get(self.team)
+        return {
+            None: "No digest is due yet: it comes once a week at DIGEST's day and time.",
+            "posted": "",
+            "already": "This week's digest is already posted.",
+            "empty": "Nothing is pending this week, so there is no digest.",
+            "busy": "Another process is posting this week's digest.",
+        }.get(result, "The digest could not be posted now; it is tried again on the next pass.")
+
     def handle(self, line: str, lines: Iterable[str]) -> str | None:
         line = line.strip()
         if not line or line.startswith("#"):
@@ -337,9 +390,16 @@ class Console:
             return self.buttons_text()
         if word == "click":
             return self.click(args, lines)
+        if word == "home":
+            return self.home(args)
+        if word == "digest":
+            return self.digest(args)
         if word == "help":
             return HELP
-        return "Type a /client command (try `/client help`), `scan`, `buttons`, `click N`, `help` or `quit`."
+        return (
+            "Type a /client command (try `/client help`), `scan`, `buttons`, `click N`, "
+            "`home`, `digest`, `help` or `quit`."
+        )
 
     def loop(self, lines: Iterable[str], prompt: Callable[[], None]) -> None:
         lines = iter(lines)
@@ -353,7 +413,7 @@ class Console:
             prompt()
 
 
-def describe(store: TinyDBStore, team: str, block_id: str) -> str:
+def describe(store: Store, team: str, block_id: str) -> str:
     """ "acme, overdue stage 2" for a nudge's buttons; "acme, offboarding" for a checklist's."""
     nudge_ref = ui.parse_block_id(block_id)
     client_id = nudge_ref[0] if nudge_ref else ui_offboarding.parse_block_id(block_id)
@@ -368,14 +428,25 @@ def describe(store: TinyDBStore, team: str, block_id: str) -> str:
     return f"{record.client.name}, {nudge.situation} stage {nudge.stage}"
 
 
+def _digest(config: Config, store: Store, slack: LocalSlack, build: Callable[..., Any] | None):
+    """The weekly digest, posted into the stand-in Slack: NUDGE_CHANNEL, or the console's
+    channel when it isn't set."""
+    if build is None or config.digest is None:
+        return None
+    config = replace(config, nudge_channel=config.nudge_channel or CHANNEL)
+    client = WebClient(base_url=slack.url, retry_handlers=[])
+    return build(config, store, lambda _team: client).run
+
+
 def run(
     config: Config,
-    store: TinyDBStore,
+    store: Store,
     args: list[str],
     *,
     build_app: Callable[..., App],
     build_engine: Callable[..., Any],
     run_pass: Callable[..., Any],
+    build_digest: Callable[..., Any] | None = None,
     lock: Any,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
@@ -411,6 +482,7 @@ def run(
         tz=config.timezone,
         team=team,
         describe=lambda block_id: describe(store, team, block_id),
+        post_digest=_digest(config, store, slack, build_digest),
     )
     interactive = stdin.isatty()
     if interactive:

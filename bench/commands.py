@@ -1,6 +1,7 @@
 """How fast `/client` answers over signed HTTP, on small and large stores, beside bare Bolt.
 
     python bench/commands.py [--requests 400] [--warmup 15] [--no-replies] [--keep DIR]
+                             [--postgres postgresql://postgres@127.0.0.1:5432/test | --no-postgres]
 
 Not a test (it asserts nothing); run it by hand. It:
 
@@ -27,6 +28,11 @@ Not a test (it asserts nothing); run it by hand. It:
    durable stores (no HTTP, no Bolt): the storage and service work alone;
 5. last, starts `python bot.py` itself (HTTP mode, scheduler and all) on the large and the
    one-client store and times process start to the first 200 from GET /healthz.
+
+Beside them, PostgreSQL: the large store seeded once more into the schema
+`bench_commands_large` of the --postgres database (PostgresStore.import_clients), served by the
+same app with DATABASE_URL set ("large-pg"), and sent the very same requests as "large", in the
+same round-robin; its `asked` p99 is compared with TinyDB's (target: within 2x).
 
 Latency is wall time at the client, from opening the connection to reading the whole answer.
 Peak memory is the server process's peak resident set size over its whole life (imports,
@@ -60,11 +66,41 @@ if str(ROOT) not in sys.path:
 
 from domain.models import Client, ClientRecord, Kind, Money  # noqa: E402
 from service.commands import Draft, log  # noqa: E402
+from storage.postgres_store import PostgresStore, is_database_url  # noqa: E402
 from storage.tinydb_store import TinyDBStore  # noqa: E402
 from tests.slack_http import SECRET, fresh_id, sign  # noqa: E402
 
 TEAM = "T0BENCH"
 SIZES = {"small": (10, 100), "large": (1_000, 100_000), "one-client": (1, 100_000)}
+# The large store on PostgreSQL: its rows follow the TinyDB ones.
+PG = "large-pg"
+PG_SCHEMA = "bench_commands_large"
+
+
+def open_spec(spec: str | Path, durable: bool = True):
+    """A TinyDB catalogue path or a postgresql:// URL."""
+    if is_database_url(str(spec)):
+        return PostgresStore(str(spec))
+    return TinyDBStore(spec, durable=durable)
+
+
+def pg_url(base: str) -> str | None:
+    """The benchmark's PostgreSQL schema, migrated and emptied; None if unreachable."""
+    import psycopg
+
+    from storage.postgres_store import migrate
+
+    try:
+        migrate(base, schema=PG_SCHEMA)
+    except Exception as err:  # noqa: BLE001 - any failure: no PostgreSQL column
+        print(f"PostgreSQL at {base} not usable ({err.__class__.__name__}): no {PG} rows")
+        return None
+    from urllib.parse import quote
+
+    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={PG_SCHEMA}')}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE clients CASCADE")
+    return url
 
 
 # seeding ---------------------------------------------------------------------------------------
@@ -105,9 +141,9 @@ def client_name(i: int) -> str:
     return f"Client-{i:04d}"
 
 
-def seed(db_path: Path, clients: int, interactions: int) -> float:
+def seed(db_path: Path | str, clients: int, interactions: int) -> float:
     started = time.perf_counter()
-    store = TinyDBStore(db_path, durable=False)
+    store = open_spec(db_path, durable=False)
     per_client = interactions // clients
     at = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -144,11 +180,13 @@ def serve(kind: str, db_path: str) -> None:
         import bot
         from config import Config
 
+        pg = is_database_url(db_path)
         config = Config(
             bot_token="xoxb-bench-token",
             signing_secret=SECRET,
             slack_api_url=slack.url,
-            database_path=Path(db_path),
+            database_path=Path("unused.json" if pg else db_path),
+            database_url=db_path if pg else "",
         )
         store = bot.open_store(config)
         wsgi = counting_fsyncs(bot.http_app(config, bot.build_app(config, store), store))
@@ -209,7 +247,7 @@ def counting_fsyncs(wsgi):
 
 
 class Server:
-    def __init__(self, kind: str, db_path: Path | None = None) -> None:
+    def __init__(self, kind: str, db_path: Path | str | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "serve", kind, str(db_path or "")],
             stdin=subprocess.PIPE,
@@ -333,14 +371,14 @@ def run(servers: dict[Key, Server], reqs: dict[str, list[Request]]) -> dict:
     return {key: {c: (times[key][c], failures[key][c]) for c in times[key]} for key in keys}
 
 
-def in_process(db_paths: dict[str, Path], reqs: dict[str, list[Request]]) -> dict:
+def in_process(db_paths: dict[str, Path | str], reqs: dict[str, list[Request]]) -> dict:
     """The same commands through ClientCommands.run, interleaved across sizes likewise."""
     from zoneinfo import ZoneInfo
 
     from service.commands import ClientCommands
 
     commands = {
-        size: ClientCommands(TinyDBStore(path), ZoneInfo("UTC")) for size, path in db_paths.items()
+        size: ClientCommands(open_spec(path), ZoneInfo("UTC")) for size, path in db_paths.items()
     }
     times: dict[str, dict[str, list[float]]] = {size: {} for size in commands}
     sizes = list(commands)
@@ -430,6 +468,10 @@ def main(argv: list[str]) -> int:
         help="no unmeasured `heard` after each `asked`: open asks then pile up on each client",
     )
     parser.add_argument("--keep", type=Path, help="seed here and keep the stores afterwards")
+    parser.add_argument(
+        "--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="database URL"
+    )
+    parser.add_argument("--no-postgres", dest="postgres", action="store_const", const="")
     args = parser.parse_args(argv)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="tactful-bench-"))
@@ -439,7 +481,7 @@ def main(argv: list[str]) -> int:
     starts: dict[str, list[float]] = {}
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, data in {work}")
     try:
-        db_paths: dict[str, Path] = {}
+        db_paths: dict[str, Path | str] = {}
         reqs: dict[str, list[Request]] = {}
         for size, (clients, interactions) in SIZES.items():
             db_path = db_paths[size] = work / size / "tactful.json"
@@ -454,12 +496,21 @@ def main(argv: list[str]) -> int:
             reqs[size] = requests_for(
                 clients, args.requests, args.warmup, random.Random(size), args.replies
             )
+        url = pg_url(args.postgres) if args.postgres else None
+        if url:
+            took = seed(url, *SIZES["large"])
+            print(f"seeded {PG}: the large store in PostgreSQL in {took:.1f}s")
+            db_paths[PG] = url
+            # The very requests "large" gets: the same clients, the same texts.
+            reqs[PG] = list(reqs["large"])
         os.sync()  # the seed's write-back must not land on the measured fsyncs
         servers: dict[Key, Server] = {}
         try:
             for size in SIZES:
                 servers[size, "tactful"] = Server("tactful", db_paths[size])
                 servers[size, "bare"] = Server("bare")
+            if url:
+                servers[PG, "tactful"] = Server("tactful", url)
             results = run(servers, reqs)
         finally:
             peaks = {key: server.stop() for key, server in servers.items()}
@@ -478,9 +529,12 @@ def main(argv: list[str]) -> int:
                         fsyncs.get(command),
                     )
                 )
-        rows.sort(key=lambda r: (list(SIZES).index(r.size.split()[0]), "bare" in r.size))
+        order = [*SIZES, PG]
+        rows.sort(key=lambda r: (order.index(r.size.split()[0]), "bare" in r.size))
         inproc.update(in_process(db_paths, reqs))
         for size, db_path in db_paths.items():
+            if size == PG:
+                continue
             notes.append(f"{size}: {busiest(db_path)}")
             # Every acknowledged write is on disk: the summary agrees with the history.
             store = TinyDBStore(db_path)
@@ -547,6 +601,13 @@ def main(argv: list[str]) -> int:
                 f"(target <= 1.5: {verdict}); {big} p99 = {large.p99:.1f} ms "
                 f"(target < 100 ms: {'ok' if large.p99 < 100 else 'MISSED'})"
             )
+    if (PG, "asked") in by:
+        tiny, pg = by[("large", "asked")], by[(PG, "asked")]
+        print(
+            f"over HTTP, asked: PostgreSQL/TinyDB (large) p99 = {pg.p99 / tiny.p99:.2f} "
+            f"({pg.p99:.1f} ms vs {tiny.p99:.1f} ms; target <= 2: "
+            f"{'ok' if pg.p99 <= 2 * tiny.p99 else 'MISSED'})"
+        )
     print()
     print("in process, ClientCommands.run on a durable store (no HTTP, no Bolt):")
     print(f"{'size':<24} {'command':<8} {'p50 ms':>8} {'p99 ms':>8}")
@@ -560,6 +621,9 @@ def main(argv: list[str]) -> int:
         for command in ("asked", "status"):
             small, large = (pct(inproc[s][command], 0.99) for s in ("small", big))
             print(f"in process, {command}: {big}/small p99 = {large / small:.2f}")
+    if PG in inproc:
+        tiny, pg = (pct(inproc[s]["asked"], 0.99) for s in ("large", PG))
+        print(f"in process, asked: PostgreSQL/TinyDB (large) p99 = {pg / tiny:.2f}")
     print()
     for line in notes:
         print(f"after both runs, {line}")

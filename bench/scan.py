@@ -1,6 +1,8 @@
 """How long one nudge pass takes, and how much memory, on a big store.
 
     python bench/scan.py [--out bench/out/scan] [--rebuild] [--runs 2]
+                         [--postgres postgresql://postgres@127.0.0.1:5432/test | --no-postgres]
+                         [--wide-only]
 
 Not a test (it asserts nothing); run it by hand. It:
 
@@ -20,6 +22,14 @@ Not a test (it asserts nothing); run it by hand. It:
    opening the store, loading the wording) is shown beside it;
 3. runs the pass once more per store in a fresh process with tracemalloc on, for the peak of
    Python allocations during the pass (tracemalloc slows the pass, so it is not timed).
+
+4. beside TinyDB, PostgreSQL: the big store again (10,000 clients x 100 interactions), this
+   time across 100 workspaces, seeded into a TinyDB folder ("wide") and into the schema
+   `bench_scan_wide` of the --postgres database (by PostgresStore.import_clients, which COPYs
+   the interactions), unless already there. Then one dry-run pass on each (fresh processes, as
+   above; on PostgreSQL under the pass lock, claiming each workspace), and three PostgreSQL
+   replicas' passes at once (three processes, released together; time from the first start to
+   the last finish), which share the workspaces between them.
 
 Peak resident memory is VmHWM from /proc/self/status (the whole process: interpreter, imports,
 the pass). `ru_maxrss` is printed too; every measuring process is started from this small
@@ -45,6 +55,9 @@ if str(ROOT) not in sys.path:
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, in working hours
 TEAMS = 10
+# The PostgreSQL comparison: the big store across this many workspaces.
+WIDE_TEAMS = 100
+PG_SCHEMA = "bench_scan_wide"
 CLIENTS = 10_000
 # name: (clients, interactions per client). "deep" is an extra point: few clients with long
 # histories, to show the cost per client stops growing once the summary's caps are reached.
@@ -162,8 +175,9 @@ def _old_nudges(rng: random.Random, at: datetime) -> dict:
     return out
 
 
-def build(db_path: Path, per_client: int, clients: int = CLIENTS) -> None:
-    """Seed a store (run in its own process by `main`)."""
+def build(db_path: str, per_client: int, clients: int = CLIENTS, teams: int = TEAMS) -> None:
+    """Seed a store, a TinyDB catalogue path or a postgresql:// URL (run in its own process by
+    `main`)."""
     from dataclasses import replace
 
     from domain.models import (
@@ -178,19 +192,25 @@ def build(db_path: Path, per_client: int, clients: int = CLIENTS) -> None:
     from domain.nudges import due_nudges
     from service.commands import Draft, log
     from service.nudges import NudgeSchedule
+    from storage.postgres_store import PostgresStore, is_database_url
     from storage.tinydb_store import TinyDBStore
 
     rng = random.Random(SEED + per_client)
     # With the checks index, as a live app keeps it (entries computed as of NOW).
-    store = TinyDBStore(db_path, durable=False, schedule=NudgeSchedule(UTC, clock=lambda: NOW))
+    schedule = NudgeSchedule(UTC, clock=lambda: NOW)
+    store = (
+        PostgresStore(db_path, schedule=schedule)
+        if is_database_url(db_path)
+        else TinyDBStore(db_path, durable=False, schedule=schedule)
+    )
     today = NOW.date()
     profiles = ["settled"] * 64 + ["quiet"] * 12 + ["overdue"] * 12 + ["controlling"] * 8
     profiles += ["archived"] * 2 + ["snoozed"] * 2
     created_at = NOW - timedelta(days=400)
 
     def items(team: int):
-        for i in range(clients // TEAMS):
-            n = team * (clients // TEAMS) + i
+        for i in range(clients // teams):
+            n = team * (clients // teams) + i
             profile = rng.choice(profiles)
             client = Client(
                 team_id=f"T{team:04d}",
@@ -225,7 +245,7 @@ def build(db_path: Path, per_client: int, clients: int = CLIENTS) -> None:
                     )
             yield replace(record, nudges=nudges), events
 
-    for team in range(TEAMS):
+    for team in range(teams):
         store.import_clients(items(team))
 
 
@@ -237,25 +257,37 @@ def _vm_hwm_mb() -> float:
     return float("nan")
 
 
-def one_pass(db_path: Path, trace: bool, full: bool = False) -> dict:
+def one_pass(db_path: str, trace: bool, full: bool = False) -> dict:
     """One dry-run pass in this (fresh) process; the figures as a dict. `full`: without the
-    checks index, reading every client (the baseline the index is measured against)."""
+    checks index, reading every client (the baseline the index is measured against). On
+    PostgreSQL (db_path a URL) the pass runs under the pass lock, as a replica's does."""
     import resource
     import tracemalloc
 
     started = time.perf_counter()
     import bot
     from config import Config
+    from storage.postgres_store import is_database_url
     from storage.tinydb_store import TinyDBStore
 
-    config = Config(bot_token="xoxb-x", signing_secret="x", database_path=db_path)
+    pg = is_database_url(db_path)
+    config = Config(
+        bot_token="xoxb-x",
+        signing_secret="x",
+        database_path=Path("unused.json") if pg else Path(db_path),
+        database_url=db_path if pg else "",
+    )
     store = TinyDBStore(db_path) if full else bot.open_store(config)
     engine = bot.build_engine(config, store)
     ready = time.perf_counter()
     if trace:
         tracemalloc.start()
     t0 = time.perf_counter()
-    report = engine.scan(NOW, dry_run=True)
+    if pg:
+        with bot.scheduler_lock(config).held(wait=False) as claim:
+            report = engine.scan(NOW, dry_run=True, claim=claim)
+    else:
+        report = engine.scan(NOW, dry_run=True)
     seconds = time.perf_counter() - t0
     out = {
         "looked_at": sum(len(store.due_for_check(t, NOW.date())) for t in store.teams()),
@@ -268,6 +300,80 @@ def one_pass(db_path: Path, trace: bool, full: bool = False) -> dict:
     if trace:
         out["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     return out
+
+
+def replica_pass(url: str) -> None:
+    """One replica of several: ready, wait for "go", one dry-run pass under the pass lock;
+    prints when it started and finished (wall clock, comparable across processes)."""
+    import bot
+    from config import Config
+
+    config = Config(bot_token="xoxb-x", signing_secret="x", database_url=url)
+    store = bot.open_store(config)
+    engine = bot.build_engine(config, store)
+    lock = bot.scheduler_lock(config)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.time()
+    with lock.held(wait=False) as claim:
+        report = engine.scan(NOW, dry_run=True, claim=claim)
+    end = time.time()
+    print(json.dumps({"start": start, "end": end, "previews": len(report.preview)}), flush=True)
+
+
+def replicas(url: str, n: int) -> dict:
+    """`n` replicas' passes released together: wall time from the first start to the last end."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, "replica", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
+    for child in children:
+        if child.stdout.readline() != "ready\n":
+            raise SystemExit("a replica did not start")
+    for child in children:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    done = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
+    return {
+        "scan_s": max(d["end"] for d in done) - min(d["start"] for d in done),
+        "previews": sum(d["previews"] for d in done),
+        "each": [d["previews"] for d in done],
+    }
+
+
+def _pg_seeded(base: str, rebuild: bool = False) -> str | None:
+    """The URL of the benchmark's PostgreSQL schema, migrated; None if PostgreSQL can't be
+    reached. Seeds it (in a child process) unless it already holds the big store."""
+    import psycopg
+
+    from storage.postgres_store import migrate
+
+    try:
+        with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as err:
+        print(f"PostgreSQL at {base} not reachable ({err.__class__.__name__}): skipped")
+        return None
+    from urllib.parse import quote
+
+    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={PG_SCHEMA}')}"
+    migrate(base, schema=PG_SCHEMA)
+    with psycopg.connect(url, autocommit=True) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM interactions").fetchone()
+    if rebuild or count != CLIENTS * 100:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("TRUNCATE clients CASCADE")
+        t = time.perf_counter()
+        _child("build", url, "100", str(CLIENTS), str(WIDE_TEAMS))
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        print(f"seeded PostgreSQL wide: {time.perf_counter() - t:.0f} s", flush=True)
+    return url
 
 
 def _child(*args: str) -> dict:
@@ -288,7 +394,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scan")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="database URL"
+    )
+    parser.add_argument("--no-postgres", dest="postgres", action="store_const", const="")
+    parser.add_argument(
+        "--wide-only", action="store_true", help="only TinyDB beside PostgreSQL (step 4)"
+    )
     args = parser.parse_args()
+    if args.wide_only:
+        wide(args)
+        return
 
     results = {}
     for name, (clients, per_client) in SIZES.items():
@@ -348,17 +464,64 @@ def main() -> None:
         f"({'met' if big['scan_s'] < 1 else 'MISSED'}), under 300 MB "
         f"({'met' if big['vm_hwm_mb'] < 300 else 'MISSED'})"
     )
+    if args.postgres:
+        wide(args)
+
+
+def wide(args: argparse.Namespace) -> None:
+    """TinyDB beside PostgreSQL (one replica, three) on the big store in 100 workspaces."""
+    url = _pg_seeded(args.postgres, args.rebuild)
+    if url is None:
+        return
+    db_path = args.out / "wide" / "tactful.json"
+    if args.rebuild and db_path.parent.exists():
+        shutil.rmtree(db_path.parent)
+    if not db_path.exists():
+        t = time.perf_counter()
+        _child("build", str(db_path), "100", str(CLIENTS), str(WIDE_TEAMS))
+        print(f"seeded TinyDB wide: {time.perf_counter() - t:.0f} s", flush=True)
+    tiny = [_child("pass", str(db_path)) for _ in range(args.runs)][-1]
+    pg = [_child("pass", url) for _ in range(args.runs)][-1]
+    three = [replicas(url, 3) for _ in range(args.runs)][-1]
+    print(
+        f"\nThe big store (10,000 clients x 100 = 1,000,000 interactions) in {WIDE_TEAMS} "
+        f"workspaces, one dry-run pass (run {args.runs} of {args.runs}):\n"
+    )
+    header = f"{'store':<32}{'read':>7}{'due':>7}{'scan s':>8}{'start-up s':>11}{'VmHWM MB':>10}"
+    print(header)
+    print("-" * len(header))
+    for label, run in (("TinyDB", tiny), ("PostgreSQL, 1 replica", pg)):
+        print(
+            f"{label:<32}{run['looked_at']:>7,}{run['previews']:>7,}{run['scan_s']:>8.3f}"
+            f"{run['startup_s']:>11.3f}{run['vm_hwm_mb']:>10.1f}"
+        )
+    print(
+        f"{'PostgreSQL, 3 replicas at once':<32}{'':>7}{three['previews']:>7,}"
+        f"{three['scan_s']:>8.3f}   (each replica's due: {three['each']})"
+    )
+    same = three["previews"] == pg["previews"] == tiny["previews"]
+    print(
+        f"\ntargets: PostgreSQL pass under 1 s with one replica "
+        f"({'met' if pg['scan_s'] < 1 else 'MISSED'}), faster with three "
+        f"({'met' if three['scan_s'] < pg['scan_s'] else 'MISSED'}: "
+        f"{pg['scan_s'] / three['scan_s']:.2f}x); "
+        + (
+            "every store found the same nudges"
+            if same
+            else "WARNING: the stores found different nudges"
+        )
+    )
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "build":
-        build(Path(sys.argv[2]), int(sys.argv[3]), *map(int, sys.argv[4:5]))
+        build(sys.argv[2], int(sys.argv[3]), *map(int, sys.argv[4:6]))
         print("{}")
     elif len(sys.argv) > 1 and sys.argv[1] == "pass":
         print(
-            json.dumps(
-                one_pass(Path(sys.argv[2]), "--trace" in sys.argv[3:], "--full" in sys.argv[3:])
-            )
+            json.dumps(one_pass(sys.argv[2], "--trace" in sys.argv[3:], "--full" in sys.argv[3:]))
         )
+    elif len(sys.argv) > 1 and sys.argv[1] == "replica":
+        replica_pass(sys.argv[2])
     else:
         main()

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.facts import OverdueFacts, QuietFacts
+from domain.insights import Insight
 from domain.invoices import balance, owed, promise_holds
 from domain.invoices import overdue as overdue_invoices
-from domain.models import ClientRecord, ClientType, Invoice, Money
+from domain.models import ClientRecord, ClientType, Invoice, Money, NudgeStatus
 from domain.money import totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
 from domain.routing import Route, Via, undeliverable
@@ -81,6 +82,17 @@ def attention(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADD
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A suggestion posted and waiting for the team's decision, and where its thread is."""
+
+    situation: str
+    stage: int
+    since: date
+    channel: str = ""
+    ts: str = ""
+
+
+@dataclass(frozen=True)
 class Standing:
     """One client in the overview (`/client list`, App Home): its attention on one day, in
     plain values so the store can keep it and the overview need not read every record."""
@@ -97,6 +109,13 @@ class Standing:
     controlling: bool
     window_days: int
     undeliverable: bool = False  # its nudges can't reach anyone: `/client status` says why
+    # For App Home and the digest.
+    client_id: str = ""
+    owner: str = ""
+    last_contact_on: date | None = None
+    quiet_since: date | None = None  # the oldest ask still unanswered
+    waiting: tuple[Waiting, ...] = ()
+    insight: Insight | None = None
     # Money, per currency: still owed on the overdue invoices chased, on those held by a
     # promise (until `promised_by`), and on every unpaid invoice.
     overdue_owed: tuple[Money, ...] = ()
@@ -111,8 +130,10 @@ def standing(
     today: date,
     ladders: Ladders = DEFAULT_LADDERS,
     route: Route | None = None,
+    insight: Insight | None = None,
 ) -> Standing:
-    """The client's line in the overview; `route` is where its nudges go, if known."""
+    """The client's line in the overview; `route` is where its nudges go, if known;
+    `insight` what its history says about it (domain/insights.py), if read."""
     a = attention(record, today, ladders)
     c = record.client
     return Standing(
@@ -129,6 +150,16 @@ def standing(
         window_days=a.window_days,
         undeliverable=bool(undeliverable(record))
         or (route is not None and route.via is Via.NOWHERE),
+        client_id=c.client_id,
+        owner=c.owner,
+        last_contact_on=record.state.last_contact_on,
+        quiet_since=min((a.asked_on for a in record.state.open_asks), default=None),
+        waiting=tuple(
+            Waiting(n.situation, n.stage, n.created_at.date(), n.channel, n.ts)
+            for n in sorted(record.nudges.values(), key=lambda n: n.created_at)
+            if n.status is NudgeStatus.POSTED
+        ),
+        insight=insight,
         overdue_owed=a.overdue_owed,
         promised_owed=a.promised_owed,
         promised_by=a.promised_by,

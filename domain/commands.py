@@ -483,12 +483,13 @@ def _missing(verb: str, name: str) -> str:
     raise InputError(f"Say what it was about, e.g. `/client {verb} {_arg(name)} {example}`.")
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str, *, escaped: bool = True) -> str:
+    """A client's name as it will be kept (see clean_text for `escaped`), or InputError."""
     if not name.strip():
         raise InputError(
             'The client needs a name, e.g. `/client add acme` or `/client add "Acme Corp"`.'
         )
-    name = clean_text(name, what="client name", limit=MAX_NAME, name=True)
+    name = clean_text(name, what="client name", escaped=escaped, limit=MAX_NAME, name=True)
     if name_key(name) in VERBS or name_key(name) in _OPTION_WORDS:
         raise InputError(f"`{name}` is one of my command words; pick another name.")
     return name
@@ -506,13 +507,13 @@ def _quoted(rest: str) -> tuple[str, str] | None:
 def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
     quoted = _quoted(rest)
     if quoted:
-        return _check_name(quoted[0]), quoted[1]
+        return check_name(quoted[0]), quoted[1]
     words = rest.split()
     # Unquoted names run until the first option word: `add Acme Corp as late-payer`.
     cut = next((i for i in range(len(words)) if _is_option(words, i)), len(words))
     if cut == 0:
         raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
-    return _check_name(" ".join(words[:cut])), " ".join(words[cut:])
+    return check_name(" ".join(words[:cut])), " ".join(words[cut:])
 
 
 def _is_option(words: list[str], i: int) -> bool:
@@ -528,7 +529,7 @@ def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[
     unknown one, one per known client whose name the leading words spell, longest first."""
     quoted = _quoted(rest)
     if quoted:
-        return [(_check_name(quoted[0]), quoted[1])]
+        return [(check_name(quoted[0]), quoted[1])]
     words = rest.split()
     if not words:
         raise InputError(
@@ -541,7 +542,7 @@ def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[
         for n in range(min(len(words), 8), 0, -1)
         if name_key(candidate := unescape(" ".join(words[:n]))) in known_names
     ]
-    return found or [(_check_name(words[0]), _after_words(rest, 1))]
+    return found or [(check_name(words[0]), _after_words(rest, 1))]
 
 
 def _after_words(text: str, n: int) -> str:
@@ -599,6 +600,11 @@ def _nothing_more(tail: str, verb: str, name: str) -> None:
         raise InputError(
             f"I didn't expect `{shorten(tail)}` there. Names with spaces go in quotes: `{example}`."
         )
+
+
+def client_type(text: str) -> ClientType:
+    """A client type written on its own (in an imported file), or InputError."""
+    return _client_type(text.split(), "{}", "late-payer")
 
 
 def _client_type(words: list[str], example: str, fallback: str) -> ClientType:
@@ -698,8 +704,12 @@ def _ref(text: str, example: str) -> str:
         raise InputError(
             f"An invoice reference is one word starting with `#`, e.g. `{example or '#INV-12'}`."
         )
-    ref = text[1:]
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref):
+    return check_ref(text[1:])
+
+
+def check_ref(ref: str) -> str:
+    """An invoice reference (without its `#`) as Tactful keeps it, or InputError."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref) or len(ref) > 30:
         raise InputError("Invoice references use letters, digits, `-`, `_`, `.` or `/`.")
     return ref
 

@@ -37,6 +37,10 @@ class Route:
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+def is_user_id(text: str) -> bool:
+    return bool(_USER_ID.match(text))
+
+
 def nudge_route(client: Client, nudge_channel: str) -> Route:
     """Where this client's nudges go: its channel, else NUDGE_CHANNEL, else a DM to its owner,
     else a DM to whoever added it; NOWHERE only if none of those is a channel or a person."""
@@ -44,9 +48,9 @@ def nudge_route(client: Client, nudge_channel: str) -> Route:
         return Route(Via.CLIENT_CHANNEL, client.channel)
     if nudge_channel:
         return Route(Via.NUDGE_CHANNEL, nudge_channel)
-    if _USER_ID.match(client.owner):
+    if is_user_id(client.owner):
         return Route(Via.OWNER_DM, client.owner)
-    if _USER_ID.match(client.created_by):
+    if is_user_id(client.created_by):
         return Route(Via.CREATOR_DM, client.created_by)
     return Route(Via.NOWHERE)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, commands, home, installs, messages, offboarding
+from handlers import actions, commands, home, installs, log, messages, offboarding
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -20,6 +20,7 @@ def register_all(app: App, deps: Deps) -> None:
     app.middleware(provide)
     commands.register(app)
     home.register(app)
+    log.register(app)
     actions.register(app)
     messages.register(app)
     offboarding.register(app)

@@ -157,6 +157,8 @@ def _show(
 ) -> None:
     """Update the thread message after a stored decision; tell the clicker if nothing changed."""
     record, nudge, tz = outcome.record, outcome.nudge, d.decisions.tz
+    if outcome.changed and record is not None:
+        d.home.changed(record.client.team_id)
     try:
         if outcome.changed and record is not None and nudge is not None:
             body = d.engine.thread_body(

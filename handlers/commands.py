@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.inputs import escape
 from domain.models import NudgeStatus
+from handlers import log
 from handlers.deps import Deps, deps
 from handlers.lazy import after_ack
 from service.commands import TACTFUL_REGREET, FollowUp
@@ -28,8 +29,16 @@ COMMAND = "/client"
 logger = logging.getLogger(__name__)
 
 
+# The first words of commands that only read: nothing changed, so App Home stays as it is.
+_READ_ONLY = frozenset({"status", "list", "history", "report", "help"})
+
+
 def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
+    if not command.get("text", "").strip():
+        # A bare /client opens the form (after the ack, see open_form_or_refresh).
+        ack(response_type="ephemeral", text=OPENING)
+        return
     try:
         reply = d.commands.run(
             command["team_id"], command["user_id"], command.get("text", ""), d.clock()
@@ -42,12 +51,26 @@ def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
     ack(**reply.body())
 
 
+OPENING = "Opening the form to log an interaction… (`/client help` lists the typed commands.)"
+
+
+def open_form_or_refresh(d: Deps, command: dict[str, Any], client: WebClient) -> None:
+    """After the ack: a bare /client opens the form; a change refreshes App Home for the people
+    who have it open."""
+    words = command.get("text", "").split()
+    if not words:
+        log.open_form(d, client, command["team_id"], command["trigger_id"])
+    elif words[0].lower() not in _READ_ONLY:
+        d.home.changed(command["team_id"])
+
+
 def follow_up(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Runs after the answer has gone back to Slack (the app processes before responding, so
     the ack function's write is on disk by then): the upload, the shared report, the
     checklist's post."""
     d = deps(context)
     team, user = command["team_id"], command["user_id"]
+    open_form_or_refresh(d, command, client)
     follow = d.commands.follow_up(team, command.get("text", ""), d.clock())
     if follow is None:
         return

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from service.decisions import Decisions
     from service.export import Exports
     from service.heard import SharedChannelReplies
+    from service.home import HomeViews
     from service.nudges import NudgeEngine
     from service.offboarding import Offboardings
 
@@ -35,6 +36,7 @@ class Deps:
     offboardings: Offboardings  # the offboarding checklist's ticks
     # Slack says a workspace removed Tactful (service.workspaces.Uninstalls).
     uninstalled: Callable[[str, dict[str, Any]], None]
+    home: HomeViews  # App Home, published for the people who have it open
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after

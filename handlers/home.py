@@ -1,44 +1,70 @@
-"""App Home: the same overview as `/client list`, plus how to start."""
+"""App Home: the team's morning view, published on open and again when the data changes
+(service/home.py), paged with buttons, with the record's type suggestions one click away."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers.deps import deps
 from handlers.lazy import acknowledge, after_ack
-from service.commands import ClientCommands
-from ui import blocks as bk
-from ui import replies
+from ui import agenda as ag
+from ui import home as ui
 
 logger = logging.getLogger(__name__)
 # The Events API subscriptions this module listens to; manifest.yml must subscribe to exactly
 # these (tests/test_manifest.py checks).
 EVENTS = ("app_home_opened",)
 HOME_OPENED = EVENTS[0]
+ACTIONS = (*ui.ACTION_IDS, *ag.ACTION_IDS)
 
 
-def home_view(commands: ClientCommands, team_id: str, now: datetime) -> dict[str, Any]:
-    today = now.astimezone(commands.tz).date()
-    found = commands.overview(team_id, today)
-    overview = replies.client_list(found.summaries, unreadable=found.unreadable)
-    intro = bk.context("Log with `/client ...` in any channel; `/client help` lists every command.")
-    return {"type": "home", "blocks": [*overview.blocks[: bk.MAX_BLOCKS - 2], bk.divider(), intro]}
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body.get("team_id") or ""
 
 
-def on_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
+    deps(context).home.opened(context.team_id or "", event["user"])
+
+
+def on_page(body: dict[str, Any], context: BoltContext) -> None:
+    value = body["actions"][0].get("value", "")
+    if not value.isdigit():
+        return
+    deps(context).home.opened(_team(body), body["user"]["id"], page=int(value))
+
+
+def on_accept_type(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """ "Mark as ..." on a type suggestion: `/client type <name> <type>`, with its rules."""
     d = deps(context)
-    client.views_publish(
-        user_id=event["user"], view=home_view(d.commands, context.team_id, d.clock())
-    )
+    team, user = _team(body), body["user"]["id"]
+    picked = ag.accepted(body["actions"][0].get("value", ""))
+    record = d.commands.store.get(team, picked[0]) if picked else None
+    if picked is None or record is None:
+        return
+    reply = d.commands.run(team, user, ag.type_command(record.client.name, picked[1]), d.clock())
+    channel = (body.get("channel") or {}).get("id")
+    if channel:  # a button in a message (the digest): tell the clicker
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, **reply.body())
+        except SlackApiError as err:
+            logger.warning("Could not tell %s the type was set: %s", user, err)
+    elif reply.error:
+        logger.info("Type suggestion not taken for client %s: %s", picked[0], reply.text)
+    d.home.changed(team)
 
 
 def register(app: App) -> None:
     # views.publish is a Web API call: after the ack.
     app.event(HOME_OPENED)(ack=acknowledge, lazy=[after_ack(on_home_opened)])
+    app.action(ui.PAGE_PREV)(ack=acknowledge, lazy=[after_ack(on_page)])
+    app.action(ui.PAGE_NEXT)(ack=acknowledge, lazy=[after_ack(on_page)])
+    app.action(ag.ACCEPT_TYPE)(ack=acknowledge, lazy=[after_ack(on_accept_type)])
+    # A link button opens its URL in Slack; the click still arrives and is acknowledged.
+    app.action(ag.OPEN_THREAD)(acknowledge)

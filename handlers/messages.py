@@ -65,6 +65,7 @@ def _log(d: Deps, team: str, message: ClientMessage, client: WebClient) -> None:
     )
     if heard.result == "logged":
         logger.info("Logged a reply from client %s (team %s)", record.client.client_id, team)
+        d.home.changed(team)
 
 
 def permalink(client: WebClient, message: ClientMessage) -> str:

@@ -13,7 +13,8 @@ from itertools import islice
 from domain import commands as cmd
 from domain import corrections, offboarding
 from domain.attention import Standing, standing
-from domain.inputs import InputError
+from domain.inputs import DateOutOfRange, InputError
+from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
 from domain.ledger import AUTO_REF_NOTE, CORRECTIONS, Draft, apply, replay
 from domain.models import (
     DEFAULT_QUIET_DAYS,
@@ -31,6 +32,7 @@ from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
+from ui.agenda import insight_blocks
 from ui.client_message import regreeted
 from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
@@ -68,6 +70,22 @@ def log(
     return replace(record, state=state, next_seq=seq), events
 
 
+# The ref of a reply logged from a message by the shortcut: "picked:" + its "channel/ts" (one
+# logged from the shared channel by itself is just "channel/ts").
+PICKED = "picked:"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A message in Slack a `heard` was logged from (the "Log as client reply" shortcut): its
+    first words (already made safe by domain.inputs.excerpt), its permalink, and its
+    "channel/ts", which is what makes a second logging of it recognisable."""
+
+    text: str
+    link: str
+    ref: str
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """Slack work a command leaves for after its answer: `export` (files to the person's DM),
@@ -82,6 +100,9 @@ TACTFUL_REGREET = "tactful"
 
 # The newest entries `/client history` shows; a reply has room for about this many lines.
 HISTORY_SHOWN = 300
+# The newest entries insights are read from: a year or two of a busy client, and a bound on
+# what the overview reads per changed record.
+INSIGHT_HISTORY = 500
 
 
 class ClientCommands:
@@ -98,9 +119,11 @@ class ClientCommands:
         nudge_channel: str = "",
         *,
         auto_heard: bool = True,
+        insights: Thresholds = DEFAULT_THRESHOLDS,
         currency: str = DEFAULT_CURRENCY,
         wording: Wording | None = None,
     ) -> None:
+        self.insights = insights
         self.store = store
         self.tz = tz
         self.ladders = ladders
@@ -113,14 +136,17 @@ class ClientCommands:
         """Where this client's nudges go, as the nudge pass will decide it."""
         return nudge_route(client, self.nudge_channel)
 
-    def run(self, team_id: str, user_id: str, text: str, now: datetime) -> Reply:
-        """Carry out one command; bad input returns an error reply and changes nothing."""
+    def run(
+        self, team_id: str, user_id: str, text: str, now: datetime, source: Source | None = None
+    ) -> Reply:
+        """Carry out one command; bad input returns an error reply and changes nothing.
+        `source`: the message a `heard` is logged from, if any."""
         today = now.astimezone(self.tz).date()
         try:
             command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
-            return self._run(command, team_id, user_id, now, today, text)
+            return self._run(command, team_id, user_id, now, today, text, source)
         except InputError as err:
-            return replies.error(str(err))
+            return replies.error(str(err), "date" if isinstance(err, DateOutOfRange) else "")
         except DamagedRecord:
             # The store has logged the file's path; the person gets what they can act on.
             return replies.error(
@@ -143,12 +169,28 @@ class ClientCommands:
         """Every client's standing today (kept by the store between records' changes)."""
         return self.store.overview(
             team_id,
-            lambda record: standing(record, today, self.ladders, self.route(record.client)),
+            lambda record: standing(
+                record,
+                today,
+                self.ladders,
+                self.route(record.client),
+                self.insight(record, today),
+            ),
             Standing,
             # Whatever a standing depends on besides the record itself.
             # "money1": standings carry what is owed and overdue per currency.
-            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money1",
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money1|{self.insights!r}",
         )
+
+    def insight(self, record: ClientRecord, today: date) -> Insight | None:
+        """What the client's newest INSIGHT_HISTORY entries say about its habits. Read only
+        when its record changed (or the day did): the overview keeps the answer."""
+        c = record.client
+        try:
+            history = list(islice(self.store.history(c.team_id, c.client_id), INSIGHT_HISTORY))
+        except DamagedRecord:
+            return None  # logged by the store; the rest of the standing still shows
+        return insight(record, history, today, self.insights, self.ladders.calendar)
 
     def follow_up(self, team_id: str, text: str, now: datetime) -> FollowUp | None:
         """What a command leaves to do in Slack after its answer (an upload, a post), for the
@@ -177,7 +219,14 @@ class ClientCommands:
 
     # one method per command ----------------------------------------------------------------
     def _run(
-        self, c: cmd.Command, team: str, user: str, now: datetime, today: date, text: str = ""
+        self,
+        c: cmd.Command,
+        team: str,
+        user: str,
+        now: datetime,
+        today: date,
+        text: str = "",
+        source: Source | None = None,
     ) -> Reply:
         if isinstance(c, cmd.Help):
             return replies.help_text()
@@ -194,7 +243,12 @@ class ClientCommands:
         record = self._find(team, c.name, text)
         if isinstance(c, cmd.Status):
             recent = by_date(islice(self.store.history(team, record.client.client_id), 5))
-            return replies.status(record, recent, today, self.ladders, self.route(record.client))
+            found = replies.status(record, recent, today, self.ladders, self.route(record.client))
+            habits = insight_blocks(
+                record.client.name, record.client.client_id, self.insight(record, today)
+            )
+            # Before the last block (the pointer to the full record).
+            return replace(found, blocks=[*found.blocks[:-1], *habits, *found.blocks[-1:]])
         if isinstance(c, cmd.Report):
             if c.share:
                 return replies.sharing_report(record)
@@ -214,7 +268,7 @@ class ClientCommands:
             )
             return replies.history(record, shown)
         logged: list[Interaction] = []
-        change = self._change_for(c, user, now, today, logged)
+        change = self._change_for(c, user, now, today, logged, source)
         updated = self.store.update(team, record.client.client_id, change)
         return replies.logged(
             c,
@@ -335,7 +389,13 @@ class ClientCommands:
         return change
 
     def _change_for(
-        self, c: cmd.Command, user: str, now: datetime, today: date, logged: list[Interaction]
+        self,
+        c: cmd.Command,
+        user: str,
+        now: datetime,
+        today: date,
+        logged: list[Interaction],
+        source: Source | None = None,
     ):
         """The store change for a command that records something. Checks that depend on the
         client's state run inside it, against the freshest copy, under the write lock. The
@@ -350,7 +410,7 @@ class ClientCommands:
                     history.extend(reversed(list(self.store.history(team, cid))))
                 return history
 
-            drafts, client = self._drafts(c, record, today, user, now, lines)
+            drafts, client = self._drafts(c, record, today, user, now, lines, source)
             if client is not None:
                 # Open suggestions greet the new contact at once.
                 record, _ = regreeted(
@@ -372,7 +432,14 @@ class ClientCommands:
         return change
 
     def _drafts(
-        self, c: cmd.Command, record: ClientRecord, today: date, user: str, now: datetime, lines
+        self,
+        c: cmd.Command,
+        record: ClientRecord,
+        today: date,
+        user: str,
+        now: datetime,
+        lines,
+        source: Source | None = None,
     ) -> tuple[list[Draft], Client | None]:
         client = record.client
         if isinstance(c, cmd.Void):
@@ -398,6 +465,14 @@ class ClientCommands:
                     f"day they replied, or log an earlier exchange as a note: "
                     f"`/client note {_quote(client.name)} ... on {c.on.isoformat()}`."
                 )
+            if source is not None and c.verb == Kind.HEARD.value:
+                logged = record.state.replies_logged
+                if source.ref in logged or source.ref.removeprefix(PICKED) in logged:
+                    raise InputError(
+                        f"That message is already logged as a reply from {client.name}."
+                    )
+                text = c.text or source.text
+                return [Draft(Kind.HEARD, c.on, text=text, ref=source.ref, link=source.link)], None
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):
             # Matched as `paid` matches them: #a and #A are the same invoice.

@@ -166,8 +166,13 @@ class NudgeEngine:
         self.suggestions = Suggestions(wording, self.poster.route, self.letterhead)
 
     # the pass --------------------------------------------------------------------------
-    def scan(self, now: datetime, *, dry_run: bool = False) -> ScanReport:
-        """Run one pass at `now`. A dry run posts and stores nothing and fills `preview`."""
+    def scan(
+        self, now: datetime, *, dry_run: bool = False, claim: Callable[[str], bool] | None = None
+    ) -> ScanReport:
+        """Run one pass at `now`. A dry run posts and stores nothing and fills `preview`.
+
+        With `claim`, only the workspaces it grants (scheduler/lock.py): another replica's pass
+        has the others."""
         report = ScanReport()
         today = self._today(now)
         with_pending: list[tuple[str, str]] = []
@@ -175,6 +180,10 @@ class NudgeEngine:
         # Each workspace's own token, asked once per pass (a rotating one is refreshed then).
         clients: dict[str, WebClient | None] = {}
         for team in self.store.teams():
+            # Claimed first: only the replica passing a workspace asks for (and may refresh) its
+            # rotating token.
+            if claim is not None and not claim(team):
+                continue
             if not dry_run:
                 client = clients[team] = self.clients(team)
                 if client is None and self.per_workspace:
@@ -190,10 +199,13 @@ class NudgeEngine:
                 # every other team's nudges still go out.
                 report.unreadable.append(str(err.path))
                 continue
-            for cid in due_ids:
+            # Read in batches (one query per batch on PostgreSQL), handed over one at a time.
+            for cid, found in self.store.read_many(team, due_ids):
                 looked_at.setdefault(team, []).append(cid)
                 try:
-                    if self._look_at(team, cid, today, now, report, dry_run):
+                    if isinstance(found, DamagedRecord):
+                        raise found
+                    if found is not None and self._look_at(found, today, now, report, dry_run):
                         with_pending.append((team, cid))
                 except DamagedRecord as err:
                     # One damaged file costs its own client's nudges, never anyone else's.
@@ -224,12 +236,10 @@ class NudgeEngine:
         return report
 
     def _look_at(
-        self, team: str, cid: str, today: date, now: datetime, report: ScanReport, dry_run: bool
+        self, record: ClientRecord, today: date, now: datetime, report: ScanReport, dry_run: bool
     ) -> bool:
         """Record what is newly due for one client; True if it has something to post."""
-        record = self.store.get(team, cid)
-        if record is None:
-            return False
+        team, cid = record.client.team_id, record.client.client_id
         dues = due_nudges(record, today, self.ladders)
         pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
         undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())

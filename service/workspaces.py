@@ -30,6 +30,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from config import INSTALL_PATH, REDIRECT_PATH
+from storage.postgres_store import is_database_url
+from storage.postgres_store import sqlalchemy_url as postgres_sqlalchemy_url
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +61,7 @@ def sqlalchemy_url(database_url: str, data_folder: Path) -> str:
     """SQLAlchemy's URL for DATABASE_URL (with the psycopg 3 driver), or the SQLite file."""
     if not database_url:
         return f"sqlite:///{data_folder / SQLITE_NAME}"
-    for scheme in ("postgresql://", "postgres://"):
-        if database_url.startswith(scheme):
-            return "postgresql+psycopg://" + database_url.removeprefix(scheme)
-    return database_url
+    return postgres_sqlalchemy_url(database_url) if is_database_url(database_url) else database_url
 
 
 class Installations:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from domain.models import ClientRecord, Interaction
 
@@ -97,6 +97,15 @@ class Store(Protocol):
         """Recompute the next check of these clients from their current records."""
         ...
 
+    def read_many(
+        self, team_id: str, client_ids: list[str]
+    ) -> Iterator[tuple[str, ClientRecord | DamagedRecord | None]]:
+        """(client id, record) for each of these clients, in order: None if there is no such
+        client, the DamagedRecord reading it raised if it can't be read. Each record is as it
+        is when yielded or a little before: a store may read a batch at a time (one round trip
+        on a database), never all of them at once."""
+        ...
+
     def overview(
         self, team_id: str, summarise: Callable[[ClientRecord], S], kind: type[S], version: str
     ) -> Overview[S]:
@@ -104,6 +113,21 @@ class Store(Protocol):
 
         A summary is kept and reused until the client's record changes or `version` does (say,
         the day changes), so an overview of a big workspace doesn't read every record."""
+        ...
+
+    def note(self, team_id: str, name: str) -> dict[str, Any] | None:
+        """A small workspace-wide record kept by name (e.g. the digest of one week), or None."""
+        ...
+
+    def change_note(
+        self,
+        team_id: str,
+        name: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Replace the note with `change(current)`, atomically, under the write lock, durable
+        on return; whatever `change` raises leaves it as it was. How a workspace-wide step
+        (the weekly digest) is claimed exactly once by several processes."""
         ...
 
     def writable(self) -> bool:

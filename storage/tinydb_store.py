@@ -92,6 +92,7 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SEGMENT = re.compile(r"([0-9]+)\.json")
 # What reading a damaged file can raise: bad JSON or bytes (ValueError), missing keys, wrong
 # types, a date that isn't one (ValueError again).
+_NOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _DAMAGE = (ValueError, KeyError, TypeError, AttributeError, IndexError)
 # A temporary file older than this is a killed writer's leftover (see `_sweep`).
 TEMP_MAX_AGE_SECONDS = 60.0
@@ -437,6 +438,32 @@ class TinyDBStore:
         except OSError as err:
             logger.warning("Could not save the overview of team %s: %s", team_id, err)
 
+    # workspace notes ---------------------------------------------------------------------
+    def _note_path(self, team_id: str, name: str) -> Path:
+        if not _NOTE_NAME.fullmatch(name):
+            raise ValueError(f"not a note name: {name!r}")
+        return Path(f"{self._team_dir(team_id)}/notes/{name}.json")
+
+    def note(self, team_id: str, name: str) -> dict[str, Any] | None:
+        path = self._note_path(team_id, name)
+        try:
+            return read_json(path)
+        except _DAMAGE as err:
+            raise self._damaged(path, err) from None
+
+    def change_note(
+        self,
+        team_id: str,
+        name: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """See Store.change_note."""
+        path = self._note_path(team_id, name)
+        with self.lock.held():
+            new = change(self.note(team_id, name))
+            write_json_atomic(path, new, durable=self.durable)
+        return new
+
     def teams(self) -> list[str]:
         folder = self.root / "teams"
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
@@ -676,6 +703,16 @@ class TinyDBStore:
             for cid in ids
             if (entry := entries.get(cid)) is None or entry[1] > day or entry[0] <= day
         ]
+
+    def read_many(
+        self, team_id: str, client_ids: list[str]
+    ) -> Iterator[tuple[str, ClientRecord | DamagedRecord | None]]:
+        """See Store.read_many: one file at a time, read as it is asked for."""
+        for cid in client_ids:
+            try:
+                yield cid, self.get(team_id, cid)
+            except DamagedRecord as err:
+                yield cid, err
 
     def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
         if self.schedule is None:

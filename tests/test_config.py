@@ -343,6 +343,19 @@ def test_the_gap_and_the_final_repeat_are_settings() -> None:
     assert [p.split("=")[0] for p in err.value.problems] == ["MIN_GAP_DAYS", "FINAL_REPEAT_DAYS"]
 
 
+def test_database_url_selects_postgresql_and_is_never_echoed() -> None:
+    url = "postgresql://tactful:s3cret@db:5432/tactful"
+    assert config.load(valid_env(DATABASE_URL=url)).database_url == url
+    assert config.load(valid_env()).database_url == ""
+    assert "s3cret" not in repr(config.load(valid_env(DATABASE_URL=url)))
+    with pytest.raises(ConfigError) as err:
+        config.load(valid_env(DATABASE_URL="mysql://root:s3cret@db/tactful"))
+    assert err.value.problems == [
+        "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
+        "(or left empty for the TinyDB store in DATABASE_PATH)."
+    ]
+
+
 # installable by many workspaces --------------------------------------------------------------
 CLIENT_ID = "1111.2222"
 

@@ -194,6 +194,34 @@ def test_console_starts_quietly_and_exports(tmp_path: Path) -> None:
     assert "[file] acme: full record (Markdown)" in done.stdout
 
 
+def test_console_shows_home_and_the_digest_as_text(tmp_path: Path) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20",
+            "/client add globex owner <@UCONSOLE>",
+            "scan --now 2026-11-27T10:00",
+            "home",
+            "digest --now 2026-11-29T10:00",
+            "digest --now 2026-11-30T09:30",
+            "digest --now 2026-11-30T10:30",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    home = out[out.index("--- Slack views.publish") :]
+    assert "Your clients today, Fri 27 Nov 2026" in home
+    assert "*acme*: suggestion (overdue invoice, stage 1) waiting for approval for 0 days" in home
+    assert "[Open thread]" in home and "[Log interaction]" in home
+    # Your own clients first.
+    assert home.index("*globex* · not classified · owner @UCONSOLE") < home.index("*acme* · late")
+    # Sunday W48's digest is posted late (nothing marked it done); Monday W49's once.
+    assert out.count("Weekly digest, Sun 29 Nov 2026") == 1
+    assert out.count("Weekly digest, Mon 30 Nov 2026") == 1
+    assert "This week's digest is already posted." in out
+
+
 def test_the_console_is_one_local_workspace_even_with_oauth_settings(tmp_path: Path) -> None:
     """A `.env` set up for many workspaces: the console still answers as one local workspace
     (Bolt, reading the client id and secret itself, would otherwise ask for an install)."""

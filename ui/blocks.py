@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a Home tab or a modal
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
@@ -40,6 +41,18 @@ def clip(text: str, limit: int) -> str:
 
 def section(text: str) -> Block:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))).to_dict()
+
+
+def section_with(text: str, accessory: InteractiveElement) -> Block:
+    """A section with one element beside its text (a button)."""
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)), accessory=accessory
+    ).to_dict()
+
+
+def link_button(label: str, action_id: str, url: str) -> ButtonElement:
+    """A button that opens `url` (Slack still sends the click: its action is acked)."""
+    return ButtonElement(text=clip(label, MAX_BUTTON_TEXT), action_id=action_id, url=url)
 
 
 def header(text: str) -> Block:

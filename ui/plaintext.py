@@ -29,7 +29,9 @@ def render(body: dict[str, Any]) -> str:
             title = block["text"]["text"]
             lines += [title, "=" * min(len(title), 60)]
         elif kind == "section":
-            lines.append(mrkdwn_to_text(block["text"]["text"]))
+            button = block.get("accessory") or {}
+            label = f"  [{_label(button)}]" if button.get("type") == "button" else ""
+            lines.append(mrkdwn_to_text(block["text"]["text"]) + label)
         elif kind == "context":
             lines.append(
                 "  " + " ".join(mrkdwn_to_text(e.get("text", "")) for e in block["elements"])

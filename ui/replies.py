@@ -32,6 +32,9 @@ class Reply:
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    error: bool = False  # nothing was done: the text says what to type instead
+    # What the error is about, where a form can show it by its field: "date" or "".
+    about: str = ""
 
     def body(self) -> dict[str, Any]:
         return {"response_type": "ephemeral", **bk.message(self.text, self.blocks)}
@@ -63,9 +66,9 @@ def day(d: date) -> str:
     return d.strftime("%a %-d %b %Y")
 
 
-def error(message: str) -> Reply:
+def error(message: str, about: str = "") -> Reply:
     text = f":warning: {escape(message)}"
-    return Reply(text, [bk.section(text)])
+    return Reply(text, [bk.section(text)], error=True, about=about)
 
 
 def _simple(text: str) -> Reply:
@@ -560,11 +563,15 @@ def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) ->
     # A plain URL, which Slack shows as a link; only an https URL is shown at all.
     link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
     at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
-    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} in the shared channel{words}{link}"
+    if e.ref.startswith("picked:"):  # service.commands.PICKED: the shortcut, by a person
+        where, how = "in a message", f"logged by {who(e.logged_by)}"
+    else:
+        where, how = "in the shared channel", f"from {who(e.logged_by)}, logged automatically"
+    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} {where}{words}{link}"
     void = (voided or {}).get(e.seq)
     if void is not None:
         line = f"~{line}~ *VOIDED* by {void.short_id}"
-    return f"{line} _(from {who(e.logged_by)}, logged automatically {at} UTC)_"
+    return f"{line} _({how} {at} UTC)_"
 
 
 _MESSAGE_KINDS = (Kind.EDITED, Kind.APPROVED, Kind.SENT)
@@ -769,7 +776,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 
-*Log what happened* (add `on <date>` if it wasn't today)
+*Log what happened* (add `on <date>` if it wasn't today; `/client` alone opens a form, and *Log as client reply* on any message logs it as their reply)
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
 `/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
 `/client note <name> <text>`: a call, a meeting, anything worth keeping

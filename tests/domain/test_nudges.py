@@ -760,6 +760,9 @@ class MemoryStore:
     def clients(self, team_id: str) -> list[ClientRecord]:
         return [r for (t, _), r in self.records.items() if t == team_id]
 
+    def read_many(self, team_id: str, client_ids: list[str]):  # noqa: ANN201
+        return ((cid, self.get(team_id, cid)) for cid in client_ids)
+
     def update(self, team_id: str, client_id: str, change):  # noqa: ANN001, ANN201
         record, _events = change(self.records[(team_id, client_id)])
         self.records[(team_id, client_id)] = record

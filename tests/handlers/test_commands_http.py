@@ -169,13 +169,15 @@ def test_other_commands_over_http(server: AppServer, store: TinyDBStore, clock: 
     assert record.client.client_type is ClientType.CONTROLLING
 
 
-def test_help_and_empty_text_answer_with_usage(server: AppServer) -> None:
-    for text in ("help", ""):
-        reply = ok(server.slash(text))
-        assert (
-            "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref] [on &lt;date sent&gt;]`"
-            in reply
-        )
+def test_help_answers_with_usage_and_empty_text_opens_the_form(server: AppServer, slack) -> None:
+    reply = ok(server.slash("help"))
+    assert (
+        "`/client invoice &lt;name&gt; &lt;amount&gt; due &lt;date&gt; [#ref] [on &lt;date sent&gt;]`"
+        in reply
+    )
+    # A bare /client opens the log form (tests/handlers/test_log_form_http.py), and says so.
+    assert "`/client help` lists the typed commands" in ok(server.slash(""))
+    assert slack.calls_to("views.open")
 
 
 def test_invoices_are_numbered_when_no_reference_is_given(

@@ -141,7 +141,10 @@ def test_a_dm_slack_refuses_for_good_is_shown_as_undeliverable_until_fixed(
     assert server.event(home_opened()).status == 200
     assert published.wait(timeout=10)
     view = view_of(slack.calls_to("views.publish")[-1])
-    assert "*acme* (unresponsive): :no_entry: nudges can't be delivered" in json.dumps(view)
+    home_line = "*acme* · unresponsive · no owner · last contact Mon 23 Nov 2026 · :no_entry:"
+    assert f"{home_line} nudges can't be delivered: `/client status` says why" in json.dumps(
+        view, ensure_ascii=False
+    )
 
     # The team gives it a channel: the next pass posts there, and the warning goes away.
     ok(server.slash("set acme in <#C0ACME|acme>"))

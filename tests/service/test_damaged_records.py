@@ -81,5 +81,5 @@ def test_list_status_and_home_show_the_healthy_clients_and_a_notice(
     published = wait_for_publish(slack)
     assert server.event(home_opened()).status == 200
     assert published.wait(timeout=10)
-    texts = json.dumps(view_of(slack.calls_to("views.publish")[0]))
-    assert NOTICE in texts and "*globex* (unresponsive)" in texts
+    texts = json.dumps(view_of(slack.calls_to("views.publish")[0]), ensure_ascii=False)
+    assert NOTICE in texts and "*globex* · unresponsive" in texts

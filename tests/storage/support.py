@@ -9,13 +9,22 @@ from pathlib import Path
 
 from domain.models import Client, ClientRecord, Interaction, Kind
 from service.commands import Draft, log
-from storage.base import Change
-from storage.tinydb_store import new_client_id
+from storage.base import Change, CheckSchedule, Store
+from storage.postgres_store import PostgresStore, is_database_url
+from storage.tinydb_store import TinyDBStore, new_client_id
 
 TEAM = "T0STORE"
 AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 # The temporary files write_json_atomic makes beside its target: ".<name>.<random>.tmp".
 TEMP = re.compile(r"^\..+\.tmp$")
+
+
+def open_store(spec: str, schedule: CheckSchedule | None = None) -> Store:
+    """The store `spec` names: a postgresql:// URL (its schema in the URL's options), or the
+    path of a TinyDB catalogue."""
+    if is_database_url(spec):
+        return PostgresStore(spec, schedule=schedule)
+    return TinyDBStore(spec, schedule=schedule)
 
 
 def new_client(

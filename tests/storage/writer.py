@@ -1,17 +1,19 @@
 """A second process writing to a store, for the durability and concurrency tests.
 
-python -m tests.storage.writer log DB TEAM NAME
+python -m tests.storage.writer log STORE TEAM NAME
     Add NAME if missing, print "ready", then log interactions forever through
     store.update + service.commands.log, printing "ack <seq> ..." for each write the
     moment store.update returns (so every printed seq is acknowledged). Killed by the test.
 
-python -m tests.storage.writer hammer DB TEAM TAG COUNT NAME [NAME ...]
+python -m tests.storage.writer hammer STORE TEAM TAG COUNT NAME [NAME ...]
     Print "ready", wait for a line on stdin, then log COUNT notes "TAG-<i>" round-robin
     over the NAMEs; print "done".
 
-python -m tests.storage.writer add DB TEAM NAME
+python -m tests.storage.writer add STORE TEAM NAME
     Print "ready", wait for a line on stdin, then try to add NAME; print "added" or
     "duplicate".
+
+STORE is a TinyDB catalogue path or a postgresql:// URL (see support.open_store).
 """
 
 from __future__ import annotations
@@ -21,16 +23,15 @@ from itertools import count
 
 from domain.models import Kind
 from service.commands import Draft, log
-from storage.base import DuplicateClient
-from storage.tinydb_store import TinyDBStore
-from tests.storage.support import AT, new_client, notes
+from storage.base import DuplicateClient, Store
+from tests.storage.support import AT, new_client, notes, open_store
 
 # Mostly one interaction per write; now and then several at once (as `/client snooze` does),
 # so roll-overs also happen with more than one new interaction.
 BATCHES = [1, 1, 1, 3, 1, 1, 2, 1, 1, 1, 1, 5]
 
 
-def _client_id(store: TinyDBStore, team: str, name: str) -> str:
+def _client_id(store: Store, team: str, name: str) -> str:
     record = store.find(team, name)
     if record is None:
         try:
@@ -40,7 +41,7 @@ def _client_id(store: TinyDBStore, team: str, name: str) -> str:
     return record.client.client_id
 
 
-def run_log(store: TinyDBStore, team: str, name: str) -> None:
+def run_log(store: Store, team: str, name: str) -> None:
     client_id = _client_id(store, team, name)
     print("ready", flush=True)
     for i in count():
@@ -56,7 +57,7 @@ def run_log(store: TinyDBStore, team: str, name: str) -> None:
         print("ack", *logged, flush=True)
 
 
-def run_hammer(store: TinyDBStore, team: str, tag: str, n: int, names: list[str]) -> None:
+def run_hammer(store: Store, team: str, tag: str, n: int, names: list[str]) -> None:
     ids = [store.find(team, name).client.client_id for name in names]
     print("ready", flush=True)
     sys.stdin.readline()
@@ -65,7 +66,7 @@ def run_hammer(store: TinyDBStore, team: str, tag: str, n: int, names: list[str]
     print("done", flush=True)
 
 
-def run_add(store: TinyDBStore, team: str, name: str) -> None:
+def run_add(store: Store, team: str, name: str) -> None:
     record = new_client(name, team)
     print("ready", flush=True)
     sys.stdin.readline()
@@ -79,7 +80,7 @@ def run_add(store: TinyDBStore, team: str, name: str) -> None:
 
 def main(argv: list[str]) -> None:
     mode, db, team, *rest = argv
-    store = TinyDBStore(db)
+    store = open_store(db)
     if mode == "log":
         run_log(store, team, rest[0])
     elif mode == "hammer":

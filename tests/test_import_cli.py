@@ -1,0 +1,141 @@
+"""`python bot.py import`, as an operator runs it (a subprocess on the data folder): the dry
+run, the import, the import again, a bad file, and which workspace."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.invoices import balance
+from service.commands import ClientCommands
+from storage.tinydb_store import TinyDBStore
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "import"
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def import_(tmp_path: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "DATABASE_PATH": str(db),
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "import", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A store with one workspace (so --team can be left out) and one client in it."""
+    path = tmp_path / "data" / "tactful.json"
+    reply = ClientCommands(TinyDBStore(path), UTC).run("T0TEAM1", "U0A", "add initech", NOW)
+    assert ":warning:" not in reply.text
+    return path
+
+
+@pytest.mark.parametrize("name", ["tactful.csv", "xero.csv", "quickbooks.csv"])
+def test_dry_run_import_and_import_again(tmp_path: Path, db: Path, name: str) -> None:
+    before = snapshot(db.parent)
+    dry = import_(tmp_path, db, str(FIXTURES / name), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Dry run into workspace T0TEAM1: nothing is stored." in dry.stdout
+    assert "Would add 3 invoices:" in dry.stdout and "  + Acme Corp #" in dry.stdout
+    assert snapshot(db.parent) == before
+
+    done = import_(tmp_path, db, str(FIXTURES / name))
+    assert done.returncode == 0, done.stderr
+    assert "Added 3 invoices:" in done.stdout
+    store = TinyDBStore(db)
+    acme = store.find("T0TEAM1", "Acme Corp")
+    assert acme is not None and len(acme.state.invoices) >= 1
+    after = snapshot(db.parent)
+
+    again = import_(tmp_path, db, str(FIXTURES / name))
+    assert again.returncode == 0, again.stderr
+    assert "Added no new clients." in again.stdout and "Added no invoices." in again.stdout
+    assert "Skipped 3 invoices already in Tactful:" in again.stdout
+    assert snapshot(db.parent) == after  # byte for byte: nothing was written
+
+
+def test_tactful_file_shows_balances_and_joins_the_existing_client(
+    tmp_path: Path, db: Path
+) -> None:
+    dry = import_(tmp_path, db, str(FIXTURES / "tactful.csv"), "--dry-run")
+    # Initech is there already: not added again.
+    assert "  + Initech" not in dry.stdout and "Would add 2 new clients:" in dry.stdout
+    assert "  + Acme Corp #INV-101: £1,200.00, sent 2026-09-01, due 2026-10-01, £1,000.00 owed" in (
+        dry.stdout
+    )
+    assert "  + Globex #G-7: €2,400.00, sent 2026-08-01, due 2026-08-31, paid in full" in dry.stdout
+    assert import_(tmp_path, db, str(FIXTURES / "tactful.csv")).returncode == 0
+    store = TinyDBStore(db)
+    assert sorted(r.client.name for r in store.clients("T0TEAM1")) == [
+        "Acme Corp",
+        "Globex",
+        "initech",
+    ]
+    acme = store.find("T0TEAM1", "acme corp")
+    assert acme is not None
+    assert [str(balance(i).amount) for i in acme.state.invoices] == ["1000.00", "500"]
+
+
+def test_a_bad_row_stores_nothing_and_exits_2(tmp_path: Path, db: Path) -> None:
+    before = snapshot(db.parent)
+    bad = import_(tmp_path, db, str(FIXTURES / "bad.csv"))
+    assert bad.returncode == 2
+    assert "bad.csv was not imported; nothing was stored." in bad.stderr
+    for line in (3, 4, 5):
+        assert f"  line {line}: " in bad.stderr
+    assert "line 2" not in bad.stderr  # the good row is not blamed
+    assert snapshot(db.parent) == before
+    assert bad.stdout == ""
+
+
+def test_ambiguous_dates_ask_for_dates_option(tmp_path: Path, db: Path) -> None:
+    asked = import_(tmp_path, db, str(FIXTURES / "ambiguous.csv"))
+    assert asked.returncode == 2 and "--dates dmy" in asked.stderr
+    done = import_(tmp_path, db, str(FIXTURES / "ambiguous.csv"), "--dates", "dmy", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "sent 2026-04-03, due 2026-06-05" in done.stdout
+
+
+def test_which_workspace(tmp_path: Path, db: Path) -> None:
+    ClientCommands(TinyDBStore(db), UTC).run("T0TEAM2", "U0B", "add hooli", NOW)
+    which = import_(tmp_path, db, str(FIXTURES / "xero.csv"))
+    assert which.returncode == 2 and "which workspace?" in which.stderr
+    assert "T0TEAM1, T0TEAM2" in which.stderr
+    done = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--team", "T0TEAM2")
+    assert done.returncode == 0, done.stderr
+    store = TinyDBStore(db)
+    assert store.find("T0TEAM2", "Wayne Ltd") is not None
+    assert store.find("T0TEAM1", "Wayne Ltd") is None
+    missing = import_(tmp_path, db, "nowhere.csv")
+    assert missing.returncode == 2 and "there is no file 'nowhere.csv'" in missing.stderr
+
+
+def test_owner_gets_new_clients_and_an_owner_must_be_a_user_id(tmp_path: Path, db: Path) -> None:
+    bad = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--owner", "@sam")
+    assert bad.returncode == 2 and "not a Slack user id" in bad.stderr
+    done = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--owner", "U0SAM")
+    assert done.returncode == 0, done.stderr
+    assert "nowhere to go" not in done.stdout
+    wayne = TinyDBStore(db).find("T0TEAM1", "Wayne Ltd")
+    assert wayne is not None and wayne.client.owner == "U0SAM"
+    # Without an owner or NUDGE_CHANNEL, the import says the nudges have nowhere to go yet.
+    other = import_(tmp_path, db, str(FIXTURES / "quickbooks.csv"))
+    assert "nowhere to go yet" in other.stdout

@@ -1,0 +1,169 @@
+"""The agenda (domain/agenda.py) as Block Kit, shared by App Home and the weekly digest."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.agenda import Agenda, age
+from domain.attention import Standing, Waiting
+from domain.inputs import escape
+from domain.insights import Insight
+from domain.models import ClientType, Money
+from domain.money import format_totals
+from ui import blocks as bk
+from ui.replies import TYPE_LABEL, day
+
+OPEN_THREAD = "agenda_open_thread"  # a link button: Slack still sends the click, acked
+ACCEPT_TYPE = "agenda_accept_type"
+ACTION_IDS = (OPEN_THREAD, ACCEPT_TYPE)
+SITUATION = {"quiet": "gone quiet", "overdue": "overdue invoice", "controlling": "revision demands"}
+# (channel, ts) -> the message's permalink (chat.getPermalink), for the thread buttons.
+Links = dict[tuple[str, str], str]
+
+
+def money(amounts: tuple[Money, ...]) -> str:
+    """Totals per currency, never added across currencies: `£900.00 + €300.00`."""
+    return format_totals(amounts)
+
+
+def overdue_line(a: Agenda) -> str:
+    """Overdue money across the clients, per currency."""
+    if not a.overdue:
+        return "*Overdue:* nothing. :white_check_mark:"
+    owed = [m for s in a.overdue for m in s.overdue_owed]
+    invoices = sum(s.overdue_count for s in a.overdue)
+    return (
+        f"*Overdue:* {format_totals(owed)}, on {_days(invoices, 'invoice')} of "
+        f"{_days(len(a.overdue), 'client')}."
+    )
+
+
+def promise_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:
+    """The clients' promises to pay that fall due this week (the record keeps no promises of
+    ours: what we asked of them is under Needs attention)."""
+    lines = [
+        f":handshake: *{escape(s.name)}* promised to pay {money(s.promised_owed)} by "
+        f"{day(s.promised_by)}"
+        for s in a.promises
+        if s.promised_by
+    ]
+    if not lines:
+        return [bk.context("No promises to pay fall due this week.")]
+    return bk.sections(lines, budget=budget)
+
+
+def _days(n: int, what: str = "day") -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _thread(s: Standing, situation: str) -> Waiting | None:
+    return next((w for w in s.waiting if w.situation == situation and w.ts), None)
+
+
+def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
+    """Each item's line (mrkdwn, names escaped) and the suggestion thread it links to."""
+    found: list[tuple[str, Waiting | None]] = []
+    for s in a.overdue:
+        found.append(
+            (
+                f":red_circle: *{escape(s.name)}*: {_days(s.overdue_count, 'invoice')} overdue, "
+                f"the oldest by {_days(s.days_overdue)}",
+                _thread(s, "overdue"),
+            )
+        )
+    for s in a.quiet:
+        since = f" (waiting since {day(s.quiet_since)})" if s.quiet_since else ""
+        found.append(
+            (
+                f":mute: *{escape(s.name)}*: quiet for {_days(s.quiet_days, 'business day')}{since}",
+                _thread(s, "quiet"),
+            )
+        )
+    for s, w in a.waiting:
+        found.append(
+            (
+                f":hourglass: *{escape(s.name)}*: suggestion ({SITUATION.get(w.situation, w.situation)}, "
+                f"stage {w.stage}) waiting for approval for {_days(age(w.since, today))}",
+                w,
+            )
+        )
+    return found
+
+
+def item_blocks(
+    lines: list[tuple[str, Waiting | None]], links: Links, *, budget: int
+) -> list[bk.Block]:
+    """One section per item, with a button to its thread when it has one; past `budget`
+    blocks the rest are counted in a last line."""
+    blocks: list[bk.Block] = []
+    for n, (text, thread) in enumerate(lines):
+        if len(blocks) == budget - 1 and len(lines) - n > 1:
+            blocks.append(bk.context(f"…and {len(lines) - n} more: `/client list` ranks them all."))
+            break
+        url = links.get((thread.channel, thread.ts)) if thread else None
+        blocks.append(
+            bk.section_with(text, bk.link_button("Open thread", OPEN_THREAD, url))
+            if url
+            else bk.section(text)
+        )
+    return blocks
+
+
+def retype_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:
+    """The clients whose record points at another type, with the numbers and a button."""
+    blocks: list[bk.Block] = []
+    for n, s in enumerate(a.retype):
+        assert s.insight is not None and s.insight.suggested is not None
+        if len(blocks) == budget - 1 and len(a.retype) - n > 1:
+            blocks.append(bk.context(f"…and {len(a.retype) - n} more: see `/client status`."))
+            break
+        blocks.append(retype_block(s.name, s.client_id, s.insight.suggested, s.insight.because))
+    return blocks
+
+
+def retype_block(name: str, client_id: str, suggested: ClientType, because: str) -> bk.Block:
+    label = TYPE_LABEL[suggested]
+    text = f":bulb: *{escape(name)}* looks like a {label}: {escape(because)}."
+    return bk.section_with(
+        text,
+        bk.button(f"Mark as {label}", ACCEPT_TYPE, f"{client_id}|{suggested.value}"),
+    )
+
+
+def habits(found: Insight) -> str:
+    """What the record says about the client's habits, in one line ("" without evidence)."""
+    parts = []
+    if found.reply_days is not None:
+        parts.append(
+            f"answers in a median {found.reply_days:g} business days ({found.replies} requests)"
+        )
+    if found.late_days is not None:
+        drift = f", {found.late_trend:+g} days per invoice" if found.late_trend is not None else ""
+        parts.append(f"pays a median {found.late_days:g} days late ({found.paid} invoices{drift})")
+    if found.revisions_per_month is not None:
+        parts.append(f"{found.revisions_per_month:g} revision demands a month")
+    return ("*Habits:* " + " · ".join(parts)) if parts else ""
+
+
+def insight_blocks(name: str, client_id: str, found: Insight | None) -> list[bk.Block]:
+    """For `/client status`: the habits, and the type they suggest with its button."""
+    if found is None:
+        return []
+    blocks = [bk.section(line) for line in [habits(found)] if line]
+    if found.suggested is not None:
+        blocks.append(retype_block(name, client_id, found.suggested, found.because))
+    return blocks
+
+
+def type_command(name: str, client_type: ClientType) -> str:
+    """`/client type` for this client, its name quoted and escaped as Slack sends it."""
+    return f'type "{escape(name)}" {client_type.value}'
+
+
+def accepted(value: str) -> tuple[str, ClientType] | None:
+    """The client id and type an accept button names, or None if it names nothing valid."""
+    client_id, _, kind = value.partition("|")
+    try:
+        return client_id, ClientType(kind)
+    except ValueError:
+        return None
