@@ -387,8 +387,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         )
 
     digest_text = get("DIGEST", "mon 09:00")
-    digest = parse_digest(digest_text)
-    if digest is False:
+    try:
+        digest = parse_digest(digest_text)
+    except ValueError:
+        digest = None
         problems.append(
             f"DIGEST={digest_text!r} should be a weekday and a time like `mon 09:00`, or off."
         )
@@ -450,7 +452,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         auto_heard=_SWITCH.get(auto_heard, True),
         payment_details=" ".join(get("PAYMENT_DETAILS").split()),
         sign_off=" ".join(get("SIGN_OFF").split()),
-        digest=digest or None,
+        digest=digest,
         insights=insights,
     )
 

@@ -426,14 +426,14 @@ def parse(
         # The `#ref` may come anywhere, even after `on <date>`.
         refs = [w for w in tail.split() if w.startswith("#")]
         body, on, words_read = _split_on(" ".join(w for w in tail.split() if w not in refs), today)
-        words = body.split()
+        paid_words = body.split()
         if len(refs) > 1:
             raise InputError(
                 "One invoice per payment, e.g. `/client paid acme £1,000 #INV-7`; "
                 "without a `#ref` it goes to the oldest due first."
             )
         ref = _ref(refs[0], f"/client paid {_arg(name)} £1,000 #INV-12") if refs else ""
-        amount_words = [w for w in words if not w.startswith("#")]
+        amount_words = [w for w in paid_words if not w.startswith("#")]
         try:
             amount = parse_amount(amount_words, currency) if amount_words else None
         except InputError as err:
@@ -527,6 +527,9 @@ def _is_option(words: list[str], i: int) -> bool:
 def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[str, str]]:
     """The ways `rest` splits into (client name, what follows): one for a quoted name or an
     unknown one, one per known client whose name the leading words spell, longest first."""
+    whole = _quoted_known(rest, known_names)
+    if whole:
+        return [whole]
     quoted = _quoted(rest)
     if quoted:
         return [(check_name(quoted[0]), quoted[1])]
@@ -543,6 +546,20 @@ def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[
         if name_key(candidate := unescape(" ".join(words[:n]))) in known_names
     ]
     return found or [(check_name(words[0]), _after_words(rest, 1))]
+
+
+def _quoted_known(rest: str, known_names: Collection[str]) -> tuple[str, str] | None:
+    """A known client's whole name in quotes, though it has quotes of its own (`"Big "X" Co"`):
+    the form Tactful's own buttons and forms write a name in. The longest such name wins."""
+    if not rest.startswith('"'):
+        return None
+    for end in range(len(rest) - 1, 1, -1):
+        if rest[end] != '"' or (end + 1 < len(rest) and not rest[end + 1].isspace()):
+            continue
+        name = unescape(rest[1:end])
+        if name_key(name) in known_names:
+            return name, rest[end + 1 :].strip()
+    return None
 
 
 def _after_words(text: str, n: int) -> str:

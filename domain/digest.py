@@ -23,17 +23,14 @@ class DigestTime:
         return f"{DAYS[self.weekday]} {self.at:%H:%M}"
 
 
-def parse_digest(text: str) -> DigestTime | None | bool:
-    """`mon 09:00` -> DigestTime; `off` -> None; anything else -> False."""
+def parse_digest(text: str) -> DigestTime | None:
+    """`mon 09:00` -> DigestTime; `off` -> None; anything else raises ValueError."""
     words = text.strip().lower().split()
     if words == ["off"]:
         return None
     if len(words) != 2 or words[0][:3] not in DAYS:
-        return False
-    try:
-        at = time.fromisoformat(words[1] if len(words[1]) > 2 else f"{int(words[1]):02d}:00")
-    except ValueError:
-        return False
+        raise ValueError(text)
+    at = time.fromisoformat(words[1] if len(words[1]) > 2 else f"{int(words[1]):02d}:00")
     return DigestTime(DAYS.index(words[0][:3]), at.replace(second=0, microsecond=0))
 
 

@@ -337,7 +337,8 @@ def _date(text: str, order: str, today: date, what: str, future: bool = False) -
 def _date_order(records: list[list[str]], columns: dict[str, int], numbers: list[int]) -> str:
     """Day first or month first, from the file: a date like 25/03/2026 can only be day first,
     and 03/25/2026 only month first. A file whose every such date fits both is refused."""
-    firsts, seconds = [], []
+    firsts: list[int] = []
+    seconds: list[int] = []
     for record, number in zip(records, numbers, strict=True):
         for name in ("sent", "due_on", "paid_on"):
             i = columns.get(name)

@@ -94,8 +94,9 @@ class Importer:
             by_client[invoice.client].append(invoice)
         added: list[NewInvoice] = []
         for name, invoices in by_client.items():
-            record = self.store.find(team, name)
-            assert record is not None, name
+            found = self.store.find(team, name)
+            assert found is not None, name
+            record = found
 
             def change(
                 record: ClientRecord, invoices: list[NewInvoice] = invoices

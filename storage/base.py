@@ -63,6 +63,11 @@ class Store(Protocol):
         """Store a new client. Raises DuplicateClient if the team has one by that name."""
         ...
 
+    def import_clients(self, items: Iterable[tuple[ClientRecord, list[Interaction]]]) -> None:
+        """Store new clients with their whole history so far (oldest first): for `copy`,
+        imports and seeding. Raises DuplicateClient if a name is taken or given twice."""
+        ...
+
     def get(self, team_id: str, client_id: str) -> ClientRecord | None: ...
 
     def find(self, team_id: str, name: str) -> ClientRecord | None:

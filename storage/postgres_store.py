@@ -55,14 +55,14 @@ from storage.base import (
     UnknownClient,
 )
 from storage.codec import from_doc, to_doc
-from storage.tinydb_store import _check_team, _is_client_id
+from storage.tinydb_store import _NOTE_NAME, _check_team, _is_client_id
 from storage.upgrade import upgrade_interaction, upgrade_record
 
 logger = logging.getLogger(__name__)
 S = TypeVar("S")
 
 # The newest migration in storage/migrations/versions; a database at another one is refused.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 PROBE_CACHE_SECONDS = 2.0
 # Records read per query by `read_many` (the nudge pass): few round trips, bounded memory.
 READ_BATCH = 200
@@ -115,8 +115,9 @@ class PostgresStore:
     # connections -------------------------------------------------------------------------
     def connect(self, **kwargs: Any) -> psycopg.Connection:
         """A new connection to this store's database and schema (autocommit)."""
-        options = {"options": f"-c search_path={self.schema}"} if self.schema else {}
-        return psycopg.connect(self.url, autocommit=True, **options, **kwargs)
+        if self.schema:
+            kwargs["options"] = f"-c search_path={self.schema}"
+        return psycopg.connect(self.url, autocommit=True, **kwargs)
 
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
@@ -202,6 +203,11 @@ class PostgresStore:
         _check_team(team_id)
         if not _is_client_id(client_id):
             return None
+        text = self._record_text(team_id, client_id)
+        return None if text is None else self._record(team_id, client_id, text)
+
+    def _record_text(self, team_id: str, client_id: str) -> str | None:
+        """A client's record as stored (None: no such client)."""
         row = (
             self._conn()
             .execute(
@@ -210,7 +216,7 @@ class PostgresStore:
             )
             .fetchone()
         )
-        return None if row is None else self._record(team_id, client_id, row[0])
+        return None if row is None else row[0]
 
     def find(self, team_id: str, name: str) -> ClientRecord | None:
         _check_team(team_id)
@@ -259,7 +265,7 @@ class PostgresStore:
                 " WHERE team_id = %s AND client_id = ANY(%s)",
                 (team_id, [cid for cid in batch if _is_client_id(cid)]),
             )
-            found = dict(rows.fetchall())
+            found: dict[str, str] = dict(rows.fetchall())
             for cid in batch:
                 text = found.get(cid)
                 try:
@@ -329,14 +335,10 @@ class PostgresStore:
                     continue
                 except _DAMAGE:
                     # Derived data of another shape (an older Tactful): made again below.
-                    record = (
-                        self._conn()
-                        .execute(
-                            "SELECT record::text FROM clients WHERE team_id = %s AND client_id = %s",
-                            (team_id, client_id),
-                        )
-                        .fetchone()[0]
-                    )
+                    text = self._record_text(team_id, client_id)
+                    if text is None:  # deleted since the overview was read
+                        continue
+                    record = text
             try:
                 made_summary = summarise(self._record(team_id, client_id, record))
             except DamagedRecord:
@@ -360,15 +362,57 @@ class PostgresStore:
                 logger.warning("Could not save the overview of team %s: %s", team_id, err)
         return Overview(summaries, unreadable)
 
+    # notes ---------------------------------------------------------------------------------
+    def note(self, team_id: str, name: str) -> dict[str, Any] | None:
+        _check_team(team_id)
+        _check_note(name)
+        row = (
+            self._conn()
+            .execute(
+                "SELECT document::text FROM notes WHERE team_id = %s AND name = %s",
+                (team_id, name),
+            )
+            .fetchone()
+        )
+        return None if row is None else json.loads(row[0])
+
+    def change_note(
+        self,
+        team_id: str,
+        name: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """See Store.change_note. A transaction-scoped advisory lock on (team, name) serialises
+        writers even before the row exists, which a row lock alone could not."""
+        _check_team(team_id)
+        _check_note(name)
+        with self._transaction() as cur:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{team_id}/{name}",)
+            )
+            row = cur.execute(
+                "SELECT document::text FROM notes WHERE team_id = %s AND name = %s",
+                (team_id, name),
+            ).fetchone()
+            new = change(None if row is None else json.loads(row[0]))
+            cur.execute(
+                "INSERT INTO notes (team_id, name, document) VALUES (%s, %s, %s::json)"
+                " ON CONFLICT (team_id, name) DO UPDATE SET document = EXCLUDED.document",
+                (team_id, name, json.dumps(new)),
+            )
+        return new
+
     # writes --------------------------------------------------------------------------------
     def purge_team(self, team_id: str) -> dict[str, int]:
         """Delete everything stored for the workspace in one transaction (its interactions and
         overview rows go with its clients); the counts of what was deleted."""
         _check_team(team_id)
         with self._transaction() as cur:
-            (interactions,) = cur.execute(
+            counted = cur.execute(
                 "SELECT count(*) FROM interactions WHERE team_id = %s", (team_id,)
             ).fetchone()
+            interactions = counted[0] if counted else 0
+            cur.execute("DELETE FROM notes WHERE team_id = %s", (team_id,))
             cur.execute("DELETE FROM clients WHERE team_id = %s", (team_id,))
             return {"clients": cur.rowcount, "interactions": interactions}
 
@@ -571,3 +615,8 @@ def migrate(url: str, *, schema: str | None = None, target: str = "head") -> tup
         return before, version() or ""
     finally:
         engine.dispose()
+
+
+def _check_note(name: str) -> None:
+    if not _NOTE_NAME.fullmatch(name):
+        raise ValueError(f"not a note name: {name!r}")

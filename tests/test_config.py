@@ -333,16 +333,6 @@ def test_the_ladders_are_configurable_and_checked() -> None:
     assert len(err.value.problems) == 4
 
 
-def test_the_gap_and_the_final_repeat_are_settings() -> None:
-    default = config.load(valid_env())
-    assert (default.ladders.min_gap_days, default.ladders.final_repeat_days) == (5, 10)
-    c = config.load(valid_env(MIN_GAP_DAYS="3", FINAL_REPEAT_DAYS="7"))
-    assert (c.ladders.min_gap_days, c.ladders.final_repeat_days) == (3, 7)
-    with pytest.raises(ConfigError) as err:
-        config.load(valid_env(MIN_GAP_DAYS="five", FINAL_REPEAT_DAYS="0"))
-    assert [p.split("=")[0] for p in err.value.problems] == ["MIN_GAP_DAYS", "FINAL_REPEAT_DAYS"]
-
-
 def test_database_url_selects_postgresql_and_is_never_echoed() -> None:
     url = "postgresql://tactful:s3cret@db:5432/tactful"
     assert config.load(valid_env(DATABASE_URL=url)).database_url == url
@@ -354,6 +344,16 @@ def test_database_url_selects_postgresql_and_is_never_echoed() -> None:
         "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
         "(or left empty for the TinyDB store in DATABASE_PATH)."
     ]
+
+
+def test_the_gap_and_the_final_repeat_are_settings() -> None:
+    default = config.load(valid_env())
+    assert (default.ladders.min_gap_days, default.ladders.final_repeat_days) == (5, 10)
+    c = config.load(valid_env(MIN_GAP_DAYS="3", FINAL_REPEAT_DAYS="7"))
+    assert (c.ladders.min_gap_days, c.ladders.final_repeat_days) == (3, 7)
+    with pytest.raises(ConfigError) as err:
+        config.load(valid_env(MIN_GAP_DAYS="five", FINAL_REPEAT_DAYS="0"))
+    assert [p.split("=")[0] for p in err.value.problems] == ["MIN_GAP_DAYS", "FINAL_REPEAT_DAYS"]
 
 
 # installable by many workspaces --------------------------------------------------------------

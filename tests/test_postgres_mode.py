@@ -92,7 +92,7 @@ def test_start_up_refuses_an_unmigrated_database_then_migrate_makes_it_ready(
             f"The database at {WHERE} is now at schema {postgres_store.SCHEMA_HEAD} (was empty)."
         )
         again = bot_command(tmp_path, env, "migrate")
-        assert again.stdout.strip().endswith("is up to date (schema 0002).")
+        assert again.stdout.strip().endswith("is up to date (schema 0003).")
         PostgresStore(url).close()  # opens now
 
         # A database left at another version (say, before an upgrade) is refused the same way.
@@ -102,7 +102,7 @@ def test_start_up_refuses_an_unmigrated_database_then_migrate_makes_it_ready(
         assert done.returncode == 2
         assert last_line(done) == (
             f"data: DATABASE_URL: the database at {WHERE} is at schema 0000, this Tactful needs "
-            "0002: run `python bot.py migrate` (with this version of Tactful)"
+            "0003: run `python bot.py migrate` (with this version of Tactful)"
         )
 
 
@@ -120,11 +120,11 @@ def test_an_older_schema_is_refused_until_migrate_upgrades_it_keeping_the_data(
         done = run_bot(tmp_path, env)
         assert done.returncode == 2
         assert last_line(done).endswith(
-            "is at schema 0001, this Tactful needs 0002: run `python bot.py migrate` (with this "
+            "is at schema 0001, this Tactful needs 0003: run `python bot.py migrate` (with this "
             "version of Tactful)"
         )
         migrated = bot_command(tmp_path, env, "migrate")
-        assert migrated.stdout.strip().endswith("is now at schema 0002 (was 0001).")
+        assert migrated.stdout.strip().endswith("is now at schema 0003 (was 0001).")
         store = PostgresStore(url)
         assert store.find(TEAM, "ACME").client.client_id == "c1"
         store.close()

@@ -17,7 +17,9 @@ MIGRATION_LOCK = 7_340_001
 
 config = context.config
 schema = config.attributes.get("schema")
-engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+url = config.get_main_option("sqlalchemy.url")
+assert url, "storage.postgres_store.migrate sets sqlalchemy.url"
+engine = create_engine(url, poolclass=NullPool)
 with engine.connect() as connection:
     if schema:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from domain.digest import DigestTime, due, parse_digest, period
 
 WEEKDAYS = lambda d: d.weekday() < 5  # noqa: E731
@@ -15,7 +17,8 @@ def test_digest_setting() -> None:
     assert parse_digest("Friday 16:30") == DigestTime(4, time(16, 30))
     assert parse_digest("off") is None
     for bad in ("monday", "09:00", "mon 25:00", "someday 09:00", "mon 9:00 extra"):
-        assert parse_digest(bad) is False, bad
+        with pytest.raises(ValueError):
+            parse_digest(bad)
     assert str(DigestTime()) == "mon 09:00"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.facts import OverdueFacts
 from domain.importing import BadFile
 from domain.invoices import balance, days_past_due
 from domain.models import Kind, Money
@@ -146,11 +147,8 @@ def test_a_bad_file_stores_nothing(db: Path) -> None:
 
 def test_an_imported_long_overdue_invoice_is_chased_by_its_real_age(db: Path) -> None:
     """Imported invoices are backfilled ones: they carry the dates they really have, so the
-    rules see an invoice 40 days overdue, not one logged today.
-
-    Pending (issue 12, h9-rules): the first message for a backfilled invoice is the first step,
-    i.e. `first.stage == 1`. Until that rule lands, the current rules start at the stage the
-    age calls for (3) and mark it late; this test asserts what they guarantee now."""
+    rules see an invoice 40 days overdue, not one logged today; and like any backfilled
+    invoice its first message is the first step of the ladder, never a stop-work notice."""
     store = TinyDBStore(db)
     importer = Importer(store, UTC, "GBP")
     importer.apply(importer.read(FIXTURES / "overdue.csv", TEAM, NOW)[1], TEAM, "o.csv", NOW)
@@ -160,8 +158,8 @@ def test_an_imported_long_overdue_invoice_is_chased_by_its_real_age(db: Path) ->
     assert days_past_due(invoice, NOW.date()) == 40
     (first,) = due_nudges(record, NOW.date())
     assert first.situation == OVERDUE and first.subject == "inv-INV-40"
-    assert first.facts.days_overdue == 40
-    assert first.stage >= 1
+    assert isinstance(first.facts, OverdueFacts) and first.facts.days_overdue == 40
+    assert first.stage == 1 and not first.late
 
 
 def test_an_invoice_logged_between_reading_and_writing_is_not_added_twice(db: Path) -> None:
