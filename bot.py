@@ -74,6 +74,7 @@ from service.workspaces import (
 )
 from storage.base import Store, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
+from ui.client_message import Letterhead
 from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
@@ -327,6 +328,11 @@ def build_engine(
         ladders=config.ladders,
         nudge_channel=config.nudge_channel,
         pace=pace,
+        letterhead=Letterhead(
+            payment_details=config.payment_details,
+            sign_off=config.sign_off,
+            calendar=config.ladders.calendar,
+        ),
     )
 
 

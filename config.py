@@ -57,6 +57,8 @@ SETTINGS = (
     "HOLIDAYS",
     "CLOSED",
     "MAX_BODY_BYTES",
+    "PAYMENT_DETAILS",
+    "SIGN_OFF",
     "DIGEST",
     "INSIGHT_REPLY_DAYS",
     "INSIGHT_LATE_DAYS",
@@ -112,6 +114,10 @@ class Config:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Clients' messages in their shared channels are logged as `heard` by themselves.
     auto_heard: bool = True
+    # The payment line of overdue messages (a client's own `pay` link comes first).
+    payment_details: str = ""
+    # The name client messages are signed with, under the closing ("" for none).
+    sign_off: str = ""
     # The weekly digest in NUDGE_CHANNEL: the day and time, or None when DIGEST=off.
     digest: DigestTime | None = DigestTime()
     insights: Thresholds = DEFAULT_THRESHOLDS
@@ -444,6 +450,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         two_person_stop_work=two_person in ("true", "1", "yes"),
         max_body_bytes=int(max_body),
         auto_heard=_SWITCH.get(auto_heard, True),
+        payment_details=" ".join(get("PAYMENT_DETAILS").split()),
+        sign_off=" ".join(get("SIGN_OFF").split()),
         digest=digest,
         insights=insights,
     )

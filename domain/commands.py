@@ -42,6 +42,10 @@ class Options:
     lang: str | None = None
     shared_channel: str | None = None
     contact: str | None = None
+    # The name messages greet them by (`greet as Jo`), when not the contact's first word.
+    greet: str | None = None
+    # Where the client pays online (`pay <url>`): the payment line of overdue messages.
+    pay: str | None = None
     # Log their replies in the shared channel as `heard` by themselves.
     auto_heard: bool | None = None
 
@@ -282,7 +286,9 @@ _TYPES = {t.value: t for t in ClientType} | {
 }
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact"}
+_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact", "greet", "pay"}
+# A link as Slack sends it (`<https://pay.example/acme>` or `<https://…|label>`) or as typed.
+_LINK = re.compile(r"^<?(https?://[^\s|<>]+)(?:\|[^>]*)?>?$")
 _SWITCH = {"on": True, "off": False}
 
 
@@ -897,6 +903,23 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 raise InputError(f'Who do we write to? e.g. `{cmd} contact "Jo Bloggs"`.')
             found["contact"] = clean_text(contact, what="contact name", limit=MAX_NAME, name=True)
             i = end + 1
+        elif word == "greet":
+            name = words[i + 2] if arg.lower() == "as" and i + 2 < len(words) else ""
+            if not name:
+                raise InputError(
+                    f"Say the name to greet them by, e.g. `/client {verb} acme greet as Jo`."
+                )
+            found["greet"] = clean_text(name, what="greeting name", limit=MAX_NAME, name=True)
+            i += 3
+        elif word == "pay":
+            m = _LINK.match(arg)
+            if not m:
+                raise InputError(
+                    f"After `pay`, give the link where they pay, e.g. "
+                    f"`/client {verb} acme pay https://pay.example.com/acme`."
+                )
+            found["pay"] = m.group(1)
+            i += 2
         elif word == "auto":
             if arg.lower() not in _SWITCH:
                 raise InputError(
@@ -914,7 +937,8 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             raise InputError(
                 f"I didn't understand `{shorten(words[i])}`.{did_you_mean(word, _OPTION_WORDS)} "
                 "After the name you can add "
-                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, `lang en|cy`, "
+                "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, "
+                "`greet as <name>`, `pay <link>`, `lang en|cy`, "
                 '`shared #channel` or `auto on|off`. Names with spaces go in quotes: `"Acme Corp"`.'
             )
     return Options(**found)  # type: ignore[arg-type]

@@ -47,6 +47,8 @@ MAX_AWAY_KEPT = 24
 # Replies logged from the shared channel whose message keys are kept to recognise a second
 # delivery. Slack retries within minutes, so the newest few hundred are plenty.
 MAX_REPLIES_KEPT = 200
+# The text of an INVOICE line whose reference Tactful made up: the client has never seen it.
+AUTO_REF_NOTE = "reference numbered by Tactful"
 
 
 def _later(a: date | None, b: date) -> date:
@@ -109,6 +111,7 @@ def apply(
             due_on=event.due_on,
             sent_on=event.occurred_on,
             seq=event.seq,
+            auto_ref=event.text == AUTO_REF_NOTE,
         )
         return replace(state, invoices=(*state.invoices, invoice))
     if kind is Kind.PAID:

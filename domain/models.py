@@ -132,6 +132,9 @@ class Invoice:
     paid: Decimal = Decimal(0)
     # The seq of the INVOICE line, for `/client void` and `/client fix`.
     seq: int = 0
+    # Numbered by Tactful (`INV-3`), not by the team: the client has never seen the reference,
+    # so client wording names the invoice by the day it was sent instead.
+    auto_ref: bool = False
 
 
 # Business days of silence after an ask before a client counts as gone quiet, unless set.
@@ -156,8 +159,12 @@ class Client:
     # A Slack Connect channel shared with the client: approved messages can go straight there.
     shared_channel: str = ""
     archived: bool = False
-    # Who at the client we write to; suggested wording greets them by name.
+    # Who at the client we write to; suggested wording greets them by their first name.
     contact: str = ""
+    # The name to greet them by instead of the contact's first word (`greet as`).
+    greet: str = ""
+    # Where they pay online (`pay <url>`), for the payment line of overdue messages.
+    pay: str = ""
     # Their messages in the shared channel are logged as `heard` by themselves (AUTO_HEARD
     # must be on too).
     auto_heard: bool = True

@@ -16,10 +16,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import escape
+from domain.models import NudgeStatus
 from handlers import log
 from handlers.deps import Deps, deps
 from handlers.lazy import after_ack
-from service.commands import FollowUp
+from service.commands import TACTFUL_REGREET, FollowUp
 from ui import blocks as bk
 from ui import offboarding as ui_offboarding
 from ui.replies import error
@@ -82,6 +83,8 @@ def follow_up(command: dict[str, Any], context: BoltContext, client: WebClient) 
 
 
 _FAILED = {
+    "regreet": ":warning: The new contact is saved and open suggestions greet them, but I "
+    "couldn't update the suggestions shown in Slack; Approve and Edit use the new text.",
     "export": ":warning: I couldn't send the export just now; nothing was lost. Please try "
     "`/client export` again in a moment.",
     "share": ":warning: I couldn't post the report in that channel. Invite me there "
@@ -100,6 +103,14 @@ def _do(d: Deps, follow: FollowUp, user: str, channel: str, client: WebClient) -
         today = now.astimezone(d.commands.tz).date()
         report = d.commands.report(record, today, shared_by=user)
         client.chat_postMessage(channel=channel, **bk.message(report.text, report.blocks))
+    elif follow.kind == "regreet":
+        # Suggestions in Slack show the text now stored (the new greeting).
+        for nudge in record.nudges.values():
+            if nudge.status is NudgeStatus.POSTED and nudge.thread_ts and nudge.versions:
+                if nudge.versions[-1].by != TACTFUL_REGREET:
+                    continue
+                body = d.engine.thread_body(record, nudge, [], open_=True)
+                client.chat_update(channel=nudge.channel, ts=nudge.thread_ts, **body)
     elif follow.kind == "offboard":
         body = ui_offboarding.checklist(record, d.commands.tz)
         posted = client.chat_postMessage(channel=channel, **body)

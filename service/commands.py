@@ -16,7 +16,7 @@ from domain import corrections, offboarding
 from domain.attention import Standing, standing
 from domain.inputs import DateOutOfRange, InputError
 from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
-from domain.ledger import CORRECTIONS, Draft, apply, replay
+from domain.ledger import AUTO_REF_NOTE, CORRECTIONS, Draft, apply, replay
 from domain.models import (
     DEFAULT_QUIET_DAYS,
     Client,
@@ -34,6 +34,7 @@ from storage.base import DamagedRecord, DuplicateClient, Overview, Store
 from storage.tinydb_store import new_client_id
 from ui import replies
 from ui.agenda import insight_blocks
+from ui.client_message import regreeted
 from ui.final_report import draft as final_report_draft
 from ui.replies import Reply
 from ui.wording import Wording
@@ -94,6 +95,9 @@ class FollowUp:
     kind: str
     record: ClientRecord
 
+
+# Who wrote a suggestion's version that only greets a new contact.
+TACTFUL_REGREET = "tactful"
 
 # The newest entries `/client history` shows; a reply has room for about this many lines.
 HISTORY_SHOWN = 300
@@ -199,10 +203,12 @@ class ClientCommands:
         except InputError:
             return None
         kinds = {cmd.Export: "export", cmd.Offboard: "offboard"}
+        if isinstance(command, cmd.Set) and (command.options.contact or command.options.greet):
+            kinds[cmd.Set] = "regreet"  # the refreshed suggestions shown in Slack
         kind = kinds.get(type(command)) or (
             "share" if isinstance(command, cmd.Report) and command.share else ""
         )
-        if not kind or not isinstance(command, (cmd.Export, cmd.Offboard, cmd.Report)):
+        if not kind or not isinstance(command, (cmd.Export, cmd.Offboard, cmd.Report, cmd.Set)):
             return None
         record = self.store.find(team_id, command.name)
         return FollowUp(kind, record) if record is not None else None
@@ -211,7 +217,7 @@ class ClientCommands:
         """The walk-away pack for a client, with the final-report draft in their language."""
         history = list(self.store.history(record.client.team_id, record.client.client_id))
         r = engagement_report(record, history, today, self.ladders)
-        draft = final_report_draft(self.wording, record, r)
+        draft = final_report_draft(self.wording, record, r, today)
         return replies.report(record, r, draft, shared_by)
 
     # one method per command ----------------------------------------------------------------
@@ -329,6 +335,8 @@ class ClientCommands:
             lang=o.lang or "en",
             shared_channel=o.shared_channel or "",
             contact=o.contact or "",
+            greet=o.greet or "",
+            pay=o.pay or "",
             auto_heard=o.auto_heard is not False,
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
@@ -409,7 +417,10 @@ class ClientCommands:
 
             drafts, client = self._drafts(c, record, today, user, now, lines, source)
             if client is not None:
-                record = replace(record, client=client)
+                # Open suggestions greet the new contact at once.
+                record, _ = regreeted(
+                    self.wording, record, replace(record, client=client), TACTFUL_REGREET, now
+                )
             if isinstance(c, cmd.Archive) and not c.archived:
                 # Unarchiving undoes the offboarding checklist's archive step as well.
                 record = offboarding.untick_archive(record)
@@ -477,7 +488,10 @@ class ClientCommands:
                     f"{client.name} already has an invoice #{ref}. Give this one another "
                     "reference, e.g. `#INV-13`."
                 )
-            return [Draft(Kind.INVOICE, c.on, amount=c.amount, ref=ref, due_on=c.due)], None
+            note = "" if c.ref else AUTO_REF_NOTE
+            return [
+                Draft(Kind.INVOICE, c.on, text=note, amount=c.amount, ref=ref, due_on=c.due)
+            ], None
         if isinstance(c, cmd.Paid):
             return payment_drafts(record, c.ref, c.amount, c.on), None
         if isinstance(c, cmd.Promised):
@@ -520,6 +534,8 @@ class ClientCommands:
             "lang": o.lang,
             "shared_channel": o.shared_channel,
             "contact": o.contact,
+            "greet": o.greet,
+            "pay": o.pay,
             "auto_heard": o.auto_heard,
         }
         changes: dict[str, Any] = {

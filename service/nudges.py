@@ -55,6 +55,7 @@ from service.posting import (
 )
 from storage.base import DamagedRecord, Store
 from ui import nudges as ui
+from ui.client_message import Letterhead
 from ui.suggestions import Suggestions
 from ui.wording import Wording
 
@@ -145,6 +146,7 @@ class NudgeEngine:
         ladders: Ladders = DEFAULT_LADDERS,
         nudge_channel: str = "",
         pace: Callable[[str], None] | None = None,
+        letterhead: Letterhead | None = None,
         clients: Callable[[str], WebClient | None] | None = None,
     ) -> None:
         """`clients(team_id)` is the Web API client with that workspace's own token, or None
@@ -160,7 +162,8 @@ class NudgeEngine:
         # and what the team sees (ui/suggestions.py).
         self.poster = Poster(pace, nudge_channel)
         self.delivery = Delivery(store, self.poster, tz, self.clients)
-        self.suggestions = Suggestions(wording, self.poster.route)
+        self.letterhead = letterhead or Letterhead()
+        self.suggestions = Suggestions(wording, self.poster.route, self.letterhead)
 
     # the pass --------------------------------------------------------------------------
     def scan(
@@ -337,7 +340,7 @@ class NudgeEngine:
                 report.failed.append(nudge.key)
                 return
             if not nudge.versions and due is not None:
-                text = self.suggestions.text(record, due)
+                text = self.suggestions.text(record, due, self._today(now))
                 nudge = self._set(
                     team,
                     cid,

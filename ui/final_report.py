@@ -7,12 +7,15 @@ its facts: what was done, what is still open, what is owed, and how the handover
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from domain.invoices import balance
 from domain.models import ClientRecord
 from domain.money import format_money, format_totals
 from domain.report import EngagementReport
+from ui.client_text import first_name
+from ui.dates import client_date
 from ui.wording import Wording
 
 # Open asks and unpaid invoices listed by name; more than this are counted, not listed.
@@ -25,14 +28,18 @@ def _listed(items: list[str]) -> str:
     return "; ".join(shown) + (f" (+{more})" if more > 0 else "")
 
 
-def draft(wording: Wording, record: ClientRecord, report: EngagementReport) -> str:
+def draft(
+    wording: Wording, record: ClientRecord, report: EngagementReport, today: date | None = None
+) -> str:
     """The draft as plain text (escape it before showing it in Slack)."""
     lang, client = record.client.lang, record.client
     line = lambda key, **values: wording.final_report_line(lang, key, values)  # noqa: E731
-    contact = client.contact or wording.default_contact(lang)
+    contact = first_name(client.contact, client.greet) or wording.default_contact(lang)
     done = []
     if report.since:
-        done.append(line("done_since", since=report.since.isoformat()))
+        done.append(
+            line("done_since", since=client_date(report.since, lang, today or report.since))
+        )
     if report.revisions:
         done.append(line("done_revisions", revisions=str(report.revisions)))
     if report.invoiced:

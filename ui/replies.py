@@ -136,6 +136,10 @@ def _settings(c: Client, auto_heard: bool, route: Route | None = None, viewer: s
         bits.append(f"owner {who(c.owner)}")
     if c.contact:
         bits.append(f"contact {escape(c.contact)}")
+    if c.greet:
+        bits.append(f"greeted as {escape(c.greet)}")
+    if c.pay:
+        bits.append(f"pays at {escape(c.pay)}")
     if c.lang != "en":
         bits.append(f"language: {c.lang}")
     if c.shared_channel:
@@ -768,7 +772,7 @@ HELP = """*Tactful keeps the record of every client, and nudges you before thing
 My answers are visible only to you; `report <name> share` and `offboard` post in the channel for the team.
 
 *Clients*
-`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [lang en|cy] [shared #channel] [auto on|off]`
+`/client add <name> [as unresponsive|controlling|late-payer] [quiet <N> days] [in #channel] [owner @person] [contact <name>] [greet as <name>] [pay <link>] [lang en|cy] [shared #channel] [auto on|off]`
 `/client set <name> <any of the add options>`  ·  `/client type <name> unresponsive|controlling|late-payer|none`
 `/client archive <name>`  ·  `/client unarchive <name>`
 

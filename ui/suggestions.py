@@ -5,6 +5,7 @@ wording files; nothing here posts or stores."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,17 +19,25 @@ from domain.money import LOCALES, format_totals
 from domain.nudges import Due, Ladders, as_recorded, is_reminder
 from domain.routing import Route, Via
 from ui import nudges as ui
+from ui.client_message import Letterhead, client_message
 from ui.plaintext import mrkdwn_to_text
 from ui.replies import day
 from ui.wording import Wording
 
 
 class Suggestions:
-    def __init__(self, wording: Wording, route: Callable[[ClientRecord], Route]) -> None:
+    def __init__(
+        self,
+        wording: Wording,
+        route: Callable[[ClientRecord], Route],
+        letterhead: Letterhead | None = None,
+    ) -> None:
         self.wording, self.route = wording, route
+        self.letterhead = letterhead or Letterhead()
 
     def values(self, record: ClientRecord, due: Due) -> dict[str, str]:
-        """Template values for a due nudge (plain text; escaped where shown in mrkdwn)."""
+        """Values for the team's alert (English, plain text; escaped where shown in mrkdwn).
+        The client's message is filled by ui/client_message.py."""
         client = record.client
         values = {
             "client": client.name,
@@ -62,7 +71,7 @@ class Suggestions:
             }
         return values
 
-    def text(self, record: ClientRecord, due: Due) -> str:
+    def text(self, record: ClientRecord, due: Due, today: date) -> str:
         c = record.client
         if due.facts.is_reminder:
             # For the team, in the team's language: there is no client message after the last step.
@@ -74,9 +83,8 @@ class Suggestions:
                     "options": format_list(list(FINAL_OPTIONS), style="or", locale="en"),
                 },
             )
-        return self.wording.suggestion(
-            c.lang, due.situation, due.stage, c.client_type.value, self.values(record, due)
-        )
+        facts = due.facts if due.facts.step == due.stage else replace(due.facts, step=due.stage)
+        return client_message(self.wording, record, facts, today, self.letterhead)
 
     def thread_body(
         self,
@@ -133,6 +141,6 @@ class Suggestions:
             item = due
         # Plain text, not Block Kit: a dry run over a big store previews thousands of these.
         headline = mrkdwn_to_text(self.headline(record, item.situation, item)).replace("*", "")
-        text = self.text(record, item)
+        text = self.text(record, item, today)
         late = " (late: earlier stages were missed)" if item.late else ""
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"

@@ -24,11 +24,40 @@ SHIPPED = Path(__file__).resolve().parent.parent / "wording"
 DEFAULT_LANGUAGE = "en"
 MAX_SUGGESTION = 2500  # leaves room in a 3,000-character section for the framing
 
-COMMON = {"client", "contact", "days"}
+COMMON = {"client", "contact"}
 PLACEHOLDERS = {
-    QUIET: COMMON | {"asked_what", "asked_on"},
-    OVERDUE: COMMON | {"refs", "amount", "due_on", "days_overdue"},
-    CONTROLLING: COMMON | {"revisions", "window_days"},
+    QUIET: COMMON | {"asks", "asked_on", "waited", "deadline", "previous", "since"},
+    OVERDUE: COMMON
+    | {
+        "invoices",
+        "amount",
+        "due_on",
+        "late_by",
+        "deadline",
+        "previous",
+        "since",
+        "promise",
+        "history",
+        "handover",
+    },
+    CONTROLLING: COMMON
+    | {"rounds", "window", "rhythm", "deadline", "previous", "since", "handover"},
+}
+# The sentences client messages are built from (`lines:` in each language's file).
+LINE_PLACEHOLDERS = {
+    "pay_link": {"pay"},
+    "pay_details": {"pay"},
+    "pay_ask": set(),
+    "history": set(),
+    "promise": {"on"},
+    "promise_firm": {"on"},
+    "handover_paused": set(),
+    "handover_owed": {"amount"},
+    "handover_clear": set(),
+    "previous_on": {"on"},
+    "previous_unknown": set(),
+    "rhythm_default": set(),
+    "closing": set(),
 }
 TEAM_PLACEHOLDERS = {
     "nudge_quiet": {"owner", "client", "days", "asked_what", "asked_on"},
@@ -63,17 +92,31 @@ class WordingError(ValueError):
 
 
 def sample_values(situation: str) -> dict[str, str]:
-    """Realistic values for every placeholder, for checking templates."""
+    """Realistic values for every placeholder, for checking templates (ui/client_text.py
+    fills the real ones)."""
     values = {
         "client": "Acme Corp",
         "contact": "Jo",
         "days": "5",
+        "asks": "sign-off on the March posts",
         "asked_what": "sign-off on the March posts",
-        "asked_on": "Mon 2 Nov",
-        "refs": "#INV-12, #INV-13",
+        "asked_on": "Mon 2 November",
+        "waited": "5 working days",
+        "deadline": "Friday 4 December",
+        "invoices": "invoices #A-12 and #A-13",
+        "refs": "#A-12, #A-13",
         "amount": "£1,200.50",
-        "due_on": "Sun 1 Nov",
+        "due_on": "Sun 1 November",
+        "late_by": "21 days",
         "days_overdue": "21",
+        "previous": "our message of Mon 23 November",
+        "history": "Earlier invoices were paid late too. ",
+        "promise": "You'd let us know to expect it by Fri 20 November, so we wanted to check. ",
+        "since": "Fri 4 December",
+        "handover": "We'll hand over full access, with a final report.",
+        "rounds": "6 rounds of changes",
+        "window": "14 days",
+        "rhythm": "one review a week, in a single batch",
         "revisions": "6",
         "window_days": "14",
         "owner": "<@U123> ",
@@ -119,12 +162,19 @@ class Wording:
     def suggestion(
         self, lang: str, situation: str, stage: int, client_type: str, values: dict[str, str]
     ) -> str:
-        """The message to suggest for the client, as plain text (not escaped)."""
+        """The message to suggest for the client, as plain text (not escaped). An optional
+        sentence left empty leaves no double space behind."""
         template = self._lang(lang)["suggestions"][situation][stage][client_type]
-        return Template(template).substitute(values)
+        return _tidy(Template(template).substitute(values))
+
+    def line(self, lang: str, key: str, values: dict[str, str] | None = None) -> str:
+        """One of the sentences client messages are built from, in the client's language."""
+        return Template(self._lang(lang)["lines"][key]).substitute(values or {})
 
     def why(self, lang: str, situation: str, stage: int, client_type: str, client: str) -> str:
-        data = self._lang(lang)
+        """Why this wording: for the team, so always in the team's language whatever the
+        client's (`lang` is the client's and is not used for it)."""
+        data = self.languages[DEFAULT_LANGUAGE]
         type_line = Template(data["types"][client_type]).substitute(client=client)
         return f"{type_line} {data['stages'][situation][stage]}"
 
@@ -155,15 +205,18 @@ class Wording:
         renders, and fits Slack's limits."""
         for lang, data in self.languages.items():
             where = f"{lang}.yml"
+            # The team's lines (why this wording) are read from English only.
+            team_lines = lang == DEFAULT_LANGUAGE
             for situation in SITUATIONS:
                 for stage in range(1, TOP_STAGE + 1):
-                    stage_line = _get(data, where, "stages", situation, stage)
-                    _no_placeholders(where, f"stages.{situation}.{stage}", stage_line)
+                    if team_lines:
+                        stage_line = _get(data, where, "stages", situation, stage)
+                        _no_placeholders(where, f"stages.{situation}.{stage}", stage_line)
                     for client_type in TYPES:
                         path = f"suggestions.{situation}.{stage}.{client_type}"
                         text = _get(data, where, "suggestions", situation, stage, client_type)
                         _render_check(where, path, text, PLACEHOLDERS[situation], MAX_SUGGESTION)
-            for client_type in TYPES:
+            for client_type in TYPES if team_lines else ():
                 _render_check(
                     where,
                     f"types.{client_type}",
@@ -171,6 +224,8 @@ class Wording:
                     {"client"},
                     500,
                 )
+            for key, allowed in LINE_PLACEHOLDERS.items():
+                _render_check(where, f"lines.{key}", _get(data, where, "lines", key), allowed, 500)
             # A language without its own final report drafts it in English.
             has_report = lang == DEFAULT_LANGUAGE or "final_report" in data
             for key, allowed in FINAL_REPORT_PLACEHOLDERS.items() if has_report else ():
@@ -181,6 +236,13 @@ class Wording:
             _render_check(
                 f"{DEFAULT_LANGUAGE}.yml", f"team.{key}", _get(team, "en.yml", key), allowed, 1000
             )
+
+
+_RUNS_OF_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def _tidy(text: str) -> str:
+    return _RUNS_OF_SPACES.sub(" ", text).strip()
 
 
 def _get(data: dict[str, Any], where: str, *path: Any) -> str:

@@ -621,3 +621,30 @@ def test_approver_look_ups_share_one_time_budget(slack):
     # The two groups read are cached for a minute; the next click asks only the third.
     assert approvers.allows("U0LEAD", client) is True
     assert len(slack.calls_to("usergroups.users.list")) == 3
+
+
+def test_a_new_contact_refreshes_the_open_suggestion_in_slack(server, store, slack, posted):
+    before = store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions[-1].text
+    assert before.startswith("Hi there,")  # no contact yet
+    reply = server.slash('set acme contact "Jo Bloggs"')
+    assert ":warning:" not in reply.text
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert nudge.versions[-1].text == "Hi Jo," + before.removeprefix("Hi there,")
+    assert len(nudge.versions) == 2  # the first text is kept in its history
+    update = slack.wait_for("chat.update")[-1].args
+    assert update["ts"] == posted[2] and "Hi Jo," in json.dumps(update["blocks"])
+    # Approving sends the refreshed text.
+    server.interact(button(ui.APPROVE, posted))
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions[-1].text.startswith("Hi Jo,")
+
+
+def test_greet_and_pay_over_http_and_bad_input_stores_nothing(server, store, posted):
+    bad = server.slash("set acme pay here")
+    assert ":warning:" in bad.text and "/client set acme pay https://" in bad.text
+    assert store.find(TEAM, "acme").client.pay == ""
+    ok = server.slash("set acme greet as Jo pay <https://pay.example.com/acme>")
+    assert ":warning:" not in ok.text
+    client = store.find(TEAM, "acme").client
+    assert (client.greet, client.pay) == ("Jo", "https://pay.example.com/acme")
+    # The open suggestion now greets Jo.
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].versions[-1].text.startswith("Hi Jo,")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -316,7 +317,24 @@ def test_suggestion_greets_the_contact_in_the_clients_language(config, store, sl
     engine(config, store, slack).scan(FRIDAY)
     suggestion = posts(slack)[1]
     text = " ".join(b.get("text", {}).get("text", "") for b in suggestion["blocks"])
-    assert "Helo Jo Bloggs" in text and "#C1" in text and "£500.00" in text
+    assert "Helo Jo," in text and "Bloggs" not in text  # the first name
+    assert "#C1" in text and "£500.00" in text
+    # The team's lines stay in the team's language; the client's text is Welsh throughout.
+    why = json.dumps(suggestion["blocks"][0])
+    assert "is marked as a late payer" in why and "Step 1 of 3" in why
+    assert "Cofion gorau," in text and "Best wishes" not in text
+    alert = json.dumps(posts(slack)[0])
+    assert "siop" in alert and "Cymraeg" not in alert
+
+
+def test_greet_as_and_a_new_contact_change_the_greeting(config, store, slack):
+    run(store, 'add siop as late-payer in <#C0SHOP|siop> contact "Dr Jo Bloggs"')
+    run(store, "set siop greet as Joanna pay <https://pay.example.com/siop>")
+    run(store, "invoice siop £500 due 2026-11-20 #C1")
+    engine(config, store, slack).scan(FRIDAY)
+    text = " ".join(b.get("text", {}).get("text", "") for b in posts(slack)[1]["blocks"])
+    assert "Hi Joanna," in text and "Dr" not in text
+    assert "You can pay online here: https://pay.example.com/siop" in text
 
 
 def test_one_clients_failure_does_not_stop_the_others(config, store, slack, monkeypatch):

@@ -71,6 +71,7 @@ INVOICE = {
     "promised_by": st.none() | dates,
     "paid": st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9),
     "seq": st.integers(0, 10**9),
+    "auto_ref": st.booleans(),
 }
 CLIENT = {
     "team_id": ids,
@@ -86,6 +87,8 @@ CLIENT = {
     "shared_channel": text,
     "archived": st.booleans(),
     "contact": text,
+    "greet": text,
+    "pay": text,
     "auto_heard": st.booleans(),
 }
 AWAY = {"start": dates, "until": dates}
@@ -230,9 +233,11 @@ def test_unknown_keys_are_ignored_and_missing_ones_default() -> None:
     doc["added_in_a_later_version"] = {"x": 1}
     assert from_doc(Ask, doc) == Ask(1, "files", date(2026, 1, 1), "U1")
     client = to_doc(Client("T1", "c1", "Acme", "U1", datetime(2026, 1, 1, tzinfo=UTC)))
-    del client["contact"], client["archived"], client["auto_heard"]
+    del client["contact"], client["archived"], client["auto_heard"], client["greet"], client["pay"]
     back = from_doc(Client, client)
     assert back.contact == "" and back.archived is False
+    # Written before `greet as` and `pay`: greeted by the contact's first word, no pay link.
+    assert back.greet == "" and back.pay == ""
     # Written before replies were logged from shared channels: auto-logging is on, nothing
     # logged yet, no links.
     assert back.auto_heard is True

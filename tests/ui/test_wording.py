@@ -91,7 +91,7 @@ def test_every_language_has_a_default_greeting(wording: Wording, lang: str) -> N
 
 
 def test_values_are_inserted_once_never_read_as_templates(wording: Wording) -> None:
-    values = sample_values("quiet") | {"asked_what": "${contact} {client.__class__} $$"}
+    values = sample_values("quiet") | {"asks": "${contact} {client.__class__} $$"}
     text = wording.suggestion("en", "quiet", 1, "none", values)
     assert "${contact} {client.__class__} $$" in text
 
@@ -125,7 +125,7 @@ def set_quiet_1_none(text: str) -> Callable[[dict[str, Any]], None]:
 
 
 def test_a_valid_copy_is_used(tmp_path: Path) -> None:
-    folder = write_copy(tmp_path, edited(set_quiet_1_none("Yo ${contact}: ${asked_what}?")))
+    folder = write_copy(tmp_path, edited(set_quiet_1_none("Yo ${contact}: ${asks}?")))
     wording = Wording.load(folder)
     text = wording.suggestion("en", "quiet", 1, "none", sample_values("quiet"))
     assert text == "Yo Jo: sign-off on the March posts?"
@@ -140,7 +140,7 @@ def test_a_valid_copy_is_used(tmp_path: Path) -> None:
         ("Hi ${secret}", "secret"),
         ("Hi ${bot_token}", "bot_token"),
         ("Hi $secret", "secret"),
-        ("Hi ${refs}", "refs"),  # a real placeholder, but not one a quiet nudge has
+        ("Hi ${invoices}", "invoices"),  # a real placeholder, but not one a quiet nudge has
         ("It costs $5", "malformed placeholder"),
     ],
 )

@@ -1,0 +1,275 @@
+"""Every client message, rendered with real values: each (situation x step x client type x
+language) over several shapes of facts (one invoice or several, a reference the client never
+saw, two currencies, a broken promise, earlier late payments, one request or several, an
+agreed rhythm), checked for what a client must never see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from domain.commands import Set, parse
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
+from domain.inputs import InputError
+from domain.models import Ask, Client, ClientRecord, ClientState, ClientType, Invoice, Money
+from domain.nudges import TOP_STAGE
+from ui.client_message import Letterhead, client_message, situation_of
+from ui.client_text import count, invoices_phrase, requests_phrase, tidy_request
+from ui.dates import client_date
+from ui.wording import MAX_SUGGESTION, Wording
+
+TODAY = date(2026, 11, 27)  # a Friday
+LANGUAGES = ("en", "cy")
+TYPES = tuple(ClientType)
+
+
+def gbp(amount: str, currency: str = "GBP") -> Money:
+    return Money(Decimal(amount), currency)
+
+
+A12 = Invoice("A-12", gbp("1200.50"), date(2026, 11, 1), date(2026, 10, 2))
+A13 = Invoice("A-13", gbp("500"), date(2026, 11, 8), date(2026, 10, 9), paid=Decimal("100"))
+# Numbered by Tactful: the client has never seen "INV-3".
+AUTO = Invoice("INV-3", gbp("300"), date(2026, 11, 10), date(2025, 12, 30), auto_ref=True)
+EURO = Invoice("E-1", gbp("250", "EUR"), date(2026, 11, 2), date(2026, 10, 3))
+KNOWN_REFS = {"#A-12", "#A-13", "#E-1"}
+
+ASK1 = Ask(1, "Sign-off (March posts).", date(2026, 11, 2), "U1")
+ASK2 = Ask(2, "  the new logo files ", date(2026, 11, 4), "U1")
+
+
+def ladder(step: int) -> dict[str, object]:
+    """What the record shows at each step: an approved message before every step after the
+    first, and (from step 2) the consequence date."""
+    if step == 1:
+        return {"step": 1}
+    return {
+        "step": step,
+        "previous_on": date(2026, 11, 20),
+        "previous_step": step - 1,
+        "consequence_on": date(2026, 12, 4) if step == 2 else date(2026, 11, 25),
+        "warned_on": None if step == 2 else date(2026, 11, 25),
+    }
+
+
+def shapes(step: int) -> list[SituationFacts]:
+    at = ladder(step)
+    return [
+        QuietFacts(**at, asks=(ASK1,), asked_on=ASK1.asked_on, days=19),  # type: ignore[arg-type]
+        QuietFacts(**at, asks=(ASK1, ASK2), asked_on=ASK1.asked_on, days=1),  # type: ignore[arg-type]
+        OverdueFacts(**at, invoices=(A12,), days_overdue=1),  # type: ignore[arg-type]
+        OverdueFacts(  # type: ignore[arg-type]
+            **at,
+            invoices=(A12, A13, AUTO),
+            days_overdue=26,
+            paid_late_before=True,
+            promise_broken_on=date(2026, 11, 25),
+        ),
+        OverdueFacts(**at, invoices=(AUTO,), days_overdue=17),  # type: ignore[arg-type]
+        OverdueFacts(**at, invoices=(A12, EURO), days_overdue=26),  # type: ignore[arg-type]
+        ControllingFacts(**at, rounds=6, window_days=14),  # type: ignore[arg-type]
+        ControllingFacts(  # type: ignore[arg-type]
+            **at, rounds=1, window_days=1, agreed="Weekly batch reviews (Mondays)"
+        ),
+    ]
+
+
+def record(lang: str, client_type: ClientType, contact: str = "Siân Jones") -> ClientRecord:
+    client = Client(
+        "T1",
+        "c1",
+        "Acme Corp",
+        "U1",
+        datetime(2026, 1, 5, tzinfo=UTC),
+        client_type=client_type,
+        contact=contact,
+        lang=lang,
+    )
+    return ClientRecord(client, ClientState(invoices=(A12,)))
+
+
+CELLS = [
+    (lang, client_type, step, i)
+    for lang in LANGUAGES
+    for client_type in TYPES
+    for step in range(1, TOP_STAGE + 1)
+    for i in range(len(shapes(1)))
+]
+
+MONEY = re.compile(r"(?<![\d,.])(\d{1,3}(?:,\d{3})*\.\d{2})(?![\d])")
+CURRENCY = re.compile(r"[£€$]\s?$|(?:GBP|EUR|USD)\s?$")
+ENGLISH_DATE_WORDS = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b"
+)
+# A figure before a singular noun, or 1 before a plural: the plural disagrees.
+BAD_PLURALS = {
+    "en": re.compile(
+        r"\b(?:[02-9]|\d{2,}) (?:day|invoice|working day|round of changes)\b(?!s)"
+        r"|\b1 (?:days|invoices|working days|rounds)\b"
+    ),
+    "cy": re.compile(
+        r"\b(?:[02-9]|\d{2,}) (?:diwrnod|anfoneb|cais|rownd|ddiwrnodau|anfonebau)\b"
+        r"|\b1 o\b"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def wording() -> Wording:
+    return Wording.load()
+
+
+def render(wording: Wording, lang: str, client_type: ClientType, step: int, i: int) -> str:
+    facts = shapes(step)[i]
+    letterhead = Letterhead(sign_off="Sam at Bright Agency")
+    return client_message(wording, record(lang, client_type), facts, TODAY, letterhead)
+
+
+@pytest.mark.parametrize(("lang", "client_type", "step", "shape"), CELLS)
+def test_every_cell_is_fit_to_send(
+    wording: Wording, lang: str, client_type: ClientType, step: int, shape: int
+) -> None:
+    facts = shapes(step)[shape]
+    text = render(wording, lang, client_type, step, shape)
+    # Slack's limit for a section, with room for the framing around it.
+    assert 0 < len(text) <= MAX_SUGGESTION
+    assert "$" not in text and "{" not in text and "None" not in text, text
+    assert "  " not in text and " ." not in text and " ," not in text, text
+    # Greeted by first name, and signed.
+    assert text.startswith("Hi Siân," if lang == "en" else "Helo Siân,")
+    assert "Jones" not in text
+    assert text.endswith("Sam at Bright Agency")
+    # Every amount carries its currency.
+    for m in MONEY.finditer(text):
+        assert CURRENCY.search(text[: m.start()]), f"{m.group(1)} has no currency: {text}"
+    # Only references the client has seen; never Tactful's own numbering.
+    assert "INV-" not in text
+    assert set(re.findall(r"#[\w-]+", text)) <= KNOWN_REFS
+    # This year's dates carry no year; last year's (the auto invoice, sent in 2025) do.
+    assert "2026" not in text
+    if AUTO in getattr(facts, "invoices", ()):
+        assert "2025" in text
+    # Plurals agree.
+    assert not BAD_PLURALS[lang].search(text), text
+    if lang == "cy":
+        # What the team typed is quoted as they typed it; everything else is ours.
+        ours = re.sub(r"“[^”]*”", "“…”", text)
+        assert not ENGLISH_DATE_WORDS.search(ours), text
+        # The wording's own words: no English sentence leaked in.
+        assert "Hi " not in ours and " the " not in ours and "Best wishes" not in ours
+    else:
+        assert "Helo" not in text and "Cofion" not in text
+    # Only what the record shows.
+    late_before = "paid late too" if lang == "en" else "Talwyd anfonebau blaenorol yn hwyr"
+    promise = {
+        ("en", 1): "You'd let us know to expect it by Wed 25 November, so",
+        ("cy", 1): "Roeddech chi wedi dweud wrthon ni y byddai'n cyrraedd erbyn 25 Tachwedd",
+        ("en", 2): "You told us you'd pay by Wed 25 November, and it still",
+        ("cy", 2): "Fe ddywedoch chi y byddech chi'n talu erbyn 25 Tachwedd",
+    }[(lang, min(step, 2))]
+    flagged = bool(getattr(facts, "paid_late_before", False))
+    assert flagged or late_before not in text
+    # Step 1 saves face and leaves history out; the firm step 2 states it whenever it's true.
+    assert (late_before in text) == (flagged and step == 2) or step == 3
+    assert (promise in text) == bool(getattr(facts, "promise_broken_on", None))
+    if step > 1:
+        assert client_date(date(2026, 11, 20), lang, TODAY) in text  # the earlier message
+    if step == 2:
+        assert client_date(date(2026, 12, 4), lang, TODAY, deadline=True) in text
+    # Several invoices read as several, with what is owed in total.
+    if situation_of(facts) == "overdue":
+        pay = "just reply to this message" if lang == "en" else "atebwch y neges hon"
+        assert pay in text  # the payment line
+        if len(facts.invoices) > 1 and lang == "en":  # type: ignore[union-attr]
+            assert "invoices #A-12" in text or "and the invoice we sent" in text
+    if step == TOP_STAGE and situation_of(facts) != "quiet":
+        # A final message: the date it takes effect and the handover terms.
+        assert client_date(date(2026, 11, 25), lang, TODAY) in text
+        assert ("full access" if lang == "en" else "mynediad llawn") in text
+
+
+def test_what_is_owed_is_the_balance_added_up_per_currency(wording: Wording) -> None:
+    facts = replace(shapes(1)[3], step=1)
+    text = client_message(wording, record("en", ClientType.NONE), facts, TODAY)
+    # 1,200.50 + (500 - 100 paid) + 300: still owed, not the invoices' totals.
+    assert "payment of £1,900.50 for invoice #A-12, invoice #A-13 and the invoice we sent" in text
+    two = client_message(wording, record("en", ClientType.NONE), shapes(1)[5], TODAY)
+    assert "payment of €250.00 and £1,200.50 for invoices #A-12 and #E-1" in two
+
+
+def test_welsh_lists_counts_and_dates(wording: Wording) -> None:
+    assert client_date(date(2026, 11, 2), "cy", TODAY) == "2 Tachwedd"
+    assert client_date(date(2026, 12, 4), "cy", TODAY, deadline=True) == "dydd Gwener 4 Rhagfyr"
+    assert client_date(date(2026, 12, 2), "en", TODAY) == "Wed 2 December"
+    assert client_date(date(2026, 12, 4), "en", TODAY, deadline=True) == "Friday 4 December"
+    assert client_date(date(2025, 12, 2), "en", TODAY) == "Tue 2 December 2025"
+    assert count(6, "request", "cy") == "6 o geisiadau"
+    assert count(3, "invoice", "cy") == "3 o anfonebau"
+    assert count(1, "invoice", "cy") == "1 anfoneb"
+    assert invoices_phrase((A12, A13), "cy", TODAY) == "anfonebau #A-12 a #A-13"
+    assert invoices_phrase((A12, AUTO), "cy", TODAY) == (
+        "anfoneb #A-12 a'r anfoneb a anfonwyd gennym ar 30 Rhagfyr 2025"
+    )
+    assert requests_phrase(["logo", "Q3 plan"], "cy") == "“logo” a “Q3 plan”"
+    cy = client_message(wording, record("cy", ClientType.NONE, contact=""), shapes(1)[0], TODAY)
+    assert cy.startswith("Helo bawb,")  # soft mutation after the greeting
+
+
+@pytest.mark.parametrize(
+    ("typed", "phrase"),
+    [
+        ("Sign-off (March posts).", "sign-off, March posts"),
+        ('  "New logo"  (v2) ;', "new logo, v2"),
+        ("ACME brand book", "ACME brand book"),
+        ("March posts sign-off!!", "March posts sign-off"),
+    ],
+)
+def test_a_logged_request_reads_as_a_tidy_phrase(typed: str, phrase: str) -> None:
+    assert tidy_request(typed, "en") == phrase
+
+
+def test_the_payment_line_comes_from_the_client_then_the_setting(wording: Wording) -> None:
+    facts = shapes(1)[2]
+    rec = record("en", ClientType.NONE)
+    details = Letterhead(payment_details="Sort code 12-34-56, account 12345678")
+    assert "Payment details: Sort code 12-34-56" in client_message(
+        wording, rec, facts, TODAY, details
+    )
+    own = replace(rec, client=replace(rec.client, pay="https://pay.example.com/acme"))
+    text = client_message(wording, own, facts, TODAY, details)
+    assert "You can pay online here: https://pay.example.com/acme" in text
+    assert "Sort code" not in text
+    # Never in a message that isn't about money.
+    assert "pay" not in client_message(wording, own, shapes(1)[0], TODAY, details).lower()
+
+
+def test_greet_as_and_pay_are_client_options() -> None:
+    got = parse("set acme greet as Jo pay <https://pay.example.com/acme|pay>", TODAY, set())
+    assert isinstance(got, Set)
+    assert got.options.greet == "Jo" and got.options.pay == "https://pay.example.com/acme"
+    for bad in ("set acme greet Jo", "set acme pay here"):
+        with pytest.raises(InputError, match="e.g. `/client set acme"):
+            parse(bad, TODAY, set())
+
+
+def test_a_deadline_skips_the_agencys_holidays_and_closures(wording: Wording) -> None:
+    from domain.calendar import WorkCalendar
+
+    # Five working days from Mon 21 December 2026, with Christmas and Boxing Day (Monday 28th,
+    # observed) off in Wales and the agency closed on the 24th.
+    calendar = WorkCalendar("GB-WLS", frozenset({date(2026, 12, 24)}))
+    facts = replace(shapes(1)[0], step=1)
+    text = client_message(
+        wording,
+        record("en", ClientType.UNRESPONSIVE),
+        facts,
+        date(2026, 12, 21),
+        Letterhead(calendar=calendar),
+    )
+    assert "by Thursday 31 December" in text

@@ -1,0 +1,186 @@
+"""A suggested client message, filled from a situation's typed facts (domain/facts.py) and
+nothing else: each placeholder states only what its fact shows, in the client's language.
+
+The message is the wording file's template, then (overdue only) the payment line, then the
+closing and the sign-off. Pure: `today` and the settings are passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
+from domain.facts import OverdueFacts, QuietFacts, SituationFacts
+from domain.invoices import owed
+from domain.models import ClientRecord, NudgeStatus, TextVersion
+from domain.nudges import CONTROLLING, OVERDUE, QUIET
+from ui.client_text import (
+    count,
+    deadline,
+    first_name,
+    invoices_phrase,
+    money_total,
+    requests_phrase,
+    tidy_request,
+)
+from ui.dates import client_date
+from ui.wording import Wording
+
+# Working days a client is given to answer where no consequence date is named (step 1).
+REPLY_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What the agency puts on every message: where to pay, how it signs off, and the working
+    calendar deadlines are counted on (None: Monday to Friday)."""
+
+    payment_details: str = ""
+    sign_off: str = ""
+    calendar: WorkCalendar = WEEKDAYS_ONLY
+
+
+def situation_of(facts: SituationFacts) -> str:
+    if isinstance(facts, QuietFacts):
+        return QUIET
+    if isinstance(facts, OverdueFacts):
+        return OVERDUE
+    return CONTROLLING
+
+
+def greeting_name(wording: Wording, record: ClientRecord) -> str:
+    c = record.client
+    return first_name(c.contact, getattr(c, "greet", "")) or wording.default_contact(c.lang)
+
+
+def client_values(
+    wording: Wording,
+    record: ClientRecord,
+    facts: SituationFacts,
+    today: date,
+    letterhead: Letterhead = Letterhead(),
+) -> dict[str, str]:
+    """Every placeholder of the message for `facts`, as plain text in the client's language."""
+    c = record.client
+    lang = c.lang
+
+    def on(d: date) -> str:
+        return client_date(d, lang, today)
+
+    values = {"client": c.name, "contact": greeting_name(wording, record)}
+    values["previous"] = (
+        wording.line(lang, "previous_on", {"on": on(facts.previous_on)})
+        if facts.previous_on
+        else wording.line(lang, "previous_unknown")
+    )
+    # Step 3 states the consequence took effect on the date step 2 named.
+    values["since"] = on(facts.consequence_on or facts.warned_on or today)
+    if facts.step == 2 and facts.consequence_on:
+        values["deadline"] = client_date(facts.consequence_on, lang, today, deadline=True)
+    else:
+        values["deadline"] = deadline(today, REPLY_DAYS, lang, letterhead.calendar)
+    if isinstance(facts, QuietFacts):
+        values |= {
+            "asks": requests_phrase([a.what for a in facts.asks], lang),
+            "asked_on": on(facts.asked_on),
+            "waited": count(facts.days, "working_day", lang),
+        }
+    elif isinstance(facts, OverdueFacts):
+        invoices = facts.invoices
+        values |= {
+            "invoices": invoices_phrase(invoices, lang, today),
+            # What is still owed, never the original total once something was paid.
+            "amount": money_total(owed(invoices), lang),
+            "due_on": on(min(i.due_on for i in invoices)),
+            "late_by": count(facts.days_overdue, "day", lang),
+            "promise": (
+                wording.line(
+                    lang,
+                    "promise" if facts.step == 1 else "promise_firm",
+                    {"on": on(facts.promise_broken_on)},
+                )
+                if facts.promise_broken_on
+                else ""
+            ),
+            "history": wording.line(lang, "history") if facts.paid_late_before else "",
+            "handover": wording.line(lang, "handover_paused"),
+        }
+    else:
+        rhythm = tidy_request(facts.agreed, lang) if facts.agreed else ""
+        if rhythm and lang == "cy":
+            rhythm = f"“{rhythm}”"
+        still_owed = owed(record.state.invoices)
+        values |= {
+            "rounds": count(facts.rounds, "round", lang),
+            "window": count(facts.window_days, "day", lang),
+            "rhythm": rhythm or wording.line(lang, "rhythm_default"),
+            "handover": (
+                wording.line(lang, "handover_owed", {"amount": money_total(still_owed, lang)})
+                if still_owed
+                else wording.line(lang, "handover_clear")
+            ),
+        }
+    return values
+
+
+def payment_line(wording: Wording, record: ClientRecord, letterhead: Letterhead) -> str:
+    """Where to pay: the client's own `pay` link, else PAYMENT_DETAILS, else an offer to
+    resend the invoice."""
+    lang = record.client.lang
+    link = getattr(record.client, "pay", "")
+    if link:
+        return wording.line(lang, "pay_link", {"pay": link})
+    if letterhead.payment_details:
+        return wording.line(lang, "pay_details", {"pay": letterhead.payment_details})
+    return wording.line(lang, "pay_ask")
+
+
+def client_message(
+    wording: Wording,
+    record: ClientRecord,
+    facts: SituationFacts,
+    today: date,
+    letterhead: Letterhead = Letterhead(),
+) -> str:
+    """The whole suggested message, plain text (escaped where it is shown in mrkdwn)."""
+    c = record.client
+    situation = situation_of(facts)
+    body = wording.suggestion(
+        c.lang,
+        situation,
+        facts.step,
+        c.client_type.value,
+        client_values(wording, record, facts, today, letterhead),
+    )
+    parts = [body]
+    if situation == OVERDUE:
+        parts.append(payment_line(wording, record, letterhead))
+    closing = wording.line(c.lang, "closing")
+    parts.append(f"{closing}\n{letterhead.sign_off}" if letterhead.sign_off else closing)
+    return "\n\n".join(parts)
+
+
+def regreeted(
+    wording: Wording, before: ClientRecord, after: ClientRecord, by: str, now: datetime
+) -> tuple[ClientRecord, tuple[str, ...]]:
+    """After the contact (or `greet as`) changed: every posted, undecided suggestion greets
+    the new name, as a new version of its text; returns the record and the refreshed keys.
+
+    Only the greeting changes, so an edit the team made to the rest is kept; a text whose
+    greeting was rewritten by hand is left alone."""
+    old, new = greeting_name(wording, before), greeting_name(wording, after)
+    if old == new:
+        return after, ()
+    nudges, keys = dict(after.nudges), []
+    for key, nudge in after.nudges.items():
+        if nudge.status is not NudgeStatus.POSTED or not nudge.versions:
+            continue
+        text = nudge.versions[-1].text
+        greeting, comma, rest = text.partition(",")
+        if not comma or not greeting.endswith(f" {old}") or "\n" in greeting:
+            continue
+        text = f"{greeting[: -len(old)]}{new},{rest}"
+        nudges[key] = replace(nudge, versions=(*nudge.versions, TextVersion(text, by, now)))
+        keys.append(key)
+    return replace(after, nudges=nudges), tuple(keys)
