@@ -21,10 +21,11 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -119,12 +120,22 @@ def _loads(value: Any) -> Any:
 
 @dataclass
 class ConsoleClock:
-    """Real time, until `scan --now` pins it so later clicks happen at that moment too."""
+    """Real time, until `scan --now` pins it so later clicks happen at that moment too.
+
+    From the pinned moment the clock runs on as real time does: each line logged after it is
+    later than the one before, as in Slack, so `/client undo` finds the entry logged last."""
 
     fixed: datetime | None = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "fixed":
+            object.__setattr__(self, "_pinned_at", time.monotonic())
+        object.__setattr__(self, name, value)
+
     def __call__(self) -> datetime:
-        return self.fixed or datetime.now(UTC)
+        if self.fixed is None:
+            return datetime.now(UTC)
+        return self.fixed + timedelta(seconds=time.monotonic() - self._pinned_at)
 
 
 @dataclass(frozen=True)

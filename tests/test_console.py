@@ -234,3 +234,25 @@ def test_the_console_is_one_local_workspace_even_with_oauth_settings(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "Added *acme*" in done.stdout
     assert "client-secret-never-print" not in done.stdout + done.stderr
+
+
+def test_undo_after_a_pinned_scan_voids_the_entry_logged_last(tmp_path: Path) -> None:
+    # `scan --now` pins the clock; lines logged after it must still follow one another in time,
+    # or undo picks whichever client it reads first.
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme",
+            "/client add zed",
+            "scan --now 2026-12-01T10:00",
+            "/client note zed first",
+            "/client note acme second",
+            "/client undo",
+            "/client note acme third",
+            "/client note zed fourth",
+            "/client undo",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Voided e2 of *acme*" in done.stdout
+    assert "Voided e3 of *zed*" in done.stdout
