@@ -212,7 +212,7 @@ def test_console_shows_home_and_the_digest_as_text(tmp_path: Path) -> None:
     out = done.stdout
     home = out[out.index("--- Slack views.publish") :]
     assert "Your clients today, Fri 27 Nov 2026" in home
-    assert "*acme*: suggestion (overdue invoice, stage 2) waiting for approval for 0 days" in home
+    assert "*acme*: suggestion (overdue invoice, stage 1) waiting for approval for 0 days" in home
     assert "[Open thread]" in home and "[Log interaction]" in home
     # Your own clients first.
     assert home.index("*globex* · not classified · owner @UCONSOLE") < home.index("*acme* · late")
