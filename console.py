@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -168,9 +169,10 @@ class Console:
         user: str = USER,
         describe: Callable[[str], str] = lambda _block_id: "",
         post_digest: Callable[[datetime], dict[str, str]] | None = None,
+        save: Callable[[], None] = lambda: None,
     ) -> None:
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
-        self.post_digest = post_digest
+        self.post_digest, self.save = post_digest, save
         self.clock, self.tz, self.team, self.user = clock, tz, team, user
         # What a button is about (client and step), from its block id.
         self.describe = describe
@@ -417,6 +419,7 @@ class Console:
         prompt()
         for line in lines:
             answer = self.handle(line, lines)
+            self.save()
             if answer is None:
                 return
             if answer:
@@ -449,6 +452,14 @@ def _digest(config: Config, store: Store, slack: LocalSlack, build: Callable[...
     return build(config, store, lambda _team: client).run
 
 
+def _keep(path: Path, messages: dict[str, list[dict[str, Any]]]) -> None:
+    """Write the channels aside, then rename: a run stopped mid-write leaves the last copy."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.tmp")
+    aside.write_text(json.dumps(messages), encoding="utf-8")
+    os.replace(aside, path)
+
+
 def run(
     config: Config,
     store: Store,
@@ -468,6 +479,11 @@ def run(
     clock = ConsoleClock()
     # On the console's clock, so a post's ts falls inside the look-up window of a `scan --now`.
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
+    # The stand-in Slack's channels are kept beside the data, so a suggestion posted in one run
+    # can still be approved in the next, as its buttons stay in Slack.
+    channels = Path(config.database_path).with_name(f"console-slack-{team}.json")
+    if channels.is_file():
+        slack.restore(json.loads(channels.read_text(encoding="utf-8")))
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
     # One local workspace, whatever .env says about installing into many. Bolt reads the
@@ -494,6 +510,7 @@ def run(
         team=team,
         describe=lambda block_id: describe(store, team, block_id),
         post_digest=_digest(config, store, slack, build_digest),
+        save=lambda: _keep(channels, slack.messages),
     )
     interactive = stdin.isatty()
     if interactive:
