@@ -475,10 +475,7 @@ def status(
     if snoozed:
         out.append(bk.context("Snoozed: " + ", ".join(snoozed)))
     if recent:
-        voided, fixed = voided_by(recent), superseded_by(recent)
-        out.append(
-            bk.section("*Recent:*\n" + "\n".join(_event_line(e, voided, fixed) for e in recent))
-        )
+        out.append(bk.section("*Recent:*\n" + "\n".join(entry_lines(recent))))
     out.append(bk.context(f"Full record: `/client history {_arg(c.name)}`"))
     # The fallback text is mrkdwn too: the name must be escaped there (the header is plain_text).
     return Reply(f"{escape(c.name)}: {'; '.join(flags) or 'nothing pending'}", out)
@@ -650,18 +647,24 @@ def _message_line(lines: list[Interaction]) -> str:
     return out
 
 
-def history(record: ClientRecord, events: list[Interaction]) -> Reply:
-    total = record.state.interactions
-    shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
-    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
+def entry_lines(events: list[Interaction]) -> list[str]:
+    """History lines, newest first: a client message's edits, approval and sending as one
+    entry, in `history` and in `status`'s recent log alike."""
     # Voids and fixes are always newer than what they correct, so the ones shown are here.
     voided, fixed = voided_by(events), superseded_by(events)
     messages, folded = message_entries(events)
-    lines = [
+    return [
         _message_line(messages[e.seq]) if e.seq in messages else _event_line(e, voided, fixed)
         for e in events
         if e.seq not in folded
     ]
+
+
+def history(record: ClientRecord, events: list[Interaction]) -> Reply:
+    total = record.state.interactions
+    shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
+    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
+    lines = entry_lines(events)
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
 

@@ -90,6 +90,10 @@ def test_sent_it_logs_the_message_as_sent_exactly_once(config, store, slack, clo
     # One entry for the message: approved and sent, with its words, never a "stop-work notice".
     assert text.count("message to client, quiet step 1") == 1
     assert "sent by <@U0CARA>" in text and "approved by <@U0BOB>" in text
+    # Status's recent log reads the same: the message once, not an approved and a sent line.
+    status = ok(server.slash("status shop"))
+    assert status.count("message to client, quiet step 1: sent by <@U0CARA>") == 1
+    assert "message approved" not in status and status.count("Hi ") == 1
 
 
 def test_sent_it_on_a_suggestion_not_yet_approved_changes_nothing(
