@@ -530,7 +530,9 @@ def _event_line(
         detail.append(format_money(e.amount))
     if e.due_on and e.kind is not Kind.AWAY:  # a leave line's text says it
         due = e.kind in (Kind.INVOICE, Kind.FIXED)
-        detail.append(("due " if due else "until ") + day(e.due_on))
+        # A promise is to pay by a day; a snooze lasts until one.
+        word = "due " if due else "by " if e.kind is Kind.PROMISED else "until "
+        detail.append(word + day(e.due_on))
     text, more = quoted(e.text) if e.text else ("", "")
     if text:
         detail.append(text)
