@@ -420,14 +420,14 @@ def parse(
         # The `#ref` may come anywhere, even after `on <date>`.
         refs = [w for w in tail.split() if w.startswith("#")]
         body, on, words_read = _split_on(" ".join(w for w in tail.split() if w not in refs), today)
-        words = body.split()
+        paid_words = body.split()
         if len(refs) > 1:
             raise InputError(
                 "One invoice per payment, e.g. `/client paid acme £1,000 #INV-7`; "
                 "without a `#ref` it goes to the oldest due first."
             )
         ref = _ref(refs[0], f"/client paid {_arg(name)} £1,000 #INV-12") if refs else ""
-        amount_words = [w for w in words if not w.startswith("#")]
+        amount_words = [w for w in paid_words if not w.startswith("#")]
         try:
             amount = parse_amount(amount_words, currency) if amount_words else None
         except InputError as err:

@@ -216,6 +216,7 @@ def _with_ladder(
     facts: SituationFacts, step: int, said: _Said, ladders: Ladders, today: date, repeat: int = 0
 ) -> SituationFacts:
     last = said.last_approved
+    consequence: date | None
     if step == 2:
         # The warning names the day the consequence takes effect: the earliest day the next
         # step can come (the gap), so the date is never in the past when it is read.

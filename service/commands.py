@@ -9,6 +9,7 @@ import difflib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from itertools import islice
+from typing import Any
 
 from domain import commands as cmd
 from domain import corrections, offboarding
@@ -201,8 +202,10 @@ class ClientCommands:
         kind = kinds.get(type(command)) or (
             "share" if isinstance(command, cmd.Report) and command.share else ""
         )
-        record = self.store.find(team_id, command.name) if kind else None
-        return FollowUp(kind, record) if kind and record is not None else None
+        if not kind or not isinstance(command, (cmd.Export, cmd.Offboard, cmd.Report)):
+            return None
+        record = self.store.find(team_id, command.name)
+        return FollowUp(kind, record) if record is not None else None
 
     def report(self, record: ClientRecord, today: date, shared_by: str = "") -> Reply:
         """The walk-away pack for a client, with the final-report draft in their language."""
@@ -234,15 +237,17 @@ class ClientCommands:
             return self._add(c, team, user, now, today)
         if isinstance(c, cmd.Undo):
             return self._undo(c, team, user, now, today)
-        record = self._find(team, c.name, text)
+        name = getattr(c, "name", None)
+        assert isinstance(name, str), c  # every other command names a client
+        record = self._find(team, name, text)
         if isinstance(c, cmd.Status):
             recent = by_date(islice(self.store.history(team, record.client.client_id), 5))
-            found = replies.status(record, recent, today, self.ladders, self.route(record.client))
+            shown = replies.status(record, recent, today, self.ladders, self.route(record.client))
             habits = insight_blocks(
                 record.client.name, record.client.client_id, self.insight(record, today)
             )
             # Before the last block (the pointer to the full record).
-            return replace(found, blocks=[*found.blocks[:-1], *habits, *found.blocks[-1:]])
+            return replace(shown, blocks=[*shown.blocks[:-1], *habits, *shown.blocks[-1:]])
         if isinstance(c, cmd.Report):
             if c.share:
                 return replies.sharing_report(record)
@@ -257,10 +262,10 @@ class ClientCommands:
         if isinstance(c, cmd.History):
             # Only what one reply can show is read, so a long history answers as fast as a short one.
             # Listed in the order things happened; a line logged late sits at its own date.
-            shown = by_date(
+            lines = by_date(
                 islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN)
             )
-            return replies.history(record, shown)
+            return replies.history(record, lines)
         logged: list[Interaction] = []
         change = self._change_for(c, user, now, today, logged, source)
         updated = self.store.update(team, record.client.client_id, change)
@@ -517,7 +522,9 @@ class ClientCommands:
             "contact": o.contact,
             "auto_heard": o.auto_heard,
         }
-        changes = {k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v}
+        changes: dict[str, Any] = {
+            k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v
+        }
         if not changes:
             raise InputError(f"Nothing to change: {client.name} already has those settings.")
         text = "; ".join(

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
 from domain.models import ClientRecord, Nudge
 from domain.routing import Route, nudge_route
@@ -116,13 +117,15 @@ class Poster:
                 nudge.decided_at if part == "delivered" and nudge.decided_at else nudge.created_at
             )
             oldest = (since - timedelta(minutes=10)).timestamp()
-            call, args = client.conversations_history, {"oldest": f"{oldest:.6f}"}
+            call: Callable[..., SlackResponse] = client.conversations_history
+            args: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
         else:
             call, args = client.conversations_replies, {"ts": nudge.ts}
         for _page in range(MAX_LOOKUP_PAGES):
             response = call(channel=channel, include_all_metadata=True, limit=200, **args)
+            message: dict[str, Any]
             for message in response.get("messages", []):
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                payload: dict[str, Any] = (message.get("metadata") or {}).get("event_payload") or {}
                 if (payload.get("client_id"), payload.get("key"), payload.get("part")) == wanted:
                     logger.info(
                         "Nudge %s was already in Slack (ts %s): not posting it again",
