@@ -80,12 +80,15 @@ def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
             )
         )
     for s, w in a.waiting:
+        what = SITUATION.get(w.situation, w.situation)
+        # A reminder after the last step has nothing to approve: it waits for the team's call.
+        line = (
+            f"reminder ({what}, every step taken) waiting for your decision"
+            if w.reminder
+            else f"suggestion ({what}, stage {w.stage}) waiting for approval"
+        )
         found.append(
-            (
-                f":hourglass: *{escape(s.name)}*: suggestion ({SITUATION.get(w.situation, w.situation)}, "
-                f"stage {w.stage}) waiting for approval for {_days(age(w.since, today))}",
-                w,
-            )
+            (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w)
         )
     return found
 
