@@ -23,7 +23,7 @@ from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
-from ui.dates import dated, when
+from ui.dates import dated
 
 
 @dataclass(frozen=True)
@@ -259,10 +259,15 @@ def logged(
     if isinstance(c, cmd.Away):
         if c.until == c.start:
             return _simple(f":wave: {name} is back: their clocks run again from today.")
-        starting = "" if c.start <= today else f" from {when(c.start, today)}"
+        # Leave that starts later is said in the future, with its first day plainly dated.
+        leave = (
+            f"is on leave until {day(c.until)}: their quiet and overdue clocks are paused"
+            if c.start <= today
+            else f"will be on leave from {day(c.start)} until {day(c.until)}: their quiet and "
+            "overdue clocks pause then"
+        )
         return _simple(
-            f":palm_tree: {name} is on leave{starting} until {day(c.until)}: their quiet and "
-            "overdue clocks are paused, and the days away don't count. "
+            f":palm_tree: {name} {leave}, and the days away don't count. "
             f"`/client away {_arg(client.name)} off` if they are back early.\n"
             f"{dated(c.until, today, c.date_words, what='Back')}"
         )
