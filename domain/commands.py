@@ -521,6 +521,9 @@ def _is_option(words: list[str], i: int) -> bool:
 def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[str, str]]:
     """The ways `rest` splits into (client name, what follows): one for a quoted name or an
     unknown one, one per known client whose name the leading words spell, longest first."""
+    whole = _quoted_known(rest, known_names)
+    if whole:
+        return [whole]
     quoted = _quoted(rest)
     if quoted:
         return [(check_name(quoted[0]), quoted[1])]
@@ -537,6 +540,20 @@ def _readings(rest: str, verb: str, known_names: Collection[str]) -> list[tuple[
         if name_key(candidate := unescape(" ".join(words[:n]))) in known_names
     ]
     return found or [(check_name(words[0]), _after_words(rest, 1))]
+
+
+def _quoted_known(rest: str, known_names: Collection[str]) -> tuple[str, str] | None:
+    """A known client's whole name in quotes, though it has quotes of its own (`"Big "X" Co"`):
+    the form Tactful's own buttons and forms write a name in. The longest such name wins."""
+    if not rest.startswith('"'):
+        return None
+    for end in range(len(rest) - 1, 1, -1):
+        if rest[end] != '"' or (end + 1 < len(rest) and not rest[end + 1].isspace()):
+            continue
+        name = unescape(rest[1:end])
+        if name_key(name) in known_names:
+            return name, rest[end + 1 :].strip()
+    return None
 
 
 def _after_words(text: str, n: int) -> str:

@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.inputs import InputError, escape, parse_until
 from domain.nudges import UNDELIVERED
-from handlers.deps import Deps, deps
+from handlers.deps import Deps, deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.decisions import Outcome, clean_edit, clean_reason, needs_two
 from ui import nudges as ui
@@ -98,16 +98,11 @@ class Approvers:
         return members
 
 
-def _team(body: dict[str, Any]) -> str:
-    """The workspace a request came from, as Slack's signed payload says."""
-    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
-
-
 def _ref(body: dict[str, Any]) -> tuple[str, str, str] | None:
     """(team, client id, nudge key) from a block_actions payload."""
     action = (body.get("actions") or [{}])[0]
     parsed = ui.parse_block_id(action.get("block_id", ""))
-    team = _team(body)
+    team = request_team(body)
     if not parsed or not team:
         return None
     return team, parsed[0], parsed[1]
@@ -136,7 +131,7 @@ def _submitted(body: dict[str, Any], view: dict[str, Any]) -> tuple[tuple[str, s
     Raises:
         InputError: the metadata is unreadable or names another workspace.
     """
-    team = _team(body)
+    team = request_team(body)
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:

@@ -46,3 +46,17 @@ class Deps:
 
 def deps(context: Any) -> Deps:
     return context[CONTEXT_KEY]
+
+
+def request_team(body: dict[str, Any]) -> str:
+    """The workspace a request came from, as Slack's signed payload says ("" if it names none).
+
+    Never a team id from metadata, a button value or a block id: those are echoed back by the
+    client and only trusted once they match this.
+    """
+    return (
+        (body.get("team") or {}).get("id")
+        or body.get("team_id")
+        or (body.get("user") or {}).get("team_id")
+        or ""
+    )

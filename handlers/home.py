@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.deps import deps
+from handlers.deps import deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from ui import agenda as ag
 from ui import home as ui
@@ -23,10 +23,6 @@ HOME_OPENED = EVENTS[0]
 ACTIONS = (*ui.ACTION_IDS, *ag.ACTION_IDS)
 
 
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id") or ""
-
-
 def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
@@ -37,13 +33,13 @@ def on_page(body: dict[str, Any], context: BoltContext) -> None:
     value = body["actions"][0].get("value", "")
     if not value.isdigit():
         return
-    deps(context).home.opened(_team(body), body["user"]["id"], page=int(value))
+    deps(context).home.opened(request_team(body), body["user"]["id"], page=int(value))
 
 
 def on_accept_type(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """ "Mark as ..." on a type suggestion: `/client type <name> <type>`, with its rules."""
     d = deps(context)
-    team, user = _team(body), body["user"]["id"]
+    team, user = request_team(body), body["user"]["id"]
     picked = ag.accepted(body["actions"][0].get("value", ""))
     record = d.commands.store.get(team, picked[0]) if picked else None
     if picked is None or record is None:

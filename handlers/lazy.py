@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_bolt import Ack
 
+from handlers.deps import request_team
+
 logger = logging.getLogger(__name__)
 
 
@@ -34,7 +36,7 @@ def after_ack(listener: Callable[..., None]) -> Callable[..., None]:
             listener(**kwargs)
         except Exception:
             body = kwargs.get("body") or {}
-            team = (body.get("team") or {}).get("id") or body.get("team_id")
+            team = request_team(body)
             logger.exception("%s failed after the ack (team %s)", listener.__name__, team)
 
     return run

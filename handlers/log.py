@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.inputs import escape, excerpt
 from domain.log_form import FieldError, LogForm, as_command
-from handlers.deps import Deps, deps
+from handlers.deps import Deps, deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.commands import PICKED, Source
 from ui import blocks as bk
@@ -35,10 +35,6 @@ VIEWS = ui.VIEWS
 ACTIONS = (home_ui.LOG_OPEN,)
 
 
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id") or ""
-
-
 def _standings(d: Deps, team: str):
     today = d.clock().astimezone(d.commands.tz).date()
     return d.commands.overview(team, today).summaries
@@ -51,12 +47,14 @@ def open_form(d: Deps, client: WebClient, team: str, trigger_id: str) -> None:
 
 
 def on_log_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    open_form(deps(context), client, _team(body), body["trigger_id"])
+    open_form(deps(context), client, request_team(body), body["trigger_id"])
 
 
 def on_client_search(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The clients matching what was typed in the form's searched menu (over 100 clients)."""
-    options = ui.client_options(_standings(deps(context), _team(body)), body.get("value", ""))
+    options = ui.client_options(
+        _standings(deps(context), request_team(body)), body.get("value", "")
+    )
     ack(options=options)
 
 
@@ -66,7 +64,7 @@ def _metadata(body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = None
-    team = _team(body)
+    team = request_team(body)
     if not isinstance(meta, dict) or not team or meta.get("team") != team:
         logger.warning("Refused a form whose metadata does not match its workspace %s", team)
         raise FieldError(
@@ -100,7 +98,7 @@ def on_log_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     d = deps(context)
-    team, user = _team(body), body["user"]["id"]
+    team, user = request_team(body), body["user"]["id"]
     filled = ui.values(view)
     try:
         _metadata(body, view)
@@ -143,7 +141,7 @@ def _run(
 # The message shortcut ---------------------------------------------------------------------------
 def on_reply_shortcut(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     d = deps(context)
-    team = _team(body)
+    team = request_team(body)
     channel = (body.get("channel") or {}).get("id", "")
     message = body.get("message") or {}
     ts = message.get("ts") or body.get("message_ts", "")
@@ -164,7 +162,7 @@ def on_reply_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     d = deps(context)
-    team, user = _team(body), body["user"]["id"]
+    team, user = request_team(body), body["user"]["id"]
     try:
         meta = _metadata(body, view)
         name = _client_name(d, team, ui.values(view)["client"])
@@ -181,7 +179,8 @@ def on_reply_submit(
     on = min(sent.astimezone(d.commands.tz).date(), today)
     link = str(meta.get("link", ""))
     source = Source(
-        text=str(meta.get("text", "")),
+        # The metadata came back through the client: clean it again, as if it were the message.
+        text=excerpt(str(meta.get("text", ""))),
         link=link if link.startswith("https://") else "",
         ref=f"{PICKED}{channel}/{ts}",
     )

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from domain import offboarding as ob
 from domain.inputs import escape
 from handlers.commands import send_export
-from handlers.deps import deps
+from handlers.deps import deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.offboarding import TickOutcome
 from ui import offboarding as ui
@@ -35,7 +35,7 @@ def _target(body: dict[str, Any]) -> tuple[str, str, str] | None:
     action = (body.get("actions") or [{}])[0]
     client_id = ui.parse_block_id(action.get("block_id", ""))
     item = ui.item_for(action.get("action_id", ""))
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    team = request_team(body)
     if not client_id or not item or not team:
         return None
     return team, client_id, item

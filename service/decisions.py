@@ -263,12 +263,12 @@ def resolution(record: ClientRecord, nudge: Nudge) -> str:
     if nudge.situation == "quiet" and s.last_heard_on:
         return f"{record.client.name} replied on {day(s.last_heard_on)}"
     if nudge.situation == OVERDUE:
-        paid = [i for i in s.invoices if i.paid_on is not None]
+        paid = [(i.paid_on, i) for i in s.invoices if i.paid_on is not None]
         if paid:
-            last = max(paid, key=lambda i: i.paid_on)  # type: ignore[arg-type,return-value]
+            paid_on, last = max(paid, key=lambda p: p[0])
             return (
                 f"{record.client.name} paid #{last.ref} ({format_money(last.amount)}) "
-                f"on {day(last.paid_on)}"  # type: ignore[arg-type]
+                f"on {day(paid_on)}"
             )
         return f"{record.client.name} has no overdue invoice any more"
     return f"the situation with {record.client.name} has changed"

@@ -203,6 +203,11 @@ class PostgresStore:
         _check_team(team_id)
         if not _is_client_id(client_id):
             return None
+        text = self._record_text(team_id, client_id)
+        return None if text is None else self._record(team_id, client_id, text)
+
+    def _record_text(self, team_id: str, client_id: str) -> str | None:
+        """A client's record as stored (None: no such client)."""
         row = (
             self._conn()
             .execute(
@@ -211,7 +216,7 @@ class PostgresStore:
             )
             .fetchone()
         )
-        return None if row is None else self._record(team_id, client_id, row[0])
+        return None if row is None else row[0]
 
     def find(self, team_id: str, name: str) -> ClientRecord | None:
         _check_team(team_id)
@@ -330,17 +335,10 @@ class PostgresStore:
                     continue
                 except _DAMAGE:
                     # Derived data of another shape (an older Tactful): made again below.
-                    row = (
-                        self._conn()
-                        .execute(
-                            "SELECT record::text FROM clients WHERE team_id = %s AND client_id = %s",
-                            (team_id, client_id),
-                        )
-                        .fetchone()
-                    )
-                    if row is None:  # deleted since the overview was read
+                    text = self._record_text(team_id, client_id)
+                    if text is None:  # deleted since the overview was read
                         continue
-                    record = row[0]
+                    record = text
             try:
                 made_summary = summarise(self._record(team_id, client_id, record))
             except DamagedRecord:

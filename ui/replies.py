@@ -803,6 +803,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 `/client report <name> share`: the same, posted in the channel for the team
 `/client export <name>`: the full record as CSV and Markdown files, to your DM with Tactful
 `/client offboard <name> <reason>`: a checklist for leaving them well, saved with them and posted here
+`/client help`: this help
 
 *Fix mistakes* (the record keeps both lines)
 `/client undo`: void the last entry you logged

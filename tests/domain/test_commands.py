@@ -133,6 +133,19 @@ def test_names_with_spaces() -> None:
     assert p('add "Tom &amp; Jerry"') == Add("Tom & Jerry", Options())
 
 
+def test_a_known_name_with_quotes_of_its_own_reads_whole_in_quotes() -> None:
+    # Home's "Mark as" button and the message shortcut write the name in quotes, as is.
+    sons = 'O\'Brien & "Sons"'
+    known = [name_key(sons), name_key("O'Brien &")]
+    assert parse(f'type "{sons}" late-payer', TODAY, known) == SetType(sons, ClientType.LATE_PAYER)
+    heard = parse('heard "O\'Brien &amp; "Sons"" on 2026-11-24', TODAY, known)
+    assert isinstance(heard, Log) and (heard.name, heard.text) == (sons, "")
+    # Not a known name: the first closing quote ends it, as before.
+    assert parse('note "acme" said "ok"', TODAY, [name_key("acme")]) == parse(
+        'note acme said "ok"', TODAY, [name_key("acme")]
+    )
+
+
 def test_verbs_are_case_insensitive_and_any_whitespace_separates() -> None:
     assert p("ADD Acme") == Add("Acme", Options())
     assert p("Status\u00a0acme") == Status("acme")  # Option+Space on a Mac

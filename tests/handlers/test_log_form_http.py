@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from domain.inputs import EXCERPT_CHARS
 from domain.models import Client, ClientRecord, Kind
 from handlers.log import SHORTCUT
 from local_slack import LocalSlack
@@ -242,3 +243,20 @@ def test_the_shortcut_logs_a_message_as_the_clients_reply_with_its_link(
     assert again["response_action"] == "errors"
     assert "already logged" in again["errors"]["log_client"]
     assert sum(1 for e in store.history(TEAM, acme) if e.kind is Kind.HEARD) == 1
+
+
+def test_the_shortcut_form_keeps_the_message_words_only_as_clean_as_the_message(
+    server: AppServer, slack: LocalSlack, store: TinyDBStore
+) -> None:
+    # The words travel in the form's metadata, which a client can rewrite before submitting.
+    server.slash("add acme")
+    shortcut(server, "thanks")
+    view = last_modal(slack)
+    meta = json.loads(view["private_metadata"])
+    forged = {**view, "private_metadata": json.dumps({**meta, "text": "<!channel> " + "x" * 5000})}
+    answer = submit(server, forged, client=client_id(store, "acme"))
+    assert answer["response_action"] == "update"
+    (entry, *_) = store.history(TEAM, client_id(store, "acme"))
+    assert entry.kind is Kind.HEARD
+    assert entry.text.startswith("@channel x")
+    assert "<" not in entry.text and len(entry.text) <= EXCERPT_CHARS

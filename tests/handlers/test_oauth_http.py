@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-import psycopg
 import pytest
 
 import bot
@@ -28,6 +25,7 @@ from tests.handlers.test_actions import button
 from tests.handlers.test_commands_http import ok
 from tests.handlers.test_home_http import home_opened
 from tests.installs import browse, install, start_install
+from tests.postgres import fresh_schema
 from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 from ui import nudges as ui
 
@@ -45,34 +43,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""
         return
-    base = require_postgres()
-    schema = f"t_oauth_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def require_postgres() -> str:
-    """The test database (TACTFUL_TEST_DATABASE_URL, else the project machines' local one);
-    skipped where none answers, unless TACTFUL_REQUIRE_POSTGRES=1 (CI) makes that a failure."""
-    url = os.environ.get("TACTFUL_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as err:
-        message = (
-            f"PostgreSQL is not reachable at {url} ({err.__class__.__name__}). To run these tests "
-            "start PostgreSQL on 127.0.0.1:5432 with trust authentication and a database `test` "
-            "(or set TACTFUL_TEST_DATABASE_URL)"
-        )
-        if os.environ.get("TACTFUL_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + "; TACTFUL_REQUIRE_POSTGRES=1 makes this a failure")
-        pytest.skip(message)
-    return url
+    with fresh_schema(migrated=False) as (_schema, url):
+        yield url
 
 
 @pytest.fixture
