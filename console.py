@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
@@ -127,6 +127,7 @@ class ConsoleClock:
     later than the one before, as in Slack, so `/client undo` finds the entry logged last."""
 
     fixed: datetime | None = None
+    _pinned_at: float = field(default=0.0, init=False, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "fixed":
