@@ -782,9 +782,13 @@ def import_file(argv: list[str]) -> int:
         teams = store.teams()
         if len(teams) != 1:
             which = f"it has {', '.join(teams)}" if teams else "it has none yet"
+            from console import TEAM as CONSOLE_TEAM
+
+            # A new user tries the console first, whose workspace id they can't see anywhere.
             print(
                 f"import: which workspace? Add --team T... ({which}; the team id is in the "
-                "workspace's Slack URLs and in /client export files).",
+                "workspace's Slack URLs and in /client export files; for "
+                f"`python bot.py console` it is --team {CONSOLE_TEAM}).",
                 file=sys.stderr,
             )
             return EXIT_CONFIG

@@ -21,10 +21,12 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -119,12 +121,23 @@ def _loads(value: Any) -> Any:
 
 @dataclass
 class ConsoleClock:
-    """Real time, until `scan --now` pins it so later clicks happen at that moment too."""
+    """Real time, until `scan --now` pins it so later clicks happen at that moment too.
+
+    From the pinned moment the clock runs on as real time does: each line logged after it is
+    later than the one before, as in Slack, so `/client undo` finds the entry logged last."""
 
     fixed: datetime | None = None
+    _pinned_at: float = field(default=0.0, init=False, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "fixed":
+            object.__setattr__(self, "_pinned_at", time.monotonic())
+        object.__setattr__(self, name, value)
 
     def __call__(self) -> datetime:
-        return self.fixed or datetime.now(UTC)
+        if self.fixed is None:
+            return datetime.now(UTC)
+        return self.fixed + timedelta(seconds=time.monotonic() - self._pinned_at)
 
 
 @dataclass(frozen=True)
@@ -157,9 +170,10 @@ class Console:
         user: str = USER,
         describe: Callable[[str], str] = lambda _block_id: "",
         post_digest: Callable[[datetime], dict[str, str]] | None = None,
+        save: Callable[[], None] = lambda: None,
     ) -> None:
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
-        self.post_digest = post_digest
+        self.post_digest, self.save = post_digest, save
         self.clock, self.tz, self.team, self.user = clock, tz, team, user
         # What a button is about (client and step), from its block id.
         self.describe = describe
@@ -406,6 +420,7 @@ class Console:
         prompt()
         for line in lines:
             answer = self.handle(line, lines)
+            self.save()
             if answer is None:
                 return
             if answer:
@@ -438,6 +453,14 @@ def _digest(config: Config, store: Store, slack: LocalSlack, build: Callable[...
     return build(config, store, lambda _team: client).run
 
 
+def _keep(path: Path, messages: dict[str, list[dict[str, Any]]]) -> None:
+    """Write the channels aside, then rename: a run stopped mid-write leaves the last copy."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.tmp")
+    aside.write_text(json.dumps(messages), encoding="utf-8")
+    os.replace(aside, path)
+
+
 def run(
     config: Config,
     store: Store,
@@ -457,6 +480,11 @@ def run(
     clock = ConsoleClock()
     # On the console's clock, so a post's ts falls inside the look-up window of a `scan --now`.
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
+    # The stand-in Slack's channels are kept beside the data, so a suggestion posted in one run
+    # can still be approved in the next, as its buttons stay in Slack.
+    channels = Path(config.database_path).with_name(f"console-slack-{team}.json")
+    if channels.is_file():
+        slack.restore(json.loads(channels.read_text(encoding="utf-8")))
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
     # One local workspace, whatever .env says about installing into many. Bolt reads the
@@ -483,6 +511,7 @@ def run(
         team=team,
         describe=lambda block_id: describe(store, team, block_id),
         post_digest=_digest(config, store, slack, build_digest),
+        save=lambda: _keep(channels, slack.messages),
     )
     interactive = stdin.isatty()
     if interactive:

@@ -293,6 +293,16 @@ class LocalSlack:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a timeout test)
 
+    def restore(self, messages: dict[str, list[dict[str, Any]]]) -> None:
+        """Channels as an earlier run left them (the console keeps them between runs); new
+        posts come after the newest of them."""
+        with self._lock:
+            self.messages = messages
+            newest = [m["ts"] for ms in messages.values() for m in ms if m.get("ts")]
+            for ts in newest:
+                seconds, _, micros = ts.partition(".")
+                self._last_ts = max(self._last_ts, int(seconds) * 1_000_000 + int(micros or 0))
+
     def _next_ts(self) -> str:
         """Slack's message ts: the posting time in seconds, unique within the channel."""
         if self.clock is None:

@@ -15,7 +15,15 @@ from domain.invoices import balance, owed, promise_holds
 from domain.invoices import overdue as overdue_invoices
 from domain.models import ClientRecord, ClientType, Invoice, Money, NudgeStatus
 from domain.money import totals
-from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, current
+from domain.nudges import (
+    CONTROLLING,
+    DEFAULT_LADDERS,
+    OVERDUE,
+    QUIET,
+    Ladders,
+    current,
+    is_reminder,
+)
 from domain.routing import Route, Via, undeliverable
 
 
@@ -90,6 +98,8 @@ class Waiting:
     since: date
     channel: str = ""
     ts: str = ""
+    # A team reminder after the last step: it has nothing to approve, only Snooze and Dismiss.
+    reminder: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,7 +165,7 @@ def standing(
         last_contact_on=record.state.last_contact_on,
         quiet_since=min((a.asked_on for a in record.state.open_asks), default=None),
         waiting=tuple(
-            Waiting(n.situation, n.stage, n.created_at.date(), n.channel, n.ts)
+            Waiting(n.situation, n.stage, n.created_at.date(), n.channel, n.ts, is_reminder(n))
             for n in sorted(record.nudges.values(), key=lambda n: n.created_at)
             if n.status is NudgeStatus.POSTED
         ),

@@ -478,11 +478,16 @@ def plan(rows: Collection[Row], known: Mapping[str, Collection[str]]) -> Plan:
     return Plan(tuple(clients.values()), tuple(invoices), tuple(skipped))
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def describe(p: Plan, parsed: Parsed, *, done: bool) -> str:
     """The plan in words, for the person at the terminal: before (`done` False) or after."""
     verb = "Added" if done else "Would add"
-    out = [f"Read as a {parsed.layout.name} file: {len(parsed.rows)} rows."]
-    out.append(f"{verb} {len(p.clients)} new clients:" if p.clients else f"{verb} no new clients.")
+    out = [f"Read as a {parsed.layout.name} file: {_count(len(parsed.rows), 'row')}."]
+    clients = f"{verb} {_count(len(p.clients), 'new client')}:"
+    out.append(clients if p.clients else f"{verb} no new clients.")
     for c in p.clients:
         extra = ", ".join(
             x
@@ -491,7 +496,7 @@ def describe(p: Plan, parsed: Parsed, *, done: bool) -> str:
         )
         out.append(f"  + {c.name}" + (f" ({extra})" if extra else ""))
     if p.invoices:
-        out.append(f"{verb} {len(p.invoices)} invoices:")
+        out.append(f"{verb} {_count(len(p.invoices), 'invoice')}:")
         for i in p.invoices:
             owed = "paid in full" if not i.balance.amount else f"{format_money(i.balance)} owed"
             out.append(
@@ -501,7 +506,7 @@ def describe(p: Plan, parsed: Parsed, *, done: bool) -> str:
     else:
         out.append(f"{verb} no invoices.")
     if p.skipped:
-        out.append(f"Skipped {len(p.skipped)} invoices already in Tactful:")
+        out.append(f"Skipped {_count(len(p.skipped), 'invoice')} already in Tactful:")
         out.extend(f"  = {s.client} #{s.ref} (line {s.line})" for s in p.skipped)
     out.extend(f"Ignored {why}" for why in parsed.ignored)
     return "\n".join(out)

@@ -13,7 +13,7 @@ from domain.inputs import InputError
 from domain.invoices import balance, is_open
 from domain.ledger import Draft
 from domain.models import ClientRecord, Invoice, Kind, Money
-from domain.money import format_money, format_totals
+from domain.money import format_money
 
 
 def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: date) -> list[Draft]:
@@ -49,8 +49,9 @@ def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: dat
     owed = sum((balance(i).amount for i in same), start=amount.amount * 0)
     if not same:
         raise InputError(
-            f"{name} owes nothing in {amount.currency}: unpaid are "
-            f"{format_totals(balance(i) for i in unpaid)}.{unpaid_hint(unpaid)}"
+            f"{name} owes nothing in {amount.currency}.{unpaid_hint(unpaid)} Write the amount "
+            f"in that invoice's currency, e.g. `/client paid {quote(name)} "
+            f"{format_money(Money(amount.amount, unpaid[0].amount.currency))}`."
         )
     if amount.amount > owed:
         raise InputError(

@@ -26,6 +26,7 @@ from domain.nudges import (
 )
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
+from ui.replies import day
 
 # Modal inputs arrive as typed (not entity-escaped like command text): cleaned with
 # escaped=False, so a typed `<` is a character, escaped wherever the text is shown.
@@ -260,14 +261,14 @@ def mark_sent(
 def resolution(record: ClientRecord, nudge: Nudge) -> str:
     s = record.state
     if nudge.situation == "quiet" and s.last_heard_on:
-        return f"{record.client.name} replied on {s.last_heard_on.isoformat()}"
+        return f"{record.client.name} replied on {day(s.last_heard_on)}"
     if nudge.situation == OVERDUE:
         paid = [(i.paid_on, i) for i in s.invoices if i.paid_on is not None]
         if paid:
             paid_on, last = max(paid, key=lambda p: p[0])
             return (
                 f"{record.client.name} paid #{last.ref} ({format_money(last.amount)}) "
-                f"on {paid_on.isoformat()}"
+                f"on {day(paid_on)}"
             )
         return f"{record.client.name} has no overdue invoice any more"
     return f"the situation with {record.client.name} has changed"

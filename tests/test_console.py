@@ -234,3 +234,44 @@ def test_the_console_is_one_local_workspace_even_with_oauth_settings(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "Added *acme*" in done.stdout
     assert "client-secret-never-print" not in done.stdout + done.stderr
+
+
+def test_undo_after_a_pinned_scan_voids_the_entry_logged_last(tmp_path: Path) -> None:
+    # `scan --now` pins the clock; lines logged after it must still follow one another in time,
+    # or undo picks whichever client it reads first.
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme",
+            "/client add zed",
+            "scan --now 2026-12-01T10:00",
+            "/client note zed first",
+            "/client note acme second",
+            "/client undo",
+            "/client note acme third",
+            "/client note zed fourth",
+            "/client undo",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Voided e2 of *acme*" in done.stdout
+    assert "Voided e3 of *zed*" in done.stdout
+
+
+def test_a_suggestion_posted_in_one_run_can_be_approved_in_the_next(tmp_path: Path) -> None:
+    first = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20",
+            "scan --now 2026-11-27T10:00",
+        ],
+    )
+    assert "[1] acme, overdue stage 1: Approve" in first.stdout
+    # The next morning, a new run: the suggestion's buttons are still there, as in Slack.
+    done = run_console(tmp_path, ["scan --now 2026-11-30T10:00", "buttons", "click 1"])
+    assert done.returncode == 0, done.stderr
+    assert "[1] acme, overdue stage 1: Approve" in done.stdout
+    assert "Approved by @UCONSOLE at 30 Nov 2026 10:00." in done.stdout
+    history = run_console(tmp_path, ["/client history acme"])
+    assert "message to client, overdue step 1: approved by @UCONSOLE" in history.stdout

@@ -139,3 +139,12 @@ def test_owner_gets_new_clients_and_an_owner_must_be_a_user_id(tmp_path: Path, d
     # Without an owner or NUDGE_CHANNEL, the import says the nudges have nowhere to go yet.
     other = import_(tmp_path, db, str(FIXTURES / "quickbooks.csv"))
     assert "nowhere to go yet" in other.stdout
+
+
+def test_an_empty_store_names_the_consoles_workspace(tmp_path: Path) -> None:
+    db = tmp_path / "empty" / "tactful.json"
+    asked = import_(tmp_path, db, str(FIXTURES / "xero.csv"))
+    assert asked.returncode == 2 and "it has none yet" in asked.stderr
+    assert "`python bot.py console` it is --team TCONSOLE" in asked.stderr
+    done = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--team", "TCONSOLE")
+    assert done.returncode == 0, done.stderr

@@ -80,12 +80,15 @@ def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
             )
         )
     for s, w in a.waiting:
+        what = SITUATION.get(w.situation, w.situation)
+        # A reminder after the last step has nothing to approve: it waits for the team's call.
+        line = (
+            f"reminder ({what}, every step taken) waiting for your decision"
+            if w.reminder
+            else f"suggestion ({what}, stage {w.stage}) waiting for approval"
+        )
         found.append(
-            (
-                f":hourglass: *{escape(s.name)}*: suggestion ({SITUATION.get(w.situation, w.situation)}, "
-                f"stage {w.stage}) waiting for approval for {_days(age(w.since, today))}",
-                w,
-            )
+            (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w)
         )
     return found
 
@@ -135,11 +138,13 @@ def habits(found: Insight) -> str:
     parts = []
     if found.reply_days is not None:
         parts.append(
-            f"answers in a median {found.reply_days:g} business days ({found.replies} requests)"
+            f"answers in a median {found.reply_days:g} business days "
+            f"({found.replies} request{'' if found.replies == 1 else 's'})"
         )
     if found.late_days is not None:
         drift = f", {found.late_trend:+g} days per invoice" if found.late_trend is not None else ""
-        parts.append(f"pays a median {found.late_days:g} days late ({found.paid} invoices{drift})")
+        invoices = f"{found.paid} invoice{'' if found.paid == 1 else 's'}"
+        parts.append(f"pays a median {found.late_days:g} days late ({invoices}{drift})")
     if found.revisions_per_month is not None:
         parts.append(f"{found.revisions_per_month:g} revision demands a month")
     return ("*Habits:* " + " · ".join(parts)) if parts else ""

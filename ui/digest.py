@@ -24,9 +24,17 @@ def metadata(team: str, period: str) -> dict[str, Any]:
 
 def digest(a: Agenda, standings: list[Standing], today: date, links: ag.Links) -> dict[str, Any]:
     title = f"Weekly digest, {day(today)}"
+    reminders = sum(1 for _s, w in a.waiting if w.reminder)
+    suggestions = len(a.waiting) - reminders
+    after_last = (
+        f"{reminders} reminder{'' if reminders == 1 else 's'} after the last step; "
+        if reminders
+        else ""
+    )
     summary = (
         f"{ag.overdue_line(a)} {len(a.quiet)} gone quiet; "
-        f"{len(a.waiting)} suggestion{'' if len(a.waiting) == 1 else 's'} waiting for approval; "
+        f"{suggestions} suggestion{'' if suggestions == 1 else 's'} waiting for approval; "
+        f"{after_last}"
         f"{len(a.promises)} promise{'' if len(a.promises) == 1 else 's'} to pay due this week."
     )
     blocks = [bk.header(title), bk.section(summary)]

@@ -23,7 +23,7 @@ from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
-from ui.dates import dated, when
+from ui.dates import dated
 
 
 @dataclass(frozen=True)
@@ -263,10 +263,15 @@ def logged(
     if isinstance(c, cmd.Away):
         if c.until == c.start:
             return _simple(f":wave: {name} is back: their clocks run again from today.")
-        starting = "" if c.start <= today else f" from {when(c.start, today)}"
+        # Leave that starts later is said in the future, with its first day plainly dated.
+        leave = (
+            f"is on leave until {day(c.until)}: their quiet and overdue clocks are paused"
+            if c.start <= today
+            else f"will be on leave from {day(c.start)} until {day(c.until)}: their quiet and "
+            "overdue clocks pause then"
+        )
         return _simple(
-            f":palm_tree: {name} is on leave{starting} until {day(c.until)}: their quiet and "
-            "overdue clocks are paused, and the days away don't count. "
+            f":palm_tree: {name} {leave}, and the days away don't count. "
             f"`/client away {_arg(client.name)} off` if they are back early.\n"
             f"{dated(c.until, today, c.date_words, what='Back')}"
         )
@@ -479,10 +484,7 @@ def status(
     if snoozed:
         out.append(bk.context("Snoozed: " + ", ".join(snoozed)))
     if recent:
-        voided, fixed = voided_by(recent), superseded_by(recent)
-        out.append(
-            bk.section("*Recent:*\n" + "\n".join(_event_line(e, voided, fixed) for e in recent))
-        )
+        out.append(bk.section("*Recent:*\n" + "\n".join(entry_lines(recent))))
     out.append(bk.context(f"Full record: `/client history {_arg(c.name)}`"))
     # The fallback text is mrkdwn too: the name must be escaped there (the header is plain_text).
     return Reply(f"{escape(c.name)}: {'; '.join(flags) or 'nothing pending'}", out)
@@ -537,7 +539,9 @@ def _event_line(
         detail.append(format_money(e.amount))
     if e.due_on and e.kind is not Kind.AWAY:  # a leave line's text says it
         due = e.kind in (Kind.INVOICE, Kind.FIXED)
-        detail.append(("due " if due else "until ") + day(e.due_on))
+        # A promise is to pay by a day; a snooze lasts until one.
+        word = "due " if due else "by " if e.kind is Kind.PROMISED else "until "
+        detail.append(word + day(e.due_on))
     text, more = quoted(e.text) if e.text else ("", "")
     if text:
         detail.append(text)
@@ -654,18 +658,24 @@ def _message_line(lines: list[Interaction]) -> str:
     return out
 
 
-def history(record: ClientRecord, events: list[Interaction]) -> Reply:
-    total = record.state.interactions
-    shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
-    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
+def entry_lines(events: list[Interaction]) -> list[str]:
+    """History lines, newest first: a client message's edits, approval and sending as one
+    entry, in `history` and in `status`'s recent log alike."""
     # Voids and fixes are always newer than what they correct, so the ones shown are here.
     voided, fixed = voided_by(events), superseded_by(events)
     messages, folded = message_entries(events)
-    lines = [
+    return [
         _message_line(messages[e.seq]) if e.seq in messages else _event_line(e, voided, fixed)
         for e in events
         if e.seq not in folded
     ]
+
+
+def history(record: ClientRecord, events: list[Interaction]) -> Reply:
+    total = record.state.interactions
+    shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
+    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
+    lines = entry_lines(events)
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
 

@@ -193,3 +193,14 @@ def test_a_file_that_is_not_csv_is_refused_with_its_line() -> None:
     with pytest.raises(BadFile) as err:
         read("client\nAcme\n" + "x" * 200_000 + "\n", TODAY, "GBP")
     assert err.value.problems[0].startswith("line 3: this is not a CSV file I can read")
+
+
+def test_the_plan_counts_one_of_a_thing_in_the_singular() -> None:
+    text = "client,invoice,sent,due,total\nGlobex,G-1,2026-10-01,2026-10-31,800\n"
+    parsed = read(text, TODAY, "GBP")
+    said = importing.describe(plan(parsed.rows, {}), parsed, done=True)
+    assert "file: 1 row." in said
+    assert "Added 1 new client:" in said
+    assert "Added 1 invoice:" in said
+    skipped = importing.describe(plan(parsed.rows, {"globex": {"g-1"}}), parsed, done=False)
+    assert "Skipped 1 invoice already in Tactful:" in skipped

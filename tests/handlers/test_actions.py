@@ -223,7 +223,7 @@ def test_a_stale_nudge_is_not_sent_when_the_client_replied_since(
     server.interact(button(ui.APPROVE, posted))
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.STALE
     assert events(store, Kind.APPROVED) == [] and events(store, Kind.SENT) == []
-    assert "acme replied on 2026-11-27" in json.dumps(
+    assert "acme replied on Fri 27 Nov 2026" in json.dumps(
         slack.wait_for("chat.update")[-1].args["blocks"]
     )
     assert "C0SHARED" not in slack.messages

@@ -473,3 +473,14 @@ def test_invoice_refs_differing_only_in_case_are_the_same_invoice(server) -> Non
     server.slash("add acme")
     server.slash("invoice acme 100 due 2026-12-20 #a")
     assert server.slash("invoice acme 200 due 2026-12-21 #A").text.startswith(":warning:")
+
+
+def test_history_reads_a_promise_as_by_a_day_and_a_snooze_as_until_one(server) -> None:
+    ok(server.slash("add acme"))
+    ok(server.slash("invoice acme 900 due 2026-11-20 #A-1"))
+    ok(server.slash("promised acme 2026-12-04 #A-1"))
+    ok(server.slash("snooze acme 1 week"))
+    text = ok(server.slash("history acme"))
+    assert "promised to pay #A-1 by Fri 4 Dec 2026" in text
+    assert "promised to pay #A-1 until" not in text
+    assert "snoozed overdue until Fri 4 Dec 2026" in text

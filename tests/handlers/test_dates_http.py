@@ -131,6 +131,12 @@ def test_a_client_on_leave_pauses_their_clocks_and_it_survives_a_restart(
     assert "*acme* is on leave until Tue 5 Jan 2027" in text
     assert "Back *Tue 5 Jan 2027, in 3 weeks* (read from “2027-01-05”)." in text
     assert "`/client away acme off`" in text
+    later = ok(server.slash("away acme from 2026-12-16 until 2027-01-05"))
+    assert (
+        "*acme* will be on leave from Wed 16 Dec 2026 until Tue 5 Jan 2027: their quiet and "
+        "overdue clocks pause then, and the days away don't count." in later
+    )
+    ok(server.slash("away acme until 2027-01-05"))
     clock.set("2026-12-21T10:00")
     status = ok(server.slash("status acme"))
     assert "*On leave* since Mon 14 Dec 2026 until Tue 5 Jan 2027" in status

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import bot
 from domain.models import Kind, NudgeStatus
@@ -90,6 +90,10 @@ def test_sent_it_logs_the_message_as_sent_exactly_once(config, store, slack, clo
     # One entry for the message: approved and sent, with its words, never a "stop-work notice".
     assert text.count("message to client, quiet step 1") == 1
     assert "sent by <@U0CARA>" in text and "approved by <@U0BOB>" in text
+    # Status's recent log reads the same: the message once, not an approved and a sent line.
+    status = ok(server.slash("status shop"))
+    assert status.count("message to client, quiet step 1: sent by <@U0CARA>") == 1
+    assert "message approved" not in status and status.count("Hi ") == 1
 
 
 def test_sent_it_on_a_suggestion_not_yet_approved_changes_nothing(
@@ -170,6 +174,22 @@ def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_t
         ui.DISMISS,
     }
     nudge = store.find(TEAM, "shop").nudges["overdue:inv-S1:3:repeat-1"]
+    # Home and the digest don't call it a suggestion waiting for approval: nothing to approve.
+    from domain.agenda import agenda
+    from domain.attention import standing
+    from ui import agenda as ag
+    from ui.digest import digest
+
+    day = date(2026, 11, 2)
+    standings = [standing(store.find(TEAM, "shop"), day)]
+    lines = [line for line, _w in ag.items(agenda(standings, day), day)]
+    assert any(
+        "reminder (overdue invoice, every step taken) waiting for your decision" in line
+        for line in lines
+    ), lines
+    assert not any("waiting for approval" in line for line in lines), lines
+    summary = str(digest(agenda(standings, day), standings, day, ag.Links()))
+    assert "0 suggestions waiting for approval; 1 reminder after the last step;" in summary
     clock.now = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
     server.interact(button(ui.APPROVE, (cid, nudge.key, nudge.thread_ts)))  # a forged click
     assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED

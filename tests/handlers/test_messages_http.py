@@ -363,7 +363,7 @@ def test_an_open_suggestion_turns_stale_after_their_reply(
     assert Kind.APPROVED not in kinds and Kind.SENT not in kinds
     assert "C0SHARED" not in slack.messages  # nothing was sent to the client
     update = slack.wait_for("chat.update")[-1].args
-    assert "acme replied on 2026-11-27" in json.dumps(update["blocks"])
+    assert "acme replied on Fri 27 Nov 2026" in json.dumps(update["blocks"])
 
 
 def test_the_reply_counts_for_the_day_it_was_written(served, acme, store, clock) -> None:

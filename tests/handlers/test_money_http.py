@@ -97,6 +97,11 @@ def test_overpayment_is_refused_and_nothing_is_stored(
     assert "£1,000.00 is more than the £900.00 acme owes in GBP" in text
     text = refused(server.slash("paid acme €100 #INV-7"))
     assert "#INV-7 is in GBP" in text
+    # No ref, another currency: said once, with the command to type instead.
+    text = refused(server.slash("paid acme €100"))
+    assert "acme owes nothing in EUR. Unpaid: #INV-7 (£900.00)." in text
+    assert "e.g. `/client paid acme £100.00`" in text
+    assert "unpaid are" not in text
     assert history_kinds(store, "acme") == before
 
 
