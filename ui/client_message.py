@@ -16,6 +16,7 @@ from domain.invoices import owed
 from domain.models import ClientRecord, NudgeStatus, TextVersion
 from domain.nudges import CONTROLLING, OVERDUE, QUIET
 from ui.client_text import (
+    and_list,
     count,
     deadline,
     first_name,
@@ -68,6 +69,9 @@ def client_values(
     def on(d: date) -> str:
         return client_date(d, lang, today)
 
+    def dates_phrase(days: list[date]) -> str:
+        return and_list([on(d) for d in sorted(set(days))], lang)
+
     values = {"client": c.name, "contact": greeting_name(wording, record)}
     values["previous"] = (
         wording.line(lang, "previous_on", {"on": on(facts.previous_on)})
@@ -83,7 +87,8 @@ def client_values(
     if isinstance(facts, QuietFacts):
         values |= {
             "asks": requests_phrase([a.what for a in facts.asks], lang),
-            "asked_on": on(facts.asked_on),
+            # Each request's own day: "asked on Mon 16 and Tue 17" must not date both on the first.
+            "asked_on": dates_phrase([a.asked_on for a in facts.asks] or [facts.asked_on]),
             "waited": count(facts.days, "working_day", lang),
         }
     elif isinstance(facts, OverdueFacts):
@@ -92,7 +97,8 @@ def client_values(
             "invoices": invoices_phrase(invoices, lang, today),
             # What is still owed, never the original total once something was paid.
             "amount": money_total(owed(invoices), lang),
-            "due_on": on(min(i.due_on for i in invoices)),
+            # Each invoice's own due day: a total "was due on" the earliest would be untrue.
+            "due_on": dates_phrase([i.due_on for i in invoices]),
             "late_by": count(facts.days_overdue, "day", lang),
             "promise": (
                 wording.line(

@@ -273,3 +273,19 @@ def test_a_deadline_skips_the_agencys_holidays_and_closures(wording: Wording) ->
         Letterhead(calendar=calendar),
     )
     assert "by Thursday 31 December" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("client_type", TYPES)
+def test_each_request_and_invoice_is_dated_on_its_own_day(
+    wording: Wording, lang: str, client_type: ClientType
+) -> None:
+    """Several requests or invoices are never all dated on the first one's day: a blind
+    reviewer read "£950 was due on 6 November" when one of the two fell due on the 13th."""
+    quiet, overdue = shapes(1)[1], shapes(1)[3]
+    asked = client_message(wording, record(lang, client_type), quiet, TODAY)
+    for ask in (ASK1, ASK2):
+        assert client_date(ask.asked_on, lang, TODAY) in asked, (ask, asked)
+    owed_text = client_message(wording, record(lang, client_type), overdue, TODAY)
+    for invoice in (A12, A13, AUTO):
+        assert client_date(invoice.due_on, lang, TODAY) in owed_text, (invoice, owed_text)
