@@ -2,8 +2,11 @@
 
 The work (one small durable write) happens before the ack, so an acknowledged command is
 already on disk; it takes milliseconds, far inside the limit. What a command leaves to do in
-Slack (uploading an export, posting a shared report or an offboarding checklist) happens after
-the ack, in a lazy listener: those calls can take longer than Slack waits.
+Slack (opening the form, uploading an export, posting a shared report or an offboarding
+checklist) happens after the ack, in a lazy listener: those calls can take longer than Slack
+waits. Only those commands get one: Bolt copies the whole request for a lazy listener and
+starts it on another thread, which the everyday `asked`/`heard`/`paid` would pay for with
+nothing to do.
 """
 
 from __future__ import annotations
@@ -31,12 +34,28 @@ logger = logging.getLogger(__name__)
 
 # The first words of commands that only read: nothing changed, so App Home stays as it is.
 _READ_ONLY = frozenset({"status", "list", "history", "report", "help"})
+# The first words of commands that may leave work in Slack for after the ack (see follow_up;
+# the service decides, from the whole command, whether there is any).
+_FOLLOWED = frozenset({"export", "offboard", "report", "set"})
+
+
+def _verb(command: dict[str, Any]) -> str:
+    words = command.get("text", "").split(None, 1)
+    return words[0].lower() if words else ""
+
+
+def leaves_work(command: dict[str, Any]) -> bool:
+    """A bare /client (it opens the form) or a command that may leave work in Slack: these
+    get the lazy listener."""
+    verb = _verb(command)
+    return not verb or verb in _FOLLOWED
 
 
 def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
-    if not command.get("text", "").strip():
-        # A bare /client opens the form (after the ack, see open_form_or_refresh).
+    verb = _verb(command)
+    if not verb:
+        # A bare /client opens the form (after the ack, see follow_up).
         ack(response_type="ephemeral", text=OPENING)
         return
     try:
@@ -48,29 +67,24 @@ def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
         reply = error(
             "Something went wrong on my side and nothing was saved. Please try again in a moment."
         )
+    if verb not in _READ_ONLY:
+        # Only starts a timer, and only if someone has Home open: nothing here waits on Slack.
+        d.home.changed(command["team_id"])
     ack(**reply.body())
 
 
 OPENING = "Opening the form to log an interaction… (`/client help` lists the typed commands.)"
 
 
-def open_form_or_refresh(d: Deps, command: dict[str, Any], client: WebClient) -> None:
-    """After the ack: a bare /client opens the form; a change refreshes App Home for the people
-    who have it open."""
-    words = command.get("text", "").split()
-    if not words:
-        log.open_form(d, client, command["team_id"], command["trigger_id"])
-    elif words[0].lower() not in _READ_ONLY:
-        d.home.changed(command["team_id"])
-
-
 def follow_up(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Runs after the answer has gone back to Slack (the app processes before responding, so
-    the ack function's write is on disk by then): the upload, the shared report, the
+    the ack function's write is on disk by then): the form, the upload, the shared report, the
     checklist's post."""
     d = deps(context)
     team, user = command["team_id"], command["user_id"]
-    open_form_or_refresh(d, command, client)
+    if not _verb(command):
+        log.open_form(d, client, team, command["trigger_id"])
+        return
     follow = d.commands.follow_up(team, command.get("text", ""), d.clock())
     if follow is None:
         return
@@ -143,4 +157,7 @@ def _tell(client: WebClient, user: str, text: str) -> None:
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(ack=on_client_command, lazy=[after_ack(follow_up)])
+    # Bolt gives a request to the first listener that matches: the commands that may leave
+    # work in Slack, then every other.
+    app.command(COMMAND, matchers=[leaves_work])(ack=on_client_command, lazy=[after_ack(follow_up)])
+    app.command(COMMAND)(on_client_command)

@@ -17,7 +17,7 @@ from domain.models import ClientType, Kind, Money
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, stored_files
 from tests.conftest import Clock
-from tests.slack_http import AppServer, Response
+from tests.slack_http import AppServer, LazyListeners, Response
 
 TEAM1, TEAM2 = "T0TEAM1", "T0TEAM2"
 
@@ -178,6 +178,24 @@ def test_help_answers_with_usage_and_empty_text_opens_the_form(server: AppServer
     # A bare /client opens the log form (tests/handlers/test_log_form_http.py), and says so.
     assert "`/client help` lists the typed commands" in ok(server.slash(""))
     assert slack.calls_to("views.open")
+
+
+def test_only_commands_that_leave_work_in_slack_start_work_after_the_ack(
+    server: AppServer, lazy: LazyListeners, slack
+) -> None:
+    """Bolt copies the whole request for each lazy listener and runs it on another thread: the
+    everyday commands, answered whole by their ack, start none; the form, an export and a
+    shared report do, and their work happens."""
+    for command in ("add acme", "asked acme the logo", "heard acme", "status acme", "help"):
+        ok(server.slash(command))
+    assert len(lazy._started) == 0
+    ok(server.slash(""))
+    ok(server.slash("export acme"))
+    ok(server.slash("report acme share"))
+    assert len(lazy._started) == 3
+    assert slack.calls_to("views.open")
+    assert slack.calls_to("files.completeUploadExternal")
+    assert slack.calls_to("chat.postMessage")
 
 
 def test_invoices_are_numbered_when_no_reference_is_given(
