@@ -417,13 +417,13 @@ def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
 
 
 def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
-    revisions = sorted(record.state.revisions)
-    if not revisions:
+    if not record.state.revisions:
         return None
     count = rounds(record, today, ladders)
     stage = _stage(count, ladders.controlling_counts)
     if not stage:
         return None
+    revisions = sorted(record.state.revisions)
     facts = ControllingFacts(
         rounds=count,
         window_days=ladders.controlling_window_days,
@@ -470,23 +470,34 @@ def _since(subject: str) -> date | None:
 CHECK_HORIZON_DAYS = 31
 
 
-def next_check(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> date:
+def next_check(
+    record: ClientRecord,
+    today: date,
+    ladders: Ladders = DEFAULT_LADDERS,
+    by: date | None = None,
+) -> date:
     """The first day, from `today`, on which the pass must look at this client again, if nothing
     is logged in between: the first day a nudge is due, today if one is waiting to be posted,
     and never later than CHECK_HORIZON_DAYS ahead.
 
     It is found by asking `due_nudges` day by day rather than by a second copy of the rules, so
     it can't disagree with them: a pass that skips a client until then misses nothing.
+
+    `by`: only days before it matter to the caller (it takes the earlier of this and `by`),
+    so the search stops there and answers `by`.
     """
     if any(
         n.status is NudgeStatus.PENDING or n.delivery in UNDELIVERED for n in record.nudges.values()
     ):
         return today
-    for ahead in range(CHECK_HORIZON_DAYS):
-        day = today + timedelta(days=ahead)
+    horizon = today + timedelta(days=CHECK_HORIZON_DAYS)
+    last = horizon if by is None else max(today, min(by, horizon))
+    day = today
+    while day < last:
         if due_nudges(record, day, ladders):
             return day
-    return today + timedelta(days=CHECK_HORIZON_DAYS)
+        day += timedelta(days=1)
+    return last
 
 
 # Nudges of episodes that are over (the ask answered, the invoice paid) stay in the client's

@@ -97,8 +97,9 @@ class NudgeSchedule:
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
 
-    def check_on(self, record: ClientRecord, today: date) -> date:
-        return next_check(record, today, self.ladders)
+    def check_on(self, record: ClientRecord, today: date, by: date | None = None) -> date:
+        """See domain.nudges.next_check."""
+        return next_check(record, today, self.ladders, by)
 
 
 @dataclass

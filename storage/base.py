@@ -155,7 +155,8 @@ class CheckSchedule(Protocol):
 
     def today(self) -> date: ...
 
-    def check_on(self, record: ClientRecord, today: date) -> date:
+    def check_on(self, record: ClientRecord, today: date, by: date | None = None) -> date:
         """The first day from `today` the pass must look at `record`; never later than the
-        first day a nudge could be due if nothing else is logged."""
+        first day a nudge could be due if nothing else is logged. With `by`, the caller needs
+        only the earlier of that day and `by`."""
         ...
