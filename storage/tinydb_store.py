@@ -7,6 +7,7 @@ Layout under the data folder (DATABASE_PATH without its suffix, e.g. data/tactfu
                                           newest interactions (the "tail")
     teams/<team_id>/log/<id>/<seq>.json   older interactions, in immutable segments
     teams/<team_id>/checks/<nn>.json      when the nudge pass next needs each client (16 shards)
+    teams/<team_id>/checks/journal        entries made earlier since the shards were written
     teams/<team_id>/overview.json         a summary of each client for `/client list` (derived)
 
 Logging an interaction rewrites one small client file: the summary and the new interaction
@@ -16,10 +17,14 @@ makes it happen twice) and then dropped from the client file.
 
 The checks index lets a nudge pass read only the clients with something due, so a pass costs
 what the workspace's attention costs, not what its size costs. It is derived data, kept safe
-by order: before a client file is replaced, its entry is set to the earlier of the old and the
+by order: before a client file is replaced, its entry is made the earlier of the old and the
 new record's next check. A crash between the two writes leaves an entry that is early, never
 late; an early entry only makes the pass read the client, and the pass then corrects it.
-A store with no schedule deletes the entries it would make stale ("look at this client").
+A command doesn't rewrite a shard for that: it appends one line to the team's checks journal
+(`checks/journal`, one fsync, no new file and no rename), and readers take the journal and
+the shards together. The pass folds the journal into the shards and empties it; so does a
+write that finds it past JOURNAL_MAX_BYTES. A store with no schedule deletes the entries it
+would make stale ("look at this client").
 
 Readers take no lock: every file is replaced by an atomic rename, so a reader sees a whole old
 file or a whole new one. The parsed team index is cached and reused while the file's bytes are
@@ -47,6 +52,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from datetime import date
@@ -55,18 +61,19 @@ from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
-from tinydb.table import Document
 
 from domain.models import ClientRecord, Interaction, name_key
 from domain.money import DEFAULT_CURRENCY
 from storage.atomic import (
     AtomicJSONStorage,
     WriteLock,
+    append_line,
     fsync_dir,
     make_dirs,
     probe_write,
     read_json,
     sweep_temp_files,
+    truncate,
     write_json_atomic,
 )
 from storage.base import (
@@ -86,6 +93,17 @@ S = TypeVar("S")
 
 TAIL_MAX = 16
 CHECK_SHARDS = 16
+# Client files kept parsed in memory, with their bytes (records are immutable values).
+RECORDS_KEPT = 64
+# Segments kept parsed in memory (each TAIL_MAX interactions): a few clients' INSIGHT_HISTORY.
+SEGMENTS_KEPT = 256
+# Past this size the checks journal is folded into the shards by the write that finds it so
+# (a pass folds it anyway): readers parse it whole, so it must stay small.
+JOURNAL_MAX_BYTES = 256 * 1024
+# client id, next check, made on, the schedule's tag (see `_tag`)
+_JOURNAL_LINE = re.compile(
+    r"([A-Za-z0-9_-]{1,64}) (\d{4}-\d\d-\d\d) (\d{4}-\d\d-\d\d) ([0-9a-f]{8})"
+)
 SCHEMA_VERSION = 1
 _TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -160,6 +178,13 @@ class TinyDBStore:
         self._overview_locks: dict[str, threading.Lock] = {}
         self._overview_guard = threading.Lock()
         self._probed: tuple[float, bool] | None = None
+        # segment file -> (its identity, its interactions newest first); see `_segment`
+        self._segments: OrderedDict[str, tuple[tuple[int, int, int], tuple[Interaction, ...]]]
+        self._segments = OrderedDict()
+        self._segments_lock = threading.Lock()
+        # client file -> (its bytes, the record and tail parsed from them); see `_read_client_file`
+        self._parsed: OrderedDict[str, tuple[bytes, ClientRecord, list[dict]]] = OrderedDict()
+        self._parsed_lock = threading.Lock()
         try:
             self._open()
         except OSError as err:
@@ -259,10 +284,13 @@ class TinyDBStore:
         return self._team(team_id) / "log" / client_id
 
     # reads -----------------------------------------------------------------------------
-    def _read_client_doc(self, path: Path) -> tuple[dict, list[dict]] | None:
-        """The client file's record (still a doc) and its tail, oldest first."""
+    def _read_client_doc(
+        self, path: Path, raw: bytes | None = None
+    ) -> tuple[dict, list[dict]] | None:
+        """The client file's record (still a doc) and its tail, oldest first (from `raw`, the
+        file's bytes, if they were read already)."""
         try:
-            data = read_json(path)
+            data = read_json(path) if raw is None else json.loads(raw)
             if data is None:
                 return None
             tail = data.get("tail", {})
@@ -274,13 +302,32 @@ class TinyDBStore:
             raise self._damaged(path, err) from None
 
     def _read_client_file(self, path: Path) -> tuple[ClientRecord, list[dict]] | None:
-        found = self._read_client_doc(path)
+        """The client's record and its tail. A command reads its client twice (to find it by
+        name, then under the write lock to change it): the second read, and any while the
+        file's bytes are the same, reuses the first one's parsing."""
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return None
+        key = str(path)
+        with self._parsed_lock:
+            kept = self._parsed.get(key)
+            if kept is not None and kept[0] == raw:
+                self._parsed.move_to_end(key)
+                return kept[1], list(kept[2])
+        found = self._read_client_doc(path, raw)
         if not found:
             return None
         try:
-            return upgrade_record(from_doc(ClientRecord, found[0]), self.currency), found[1]
+            record = upgrade_record(from_doc(ClientRecord, found[0]), self.currency)
         except _DAMAGE as err:
             raise self._damaged(path, err) from None
+        with self._parsed_lock:
+            self._parsed[key] = (raw, record, found[1])
+            while len(self._parsed) > RECORDS_KEPT:
+                self._parsed.popitem(last=False)
+        return record, list(found[1])
 
     def get(self, team_id: str, client_id: str) -> ClientRecord | None:
         _check_team(team_id)
@@ -494,7 +541,15 @@ class TinyDBStore:
         probes = 0
         while True:
             start = None
-            if listed is None and probes < _PROBED_SEGMENTS:
+            if listed is None and isinstance(below, int) and below > TAIL_MAX:
+                # Most segments are one whole tail: the next one down starts TAIL_MAX below
+                # and ends just under `below`, and then no other can start in between (they
+                # never overlap). One look, where probing name by name would take TAIL_MAX.
+                guess = below - TAIL_MAX
+                segment = self._segment(_segment_name(log_dir, guess))
+                if segment and segment[0].seq == below - 1:
+                    start = guess
+            if start is None and listed is None and probes < _PROBED_SEGMENTS:
                 probes += 1
                 start = _probe_segment(log_dir, below)
             if start is None:
@@ -504,18 +559,41 @@ class TinyDBStore:
                 if i == 0:
                     return
                 start = listed[i - 1]
-            segment = Path(_segment_name(log_dir, start))
-            try:
-                data = read_json(segment) or {}
-                log = data.get("log", {})
-                docs = _entries([log[key] for key in sorted(log, key=int, reverse=True)])
-            except _DAMAGE as err:
-                raise self._damaged(segment, err) from None
-            for doc in docs:
-                if doc["seq"] < below:
-                    below = doc["seq"]
-                    yield self._interaction(doc, segment)
+            for interaction in self._segment(_segment_name(log_dir, start)):
+                if interaction.seq < below:
+                    below = interaction.seq
+                    yield interaction
             below = min(below, start)
+
+    def _segment(self, name: str) -> tuple[Interaction, ...]:
+        """A segment's interactions, newest first. Kept once read: a segment is never changed
+        (a roll-over repeated after a crash writes the same bytes), and `status` on a client
+        with years of history reads INSIGHT_HISTORY interactions, dozens of segments. The
+        file's identity is checked on each read all the same: a purged team's folder can come
+        back with other files under the same names."""
+        try:
+            st = os.stat(name)
+        except FileNotFoundError:
+            return ()  # removed since it was listed: the team was purged meanwhile
+        sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self._segments_lock:
+            kept = self._segments.get(name)
+            if kept is not None and kept[0] == sig:
+                self._segments.move_to_end(name)
+                return kept[1]
+        segment = Path(name)
+        try:
+            data = read_json(segment) or {}
+            log = data.get("log", {})
+            docs = _entries([log[key] for key in sorted(log, key=int, reverse=True)])
+        except _DAMAGE as err:
+            raise self._damaged(segment, err) from None
+        interactions = tuple(self._interaction(doc, segment) for doc in docs)
+        with self._segments_lock:
+            self._segments[name] = (sig, interactions)
+            while len(self._segments) > SEGMENTS_KEPT:
+                self._segments.popitem(last=False)
+        return interactions
 
     def _interaction(self, doc: Any, path: Path) -> Interaction:
         try:
@@ -556,7 +634,7 @@ class TinyDBStore:
                 tails[client.client_id] = docs[len(docs) - keep :]
                 new[client.name_key] = record
             for team_id, records in added.items():
-                self._note_checks(team_id, [(None, r) for r in records.values()])
+                self._note_checks(team_id, [(None, r) for r in records.values()], journal=False)
                 # The client files go before the index: if we crash before the index names one,
                 # the file is an unreachable leftover and the add was never acknowledged.
                 for record in records.values():
@@ -642,12 +720,76 @@ class TinyDBStore:
             path, {"fingerprint": fingerprint, "clients": entries}, durable=self.durable
         )
 
+    def _journal_path(self, team_id: str) -> Path:
+        return Path(f"{self._team_dir(team_id)}/checks/journal")
+
+    def _tag(self) -> str:
+        """This store's schedule, short, for journal lines (the shards hold it whole)."""
+        fingerprint = self.schedule.fingerprint if self.schedule else ""
+        return f"{zlib.crc32(fingerprint.encode()):08x}"
+
+    def _read_journal(self, team_id: str) -> dict[str, list[str] | None]:
+        """The journal's entries, one per client: the earliest next check any line gives and
+        the latest day any was made on, so the entry calls for a look whenever a line does;
+        None (look, whatever the shard says) if a line was made under other rules.
+        A line a crash cut short is skipped: its record was never written (see `append_line`)."""
+        found: dict[str, list[str] | None] = {}
+        try:
+            with open(self._journal_path(team_id), "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return found
+        tag = self._tag()
+        for line in text.splitlines():
+            if not (m := _JOURNAL_LINE.fullmatch(line)):
+                continue
+            cid, when, on, made_under = m.groups()
+            if made_under != tag:
+                found[cid] = None
+            elif cid not in found or found[cid] is not None:
+                found[cid] = _earlier(found.get(cid), [when, on])
+        return found
+
+    def _fold_journal(self, team_id: str) -> None:
+        """Move the journal's entries into the shards (each made the earlier of the two), then
+        empty it. A crash before it is emptied only folds the same lines again."""
+        with self.lock.held():
+            journal = self._read_journal(team_id)
+            path = self._journal_path(team_id)
+            if not journal:
+                if path.exists() and path.stat().st_size:
+                    truncate(path, durable=self.durable)  # nothing but lines cut short
+                return
+            by_shard: dict[Path, list[str]] = {}
+            for cid in journal:
+                by_shard.setdefault(self._check_shard(team_id, cid), []).append(cid)
+            for shard, cids in by_shard.items():
+                entries = self._read_checks(shard)
+                before = dict(entries)
+                for cid in cids:
+                    line = journal[cid]
+                    if line is None:
+                        entries.pop(cid, None)
+                    else:
+                        entries[cid] = _earlier(entries.get(cid), line)
+                if entries != before:
+                    self._write_checks(shard, entries)
+            truncate(path, durable=self.durable)
+
     def _note_checks(
-        self, team_id: str, changes: list[tuple[ClientRecord | None, ClientRecord]]
+        self,
+        team_id: str,
+        changes: list[tuple[ClientRecord | None, ClientRecord]],
+        *,
+        journal: bool = True,
     ) -> None:
         """Before records are replaced: make each entry the earlier of the old record's next
-        check and the new one's, so whichever is on disk after a crash is never checked late."""
+        check and the new one's, so whichever is on disk after a crash is never checked late.
+
+        With `journal`, entries that must change are appended to the journal, durably, in one
+        write; without (bulk imports), the shards are rewritten."""
         by_shard: dict[Path, list[tuple[ClientRecord | None, ClientRecord]]] = {}
+        lines: list[str] = []
         for old, new in changes:
             by_shard.setdefault(self._check_shard(team_id, new.client.client_id), []).append(
                 (old, new)
@@ -675,7 +817,7 @@ class TinyDBStore:
                 today = self.schedule.today()
                 when = self.schedule.check_on(new, today)
                 if old is not None:
-                    when = min(when, self.schedule.check_on(old, today))
+                    when = self.schedule.check_on(old, today, by=when)
                 entry = entries.get(cid)
                 if (
                     entry is None
@@ -683,18 +825,33 @@ class TinyDBStore:
                     or date.fromisoformat(entry[1]) > today
                 ):
                     entries[cid] = [when.isoformat(), today.isoformat()]
-            if entries != before:
+                    lines.append(f"{cid} {when.isoformat()} {today.isoformat()} {self._tag()}")
+            if entries != before and not journal:
                 self._write_checks(path, entries)
+        if lines and journal:
+            path = self._journal_path(team_id)
+            if append_line(path, "\n".join(lines).encode(), durable=self.durable) > (
+                JOURNAL_MAX_BYTES
+            ):
+                self._fold_journal(team_id)
 
     def due_for_check(self, team_id: str, today: date) -> list[str]:
         ids = self._names(team_id).values()
         if self.schedule is None:
             return list(ids)
+        # The journal first: a fold that runs meanwhile moves lines into the shards before it
+        # empties the journal, so each line is in what is read after it, or in both.
+        journal = self._read_journal(team_id)
         entries: dict[str, list[str]] = {}
         for n in range(CHECK_SHARDS):
             entries.update(
                 self._read_checks(Path(f"{self._team_dir(team_id)}/checks/{n:02d}.json"))
             )
+        for cid, line in journal.items():
+            if line is None:
+                entries.pop(cid, None)
+            elif cid in entries:  # no entry already means: look
+                entries[cid] = _earlier(entries[cid], line)
         day = today.isoformat()  # ISO dates compare correctly as strings
         # No entry, or one computed after `today` (a pass run "as of" an earlier date): the
         # index can't vouch for the client, so look.
@@ -717,6 +874,7 @@ class TinyDBStore:
     def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
         if self.schedule is None:
             return
+        self._fold_journal(team_id)
         by_shard: dict[Path, list[str]] = {}
         for cid in client_ids:
             by_shard.setdefault(self._check_shard(team_id, cid), []).append(cid)
@@ -752,21 +910,33 @@ class TinyDBStore:
 
     def _write_segment(self, team_id: str, client_id: str, docs: list[dict]) -> None:
         segment = self._log_dir(team_id, client_id) / f"{docs[0]['seq']:09d}.json"
-        with _Transaction(segment, self.durable) as db:
-            db.drop_table("log")
-            db.table("log").insert_multiple(docs)
+        write_json_atomic(segment, _table("log", docs), durable=self.durable)
 
     def _write_client_file(self, record: ClientRecord, tail: list[dict]) -> None:
+        """The whole client file in one atomic write (see `_table`)."""
         path = self._client_path(record.client.team_id, record.client.client_id)
-        with _Transaction(path, self.durable) as db:
-            db.table("record").upsert(Document(to_doc(record), doc_id=1))
-            db.drop_table("tail")
-            db.table("tail").insert_multiple(tail)
+        data = {"record": {"1": to_doc(record)}, **_table("tail", tail)}
+        write_json_atomic(path, data, durable=self.durable)
 
 
 # Reading history, look for the next older segment by name this many times before listing
 # the client's log folder (which holds one file per TAIL_MAX interactions ever logged).
 _PROBED_SEGMENTS = 4
+
+
+def _table(name: str, docs: list[dict]) -> dict[str, dict[str, dict]]:
+    """A TinyDB table as TinyDB lays it out in its file (documents by id, from 1), for a file
+    written whole: what a TinyDB transaction would write, without TinyDB first reading back
+    and parsing the file being replaced, on every command."""
+    return {name: {str(n): doc for n, doc in enumerate(docs, start=1)}}
+
+
+def _earlier(entry: list[str] | None, other: list[str]) -> list[str]:
+    """One checks entry that calls for a look whenever either does: the earlier next check,
+    made on the later day. (ISO dates compare correctly as strings.)"""
+    if entry is None:
+        return list(other)
+    return [min(entry[0], other[0]), max(entry[1], other[1])]
 
 
 def _segment_name(log_dir: str, start: int) -> str:

@@ -164,3 +164,122 @@ def test_the_dry_run_bench_store_layout_is_what_the_store_writes(db_path: Path) 
     store.import_clients(records)
     assert store.due_for_check(TEAM, START.date()) == []
     assert len(list(store._team(TEAM).glob("checks/*.json"))) > 1
+
+
+# the checks journal (TinyDB) ---------------------------------------------------------------------
+def _shards(store: TinyDBStore) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in store._team(TEAM).glob("checks/*.json")}
+
+
+def _journal(store: TinyDBStore) -> bytes:
+    path = store._journal_path(TEAM)
+    return path.read_bytes() if path.exists() else b""
+
+
+def _settled_acme(store: TinyDBStore) -> str:
+    """acme, added and looked at by a pass: its shard entry vouches for a month, no journal."""
+    run(store, "add acme", START)
+    cid = store.find(TEAM, "acme").client.client_id
+    store.refresh_checks(TEAM, [cid])
+    assert _journal(store) == b""
+    return cid
+
+
+def test_a_command_appends_one_journal_line_and_rewrites_no_shard(store, clock) -> None:
+    clock.now = START
+    cid = _settled_acme(store)
+    shards = _shards(store)
+    run(store, "asked acme the logo", START)  # quiet from Thursday: earlier than the shard says
+    assert _shards(store) == shards
+    lines = _journal(store).decode().split()
+    assert lines[:3] == [cid, "2026-11-05", "2026-11-02"]
+    thursday = START.date() + timedelta(days=3)
+    assert store.due_for_check(TEAM, thursday - timedelta(days=1)) == []
+    assert store.due_for_check(TEAM, thursday) == [cid]
+    store.refresh_checks(TEAM, [cid])  # the shard now says Thursday
+    run(store, "note acme kick-off call", START)  # nothing earlier than the shard: no line
+    assert _journal(store) == b""
+
+
+def test_the_pass_folds_the_journal_into_the_shards(store, clock) -> None:
+    clock.now = START
+    cid = _settled_acme(store)
+    run(store, "asked acme the logo", START)
+    other = TinyDBStore(store.catalogue, schedule=store.schedule)  # another process
+    other.refresh_checks(TEAM, [])  # a pass that read nobody still folds
+    assert _journal(store) == b""
+    shard = json.loads(store._check_shard(TEAM, cid).read_text())
+    assert shard["clients"][cid] == ["2026-11-05", "2026-11-02"]
+    assert store.due_for_check(TEAM, START.date() + timedelta(days=3)) == [cid]
+
+
+def test_a_long_journal_is_folded_by_the_write_that_finds_it_so(store, clock, monkeypatch) -> None:
+    import storage.tinydb_store as tinydb_store
+
+    clock.now = START
+    _settled_acme(store)
+    monkeypatch.setattr(tinydb_store, "JOURNAL_MAX_BYTES", 100)
+    run(store, "asked acme the logo", START)  # one line: under 100 bytes
+    assert _journal(store)
+    run(store, "heard acme", START)
+    run(store, "asked acme the copy", START + timedelta(days=1))
+    assert _journal(store) == b""
+    cid = store.find(TEAM, "acme").client.client_id
+    assert store.due_for_check(TEAM, START.date() + timedelta(days=3)) == [cid]
+
+
+def test_a_journal_line_cut_short_by_a_crash_spoils_only_itself(store, clock) -> None:
+    clock.now = START
+    cid = _settled_acme(store)
+    journal = store._journal_path(TEAM)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"\n" + cid.encode() + b" 2026-11-0")  # the write a crash cut short
+    run(store, "asked acme the logo", START)
+    assert store.due_for_check(TEAM, START.date() + timedelta(days=3)) == [cid]
+    assert store.due_for_check(TEAM, START.date()) == []
+
+
+def test_a_journal_line_made_under_other_rules_vouches_for_nothing(store, clock) -> None:
+    clock.now = START
+    cid = _settled_acme(store)
+    elsewhere = TinyDBStore(
+        store.catalogue, schedule=NudgeSchedule(timezone(timedelta(hours=13)), clock=clock)
+    )
+    elsewhere._note_checks(TEAM, [(None, store.get(TEAM, cid))])  # e.g. a process on other rules
+    assert store.due_for_check(TEAM, START.date()) == [cid]
+    store.refresh_checks(TEAM, [])
+    assert store.due_for_check(TEAM, START.date()) == [cid]  # folded: still no vouching
+    store.refresh_checks(TEAM, [cid])
+    assert store.due_for_check(TEAM, START.date()) == []
+
+
+def test_next_check_stops_at_by_and_agrees_with_the_whole_search(clock) -> None:
+    """`by` only shortens the search: the answer is the earlier of the full answer and `by`."""
+    from domain.nudges import next_check
+
+    rng = random.Random(7)
+    store_clock = clock
+    store_clock.now = START
+    records = []
+    from tests.storage.support import new_client
+
+    for i in range(30):
+        record, events = new_client(f"c{i}")
+        drafts = []
+        for day in range(rng.randint(0, 20)):
+            on = START.date() + timedelta(days=day)
+            kind = rng.choice([Kind.ASKED, Kind.HEARD, Kind.REVISION, Kind.NOTE])
+            drafts.append(Draft(kind, on, text=f"item {day}"))
+        records.append(log(record, "U0ALICE", START, *drafts)[0] if drafts else record)
+    for record in records:
+        for ahead in (0, 5, 12, 25):
+            today = START.date() + timedelta(days=ahead)
+            full = next_check(record, today)
+            for by in (
+                today - timedelta(days=2),
+                today,
+                today + timedelta(days=3),
+                full,
+                today + timedelta(days=60),
+            ):
+                assert next_check(record, today, by=by) == min(full, max(by, today))

@@ -14,6 +14,7 @@ import domain.models as models
 import storage.tinydb_store as tinydb_store
 from domain.models import ClientRecord, Kind
 from service.commands import Draft, log
+from storage.atomic import write_json_atomic
 from storage.base import DuplicateClient, Store, StoreUnavailable, UnknownClient
 from storage.tinydb_store import TAIL_MAX, TinyDBStore
 from tests.storage.conftest import Backend
@@ -212,6 +213,25 @@ def test_history_across_many_roll_overs(store: TinyDBStore, root: Path) -> None:
     assert store.get(TEAM, cid).state.interactions == 100
 
 
+def test_the_files_written_whole_are_tinydb_databases(store: TinyDBStore, root: Path) -> None:
+    """Client files and segments are written without TinyDB reading them back first; TinyDB
+    still reads them as its own (tables of documents numbered from 1)."""
+    from tinydb import TinyDB
+
+    acme = add(store, "Acme Corp")
+    cid = acme.client.client_id
+    for i in range(2, TAIL_MAX + 4):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    with TinyDB(root / "teams" / TEAM / "clients" / f"{cid}.json") as db:
+        assert db.tables() == {"record", "tail"}
+        assert db.table("record").get(doc_id=1)["client"]["name"] == "Acme Corp"
+        tail = db.table("tail").all()
+        assert [d.doc_id for d in tail] == list(range(1, len(tail) + 1))
+    with TinyDB(root / "teams" / TEAM / "log" / cid / "000000001.json") as db:
+        assert [d["seq"] for d in db.table("log").all()] == list(range(1, TAIL_MAX + 1))
+    assert [e.seq for e in store.history(TEAM, cid)] == list(range(TAIL_MAX + 3, 0, -1))
+
+
 def test_history_when_writes_log_several_interactions_at_once(any_store: Store) -> None:
     acme = add(any_store, "Acme Corp")
     cid = acme.client.client_id
@@ -221,6 +241,53 @@ def test_history_when_writes_log_several_interactions_at_once(any_store: Store) 
         n += batch
     assert seqs(any_store, cid) == list(range(n, 0, -1))
     assert any_store.get(TEAM, cid).state.interactions == n
+
+
+def test_history_of_segments_of_every_size_in_a_fresh_process(
+    store: TinyDBStore, db_path: Path
+) -> None:
+    """Segments of uneven sizes: the one a whole tail below may start where a short one does
+    and end before the next one begins. Every entry, once, newest first, from a store that
+    has kept nothing in memory."""
+    import random
+
+    rng = random.Random(11)
+    for c in range(6):
+        cid = add(store, f"client {c}").client.client_id
+        n = 1
+        while n < 150:
+            batch = rng.choice([1, 1, 1, 2, 3, 4, 5, 12, 15, 16, 17])
+            store.update(TEAM, cid, notes(*(f"b{n + k}" for k in range(1, batch + 1))))
+            n += batch
+        assert seqs(TinyDBStore(db_path), cid) == list(range(n, 0, -1))
+        assert seqs(store, cid) == list(range(n, 0, -1))
+
+
+def test_history_of_segments_written_with_another_tail_size(
+    store: TinyDBStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segments of 8 (a build with another TAIL_MAX): one starts a whole tail of today's size
+    below the tail, but it isn't the newest; reading must not jump over the ones between."""
+    cid = add(store, "acme").client.client_id
+    monkeypatch.setattr(tinydb_store, "TAIL_MAX", 8)
+    for i in range(2, 38):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    monkeypatch.undo()
+    assert seqs(TinyDBStore(db_path), cid) == list(range(37, 0, -1))
+
+
+def test_a_segment_replaced_on_disk_is_read_again(store: TinyDBStore, root: Path) -> None:
+    """Segments are kept parsed in memory, but a file put back from a backup while Tactful
+    runs is what the next read shows."""
+    cid = add(store, "acme").client.client_id
+    for i in range(2, TAIL_MAX + 3):
+        store.update(TEAM, cid, notes(f"n{i}"))
+    assert [e.text for e in store.history(TEAM, cid)][-2] == "n2"
+    segment = root / "teams" / TEAM / "log" / cid / "000000001.json"
+    data = json.loads(segment.read_bytes())
+    data["log"]["2"]["text"] = "restored"
+    write_json_atomic(segment, data)
+    assert [e.text for e in store.history(TEAM, cid)][-2] == "restored"
 
 
 def test_a_crash_between_segment_and_client_file_leaves_no_duplicates(
