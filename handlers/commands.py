@@ -69,7 +69,13 @@ def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
         )
     if verb not in _READ_ONLY:
         # Only starts a timer, and only if someone has Home open: nothing here waits on Slack.
-        d.home.changed(command["team_id"])
+        # The command is saved whatever happens here: its answer must say so.
+        try:
+            d.home.changed(command["team_id"])
+        except Exception:
+            logger.exception(
+                "Could not schedule the App Home refresh (team %s)", command["team_id"]
+            )
     ack(**reply.body())
 
 

@@ -88,9 +88,14 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> bytes:
     return payload
 
 
-def append_line(path: Path, text: bytes, *, durable: bool = True) -> int:
+def append_line(path: Path, text: bytes, *, durable: bool = True, sync_dir: bool = False) -> int:
     """Add `text` (one or more lines) at the end of `path`, which is created if missing; with
     `durable`, on disk when this returns. The file's size after it.
+
+    The folder is fsynced too when the file was empty (just made, or emptied since) or with
+    `sync_dir`: a writer killed between making the file and that fsync leaves a file whose
+    name may not survive a power cut, and later appends can't tell; so a caller passes
+    `sync_dir` on its first append to a file in each process.
 
     Cheaper than `write_json_atomic` for a small change to a file only ever added to: one
     fsync, with no new file to make and no rename to make durable. A crash can cut the last
@@ -114,8 +119,7 @@ def append_line(path: Path, text: bytes, *, durable: bool = True) -> int:
             os.fsync(fd)
     finally:
         os.close(fd)
-    if before == 0 and durable:
-        # Just made (its name must be made durable too), or emptied since: one more fsync.
+    if durable and (before == 0 or sync_dir):
         fsync_dir(path.parent)
     return before + len(payload)
 

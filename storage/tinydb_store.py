@@ -100,11 +100,15 @@ SEGMENTS_KEPT = 256
 # Past this size the checks journal is folded into the shards by the write that finds it so
 # (a pass folds it anyway): readers parse it whole, so it must stay small.
 JOURNAL_MAX_BYTES = 256 * 1024
+# The dates of a journal line that vouches for nothing (it is read by its tag).
+_NO_DATE = "0001-01-01"
 # client id, next check, made on, the schedule's tag (see `_tag`)
 _JOURNAL_LINE = re.compile(
     r"([A-Za-z0-9_-]{1,64}) (\d{4}-\d\d-\d\d) (\d{4}-\d\d-\d\d) ([0-9a-f]{8})"
 )
-SCHEMA_VERSION = 1
+# 2: the checks journal (1 had only the shards, which version-1 code alone reads).
+SCHEMA_VERSION = 2
+UPGRADABLE_SCHEMAS = (1,)
 _TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SEGMENT = re.compile(r"([0-9]+)\.json")
@@ -185,6 +189,8 @@ class TinyDBStore:
         # client file -> (its bytes, the record and tail parsed from them); see `_read_client_file`
         self._parsed: OrderedDict[str, tuple[bytes, ClientRecord, list[dict]]] = OrderedDict()
         self._parsed_lock = threading.Lock()
+        # checks journals this process has made sure the name of (see `append_line`)
+        self._journals_synced: set[str] = set()
         try:
             self._open()
         except OSError as err:
@@ -217,6 +223,12 @@ class TinyDBStore:
                     },
                     durable=self.durable,
                 )
+            elif schema in UPGRADABLE_SCHEMAS:
+                # Same files; from now on the checks journal holds entries that an older
+                # version, reading only the shards, would miss: so it may no longer open it.
+                meta["meta"]["1"]["schema"] = SCHEMA_VERSION
+                write_json_atomic(self.catalogue, meta, durable=self.durable)
+                logger.info("Data folder %s upgraded to schema %s", self.root, SCHEMA_VERSION)
             elif schema != SCHEMA_VERSION:
                 raise StoreUnavailable(
                     f"{self.catalogue} was written by another version of Tactful (schema "
@@ -690,6 +702,14 @@ class TinyDBStore:
                 fsync_dir(graveyard)
             self._index_cache.pop(team_id, None)
             self._overviews.pop(team_id, None)
+            folder_key = f"{self._team_dir(team_id)}/"
+            with self._parsed_lock:
+                for key in [k for k in self._parsed if k.startswith(folder_key)]:
+                    del self._parsed[key]
+            with self._segments_lock:
+                for key in [k for k in self._segments if k.startswith(folder_key)]:
+                    del self._segments[key]
+            self._journals_synced.discard(str(self._journal_path(team_id)))
             shutil.rmtree(gone, ignore_errors=True)
         return counts
 
@@ -809,6 +829,14 @@ class TinyDBStore:
                     for _, new in items:
                         entries.pop(new.client.client_id, None)
                     write_json_atomic(path, data, durable=self.durable)
+                # The journal may hold an entry for them that a fold would put back: add
+                # lines that vouch for nothing (no schedule's tag matches this one's).
+                if not _size(self._journal_path(team_id)):
+                    continue
+                lines.extend(
+                    f"{new.client.client_id} {_NO_DATE} {_NO_DATE} {self._tag()}"
+                    for _, new in items
+                )
                 continue
             entries = self._read_checks(path)
             before = dict(entries)
@@ -830,9 +858,12 @@ class TinyDBStore:
                 self._write_checks(path, entries)
         if lines and journal:
             path = self._journal_path(team_id)
-            if append_line(path, "\n".join(lines).encode(), durable=self.durable) > (
-                JOURNAL_MAX_BYTES
-            ):
+            first = str(path) not in self._journals_synced
+            size = append_line(
+                path, "\n".join(lines).encode(), durable=self.durable, sync_dir=first
+            )
+            self._journals_synced.add(str(path))
+            if size > JOURNAL_MAX_BYTES and self.schedule is not None:
                 self._fold_journal(team_id)
 
     def due_for_check(self, team_id: str, today: date) -> list[str]:
@@ -913,7 +944,9 @@ class TinyDBStore:
         write_json_atomic(segment, _table("log", docs), durable=self.durable)
 
     def _write_client_file(self, record: ClientRecord, tail: list[dict]) -> None:
-        """The whole client file in one atomic write (see `_table`)."""
+        """The whole client file in one atomic write (see `_table`). The record's document is
+        replaced whole, as the PostgreSQL store does: a top-level field this version doesn't
+        know (written by a newer one) is dropped, where TinyDB's upsert would have kept it."""
         path = self._client_path(record.client.team_id, record.client.client_id)
         data = {"record": {"1": to_doc(record)}, **_table("tail", tail)}
         write_json_atomic(path, data, durable=self.durable)
@@ -922,6 +955,13 @@ class TinyDBStore:
 # Reading history, look for the next older segment by name this many times before listing
 # the client's log folder (which holds one file per TAIL_MAX interactions ever logged).
 _PROBED_SEGMENTS = 4
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _table(name: str, docs: list[dict]) -> dict[str, dict[str, dict]]:

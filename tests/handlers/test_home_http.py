@@ -242,6 +242,18 @@ def test_home_is_published_again_for_recent_viewers_once_per_burst_of_changes(
     assert len(published(slack, "U0BOB")) == 1, "Bob's Home is not refreshed"
 
 
+def test_a_failure_to_schedule_the_home_refresh_does_not_fail_a_saved_command(
+    home_server: AppServer, home: HomeViews, store, monkeypatch
+) -> None:
+    def broken(team: str) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(home, "changed", broken)
+    reply = home_server.slash("add acme")
+    assert reply.status == 200 and ":warning:" not in reply.json()["text"], reply.body
+    assert store.find(TEAM, "acme") is not None
+
+
 def test_the_log_form_and_a_nudge_pass_refresh_home_too(
     home_server: AppServer, slack: LocalSlack, home: HomeViews, config, store, clock
 ) -> None:

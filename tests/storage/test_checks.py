@@ -283,3 +283,44 @@ def test_next_check_stops_at_by_and_agrees_with_the_whole_search(clock) -> None:
                 today + timedelta(days=60),
             ):
                 assert next_check(record, today, by=by) == min(full, max(by, today))
+
+
+def test_a_write_by_a_store_without_a_schedule_survives_a_fold(store, clock) -> None:
+    """A store with no schedule (an older process) drops the client's entry so the pass looks;
+    a journal line from before must not bring the entry back when the journal is folded."""
+    clock.now = START
+    cid = _settled_acme(store)
+    run(store, "add globex", START)
+    run(store, "asked acme the logo", START)  # journal: look on Thursday
+    unscheduled = TinyDBStore(store.catalogue)
+    overdue = (START - timedelta(days=20)).date().isoformat()
+    reply = ClientCommands(unscheduled, UTC).run(
+        TEAM, "U0ALICE", f"invoice acme 100 due {overdue} on {overdue}", START
+    )
+    assert ":warning:" not in reply.text, reply.text
+    store.refresh_checks(TEAM, [store.find(TEAM, "globex").client.client_id])  # folds
+    assert cid in store.due_for_check(TEAM, START.date())
+
+
+def test_the_first_append_of_each_process_makes_the_journal_name_durable(
+    store, clock, monkeypatch
+) -> None:
+    """A writer killed after making the journal but before fsyncing its folder leaves a file
+    whose name may not survive a power cut: each process fsyncs the folder on its first
+    append, whatever it finds."""
+    import storage.atomic as atomic
+
+    clock.now = START
+    _settled_acme(store)
+    journal = store._journal_path(TEAM)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"\nleft by a killed writer")
+    synced: list[Path] = []
+    real = atomic.fsync_dir
+    monkeypatch.setattr(atomic, "fsync_dir", lambda folder: synced.append(folder) or real(folder))
+    run(store, "asked acme the logo", START)
+    assert journal.parent in synced
+    synced.clear()
+    run(store, "heard acme", START)
+    run(store, "asked acme the copy", START)
+    assert journal.parent not in synced  # once per process is enough

@@ -462,6 +462,19 @@ def test_a_catalogue_from_another_schema_is_refused(db_path: Path) -> None:
         TinyDBStore(db_path)
 
 
+def test_a_folder_from_before_the_checks_journal_is_upgraded_and_older_code_kept_out(
+    db_path: Path,
+) -> None:
+    """Schema 1 had no checks journal: opening it marks it 2, which version-1 code refuses (it
+    reads only the shards, so it would miss the dates the journal holds)."""
+    db_path.parent.mkdir(parents=True)
+    db_path.write_text(json.dumps({"meta": {"1": {"schema": 1, "layout": "partitioned"}}}))
+    store = TinyDBStore(db_path)
+    assert json.loads(db_path.read_text())["meta"]["1"] == {"schema": 2, "layout": "partitioned"}
+    add(store, "acme")
+    assert TinyDBStore(db_path).find(TEAM, "acme") is not None
+
+
 def test_the_data_folder_holds_only_what_the_layout_says(store: TinyDBStore, root: Path) -> None:
     acme = add(store, "Acme Corp")
     for i in range(40):
