@@ -65,11 +65,7 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> bytes:
         data: anything `json.dumps` accepts.
         durable: fsync the file and its folder (off only for bulk seeding in benchmarks).
     """
-    return write_bytes_atomic(path, dumps(data), durable=durable)
-
-
-def write_bytes_atomic(path: Path, payload: bytes, *, durable: bool = True) -> bytes:
-    """Replace `path` with `payload`, all or nothing (see `write_json_atomic`)."""
+    payload = dumps(data)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except FileNotFoundError:

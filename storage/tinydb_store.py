@@ -8,7 +8,6 @@ Layout under the data folder (DATABASE_PATH without its suffix, e.g. data/tactfu
     teams/<team_id>/log/<id>/<seq>.json   older interactions, in immutable segments
     teams/<team_id>/checks/<nn>.json      when the nudge pass next needs each client (16 shards)
     teams/<team_id>/checks/journal        entries made earlier since the shards were written
-    teams/<team_id>/checks/unsynced       the boot of the machine that appended to it unsynced
     teams/<team_id>/overview.json         a summary of each client for `/client list` (derived)
 
 Logging an interaction rewrites one small client file: the summary and the new interaction
@@ -24,10 +23,8 @@ late; an early entry only makes the pass read the client, and the pass then corr
 A command doesn't rewrite a shard for that: it appends one line to the team's checks journal
 (`checks/journal`, one fsync, no new file and no rename), and readers take the journal and
 the shards together. The pass folds the journal into the shards and empties it; so does a
-write that finds it past JOURNAL_MAX_BYTES. Where the machine's boot can be told (Linux), the
-line isn't even fsynced: only a reboot can lose it, and a reader that finds the index was
-written in another boot drops it whole (see `_unsynced_allowed`). A store with no schedule
-deletes the entries it would make stale ("look at this client").
+write that finds it past JOURNAL_MAX_BYTES. A store with no schedule deletes the entries it
+would make stale ("look at this client").
 
 Readers take no lock: every file is replaced by an atomic rename, so a reader sees a whole old
 file or a whole new one. The parsed team index is cached and reused while the file's bytes are
@@ -77,7 +74,6 @@ from storage.atomic import (
     read_json,
     sweep_temp_files,
     truncate,
-    write_bytes_atomic,
     write_json_atomic,
 )
 from storage.base import (
@@ -195,10 +191,6 @@ class TinyDBStore:
         self._parsed_lock = threading.Lock()
         # checks journals this process has made sure the name of (see `append_line`)
         self._journals_synced: set[str] = set()
-        # this boot of the machine, and the teams whose checks/unsynced names it (see
-        # `_unsynced_allowed`)
-        self._boot = boot_id()
-        self._marked: set[str] = set()
         try:
             self._open()
         except OSError as err:
@@ -718,7 +710,6 @@ class TinyDBStore:
                 for key in [k for k in self._segments if k.startswith(folder_key)]:
                     del self._segments[key]
             self._journals_synced.discard(str(self._journal_path(team_id)))
-            self._marked.discard(team_id)
             shutil.rmtree(gone, ignore_errors=True)
         return counts
 
@@ -867,84 +858,18 @@ class TinyDBStore:
                 self._write_checks(path, entries)
         if lines and journal:
             path = self._journal_path(team_id)
-            # Durable without an fsync of its own where a reboot can be told (see `_vouched`).
-            synced = self.durable and not self._unsynced_allowed(team_id)
             first = str(path) not in self._journals_synced
             size = append_line(
-                path, "\n".join(lines).encode(), durable=synced, sync_dir=synced and first
+                path, "\n".join(lines).encode(), durable=self.durable, sync_dir=first
             )
-            if synced:
-                self._journals_synced.add(str(path))
+            self._journals_synced.add(str(path))
             if size > JOURNAL_MAX_BYTES and self.schedule is not None:
                 self._fold_journal(team_id)
-
-    # Lines appended to the checks journal are not fsynced when the machine's boot can be told:
-    # a process that dies (kill -9, a crash) leaves what it wrote in the kernel's cache, where
-    # the next reader finds it; only a power cut or a kernel crash can lose it, and both reboot
-    # the machine. So before the first unsynced line of each boot, the boot's id is written,
-    # durably, in checks/unsynced; a reader that finds there another boot's id can't trust the
-    # index and drops it (every client is then looked at once, and the pass remakes it).
-    def _marker_path(self, team_id: str) -> Path:
-        return Path(f"{self._team_dir(team_id)}/checks/unsynced")
-
-    def _unsynced_allowed(self, team_id: str) -> bool:
-        """Under the write lock: may this write append to the journal without an fsync?"""
-        if self._boot is None or not self.durable:
-            return False
-        if team_id in self._marked:
-            return True
-        marker = self._marker_path(team_id)
-        try:
-            current = marker.read_text()
-        except FileNotFoundError:
-            current = None
-        except OSError:
-            return False
-        if current is not None and current != self._boot:
-            self._forget_checks(team_id)
-        if current != self._boot:
-            write_bytes_atomic(marker, self._boot.encode(), durable=True)
-        self._marked.add(team_id)
-        return True
-
-    def _vouched(self, team_id: str) -> None:
-        """Before reading the index: if unsynced journal lines of an earlier boot may have been
-        lost, drop the whole index (nothing it says can be trusted) and start clean."""
-        marker = self._marker_path(team_id)
-        if not marker.exists():
-            return
-        with self.lock.held():
-            try:
-                current = marker.read_text()
-            except FileNotFoundError:
-                return
-            if current != self._boot:
-                self._forget_checks(team_id)
-
-    def _forget_checks(self, team_id: str) -> None:
-        """Drop every entry of the team's index (shards and journal), durably, then the boot
-        marker: a crash in between leaves the marker, and the next reader does this again."""
-        logger.warning(
-            "The machine restarted since team %s's checks index was last made durable: "
-            "the next nudge pass looks at every client of the team once",
-            team_id,
-        )
-        folder = Path(f"{self._team_dir(team_id)}/checks")
-        for shard in folder.glob("[0-9][0-9].json"):
-            shard.unlink()
-        journal = self._journal_path(team_id)
-        if journal.exists():
-            truncate(journal, durable=self.durable)
-        self._marker_path(team_id).unlink(missing_ok=True)
-        if self.durable:
-            fsync_dir(folder)
-        self._marked.discard(team_id)
 
     def due_for_check(self, team_id: str, today: date) -> list[str]:
         ids = self._names(team_id).values()
         if self.schedule is None:
             return list(ids)
-        self._vouched(team_id)
         # The journal first: a fold that runs meanwhile moves lines into the shards before it
         # empties the journal, so each line is in what is read after it, or in both.
         journal = self._read_journal(team_id)
@@ -1030,17 +955,6 @@ class TinyDBStore:
 # Reading history, look for the next older segment by name this many times before listing
 # the client's log folder (which holds one file per TAIL_MAX interactions ever logged).
 _PROBED_SEGMENTS = 4
-
-
-BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-
-
-def boot_id() -> str | None:
-    """This boot of the machine (Linux), or None where it can't be told."""
-    try:
-        return BOOT_ID.read_text().strip() or None
-    except OSError:
-        return None
 
 
 def _size(path: Path) -> int:

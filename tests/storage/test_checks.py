@@ -305,13 +305,12 @@ def test_a_write_by_a_store_without_a_schedule_survives_a_fold(store, clock) -> 
 def test_the_first_append_of_each_process_makes_the_journal_name_durable(
     store, clock, monkeypatch
 ) -> None:
-    """Where the machine's boot can't be told, journal lines are fsynced. A writer killed after
-    making the journal but before fsyncing its folder leaves a file whose name may not survive
-    a power cut: each process fsyncs the folder on its first append, whatever it finds."""
+    """A writer killed after making the journal but before fsyncing its folder leaves a file
+    whose name may not survive a power cut: each process fsyncs the folder on its first
+    append, whatever it finds."""
     import storage.atomic as atomic
 
     clock.now = START
-    store._boot = None
     _settled_acme(store)
     journal = store._journal_path(TEAM)
     journal.parent.mkdir(parents=True, exist_ok=True)
@@ -325,67 +324,3 @@ def test_the_first_append_of_each_process_makes_the_journal_name_durable(
     run(store, "heard acme", START)
     run(store, "asked acme the copy", START)
     assert journal.parent not in synced  # once per process is enough
-
-
-def _fsyncs_during(monkeypatch, action) -> list[int]:
-    import os as os_module
-
-    calls: list[int] = []
-    real = os_module.fsync
-    monkeypatch.setattr(os_module, "fsync", lambda fd: calls.append(fd) or real(fd))
-    action()
-    monkeypatch.setattr(os_module, "fsync", real)
-    return calls
-
-
-def test_journal_lines_need_no_fsync_of_their_own_within_a_boot(store, clock, monkeypatch) -> None:
-    """A process that dies leaves its lines in the kernel's cache; only a reboot loses them,
-    and the boot marker says when one happened. The record itself is still fsynced (its file
-    and its folder)."""
-    clock.now = START
-    cid = _settled_acme(store)
-    assert store._boot, "this test needs Linux's boot id"
-    first = _fsyncs_during(monkeypatch, lambda: run(store, "asked acme the logo", START))
-    assert store._marker_path(TEAM).read_text() == store._boot
-    assert len(first) == 4  # the marker and its folder, once per boot; the client file and folder
-    later = _fsyncs_during(monkeypatch, lambda: run(store, "asked acme the copy", START))
-    assert len(later) == 2
-    assert cid in _journal(store).decode()
-    assert store.due_for_check(TEAM, START.date() + timedelta(days=3)) == [cid]
-
-
-def test_after_a_reboot_the_index_vouches_for_nothing_until_remade(store, clock) -> None:
-    """Unsynced lines of an earlier boot may be lost: the index is dropped, every client is
-    looked at once, and the pass's refresh makes it whole again."""
-    clock.now = START
-    cid = _settled_acme(store)
-    run(store, "add globex", START)
-    globex = store.find(TEAM, "globex").client.client_id
-    store.refresh_checks(TEAM, [cid, globex])
-    run(store, "asked acme the logo", START)  # an unsynced line, then (say) a power cut
-    rebooted = TinyDBStore(store.catalogue, schedule=store.schedule)
-    rebooted._boot = "another-boot"
-    assert sorted(rebooted.due_for_check(TEAM, START.date())) == sorted([cid, globex])
-    assert not rebooted._marker_path(TEAM).exists()
-    assert list(rebooted._team(TEAM).glob("checks/*.json")) == []
-    rebooted.refresh_checks(TEAM, [cid, globex])
-    assert rebooted.due_for_check(TEAM, START.date()) == []
-    assert rebooted.due_for_check(TEAM, START.date() + timedelta(days=3)) == [cid]
-
-
-def test_a_write_after_a_reboot_drops_the_old_index_before_marking_the_new_boot(
-    store, clock
-) -> None:
-    clock.now = START
-    cid = _settled_acme(store)
-    run(store, "add globex", START)
-    globex = store.find(TEAM, "globex").client.client_id
-    store.refresh_checks(TEAM, [cid, globex])
-    run(store, "asked globex the copy", START)  # marks this boot
-    rebooted = TinyDBStore(store.catalogue, schedule=store.schedule)
-    rebooted._boot = "another-boot"
-    reply = ClientCommands(rebooted, UTC).run(TEAM, "U0ALICE", "asked acme the logo", START)
-    assert ":warning:" not in reply.text
-    assert rebooted._marker_path(TEAM).read_text() == "another-boot"
-    # globex's line of the earlier boot may be lost: globex is looked at, not vouched for.
-    assert globex in rebooted.due_for_check(TEAM, START.date())
