@@ -57,8 +57,8 @@ def dumps(data: Any) -> bytes:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> bytes:
-    """Replace `path` with `data` as JSON, all or nothing; the bytes written.
+def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
+    """Replace `path` with `data` as JSON, all or nothing.
 
     Args:
         path: the file to replace; its folder is created if missing.
@@ -68,8 +68,7 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> bytes:
     payload = dumps(data)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError:
-        # The folder is new. (Not looked for first: each system call counts on a command.)
+    except FileNotFoundError:  # a new folder (see `_open`)
         make_dirs(path.parent, durable=durable)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -85,7 +84,16 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> bytes:
         raise
     if durable:
         fsync_dir(path.parent)
-    return payload
+
+
+def _open(path: Path, flags: int, mode: int, *, durable: bool) -> int:
+    """os.open, making the folder first if it is missing. (Not looked for before: each system
+    call counts on a command, and the folder is almost always there.)"""
+    try:
+        return os.open(path, flags, mode)
+    except FileNotFoundError:
+        make_dirs(path.parent, durable=durable)
+        return os.open(path, flags, mode)
 
 
 def append_line(path: Path, text: bytes, *, durable: bool = True, sync_dir: bool = False) -> int:
@@ -102,12 +110,7 @@ def append_line(path: Path, text: bytes, *, durable: bool = True, sync_dir: bool
     write short; every write starts a new line, so a cut-short line never runs into the next
     one, and readers skip it (its caller never went on to what the line made safe).
     """
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-    try:
-        fd = os.open(path, flags, 0o644)
-    except FileNotFoundError:
-        make_dirs(path.parent, durable=durable)
-        fd = os.open(path, flags, 0o644)
+    fd = _open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644, durable=durable)
     try:
         # (Writers take turns under a lock, so nobody appends between this and the write.)
         before = os.fstat(fd).st_size
@@ -233,11 +236,7 @@ class WriteLock:
                 finally:
                     self._depth.n = depth
                 return
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            except FileNotFoundError:
-                make_dirs(self.path.parent)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = _open(self.path, os.O_RDWR | os.O_CREAT, 0o600, durable=True)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 self._depth.n = 1

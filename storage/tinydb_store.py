@@ -777,23 +777,17 @@ class TinyDBStore:
             journal = self._read_journal(team_id)
             path = self._journal_path(team_id)
             if not journal:
-                if path.exists() and path.stat().st_size:
+                if _size(path):
                     truncate(path, durable=self.durable)  # nothing but lines cut short
                 return
-            by_shard: dict[Path, list[str]] = {}
-            for cid in journal:
-                by_shard.setdefault(self._check_shard(team_id, cid), []).append(cid)
-            for shard, cids in by_shard.items():
+            by_shard: dict[Path, dict[str, list[str] | None]] = {}
+            for cid, line in journal.items():
+                by_shard.setdefault(self._check_shard(team_id, cid), {})[cid] = line
+            for shard, lines in by_shard.items():
                 entries = self._read_checks(shard)
-                before = dict(entries)
-                for cid in cids:
-                    line = journal[cid]
-                    if line is None:
-                        entries.pop(cid, None)
-                    else:
-                        entries[cid] = _earlier(entries.get(cid), line)
-                if entries != before:
-                    self._write_checks(shard, entries)
+                folded = _with_journal(entries, lines)
+                if folded != entries:
+                    self._write_checks(shard, folded)
             truncate(path, durable=self.durable)
 
     def _note_checks(
@@ -878,11 +872,7 @@ class TinyDBStore:
             entries.update(
                 self._read_checks(Path(f"{self._team_dir(team_id)}/checks/{n:02d}.json"))
             )
-        for cid, line in journal.items():
-            if line is None:
-                entries.pop(cid, None)
-            elif cid in entries:  # no entry already means: look
-                entries[cid] = _earlier(entries[cid], line)
+        entries = _with_journal(entries, journal)
         day = today.isoformat()  # ISO dates compare correctly as strings
         # No entry, or one computed after `today` (a pass run "as of" an earlier date): the
         # index can't vouch for the client, so look.
@@ -969,6 +959,21 @@ def _table(name: str, docs: list[dict]) -> dict[str, dict[str, dict]]:
     written whole: what a TinyDB transaction would write, without TinyDB first reading back
     and parsing the file being replaced, on every command."""
     return {name: {str(n): doc for n, doc in enumerate(docs, start=1)}}
+
+
+def _with_journal(
+    entries: dict[str, list[str]], journal: dict[str, list[str] | None]
+) -> dict[str, list[str]]:
+    """Checks entries with the journal's taken in: each the earlier of the two (a line alone
+    vouches as a shard entry would: with no entry, every write adds one); none for a client
+    with a line made under other rules."""
+    merged = dict(entries)
+    for cid, line in journal.items():
+        if line is None:
+            merged.pop(cid, None)
+        else:
+            merged[cid] = _earlier(merged.get(cid), line)
+    return merged
 
 
 def _earlier(entry: list[str] | None, other: list[str]) -> list[str]:
