@@ -6,7 +6,7 @@ No Slack here: the handler passes the team, the person and the text, and gets a 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, tzinfo
 from itertools import islice
 from typing import Any
@@ -526,18 +526,8 @@ class ClientCommands:
 
     @staticmethod
     def _settings(o: cmd.Options, client: Client, today: date) -> tuple[list[Draft], Client]:
-        wanted = {
-            "client_type": o.client_type,
-            "quiet_days": o.quiet_days,
-            "channel": o.channel,
-            "owner": o.owner,
-            "lang": o.lang,
-            "shared_channel": o.shared_channel,
-            "contact": o.contact,
-            "greet": o.greet,
-            "pay": o.pay,
-            "auto_heard": o.auto_heard,
-        }
+        # Each option is the Client field of the same name; None means "not mentioned".
+        wanted = {f.name: getattr(o, f.name) for f in fields(o)}
         changes: dict[str, Any] = {
             k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v
         }
