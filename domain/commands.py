@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from domain.inputs import (
@@ -833,7 +833,7 @@ def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY
 def _options(text: str, verb: str, name: str = "acme") -> Options:
     words = text.split()
     cmd = f"/client {verb} {_arg(name)}"  # hints repeat the command as typed
-    found: dict[str, object] = {}
+    options = Options()
     seen: set[str] = set()  # option words, not field names: `quiet` sets `quiet_days`
     i = 0
     while i < len(words):
@@ -850,7 +850,9 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 and not _is_option(words, i + 2)
             ):
                 _client_type(words[i + 1 : i + 3], f"{cmd} as {{}}", "late-payer")
-            found["client_type"] = _client_type([arg], f"{cmd} as {{}}", "late-payer")
+            options = replace(
+                options, client_type=_client_type([arg], f"{cmd} as {{}}", "late-payer")
+            )
             i += 2
         elif word == "quiet":
             n = arg
@@ -859,7 +861,7 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     f"`quiet` takes a number of business days from 1 to 60, e.g. "
                     f"`{cmd} quiet 5 days`."
                 )
-            found["quiet_days"] = int(n)
+            options = replace(options, quiet_days=int(n))
             i += 2
             if i < len(words) and words[i].lower() in ("day", "days"):
                 i += 1
@@ -871,13 +873,16 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     f"e.g. `{cmd} {word} #acme-work`. If it isn't offered, "
                     "invite me to it first."
                 )
-            found["channel" if word == "in" else "shared_channel"] = m.group(1)
+            if word == "in":
+                options = replace(options, channel=m.group(1))
+            else:
+                options = replace(options, shared_channel=m.group(1))
             i += 2
         elif word == "owner":
             m = _USER.match(arg)
             if not m:
                 raise InputError(f"After `owner`, mention a person, e.g. `{cmd} owner @sam`.")
-            found["owner"] = m.group(1)
+            options = replace(options, owner=m.group(1))
             i += 2
         elif word == "contact":
             # The person at the client we write to: one word, or several in quotes.
@@ -901,7 +906,9 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             contact = " ".join(words[i + 1 : end + 1]).strip('"')
             if not contact:
                 raise InputError(f'Who do we write to? e.g. `{cmd} contact "Jo Bloggs"`.')
-            found["contact"] = clean_text(contact, what="contact name", limit=MAX_NAME, name=True)
+            options = replace(
+                options, contact=clean_text(contact, what="contact name", limit=MAX_NAME, name=True)
+            )
             i = end + 1
         elif word == "greet":
             name = words[i + 2] if arg.lower() == "as" and i + 2 < len(words) else ""
@@ -909,7 +916,9 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 raise InputError(
                     f"Say the name to greet them by, e.g. `/client {verb} acme greet as Jo`."
                 )
-            found["greet"] = clean_text(name, what="greeting name", limit=MAX_NAME, name=True)
+            options = replace(
+                options, greet=clean_text(name, what="greeting name", limit=MAX_NAME, name=True)
+            )
             i += 3
         elif word == "pay":
             m = _LINK.match(arg)
@@ -918,7 +927,7 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     f"After `pay`, give the link where they pay, e.g. "
                     f"`/client {verb} acme pay https://pay.example.com/acme`."
                 )
-            found["pay"] = m.group(1)
+            options = replace(options, pay=m.group(1))
             i += 2
         elif word == "auto":
             if arg.lower() not in _SWITCH:
@@ -926,12 +935,12 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     f"`auto` is `on` or `off`: whether their replies in the shared channel are "
                     f"logged by themselves, e.g. `{cmd} auto off`."
                 )
-            found["auto_heard"] = _SWITCH[arg.lower()]
+            options = replace(options, auto_heard=_SWITCH[arg.lower()])
             i += 2
         elif word == "lang":
             if arg.lower() not in LANGUAGES:
                 raise InputError(f"`lang` is one of {', '.join(LANGUAGES)}, e.g. `{cmd} lang cy`.")
-            found["lang"] = arg.lower()
+            options = replace(options, lang=arg.lower())
             i += 2
         else:
             raise InputError(
@@ -941,4 +950,4 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 "`greet as <name>`, `pay <link>`, `lang en|cy`, "
                 '`shared #channel` or `auto on|off`. Names with spaces go in quotes: `"Acme Corp"`.'
             )
-    return Options(**found)  # type: ignore[arg-type]
+    return options

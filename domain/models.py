@@ -218,8 +218,12 @@ class ClientState:
 
     @property
     def unpaid(self) -> tuple[Invoice, ...]:
-        """Invoices with something still owed (paid_on is set once nothing is)."""
-        return tuple(i for i in self.invoices if i.paid_on is None)
+        """Invoices with something still owed, as domain/invoices.py decides it."""
+        # Imported here: domain/invoices.py builds on these models, so it can't be imported
+        # before they are defined.
+        from domain.invoices import is_open
+
+        return tuple(i for i in self.invoices if is_open(i))
 
 
 class NudgeStatus(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.inputs import InputError
-from domain.invoices import balance, is_open
+from domain.invoices import balance
 from domain.ledger import Draft
 from domain.models import ClientRecord, Invoice, Kind, Money
 from domain.money import format_money
@@ -19,16 +19,12 @@ from domain.money import format_money
 def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: date) -> list[Draft]:
     """One PAID line per invoice the payment goes to, each with the amount it takes."""
     name = record.client.name
-    unpaid = [i for i in record.state.invoices if is_open(i)]
+    unpaid = list(record.state.unpaid)
     if ref:
         invoice = _named(record, ref, unpaid)
         _not_before_sent(record, invoice, on)
         return [_line(invoice, _towards(invoice, amount), on)]
-    if not unpaid:
-        raise InputError(
-            f"{name} has no unpaid invoices. Log one with "
-            f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
-        )
+    _some_unpaid(record, unpaid)
     # A payment can only go to invoices already sent on the day it was paid.
     sent = [i for i in unpaid if i.sent_on <= on]
     if not sent:
@@ -67,6 +63,25 @@ def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: dat
         lines.append(_line(invoice, Money(take, amount.currency), on))
         left -= take
     return lines
+
+
+def promised_invoice(record: ClientRecord, ref: str) -> Invoice | None:
+    """The unpaid invoice a promise to pay names, or None when it names none. Refused as a
+    payment would be: a promise is to pay something still owed."""
+    unpaid = list(record.state.unpaid)
+    if ref:
+        return _named(record, ref, unpaid)
+    _some_unpaid(record, unpaid)
+    return None
+
+
+def _some_unpaid(record: ClientRecord, unpaid: list[Invoice]) -> None:
+    if not unpaid:
+        name = record.client.name
+        raise InputError(
+            f"{name} has no unpaid invoices. Log one with "
+            f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
+        )
 
 
 def _named(record: ClientRecord, ref: str, unpaid: list[Invoice]) -> Invoice:

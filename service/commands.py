@@ -6,7 +6,7 @@ No Slack here: the handler passes the team, the person and the text, and gets a 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, tzinfo
 from itertools import islice
 from typing import Any
@@ -27,7 +27,7 @@ from domain.models import (
 )
 from domain.money import DEFAULT_CURRENCY
 from domain.nudges import DEFAULT_LADDERS, Ladders
-from domain.payments import payment_drafts, quote, unpaid_hint
+from domain.payments import payment_drafts, promised_invoice, quote
 from domain.report import engagement_report
 from domain.routing import Route, nudge_route
 from storage.base import DamagedRecord, DuplicateClient, Overview, Store
@@ -495,9 +495,9 @@ class ClientCommands:
         if isinstance(c, cmd.Paid):
             return payment_drafts(record, c.ref, c.amount, c.on), None
         if isinstance(c, cmd.Promised):
-            invoice = _pick_unpaid(record, c.ref, "promised", allow_all=True)
+            invoice = promised_invoice(record, c.ref)
             return [
-                Draft(Kind.PROMISED, today, ref=invoice.ref if c.ref else "", due_on=c.by)
+                Draft(Kind.PROMISED, today, ref=invoice.ref if invoice else "", due_on=c.by)
             ], None
         if isinstance(c, cmd.Snooze):
             situations = [c.situation] if c.situation else list(cmd.SITUATIONS)
@@ -526,18 +526,8 @@ class ClientCommands:
 
     @staticmethod
     def _settings(o: cmd.Options, client: Client, today: date) -> tuple[list[Draft], Client]:
-        wanted = {
-            "client_type": o.client_type,
-            "quiet_days": o.quiet_days,
-            "channel": o.channel,
-            "owner": o.owner,
-            "lang": o.lang,
-            "shared_channel": o.shared_channel,
-            "contact": o.contact,
-            "greet": o.greet,
-            "pay": o.pay,
-            "auto_heard": o.auto_heard,
-        }
+        # Each option is the Client field of the same name; None means "not mentioned".
+        wanted = {f.name: getattr(o, f.name) for f in fields(o)}
         changes: dict[str, Any] = {
             k: v for k, v in wanted.items() if v is not None and getattr(client, k) != v
         }
@@ -585,29 +575,6 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return str(value) if value not in ("", None) else "none"
-
-
-def _pick_unpaid(record: ClientRecord, ref: str, verb: str, allow_all: bool = False):
-    unpaid = record.state.unpaid
-    name = record.client.name
-    if ref:
-        for invoice in unpaid:
-            if invoice.ref.casefold() == ref.casefold():
-                return invoice
-        if any(i.ref.casefold() == ref.casefold() for i in record.state.invoices):
-            raise InputError(f"Invoice #{ref} of {name} is already paid in full.")
-        raise InputError(f"{name} has no unpaid invoice #{ref}.{unpaid_hint(list(unpaid))}")
-    if not unpaid:
-        raise InputError(
-            f"{name} has no unpaid invoices. Log one with "
-            f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
-        )
-    if len(unpaid) > 1 and not allow_all:
-        raise InputError(
-            f"{name} has {len(unpaid)} unpaid invoices; say which one, e.g. "
-            f"`/client {verb} {quote(name)} #{unpaid[0].ref}`.{unpaid_hint(list(unpaid))}"
-        )
-    return unpaid[0]
 
 
 def _next_ref(refs: set[str]) -> str:

@@ -83,10 +83,19 @@ class Decisions:
         self.ladders = ladders
 
     def _decide(
-        self, team: str, client_id: str, key: str, user: str, now: datetime, decide
+        self,
+        team: str,
+        client_id: str,
+        key: str,
+        user: str,
+        now: datetime,
+        decide,
+        *,
+        status: NudgeStatus = NudgeStatus.POSTED,
     ) -> Outcome:
-        """Run `decide(record, nudge, today)` as one store change. It returns (record, drafts,
-        result), or raises _Stop with an outcome that stores nothing."""
+        """Run `decide(record, nudge, today)` as one store change, on a nudge at `status`
+        (otherwise it was already decided). `decide` returns (record, drafts, result), or
+        raises _Stop with an outcome that stores nothing."""
         today = now.astimezone(self.tz).date()
         result: list[str] = []
 
@@ -94,7 +103,7 @@ class Decisions:
             nudge = record.nudges.get(key)
             if nudge is None:
                 raise _Stop(Outcome("missing", record))
-            if nudge.status is not NudgeStatus.POSTED:
+            if nudge.status is not status:
                 raise _Stop(Outcome("already", record, nudge))
             record, drafts, outcome = decide(record, nudge, today)
             result.append(outcome)
@@ -226,26 +235,14 @@ class Decisions:
     def sent(self, team: str, client_id: str, key: str, user: str, now: datetime) -> Outcome:
         """Someone sent the approved message by email or another channel ("Sent it"): logged
         as sent exactly once, however often it is clicked (one store change that checks)."""
-        today = now.astimezone(self.tz).date()
 
-        def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
-            nudge = record.nudges.get(key)
-            if nudge is None:
-                raise _Stop(Outcome("missing", record))
+        def decide(record: ClientRecord, nudge: Nudge, today: date):
             if nudge.sent_at is not None:
                 raise _Stop(Outcome("already_sent", record, nudge))
-            if nudge.status is not NudgeStatus.APPROVED:
-                raise _Stop(Outcome("already", record, nudge))
             record, drafts = mark_sent(record, nudge, user, now, today, how="sent by hand")
-            return log(record, user, now, *drafts)
+            return record, drafts, "sent"
 
-        try:
-            record = self.store.update(team, client_id, change)
-        except _Stop as stop:
-            return stop.outcome
-        except UnknownClient:
-            return Outcome("missing")
-        return Outcome("sent", record, record.nudges[key])
+        return self._decide(team, client_id, key, user, now, decide, status=NudgeStatus.APPROVED)
 
 
 def mark_sent(
