@@ -15,31 +15,11 @@ from hypothesis import strategies as st
 from domain.commands import VERBS
 from domain.models import ClientType, Kind, Money
 from storage.tinydb_store import TinyDBStore
-from tests.checks import live_markup, stored_files
+from tests.checks import live_markup, ok, refused, stored_files
 from tests.conftest import Clock
-from tests.slack_http import AppServer, LazyListeners, Response
+from tests.slack_http import TEAM1, AppServer, LazyListeners
 
-TEAM1, TEAM2 = "T0TEAM1", "T0TEAM2"
-
-
-def ok(res: Response) -> str:
-    """The reply's readable text, after checking it is a well-formed, private, inert reply."""
-    assert res.status == 200, res.body
-    body = res.json()
-    assert body["response_type"] == "ephemeral"
-    assert live_markup(body) == [], "typed text must never come back as live Slack markup"
-    assert not body["text"].startswith(":warning:"), body["text"]
-    return res.text
-
-
-def refused(res: Response) -> str:
-    assert res.status == 200, res.body
-    body = res.json()
-    assert body["response_type"] == "ephemeral"
-    assert body["text"].startswith(":warning:"), body["text"]
-    assert live_markup(body) == []
-    assert "Something went wrong" not in body["text"], "a refusal, not a crash"
-    return res.text
+TEAM2 = "T0TEAM2"
 
 
 # the whole flow ------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ from domain.calendar import WorkCalendar
 from domain.models import Away, Kind
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
-from tests.checks import stored_files
+from tests.checks import ok, refused, stored_files
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import TEAM1, ok, refused
-from tests.slack_http import AppServer
+from tests.slack_http import TEAM1, AppServer
 
 
 def _stored(store: TinyDBStore, name: str):

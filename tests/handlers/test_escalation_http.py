@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import bot
 from domain.models import Kind, NudgeStatus
+from tests.checks import ok
 from tests.handlers.test_actions import TEAM, button, ephemerals, events_of
-from tests.handlers.test_commands_http import ok
 from ui import nudges as ui
 
 

@@ -15,9 +15,9 @@ import bot
 from config import Config
 from domain.models import Kind, Money
 from storage.tinydb_store import TinyDBStore
+from tests.checks import ok, refused
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import TEAM1, ok, refused
-from tests.slack_http import AppServer
+from tests.slack_http import TEAM1, AppServer
 
 
 def scan(config: Config, store: TinyDBStore, slack, when: datetime):

@@ -17,9 +17,8 @@ from domain.models import NudgeStatus
 from local_slack import Failure, LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
-from tests.checks import live_markup
+from tests.checks import live_markup, ok
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import ok
 from tests.handlers.test_home_http import home_opened, view_of, wait_for_publish
 from tests.slack_http import AppServer, LazyListeners, serve
 

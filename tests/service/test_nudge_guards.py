@@ -23,8 +23,8 @@ from service import delivery as delivery_module
 from service import nudges as nudges_module
 from service.nudges import MAX_LOOKUP_PAGES, ScanReport
 from storage.tinydb_store import TinyDBStore
+from tests.checks import ok
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import ok
 from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 
 TEAM1, TEAM2 = "T0TEAM1", "T0TEAM2"
