@@ -4,23 +4,16 @@ in the history, marked, and stop counting in every rule, index and report."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from slack_sdk import WebClient
-
-import bot
 from config import Config
 from domain.models import Kind
 from storage.tinydb_store import TinyDBStore
 from tests.checks import ok, refused
 from tests.conftest import Clock
+from tests.nudge_pass import nudge_pass
 from tests.slack_http import TEAM1, AppServer
-
-
-def scan(config: Config, store: TinyDBStore, slack, when: datetime):
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    return bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(when)
 
 
 def lines(store: TinyDBStore, name: str):
@@ -51,7 +44,7 @@ def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
     report = ok(server.slash("report acme"))
     assert "*Invoiced:* nothing" in report and "*outstanding:* nothing" in report
     # No rule fires, and the checks index no longer sends the pass to this client.
-    assert scan(config, store, slack, clock.now).recorded == []
+    assert nudge_pass(config, store, slack, clock).recorded == []
     client_id = store.find(TEAM1, "acme").client.client_id
     assert client_id not in store.due_for_check(TEAM1, clock.now.date())
 
@@ -133,7 +126,7 @@ def test_fix_an_invoice_due_date_amount_and_sent_date_as_new_lines(
     assert "Fixed e2 of *acme*: due 2026-11-20 → 2026-12-31" in text
     assert "superseded by e3" in text
     assert "nothing pending" in ok(server.slash("list"))
-    assert scan(config, store, slack, clock.now).recorded == []
+    assert nudge_pass(config, store, slack, clock).recorded == []
 
     ok(server.slash("fix acme #INV-7 amount £800"))
     ok(server.slash("fix acme #INV-7 on 2026-11-02"))
@@ -173,7 +166,7 @@ def test_each_open_request_has_its_own_clock_and_closes_on_its_own(
     assert len(store.find(TEAM1, "bramble").state.open_asks) == 2
 
     # The nudge lists every open request.
-    scan(config, store, slack, clock.now)
+    nudge_pass(config, store, slack, clock)
     (nudge,) = store.find(TEAM1, "bramble").nudges.values()
     assert "the logo files and sign-off on the March posts" in nudge.versions[0].text
 

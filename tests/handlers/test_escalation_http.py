@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import bot
 from domain.models import Kind, NudgeStatus
 from tests.checks import ok
 from tests.handlers.test_actions import TEAM, button, ephemerals, events_of
+from tests.nudge_pass import nudge_engine, nudge_pass
 from ui import nudges as ui
 
 
@@ -46,17 +46,19 @@ def sent_it(ref: tuple[str, str, str], user: str = "U0BOB") -> dict:
     return button(ui.SENT_IT, ref, user=user)
 
 
-def approved_without_shared_channel(config, store, slack, clock, server):
-    """A quiet suggestion posted in the team channel and approved: the team sends it."""
-    from slack_sdk import WebClient
-
+def posted_without_shared_channel(config, store, slack, clock, server):
+    """A quiet suggestion posted in the team channel (the client has no shared channel)."""
     ok(server.slash("add shop in <#C0SHOP|shop>"))
     ok(server.slash("asked shop the logo on 2026-11-20"))
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    nudge_pass(config, store, slack, clock)
     record = store.find(TEAM, "shop")
     nudge = record.nudges["quiet:ask-2:1"]
-    ref = (record.client.client_id, nudge.key, nudge.thread_ts)
+    return (record.client.client_id, nudge.key, nudge.thread_ts)
+
+
+def approved_without_shared_channel(config, store, slack, clock, server):
+    """That suggestion approved: the team sends it."""
+    ref = posted_without_shared_channel(config, store, slack, clock, server)
     server.interact(button(ui.APPROVE, ref))
     return ref
 
@@ -99,31 +101,20 @@ def test_sent_it_logs_the_message_as_sent_exactly_once(config, store, slack, clo
 def test_sent_it_on_a_suggestion_not_yet_approved_changes_nothing(
     config, store, slack, clock, server
 ) -> None:
-    from slack_sdk import WebClient
-
-    ok(server.slash("add shop in <#C0SHOP|shop>"))
-    ok(server.slash("asked shop the logo on 2026-11-20"))
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
-    record = store.find(TEAM, "shop")
-    nudge = record.nudges["quiet:ask-2:1"]
-    server.interact(sent_it((record.client.client_id, nudge.key, nudge.thread_ts)))
+    ref = posted_without_shared_channel(config, store, slack, clock, server)
+    server.interact(sent_it(ref))
     assert events_of(store, "shop", Kind.SENT) == []
-    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+    assert store.find(TEAM, "shop").nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
 
 
 def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
     config, store, slack, clock, server
 ) -> None:
-    from slack_sdk import WebClient
-
     from service.decisions import Decisions
 
     ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
     ok(server.slash("invoice shop £900 due 2026-11-10 #S1"))
-    engine = bot.build_engine(
-        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
-    )
+    engine = nudge_engine(config, store, slack)
     week_ago = clock.now - timedelta(days=7)
     engine.scan(week_ago)
     cid = store.find(TEAM, "shop").client.client_id
@@ -145,15 +136,11 @@ def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
 def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_to_approve(
     config, store, slack, clock, server
 ) -> None:
-    from slack_sdk import WebClient
-
     from service.decisions import Decisions
 
     ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
     ok(server.slash("invoice shop £900 due 2026-09-01 #S1"))
-    engine = bot.build_engine(
-        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
-    )
+    engine = nudge_engine(config, store, slack)
     cid = store.find(TEAM, "shop").client.client_id
     decisions = Decisions(store, UTC)
     when = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)  # a Monday; weeks overdue

@@ -5,24 +5,17 @@ promises per invoice, and overdue totals per currency in the list and the report
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from slack_sdk import WebClient
 
-import bot
 from config import Config
 from domain.models import Kind, Money
 from storage.tinydb_store import TinyDBStore
 from tests.checks import ok, refused
 from tests.conftest import Clock
+from tests.nudge_pass import nudge_pass
 from tests.slack_http import TEAM1, AppServer
-
-
-def scan(config: Config, store: TinyDBStore, slack, when: datetime):
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    return bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(when)
 
 
 def history_kinds(store: TinyDBStore, name: str) -> list[Kind]:
@@ -53,7 +46,7 @@ def test_a_part_payment_leaves_the_balance_owed_everywhere(
     assert "*Overdue:* £500.00." in report
 
     # The suggested wording asks for what is still owed, never the original total.
-    scan(config, store, slack, clock.now)
+    nudge_pass(config, store, slack, clock)
     record = store.find(TEAM1, "acme")
     (nudge,) = record.nudges.values()
     assert "£500.00" in nudge.versions[0].text
@@ -174,7 +167,7 @@ def test_a_promise_on_one_invoice_does_not_silence_another(
     assert "nothing pending" not in listing
     assert ":red_circle: 1 overdue (£400.00), oldest 15 days" in listing
     assert ":handshake: £900.00 overdue, promised by Thu 10 Dec 2026" in listing
-    report = scan(config, store, slack, clock.now)
+    report = nudge_pass(config, store, slack, clock)
     assert report.recorded == ["acme: overdue:inv-B:1"]  # a first chase is step 1
     (nudge,) = store.find(TEAM1, "acme").nudges.values()
     assert "#B" in nudge.versions[0].text and "#A" not in nudge.versions[0].text

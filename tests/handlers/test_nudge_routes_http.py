@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_sdk import WebClient
 
 import bot
 from config import Config
@@ -20,15 +19,10 @@ from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, ok
 from tests.conftest import Clock
 from tests.handlers.test_home_http import home_opened, view_of, wait_for_publish
+from tests.nudge_pass import nudge_pass
 from tests.slack_http import AppServer, LazyListeners, serve
 
 TEAM = "T0TEAM1"
-
-
-def nudge_pass(config: Config, store: TinyDBStore, slack: LocalSlack, clock: Clock):
-    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
-    engine = bot.build_engine(config, store, client=client, pace=lambda channel: None)
-    return engine.scan(clock())
 
 
 def dm_opened_for(slack: LocalSlack) -> list[str]:
