@@ -377,6 +377,12 @@ def test_rejected_commands_store_nothing(populated: AppServer, store: TinyDBStor
 
 
 # properties ----------------------------------------------------------------------------------
+def add_near_namesakes(server: AppServer) -> None:
+    """acme (with an invoice), Acme Corp and globex: names a mistyped name can land near."""
+    for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
+        ok(server.slash(setup))
+
+
 _WORDS = st.sampled_from(
     [
         *VERBS,
@@ -427,8 +433,7 @@ def test_any_text_gets_a_private_reply_and_errors_store_nothing(
     server: AppServer, store: TinyDBStore, text: str
 ) -> None:
     if not store.clients(TEAM1):
-        for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
-            ok(server.slash(setup))
+        add_near_namesakes(server)
     before = stored_files(store)
     res = server.slash(text)
     assert res.status == 200, res.body
@@ -445,8 +450,7 @@ def test_a_near_miss_name_is_refused_without_writing_the_list_overview(
 ) -> None:
     # The overview keeps only summaries of client files older than the file system's clock
     # tick; age the files instead of waiting, so the cache would be written if it were read.
-    for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
-        ok(server.slash(setup))
+    add_near_namesakes(server)
     for path in store.root.rglob("clients/*.json"):
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     before = stored_files(store)
