@@ -8,8 +8,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from storage.tinydb_store import TinyDBStore
+from tests.slack_http import TEAM1
 
 if TYPE_CHECKING:
+    from domain.models import Interaction
     from tests.slack_http import Response
 
 # The only markup a reply may carry: mentions of Slack IDs the app itself resolved.
@@ -27,6 +29,13 @@ def stored_files(store: TinyDBStore) -> dict[str, bytes]:
         if path.is_file():
             files[str(path.relative_to(store.root.parent))] = path.read_bytes()
     return files
+
+
+def history_of(store: TinyDBStore, name: str, team: str = TEAM1) -> list[Interaction]:
+    """A client's stored lines, newest first (the client must exist)."""
+    record = store.find(team, name)
+    assert record is not None, name
+    return list(store.history(team, record.client.client_id))
 
 
 def mrkdwn_texts(body: Any) -> list[str]:

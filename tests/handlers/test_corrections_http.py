@@ -10,16 +10,10 @@ from decimal import Decimal
 from config import Config
 from domain.models import Kind
 from storage.tinydb_store import TinyDBStore
-from tests.checks import ok, refused
+from tests.checks import history_of, ok, refused
 from tests.conftest import Clock
 from tests.nudge_pass import nudge_pass
 from tests.slack_http import TEAM1, AppServer
-
-
-def lines(store: TinyDBStore, name: str):
-    record = store.find(TEAM1, name)
-    assert record is not None
-    return list(store.history(TEAM1, record.client.client_id))
 
 
 def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
@@ -28,13 +22,13 @@ def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
     ok(server.slash("add acme as late-payer in <#C0ACME|acme>"))
     ok(server.slash("invoice acme £9,000 due 2026-11-20 #INV-7"))  # meant £900
     assert ":red_circle: 1 overdue" in ok(server.slash("list"))
-    before = len(lines(store, "acme"))
+    before = len(history_of(store, "acme"))
 
     text = ok(server.slash("void acme #INV-7 typed £9,000 for £900"))
     assert "Voided e2 of *acme*: “typed £9,000 for £900”" in text
     assert "Nothing is outstanding." in text
     # A new line; the invoice line is still there.
-    history = lines(store, "acme")
+    history = history_of(store, "acme")
     assert len(history) == before + 1
     assert history[0].kind is Kind.VOIDED and history[0].target == 2
     assert any(e.kind is Kind.INVOICE and e.ref == "INV-7" for e in history)
@@ -56,7 +50,7 @@ def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
     # Voided twice, or a void voided: refused, nothing stored.
     assert "already voided (by e3)" in refused(server.slash("void acme #INV-7 again"))
     assert "itself a void" in refused(server.slash("void acme e3 oops"))
-    assert len(lines(store, "acme")) == before + 1
+    assert len(history_of(store, "acme")) == before + 1
 
 
 def test_void_by_entry_id_and_the_refusals(server: AppServer, store: TinyDBStore) -> None:
@@ -97,7 +91,7 @@ def test_undo_voids_the_last_entry_you_logged_and_only_yours(
     text = ok(server.slash("undo acme"))
     assert "Voided e2 of *acme*" in text and "Nothing is outstanding." in text
     assert store.find(TEAM1, "acme").state.invoices == ()
-    assert any(e.kind is Kind.NOTE for e in lines(store, "acme"))
+    assert any(e.kind is Kind.NOTE for e in history_of(store, "acme"))
 
     clock.now += timedelta(days=2)
     text = refused(server.slash("undo", user="U0BOB"))

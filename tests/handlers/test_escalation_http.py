@@ -6,15 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from domain.models import Kind, NudgeStatus
-from tests.checks import ok
+from tests.checks import history_of, ok
 from tests.handlers.test_actions import TEAM, button, ephemerals, events_of
 from tests.nudge_pass import nudge_engine, nudge_pass
 from ui import nudges as ui
-
-
-def history(store, name: str) -> list:
-    record = store.find(TEAM, name)
-    return list(store.history(TEAM, record.client.client_id))
 
 
 def test_agreed_records_the_rhythm_in_the_summary_and_the_history(server, store, clock) -> None:
@@ -23,17 +18,17 @@ def test_agreed_records_the_rhythm_in_the_summary_and_the_history(server, store,
     assert "weekly batch reviews" in reply
     state = store.find(TEAM, "acme").state
     assert (state.agreed, state.agreed_on) == ("weekly batch reviews", clock.now.date())
-    assert Kind.AGREED in {e.kind for e in history(store, "acme")}
+    assert Kind.AGREED in {e.kind for e in history_of(store, "acme")}
     text = ok(server.slash("history acme"))
     assert "agreed a rhythm" in text and "weekly batch reviews" in text
 
 
 def test_agreed_without_a_rhythm_says_what_to_type_and_stores_nothing(server, store) -> None:
     ok(server.slash("add acme"))
-    before = len(history(store, "acme"))
+    before = len(history_of(store, "acme"))
     res = server.slash("agreed acme")
     assert "/client agreed acme weekly batch reviews" in res.text
-    assert len(history(store, "acme")) == before
+    assert len(history_of(store, "acme")) == before
 
 
 def test_one_revision_line_with_several_changes_is_one_round(server, store, clock) -> None:

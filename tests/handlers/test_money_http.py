@@ -12,16 +12,10 @@ import pytest
 from config import Config
 from domain.models import Kind, Money
 from storage.tinydb_store import TinyDBStore
-from tests.checks import ok, refused
+from tests.checks import history_of, ok, refused
 from tests.conftest import Clock
 from tests.nudge_pass import nudge_pass
 from tests.slack_http import TEAM1, AppServer
-
-
-def history_kinds(store: TinyDBStore, name: str) -> list[Kind]:
-    record = store.find(TEAM1, name)
-    assert record is not None
-    return [e.kind for e in store.history(TEAM1, record.client.client_id)]
 
 
 def test_a_part_payment_leaves_the_balance_owed_everywhere(
@@ -57,7 +51,7 @@ def test_a_part_payment_leaves_the_balance_owed_everywhere(
     # Paying the rest (no amount: whatever is still owed) settles it, as a new line.
     text = ok(server.slash("paid acme #INV-7"))
     assert "£500.00 to #INV-7 (paid in full). Nothing is outstanding." in text
-    paid = [k for k in history_kinds(store, "acme") if k is Kind.PAID]
+    paid = [e.kind for e in history_of(store, "acme") if e.kind is Kind.PAID]
     assert paid == [Kind.PAID, Kind.PAID]
     assert store.find(TEAM1, "acme").state.unpaid == ()
 
@@ -83,7 +77,7 @@ def test_overpayment_is_refused_and_nothing_is_stored(
 ) -> None:
     ok(server.slash("add acme"))
     ok(server.slash("invoice acme £900 due 2026-12-20 #INV-7"))
-    before = history_kinds(store, "acme")
+    before = [e.kind for e in history_of(store, "acme")]
     text = refused(server.slash("paid acme £1,000 #INV-7"))
     assert "£1,000.00 is more than the £900.00 still owed on #INV-7" in text
     text = refused(server.slash("paid acme £1,000"))
@@ -95,7 +89,7 @@ def test_overpayment_is_refused_and_nothing_is_stored(
     assert "acme owes nothing in EUR. Unpaid: #INV-7 (£900.00)." in text
     assert "e.g. `/client paid acme £100.00`" in text
     assert "unpaid are" not in text
-    assert history_kinds(store, "acme") == before
+    assert [e.kind for e in history_of(store, "acme")] == before
 
 
 class TestAWorkspaceInEuros:
@@ -143,11 +137,7 @@ def test_an_invoice_has_a_sent_date_as_well_as_a_due_date(
     assert "£900.00, sent Fri 20 Nov 2026, due Sun 20 Dec 2026" in text
     (invoice,) = store.find(TEAM1, "acme").state.invoices
     assert invoice.sent_on.isoformat() == "2026-11-20"
-    (line,) = [
-        e
-        for e in store.history(TEAM1, store.find(TEAM1, "acme").client.client_id)
-        if e.kind is Kind.INVOICE
-    ]
+    (line,) = [e for e in history_of(store, "acme") if e.kind is Kind.INVOICE]
     assert line.occurred_on.isoformat() == "2026-11-20"
     # Without `on`, it was sent today; a due date before a typed sent date is refused.
     assert "sent Fri 27 Nov 2026" in ok(server.slash("invoice acme £5 due 2026-12-20"))
