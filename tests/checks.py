@@ -1,12 +1,18 @@
-"""Assertions shared by several test files: what is stored, and what Slack would render."""
+"""Assertions shared by several test files: what is stored, what Slack would render, and
+what a `/client` command answered."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.tinydb_store import TinyDBStore
+from tests.slack_http import TEAM1
+
+if TYPE_CHECKING:
+    from domain.models import Interaction
+    from tests.slack_http import Response
 
 # The only markup a reply may carry: mentions of Slack IDs the app itself resolved.
 _ALLOWED_MARKUP = re.compile(r"^<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+)>$")
@@ -23,6 +29,13 @@ def stored_files(store: TinyDBStore) -> dict[str, bytes]:
         if path.is_file():
             files[str(path.relative_to(store.root.parent))] = path.read_bytes()
     return files
+
+
+def history_of(store: TinyDBStore, name: str, team: str = TEAM1) -> list[Interaction]:
+    """A client's stored lines, newest first (the client must exist)."""
+    record = store.find(team, name)
+    assert record is not None, name
+    return list(store.history(team, record.client.client_id))
 
 
 def mrkdwn_texts(body: Any) -> list[str]:
@@ -84,3 +97,24 @@ def outbound_live_markup(calls: list[Any]) -> list[str]:
             if markup:
                 found.append(f"{call.method}: {markup}")
     return found
+
+
+def ok(res: Response) -> str:
+    """The reply's readable text, after checking it is a well-formed, private, inert reply."""
+    assert res.status == 200, res.body
+    body = res.json()
+    assert body["response_type"] == "ephemeral"
+    assert live_markup(body) == [], "typed text must never come back as live Slack markup"
+    assert not body["text"].startswith(":warning:"), body["text"]
+    return res.text
+
+
+def refused(res: Response) -> str:
+    """The refusal's readable text, after checking it is a private, inert refusal, not a crash."""
+    assert res.status == 200, res.body
+    body = res.json()
+    assert body["response_type"] == "ephemeral"
+    assert body["text"].startswith(":warning:"), body["text"]
+    assert live_markup(body) == []
+    assert "Something went wrong" not in body["text"], "a refusal, not a crash"
+    return res.text

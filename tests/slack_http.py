@@ -18,6 +18,7 @@ import waitress
 from slack_sdk.signature import SignatureVerifier
 
 SECRET = "test-signing-secret-0123456789abcdef"
+TEAM1 = "T0TEAM1"  # the workspace a request comes from unless a test names another
 _serial = itertools.count(1)
 
 
@@ -178,7 +179,7 @@ class AppServer:
     def slash(
         self,
         text: str,
-        team: str = "T0TEAM1",
+        team: str = TEAM1,
         user: str = "U0ALICE",
         channel: str = "C0WORK",
         **kw: Any,
@@ -205,7 +206,7 @@ class AppServer:
         return self.post_signed(body, "application/x-www-form-urlencoded", **kw)
 
     def event(
-        self, event: dict[str, Any], team: str = "T0TEAM1", event_id: str = "", **kw: Any
+        self, event: dict[str, Any], team: str = TEAM1, event_id: str = "", **kw: Any
     ) -> Response:
         body = json.dumps(
             {

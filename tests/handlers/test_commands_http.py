@@ -15,31 +15,11 @@ from hypothesis import strategies as st
 from domain.commands import VERBS
 from domain.models import ClientType, Kind, Money
 from storage.tinydb_store import TinyDBStore
-from tests.checks import live_markup, stored_files
+from tests.checks import live_markup, ok, refused, stored_files
 from tests.conftest import Clock
-from tests.slack_http import AppServer, LazyListeners, Response
+from tests.slack_http import TEAM1, AppServer, LazyListeners
 
-TEAM1, TEAM2 = "T0TEAM1", "T0TEAM2"
-
-
-def ok(res: Response) -> str:
-    """The reply's readable text, after checking it is a well-formed, private, inert reply."""
-    assert res.status == 200, res.body
-    body = res.json()
-    assert body["response_type"] == "ephemeral"
-    assert live_markup(body) == [], "typed text must never come back as live Slack markup"
-    assert not body["text"].startswith(":warning:"), body["text"]
-    return res.text
-
-
-def refused(res: Response) -> str:
-    assert res.status == 200, res.body
-    body = res.json()
-    assert body["response_type"] == "ephemeral"
-    assert body["text"].startswith(":warning:"), body["text"]
-    assert live_markup(body) == []
-    assert "Something went wrong" not in body["text"], "a refusal, not a crash"
-    return res.text
+TEAM2 = "T0TEAM2"
 
 
 # the whole flow ------------------------------------------------------------------------------
@@ -397,6 +377,12 @@ def test_rejected_commands_store_nothing(populated: AppServer, store: TinyDBStor
 
 
 # properties ----------------------------------------------------------------------------------
+def add_near_namesakes(server: AppServer) -> None:
+    """acme (with an invoice), Acme Corp and globex: names a mistyped name can land near."""
+    for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
+        ok(server.slash(setup))
+
+
 _WORDS = st.sampled_from(
     [
         *VERBS,
@@ -447,8 +433,7 @@ def test_any_text_gets_a_private_reply_and_errors_store_nothing(
     server: AppServer, store: TinyDBStore, text: str
 ) -> None:
     if not store.clients(TEAM1):
-        for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
-            ok(server.slash(setup))
+        add_near_namesakes(server)
     before = stored_files(store)
     res = server.slash(text)
     assert res.status == 200, res.body
@@ -465,8 +450,7 @@ def test_a_near_miss_name_is_refused_without_writing_the_list_overview(
 ) -> None:
     # The overview keeps only summaries of client files older than the file system's clock
     # tick; age the files instead of waiting, so the cache would be written if it were read.
-    for setup in ("add acme", 'add "Acme Corp"', "add globex", "invoice acme 10 due fri"):
-        ok(server.slash(setup))
+    add_near_namesakes(server)
     for path in store.root.rglob("clients/*.json"):
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     before = stored_files(store)

@@ -4,29 +4,16 @@ in the history, marked, and stop counting in every rule, index and report."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from slack_sdk import WebClient
-
-import bot
 from config import Config
 from domain.models import Kind
 from storage.tinydb_store import TinyDBStore
+from tests.checks import history_of, ok, refused
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import TEAM1, ok, refused
-from tests.slack_http import AppServer
-
-
-def scan(config: Config, store: TinyDBStore, slack, when: datetime):
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    return bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(when)
-
-
-def lines(store: TinyDBStore, name: str):
-    record = store.find(TEAM1, name)
-    assert record is not None
-    return list(store.history(TEAM1, record.client.client_id))
+from tests.nudge_pass import nudge_pass
+from tests.slack_http import TEAM1, AppServer
 
 
 def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
@@ -35,13 +22,13 @@ def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
     ok(server.slash("add acme as late-payer in <#C0ACME|acme>"))
     ok(server.slash("invoice acme £9,000 due 2026-11-20 #INV-7"))  # meant £900
     assert ":red_circle: 1 overdue" in ok(server.slash("list"))
-    before = len(lines(store, "acme"))
+    before = len(history_of(store, "acme"))
 
     text = ok(server.slash("void acme #INV-7 typed £9,000 for £900"))
     assert "Voided e2 of *acme*: “typed £9,000 for £900”" in text
     assert "Nothing is outstanding." in text
     # A new line; the invoice line is still there.
-    history = lines(store, "acme")
+    history = history_of(store, "acme")
     assert len(history) == before + 1
     assert history[0].kind is Kind.VOIDED and history[0].target == 2
     assert any(e.kind is Kind.INVOICE and e.ref == "INV-7" for e in history)
@@ -51,7 +38,7 @@ def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
     report = ok(server.slash("report acme"))
     assert "*Invoiced:* nothing" in report and "*outstanding:* nothing" in report
     # No rule fires, and the checks index no longer sends the pass to this client.
-    assert scan(config, store, slack, clock.now).recorded == []
+    assert nudge_pass(config, store, slack, clock).recorded == []
     client_id = store.find(TEAM1, "acme").client.client_id
     assert client_id not in store.due_for_check(TEAM1, clock.now.date())
 
@@ -63,7 +50,7 @@ def test_voiding_a_mistyped_invoice_removes_the_phantom_debt_everywhere(
     # Voided twice, or a void voided: refused, nothing stored.
     assert "already voided (by e3)" in refused(server.slash("void acme #INV-7 again"))
     assert "itself a void" in refused(server.slash("void acme e3 oops"))
-    assert len(lines(store, "acme")) == before + 1
+    assert len(history_of(store, "acme")) == before + 1
 
 
 def test_void_by_entry_id_and_the_refusals(server: AppServer, store: TinyDBStore) -> None:
@@ -104,7 +91,7 @@ def test_undo_voids_the_last_entry_you_logged_and_only_yours(
     text = ok(server.slash("undo acme"))
     assert "Voided e2 of *acme*" in text and "Nothing is outstanding." in text
     assert store.find(TEAM1, "acme").state.invoices == ()
-    assert any(e.kind is Kind.NOTE for e in lines(store, "acme"))
+    assert any(e.kind is Kind.NOTE for e in history_of(store, "acme"))
 
     clock.now += timedelta(days=2)
     text = refused(server.slash("undo", user="U0BOB"))
@@ -133,7 +120,7 @@ def test_fix_an_invoice_due_date_amount_and_sent_date_as_new_lines(
     assert "Fixed e2 of *acme*: due 2026-11-20 → 2026-12-31" in text
     assert "superseded by e3" in text
     assert "nothing pending" in ok(server.slash("list"))
-    assert scan(config, store, slack, clock.now).recorded == []
+    assert nudge_pass(config, store, slack, clock).recorded == []
 
     ok(server.slash("fix acme #INV-7 amount £800"))
     ok(server.slash("fix acme #INV-7 on 2026-11-02"))
@@ -173,7 +160,7 @@ def test_each_open_request_has_its_own_clock_and_closes_on_its_own(
     assert len(store.find(TEAM1, "bramble").state.open_asks) == 2
 
     # The nudge lists every open request.
-    scan(config, store, slack, clock.now)
+    nudge_pass(config, store, slack, clock)
     (nudge,) = store.find(TEAM1, "bramble").nudges.values()
     assert "the logo files and sign-off on the March posts" in nudge.versions[0].text
 

@@ -10,14 +10,14 @@ from decimal import Decimal
 
 import pytest
 
+from config import Config
 from domain.calendar import WorkCalendar
 from domain.models import Away, Kind
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
-from tests.checks import stored_files
+from tests.checks import ok, refused, stored_files
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import TEAM1, ok, refused
-from tests.slack_http import AppServer
+from tests.slack_http import TEAM1, AppServer
 
 
 def _stored(store: TinyDBStore, name: str):
@@ -286,42 +286,43 @@ def test_a_promise_with_a_ref_holds_back_only_that_invoice(
     assert OVERDUE not in current(_stored(store, "acme"), date(2026, 12, 11))
 
 
-def test_status_counts_business_days_with_the_configured_holidays_and_closure(
-    config, store: TinyDBStore, clock: Clock, lazy
-) -> None:
-    import bot
-    import config as settings
-    from tests.slack_http import serve
+class TestLondonWithGBHolidaysAndAChristmasClosure:
+    """TIMEZONE=Europe/London, HOLIDAYS=GB, CLOSED=2026-12-24..2027-01-01, as read from the
+    environment."""
 
-    loaded = settings.load(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": "s",
-            "TIMEZONE": "Europe/London",
-            "HOLIDAYS": "GB",
-            "CLOSED": "2026-12-24..2027-01-01",
-        }
-    )
-    cfg = replace(config, timezone=loaded.timezone, ladders=loaded.ladders)
-    served = serve(bot.build_app(cfg, store, clock=clock, listener_executor=lazy), lazy)
-    try:
+    @pytest.fixture
+    def config(self, config: Config) -> Config:
+        import config as settings
+
+        loaded = settings.load(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-test-token",
+                "SLACK_SIGNING_SECRET": "s",
+                "TIMEZONE": "Europe/London",
+                "HOLIDAYS": "GB",
+                "CLOSED": "2026-12-24..2027-01-01",
+            }
+        )
+        return replace(config, timezone=loaded.timezone, ladders=loaded.ladders)
+
+    def test_status_counts_business_days_with_the_configured_holidays_and_closure(
+        self, server: AppServer, clock: Clock
+    ) -> None:
         clock.set("2026-10-25T23:30")  # after the clocks went back: 23:30 GMT, still Sunday
-        ok(served.slash("add acme quiet 2 days"))
-        assert "Dated *Sun 25 Oct, today*." in ok(served.slash("note acme call"))
+        ok(server.slash("add acme quiet 2 days"))
+        assert "Dated *Sun 25 Oct, today*." in ok(server.slash("note acme call"))
         clock.set("2026-12-23T10:00")
-        ok(served.slash("asked acme sign-off"))
+        ok(server.slash("asked acme sign-off"))
         clock.set("2027-01-04T10:00")  # nine weekdays later, but only Mon 4 Jan is working
-        assert ":mute:" not in ok(served.slash("status acme"))
+        assert ":mute:" not in ok(server.slash("status acme"))
         clock.set("2027-01-05T10:00")
-        assert ":mute: quiet 2 business days" in ok(served.slash("status acme"))
+        assert ":mute: quiet 2 business days" in ok(server.slash("status acme"))
         # 23:30 UTC on Sat 27 Mar 2027 is still Saturday in London; an hour later (clocks
         # forward at 01:00 UTC) 00:30 UTC on Sun 28 Mar is 01:30 BST, Sunday.
         clock.set("2027-03-27T23:30")
-        assert "Dated *Sat 27 Mar, today*." in ok(served.slash("note acme call"))
+        assert "Dated *Sat 27 Mar, today*." in ok(server.slash("note acme call"))
         clock.set("2027-03-28T23:30")  # 00:30 BST on Monday 29 Mar (Easter Monday)
-        assert "Dated *Mon 29 Mar, today*." in ok(served.slash("note acme call"))
-    finally:
-        served.close()
+        assert "Dated *Mon 29 Mar, today*." in ok(server.slash("note acme call"))
 
 
 def test_an_invoice_logged_late_keeps_the_day_it_was_sent(

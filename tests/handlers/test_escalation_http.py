@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import bot
 from domain.models import Kind, NudgeStatus
+from tests.checks import history_of, ok
 from tests.handlers.test_actions import TEAM, button, ephemerals, events_of
-from tests.handlers.test_commands_http import ok
+from tests.nudge_pass import nudge_engine, nudge_pass
 from ui import nudges as ui
-
-
-def history(store, name: str) -> list:
-    record = store.find(TEAM, name)
-    return list(store.history(TEAM, record.client.client_id))
 
 
 def test_agreed_records_the_rhythm_in_the_summary_and_the_history(server, store, clock) -> None:
@@ -23,17 +18,17 @@ def test_agreed_records_the_rhythm_in_the_summary_and_the_history(server, store,
     assert "weekly batch reviews" in reply
     state = store.find(TEAM, "acme").state
     assert (state.agreed, state.agreed_on) == ("weekly batch reviews", clock.now.date())
-    assert Kind.AGREED in {e.kind for e in history(store, "acme")}
+    assert Kind.AGREED in {e.kind for e in history_of(store, "acme")}
     text = ok(server.slash("history acme"))
     assert "agreed a rhythm" in text and "weekly batch reviews" in text
 
 
 def test_agreed_without_a_rhythm_says_what_to_type_and_stores_nothing(server, store) -> None:
     ok(server.slash("add acme"))
-    before = len(history(store, "acme"))
+    before = len(history_of(store, "acme"))
     res = server.slash("agreed acme")
     assert "/client agreed acme weekly batch reviews" in res.text
-    assert len(history(store, "acme")) == before
+    assert len(history_of(store, "acme")) == before
 
 
 def test_one_revision_line_with_several_changes_is_one_round(server, store, clock) -> None:
@@ -46,17 +41,19 @@ def sent_it(ref: tuple[str, str, str], user: str = "U0BOB") -> dict:
     return button(ui.SENT_IT, ref, user=user)
 
 
-def approved_without_shared_channel(config, store, slack, clock, server):
-    """A quiet suggestion posted in the team channel and approved: the team sends it."""
-    from slack_sdk import WebClient
-
+def posted_without_shared_channel(config, store, slack, clock, server):
+    """A quiet suggestion posted in the team channel (the client has no shared channel)."""
     ok(server.slash("add shop in <#C0SHOP|shop>"))
     ok(server.slash("asked shop the logo on 2026-11-20"))
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
+    nudge_pass(config, store, slack, clock)
     record = store.find(TEAM, "shop")
     nudge = record.nudges["quiet:ask-2:1"]
-    ref = (record.client.client_id, nudge.key, nudge.thread_ts)
+    return (record.client.client_id, nudge.key, nudge.thread_ts)
+
+
+def approved_without_shared_channel(config, store, slack, clock, server):
+    """That suggestion approved: the team sends it."""
+    ref = posted_without_shared_channel(config, store, slack, clock, server)
     server.interact(button(ui.APPROVE, ref))
     return ref
 
@@ -99,31 +96,20 @@ def test_sent_it_logs_the_message_as_sent_exactly_once(config, store, slack, clo
 def test_sent_it_on_a_suggestion_not_yet_approved_changes_nothing(
     config, store, slack, clock, server
 ) -> None:
-    from slack_sdk import WebClient
-
-    ok(server.slash("add shop in <#C0SHOP|shop>"))
-    ok(server.slash("asked shop the logo on 2026-11-20"))
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(clock.now)
-    record = store.find(TEAM, "shop")
-    nudge = record.nudges["quiet:ask-2:1"]
-    server.interact(sent_it((record.client.client_id, nudge.key, nudge.thread_ts)))
+    ref = posted_without_shared_channel(config, store, slack, clock, server)
+    server.interact(sent_it(ref))
     assert events_of(store, "shop", Kind.SENT) == []
-    assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
+    assert store.find(TEAM, "shop").nudges["quiet:ask-2:1"].status is NudgeStatus.POSTED
 
 
 def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
     config, store, slack, clock, server
 ) -> None:
-    from slack_sdk import WebClient
-
     from service.decisions import Decisions
 
     ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
     ok(server.slash("invoice shop £900 due 2026-11-10 #S1"))
-    engine = bot.build_engine(
-        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
-    )
+    engine = nudge_engine(config, store, slack)
     week_ago = clock.now - timedelta(days=7)
     engine.scan(week_ago)
     cid = store.find(TEAM, "shop").client.client_id
@@ -145,15 +131,11 @@ def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
 def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_to_approve(
     config, store, slack, clock, server
 ) -> None:
-    from slack_sdk import WebClient
-
     from service.decisions import Decisions
 
     ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
     ok(server.slash("invoice shop £900 due 2026-09-01 #S1"))
-    engine = bot.build_engine(
-        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
-    )
+    engine = nudge_engine(config, store, slack)
     cid = store.find(TEAM, "shop").client.client_id
     decisions = Decisions(store, UTC)
     when = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)  # a Monday; weeks overdue

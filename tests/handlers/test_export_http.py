@@ -16,20 +16,10 @@ from domain.export import from_csv
 from domain.models import Interaction, Kind
 from local_slack import Failure
 from service.commands import ClientCommands
-from tests.checks import live_markup
-from tests.slack_http import Response
+from tests.checks import live_markup, ok
 
 TEAM = "T0TEAM1"
 INJECTION = '=HYPERLINK("http://evil.invalid") | *not bold* # not a heading'
-
-
-def ok(res: Response) -> str:
-    assert res.status == 200, res.body
-    body = res.json()
-    assert body["response_type"] == "ephemeral"
-    assert live_markup(body) == []
-    assert not body["text"].startswith(":warning:"), body["text"]
-    return res.text
 
 
 def run(store, text: str, clock) -> None:

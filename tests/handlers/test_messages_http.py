@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 
 import bot
 from config import Config
 from domain.models import Interaction, Kind, NudgeStatus
-from local_slack import Failure, LocalSlack
+from local_slack import Failure
 from service.heard import SharedChannelReplies
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup
 from tests.conftest import Clock
 from tests.handlers.test_actions import button
+from tests.nudge_pass import nudge_pass
 from tests.slack_http import AppServer, LazyListeners, serve
 from ui import nudges as ui
 
@@ -331,11 +331,6 @@ def test_set_shared_says_whether_replies_are_logged(served, store) -> None:
 
 
 # what it changes -----------------------------------------------------------------------------
-def engine(config: Config, store: TinyDBStore, slack: LocalSlack):
-    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
-    return bot.build_engine(config, store, client=client, pace=lambda _c: None)
-
-
 def test_a_quiet_client_who_replied_in_the_shared_channel_is_not_nudged(
     served, acme, store, slack, config, clock
 ) -> None:
@@ -343,7 +338,7 @@ def test_a_quiet_client_who_replied_in_the_shared_channel_is_not_nudged(
     served[0].slash("add globex as unresponsive in <#C0GLOBEX|globex>")
     served[0].slash("asked globex sign-off on the posts on 2026-11-23")
     send(served, message(), "Ev1")
-    report = engine(config, store, slack).scan(clock.now)
+    report = nudge_pass(config, store, slack, clock)
     assert report.recorded == ["globex: quiet:ask-2:1"]
     assert "C0ACME" not in slack.messages and "C0GLOBEX" in slack.messages
 
@@ -351,7 +346,7 @@ def test_a_quiet_client_who_replied_in_the_shared_channel_is_not_nudged(
 def test_an_open_suggestion_turns_stale_after_their_reply(
     served, acme, store, slack, config, clock
 ) -> None:
-    report = engine(config, store, slack).scan(clock.now)
+    report = nudge_pass(config, store, slack, clock)
     assert report.posted == ["quiet:ask-2:1"]
     nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
     send(served, message(ts="1795774200.000700"), "Ev1")

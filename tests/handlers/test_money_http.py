@@ -5,30 +5,17 @@ promises per invoice, and overdue totals per currency in the list and the report
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from slack_sdk import WebClient
 
-import bot
 from config import Config
 from domain.models import Kind, Money
 from storage.tinydb_store import TinyDBStore
+from tests.checks import history_of, ok, refused
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import TEAM1, ok, refused
-from tests.slack_http import AppServer
-
-
-def scan(config: Config, store: TinyDBStore, slack, when: datetime):
-    client = WebClient(base_url=slack.url, retry_handlers=[])
-    return bot.build_engine(config, store, client=client, pace=lambda _c: None).scan(when)
-
-
-def history_kinds(store: TinyDBStore, name: str) -> list[Kind]:
-    record = store.find(TEAM1, name)
-    assert record is not None
-    return [e.kind for e in store.history(TEAM1, record.client.client_id)]
+from tests.nudge_pass import nudge_pass
+from tests.slack_http import TEAM1, AppServer
 
 
 def test_a_part_payment_leaves_the_balance_owed_everywhere(
@@ -53,7 +40,7 @@ def test_a_part_payment_leaves_the_balance_owed_everywhere(
     assert "*Overdue:* £500.00." in report
 
     # The suggested wording asks for what is still owed, never the original total.
-    scan(config, store, slack, clock.now)
+    nudge_pass(config, store, slack, clock)
     record = store.find(TEAM1, "acme")
     (nudge,) = record.nudges.values()
     assert "£500.00" in nudge.versions[0].text
@@ -64,7 +51,7 @@ def test_a_part_payment_leaves_the_balance_owed_everywhere(
     # Paying the rest (no amount: whatever is still owed) settles it, as a new line.
     text = ok(server.slash("paid acme #INV-7"))
     assert "£500.00 to #INV-7 (paid in full). Nothing is outstanding." in text
-    paid = [k for k in history_kinds(store, "acme") if k is Kind.PAID]
+    paid = [e.kind for e in history_of(store, "acme") if e.kind is Kind.PAID]
     assert paid == [Kind.PAID, Kind.PAID]
     assert store.find(TEAM1, "acme").state.unpaid == ()
 
@@ -90,7 +77,7 @@ def test_overpayment_is_refused_and_nothing_is_stored(
 ) -> None:
     ok(server.slash("add acme"))
     ok(server.slash("invoice acme £900 due 2026-12-20 #INV-7"))
-    before = history_kinds(store, "acme")
+    before = [e.kind for e in history_of(store, "acme")]
     text = refused(server.slash("paid acme £1,000 #INV-7"))
     assert "£1,000.00 is more than the £900.00 still owed on #INV-7" in text
     text = refused(server.slash("paid acme £1,000"))
@@ -102,7 +89,7 @@ def test_overpayment_is_refused_and_nothing_is_stored(
     assert "acme owes nothing in EUR. Unpaid: #INV-7 (£900.00)." in text
     assert "e.g. `/client paid acme £100.00`" in text
     assert "unpaid are" not in text
-    assert history_kinds(store, "acme") == before
+    assert [e.kind for e in history_of(store, "acme")] == before
 
 
 class TestAWorkspaceInEuros:
@@ -150,11 +137,7 @@ def test_an_invoice_has_a_sent_date_as_well_as_a_due_date(
     assert "£900.00, sent Fri 20 Nov 2026, due Sun 20 Dec 2026" in text
     (invoice,) = store.find(TEAM1, "acme").state.invoices
     assert invoice.sent_on.isoformat() == "2026-11-20"
-    (line,) = [
-        e
-        for e in store.history(TEAM1, store.find(TEAM1, "acme").client.client_id)
-        if e.kind is Kind.INVOICE
-    ]
+    (line,) = [e for e in history_of(store, "acme") if e.kind is Kind.INVOICE]
     assert line.occurred_on.isoformat() == "2026-11-20"
     # Without `on`, it was sent today; a due date before a typed sent date is refused.
     assert "sent Fri 27 Nov 2026" in ok(server.slash("invoice acme £5 due 2026-12-20"))
@@ -174,7 +157,7 @@ def test_a_promise_on_one_invoice_does_not_silence_another(
     assert "nothing pending" not in listing
     assert ":red_circle: 1 overdue (£400.00), oldest 15 days" in listing
     assert ":handshake: £900.00 overdue, promised by Thu 10 Dec 2026" in listing
-    report = scan(config, store, slack, clock.now)
+    report = nudge_pass(config, store, slack, clock)
     assert report.recorded == ["acme: overdue:inv-B:1"]  # a first chase is step 1
     (nudge,) = store.find(TEAM1, "acme").nudges.values()
     assert "#B" in nudge.versions[0].text and "#A" not in nudge.versions[0].text

@@ -4,32 +4,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_sdk import WebClient
 
-import bot
 from config import Config
 from domain.models import NudgeStatus
 from local_slack import Failure, LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
-from tests.checks import live_markup
+from tests.checks import live_markup, ok
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import ok
 from tests.handlers.test_home_http import home_opened, view_of, wait_for_publish
-from tests.slack_http import AppServer, LazyListeners, serve
+from tests.nudge_pass import nudge_pass
+from tests.slack_http import AppServer
 
 TEAM = "T0TEAM1"
-
-
-def nudge_pass(config: Config, store: TinyDBStore, slack: LocalSlack, clock: Clock):
-    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
-    engine = bot.build_engine(config, store, client=client, pace=lambda channel: None)
-    return engine.scan(clock())
 
 
 def dm_opened_for(slack: LocalSlack) -> list[str]:
@@ -64,33 +55,31 @@ def test_add_says_nudges_go_by_dm_to_whoever_added_the_client(server: AppServer)
     assert "*Where:* nudges go by DM to its owner <@U0OLLY>" in text
 
 
-@pytest.fixture
-def nudge_channel_server(
-    config: Config, store: TinyDBStore, clock: Clock, lazy: LazyListeners
-) -> Iterator[tuple[AppServer, Config]]:
-    with_channel = replace(config, nudge_channel="C0NUDGES")
-    running = serve(bot.build_app(with_channel, store, clock=clock, listener_executor=lazy), lazy)
-    yield running, with_channel
-    running.close()
+class TestANudgeChannelIsSet:
+    """NUDGE_CHANNEL=C0NUDGES: where a client's nudges go when it has no channel of its own."""
 
+    @pytest.fixture
+    def config(self, config: Config) -> Config:
+        return replace(config, nudge_channel="C0NUDGES")
 
-def test_add_and_status_name_nudge_channel_when_it_is_set(
-    nudge_channel_server: tuple[AppServer, Config],
-    store: TinyDBStore,
-    slack: LocalSlack,
-    clock: Clock,
-) -> None:
-    server, config = nudge_channel_server
-    clock.set("2026-11-23T10:00")
-    text = ok(server.slash("add acme"))
-    assert "Nudges go to <#C0NUDGES> (NUDGE_CHANNEL: it has no channel of its own)." in text
-    ok(server.slash("asked acme the logo"))
-    text = ok(server.slash("status acme"))
-    assert "*Where:* nudges go to <#C0NUDGES> (NUDGE_CHANNEL" in text
-    clock.set("2026-11-27T10:00")
-    assert nudge_pass(config, store, slack, clock).posted == ["quiet:ask-2:1"]
-    assert {c.args["channel"] for c in slack.calls_to("chat.postMessage")} == {"C0NUDGES"}
-    assert dm_opened_for(slack) == []
+    def test_add_and_status_name_nudge_channel_when_it_is_set(
+        self,
+        server: AppServer,
+        config: Config,
+        store: TinyDBStore,
+        slack: LocalSlack,
+        clock: Clock,
+    ) -> None:
+        clock.set("2026-11-23T10:00")
+        text = ok(server.slash("add acme"))
+        assert "Nudges go to <#C0NUDGES> (NUDGE_CHANNEL: it has no channel of its own)." in text
+        ok(server.slash("asked acme the logo"))
+        text = ok(server.slash("status acme"))
+        assert "*Where:* nudges go to <#C0NUDGES> (NUDGE_CHANNEL" in text
+        clock.set("2026-11-27T10:00")
+        assert nudge_pass(config, store, slack, clock).posted == ["quiet:ask-2:1"]
+        assert {c.args["channel"] for c in slack.calls_to("chat.postMessage")} == {"C0NUDGES"}
+        assert dm_opened_for(slack) == []
 
 
 def test_a_client_with_no_channel_or_owner_is_nudged_by_dm_to_whoever_added_it(

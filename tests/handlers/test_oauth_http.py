@@ -20,9 +20,9 @@ from local_slack import LocalSlack
 from service.nudges import NudgeEngine
 from service.workspaces import BOT_SCOPES, AuditLog, Installations
 from storage.tinydb_store import TinyDBStore
+from tests.checks import ok
 from tests.conftest import Clock
 from tests.handlers.test_actions import button
-from tests.handlers.test_commands_http import ok
 from tests.handlers.test_home_http import home_opened
 from tests.installs import browse, install, start_install
 from tests.postgres import fresh_schema

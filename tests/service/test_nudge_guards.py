@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from slack_sdk import WebClient
 
 import bot
 import config as config_module
@@ -21,22 +20,15 @@ from domain.models import NudgeStatus
 from local_slack import Failure, LocalSlack
 from service import delivery as delivery_module
 from service import nudges as nudges_module
-from service.nudges import MAX_LOOKUP_PAGES, ScanReport
+from service.nudges import MAX_LOOKUP_PAGES
 from storage.tinydb_store import TinyDBStore
+from tests.checks import ok
 from tests.conftest import Clock
-from tests.handlers.test_commands_http import ok
+from tests.nudge_pass import nudge_engine, nudge_pass
 from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 
 TEAM1, TEAM2 = "T0TEAM1", "T0TEAM2"
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-
-
-def nudge_pass(
-    config: Config, store: TinyDBStore, slack: LocalSlack, clock: Clock, timeout: float = 5
-) -> ScanReport:
-    client = WebClient(token="xoxb-test", base_url=slack.url, timeout=timeout, retry_handlers=[])
-    engine = bot.build_engine(config, store, client=client, pace=lambda channel: None)
-    return engine.scan(clock())
 
 
 def posted_parts(slack: LocalSlack) -> list[tuple[str, str]]:
@@ -280,7 +272,6 @@ def test_a_programming_error_while_delivering_an_approved_message_surfaces(
         raise KeyError(text)
 
     monkeypatch.setattr(delivery_module, "escape", broken_escape)
-    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
-    engine = bot.build_engine(config, store, client=client, pace=lambda channel: None)
+    engine = nudge_engine(config, store, slack)
     with pytest.raises(KeyError):
         engine.deliver(TEAM1, cid, "quiet:ask-2:1", clock.now)
