@@ -24,6 +24,7 @@ from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
 from tests.handlers.test_actions import button
 from tests.running import operator_env, start_bot, stop_bot
+from tests.slack_http import slash_command
 from tests.socket_mode import SocketModeEndpoint
 from ui import nudges as ui
 
@@ -50,25 +51,6 @@ def endpoint() -> Iterator[SocketModeEndpoint]:
     running = SocketModeEndpoint().start()
     yield running
     running.stop()
-
-
-def slash_payload(text: str) -> dict[str, Any]:
-    """A slash command as a Socket Mode payload: the HTTP form's fields, as JSON."""
-    return {
-        "token": "legacy-unused",
-        "team_id": TEAM,
-        "team_domain": "agency",
-        "channel_id": "C0WORK",
-        "channel_name": "work",
-        "user_id": "U0ALICE",
-        "user_name": "alice",
-        "command": "/client",
-        "text": text,
-        "api_app_id": "A0TACTFUL",
-        "is_enterprise_install": "false",
-        "response_url": "https://hooks.slack.invalid/commands/T0TEAM1/1/abc",
-        "trigger_id": "1.2.abc",
-    }
 
 
 def test_socket_mode_answers_commands_buttons_and_events(
@@ -100,7 +82,7 @@ def test_socket_mode_answers_commands_buttons_and_events(
         assert opened.token == APP_TOKEN  # the app-level token opens the connection
 
         # A slash command: the ack carries the ephemeral reply, written before it is sent.
-        envelope = endpoint.send("slash_commands", slash_payload("note acme called Jo"), True)
+        envelope = endpoint.send("slash_commands", slash_command("note acme called Jo", TEAM), True)
         ack = endpoint.ack(envelope)
         assert ack["envelope_id"] == envelope
         assert ack["payload"]["response_type"] == "ephemeral"
