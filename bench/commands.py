@@ -68,7 +68,7 @@ from domain.models import Client, ClientRecord, Kind, Money  # noqa: E402
 from service.commands import Draft, log  # noqa: E402
 from storage.postgres_store import PostgresStore, is_database_url  # noqa: E402
 from storage.tinydb_store import TinyDBStore  # noqa: E402
-from tests.slack_http import SECRET, fresh_id, sign  # noqa: E402
+from tests.slack_http import SECRET, sign, slash_command  # noqa: E402
 
 TEAM = "T0BENCH"
 SIZES = {"small": (10, 100), "large": (1_000, 100_000), "one-client": (1, 100_000)}
@@ -277,23 +277,7 @@ class Server:
 
 # the client --------------------------------------------------------------------------------------
 def slash_body(text: str) -> str:
-    return urlencode(
-        {
-            "token": "legacy-unused",
-            "team_id": TEAM,
-            "team_domain": "agency",
-            "channel_id": "C0WORK",
-            "channel_name": "work",
-            "user_id": "U0ALICE",
-            "user_name": "alice",
-            "command": "/client",
-            "text": text,
-            "api_app_id": "A0TACTFUL",
-            "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.invalid/commands/T0BENCH/1/abc",
-            "trigger_id": fresh_id(),  # Slack's differ per command: no two bodies alike
-        }
-    )
+    return urlencode(slash_command(text, team=TEAM))
 
 
 def post(port: int, text: str) -> tuple[float, int, bytes]:
@@ -410,25 +394,22 @@ def start_up(db_path: Path) -> float:
     """Seconds from starting `python bot.py` (HTTP mode, as an operator runs it) on this store
     to its first 200 from GET /healthz."""
     import signal
-    import socket
     import urllib.error
     import urllib.request
 
     from local_slack import LocalSlack
+    from tests.running import free_port, operator_env
 
     slack = LocalSlack(team_id=TEAM).start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": "xoxb-bench-token",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "DATABASE_PATH": str(db_path),
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
+    port = free_port()
+    env = operator_env(
+        SLACK_BOT_TOKEN="xoxb-bench-token",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        DATABASE_PATH=str(db_path),
+        PORT=str(port),
+        LOG_LEVEL="WARNING",
+    )
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "bot.py")],

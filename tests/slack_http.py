@@ -52,6 +52,27 @@ class Response:
         return "\n".join(parts)
 
 
+def slash_command(
+    text: str, team: str = "T0TEAM1", user: str = "U0ALICE", channel: str = "C0WORK"
+) -> dict[str, str]:
+    """`/client text`'s fields as Slack sends them: a form over HTTP, JSON in Socket Mode."""
+    return {
+        "token": "legacy-unused",
+        "team_id": team,
+        "team_domain": "agency",
+        "channel_id": channel,
+        "channel_name": "work",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/client",
+        "text": text,
+        "api_app_id": "A0TACTFUL",
+        "is_enterprise_install": "false",
+        "response_url": f"https://hooks.slack.invalid/commands/{team}/1/abc",
+        "trigger_id": fresh_id(),
+    }
+
+
 def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
@@ -184,21 +205,7 @@ class AppServer:
         channel: str = "C0WORK",
         **kw: Any,
     ) -> Response:
-        form = {
-            "token": "legacy-unused",
-            "team_id": team,
-            "team_domain": "agency",
-            "channel_id": channel,
-            "channel_name": "work",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/client",
-            "text": text,
-            "api_app_id": "A0TACTFUL",
-            "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.invalid/commands/T0TEAM1/1/abc",
-            "trigger_id": fresh_id(),
-        }
+        form = slash_command(text, team, user, channel)
         return self.post_signed(urlencode(form), "application/x-www-form-urlencoded", **kw)
 
     def interact(self, payload: dict[str, Any], **kw: Any) -> Response:

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,15 +10,8 @@ from local_slack import LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
 from tests.installs import install
+from tests.running import free_port, operator_env, run_bot, start_bot, stop_bot, wait_until_serving
 from tests.slack_http import SECRET, AppServer
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
@@ -41,26 +28,18 @@ def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
         not in commands.run("T0TEAM1", "U0A", f"asked acme the logo on {asked_on}", now).text
     )
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "DATABASE_PATH": str(db),
-        "PORT": str(port),
+    env = operator_env(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        DATABASE_PATH=str(db),
+        PORT=str(port),
         # Always inside working hours, so the first pass posts whatever the wall clock says.
-        "WORKING_DAYS": "mon-sun",
-        "WORKING_HOURS": "00:00-23:59",
-        "MAX_BODY_BYTES": "4096",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        WORKING_DAYS="mon-sun",
+        WORKING_HOURS="00:00-23:59",
+        MAX_BODY_BYTES="4096",
     )
+    proc = start_bot(tmp_path, env)
     try:
         # The scheduler's first pass runs at start-up and posts the quiet client's nudge.
         alert = slack.wait_for("chat.postMessage", 2, timeout=30)[0].args
@@ -76,26 +55,11 @@ def test_serves_http_runs_the_scheduler_and_stops_cleanly_on_sigterm(
         assert big.status == 413
         assert "Request Entity Too Large" in big.body  # waitress's own answer, not the app's
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        out, err = stop_bot(proc)
     assert proc.returncode == 0, err
     assert "shutting down" in err
     assert "xoxb-test" not in out + err and SECRET not in out + err
     assert "tactful-body-marker" not in out + err
-
-
-def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    """Readiness, as a load balancer probes it: /healthz answers once waitress listens."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as res:
-                if res.status == 200:
-                    return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"bot.py never served: {proc.communicate()[1]}") from None
-            time.sleep(0.1)
 
 
 def test_installable_by_many_workspaces_serve_and_scan_use_each_installation(
@@ -114,44 +78,28 @@ def test_installable_by_many_workspaces_serve_and_scan_use_each_installation(
         reply = commands.run(team, "U0A", f"asked acme the logo on {asked_on}", now)
         assert ":warning:" not in reply.text
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_CLIENT_ID": "1111.2222",
-        "SLACK_CLIENT_SECRET": "client-secret-never-print",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "DATABASE_PATH": str(db),
-        "PORT": str(port),
-        "WORKING_DAYS": "mon-sun",
-        "WORKING_HOURS": "00:00-23:59",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = operator_env(
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="client-secret-never-print",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        DATABASE_PATH=str(db),
+        PORT=str(port),
+        WORKING_DAYS="mon-sun",
+        WORKING_HOURS="00:00-23:59",
     )
+    proc = start_bot(tmp_path, env)
     try:
         server = AppServer.at(f"http://127.0.0.1:{port}")
         wait_until_serving(server.url, proc)
         assert install(server, slack, "T0AAA").status == 200
         reply = server.slash("status acme", team="T0AAA")
         assert reply.status == 200 and "acme" in reply.text
-        scan = subprocess.run(
-            [sys.executable, str(ROOT / "bot.py"), "scan"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        scan = run_bot(tmp_path, env, "scan")
         assert scan.returncode == 0, scan.stderr
         assert "1 workspace(s) not installed skipped" in scan.stdout
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        out, err = stop_bot(proc)
     assert proc.returncode == 0, err
     posts = slack.calls_to("chat.postMessage")
     assert len(posts) == 2  # T0AAA's alert and suggestion; nothing for T0BBB

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from datetime import time
@@ -16,6 +15,7 @@ import pytest
 import config
 from config import SETTINGS, Config, ConfigError
 from local_slack import Failure, LocalSlack
+from tests.running import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot.py"
@@ -191,12 +191,6 @@ def test_socket_mode_needs_no_signing_secret() -> None:
 
 
 # python bot.py -------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_bot(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """bot.py in a child process with exactly `env` (every setting given, so nothing comes
     from a `.env` file), in a scratch folder."""

@@ -3,18 +3,16 @@ client or the whole store, as an operator runs it (a subprocess on the data fold
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.export import from_csv
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
+from tests.running import operator_env, run_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
@@ -31,18 +29,7 @@ def seed(db: Path) -> TinyDBStore:
 
 
 def export(tmp_path: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_PATH": str(db),
-    }
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "export", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bot(tmp_path, operator_env(DATABASE_PATH=str(db)), "export", *args)
 
 
 def test_one_client_to_a_folder(tmp_path: Path) -> None:

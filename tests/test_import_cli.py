@@ -3,9 +3,7 @@ run, the import, the import again, a bad file, and which workspace."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,25 +12,14 @@ import pytest
 from domain.invoices import balance
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
+from tests.running import ROOT, operator_env, run_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def import_(tmp_path: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "DATABASE_PATH": str(db),
-    }
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "import", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bot(tmp_path, operator_env(DATABASE_PATH=str(db)), "import", *args)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -6,10 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import threading
-import time
-import urllib.request
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -28,10 +25,10 @@ from storage.codec import to_doc
 from storage.postgres_store import PostgresStore
 from storage.tinydb_store import TinyDBStore
 from tests.postgres import fresh_schema
+from tests.running import bot_env, free_port, run_bot, start_bot, wait_until_serving
 from tests.slack_http import AppServer
 from tests.storage.support import new_client
-from tests.test_bot import ROOT, free_port
-from tests.test_startup import bot_env, last_line, run_bot
+from tests.test_startup import last_line
 from ui.wording import Wording
 
 TEAM = "T0TEAM1"
@@ -40,27 +37,8 @@ FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def bot_command(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def serving(proc: subprocess.Popen, url: str) -> bool:
-    """Whether `python bot.py` comes to answer /healthz with 200 (two starting at once on this
-    shared machine can take a while: the wait is long, and ends early if the process exits)."""
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as res:
-                return res.status == 200
-        except OSError:
-            time.sleep(0.1)
-    return False
+    """`python bot.py migrate`, `copy` and the like, allowed up to 120 s."""
+    return run_bot(tmp_path, env, *args, timeout=120)
 
 
 def test_the_schema_head_is_the_newest_migration() -> None:
@@ -270,19 +248,11 @@ def test_two_replicas_answer_commands_at_once_over_http_losing_and_doubling_noth
             for n in range(2):
                 env = bot_env(tmp_path, slack.url, DATABASE_URL=url, DATABASE_PATH=f"d{n}/t.json")
                 port = env["PORT"]
-                procs.append(
-                    subprocess.Popen(
-                        [sys.executable, str(ROOT / "bot.py")],
-                        env=env,
-                        cwd=tmp_path,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE,
-                        text=True,
-                    )
-                )
+                procs.append(start_bot(tmp_path, env))
                 servers.append(AppServer.at(f"http://127.0.0.1:{port}"))
             for proc, server in zip(procs, servers, strict=True):
-                assert serving(proc, f"{server.url}/healthz")
+                # Two starting at once on this shared machine can take a while: a long wait.
+                wait_until_serving(server.url, proc, timeout=90)
             assert "Added" in servers[0].slash("add acme").text
             threads, errors = [], []
 

@@ -3,8 +3,6 @@ in the data folder) keeps a line of it, and every other workspace stays."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC
 from pathlib import Path
 
@@ -14,8 +12,7 @@ from service.commands import ClientCommands
 from service.workspaces import AuditLog
 from storage.tinydb_store import TinyDBStore
 from tests.conftest import Clock
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.running import ROOT, run_bot
 
 
 def test_purge_with_one_bot_token(tmp_path: Path, clock: Clock) -> None:
@@ -25,14 +22,7 @@ def test_purge_with_one_bot_token(tmp_path: Path, clock: Clock) -> None:
     for team in ("T0GONE", "T0STAYS"):
         assert ":warning:" not in commands.run(team, "U0A", "add acme", clock.now).text
     env = {"DATABASE_PATH": str(db), "PATH": "", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "purge", "--team", "T0GONE", "--yes"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_bot(tmp_path, env, "purge", "--team", "T0GONE", "--yes")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
         "Purged workspace T0GONE: 1 clients, 1 interactions deleted (recorded in the audit log)."

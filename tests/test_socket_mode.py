@@ -9,10 +9,6 @@ WebSocket, and the app's answers come back as acks.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,10 +23,11 @@ from local_slack import LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
 from tests.handlers.test_actions import button
+from tests.running import operator_env, start_bot, stop_bot
+from tests.slack_http import slash_command
 from tests.socket_mode import SocketModeEndpoint
 from ui import nudges as ui
 
-ROOT = Path(__file__).resolve().parents[1]
 TEAM = "T0TEAM1"
 APP_TOKEN = "xapp-1-A0TACTFUL-1-localtoken"
 
@@ -56,25 +53,6 @@ def endpoint() -> Iterator[SocketModeEndpoint]:
     running.stop()
 
 
-def slash_payload(text: str) -> dict[str, Any]:
-    """A slash command as a Socket Mode payload: the HTTP form's fields, as JSON."""
-    return {
-        "token": "legacy-unused",
-        "team_id": TEAM,
-        "team_domain": "agency",
-        "channel_id": "C0WORK",
-        "channel_name": "work",
-        "user_id": "U0ALICE",
-        "user_name": "alice",
-        "command": "/client",
-        "text": text,
-        "api_app_id": "A0TACTFUL",
-        "is_enterprise_install": "false",
-        "response_url": "https://hooks.slack.invalid/commands/T0TEAM1/1/abc",
-        "trigger_id": "1.2.abc",
-    }
-
-
 def test_socket_mode_answers_commands_buttons_and_events(
     tmp_path: Path, slack: LocalSlack, endpoint: SocketModeEndpoint
 ) -> None:
@@ -89,30 +67,22 @@ def test_socket_mode_answers_commands_buttons_and_events(
     ):
         assert ":warning:" not in commands.run(TEAM, "U0ALICE", text, now).text
     slack.socket_url = endpoint.url
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_API_URL": slack.url,
-        "DATABASE_PATH": str(db),
-        "WORKING_DAYS": "mon-sun",
-        "WORKING_HOURS": "00:00-23:59",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = operator_env(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_API_URL=slack.url,
+        DATABASE_PATH=str(db),
+        WORKING_DAYS="mon-sun",
+        WORKING_HOURS="00:00-23:59",
     )
+    proc = start_bot(tmp_path, env)
     try:
         endpoint.wait_connected()
         (opened,) = slack.calls_to("apps.connections.open")
         assert opened.token == APP_TOKEN  # the app-level token opens the connection
 
         # A slash command: the ack carries the ephemeral reply, written before it is sent.
-        envelope = endpoint.send("slash_commands", slash_payload("note acme called Jo"), True)
+        envelope = endpoint.send("slash_commands", slash_command("note acme called Jo", TEAM), True)
         ack = endpoint.ack(envelope)
         assert ack["envelope_id"] == envelope
         assert ack["payload"]["response_type"] == "ephemeral"
@@ -170,12 +140,7 @@ def test_socket_mode_answers_commands_buttons_and_events(
         assert replies[0].text == "Thanks, files on their way"
         assert store.find(TEAM, "acme").state.open_asks == ()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
+        out, err = stop_bot(proc)
     assert proc.returncode == 0, err
     assert "Socket Mode" in err
     for secret in (APP_TOKEN, "xoxb-test"):

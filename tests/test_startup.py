@@ -8,10 +8,7 @@ Each runs `python bot.py` as an operator would, against the fake Slack.
 from __future__ import annotations
 
 import errno
-import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,31 +19,8 @@ import pytest
 import bot
 import storage.atomic as atomic
 from local_slack import Failure, LocalSlack
+from tests.running import bot_env, free_port, run_bot, start_bot, stop_bot
 from tests.slack_http import SECRET
-from tests.test_bot import ROOT, free_port
-
-
-def bot_env(tmp_path: Path, slack_url: str, **extra: str) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": f"xoxb-{SECRET}",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack_url,
-        "DATABASE_PATH": str(tmp_path / "data" / "tactful.json"),
-        "PORT": str(free_port()),
-        **extra,
-    }
-
-
-def run_bot(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py")],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def healthz(url: str) -> int:
@@ -127,14 +101,7 @@ def test_slack_500s_at_start_up_are_waited_out_not_blamed_on_the_token(
 ) -> None:
     slack.fail("auth.test", Failure(status=500), Failure(status=503))
     env = bot_env(tmp_path, slack.url, SLACK_STARTUP_WAIT="30")
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_bot(tmp_path, env)
     seen: list[str] = []
     try:
         # Two failures, then auth.test succeeds (ours, then Bolt's), and it serves.
@@ -146,8 +113,7 @@ def test_slack_500s_at_start_up_are_waited_out_not_blamed_on_the_token(
         assert len(slack.calls_to("auth.test")) == 4
         assert healthz(f"http://127.0.0.1:{env['PORT']}/healthz") == 200
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, rest = proc.communicate(timeout=20)
+        out, rest = stop_bot(proc)
     err = "".join(seen) + rest
     assert proc.returncode == 0, err
     assert "refused" not in err and "invalid" not in err
