@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import bot
 from config import SETTINGS, Config
@@ -18,6 +19,11 @@ from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, outbound_live_markup
 from tests.slack_http import SECRET, AppServer, LazyListeners, serve
+
+# Property tests check behaviour, not speed: Hypothesis's default 200 ms deadline per example
+# turns a busy machine into a failure (speed is measured in bench/, never in tests).
+settings.register_profile("tactful", deadline=None)
+settings.load_profile("tactful")
 
 
 @pytest.fixture(autouse=True)
