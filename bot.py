@@ -3,14 +3,19 @@
     python bot.py              serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)
     python bot.py console      try it with no Slack: type /client commands, see the replies
     python bot.py scan [--now 2026-12-01T10:00] [--dry-run]   one nudge pass, then exit
+    python bot.py digest [--now ...]   post the weekly digest if it is due, then exit
     python bot.py purge --team T0123 [--yes]   delete one workspace's whole record (audited)
-    python bot.py export <name> | --all [--team T...] [--out DIR]   records as CSV + Markdown
+    python bot.py export <name> | --all [--team T...] [--out DIR] [--now ...]
+                               records as CSV + Markdown
     python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]
-                               clients and invoices from Tactful's CSV or a Xero / QuickBooks
-                               export
+                               [--now ...]   clients and invoices from Tactful's CSV or a
+                               Xero / QuickBooks export
     python bot.py migrate      create or upgrade the PostgreSQL tables at DATABASE_URL
-    python bot.py copy --from data/tactful.json [--to postgresql://...]
+    python bot.py copy --from data/tactful.json [--to postgresql://...] [--now ...]
                                copy every workspace into PostgreSQL, verified entry by entry
+
+`--now` (ISO, in TIMEZONE) makes a mode act as if it were that moment, for trying Tactful out
+on pretend days; without it, the real time.
 
 Reads config, opens storage, builds the Bolt app, registers handlers and jobs, and starts the
 chosen mode. Nothing happens at import time, so `create_wsgi()` can be handed to gunicorn or
@@ -30,7 +35,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,6 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import config as config_module
 import handlers
+from clock import utc_now
 from config import Config, ConfigError
 from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
@@ -85,10 +91,6 @@ EXIT_SLACK_DOWN = 3  # Slack stayed unreachable for SLACK_STARTUP_WAIT: try agai
 SLACK_TROUBLE = frozenset(
     {"fatal_error", "internal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def web_client(config: Config) -> WebClient:
@@ -351,9 +353,7 @@ def weekly_digest(
         when=config.digest,
         channel=config.nudge_channel,
         # The working calendar: WORKING_DAYS, less HOLIDAYS and CLOSED days.
-        is_working_day=lambda d: (
-            d.weekday() in config.work_days and not config.ladders.calendar.is_off(d)
-        ),
+        is_working_day=config.is_working_day,
         links=home.links if home is not None else (lambda team, standings: {}),
     )
 
@@ -407,8 +407,12 @@ def copy(argv: list[str]) -> int:
     )
     parser.add_argument("--from", dest="source", required=True, help="e.g. data/tactful.json")
     parser.add_argument("--to", dest="target", help="postgresql://... (default: DATABASE_URL)")
+    _now_option(parser, "make the nudge pass's checks index as of this moment")
     args = parser.parse_args(argv)
     config = _load(need_slack=False)
+    now = _now(args.now, config, "copy")
+    if now is None:
+        return EXIT_CONFIG
     target_url = args.target or config.database_url
     from storage.copy import copy_store
     from storage.postgres_store import PostgresStore, is_database_url
@@ -420,7 +424,7 @@ def copy(argv: list[str]) -> int:
     if not source_path.is_file():
         print(f"copy: --from {args.source}: no TinyDB catalogue there", file=sys.stderr)
         return EXIT_CONFIG
-    schedule = NudgeSchedule(config.timezone, config.ladders)
+    schedule = NudgeSchedule(config.timezone, config.ladders, clock=lambda: now)
     try:
         source = TinyDBStore(source_path, currency=config.currency)
         target = PostgresStore(target_url, schedule=schedule, currency=config.currency)
@@ -610,27 +614,16 @@ def scan(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python bot.py scan", description="Run one nudge pass and exit."
     )
-    parser.add_argument(
-        "--now", help="evaluate the rules at this moment (ISO, in TIMEZONE), e.g. 2026-12-01T10:00"
-    )
+    _now_option(parser, "evaluate the rules at this moment")
     parser.add_argument(
         "--dry-run", action="store_true", help="print what would be posted; change nothing"
     )
     args = parser.parse_args(argv)
     config = _load(need_slack=not args.dry_run)
-    now = utc_now()
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            print(
-                f"scan: --now {args.now!r} is not an ISO date-time like 2026-12-01T10:00",
-                file=sys.stderr,
-            )
-            return EXIT_CONFIG
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=config.timezone)
-    store = open_store(config)
+    now = _now(args.now, config, "scan")
+    if now is None:
+        return EXIT_CONFIG
+    store = open_store(config, clock=lambda: now)
     engine = build_engine(config, store)
     report = jobs.run_pass(engine, scheduler_lock(config), now, wait=True, dry_run=args.dry_run)
     if args.dry_run:
@@ -641,6 +634,55 @@ def scan(argv: list[str]) -> int:
         # Saved beside the data, for the serving processes (which run no scheduler here).
         client_commands(config, store).refresh_overviews(now)
     return 0
+
+
+def digest(argv: list[str]) -> int:
+    """`python bot.py digest [--now ISO]`: post the weekly digest now if it is due."""
+    parser = argparse.ArgumentParser(
+        prog="python bot.py digest",
+        description="Post the weekly digest in NUDGE_CHANNEL if it is due (once a week, on a "
+        "working day from DIGEST's time on), then exit. `python bot.py scan` does this too.",
+    )
+    _now_option(parser, "post it as if it were this moment")
+    args = parser.parse_args(argv)
+    config = _load()
+    now = _now(args.now, config, "digest")
+    if now is None:
+        return EXIT_CONFIG
+    if config.digest is None or not config.nudge_channel:
+        print("digest: off (DIGEST=off, or NUDGE_CHANNEL is not set).")
+        return 0
+    store = open_store(config, clock=lambda: now)
+    results = weekly_digest(config, store, build_engine(config, store).clients).run(now)
+    for team, result in sorted(results.items()):
+        print(f"{team}: {result}")
+    if not results:
+        print("digest: none is due now.")
+    return 0
+
+
+def _now_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--now",
+        help=f"{what} (ISO, in TIMEZONE), e.g. 2026-12-01T10:00; default: the real time. "
+        "For trying Tactful out on pretend days, as the console's `scan --now` does.",
+    )
+
+
+def _now(given: str | None, config: Config, mode: str) -> datetime | None:
+    """The moment a command-line mode acts at: `--now`, or the real time. None (and one line
+    on stderr) for a `--now` that isn't a date-time."""
+    if not given:
+        return utc_now()
+    try:
+        now = datetime.fromisoformat(given)
+    except ValueError:
+        print(
+            f"{mode}: --now {given!r} is not an ISO date-time like 2026-12-01T10:00",
+            file=sys.stderr,
+        )
+        return None
+    return now if now.tzinfo else now.replace(tzinfo=config.timezone)
 
 
 _TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
@@ -707,13 +749,17 @@ def export(argv: list[str]) -> int:
     parser.add_argument("--all", action="store_true", help="every client (of every workspace)")
     parser.add_argument("--team", help="only this workspace (team id T...)")
     parser.add_argument("--out", default="exports", help="folder to write to (default: exports)")
+    _now_option(parser, "write the files as of this moment")
     args = parser.parse_args(argv)
     name = " ".join(args.name)
     if bool(name) == args.all:
         print("export: give a client's name, or --all", file=sys.stderr)
         return EXIT_CONFIG
     config = _load(need_slack=False)
-    store = open_store(config)
+    now = _now(args.now, config, "export")
+    if now is None:
+        return EXIT_CONFIG
+    store = open_store(config, clock=lambda: now)
     teams = [args.team] if args.team else store.teams()
     if name:
         records = [r for r in (store.find(t, name) for t in teams) if r is not None]
@@ -728,7 +774,7 @@ def export(argv: list[str]) -> int:
             return EXIT_CONFIG
     else:
         records = [r for t in teams for r in store.clients(t)]
-    exports, now, out = Exports(store), utc_now(), Path(args.out)
+    exports, out = Exports(store), Path(args.out)
     for record in records:
         # One folder per workspace: two workspaces may each have an "acme".
         for path in exports.write(exports.files(record, now), out / record.client.team_id):
@@ -736,6 +782,22 @@ def export(argv: list[str]) -> int:
     if not records:
         print("Nothing to export: no clients.", file=sys.stderr)
     return 0
+
+
+def _token_team(config: Config) -> str | None:
+    """The workspace of a one-workspace deployment's bot token (auth.test), or None where
+    there is no one token (OAuth, the console's) or Slack can't say."""
+    if config.oauth or not config.bot_token.startswith("xoxb-"):
+        return None
+    client = WebClient(
+        token=config.bot_token, base_url=config.slack_api_url, timeout=10, retry_handlers=[]
+    )
+    try:
+        team = client.auth_test().get("team_id")
+    except (SlackApiError, OSError) as err:
+        logger.warning("Could not ask Slack which workspace the bot token is for: %s", err)
+        return None
+    return team if isinstance(team, str) and _TEAM_ID.match(team) else None
 
 
 def import_file(argv: list[str]) -> int:
@@ -764,6 +826,7 @@ def import_file(argv: list[str]) -> int:
         choices=DATE_ORDERS,
         help="dates like 03/04/2026 are day first (dmy) or month first (mdy)",
     )
+    _now_option(parser, "import as of this moment (what counts as today and overdue)")
     args = parser.parse_args(argv)
     if args.owner and not is_user_id(args.owner):
         print(
@@ -776,8 +839,11 @@ def import_file(argv: list[str]) -> int:
     if not args.file.is_file():
         print(f"import: there is no file {str(args.file)!r}", file=sys.stderr)
         return EXIT_CONFIG
-    store = open_store(config)
-    team = args.team
+    now = _now(args.now, config, "import")
+    if now is None:
+        return EXIT_CONFIG
+    store = open_store(config, clock=lambda: now)
+    team = args.team or _token_team(config)
     if not team:
         teams = store.teams()
         if len(teams) != 1:
@@ -793,7 +859,7 @@ def import_file(argv: list[str]) -> int:
             )
             return EXIT_CONFIG
         team = teams[0]
-    importer, now = Importer(store, config.timezone, config.currency), utc_now()
+    importer = Importer(store, config.timezone, config.currency)
     try:
         parsed, plan = importer.read(args.file, team, now, args.dates)
     except BadFile as err:
@@ -842,10 +908,12 @@ def main(argv: list[str]) -> int:
         import console
 
         config = _load(need_slack=False)
+        clock = console.ConsoleClock()
         return console.run(
             config,
-            open_store(config),
+            open_store(config, clock),
             argv[1:],
+            clock=clock,
             build_app=build_app,
             build_engine=build_engine,
             run_pass=jobs.run_pass,
@@ -857,6 +925,8 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "scan":
         return scan(argv[1:])
+    if mode == "digest":
+        return digest(argv[1:])
     if mode == "purge":
         return purge(argv[1:])
     if mode == "export":
@@ -869,7 +939,7 @@ def main(argv: list[str]) -> int:
         return copy(argv[1:])
     print(
         f"Unknown mode {mode!r}. Try: python bot.py "
-        "[console|scan|export|import|purge|migrate|copy|--help]",
+        "[console|scan|digest|export|import|purge|migrate|copy|--help]",
         file=sys.stderr,
     )
     return EXIT_CONFIG

@@ -131,6 +131,10 @@ class Config:
         """Installable by many workspaces, each post with the installing workspace's token."""
         return bool(self.client_id and self.client_secret)
 
+    def is_working_day(self, day: date) -> bool:
+        """WORKING_DAYS less HOLIDAYS and CLOSED days: the days anything is posted."""
+        return day.weekday() in self.work_days and not self.ladders.calendar.is_off(day)
+
 
 def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
     """Build the config from `env`.

@@ -5,7 +5,7 @@ what the bot would answer or post is printed as text. The Web API is a stand-in 
 port (local_slack.py) that prints each call instead of sending it.
 
     /client ...            a slash command, as in Slack
-    scan [--now ISO]       one nudge pass (at that moment), posting into the stand-in Slack
+    scan [--now ISO | --days N]   one nudge pass (at that moment), posting into the stand-in Slack
     buttons                every button you can press, numbered, with its client and step
     click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss then
                            ask for the text on the next line
@@ -21,12 +21,13 @@ import json
 import os
 import shlex
 import sys
-import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from time import monotonic
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -34,6 +35,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
+from clock import utc_now
 from config import Config
 from local_slack import Call, LocalSlack
 from storage.base import Store
@@ -50,6 +52,7 @@ Data is kept in {path}."""
 HELP = """Console commands:
   /client ...            a slash command, as in Slack (`/client help` lists them)
   scan [--now ISO]       one nudge pass, e.g. `scan --now 2026-12-01T10:00` (a weekday morning)
+  scan --days N          one nudge pass N days from today, in the working morning: `scan --days 1`
   buttons                every button you can press, numbered, with its client and step;
                          a button keeps its number after other clicks
   click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss read
@@ -127,17 +130,31 @@ class ConsoleClock:
     later than the one before, as in Slack, so `/client undo` finds the entry logged last."""
 
     fixed: datetime | None = None
+    # The machine's clock (clock.utc_now), read only until a moment is pinned.
+    real: Callable[[], datetime] = field(default=utc_now, repr=False)
     _pinned_at: float = field(default=0.0, init=False, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "fixed":
-            object.__setattr__(self, "_pinned_at", time.monotonic())
+            object.__setattr__(self, "_pinned_at", monotonic())
         object.__setattr__(self, name, value)
 
     def __call__(self) -> datetime:
         if self.fixed is None:
-            return datetime.now(UTC)
-        return self.fixed + timedelta(seconds=time.monotonic() - self._pinned_at)
+            return self.real()
+        return self.fixed + timedelta(seconds=monotonic() - self._pinned_at)
+
+
+def working_morning(
+    day: date, is_working_day: Callable[[date], bool], work_start: time, tz: tzinfo
+) -> datetime:
+    """An hour into `day`'s working hours, or the first working day's after it: where
+    `scan --days` pins the clock, so a try-out reads true whatever day it is run."""
+    for _ in range(366):
+        if is_working_day(day):
+            break
+        day += timedelta(days=1)
+    return datetime.combine(day, work_start, tzinfo=tz) + timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -171,7 +188,10 @@ class Console:
         describe: Callable[[str], str] = lambda _block_id: "",
         post_digest: Callable[[datetime], dict[str, str]] | None = None,
         save: Callable[[], None] = lambda: None,
+        is_working_day: Callable[[date], bool] = lambda d: d.weekday() < 5,
+        work_start: time = time(9),
     ) -> None:
+        self.is_working_day, self.work_start = is_working_day, work_start
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
         self.post_digest, self.save = post_digest, save
         self.clock, self.tz, self.team, self.user = clock, tz, team, user
@@ -217,20 +237,32 @@ class Console:
             try:
                 when = datetime.fromisoformat(args[1])
             except ValueError:
-                return "Use `scan --now 2026-12-01T10:00`."
+                return f"Use `scan --now {self._example()}` or `scan --days 1`."
             self.clock.fixed = when if when.tzinfo else when.replace(tzinfo=self.tz)
+        elif args[:1] == ["--days"] and len(args) == 2:
+            if not args[1].isdigit() or int(args[1]) > 3660:
+                return "Use `scan --days 1`: a number of days from today, 0 to 3660."
+            self.clock.fixed = self._working_morning(int(args[1]))
         elif args:
-            return "Use `scan` or `scan --now 2026-12-01T10:00`."
+            return "Use `scan`, `scan --days 1` or `scan --now " + self._example() + "`."
         report = self.scan_at(self.clock())
         if report is None:
             return "Another scheduler is running a pass; try again in a moment."
         hint = ""
         if report.outside_hours:
-            hint = (
-                "\nTo see them now, pretend it's a weekday morning: `scan --now 2026-12-01T10:00`."
-            )
+            hint = "\nTo see them now, pretend it's the next working morning: `scan --days 1`."
         listing = self.buttons_text() if self.buttons() else ""
         return "\n".join(filter(None, [report.summary() + hint, listing]))
+
+    def _working_morning(self, days: int) -> datetime:
+        today = self.clock().astimezone(self.tz).date()
+        return working_morning(
+            today + timedelta(days=days), self.is_working_day, self.work_start, self.tz
+        )
+
+    def _example(self) -> str:
+        """A `--now` value near the console's today, for the hints."""
+        return f"{self._working_morning(1):%Y-%m-%dT%H:%M}"
 
     def buttons(self) -> list[Button]:
         found = []
@@ -362,7 +394,7 @@ class Console:
             "type": "event_callback",
             "team_id": self.team,
             "api_app_id": "ACONSOLE",
-            "event_id": f"EvConsole{datetime.now(UTC).timestamp()}",
+            "event_id": f"EvConsole{uuid.uuid4().hex}",
             "event": {"type": "app_home_opened", "user": self.user, "tab": "home"},
         }
         self.app.dispatch(BoltRequest(body=json.dumps(body), headers=JSON))
@@ -473,11 +505,13 @@ def run(
     lock: Any,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
+    clock: ConsoleClock | None = None,
 ) -> int:
     """Run the console until end of input. `--team T123` picks the workspace to act in."""
     opts = shlex.split(" ".join(args))
     team = opts[opts.index("--team") + 1] if "--team" in opts[:-1] else TEAM
-    clock = ConsoleClock()
+    # The store's checks index keeps the same pretend days (bot.py opens it on this clock).
+    clock = clock or ConsoleClock()
     # On the console's clock, so a post's ts falls inside the look-up window of a `scan --now`.
     slack = LocalSlack(team_id=team, on_call=printer(out), clock=clock).start()
     # The stand-in Slack's channels are kept beside the data, so a suggestion posted in one run
@@ -512,6 +546,8 @@ def run(
         describe=lambda block_id: describe(store, team, block_id),
         post_digest=_digest(config, store, slack, build_digest),
         save=lambda: _keep(channels, slack.messages),
+        is_working_day=config.is_working_day,
+        work_start=config.work_start,
     )
     interactive = stdin.isatty()
     if interactive:

@@ -80,9 +80,11 @@ class InvoiceSent:
     amount: Money
     due: date
     ref: str
-    on: date  # the day it was sent
+    on: date  # the day it was sent (the day it was logged, if that isn't known)
     date_words: str = field(default="", compare=False)  # what was read as the due date
     sent_words: str = field(default="", compare=False)  # and as the sent date, if given
+    # Logged after it fell due, without `on`: it wasn't sent today, and the day isn't known.
+    undated: bool = False
 
 
 @dataclass(frozen=True)
@@ -815,7 +817,6 @@ def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY
     amount = parse_amount(amount_words, currency)
     due = parse_date(" ".join(rest), today, future=True)
     sent = today
-    # Only a sent date that was typed is checked: an invoice logged late, due already, is fine.
     if sent_words:
         sent = parse_date(" ".join(sent_words), today)
         if due < sent:
@@ -826,7 +827,15 @@ def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY
                 f"on {' '.join(sent_words)}`."
             )
     return InvoiceSent(
-        name, amount, due, ref, sent, " ".join(rest), " ".join(sent_words) if sent_words else ""
+        name,
+        amount,
+        due,
+        ref,
+        sent,
+        " ".join(rest),
+        " ".join(sent_words) if sent_words else "",
+        # Logged after it fell due: not sent today, and when it was isn't known.
+        undated=not sent_words and due < today,
     )
 
 

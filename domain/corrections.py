@@ -84,7 +84,8 @@ def describe(e: Interaction) -> str:
     if e.text and e.kind not in (Kind.PAID,):
         text = e.text if len(e.text) <= 40 else e.text[:39] + "…"
         bits.append(f"“{text}”")
-    return f"{e.short_id} ({' '.join(bits)}, {e.occurred_on.isoformat()})"
+    when = "date not given" if e.undated else e.occurred_on.isoformat()
+    return f"{e.short_id} ({' '.join(bits)}, {when})"
 
 
 def _check_voidable(record: ClientRecord, lines: list[Interaction], target: Interaction) -> None:
@@ -125,6 +126,16 @@ def void_drafts(
     return [Draft(Kind.VOIDED, today, text=reason, ref=target.ref, target=target.seq)]
 
 
+def logged_later(a: Interaction, b: Interaction) -> bool:
+    """Whether `a` was logged after `b` (two clients' lines: within one, seq says it).
+
+    By the order of logging, not by `logged_at`: a pinned or corrected clock can give a later
+    line an earlier time. Lines from before the order was kept (0) fall back on the time."""
+    if a.order and b.order:
+        return a.order > b.order
+    return (a.order, a.logged_at) > (b.order, b.logged_at)
+
+
 def last_command(lines: list[Interaction], user: str, now: datetime) -> list[Interaction]:
     """The lines of the last command `user` logged in this history within UNDO_WINDOW."""
     mine = [
@@ -134,7 +145,7 @@ def last_command(lines: list[Interaction], user: str, now: datetime) -> list[Int
     ]
     if not mine:
         return []
-    last = max(mine, key=lambda e: (e.logged_at, e.seq))
+    last = max(mine, key=lambda e: e.seq)
     # One command may log several lines at once (a payment over several invoices, a snooze of
     # every situation): consecutive, of one kind, with the same author and moment.
     command = [last]
@@ -200,7 +211,7 @@ def fix_drafts(
             raise InputError(f"Only an invoice or a promise has a due date; {describe(target)}.")
         if c.due == now.due_on:
             raise InputError(f"{describe(target)} is already due {c.due.isoformat()}.")
-        if c.due < now.occurred_on:
+        if c.due < now.occurred_on and not now.undated:
             raise InputError(
                 f"{c.due.isoformat()} is before {target.short_id} was sent "
                 f"({now.occurred_on.isoformat()})."
@@ -229,14 +240,15 @@ def fix_drafts(
             )
         changes.append(f"amount {format_money(now.amount)} → {format_money(c.amount)}")
     if c.on is not None:
-        if c.on == now.occurred_on:
+        if c.on == now.occurred_on and not now.undated:
             raise InputError(f"{describe(target)} is already dated {c.on.isoformat()}.")
         if target.kind is Kind.INVOICE and now.due_on and c.on > now.due_on:
             raise InputError(
                 f"#{target.ref} is due {now.due_on.isoformat()}: it can't have been sent after. "
                 "Fix the due date first."
             )
-        changes.append(f"date {now.occurred_on.isoformat()} → {c.on.isoformat()}")
+        was = "not given" if now.undated else now.occurred_on.isoformat()
+        changes.append(f"date {was} → {c.on.isoformat()}")
     return [
         Draft(
             Kind.FIXED,

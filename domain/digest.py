@@ -56,7 +56,11 @@ def period(
 
 
 def due(now: datetime, when: DigestTime, tz: tzinfo, is_working_day: Callable[[date], bool]):
-    """This week's period if its digest is due at `now` (it stays due all week, so a pass
-    after downtime still posts it), else None."""
+    """This week's period if its digest is due at `now`, else None. It stays due all week, so a
+    pass after downtime still posts it, but only on a working day from its time of day on: one
+    missed before a holiday waits for the next working morning, never lands on the holiday."""
     p = period(now, when, tz, is_working_day)
-    return p if p is not None and now >= p.due_at else None
+    local = now.astimezone(tz)
+    if p is None or now < p.due_at or not is_working_day(local.date()):
+        return None
+    return p if local.time() >= when.at else None

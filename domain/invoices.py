@@ -24,6 +24,12 @@ def paid_so_far(invoice: Invoice) -> Money:
     return Money(invoice.amount.amount - owed.amount, owed.currency)
 
 
+def sent_by(invoice: Invoice, day: date) -> bool:
+    """It had been sent on `day`, as far as the record knows: an invoice whose sent date was
+    never given can take a payment of any date."""
+    return invoice.sent_on is None or invoice.sent_on <= day
+
+
 def is_open(invoice: Invoice) -> bool:
     """Something is still owed on it (its balance is above 0)."""
     return invoice.paid_on is None and invoice.amount.amount > invoice.paid

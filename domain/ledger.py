@@ -31,6 +31,7 @@ class Draft:
     link: str = ""
     target: int = 0
     redated: date | None = None
+    undated: bool = False
 
 
 # Only recent revision demands matter to the controlling-pattern rule; keep the list bounded
@@ -109,7 +110,7 @@ def apply(
             ref=event.ref,
             amount=event.amount,
             due_on=event.due_on,
-            sent_on=event.occurred_on,
+            sent_on=None if event.undated else event.occurred_on,
             seq=event.seq,
             auto_ref=event.text == AUTO_REF_NOTE,
         )
@@ -196,6 +197,7 @@ def effective(events: Iterable[Interaction]) -> Iterator[Interaction]:
                 due_on=fix.due_on or e.due_on,
                 amount=fix.amount or e.amount,
                 occurred_on=fix.redated or e.occurred_on,
+                undated=e.undated and fix.redated is None,
             )
         yield e
 

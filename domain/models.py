@@ -86,6 +86,13 @@ class Interaction:
     target: int = 0
     # For a FIXED line that redates its target: the target's new date.
     redated: date | None = None
+    # The day it happened isn't known: an invoice logged after its due date without the day it
+    # was sent. `occurred_on` is then the day it was logged, and nothing claims it as sent then.
+    undated: bool = False
+    # Where it falls in the order things were logged, across clients (clock.logging_order):
+    # "your last entry" is the one logged last, whatever `logged_at` a pinned clock gave it.
+    # 0 on lines logged before this was kept, which came before every numbered one.
+    order: int = 0
 
     @property
     def short_id(self) -> str:
@@ -122,7 +129,8 @@ class Invoice:
     ref: str
     amount: Money
     due_on: date
-    sent_on: date
+    # None: logged after it fell due, without the day it was sent (domain.ledger).
+    sent_on: date | None
     # The day it was paid in full; None while anything is still owed.
     paid_on: date | None = None
     # A promise to pay by this date pauses the overdue ladder until then.

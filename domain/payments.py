@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.inputs import InputError
-from domain.invoices import balance
+from domain.invoices import balance, sent_by
 from domain.ledger import Draft
 from domain.models import ClientRecord, Invoice, Kind, Money
 from domain.money import format_money
@@ -26,9 +26,9 @@ def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: dat
         return [_line(invoice, _towards(invoice, amount), on)]
     _some_unpaid(record, unpaid)
     # A payment can only go to invoices already sent on the day it was paid.
-    sent = [i for i in unpaid if i.sent_on <= on]
+    sent = [i for i in unpaid if sent_by(i, on)]
     if not sent:
-        _not_before_sent(record, min(unpaid, key=lambda i: (i.sent_on, i.seq)), on)
+        _not_before_sent(record, min(unpaid, key=lambda i: (i.sent_on or on, i.seq)), on)
     unpaid = sent
     if amount is None:
         if len(unpaid) > 1:
@@ -95,7 +95,7 @@ def _named(record: ClientRecord, ref: str, unpaid: list[Invoice]) -> Invoice:
 
 
 def _not_before_sent(record: ClientRecord, invoice: Invoice, on: date) -> None:
-    if on < invoice.sent_on:
+    if invoice.sent_on is not None and on < invoice.sent_on:
         raise InputError(
             f"Invoice #{invoice.ref} was sent on {invoice.sent_on:%a %-d %b %Y}: a payment "
             f"dated {on:%a %-d %b %Y} can't be for it. Give the day it was paid, "

@@ -11,9 +11,11 @@ from datetime import date, datetime, tzinfo
 from itertools import islice
 from typing import Any
 
+from clock import logging_order
 from domain import commands as cmd
 from domain import corrections, offboarding
 from domain.attention import Standing, standing
+from domain.corrections import logged_later
 from domain.inputs import DateOutOfRange, InputError
 from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
 from domain.ledger import AUTO_REF_NOTE, CORRECTIONS, Draft, apply, replay
@@ -64,6 +66,8 @@ def log(
             target=d.target,
             redated=d.redated,
             link=d.link,
+            undated=d.undated,
+            order=logging_order(),
         )
         state = apply(state, event)
         events.append(event)
@@ -288,14 +292,14 @@ class ClientCommands:
     def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
         """Void the last command this person logged (within a day), on whichever client."""
         records = [self._find(team, c.name)] if c.name else self.store.clients(team)
-        last: tuple[datetime, ClientRecord] | None = None
+        last: tuple[Interaction, ClientRecord] | None = None
         for record in records:
             try:
                 command = corrections.last_command(self._recent(team, record, now), user, now)
             except DamagedRecord:
                 continue  # logged by the store; undo can still find your entry elsewhere
-            if command and (last is None or command[0].logged_at > last[0]):
-                last = (command[0].logged_at, record)
+            if command and (last is None or logged_later(command[0], last[0])):
+                last = (command[0], record)
         if last is None:
             where = f" for {c.name}" if c.name else ""
             raise InputError(
@@ -490,7 +494,15 @@ class ClientCommands:
                 )
             note = "" if c.ref else AUTO_REF_NOTE
             return [
-                Draft(Kind.INVOICE, c.on, text=note, amount=c.amount, ref=ref, due_on=c.due)
+                Draft(
+                    Kind.INVOICE,
+                    c.on,
+                    text=note,
+                    amount=c.amount,
+                    ref=ref,
+                    due_on=c.due,
+                    undated=c.undated,
+                )
             ], None
         if isinstance(c, cmd.Paid):
             return payment_drafts(record, c.ref, c.amount, c.on), None
@@ -565,8 +577,13 @@ def _retyped(text: str, name: str, meant: str) -> str:
 
 
 def by_date(events) -> list[Interaction]:
-    """Newest first by the day it happened, then by when it was logged."""
-    return sorted(events, key=lambda e: (e.occurred_on, e.seq), reverse=True)
+    """Newest first by the day it happened, then by when it was logged. An invoice whose sent
+    day isn't known goes by its due date, the latest it can have been sent."""
+    return sorted(
+        events,
+        key=lambda e: ((e.due_on or e.occurred_on) if e.undated else e.occurred_on, e.seq),
+        reverse=True,
+    )
 
 
 def _show(value: object) -> str:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from clock import utc_now
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
@@ -90,7 +91,7 @@ class NudgeSchedule:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.tz, self.ladders = tz, ladders
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utc_now
         # Entries made under other rules vouch for nothing.
         self.fingerprint = f"v1|{tz}|{ladders!r}"
 

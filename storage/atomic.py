@@ -143,14 +143,27 @@ def truncate(path: Path, *, durable: bool = True) -> None:
 TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
+def file_clock_ns(folder: Path | str) -> int:
+    """Now, on the clock that stamps the files in `folder`: what their modification times are
+    compared with. That is the kernel's (or a file server's) clock, which need not be the
+    process's: a file server's may be skewed, and the process's may be moved on purpose (CI
+    runs the suite a year ahead). Touching the folder reads it; where that isn't allowed, the
+    process's clock stands in."""
+    try:
+        os.utime(folder)
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return time.time_ns()
+
+
 def sweep_temp_files(folder: Path, *, older_than: float, now: float | None = None) -> int:
     """Remove the temporary files that writers killed before their rename left under `folder`.
 
     Only names `write_json_atomic` makes, only regular files, and only those last modified
-    more than `older_than` seconds ago: a file that is still being written is young. The
-    number removed.
+    more than `older_than` seconds ago (on the file system's clock, `file_clock_ns`): a file
+    that is still being written is young. The number removed.
     """
-    cutoff = (time.time() if now is None else now) - older_than
+    cutoff = (file_clock_ns(folder) / 1e9 if now is None else now) - older_than
     removed = 0
     stack = [str(folder)]
     while stack:

@@ -68,6 +68,7 @@ from storage.atomic import (
     AtomicJSONStorage,
     WriteLock,
     append_line,
+    file_clock_ns,
     fsync_dir,
     make_dirs,
     probe_write,
@@ -421,10 +422,11 @@ class TinyDBStore:
             kept = self._load_overview(team_id, kind, version)
             summaries: list[S] = []
             unreadable, changed = 0, False
-            settled = time.time_ns() - _SETTLED_NS
             wanted = set(names.values())
             # Paths as plain strings: pathlib's joining cost more than the stat calls.
             folder = f"{self._team_dir(team_id)}/clients/"
+            # Ages by the clock that stamped the files, which need not be the process's.
+            settled = (file_clock_ns(folder) if names else 0) - _SETTLED_NS
             for cid in names.values():
                 if not _is_client_id(cid):
                     continue

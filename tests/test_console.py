@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from console import working_morning
+
 ROOT = Path(__file__).resolve().parents[1]
+FAKE_CLOCK = ("LD_PRELOAD", "LD_LIBRARY_PATH", "DONT_FAKE_MONOTONIC")
 
 
 def run_console(
@@ -15,6 +19,8 @@ def run_console(
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **extra,
+        # A clock moved for the whole run (CI's libfaketime pass) moves the console's too.
+        **{k: v for k, v in os.environ.items() if k in FAKE_CLOCK or k.startswith("FAKETIME")},
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -216,8 +222,10 @@ def test_console_shows_home_and_the_digest_as_text(tmp_path: Path) -> None:
     assert "[Open thread]" in home and "[Log interaction]" in home
     # Your own clients first.
     assert home.index("*globex* · not classified · owner @UCONSOLE") < home.index("*acme* · late")
-    # Sunday W48's digest is posted late (nothing marked it done); Monday W49's once.
-    assert out.count("Weekly digest, Sun 29 Nov 2026") == 1
+    # W48's digest, never posted, waits for a working day: not on Sunday. Monday is W49's,
+    # posted once.
+    assert "Weekly digest, Sun 29 Nov 2026" not in out
+    assert "No digest is due yet" in out
     assert out.count("Weekly digest, Mon 30 Nov 2026") == 1
     assert "This week's digest is already posted." in out
 
@@ -275,3 +283,41 @@ def test_a_suggestion_posted_in_one_run_can_be_approved_in_the_next(tmp_path: Pa
     assert "Approved by @UCONSOLE at 30 Nov 2026 10:00." in done.stdout
     history = run_console(tmp_path, ["/client history acme"])
     assert "message to client, overdue step 1: approved by @UCONSOLE" in history.stdout
+
+
+def test_the_readme_try_out_reads_true_on_any_day(tmp_path: Path) -> None:
+    # The try-out as the README gives it, whatever today is: its dates are relative.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Then type, one line at a time:", 1)[1].split("```", 2)[1]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert "scan --days 1" in lines
+    done = run_console(tmp_path, lines)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "sent date not given" in out
+    # One suggestion, approved by the click, for an invoice the record doesn't claim was sent
+    # on any day it doesn't know.
+    assert "*Suggested message for acme:*" in out
+    assert "Approved by @UCONSOLE" in out
+    assert "sent on" not in out and "we sent" not in out
+    assert "payment of £900.00 for our invoice was due on" in out
+    assert "*date not given* · invoice sent #INV-1 £900.00" in out
+
+
+def test_scan_days_pins_the_next_working_morning(tmp_path: Path) -> None:
+    christmas = {date(2026, 12, 25), date(2026, 12, 28)}
+    working = lambda d: d.weekday() < 5 and d not in christmas  # noqa: E731
+    nine = time(9)
+    # Thursday 24th is open; Friday 25th, the weekend and Monday 28th are not.
+    assert working_morning(date(2026, 12, 24), working, nine, UTC) == datetime(
+        2026, 12, 24, 10, tzinfo=UTC
+    )
+    assert working_morning(date(2026, 12, 25), working, nine, UTC) == datetime(
+        2026, 12, 29, 10, tzinfo=UTC
+    )
+    # As typed: whatever today is, `--days 0` lands inside working hours.
+    done = run_console(tmp_path, ["scan --days 0", "scan --days x", "scan --now soon"])
+    assert done.returncode == 0, done.stderr
+    assert "outside working hours" not in done.stdout
+    assert "Use `scan --days 1`: a number of days from today" in done.stdout
+    assert "Use `scan --now 20" in done.stdout and "or `scan --days 1`" in done.stdout

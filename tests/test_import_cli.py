@@ -4,12 +4,13 @@ run, the import, the import again, a bad file, and which workspace."""
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from domain.invoices import balance
+from local_slack import LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
 from tests.running import ROOT, operator_env, run_bot
@@ -135,3 +136,41 @@ def test_an_empty_store_names_the_consoles_workspace(tmp_path: Path) -> None:
     assert "`python bot.py console` it is --team TCONSOLE" in asked.stderr
     done = import_(tmp_path, db, str(FIXTURES / "xero.csv"), "--team", "TCONSOLE")
     assert done.returncode == 0, done.stderr
+
+
+def test_now_lets_a_pretend_day_import_a_file_dated_after_the_machines_today(
+    tmp_path: Path, db: Path
+) -> None:
+    # A scenario played on pretend days (the console's `scan --now`) imports its invoices on
+    # those days too: far enough ahead that no real today reaches them.
+    csv = tmp_path / "ahead.csv"
+    csv.write_text(
+        "client,contact,type,invoice,sent,due,total,paid,paid on,currency\n"
+        "Far Future Ltd,Ana,late-payer,FF-1,2999-01-04,2999-02-03,400.00,0,,GBP\n",
+        encoding="utf-8",
+    )
+    refused = import_(tmp_path, db, str(csv))
+    assert refused.returncode == 2 and "2999-01-04 is in the future" in refused.stderr
+    done = import_(tmp_path, db, str(csv), "--now", "2999-01-10T10:00")
+    assert done.returncode == 0, done.stderr
+    record = TinyDBStore(db).find("T0TEAM1", "Far Future Ltd")
+    assert record is not None and record.state.invoices[0].sent_on == date(2999, 1, 4)
+    bad = import_(tmp_path, db, str(csv), "--now", "next week")
+    assert bad.returncode == 2 and "--now 'next week' is not an ISO date-time" in bad.stderr
+
+
+def test_one_workspace_deployment_takes_the_workspace_from_its_bot_token(
+    tmp_path: Path, db: Path, slack: LocalSlack
+) -> None:
+    # The store alone can't tell (two workspaces), but the bot token is T0TEAM1's.
+    ClientCommands(TinyDBStore(db), UTC).run("T0TEAM2", "U0B", "add hooli", NOW)
+    env = operator_env(
+        DATABASE_PATH=str(db), SLACK_BOT_TOKEN="xoxb-one-workspace", SLACK_API_URL=slack.url
+    )
+    done = run_bot(tmp_path, env, "import", str(FIXTURES / "xero.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "Imported into workspace T0TEAM1." in done.stdout
+    assert [c.method for c in slack.calls] == ["auth.test"]
+    store = TinyDBStore(db)
+    assert store.find("T0TEAM1", "Wayne Ltd") is not None
+    assert store.find("T0TEAM2", "Wayne Ltd") is None

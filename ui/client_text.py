@@ -91,6 +91,9 @@ def invoices_phrase(invoices: Sequence[Invoice], lang: str, today: date) -> str:
         if lang == "cy":
             return f"anfoneb {refs}" if len(invoices) == 1 else f"anfonebau {refs}"
         return f"invoice {refs}" if len(invoices) == 1 else f"invoices {refs}"
+    if len(invoices) == 1 and invoices[0].sent_on is None:
+        # Its due date follows in every sentence that names it: naming it by that too repeats.
+        return "ein hanfoneb" if lang == "cy" else "our invoice"
     names = [_one_invoice(i, lang, today) for i in invoices]
     return and_list(names, lang)
 
@@ -98,6 +101,12 @@ def invoices_phrase(invoices: Sequence[Invoice], lang: str, today: date) -> str:
 def _one_invoice(invoice: Invoice, lang: str, today: date) -> str:
     if not invoice.auto_ref:
         return f"anfoneb #{invoice.ref}" if lang == "cy" else f"invoice #{invoice.ref}"
+    if invoice.sent_on is None:
+        # Logged after it fell due, without the day it went out: named by its due date.
+        due = client_date(invoice.due_on, lang, today, weekday=False)
+        if lang == "cy":
+            return f"yr anfoneb oedd yn ddyledus ar {due}"
+        return f"the invoice due on {due}"
     sent = client_date(invoice.sent_on, lang, today, weekday=False)
     if lang == "cy":
         return f"yr anfoneb a anfonwyd gennym ar {sent}"

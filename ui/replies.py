@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from domain import commands as cmd
@@ -207,12 +207,21 @@ def logged(
         return _simple(f"{text}\n{dated(c.on, today, c.date_words)}")
     if isinstance(c, cmd.InvoiceSent):
         invoice = record.state.invoices[-1]
+        sent = "sent date not given" if invoice.sent_on is None else f"sent {day(invoice.sent_on)}"
+        unknown = (
+            "\nIt fell due before today, so I haven't recorded it as sent today. If you know the "
+            f"day it went out, add it: `/client fix {_arg(record.client.name)} e{invoice.seq} "
+            f"on {invoice.due_on - timedelta(days=30):%Y-%m-%d}` (with that day)."
+            if invoice.sent_on is None
+            else ""
+        )
         return _simple(
             f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
-            f"{format_money(invoice.amount)}, sent {day(invoice.sent_on)}, "
+            f"{format_money(invoice.amount)}, {sent}, "
             f"due {day(invoice.due_on)}.\n"
             f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
             + (f"\n{dated(c.on, today, c.sent_words, what='Sent')}" if c.sent_words else "")
+            + unknown
         )
     if isinstance(c, cmd.Paid):
         return _simple(
@@ -549,7 +558,9 @@ def _event_line(
         detail.insert(0, f"e{e.target}")
     at = e.logged_at.astimezone(UTC)
     logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
-    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} {' '.join(detail)}"
+    # An undated line claims no day: the one it was logged on is in `logged` below.
+    when = "date not given" if e.undated else day(e.occurred_on)
+    line = f"`{e.short_id}` *{when}* · {_VERB[e.kind]} {' '.join(detail)}"
     void = (voided or {}).get(e.seq)
     if void is not None:
         # Struck through and said in words: a void must be seen even where ~ isn't rendered.

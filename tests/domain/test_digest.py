@@ -50,3 +50,16 @@ def test_in_the_workspace_time_zone() -> None:
     # 09:00 in London in summer is 08:00 UTC.
     assert due(datetime(2026, 6, 1, 8, 0, tzinfo=UTC), when, london, WEEKDAYS) is not None
     assert due(datetime(2026, 6, 1, 7, 59, tzinfo=UTC), when, london, WEEKDAYS) is None
+
+
+def test_one_missed_before_a_holiday_waits_for_the_next_working_morning() -> None:
+    # Due Monday 21 December and not posted by Thursday; Friday 25 is a holiday.
+    holiday = {date(2026, 12, 25)}
+    working = lambda d: d.weekday() < 5 and d not in holiday  # noqa: E731
+    when = DigestTime()
+    assert due(datetime(2026, 12, 25, 10, 0, tzinfo=UTC), when, UTC, working) is None
+    # Not in the small hours of a working day either, and not at the weekend.
+    assert due(datetime(2026, 12, 24, 3, 0, tzinfo=UTC), when, UTC, working) is None
+    assert due(datetime(2026, 12, 26, 10, 0, tzinfo=UTC), when, UTC, working) is None
+    late = due(datetime(2026, 12, 24, 9, 30, tzinfo=UTC), when, UTC, working)
+    assert late is not None and late.key == "2026-W52"

@@ -59,6 +59,8 @@ INTERACTION = {
     "link": text,
     "target": st.integers(0, 10**9),
     "redated": st.none() | dates,
+    "undated": st.booleans(),
+    "order": st.integers(0, 2**63),
 }
 ASK = {"seq": st.integers(1, 10**6), "what": text, "asked_on": dates, "asked_by": ids}
 asks = st.builds(Ask, **ASK)
@@ -66,7 +68,7 @@ INVOICE = {
     "ref": text,
     "amount": money,
     "due_on": dates,
-    "sent_on": dates,
+    "sent_on": st.none() | dates,
     "paid_on": st.none() | dates,
     "promised_by": st.none() | dates,
     "paid": st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9),

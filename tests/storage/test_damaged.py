@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import storage.atomic as atomic
+from storage.atomic import file_clock_ns
 from storage.base import DamagedRecord, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
 from tests.storage.support import TEAM, new_client, notes, snapshot
@@ -198,7 +199,8 @@ def test_opening_sweeps_old_temporary_files_only(store: TinyDBStore, db_path: Pa
     for p in [*old, young, *kept[:2]]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b'{"half": ')
-    hour_ago = time.time() - 3600
+    # An hour ago on the clock that stamps the files (which CI's moved clock leaves alone).
+    hour_ago = file_clock_ns(clients) / 1e9 - 3600
     for p in [*old, *kept, folder]:
         os.utime(p, (hour_ago, hour_ago))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 from domain.models import ClientRecord
+from storage.atomic import file_clock_ns
 from storage.base import Store
 from storage.tinydb_store import TinyDBStore
 from tests.storage.conftest import Backend
@@ -26,7 +26,7 @@ class Summarise:
         return f"{record.client.name}:{record.next_seq}"
 
 
-HOUR_AGO = time.time() - 3600
+HOUR_AGO: list[float] = []
 
 
 def settle(store: Store) -> None:
@@ -34,8 +34,13 @@ def settle(store: Store) -> None:
     PostgreSQL record's version counts its writes: nothing to wait for there.)"""
     if not isinstance(store, TinyDBStore):
         return
-    for path in (store.root / "teams" / TEAM / "clients").iterdir():
-        os.utime(path, (HOUR_AGO, HOUR_AGO))
+    folder = store.root / "teams" / TEAM / "clients"
+    # An hour before the first settle, on the clock that stamps the files (which CI's moved
+    # clock leaves alone); the same moment each time, so a settled file's stat stays put.
+    if not HOUR_AGO:
+        HOUR_AGO.append(file_clock_ns(folder) / 1e9 - 3600)
+    for path in folder.iterdir():
+        os.utime(path, (HOUR_AGO[0], HOUR_AGO[0]))
 
 
 def overview(store: Store, version: str = "2026-11-27") -> tuple[list[str], list[str]]:
