@@ -334,6 +334,7 @@ def build_engine(
             payment_details=config.payment_details,
             sign_off=config.sign_off,
             calendar=config.ladders.calendar,
+            reply_days=config.ladders.min_gap_days,
         ),
     )
 

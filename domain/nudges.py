@@ -165,9 +165,11 @@ def _said(record: ClientRecord, situation: str, subject: str) -> _Said:
     mine = tuple(
         n for n in record.nudges.values() if n.situation == situation and n.subject == subject
     )
-    steps = [n for n in mine if not n.variant]
+    # Every message to the client is a step, the one about a broken promise too; the team's
+    # reminders after the last step are not.
+    steps = [n for n in mine if not is_reminder(n)]
     approved = sorted(
-        (n for n in mine if n.status is NudgeStatus.APPROVED and n.variant != _REPEAT_VARIANT),
+        (n for n in steps if n.status is NudgeStatus.APPROVED),
         key=lambda n: n.decided_at or n.created_at,
     )
     handled = max(
@@ -176,8 +178,8 @@ def _said(record: ClientRecord, situation: str, subject: str) -> _Said:
     )
     if situation == CONTROLLING and record.state.agreed:
         handled = max(handled, 1)  # the rhythm is agreed: proposing it was done
-    warnings = [n for n in approved if n.stage == 2 and not n.variant]
-    pauses = [n for n in approved if n.stage == TOP_STAGE and not n.variant]
+    warnings = [n for n in approved if n.stage == 2]
+    pauses = [n for n in approved if n.stage == TOP_STAGE]
     warned_on = max((_named(n) for n in warnings), default=None)
     paused = max((_named(n) for n in pauses), default=None)
     return _Said(
@@ -298,10 +300,12 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
     - the first message of an episode is step 1 whatever its age, and each step comes only
       after the one before it was handled (approved or dismissed), so catching up after
       downtime sends one message, at the right step;
-    - a new step comes only MIN_GAP_DAYS working days after the last approved message;
+    - a new step comes only once the day the last approved message gave the client to answer
+      (MIN_GAP_DAYS working days after it) has ended;
     - the consequence (step 3) comes only after an approved warning (step 2);
     - a snoozed step comes back as the same step;
-    - a broken promise brings a message at the current step, not a jump;
+    - a broken promise brings the next step at once, saying so (never the consequence
+      without its warning);
     - after the last step the team is reminded every FINAL_REPEAT_DAYS working days.
     """
     if record.client.archived:
@@ -316,12 +320,20 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
     return out
 
 
+def answer_by(approved_on: date, ladders: Ladders) -> date:
+    """The last day a client message approved on `approved_on` leaves the client to answer:
+    MIN_GAP_DAYS working days on. Its deadline (`by Thursday 11 February`) is worked out the
+    same way from the day it was written, which is never later, so it is never after this."""
+    return add_business_days(approved_on, ladders.min_gap_days, ladders.calendar)
+
+
 def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) -> Due | None:
     said = _said(record, found.situation, found.subject)
     last = said.last_approved
-    gap_kept = last is None or (
-        business_days_between((last.decided_at or last.created_at).date(), today, ladders.calendar)
-        >= ladders.min_gap_days
+    # The next step waits for the first working day after the day the last message gave the
+    # client: never on the morning of the deadline it named.
+    gap_kept = last is None or today >= add_business_days(
+        answer_by((last.decided_at or last.created_at).date(), ladders), 1, ladders.calendar
     )
 
     def due(step: int, variant: str = "", repeat: int = 0) -> Due | None:
@@ -329,14 +341,18 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
         made = Due(found.situation, found.subject, step, False, facts, variant)
         return None if _offered(said, made.key) else made
 
+    promise = getattr(found.facts, "promise_broken_on", None)
+    if promise is not None and not any(n.created_at.date() > promise for n in said.nudges):
+        # The client named a day and let it pass: that was their deadline, so the ladder moves
+        # on a step at once (never two: no consequence without its warning) and says so.
+        variant = f"promise-{promise.isoformat()}"
+        if not said.at_end:
+            return due(said.handled + 1, variant)
+        return due(min(max(said.handled, 1), TOP_STAGE), variant)
     if not said.at_end:
         step = min(found.stage, said.handled + 1)
         if step > said.handled and gap_kept and (made := due(step)) is not None:
             return made
-    promise = getattr(found.facts, "promise_broken_on", None)
-    if promise is not None and not any(n.created_at.date() > promise for n in said.nudges):
-        # Nothing was suggested since the promised day passed: say so, at the step we are on.
-        return due(max(min(said.handled, TOP_STAGE), 1), f"promise-{promise.isoformat()}")
     if said.at_end:
         return _reminder(said, today, ladders, due)
     return None

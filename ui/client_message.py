@@ -14,7 +14,7 @@ from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.facts import OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import owed
 from domain.models import ClientRecord, NudgeStatus, TextVersion
-from domain.nudges import CONTROLLING, OVERDUE, QUIET
+from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET
 from ui.client_text import (
     and_list,
     count,
@@ -28,9 +28,6 @@ from ui.client_text import (
 from ui.dates import client_date
 from ui.wording import Wording
 
-# Working days a client is given to answer where no consequence date is named (step 1).
-REPLY_DAYS = 5
-
 
 @dataclass(frozen=True)
 class Letterhead:
@@ -40,6 +37,9 @@ class Letterhead:
     payment_details: str = ""
     sign_off: str = ""
     calendar: WorkCalendar = WEEKDAYS_ONLY
+    # Working days a client is given to answer where no consequence date is named: the
+    # ladder's gap (MIN_GAP_DAYS), so the next step never comes before the day named.
+    reply_days: int = DEFAULT_LADDERS.min_gap_days
 
 
 def situation_of(facts: SituationFacts) -> str:
@@ -83,7 +83,7 @@ def client_values(
     if facts.step == 2 and facts.consequence_on:
         values["deadline"] = client_date(facts.consequence_on, lang, today, deadline=True)
     else:
-        values["deadline"] = deadline(today, REPLY_DAYS, lang, letterhead.calendar)
+        values["deadline"] = deadline(today, letterhead.reply_days, lang, letterhead.calendar)
     if isinstance(facts, QuietFacts):
         values |= {
             "asks": requests_phrase([a.what for a in facts.asks], lang),

@@ -24,6 +24,8 @@ from tests.domain.test_nudges import (
     snooze,
     walk,
 )
+from ui.client_message import client_values
+from ui.wording import Wording
 
 GAP = DEFAULT_LADDERS
 WED_25_NOV, THU_26_NOV = date(2026, 11, 25), date(2026, 11, 26)
@@ -64,14 +66,17 @@ def test_catch_up_after_downtime_sends_one_message_per_situation() -> None:
 
 
 # 2. the gap ------------------------------------------------------------------------------------
-def test_step_2_waits_five_working_days_after_step_1_was_approved() -> None:
-    # Step 1 approved Wed 10:00; the invoice is old enough for step 2 on Thursday.
+def test_step_2_waits_until_the_day_step_1_gave_the_client_has_ended() -> None:
+    # Step 1 written and approved Wed 25; it asks for an answer by Wed 2 December (5 working
+    # days); the invoice is old enough for step 2 on Thursday 26 already.
     record = logged(client_record(), invoice(date(2026, 10, 1), due=date(2026, 11, 17)))
     record, dues = suggest_and_approve(record, WED_25_NOV)
     assert [d.stage for d in dues] == [1]
+    given = client_values(Wording.load(None), record, dues[0].facts, WED_25_NOV)["deadline"]
+    assert given == "Wednesday 2 December"
     assert due_nudges(record, THU_26_NOV) == []  # 1 working day later: too soon
-    assert due_nudges(record, date(2026, 12, 1)) == []  # Tue: 4 working days
-    (step2,) = due_nudges(record, date(2026, 12, 2))  # Wed: 5 working days
+    assert due_nudges(record, date(2026, 12, 2)) == []  # the day named: still theirs
+    (step2,) = due_nudges(record, date(2026, 12, 3))  # the next day
     assert step2.stage == 2
     assert step2.facts.previous_on == WED_25_NOV and step2.facts.previous_step == 1
 
@@ -94,23 +99,25 @@ def test_a_step_waiting_for_the_team_holds_the_next_one() -> None:
 def test_the_warning_names_its_date_and_step_3_says_it_happened_since_then() -> None:
     record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 10, 1)))
     record, (one,) = suggest_and_approve(record, date(2026, 11, 2))
-    record, (two,) = suggest_and_approve(record, date(2026, 11, 9))
+    assert due_nudges(record, date(2026, 11, 9)) == []  # step 1's day for an answer
+    record, (two,) = suggest_and_approve(record, date(2026, 11, 10))
     warned = two.facts.consequence_on
-    assert two.stage == 2 and warned == date(2026, 11, 16)  # 5 working days after the 9th
+    assert two.stage == 2 and warned == date(2026, 11, 17)  # 5 working days after the 10th
     assert record.nudges[two.key].consequence_on == warned  # kept with the approved message
-    assert due_nudges(record, date(2026, 11, 13)) == []
-    record, (three,) = suggest_and_approve(record, date(2026, 11, 16))
+    assert due_nudges(record, date(2026, 11, 17)) == []  # never on the morning of that day
+    # The day after it: "paused since Tuesday 17" names a day that has ended.
+    record, (three,) = suggest_and_approve(record, date(2026, 11, 18))
     assert three.stage == 3
     assert three.facts.consequence_on == warned == three.facts.warned_on
-    assert three.facts.previous_step == 2 and three.facts.previous_on == date(2026, 11, 9)
+    assert three.facts.previous_step == 2 and three.facts.previous_on == date(2026, 11, 10)
     assert one.facts.warned_on is None and two.facts.paused_since is None
 
 
 def test_no_step_3_after_a_dismissed_warning_only_the_team_is_reminded() -> None:
     record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 10, 1)))
     record, _ = suggest_and_approve(record, date(2026, 11, 2))
-    dues = due_nudges(record, date(2026, 11, 9))
-    record = remember(record, dues, at(date(2026, 11, 9), 9))
+    dues = due_nudges(record, date(2026, 11, 10))
+    record = remember(record, dues, at(date(2026, 11, 10), 9))
     key = dues[0].key
     record = replace(
         record,
@@ -119,7 +126,7 @@ def test_no_step_3_after_a_dismissed_warning_only_the_team_is_reminded() -> None
             key: replace(
                 record.nudges[key],
                 status=NudgeStatus.DISMISSED,
-                decided_at=at(date(2026, 11, 9), 10),
+                decided_at=at(date(2026, 11, 10), 10),
             ),
         },
     )
@@ -134,9 +141,9 @@ def test_no_step_3_after_a_dismissed_warning_only_the_team_is_reminded() -> None
 def test_a_snoozed_step_comes_back_as_the_same_step() -> None:
     record = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 10, 1)))
     record, _ = suggest_and_approve(record, date(2026, 11, 2))
-    dues = due_nudges(record, date(2026, 11, 9))
+    dues = due_nudges(record, date(2026, 11, 10))
     assert [d.stage for d in dues] == [2]
-    record = remember(record, dues, at(date(2026, 11, 9), 9))
+    record = remember(record, dues, at(date(2026, 11, 10), 9))
     record = replace(
         record,
         nudges={
@@ -145,7 +152,7 @@ def test_a_snoozed_step_comes_back_as_the_same_step() -> None:
         },
     )
     until = date(2026, 12, 7)  # long past step 3's day
-    record = logged(record, snooze(date(2026, 11, 9), OVERDUE, until))
+    record = logged(record, snooze(date(2026, 11, 10), OVERDUE, until))
     assert due_nudges(record, until - timedelta(days=1)) == []
     (back,) = due_nudges(record, until)
     assert (back.stage, back.key, back.late) == (2, dues[0].key, False)
@@ -163,15 +170,23 @@ def test_a_broken_promise_brings_a_message_at_the_current_step() -> None:
     assert due.stage == 2 and due.facts.promise_broken_on == friday
 
 
-def test_a_broken_promise_inside_the_gap_repeats_the_step_it_is_on() -> None:
+def test_a_broken_promise_moves_the_ladder_on_at_once_and_never_stops_it() -> None:
     record = logged(client_record(), invoice(date(2026, 11, 1), due=date(2026, 11, 20)))
     record, _ = suggest_and_approve(record, date(2026, 11, 23))  # step 1, Monday
     record = logged(record, promised(date(2026, 11, 24), by=date(2026, 11, 25)))
+    assert due_nudges(record, WED_25_NOV) == []  # their day: still theirs
+    # The day they named has passed: that was their deadline, so the next step, saying so.
     (due,) = due_nudges(record, THU_26_NOV)
-    assert (due.stage, due.variant) == (1, "promise-2026-11-25")
+    assert (due.stage, due.variant) == (2, "promise-2026-11-25")
     assert due.facts.promise_broken_on == WED_25_NOV
+    assert due.facts.consequence_on == date(2026, 12, 3)  # the warning names its day
     record, _ = suggest_and_approve(record, THU_26_NOV)
     assert due_nudges(record, date(2026, 11, 27)) == []  # said once
+    # The ladder runs on from there, at its own pace: the consequence once the invoice is 21
+    # days overdue (Fri 11 December), after the day the warning named.
+    assert due_nudges(record, date(2026, 12, 10)) == []
+    (three,) = due_nudges(record, date(2026, 12, 11))
+    assert three.stage == 3 and three.facts.warned_on == date(2026, 12, 3)
 
 
 # 6. after the last step ------------------------------------------------------------------------

@@ -27,8 +27,10 @@ from domain.nudges import (
     DEFAULT_LADDERS,
     OVERDUE,
     QUIET,
+    TOP_STAGE,
     Due,
     Ladders,
+    answer_by,
     current,
     due_nudges,
 )
@@ -382,7 +384,8 @@ def test_several_overdue_invoices_make_one_nudge_about_the_oldest() -> None:
 
 def test_paying_the_oldest_of_several_moves_the_nudge_to_the_next_oldest() -> None:
     # The next invoice is its own episode: like every episode it opens at step 1, whatever its
-    # age, and climbs one step a day (no gap in these walks) to the step its age calls for.
+    # age, and climbs one step each working day (no gap in these walks: the day a message gives
+    # the client is the day it was approved) to the step its age calls for.
     record = logged(
         client_record(),
         invoice(date(2026, 2, 1), due=date(2026, 3, 1), ref="INV-1"),
@@ -394,7 +397,7 @@ def test_paying_the_oldest_of_several_moves_the_nudge_to_the_next_oldest() -> No
         (date(2026, 3, 2), "inv-INV-1", 1, False),
         (date(2026, 3, 8), "inv-INV-1", 2, False),
         (date(2026, 3, 13), "inv-INV-2", 1, False),
-        (date(2026, 3, 14), "inv-INV-2", 2, False),
+        (date(2026, 3, 16), "inv-INV-2", 2, False),
         (date(2026, 3, 26), "inv-INV-2", 3, False),
     ]
 
@@ -443,18 +446,17 @@ def test_promise_kept_on_the_promised_day_itself() -> None:
     assert [f.stage for f in fired] == [1]
 
 
-def test_a_broken_promise_is_said_at_the_step_reached_not_a_step_higher() -> None:
+def test_a_broken_promise_is_said_at_the_next_step_one_step_higher() -> None:
     record = logged(client_record(), invoice(MON_2_MAR, due=SUN_15_MAR))
     by = date(2026, 3, 19)
     events: dict[date, list[Event]] = {date(2026, 3, 17): [promised(date(2026, 3, 17), by=by)]}
     _, fired = walk(record, MON_2_MAR, date(2026, 6, 30), events)
-    # Step 1 on the 16th; quiet up to and including the promised day; on the 20th a message at
-    # step 1 again ("you told us you'd pay by Thu 19 March"), not a jump to step 2. The ladder
-    # then climbs on its own days: step 2 at 7 days, step 3 at 21.
+    # Step 1 on the 16th; quiet up to and including the promised day; on the 20th the next
+    # step ("you told us you'd pay by Thu 19 March"), never step 1 again and never two steps.
+    # The consequence then comes on its own day, at 21 days.
     assert [(f.on, f.stage, f.variant) for f in fired] == [
         (date(2026, 3, 16), 1, ""),
-        (date(2026, 3, 20), 1, "promise-2026-03-19"),
-        (date(2026, 3, 22), 2, ""),
+        (date(2026, 3, 20), 2, "promise-2026-03-19"),
         (date(2026, 4, 5), 3, ""),
     ]
     assert fired[1].facts.promise_broken_on == by
@@ -471,7 +473,7 @@ def test_promise_pauses_over_a_stage_that_would_have_fired() -> None:
     # broken promise (one message, not two); step 3 follows on its own day.
     assert [(f.on, f.stage, f.variant) for f in fired] == [
         (date(2026, 3, 16), 1, ""),
-        (date(2026, 3, 28), 2, ""),
+        (date(2026, 3, 28), 2, "promise-2026-03-27"),
         (date(2026, 4, 5), 3, ""),
     ]
     assert fired[1].facts.promise_broken_on == date(2026, 3, 27)
@@ -696,8 +698,9 @@ def test_after_30_days_down_one_message_a_day_from_step_1() -> None:
     [
         (date(2026, 3, 16), [(date(2026, 3, 16), 2, False), (date(2026, 3, 19), 3, False)]),
         (date(2026, 3, 17), [(date(2026, 3, 17), 2, False), (date(2026, 3, 19), 3, False)]),
-        # Back after stage 3's day: stage 2 first, never skipped, then stage 3.
-        (date(2026, 3, 20), [(date(2026, 3, 20), 2, False), (date(2026, 3, 21), 3, False)]),
+        # Back after stage 3's day: stage 2 first, never skipped, then stage 3 on the next
+        # working day.
+        (date(2026, 3, 20), [(date(2026, 3, 20), 2, False), (date(2026, 3, 23), 3, False)]),
     ],
 )
 def test_downtime_after_stage_1(back: date, expected: list[tuple[date, int, bool]]) -> None:
@@ -895,16 +898,22 @@ def test_daily_passes_fire_each_stage_once_in_order(
     for f in fired:
         by_subject.setdefault((f.situation, f.subject), []).append(f)
     for episode in by_subject.values():
-        # Every episode's steps climb from 1, one at a time, each at least the gap apart; a
-        # promise message or a reminder repeats the step reached.
-        steps = [f for f in episode if not f.variant]
-        assert [f.stage for f in steps] == list(range(1, len(steps) + 1))
-        assert not any(f.late for f in episode)
+        # Every episode's client messages climb from 1, one step at a time (a broken promise
+        # is a step too; after the last step it is said at the last step), each only after the
+        # day the one before gave the client; a team reminder repeats the step reached.
+        steps = [f for f in episode if not f.facts.is_reminder]
+        assert steps[0].stage == 1
         for before, after in zip(steps, steps[1:], strict=False):
-            assert business_days_between(before.on, after.on) >= DEFAULT_LADDERS.min_gap_days
+            if after.variant.startswith("promise") and before.stage == TOP_STAGE:
+                assert after.stage == TOP_STAGE
+            else:
+                assert after.stage == before.stage + 1
+            if not after.variant:
+                assert after.on > answer_by(before.on, DEFAULT_LADDERS)
+        assert not any(f.late for f in episode)
         for f in episode:
-            if f.variant:
-                assert f.stage == max([s.stage for s in steps if s.on <= f.on], default=1)
+            if f.facts.is_reminder:
+                assert f.stage == max(s.stage for s in steps if s.on <= f.on)
     for f in fired:
         kinds = {e.kind for e in events.get(f.on, ()) if isinstance(e, Draft)}
         if f.situation == QUIET:
