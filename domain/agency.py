@@ -80,3 +80,13 @@ def is_agency(person: Org, agency: Org) -> bool:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def shared_outside(conversation: Mapping[str, Any]) -> bool:
+    """Whether a channel (Slack's conversation object, from `conversations.info`) is shared
+    with an outside organisation, or about to be: the client may read what is posted there.
+
+    `is_ext_shared` is a Slack Connect channel, `is_pending_ext_shared` one whose invitation
+    is not accepted yet. `is_org_shared` (the workspaces of the agency's own Enterprise org)
+    and `is_shared` alone (which includes that) are not outside."""
+    return bool(conversation.get("is_ext_shared") or conversation.get("is_pending_ext_shared"))

@@ -81,9 +81,11 @@ def _tell(body: dict[str, Any], client: WebClient) -> None:
     user = (body.get("user") or {}).get("id")
     if not channel or not user:
         return  # a modal or a global shortcut: there is nowhere to say it, and nothing was done
-    quick = WebClient(token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[])
+    quick_client = WebClient(
+        token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[]
+    )
     try:
-        quick.chat_postEphemeral(channel=channel, user=user, text=NOT_THE_AGENCY)
+        quick_client.chat_postEphemeral(channel=channel, user=user, text=NOT_THE_AGENCY)
     except (SlackApiError, OSError) as err:
         logger.warning("Could not tell an outsider their click was refused: %s", err)
 
