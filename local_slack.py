@@ -72,6 +72,12 @@ class LocalSlack:
     # (bytes), initial_comment. Uploaded but never completed files stay in `_uploads`.
     files: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[Failure | None]] = field(default_factory=dict)
+    # The Enterprise org the workspace belongs to ("" for none), as auth.test reports it.
+    enterprise_id: str = ""
+    # Channels shared with an outside organisation (Slack Connect), and those whose invitation
+    # is still pending: conversations.info says so (`is_ext_shared`, `is_pending_ext_shared`).
+    ext_shared: set[str] = field(default_factory=set)
+    pending_ext_shared: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -303,6 +309,29 @@ class LocalSlack:
                 seconds, _, micros = ts.partition(".")
                 self._last_ts = max(self._last_ts, int(seconds) * 1_000_000 + int(micros or 0))
 
+    def _conversation_info(self, channel: str) -> dict[str, Any]:
+        """The conversation object's sharing flags, as Slack gives them to a member app."""
+        if not channel or channel[0] not in "CGD":
+            return {"ok": False, "error": "channel_not_found"}
+        with self._lock:
+            ext, pending = channel in self.ext_shared, channel in self.pending_ext_shared
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "is_channel": channel.startswith("C"),
+                "is_group": channel.startswith("G"),
+                "is_im": channel.startswith("D"),
+                "is_private": channel.startswith("G"),
+                "is_archived": False,
+                "is_shared": ext,
+                "is_ext_shared": ext,
+                "is_org_shared": False,
+                "is_pending_ext_shared": pending,
+                "context_team_id": self.team_id,
+            },
+        }
+
     def _next_ts(self) -> str:
         """Slack's message ts: the posting time in seconds, unique within the channel."""
         if self.clock is None:
@@ -324,6 +353,7 @@ class LocalSlack:
                 "user_id": "UTACTFUL",
                 "bot_id": "BTACTFUL",
                 "url": "https://local.invalid/",
+                **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             }
         if method == "chat.postMessage":
             channel = args.get("channel", "")
@@ -382,6 +412,8 @@ class LocalSlack:
                 return {"ok": False, "error": "message_not_found"}
             link = f"https://local.invalid/archives/{channel}/p{ts.replace('.', '')}"
             return {"ok": True, "channel": channel, "permalink": link}
+        if method == "conversations.info":
+            return self._conversation_info(args.get("channel", ""))
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "U0")).lstrip("UW")}}
         if method == "usergroups.users.list":

@@ -48,6 +48,13 @@ def nudge_route(client: Client, nudge_channel: str) -> Route:
         return Route(Via.CLIENT_CHANNEL, client.channel)
     if nudge_channel:
         return Route(Via.NUDGE_CHANNEL, nudge_channel)
+    return private_route(client)
+
+
+def private_route(client: Client) -> Route:
+    """Where the team's messages about this client go when its channel (or NUDGE_CHANNEL) turns
+    out to be shared with an outside organisation: the same DMs a client with no channel gets
+    (its owner, else whoever added it), so the client never reads them."""
     if is_user_id(client.owner):
         return Route(Via.OWNER_DM, client.owner)
     if is_user_id(client.created_by):

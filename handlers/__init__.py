@@ -7,6 +7,7 @@ from collections.abc import Callable
 from slack_bolt import App, BoltContext
 
 from handlers import actions, commands, home, installs, log, messages, offboarding
+from handlers.agency import only_the_agency
 from handlers.deps import CONTEXT_KEY, Deps
 
 
@@ -18,6 +19,8 @@ def register_all(app: App, deps: Deps) -> None:
         next()
 
     app.middleware(provide)
+    # Before any listener: someone outside the agency's organisation acts on nothing.
+    app.middleware(only_the_agency)
     commands.register(app)
     home.register(app)
     log.register(app)

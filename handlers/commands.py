@@ -24,6 +24,7 @@ from handlers import log
 from handlers.deps import Deps, deps
 from handlers.lazy import after_ack
 from service.commands import TACTFUL_REGREET, FollowUp
+from service.sharing import is_shared_outside
 from ui import blocks as bk
 from ui import offboarding as ui_offboarding
 from ui.replies import error
@@ -51,7 +52,9 @@ def leaves_work(command: dict[str, Any]) -> bool:
     return not verb or verb in _FOLLOWED
 
 
-def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def on_client_command(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     d = deps(context)
     verb = _verb(command)
     if not verb:
@@ -60,7 +63,12 @@ def on_client_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
         return
     try:
         reply = d.commands.run(
-            command["team_id"], command["user_id"], command.get("text", ""), d.clock()
+            command["team_id"],
+            command["user_id"],
+            command.get("text", ""),
+            d.clock(),
+            shared_outside=lambda channel: is_shared_outside(client, channel),
+            here=command.get("channel_id", ""),
         )
     except Exception:
         logger.exception("/client failed (team %s)", command.get("team_id"))
@@ -94,8 +102,13 @@ def follow_up(command: dict[str, Any], context: BoltContext, client: WebClient) 
     follow = d.commands.follow_up(team, command.get("text", ""), d.clock())
     if follow is None:
         return
+    channel = command.get("channel_id", "")
     try:
-        _do(d, follow, user, command.get("channel_id", ""), client)
+        if follow.kind in ("share", "offboard") and is_shared_outside(client, channel):
+            # Typed in a channel the client reads: the team's report or checklist goes to the
+            # person's DM instead (the answer said so).
+            channel = client.conversations_open(users=user)["channel"]["id"]
+        _do(d, follow, user, channel, client)
     except Exception:
         # Slack has had its answer: say so loudly here, and tell the person.
         logger.exception("/client %s failed after the ack (team %s)", follow.kind, team)

@@ -6,6 +6,7 @@ No Slack here: the handler passes the team, the person and the text, and gets a 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, tzinfo
 from itertools import islice
@@ -142,13 +143,31 @@ class ClientCommands:
         return nudge_route(client, self.nudge_channel)
 
     def run(
-        self, team_id: str, user_id: str, text: str, now: datetime, source: Source | None = None
+        self,
+        team_id: str,
+        user_id: str,
+        text: str,
+        now: datetime,
+        source: Source | None = None,
+        *,
+        shared_outside: Callable[[str], bool] = lambda _channel: False,
+        here: str = "",
     ) -> Reply:
         """Carry out one command; bad input returns an error reply and changes nothing.
-        `source`: the message a `heard` is logged from, if any."""
+
+        Args:
+            source: the message a `heard` is logged from, if any.
+            shared_outside: whether a channel is shared with an outside organisation (Slack
+                is asked only for a command that would post the team's messages there).
+            here: the channel the command was typed in.
+        """
         today = now.astimezone(self.tz).date()
         try:
             command = cmd.parse(text, today, self.store.names(team_id).keys(), self.currency)
+            if isinstance(command, (cmd.Add, cmd.Set)) and command.options.channel:
+                self._refuse_shared_nudge_channel(command, team_id, shared_outside)
+            if _posts_here(command) and here and shared_outside(here):
+                return self._privately(command, team_id, user_id, now, today, text)
             return self._run(command, team_id, user_id, now, today, text, source)
         except InputError as err:
             return replies.error(str(err), "date" if isinstance(err, DateOutOfRange) else "")
@@ -159,6 +178,33 @@ class ClientCommands:
                 "Tactful's log names the file: restore it from a backup, or ask whoever runs "
                 "Tactful to repair it. Your other clients are not affected."
             )
+
+    def _refuse_shared_nudge_channel(
+        self, c: cmd.Add | cmd.Set, team: str, shared_outside: Callable[[str], bool]
+    ) -> None:
+        """`in #c` names where the team's nudges go: never a channel the client reads.
+
+        Raises:
+            InputError: #c is the client's shared channel, or shared with an outside org.
+        """
+        channel = c.options.channel or ""
+        existing = self.store.find(team, c.name) if isinstance(c, cmd.Set) else None
+        theirs = {c.options.shared_channel, existing.client.shared_channel if existing else None}
+        if channel in theirs or shared_outside(channel):
+            raise InputError(
+                replies.shared_nudge_channel(c.name, channel, add=isinstance(c, cmd.Add))
+            )
+
+    def _privately(
+        self, c: cmd.Command, team: str, user: str, now: datetime, today: date, text: str
+    ) -> Reply:
+        """`report ... share` or `offboard` typed in a channel the client reads: done as asked,
+        but what would be posted goes to the person's DM (see follow_up)."""
+        reply = self._run(c, team, user, now, today, text)
+        if reply.error:
+            return reply
+        record = self._find(team, getattr(c, "name", ""))
+        return replies.sent_privately(record, offboarding=isinstance(c, cmd.Offboard))
 
     def refresh_overviews(self, now: datetime) -> None:
         """Bring every team's overview up to date, off the request path: after midnight every
@@ -602,3 +648,7 @@ def _next_ref(refs: set[str]) -> str:
 
 
 _quote = quote
+
+
+def _posts_here(c: cmd.Command) -> bool:
+    return isinstance(c, cmd.Offboard) or (isinstance(c, cmd.Report) and c.share)

@@ -2,9 +2,11 @@
 
 The entry is the same `heard` a person types (`service.commands.log`, folded by the ledger),
 so it stops the quiet clock and makes open suggestions stale in exactly the same way. Its
-`ref` is the message's "channel/ts" and the client's summary keeps the newest of those, so
-the check that a message is not logged yet and the logging happen in one store change,
-under the write lock: a message delivered twice, at once or after a restart, is logged once.
+`ref` is the message's "channel/ts". The client's summary keeps the newest of those, so the
+check that a message is not logged yet and the logging happen in one store change, under the
+write lock: a message delivered twice at once is logged once. A redelivery after a restart and
+more newer replies than the summary keeps is found in the history (`logged_before`): exact,
+however late it comes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, tzinfo
 
 from domain.client_messages import ClientMessage
 from domain.inputs import excerpt
+from domain.ledger import MAX_REPLIES_KEPT
 from domain.models import ClientRecord, Kind
 from service.commands import Draft, log
 from storage.base import Store
@@ -65,6 +68,8 @@ class SharedChannelReplies:
     ) -> Heard:
         """Log `message` as heard from the client, unless it is logged already or the client
         has turned auto-logging off since it was looked up."""
+        if self.logged_before(team, client_id, message.key):
+            return Heard("already")
         today = now.astimezone(self.tz).date()
         # The day it was written, not the day it arrived; never "in the future".
         on = min(message.sent_on(self.tz), today)
@@ -88,6 +93,26 @@ class SharedChannelReplies:
         except _Skip:
             return Heard(outcome[0])
         return Heard("logged", record)
+
+    def logged_before(self, team: str, client_id: str, key: str) -> bool:
+        """Whether the message `key` ("channel/ts") is logged already, however long ago and
+        whatever came since: a retry may come after a restart and any number of newer replies.
+
+        The record keeps the newest MAX_REPLIES_KEPT refs; while it holds fewer, it holds them
+        all and is the answer. Past that, the history is read for the ref (that is rare, and
+        exact). `log` checks the record again inside its store change, for two deliveries at
+        once."""
+        record = self.store.get(team, client_id)
+        if record is None:
+            return False
+        logged = record.state.replies_logged
+        if key in logged:
+            return True
+        if len(logged) < MAX_REPLIES_KEPT:
+            return False
+        return any(
+            e.kind is Kind.HEARD and e.ref == key for e in self.store.history(team, client_id)
+        )
 
     # Slack's event ids: a cheap first check, in memory, before any work for a redelivery.
     def seen(self, event_id: str) -> bool:

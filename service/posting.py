@@ -17,7 +17,8 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from domain.models import ClientRecord, Nudge
-from domain.routing import Route, nudge_route
+from domain.routing import Route, nudge_route, private_route
+from service.sharing import is_shared_outside
 
 logger = logging.getLogger(__name__)
 # Pages of channel history read when looking for a post that landed unacknowledged.
@@ -70,16 +71,36 @@ class NotRuledOut(Exception):
 class Poster:
     """Posts for the pass, and looks posts up."""
 
-    def __init__(self, pace: Callable[[str], None] | None = None, nudge_channel: str = "") -> None:
+    def __init__(
+        self,
+        pace: Callable[[str], None] | None = None,
+        nudge_channel: str = "",
+        shared_outside: Callable[[WebClient, str], bool] = is_shared_outside,
+    ) -> None:
         self.nudge_channel = nudge_channel
         self.pace = pace or Pacer()
+        self.shared_outside = shared_outside
 
     def route(self, record: ClientRecord) -> Route:
         return nudge_route(record.client, self.nudge_channel)
 
     def channel(self, client: WebClient, record: ClientRecord) -> str:
-        """The channel to post in ("" if there is none), opening the DM when it is one."""
+        """The channel to post in ("" if there is none), opening the DM when it is one.
+
+        A channel that is shared with an outside organisation (it became a Slack Connect
+        channel after it was set, or NUDGE_CHANNEL is one) is never posted in: the team's
+        nudge would be read by the client. It goes where a client with no channel's would, by
+        DM to its owner or whoever added it, so it still reaches the team and nothing waits
+        on a setting; `/client status` keeps showing the channel, so the team can change it.
+        """
         route = self.route(record)
+        if not route.is_dm and route.target and self.shared_outside(client, route.target):
+            logger.warning(
+                "%s is shared with an outside organisation: client %s's nudge goes by DM",
+                route.target,
+                record.client.client_id,
+            )
+            route = private_route(record.client)
         if route.is_dm:
             return client.conversations_open(users=route.target)["channel"]["id"]
         return route.target

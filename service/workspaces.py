@@ -45,6 +45,8 @@ BOT_SCOPES = (
     "im:history",
     "usergroups:read",
     "files:write",
+    "channels:read",
+    "groups:read",
 )
 # Without DATABASE_URL, installations, OAuth state and the audit log live in this SQLite
 # file in the data folder, beside the client data.

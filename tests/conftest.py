@@ -119,3 +119,21 @@ def server(app, store: TinyDBStore, lazy: LazyListeners) -> Iterator[AppServer]:
     # Replies in the HTTP response (ephemeral answers to commands) count as sent too.
     replies = [r for r in running.responses if r.body.startswith("{")]
     assert [m for r in replies for m in live_markup(r.json())] == [], "live markup in a reply"
+
+
+@pytest.fixture
+def team2_server(
+    config: Config, store: TinyDBStore, slack: LocalSlack, clock: Clock, lazy: LazyListeners
+) -> Iterator[AppServer]:
+    """The same store served with the bot token of a second workspace, T0TEAM2: each
+    workspace's requests are only answered by an app installed there (one bot token is one
+    workspace; anyone else's acts are refused, handlers/agency.py)."""
+    from dataclasses import replace
+
+    slack.tokens["xoxb-team2-token"] = "T0TEAM2"
+    app = bot.build_app(
+        replace(config, bot_token="xoxb-team2-token"), store, clock=clock, listener_executor=lazy
+    )
+    running = serve(app, lazy, healthy=store.writable)
+    yield running
+    running.close()

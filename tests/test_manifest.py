@@ -217,6 +217,8 @@ SCOPES_NEEDED = {
     "conversations_history": {"channels:history", "groups:history", "im:history"},
     "conversations_replies": {"channels:history", "groups:history", "im:history"},
     "conversations_open": {"im:write"},
+    # Whether a channel is shared with an outside organisation: public and private channels.
+    "conversations_info": {"channels:read", "groups:read"},
     "usergroups_users_list": {"usergroups:read"},
     "views_open": set(),
     "views_publish": set(),

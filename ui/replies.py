@@ -785,6 +785,36 @@ def offboarding_started(record: ClientRecord) -> Reply:
     )
 
 
+def shared_nudge_channel(name: str, channel_id: str, *, add: bool) -> str:
+    """`in #c` naming a channel the client reads (the error's text; nothing was saved)."""
+    verb = "add" if add else "set"
+    arg = _arg(name)
+    return (
+        f"{channel(channel_id)} is shared with people outside your organisation, so the team's "
+        f"nudges about *{escape(name)}* can't go there: the client would read them. Nothing was "
+        f"saved. Keep it as their shared channel (`shared #channel`), where I hear their replies, "
+        f"and send the nudges to a channel only your team is in: "
+        f"`/client {verb} {arg} in #your-team-channel` "
+        f"(or leave `in` out, and they come to you by DM)."
+    )
+
+
+def sent_privately(record: ClientRecord, *, offboarding: bool) -> Reply:
+    """`report ... share` or `offboard` typed in a channel shared with the client."""
+    name, arg = escape(record.client.name), _arg(record.client.name)
+    what = (
+        f"The offboarding checklist for *{name}* is saved"
+        if offboarding
+        else f"The report on *{name}* is ready"
+    )
+    return _simple(
+        f":lock: {what}, but this channel is shared with people outside your organisation, so "
+        "I'm sending it to your DM with Tactful (its Messages tab) instead of posting it here. "
+        f"To share it with the team, type the command in one of your team's own channels: "
+        f"`/client {'offboard ' + arg + ' &lt;reason&gt;' if offboarding else 'report ' + arg + ' share'}`."
+    )
+
+
 def _quote_block(text: str) -> str:
     return "\n".join(f">{line}" for line in text.split("\n"))
 

@@ -222,20 +222,25 @@ def test_unknown_client_points_to_client_list(server: AppServer) -> None:
     assert "Did you mean acme?" in refused(server.slash("status acmee"))
 
 
-def test_teams_never_see_each_other(server: AppServer, store: TinyDBStore) -> None:
+def test_teams_never_see_each_other(
+    server: AppServer, team2_server: AppServer, store: TinyDBStore
+) -> None:
     ok(server.slash("add acme as late-payer", team=TEAM1))
     ok(server.slash("asked acme the secret brief", team=TEAM1))
 
-    assert "No clients yet" in ok(server.slash("list", team=TEAM2))
-    message = refused(server.slash("status acme", team=TEAM2))
+    assert "No clients yet" in ok(team2_server.slash("list", team=TEAM2))
+    message = refused(team2_server.slash("status acme", team=TEAM2))
     assert "I don't know a client called acme" in message and "`/client list`" in message
-    refused(server.slash("heard acme", team=TEAM2))
+    refused(team2_server.slash("heard acme", team=TEAM2))
+
+    # Under one bot token, the other workspace's people are not the agency: refused whole.
+    assert "only the team that set up Tactful" in server.slash("list", team=TEAM2).text
 
     # The same name is free in the other workspace, and starts with an empty record.
-    ok(server.slash("add acme", team=TEAM2))
-    text = ok(server.slash("status acme", team=TEAM2))
+    ok(team2_server.slash("add acme", team=TEAM2))
+    text = ok(team2_server.slash("status acme", team=TEAM2))
     assert "not classified" in text and "secret brief" not in text
-    assert "1 entries" in ok(server.slash("history acme", team=TEAM2))
+    assert "1 entries" in ok(team2_server.slash("history acme", team=TEAM2))
     text = ok(server.slash("status acme", team=TEAM1))
     assert "late payer" in text and "secret brief" in text
     assert store.find(TEAM1, "acme") != store.find(TEAM2, "acme")

@@ -159,8 +159,8 @@ def test_export_of_an_unknown_client_is_refused_and_nothing_is_uploaded(server, 
     assert slack.calls_to("files.getUploadURLExternal") == []
 
 
-def test_export_of_another_workspaces_client_is_refused(server, slack, full_record) -> None:
-    res = server.slash("export acme", team="T0OTHER")
+def test_export_of_another_workspaces_client_is_refused(team2_server, slack, full_record) -> None:
+    res = team2_server.slash("export acme", team="T0TEAM2")
     assert "I don't know a client called acme" in res.text
     assert slack.calls_to("files.getUploadURLExternal") == []
 

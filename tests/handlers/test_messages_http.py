@@ -16,6 +16,8 @@ import pytest
 
 import bot
 from config import Config
+from domain.client_messages import client_message
+from domain.ledger import MAX_REPLIES_KEPT
 from domain.models import Interaction, Kind, NudgeStatus
 from local_slack import Failure
 from service.heard import SharedChannelReplies
@@ -367,3 +369,24 @@ def test_the_reply_counts_for_the_day_it_was_written(served, acme, store, clock)
     send(served, message(), "Ev1")
     assert heard(store)[0].occurred_on.isoformat() == "2026-11-27"
     assert heard(store)[0].logged_at == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def test_a_retry_after_a_restart_and_many_newer_replies_is_still_logged_once(
+    apps, config, acme, store, served, clock
+) -> None:
+    send(served, message(), "Ev1")
+    # Then more replies than the client's summary remembers (each its own message).
+    replies = SharedChannelReplies(store, UTC)
+    for n in range(MAX_REPLIES_KEPT + 5):
+        newer = client_message(message(ts=f"1795773{601 + n}.000100"), TEAM)
+        assert newer is not None
+        assert replies.log(TEAM, acme, newer, "", clock.now).result == "logged"
+    assert "C0SHARED/" + NOW_TS not in store.find(TEAM, "acme").state.replies_logged
+    restarted = apps.serve(config)  # a new process: it remembers no event ids
+    retry = {"X-Slack-Retry-Num": "3", "X-Slack-Retry-Reason": "http_timeout"}
+    send(restarted, message(), "Ev1", extra=retry, timestamp=int(time.time()) + 2)
+    # Slack doesn't promise one event id per message: a new id, the same message.
+    send(restarted, message(), "Ev9")
+    refs = [e.ref for e in heard(store)]
+    assert refs.count("C0SHARED/" + NOW_TS) == 1
+    assert len(refs) == MAX_REPLIES_KEPT + 6

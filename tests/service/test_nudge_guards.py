@@ -160,14 +160,15 @@ def test_a_waiting_nudge_snoozed_since_it_was_recorded_is_held_back(
 
 
 def test_after_a_429_the_pass_posts_nothing_more_to_that_workspace(
-    server, config, store, slack, clock
+    server, team2_server, config, store, slack, clock
 ) -> None:
     """Guard: one workspace rate limited stops that workspace's posts for the pass, and only
     that workspace's."""
     clock.set("2026-11-20T10:00")
     for name, team, chan in (("a1", TEAM1, "C0A1"), ("a2", TEAM1, "C0A2"), ("b1", TEAM2, "C0B1")):
-        ok(server.slash(f"add {name} in <#{chan}|{name}>", team=team))
-        ok(server.slash(f"asked {name} the copy", team=team))
+        served = server if team == TEAM1 else team2_server
+        ok(served.slash(f"add {name} in <#{chan}|{name}>", team=team))
+        ok(served.slash(f"asked {name} the copy", team=team))
     clock.now = FRIDAY
     slack.fail("chat.postMessage", Failure(status=429, retry_after=120))
 
