@@ -23,9 +23,6 @@ from datetime import date
 from domain.invoices import balance
 from domain.models import Ask, Invoice
 
-# `Facts.repeat` > 0 marks a team-only reminder after the last step: these are its options.
-FINAL_OPTIONS = ("collections", "small claims", "write off")
-
 
 @dataclass(frozen=True, kw_only=True)
 class Facts:

@@ -379,12 +379,18 @@ def _reminder(said: _Said, today: date, ladders: Ladders, due) -> Due | None:
     return due(min(said.handled, TOP_STAGE), f"{_REPEAT_VARIANT}-{n}", n)
 
 
+def days_waited(record: ClientRecord, ask: Ask, today: date, ladders: Ladders) -> int:
+    """Working days an open request has waited for the client: on the agency's calendar, less
+    the client's leave. The quiet rule, status and every count shown ask this, so none differ."""
+    return business_days_between(ask.asked_on, today, ladders.calendar, record.state.away)
+
+
 def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
     if not record.state.open_asks:
         return None
     asks = tuple(sorted(record.state.open_asks, key=lambda a: (a.asked_on, a.seq)))
     ask: Ask = asks[0]
-    waited = business_days_between(ask.asked_on, today, ladders.calendar, record.state.away)
+    waited = days_waited(record, ask, today, ladders)
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
     stage = _stage(waited, thresholds)
     if not stage:

@@ -13,13 +13,12 @@ from typing import Any
 
 from domain import commands as cmd
 from domain.attention import Attention, Standing, attention
-from domain.calendar import business_days_between
 from domain.corrections import superseded_by, voided_by
 from domain.inputs import escape
 from domain.invoices import balance, days_past_due, is_overdue, paid_so_far
 from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
 from domain.money import format_money, format_totals
-from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
+from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders, days_waited
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
@@ -466,7 +465,7 @@ def status(
         facts.append("*Needs attention:* " + " · ".join(flags))
     asks = [
         f"• e{a.seq} {what} since {day(a.asked_on)}"
-        f" ({business_days_between(a.asked_on, today)} business days){more}"
+        f" ({days_waited(record, a, today, ladders)} business days){more}"
         for a in s.open_asks[-10:]
         for what, more in [quoted(a.what)]
     ]

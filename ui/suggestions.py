@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.lists import format_list
 
-from domain.facts import FINAL_OPTIONS, ControllingFacts, OverdueFacts, QuietFacts
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Nudge
@@ -80,7 +80,8 @@ class Suggestions:
                 {
                     "client": c.name,
                     "repeat": str(due.facts.repeat),
-                    "options": format_list(list(FINAL_OPTIONS), style="or", locale="en"),
+                    # What fits the situation: money can go to collections, a request can't.
+                    "options": self.wording.team(f"final_options_{due.situation}", {}),
                 },
             )
         facts = due.facts if due.facts.step == due.stage else replace(due.facts, step=due.stage)
@@ -98,7 +99,9 @@ class Suggestions:
         """The thread reply for a nudge: its latest text, why this wording, and a footer."""
         c = record.client
         why = self.wording.why(c.lang, nudge.situation, nudge.stage, c.client_type.value, c.name)
-        intro = self.wording.team("suggestion_intro", {"client": c.name})
+        # A reminder after the last step is for the team alone: never headed as a message.
+        intro_key = "reminder_intro" if is_reminder(nudge) else "suggestion_intro"
+        intro = self.wording.team(intro_key, {"client": c.name})
         return ui.thread_message(
             intro,
             why,

@@ -65,7 +65,11 @@ TEAM_PLACEHOLDERS = {
     "nudge_controlling": {"owner", "client", "revisions", "window_days"},
     "late": set(),
     "suggestion_intro": {"client"},
+    "reminder_intro": {"client"},
     "final_repeat": {"client", "repeat", "options"},
+    "final_options_quiet": set(),
+    "final_options_overdue": set(),
+    "final_options_controlling": set(),
     "default_contact": set(),
 }
 # The client-facing final report (`/client report`): each line and what it may use.

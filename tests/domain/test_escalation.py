@@ -282,3 +282,26 @@ def test_paused_since_only_once_a_pause_message_was_approved() -> None:
     (reminder,) = due_nudges(record, date(2026, 10, 8), ladders)
     assert reminder.facts.paused_since == dues[0].facts.consequence_on
     assert QUIET not in {f.situation for f in fired}
+
+
+def test_after_the_last_step_the_teams_options_fit_the_situation() -> None:
+    from domain.nudges import TOP_STAGE, Due
+    from ui.suggestions import Suggestions
+
+    wording = Wording.load(None)
+    suggestions = Suggestions(wording, route=lambda _r: None)  # type: ignore[arg-type,return-value]
+    ladders = Ladders(min_gap_days=0, final_repeat_days=10)
+    quiet = logged(client_record(), asked(date(2026, 9, 1)))
+    owing = logged(client_record(), invoice(date(2026, 9, 1), due=date(2026, 9, 2)))
+    texts = {}
+    for name, record in (("quiet", quiet), ("overdue", owing)):
+        record, fired = walk(
+            record, date(2026, 9, 1), date(2026, 11, 30), ladders=ladders, reminders=True
+        )
+        reminder = next(f for f in fired if f.facts.is_reminder)
+        assert reminder.stage == TOP_STAGE
+        due = Due(reminder.situation, reminder.subject, reminder.stage, False, reminder.facts)
+        texts[name] = suggestions.text(record, due, reminder.on)
+    # A request can't go to collections; money can't be rung for an answer.
+    assert "ring them" in texts["quiet"] and "collections" not in texts["quiet"]
+    assert "collections agency" in texts["overdue"] and "ring them" not in texts["overdue"]

@@ -290,13 +290,13 @@ def test_an_unauthorised_user_cannot_approve_or_dismiss(restricted, store, slack
 
 @pytest.fixture
 def stop_work(config, store, slack, clock, lazy):
-    """A posted stop-work warning (overdue, stage 2: step 1 approved a week before), and the
+    """A posted stop-work warning (overdue, stage 2: step 1 approved eight days before), and the
     app with TWO_PERSON_STOP_WORK on. Yields (record, nudge, ref, server)."""
     run(store, "add shop as late-payer in <#C0ACME|acme>", clock.now)
     run(store, "invoice shop £900 due 2026-11-10 #S1", clock.now)
     client = WebClient(base_url=slack.url, retry_handlers=[])
     engine = bot.build_engine(config, store, client=client, pace=lambda _c: None)
-    week_ago = clock.now - timedelta(days=7)
+    week_ago = clock.now - timedelta(days=8)  # step 1: its day for an answer (Thu 26) has ended
     engine.scan(week_ago)
     cid = store.find(TEAM, "shop").client.client_id
     assert (

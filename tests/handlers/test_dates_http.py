@@ -383,3 +383,32 @@ def test_a_payment_dated_before_an_invoice_was_sent_never_goes_to_it(
     ok(server.slash("paid acme £60 on 6/12"))
     invoices = {i.ref: i for i in _stored(store, "acme").state.invoices}
     assert invoices["A-2"].paid_on == date(2026, 12, 6) and invoices["A-1"].paid == Decimal(40)
+
+
+def test_status_counts_a_requests_wait_on_the_calendar_the_quiet_rule_uses(
+    config, tmp_path, clock: Clock
+) -> None:
+    from domain.nudges import QUIET, current
+    from service.commands import ClientCommands
+
+    # HOLIDAYS=GB, the agency closed 29-31 December, and the client away the first week of
+    # January: status says what the quiet rule counts, not weekdays.
+    calendar = WorkCalendar(
+        "GB", frozenset({date(2026, 12, 29), date(2026, 12, 30), date(2026, 12, 31)})
+    )
+    ladders = replace(config.ladders, calendar=calendar)
+    store = TinyDBStore(tmp_path / "t.json", schedule=NudgeSchedule(UTC, ladders, clock))
+    commands = ClientCommands(store, UTC, ladders)
+    at = datetime(2026, 12, 21, 10, tzinfo=UTC)
+    for text in (
+        "add acme",
+        "asked acme the brand guidelines on 2026-12-21",
+        "away acme from 2027-01-04 until 2027-01-11",
+    ):
+        assert ":warning:" not in commands.run(TEAM1, "U0ALICE", text, at).text, text
+    today = datetime(2027, 1, 12, 10, tzinfo=UTC)
+    status = str(commands.run(TEAM1, "U0ALICE", "status acme", today).blocks)
+    counted = current(_stored(store, "acme"), today.date(), ladders)[QUIET].facts.days
+    # Tue 22, Wed 23, Thu 24 Dec; Mon 11, Tue 12 Jan: 5 (not the 15 weekdays in between).
+    assert counted == 5
+    assert "(5 business days)" in status

@@ -110,7 +110,8 @@ def test_an_edited_gentler_message_is_filed_under_a_neutral_label(
     ok(server.slash("add shop as late-payer in <#C0SHOP|shop>"))
     ok(server.slash("invoice shop £900 due 2026-11-10 #S1"))
     engine = nudge_engine(config, store, slack)
-    week_ago = clock.now - timedelta(days=7)
+    # Step 1 eight days ago: the day it gave the client (Thu 26) has ended.
+    week_ago = clock.now - timedelta(days=8)
     engine.scan(week_ago)
     cid = store.find(TEAM, "shop").client.client_id
     decisions = Decisions(store, UTC)
@@ -139,16 +140,20 @@ def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_t
     cid = store.find(TEAM, "shop").client.client_id
     decisions = Decisions(store, UTC)
     when = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)  # a Monday; weeks overdue
-    for step in (1, 2, 3):  # each step approved, a week apart (the gap is 5 working days)
+    # Each step approved the working day after the day the one before gave the client (the
+    # gap is 5 working days): Mon 5, Tue 13 and Wed 21 October.
+    for step in (1, 2, 3):
         engine.scan(when)
         key = f"overdue:inv-S1:{step}"
         assert decisions.approve(TEAM, cid, key, "U0BOB", when).result == "approved", step
-        when += timedelta(days=7)
-    report = engine.scan(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))  # 10 working days later
+        when += timedelta(days=8)
+    report = engine.scan(datetime(2026, 11, 4, 10, 0, tzinfo=UTC))  # 10 working days later
     assert report.posted == ["overdue:inv-S1:3:repeat-1"]
     suggestion = slack.calls_to("chat.postMessage")[-1].args
     text = str(suggestion["blocks"])
-    assert "collections, small claims, or write off" in text
+    # Options that fit money, headed as a note for the team, not as a message to send.
+    assert "hand it to a collections agency, make a small claim, or write it off" in text
+    assert "Note for the team about shop" in text and "Suggested message" not in text
     actions = [b for b in suggestion["blocks"] if b["type"] == "actions"][0]
     assert {e["action_id"] for e in actions["elements"]} == {
         ui.SNOOZE,
@@ -162,7 +167,7 @@ def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_t
     from ui import agenda as ag
     from ui.digest import digest
 
-    day = date(2026, 11, 2)
+    day = date(2026, 11, 4)
     standings = [standing(store.find(TEAM, "shop"), day)]
     lines = [line for line, _w in ag.items(agenda(standings, day), day)]
     assert any(
@@ -172,7 +177,7 @@ def test_after_the_last_step_the_team_gets_a_reminder_with_options_and_nothing_t
     assert not any("waiting for approval" in line for line in lines), lines
     summary = str(digest(agenda(standings, day), standings, day, ag.Links()))
     assert "0 suggestions waiting for approval; 1 reminder after the last step;" in summary
-    clock.now = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 11, 4, 11, 0, tzinfo=UTC)
     server.interact(button(ui.APPROVE, (cid, nudge.key, nudge.thread_ts)))  # a forged click
     assert store.find(TEAM, "shop").nudges[nudge.key].status is NudgeStatus.POSTED
     slack.wait_for("chat.postEphemeral")
