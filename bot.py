@@ -49,6 +49,7 @@ from config import Config, ConfigError
 from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
 from domain.routing import is_user_id
+from handlers import serving
 from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
@@ -577,8 +578,18 @@ def serve(config: Config) -> None:
             logger.info("Tactful is connecting to Slack in Socket Mode")
             SocketModeHandler(app, config.app_token).start()
             return
-        import waitress
-
+        server = serving.create(
+            http_app(config, app, store),
+            host=config.host,
+            port=config.port,
+            read_timeout=config.http_read_timeout,
+            connection_limit=config.http_max_connections,
+            threads=8,
+            ident="tactful",
+            # waitress refuses a body of this size or more with 413 before reading it; the
+            # app checks again (for other WSGI servers, and bodies without a length).
+            max_request_body_size=config.max_body_bytes + 1,
+        )
         logger.info(
             "Tactful is serving Slack requests on http://%s:%s/slack/events",
             config.host,
@@ -591,16 +602,7 @@ def serve(config: Config) -> None:
                 config.port,
                 INSTALL_PATH,
             )
-        waitress.serve(
-            http_app(config, app, store),
-            host=config.host,
-            port=config.port,
-            threads=8,
-            ident="tactful",
-            # waitress refuses a body of this size or more with 413 before reading it; the
-            # app checks again (for other WSGI servers, and bodies without a length).
-            max_request_body_size=config.max_body_bytes + 1,
-        )
+        server.run()
     finally:
         # Let a pass in progress finish its current write; pending nudges wait for next time.
         scheduler.shutdown(wait=True)

@@ -22,6 +22,10 @@ from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 DEFAULT_API_URL = "https://slack.com/api/"
 # Slack's requests are a few KB; a larger body is refused unread.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# HTTP mode: seconds a request may take to arrive whole (and a connection may stay idle), and
+# connections held at once. Slack sends a request whole within milliseconds.
+DEFAULT_HTTP_READ_TIMEOUT = 10
+DEFAULT_HTTP_MAX_CONNECTIONS = 1000
 # Every variable Tactful reads (tests scrub them all, so no real value can leak in).
 SETTINGS = (
     "SLACK_BOT_TOKEN",
@@ -57,6 +61,8 @@ SETTINGS = (
     "HOLIDAYS",
     "CLOSED",
     "MAX_BODY_BYTES",
+    "HTTP_READ_TIMEOUT",
+    "HTTP_MAX_CONNECTIONS",
     "PAYMENT_DETAILS",
     "SIGN_OFF",
     "DIGEST",
@@ -112,6 +118,10 @@ class Config:
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # HTTP mode: a request must arrive whole within this many seconds of its first byte, and a
+    # connection idle this long is closed; at most this many connections are held at once.
+    http_read_timeout: int = DEFAULT_HTTP_READ_TIMEOUT
+    http_max_connections: int = DEFAULT_HTTP_MAX_CONNECTIONS
     # Clients' messages in their shared channels are logged as `heard` by themselves.
     auto_heard: bool = True
     # The payment line of overdue messages (a client's own `pay` link comes first).
@@ -379,6 +389,20 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "(Slack's requests are a few KB; the default is 1048576)."
         )
 
+    read_timeout = get("HTTP_READ_TIMEOUT", str(DEFAULT_HTTP_READ_TIMEOUT))
+    if not read_timeout.isdigit() or not 1 <= int(read_timeout) <= 300:
+        problems.append(
+            f"HTTP_READ_TIMEOUT={read_timeout!r} should be a number of seconds from 1 to 300 "
+            f"(the default, {DEFAULT_HTTP_READ_TIMEOUT}, is plenty: Slack sends each request "
+            "whole within milliseconds)."
+        )
+    max_connections = get("HTTP_MAX_CONNECTIONS", str(DEFAULT_HTTP_MAX_CONNECTIONS))
+    if not max_connections.isdigit() or not 10 <= int(max_connections) <= 10_000:
+        problems.append(
+            f"HTTP_MAX_CONNECTIONS={max_connections!r} should be a number of connections from "
+            f"10 to 10000 (the default is {DEFAULT_HTTP_MAX_CONNECTIONS})."
+        )
+
     auto_heard = get("AUTO_HEARD", "on").lower()
     if auto_heard not in _SWITCH:
         problems.append(
@@ -449,6 +473,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
         max_body_bytes=int(max_body),
+        http_read_timeout=int(read_timeout),
+        http_max_connections=int(max_connections),
         auto_heard=_SWITCH.get(auto_heard, True),
         payment_details=" ".join(get("PAYMENT_DETAILS").split()),
         sign_off=" ".join(get("SIGN_OFF").split()),
