@@ -554,6 +554,9 @@ def serve(config: Config) -> None:
         commands.refresh_overviews(now)
         for team in store.teams():
             home.changed(team)
+        if installations is not None:
+            # Install links nobody followed (each issued link deletes them too).
+            installations.state_store.purge_expired()
 
     scheduler = jobs.start(
         engine,
