@@ -274,7 +274,12 @@ def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> Store
         if config.database_url:
             from storage.postgres_store import PostgresStore
 
-            return PostgresStore(config.database_url, schedule=schedule, currency=config.currency)
+            return PostgresStore(
+                config.database_url,
+                schedule=schedule,
+                currency=config.currency,
+                timeout=config.database_timeout,
+            )
         return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
     except StoreUnavailable as err:
         setting = "DATABASE_URL" if config.database_url else "DATABASE_PATH"

@@ -37,6 +37,7 @@ SETTINGS = (
     "SLACK_API_URL",
     "DATABASE_PATH",
     "DATABASE_URL",
+    "DATABASE_TIMEOUT",
     "TIMEZONE",
     "CURRENCY",
     "NUDGE_CHANNEL",
@@ -100,6 +101,9 @@ class Config:
     # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
     # keeps the TinyDB store in DATABASE_PATH's folder.
     database_url: str = field(default="", repr=False)
+    # PostgreSQL: seconds a connection, a statement or a wait for a row lock may take, so a
+    # slow or frozen database can't hold a request past Slack's 3 s.
+    database_timeout: int = 2
     timezone: ZoneInfo = ZoneInfo("UTC")
     # ISO code of the workspace currency: amounts typed without one are in it.
     currency: str = DEFAULT_CURRENCY
@@ -258,6 +262,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         problems.append(
             "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
             "(or left empty for the TinyDB store in DATABASE_PATH)."
+        )
+
+    db_timeout = get("DATABASE_TIMEOUT", "2")
+    if not db_timeout.isdigit() or not 1 <= int(db_timeout) <= 60:
+        problems.append(
+            f"DATABASE_TIMEOUT={db_timeout!r} should be a number of seconds from 1 to 60 (the "
+            "default, 2, answers Slack within its 3 s even when the database doesn't answer)."
         )
 
     api_url = get("SLACK_API_URL", DEFAULT_API_URL)
@@ -446,6 +457,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         redirect_uri=redirect_uri,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
         database_url=database_url,
+        database_timeout=int(db_timeout),
         timezone=tz,
         currency=currency,
         nudge_channel=nudge_channel,

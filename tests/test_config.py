@@ -163,6 +163,11 @@ def test_every_problem_is_reported_at_once() -> None:
             "TWO_PERSON_STOP_WORK=true needs two different approvers, but APPROVERS names only U0BOSS",
         ),
         ({"SLACK_STARTUP_WAIT": "3601"}, "from 0 to 3600"),
+        (
+            {"DATABASE_TIMEOUT": "0"},
+            "DATABASE_TIMEOUT='0' should be a number of seconds from 1 to 60",
+        ),
+        ({"DATABASE_TIMEOUT": "2.5"}, "DATABASE_TIMEOUT='2.5'"),
         ({"HTTP_READ_TIMEOUT": "0"}, "HTTP_READ_TIMEOUT='0' should be a number of seconds from 1"),
         ({"HTTP_READ_TIMEOUT": "10s"}, "HTTP_READ_TIMEOUT='10s'"),
         ({"HTTP_MAX_CONNECTIONS": "5"}, "from 10 to 10000"),
@@ -181,6 +186,11 @@ def test_single_problems_never_show_secrets(env: dict[str, str], fragment: str) 
 def test_the_body_cap_is_a_setting() -> None:
     assert config.load(valid_env()).max_body_bytes == 1024 * 1024
     assert config.load(valid_env(MAX_BODY_BYTES="65536")).max_body_bytes == 65536
+
+
+def test_the_database_timeout_is_a_setting() -> None:
+    assert config.load(valid_env()).database_timeout == 2
+    assert config.load(valid_env(DATABASE_TIMEOUT="10")).database_timeout == 10
 
 
 def test_slow_client_limits_are_settings() -> None:
