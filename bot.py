@@ -20,6 +20,7 @@ waitress-serve (`waitress-serve --call bot:create_wsgi`).
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import os
@@ -42,6 +43,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 import config as config_module
 import handlers
@@ -528,6 +530,44 @@ def wait_for_slack(
         delay = min(delay * 2, 30.0)
 
 
+def listen(config: Config, wsgi: Callable) -> BaseWSGIServer | MultiSocketServer:
+    """The HTTP server, listening on HOST:PORT (not yet serving: call `.run()`). An address
+    that can't be listened on stops start-up with one line naming HOST and PORT (exit 2)."""
+    try:
+        return serving.create(
+            wsgi,
+            host=config.host,
+            port=config.port,
+            read_timeout=config.http_read_timeout,
+            connection_limit=config.http_max_connections,
+            threads=8,
+            ident="tactful",
+            # waitress refuses a body of this size or more with 413 before reading it; the
+            # app checks again (for other WSGI servers, and bodies without a length).
+            max_request_body_size=config.max_body_bytes + 1,
+        )
+    except (OSError, ValueError) as err:  # waitress: ValueError for a host it can't resolve
+        print(
+            f"config: HOST={config.host}, PORT={config.port}: can't listen there "
+            f"({_listen_trouble(err)})",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _listen_trouble(err: OSError | ValueError) -> str:
+    """Why HOST:PORT can't be listened on, and what to do about it."""
+    if not isinstance(err, OSError) or isinstance(err, socket.gaierror):
+        return "HOST is not an IP address or a host name this machine can look up; e.g. 127.0.0.1"
+    if err.errno == errno.EADDRINUSE:
+        return "another program is using the port: stop it, or choose another PORT"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return "HOST is not an address of this machine: use one of its own, or 0.0.0.0 for all"
+    if err.errno == errno.EACCES:
+        return "ports below 1024 need privileges: choose a PORT above 1023"
+    return err.strerror or err.__class__.__name__
+
+
 def serve(config: Config) -> None:
     store = open_store(config)
     installations = open_installations(config) if config.oauth else None
@@ -555,6 +595,10 @@ def serve(config: Config) -> None:
             config.digest,
         )
 
+    # HOST:PORT is taken before the scheduler starts: one that can't be listened on stops
+    # start-up here, before a nudge pass has posted anything.
+    server = None if config.socket_mode else listen(config, http_app(config, app, store))
+
     def after_pass(now: datetime) -> None:
         commands.refresh_overviews(now)
         for team in store.teams():
@@ -580,24 +624,12 @@ def serve(config: Config) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        if config.socket_mode:
+        if server is None:  # Socket Mode
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             logger.info("Tactful is connecting to Slack in Socket Mode")
             SocketModeHandler(app, config.app_token).start()
             return
-        server = serving.create(
-            http_app(config, app, store),
-            host=config.host,
-            port=config.port,
-            read_timeout=config.http_read_timeout,
-            connection_limit=config.http_max_connections,
-            threads=8,
-            ident="tactful",
-            # waitress refuses a body of this size or more with 413 before reading it; the
-            # app checks again (for other WSGI servers, and bodies without a length).
-            max_request_body_size=config.max_body_bytes + 1,
-        )
         logger.info(
             "Tactful is serving Slack requests on http://%s:%s/slack/events",
             config.host,
