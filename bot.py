@@ -159,6 +159,47 @@ class _TokenFromConfig(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
+# Tactful's own loggers: their DEBUG lines never carry what people typed.
+OWN_LOGGERS = (
+    "tactful",
+    "config",
+    "console",
+    "domain",
+    "handlers",
+    "scheduler",
+    "service",
+    "storage",
+    "ui",
+)
+# Bolt logs through these (see build_app and service/workspaces.py), so they are Bolt's.
+BOLT_LOGGERS = ("tactful.bolt", "tactful.oauth")
+
+
+def _under(name: str, prefixes: tuple[str, ...]) -> bool:
+    # Bolt names its per-request loggers "<app or base logger>:<class>".
+    return any(name == p or name.startswith((f"{p}.", f"{p}:")) for p in prefixes)
+
+
+class _NoLibraryDebug(logging.Filter):
+    """LOG_LEVEL=DEBUG is for Tactful's own DEBUG lines. Every library's are dropped: Bolt's
+    and slack_sdk's carry request and response bodies (people's notes about their clients,
+    names, amounts), and others (urllib3, waitress, psycopg) nothing an operator needs. An
+    allowlist, so a library added later can't bring its bodies in."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            return True
+        return _under(record.name, OWN_LOGGERS) and not _under(record.name, BOLT_LOGGERS)
+
+
+def keep_bodies_out_of_logs() -> None:
+    """Give every handler of the root logger the `_NoLibraryDebug` filter (a filter on a logger
+    would miss its children's records, and Bolt sets its loggers' levels itself)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _NoLibraryDebug) for f in handler.filters):
+            handler.addFilter(_NoLibraryDebug())
+
+
 def build_app(
     config: Config,
     store: Store,
@@ -454,6 +495,7 @@ def _load(need_slack: bool = True) -> Config:
 
 def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
+    keep_bodies_out_of_logs()  # on the handlers the server set up, if any
     config = _load()
     if not config.signing_secret:
         print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
@@ -877,6 +919,7 @@ def main(argv: list[str]) -> int:
         )
         return EXIT_CONFIG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keep_bodies_out_of_logs()
     if mode in ("-h", "--help", "help"):
         print(__doc__)
         return 0
