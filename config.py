@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
 from domain.digest import DigestTime, parse_digest
 from domain.insights import DEFAULT_THRESHOLDS, Thresholds
-from domain.money import DEFAULT_CURRENCY, is_currency
+from domain.money import DEFAULT_CURRENCY, is_currency, not_money
 from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -245,8 +245,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
 
     currency = get("CURRENCY", DEFAULT_CURRENCY).upper()
     if not is_currency(currency):
+        meaning = not_money(currency)
         problems.append(
-            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR."
+            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR"
+            + (f" ({currency} is {meaning}, not a currency anyone pays in)." if meaning else ".")
         )
 
     port = 3000

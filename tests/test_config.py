@@ -482,3 +482,12 @@ def test_bot_refuses_partial_oauth_settings(tmp_path: Path) -> None:
         "installable by many workspaces and needs both (your Slack app's Basic Information > "
         "App Credentials)."
     ]
+
+
+@pytest.mark.parametrize("code", ["XXX", "xau"])
+def test_currency_must_be_money(code: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load({"CURRENCY": code}, need_slack=False)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"CURRENCY='{code.upper()}' should be an ISO 4217 currency code")
+    assert "not a currency anyone pays in" in problem
