@@ -25,6 +25,7 @@ waitress-serve (`waitress-serve --call bot:create_wsgi`).
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import os
@@ -47,6 +48,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 import config as config_module
 import handlers
@@ -55,6 +57,7 @@ from config import Config, ConfigError
 from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
 from domain.routing import is_user_id
+from handlers import serving
 from handlers.actions import Approvers
 from handlers.deps import Deps
 from handlers.http import wsgi_app
@@ -156,6 +159,47 @@ class _TokenFromConfig(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+# Tactful's own loggers: their DEBUG lines never carry what people typed.
+OWN_LOGGERS = (
+    "tactful",
+    "config",
+    "console",
+    "domain",
+    "handlers",
+    "scheduler",
+    "service",
+    "storage",
+    "ui",
+)
+# Bolt logs through these (see build_app and service/workspaces.py), so they are Bolt's.
+BOLT_LOGGERS = ("tactful.bolt", "tactful.oauth")
+
+
+def _under(name: str, prefixes: tuple[str, ...]) -> bool:
+    # Bolt names its per-request loggers "<app or base logger>:<class>".
+    return any(name == p or name.startswith((f"{p}.", f"{p}:")) for p in prefixes)
+
+
+class _NoLibraryDebug(logging.Filter):
+    """LOG_LEVEL=DEBUG is for Tactful's own DEBUG lines. Every library's are dropped: Bolt's
+    and slack_sdk's carry request and response bodies (people's notes about their clients,
+    names, amounts), and others (urllib3, waitress, psycopg) nothing an operator needs. An
+    allowlist, so a library added later can't bring its bodies in."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            return True
+        return _under(record.name, OWN_LOGGERS) and not _under(record.name, BOLT_LOGGERS)
+
+
+def keep_bodies_out_of_logs() -> None:
+    """Give every handler of the root logger the `_NoLibraryDebug` filter (a filter on a logger
+    would miss its children's records, and Bolt sets its loggers' levels itself)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _NoLibraryDebug) for f in handler.filters):
+            handler.addFilter(_NoLibraryDebug())
 
 
 def build_app(
@@ -275,7 +319,12 @@ def open_store(config: Config, clock: Callable[[], datetime] = utc_now) -> Store
         if config.database_url:
             from storage.postgres_store import PostgresStore
 
-            return PostgresStore(config.database_url, schedule=schedule, currency=config.currency)
+            return PostgresStore(
+                config.database_url,
+                schedule=schedule,
+                currency=config.currency,
+                timeout=config.database_timeout,
+            )
         return TinyDBStore(config.database_path, schedule=schedule, currency=config.currency)
     except StoreUnavailable as err:
         setting = "DATABASE_URL" if config.database_url else "DATABASE_PATH"
@@ -451,6 +500,7 @@ def _load(need_slack: bool = True) -> Config:
 
 def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
+    keep_bodies_out_of_logs()  # on the handlers the server set up, if any
     config = _load()
     if not config.signing_secret:
         print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
@@ -527,6 +577,44 @@ def wait_for_slack(
         delay = min(delay * 2, 30.0)
 
 
+def listen(config: Config, wsgi: Callable) -> BaseWSGIServer | MultiSocketServer:
+    """The HTTP server, listening on HOST:PORT (not yet serving: call `.run()`). An address
+    that can't be listened on stops start-up with one line naming HOST and PORT (exit 2)."""
+    try:
+        return serving.create(
+            wsgi,
+            host=config.host,
+            port=config.port,
+            read_timeout=config.http_read_timeout,
+            connection_limit=config.http_max_connections,
+            threads=8,
+            ident="tactful",
+            # waitress refuses a body of this size or more with 413 before reading it; the
+            # app checks again (for other WSGI servers, and bodies without a length).
+            max_request_body_size=config.max_body_bytes + 1,
+        )
+    except (OSError, ValueError) as err:  # waitress: ValueError for a host it can't resolve
+        print(
+            f"config: HOST={config.host}, PORT={config.port}: can't listen there "
+            f"({_listen_trouble(err)})",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _listen_trouble(err: OSError | ValueError) -> str:
+    """Why HOST:PORT can't be listened on, and what to do about it."""
+    if not isinstance(err, OSError) or isinstance(err, socket.gaierror):
+        return "HOST is not an IP address or a host name this machine can look up; e.g. 127.0.0.1"
+    if err.errno == errno.EADDRINUSE:
+        return "another program is using the port: stop it, or choose another PORT"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return "HOST is not an address of this machine: use one of its own, or 0.0.0.0 for all"
+    if err.errno == errno.EACCES:
+        return "ports below 1024 need privileges: choose a PORT above 1023"
+    return err.strerror or err.__class__.__name__
+
+
 def serve(config: Config) -> None:
     store = open_store(config)
     installations = open_installations(config) if config.oauth else None
@@ -554,10 +642,17 @@ def serve(config: Config) -> None:
             config.digest,
         )
 
+    # HOST:PORT is taken before the scheduler starts: one that can't be listened on stops
+    # start-up here, before a nudge pass has posted anything.
+    server = None if config.socket_mode else listen(config, http_app(config, app, store))
+
     def after_pass(now: datetime) -> None:
         commands.refresh_overviews(now)
         for team in store.teams():
             home.changed(team)
+        if installations is not None:
+            # Install links nobody followed (each issued link deletes them too).
+            installations.state_store.purge_expired()
 
     scheduler = jobs.start(
         engine,
@@ -576,14 +671,12 @@ def serve(config: Config) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        if config.socket_mode:
+        if server is None:  # Socket Mode
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             logger.info("Tactful is connecting to Slack in Socket Mode")
             SocketModeHandler(app, config.app_token).start()
             return
-        import waitress
-
         logger.info(
             "Tactful is serving Slack requests on http://%s:%s/slack/events",
             config.host,
@@ -596,16 +689,7 @@ def serve(config: Config) -> None:
                 config.port,
                 INSTALL_PATH,
             )
-        waitress.serve(
-            http_app(config, app, store),
-            host=config.host,
-            port=config.port,
-            threads=8,
-            ident="tactful",
-            # waitress refuses a body of this size or more with 413 before reading it; the
-            # app checks again (for other WSGI servers, and bodies without a length).
-            max_request_body_size=config.max_body_bytes + 1,
-        )
+        server.run()
     finally:
         # Let a pass in progress finish its current write; pending nudges wait for next time.
         scheduler.shutdown(wait=True)
@@ -902,6 +986,7 @@ def main(argv: list[str]) -> int:
         )
         return EXIT_CONFIG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keep_bodies_out_of_logs()
     if mode in ("-h", "--help", "help"):
         print(__doc__)
         return 0

@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
 from domain.digest import DigestTime, parse_digest
 from domain.insights import DEFAULT_THRESHOLDS, Thresholds
-from domain.money import DEFAULT_CURRENCY, is_currency
+from domain.money import DEFAULT_CURRENCY, is_currency, not_money
 from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # Slack's requests are a few KB; a larger body is refused unread.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# HTTP mode: seconds a request may take to arrive whole (and a connection may stay idle), and
+# connections held at once. Slack sends a request whole within milliseconds.
+DEFAULT_HTTP_READ_TIMEOUT = 10
+DEFAULT_HTTP_MAX_CONNECTIONS = 1000
 # Every variable Tactful reads (tests scrub them all, so no real value can leak in).
 SETTINGS = (
     "SLACK_BOT_TOKEN",
@@ -33,6 +37,7 @@ SETTINGS = (
     "SLACK_API_URL",
     "DATABASE_PATH",
     "DATABASE_URL",
+    "DATABASE_TIMEOUT",
     "TIMEZONE",
     "CURRENCY",
     "NUDGE_CHANNEL",
@@ -57,6 +62,8 @@ SETTINGS = (
     "HOLIDAYS",
     "CLOSED",
     "MAX_BODY_BYTES",
+    "HTTP_READ_TIMEOUT",
+    "HTTP_MAX_CONNECTIONS",
     "PAYMENT_DETAILS",
     "SIGN_OFF",
     "DIGEST",
@@ -94,6 +101,9 @@ class Config:
     # postgresql://... selects the PostgreSQL store (many workspaces, several replicas); empty
     # keeps the TinyDB store in DATABASE_PATH's folder.
     database_url: str = field(default="", repr=False)
+    # PostgreSQL: seconds a connection, a statement or a wait for a row lock may take, so a
+    # slow or frozen database can't hold a request past Slack's 3 s.
+    database_timeout: int = 2
     timezone: ZoneInfo = ZoneInfo("UTC")
     # ISO code of the workspace currency: amounts typed without one are in it.
     currency: str = DEFAULT_CURRENCY
@@ -112,6 +122,10 @@ class Config:
     approvers: tuple[str, ...] = ()
     two_person_stop_work: bool = False
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # HTTP mode: a request must arrive whole within this many seconds of its first byte, and a
+    # connection idle this long is closed; at most this many connections are held at once.
+    http_read_timeout: int = DEFAULT_HTTP_READ_TIMEOUT
+    http_max_connections: int = DEFAULT_HTTP_MAX_CONNECTIONS
     # Clients' messages in their shared channels are logged as `heard` by themselves.
     auto_heard: bool = True
     # The payment line of overdue messages (a client's own `pay` link comes first).
@@ -235,8 +249,10 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
 
     currency = get("CURRENCY", DEFAULT_CURRENCY).upper()
     if not is_currency(currency):
+        meaning = not_money(currency)
         problems.append(
-            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR."
+            f"CURRENCY={currency!r} should be an ISO 4217 currency code, like GBP or EUR"
+            + (f" ({currency} is {meaning}, not a currency anyone pays in)." if meaning else ".")
         )
 
     port = 3000
@@ -252,6 +268,13 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         problems.append(
             "DATABASE_URL should be a PostgreSQL URL like postgresql://user@host:5432/tactful "
             "(or left empty for the TinyDB store in DATABASE_PATH)."
+        )
+
+    db_timeout = get("DATABASE_TIMEOUT", "2")
+    if not db_timeout.isdigit() or not 1 <= int(db_timeout) <= 60:
+        problems.append(
+            f"DATABASE_TIMEOUT={db_timeout!r} should be a number of seconds from 1 to 60 (the "
+            "default, 2, answers Slack within its 3 s even when the database doesn't answer)."
         )
 
     api_url = get("SLACK_API_URL", DEFAULT_API_URL)
@@ -383,6 +406,20 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "(Slack's requests are a few KB; the default is 1048576)."
         )
 
+    read_timeout = get("HTTP_READ_TIMEOUT", str(DEFAULT_HTTP_READ_TIMEOUT))
+    if not read_timeout.isdigit() or not 1 <= int(read_timeout) <= 300:
+        problems.append(
+            f"HTTP_READ_TIMEOUT={read_timeout!r} should be a number of seconds from 1 to 300 "
+            f"(the default, {DEFAULT_HTTP_READ_TIMEOUT}, is plenty: Slack sends each request "
+            "whole within milliseconds)."
+        )
+    max_connections = get("HTTP_MAX_CONNECTIONS", str(DEFAULT_HTTP_MAX_CONNECTIONS))
+    if not max_connections.isdigit() or not 10 <= int(max_connections) <= 10_000:
+        problems.append(
+            f"HTTP_MAX_CONNECTIONS={max_connections!r} should be a number of connections from "
+            f"10 to 10000 (the default is {DEFAULT_HTTP_MAX_CONNECTIONS})."
+        )
+
     auto_heard = get("AUTO_HEARD", "on").lower()
     if auto_heard not in _SWITCH:
         problems.append(
@@ -426,6 +463,7 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         redirect_uri=redirect_uri,
         database_path=Path(get("DATABASE_PATH", "data/tactful.json")),
         database_url=database_url,
+        database_timeout=int(db_timeout),
         timezone=tz,
         currency=currency,
         nudge_channel=nudge_channel,
@@ -453,6 +491,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         approvers=approvers,
         two_person_stop_work=two_person in ("true", "1", "yes"),
         max_body_bytes=int(max_body),
+        http_read_timeout=int(read_timeout),
+        http_max_connections=int(max_connections),
         auto_heard=_SWITCH.get(auto_heard, True),
         payment_details=" ".join(get("PAYMENT_DETAILS").split()),
         sign_off=" ".join(get("SIGN_OFF").split()),

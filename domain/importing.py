@@ -21,7 +21,7 @@ from decimal import Decimal
 from domain.commands import MAX_NAME, check_name, check_ref, client_type
 from domain.inputs import MAX_DAYS_AHEAD, MIN_DATE, DateOutOfRange, InputError, clean_text, shorten
 from domain.models import ClientType, Money, name_key
-from domain.money import format_money, is_currency, parse_amount
+from domain.money import format_money, is_currency, parse_amount, unknown_currency
 
 DATE_ORDERS = ("dmy", "mdy")
 # More problems than this are not worth reading in one go: the file is the wrong kind.
@@ -246,7 +246,13 @@ def _row(
     ref = check_ref(ref.removeprefix("#"))
     code = cells.get("currency", "").upper()
     if code and not is_currency(code):
-        raise InputError(f"I don't know the currency `{shorten(code)}`: use an ISO code like EUR.")
+        raise InputError(
+            unknown_currency(
+                code,
+                f"Put the currency the client pays in, like EUR, or leave the column empty "
+                f"for {currency}.",
+            )
+        )
     code = code or currency
     sent = _date(cells.get("sent", ""), order, today, "invoice date")
     due = _date(cells.get("due_on", ""), order, today, "due date", future=True)

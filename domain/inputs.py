@@ -324,7 +324,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The first words of a message someone else wrote, made safe to keep, by the rules of
     `clean_text`: plain, bounded, no live Slack markup. Nobody is there to retype it, so what
     `clean_text` would refuse is turned into plain words instead: a mention into `@name`, a
-    channel into `#name`, invisible characters into spaces. Returns "" for a message with no
+    channel into `#name` (live, or typed as characters), invisible characters into spaces. Returns "" for a message with no
     words (a file alone)."""
 
     def plain(m: re.Match[str]) -> str:
@@ -338,6 +338,11 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     text = _MENTION.sub(plain, text)
     text = text.replace("<", " ").replace(">", " ")  # any other markup: never live
     text = "".join(" " if _invisible(ch) else ch for ch in unescape(text))
+    # Markup typed as characters (`&lt;!channel&gt;` as Slack sends it) is plain words too, as
+    # `clean_text` keeps it out: no stored text is one missed escape away from pinging anyone.
+    # Again until none is left, since `<<!here>>` leaves `<@here>`.
+    while _MARKUP.search(text) or _LINK.search(text):
+        text = _MENTION.sub(plain, _LINK.sub(r"\1", text))
     text = " ".join(text.split())
     if len(text) <= limit:
         return text

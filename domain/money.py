@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
+from babel.core import get_global
 from babel.numbers import (
     format_currency,
+    get_currency_name,
     get_currency_precision,
     get_currency_symbol,
     list_currencies,
@@ -35,11 +37,42 @@ ACCEPTED = "`1200`, `1,200.50`, `1.200,50`, `1 200,50`, `£300`, `€2 400`, `1.
 
 @cache
 def _codes() -> frozenset[str]:
-    return frozenset(list_currencies())
+    """The currencies money is paid in: each one that is, or was, legal tender somewhere
+    (CLDR's currencies of each territory, through Babel; whatever the date, so an old invoice
+    in a retired currency still reads). Not ISO 4217's other codes: no currency (XXX), testing
+    (XTS), metals (XAU, XAG, XPD, XPT), units of account (XDR, XBA-XBD, XSU, XUA) and funds
+    (USN, CLF...)."""
+    return frozenset(
+        code
+        for currencies in get_global("territory_currencies").values()
+        for code, _start, _end, tender in currencies
+        if tender
+    )
 
 
 def is_currency(code: str) -> bool:
+    """Whether `code` (any case) is the ISO code of a currency money is paid in."""
     return code.isalpha() and code.upper() in _codes()
+
+
+def not_money(code: str) -> str | None:
+    """What an ISO 4217 code that isn't a currency money is paid in stands for (`Gold`,
+    `Unknown Currency`), for the refusal; None for a currency, or a code that isn't ISO's."""
+    upper = code.upper()
+    if not code.isalpha() or upper in _codes() or upper not in list_currencies():
+        return None
+    return get_currency_name(upper, locale="en")
+
+
+def unknown_currency(code: str, instead: str) -> str:
+    """Why `code` is refused as a currency, then `instead`: what to type."""
+    meaning = not_money(code)
+    if meaning is not None:
+        return (
+            f"`{code.upper()}` ({meaning}) is an ISO code, but not of a currency anyone pays "
+            f"in. {instead}"
+        )
+    return f"I don't know the currency `{shorten(code)}`. {instead}"
 
 
 def format_money(money: Money, lang: str = "en") -> str:
@@ -122,14 +155,25 @@ def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
         if len(words) > 1 and _CURRENCY_WORD.match(words[i]):
             if not is_currency(words[i]):
                 raise InputError(
-                    f"I don't know the currency `{shorten(words[i])}`. "
-                    f"Use an ISO code like `EUR`, or write the amount like {ACCEPTED}."
+                    unknown_currency(
+                        words[i],
+                        f"Use the client's currency, like `EUR`, or leave the code out for "
+                        f"{workspace}; write the amount like {ACCEPTED}.",
+                    )
                 )
             found.append(words[i].upper())
             words = words[1:] if i == 0 else words[:-1]
     text = " ".join(words)
     # An ISO code stuck to the number, as Babel shows currencies without a symbol: `CHF300.00`.
     stuck = not found and len(text) > 3
+    for code in (text[:3], text[-3:]) if stuck else ():
+        if not_money(code):  # `XXX300`: say what XXX is, not that the amount is unreadable
+            raise InputError(
+                unknown_currency(
+                    code,
+                    f"Use the client's currency, like `EUR`, or leave the code out for {workspace}.",
+                )
+            )
     if stuck and text[3].isdigit() and is_currency(text[:3]):
         found.append(text[:3].upper())
         text = text[3:]

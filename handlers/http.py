@@ -11,6 +11,8 @@ whole body at INFO, and nothing here ever logs a body, only a count of what was 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import threading
@@ -23,7 +25,6 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request import BoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from config import DEFAULT_MAX_BODY_BYTES
 
@@ -83,6 +84,42 @@ class Replays:
         return len(self._seen)
 
 
+class InstallLimit:
+    """At most `per_window` install links (each one an OAuth state row) per client address in
+    any `window` seconds; past it, 429. Addresses are forgotten once quiet for a window, and at
+    most `capacity` are remembered (the quietest go first)."""
+
+    def __init__(
+        self,
+        per_window: int = 10,
+        window: float = 60.0,
+        capacity: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_window, self.window, self.capacity = per_window, window, capacity
+        self.monotonic = monotonic
+        self._issued: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, address: str) -> bool:
+        with self._lock:
+            now = self.monotonic()
+            recent = [t for t in self._issued.pop(address, []) if now - t < self.window]
+            allowed = len(recent) < self.per_window
+            if allowed:
+                recent.append(now)
+            self._issued[address] = recent
+            while len(self._issued) > self.capacity:
+                self._issued.popitem(last=False)
+            return allowed
+
+    def retry_after(self, address: str) -> int:
+        """Whole seconds until `address` may have another link."""
+        with self._lock:
+            issued = self._issued.get(address) or [self.monotonic()]
+            return max(1, int(issued[0] + self.window - self.monotonic() + 0.999))
+
+
 class _Refusals:
     """A line in the log at most once a minute, however many requests are refused: enough to
     notice a wrong SLACK_SIGNING_SECRET, never a flood (and never a body)."""
@@ -111,6 +148,7 @@ def wsgi_app(
     signing_secret: str,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     replays: Replays | None = None,
+    install_limit: InstallLimit | None = None,
 ) -> Callable[..., Iterable[bytes]]:
     """Slack's requests for the Bolt app, plus a health check that load balancers probe.
 
@@ -120,12 +158,15 @@ def wsgi_app(
         signing_secret: the Slack app's signing secret; every request must be signed with it.
         max_body_bytes: larger requests get 413 unread (MAX_BODY_BYTES).
         replays: the memory of processed signatures (tests pass one to look inside).
+        install_limit: how many install links one address may have (tests pass one with
+            their own clock).
     """
     if not signing_secret:
         raise ValueError("signing_secret is required to serve Slack over HTTP")
-    verifier = SignatureVerifier(signing_secret)
+    secret = signing_secret.encode()
     replays = replays if replays is not None else Replays()
     refusals = _Refusals()
+    install_limit = install_limit if install_limit is not None else InstallLimit()
 
     def answer(start_response: Callable[..., Any], status: HTTPStatus, text: str) -> list[bytes]:
         start_response(f"{status.value} {status.phrase}", [("Content-Type", "text/plain")])
@@ -141,6 +182,19 @@ def wsgi_app(
             return [b"ok\n" if ok else b"storage unavailable\n"]
         if method == "GET" and app.oauth_flow is not None:
             flow = app.oauth_flow
+            if path == flow.install_path:
+                # Each link is a state row in the database: bounded per address.
+                address = str(environ.get("REMOTE_ADDR") or "")
+                if not install_limit.allow(address):
+                    wait = install_limit.retry_after(address)
+                    start_response(
+                        "429 Too Many Requests",
+                        [("Content-Type", "text/plain"), ("Retry-After", str(wait))],
+                    )
+                    return [
+                        f"Too many install links from your address: wait {wait} seconds, then "
+                        f"open {flow.install_path} again.\n".encode()
+                    ]
             if path in (flow.install_path, flow.redirect_uri_path):
                 return _install(app, path, environ, start_response)
         if path != EVENTS_PATH or method != "POST":
@@ -157,7 +211,7 @@ def wsgi_app(
         if not (
             _TIMESTAMP.match(timestamp)
             and signature
-            and verifier.is_valid(body, timestamp, signature)
+            and _signed(secret, body, timestamp, signature, time.time())
         ):
             refusals.note("unsigned, stale or wrongly signed")
             return answer(start_response, HTTPStatus.UNAUTHORIZED, "invalid request\n")
@@ -172,7 +226,7 @@ def wsgi_app(
                 query=environ.get("QUERY_STRING", ""),
                 headers=bolt_headers,
             )
-        except ValueError:  # malformed JSON or UTF-8 (UnicodeDecodeError is a ValueError)
+        except ValueError:  # not UTF-8, or malformed JSON (UnicodeDecodeError is a ValueError)
             refusals.note("signed but unreadable")
             return answer(start_response, HTTPStatus.BAD_REQUEST, "unreadable request\n")
         response = app.dispatch(request)
@@ -205,6 +259,21 @@ def _install(
     wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
     start_response(wsgi.status, wsgi.get_headers())
     return wsgi.get_body()
+
+
+def _signed(secret: bytes, body: bytes, timestamp: str, signature: str, now: float) -> bool:
+    """Slack's signature (v0, HMAC-SHA256 of `v0:<timestamp>:<body>`) over the body's bytes as
+    they came, and a timestamp within SIGNATURE_WINDOW of `now`.
+
+    slack_sdk's SignatureVerifier decodes the body as UTF-8 first, so a body that isn't UTF-8
+    raised (HTTP 500 and a traceback per request) before any refusal could be counted; and
+    `hmac.compare_digest` raises on a str with non-ASCII characters, so both sides are bytes.
+    """
+    if abs(now - int(timestamp)) > SIGNATURE_WINDOW:
+        return False
+    signed = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:

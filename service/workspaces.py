@@ -16,9 +16,10 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import sqlalchemy
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -26,6 +27,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
@@ -59,6 +61,57 @@ ROTATE_MINUTES = 120
 Clients = Callable[[str], WebClient | None]
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OAuthStates(SQLAlchemyOAuthStateStore):
+    """slack-sdk's SQLAlchemy state store, which never deletes a state that isn't used: here
+    each install link issued or used first deletes every expired one, and so does
+    `purge_expired` (the scheduler calls it after each pass). The time is `now`'s."""
+
+    def __init__(self, engine: sqlalchemy.Engine, now: Callable[[], datetime] = _utc_now) -> None:
+        super().__init__(expiration_seconds=STATE_SECONDS, engine=engine)
+        self.now = now
+
+    def _at(self, moment: datetime) -> datetime:
+        normal = normalize_datetime_for_db(moment.astimezone(UTC))
+        assert normal is not None  # None only for None
+        return normal
+
+    def purge_expired(self) -> int:
+        """Delete every state past its time; how many were deleted."""
+        table = self.oauth_states
+        with self.engine.begin() as conn:
+            gone = conn.execute(table.delete().where(table.c.expire_at <= self._at(self.now())))
+        return int(gone.rowcount or 0)
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        self.purge_expired()
+        state = str(uuid4())
+        expire_at = self._at(self.now() + timedelta(seconds=self.expiration_seconds))
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.insert(), {"state": state, "expire_at": expire_at})
+        return state
+
+    def consume(self, state: str) -> bool:
+        """True once for a state issued here and still in time; it is deleted either way."""
+        self.purge_expired()
+        table = self.oauth_states
+        with self.engine.begin() as conn:
+            gone = conn.execute(table.delete().where(table.c.state == state))
+        return bool(gone.rowcount)
+
+    def count(self) -> int:
+        """States kept (tests and the operator's curiosity)."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sqlalchemy.select(sqlalchemy.func.count()).select_from(self.oauth_states)
+                ).scalar_one()
+            )
+
+
 def sqlalchemy_url(database_url: str, data_folder: Path) -> str:
     """SQLAlchemy's URL for DATABASE_URL (with the psycopg 3 driver), or the SQLite file."""
     if not database_url:
@@ -74,6 +127,7 @@ class Installations:
         url: SQLAlchemy's database URL (see `sqlalchemy_url`).
         make_client: a Web API client for a token (bot.py's, on SLACK_API_URL).
         redirect_uri: the public URL of /slack/oauth_redirect, when the app has several.
+        now: the clock OAuth states expire by.
     """
 
     def __init__(
@@ -84,14 +138,13 @@ class Installations:
         make_client: Callable[[str | None], WebClient],
         *,
         redirect_uri: str = "",
+        now: Callable[[], datetime] = _utc_now,
     ) -> None:
         self.client_id = client_id
         self.make_client = make_client
         self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True)
         self.store = SQLAlchemyInstallationStore(client_id=client_id, engine=self.engine)
-        self.state_store = SQLAlchemyOAuthStateStore(
-            expiration_seconds=STATE_SECONDS, engine=self.engine
-        )
+        self.state_store = OAuthStates(self.engine, now)
         # Idempotent: creates only the tables that are missing.
         self.store.create_tables()
         self.state_store.create_tables()

@@ -186,12 +186,21 @@ def sweep_temp_files(folder: Path, *, older_than: float, now: float | None = Non
     return removed
 
 
+# What a health probe writes: more than a client file (a record and TAIL_MAX interactions of
+# up to 1,000 characters each), so a disk with room for a few bytes but not for a record fails
+# the probe as it fails the record's write.
+PROBE_BYTES = 64 * 1024
+
+
 def probe_write(folder: Path) -> None:
-    """Prove `folder` takes a durable write now: a few bytes written aside, fsynced, removed.
+    """Prove `folder` takes a durable write now: PROBE_BYTES written aside, fsynced, removed.
     Raises OSError (read-only, full, gone) if not."""
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-probe.", suffix=".tmp")
     try:
-        os.write(fd, b"probe\n")
+        # Random, so a compressing file system (btrfs, ZFS) can't store it in less.
+        data = memoryview(os.urandom(PROBE_BYTES))
+        while data:
+            data = data[os.write(fd, data) :]
         os.fsync(fd)
     finally:
         os.close(fd)

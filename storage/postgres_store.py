@@ -30,17 +30,23 @@ only what was never acknowledged.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from domain.models import ClientRecord, Interaction, name_key
 from domain.money import DEFAULT_CURRENCY
@@ -64,6 +70,12 @@ S = TypeVar("S")
 # The newest migration in storage/migrations/versions; a database at another one is refused.
 SCHEMA_HEAD = "0003"
 PROBE_CACHE_SECONDS = 2.0
+# DATABASE_TIMEOUT's default: seconds each store operation may take (see PostgresStore).
+DEFAULT_TIMEOUT = 2
+# /healthz waits this long for the database's answer; past it the store is reported unwritable.
+PROBE_WAIT_SECONDS = 1.0
+# A frozen server is cut off this long after its statement_timeout should have answered.
+_GRACE_SECONDS = 0.5
 # Records read per query by `read_many` (the nudge pass): few round trips, bounded memory.
 READ_BATCH = 200
 # Interactions read per query by `history`: `status` wants the newest few, a copy wants all.
@@ -90,9 +102,33 @@ def describe(url: str) -> str:
     return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or info.get('user') or ''}"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bounded(method: F) -> F:
+    """Run a store operation under the store's deadline (see PostgresStore)."""
+
+    @functools.wraps(method)
+    def bounded(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
+        with self._deadline():
+            return method(self, *args, **kwargs)
+
+    return bounded  # type: ignore[return-value]
+
+
 class PostgresStore:
     """See the module docstring. Safe to share between threads; each thread has its own
-    connection (Bolt's listener threads, waitress's and the scheduler's are long-lived)."""
+    connection (Bolt's listener threads, waitress's and the scheduler's are long-lived).
+
+    A slow or frozen database must not hold a Slack request past Slack's 3 s, so every
+    operation is bounded by `timeout` seconds (DATABASE_TIMEOUT): new connections give up
+    after it (libpq's connect_timeout, at least 2 s), and each statement, and each wait for a
+    row lock, is cancelled by the server past it (statement_timeout, lock_timeout). A server
+    that doesn't answer at all (frozen, or the network to it) can't cancel anything, so an
+    operation still running `timeout` + 0.5 s after it began has its connection cut from
+    here: it fails with psycopg.OperationalError, its transaction never commits, and the
+    thread's next operation opens a new connection.
+    """
 
     def __init__(
         self,
@@ -101,8 +137,10 @@ class PostgresStore:
         schema: str | None = None,
         schedule: CheckSchedule | None = None,
         currency: str = DEFAULT_CURRENCY,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.url, self.schema, self.schedule = url, schema, schedule
+        self.timeout = timeout
         # Amounts stored without a currency (before CURRENCY existed) are read as in this one.
         self.currency = currency
         self._local = threading.local()
@@ -110,14 +148,55 @@ class PostgresStore:
         self._guard = threading.Lock()
         self._reported: set[str] = set()
         self._probed: tuple[float, bool] | None = None
+        self._probe: Future[bool] | None = None
+        self._probe_conn: psycopg.Connection | None = None
         self._check_schema()
 
     # connections -------------------------------------------------------------------------
     def connect(self, **kwargs: Any) -> psycopg.Connection:
-        """A new connection to this store's database and schema (autocommit)."""
+        """A new connection to this store's database and schema (autocommit), with the
+        store's connect, statement and lock timeouts."""
+        millis = int(self.timeout * 1000)
+        options = [
+            str(conninfo_to_dict(self.url).get("options") or ""),
+            f"-c statement_timeout={millis} -c lock_timeout={millis}",
+        ]
         if self.schema:
-            kwargs["options"] = f"-c search_path={self.schema}"
+            options.append(f"-c search_path={self.schema}")
+        kwargs.setdefault("connect_timeout", max(2, math.ceil(self.timeout)))
+        kwargs["options"] = " ".join(o for o in options if o)
         return psycopg.connect(self.url, autocommit=True, **kwargs)
+
+    @contextmanager
+    def _deadline(self) -> Iterator[None]:
+        """Cut this thread's connection if what runs inside takes past the deadline."""
+        if getattr(self._local, "bounded", False):
+            yield  # an operation inside another: the outer one's deadline holds
+            return
+        conn = self._conn()
+        timer = threading.Timer(self.timeout + _GRACE_SECONDS, self._cut, (conn,))
+        timer.daemon = True
+        self._local.bounded = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            self._local.bounded = False
+
+    def _cut(self, conn: psycopg.Connection) -> None:
+        """Shut the connection's socket: the thread waiting on it gets an error at once. (A
+        dup of the descriptor, so the original stays psycopg's to close.)"""
+        logger.error(
+            "The database at %s did not answer within %s s: its connection is dropped",
+            describe(self.url),
+            self.timeout + _GRACE_SECONDS,
+        )
+        try:
+            with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, psycopg.Error):
+            pass  # already closed: nothing is waiting on it
 
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
@@ -134,6 +213,8 @@ class PostgresStore:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+            if self._probe_conn is not None:
+                self._probe_conn.close()
 
     def _check_schema(self) -> None:
         where = describe(self.url)
@@ -165,22 +246,53 @@ class PostgresStore:
 
     # health --------------------------------------------------------------------------------
     def writable(self) -> bool:
-        """See Store.writable: the database answers and takes writes (not a standby)."""
+        """See Store.writable: the database answers and takes writes (not a standby). Waits at
+        most PROBE_WAIT_SECONDS for the answer (the probe goes on, bounded, on a thread of its
+        own; while it runs every check answers False at once)."""
         now = time.monotonic()
         if self._probed is not None and now - self._probed[0] < PROBE_CACHE_SECONDS:
             return self._probed[1]
+        with self._guard:
+            probe = self._probe
+            if probe is None:
+                probe = self._probe = Future()
+                threading.Thread(target=self._run_probe, args=(probe,), daemon=True).start()
         try:
-            row = self._conn().execute("SELECT NOT pg_is_in_recovery()").fetchone()
+            return probe.result(timeout=PROBE_WAIT_SECONDS)
+        except TimeoutError:
+            self._note_health(False, f"no answer within {PROBE_WAIT_SECONDS:g} s")
+            return False
+
+    def _run_probe(self, probe: Future[bool]) -> None:
+        try:
+            # One connection for the probes (one runs at a time), not one per probe thread.
+            conn = self._probe_conn
+            if conn is None or conn.closed or conn.broken:
+                conn = self._probe_conn = self.connect()
+            timer = threading.Timer(self.timeout + _GRACE_SECONDS, self._cut, (conn,))
+            timer.daemon = True
+            timer.start()
+            try:
+                row = conn.execute("SELECT NOT pg_is_in_recovery()").fetchone()
+            finally:
+                timer.cancel()
             ok = bool(row and row[0])
             reason = "" if ok else "it is a read-only standby"
-        except psycopg.Error as err:
+        except Exception as err:  # noqa: BLE001 - any failure is "not writable", logged below
             ok, reason = False, err.__class__.__name__
-        if not ok and (self._probed is None or self._probed[1]):
+        self._note_health(ok, reason)
+        with self._guard:
+            self._probe = None
+        probe.set_result(ok)
+
+    def _note_health(self, ok: bool, reason: str) -> None:
+        with self._guard:
+            before = self._probed
+            self._probed = (time.monotonic(), ok)
+        if not ok and (before is None or before[1]):
             logger.error("The database at %s can't take writes: %s", describe(self.url), reason)
-        if ok and self._probed is not None and not self._probed[1]:
+        if ok and before is not None and not before[1]:
             logger.info("The database at %s takes writes again", describe(self.url))
-        self._probed = (now, ok)
-        return ok
 
     def _damaged(self, team_id: str, what: str, err: BaseException) -> DamagedRecord:
         where = Path(f"postgresql/{team_id}/{what}")
@@ -199,6 +311,7 @@ class PostgresStore:
             raise self._damaged(team_id, f"clients/{client_id}", err) from None
 
     # reads ---------------------------------------------------------------------------------
+    @_bounded
     def get(self, team_id: str, client_id: str) -> ClientRecord | None:
         _check_team(team_id)
         if not _is_client_id(client_id):
@@ -218,6 +331,7 @@ class PostgresStore:
         )
         return None if row is None else row[0]
 
+    @_bounded
     def find(self, team_id: str, name: str) -> ClientRecord | None:
         _check_team(team_id)
         row = (
@@ -230,6 +344,7 @@ class PostgresStore:
         )
         return None if row is None else self._record(team_id, row[0], row[1])
 
+    @_bounded
     def names(self, team_id: str) -> dict[str, str]:
         _check_team(team_id)
         rows = self._conn().execute(
@@ -238,6 +353,7 @@ class PostgresStore:
         )
         return dict(rows.fetchall())
 
+    @_bounded
     def clients(self, team_id: str) -> list[ClientRecord]:
         """The team's clients whose records can be read (the others are logged, once)."""
         _check_team(team_id)
@@ -273,6 +389,7 @@ class PostgresStore:
                 except DamagedRecord as err:
                     yield cid, err
 
+    @_bounded
     def teams(self) -> list[str]:
         rows = self._conn().execute("SELECT DISTINCT team_id FROM clients ORDER BY team_id")
         return [team for (team,) in rows.fetchall()]
@@ -306,6 +423,7 @@ class PostgresStore:
             if len(rows) < HISTORY_PAGE:
                 return
 
+    @_bounded
     def overview(
         self, team_id: str, summarise: Callable[[ClientRecord], S], kind: type[S], version: str
     ) -> Overview[S]:
@@ -363,6 +481,7 @@ class PostgresStore:
         return Overview(summaries, unreadable)
 
     # notes ---------------------------------------------------------------------------------
+    @_bounded
     def note(self, team_id: str, name: str) -> dict[str, Any] | None:
         _check_team(team_id)
         _check_note(name)
@@ -376,6 +495,7 @@ class PostgresStore:
         )
         return None if row is None else json.loads(row[0])
 
+    @_bounded
     def change_note(
         self,
         team_id: str,
@@ -422,6 +542,7 @@ class PostgresStore:
         with conn.transaction(), conn.cursor() as cur:
             yield cur
 
+    @_bounded
     def add_client(self, record: ClientRecord, events: list[Interaction]) -> ClientRecord:
         self.import_clients([(record, events)])
         return record
@@ -495,6 +616,7 @@ class PostgresStore:
             for row in history:
                 copy.write_row(row)
 
+    @_bounded
     def update(self, team_id: str, client_id: str, change: Change) -> ClientRecord:
         _check_team(team_id)
         if not _is_client_id(client_id):
@@ -538,6 +660,7 @@ class PostgresStore:
             return None, None, None
         return self.schedule.check_on(record, today), today, self.schedule.fingerprint
 
+    @_bounded
     def due_for_check(self, team_id: str, today: date) -> list[str]:
         _check_team(team_id)
         if self.schedule is None:
@@ -552,6 +675,7 @@ class PostgresStore:
         )
         return [cid for (cid,) in rows.fetchall()]
 
+    @_bounded
     def refresh_checks(self, team_id: str, client_ids: Iterable[str]) -> None:
         if self.schedule is None:
             return

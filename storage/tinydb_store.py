@@ -54,7 +54,7 @@ import uuid
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -122,6 +122,10 @@ TEMP_MAX_AGE_SECONDS = 60.0
 # How long a health probe's answer is reused: probes can come every second from several
 # load balancers, and each costs an fsync.
 PROBE_CACHE_SECONDS = 2.0
+# A write failing with one of these means the disk, not the data, is in trouble (full, over
+# quota, read-only, failing): the store is reported unwritable at once, and stays so until a
+# probe at least PROBE_CACHE_SECONDS later succeeds (see `writable`).
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 # A client file modified this recently may yet be replaced within the same tick of the file
 # system's clock (same mtime); its summary is not kept until it is older (see `overview`).
 _SETTLED_NS = 2_000_000_000
@@ -183,6 +187,9 @@ class TinyDBStore:
         self._overview_locks: dict[str, threading.Lock] = {}
         self._overview_guard = threading.Lock()
         self._probed: tuple[float, bool] | None = None
+        # Writes the disk refused so far (see `_write_failed`), and the lock for the two.
+        self._disk_failures = 0
+        self._health_lock = threading.Lock()
         # segment file -> (its identity, its interactions newest first); see `_segment`
         self._segments: OrderedDict[str, tuple[tuple[int, int, int], tuple[Interaction, ...]]]
         self._segments = OrderedDict()
@@ -248,21 +255,58 @@ class TinyDBStore:
             logger.info("Removed %d temporary file(s) left by interrupted writes", removed)
 
     def writable(self) -> bool:
-        """See Store.writable. A write probe in the data folder, its answer kept a moment."""
+        """See Store.writable. A write probe in the data folder, its answer kept a moment.
+
+        A real write the disk refused (`_write_failed`) makes the answer False at once, until
+        a probe at least PROBE_CACHE_SECONDS later succeeds. The probe writes PROBE_BYTES,
+        more than a client file, so a disk with room for a few bytes but not for a record
+        doesn't pass for healthy between two failed writes."""
         now = time.monotonic()
-        if self._probed is not None and now - self._probed[0] < PROBE_CACHE_SECONDS:
-            return self._probed[1]
+        with self._health_lock:
+            probed, failures = self._probed, self._disk_failures
+        if probed is not None and now - probed[0] < PROBE_CACHE_SECONDS:
+            return probed[1]
         try:
             probe_write(self.root)
             ok = True
         except OSError as err:
             ok = False
-            if self._probed is None or self._probed[1]:
+            if probed is None or probed[1]:
                 logger.error("The data folder %s can't be written: %s", self.root, err)
-        if ok and self._probed is not None and not self._probed[1]:
-            logger.info("The data folder %s can be written again", self.root)
-        self._probed = (now, ok)
+        with self._health_lock:
+            if self._disk_failures != failures:
+                return False  # a write failed while the probe ran: that answer stands
+            if ok and probed is not None and not probed[1]:
+                logger.info("The data folder %s can be written again", self.root)
+            self._probed = (now, ok)
         return ok
+
+    def _write_failed(self, err: OSError) -> None:
+        """Note a write that failed: if the disk refused it, the store is unwritable from now
+        until a later probe succeeds (see `writable`)."""
+        if err.errno not in DISK_ERRORS:
+            return
+        with self._health_lock:
+            was_ok = self._probed is None or self._probed[1]
+            self._probed = (time.monotonic(), False)
+            self._disk_failures += 1
+        if was_ok:
+            logger.error(
+                "A write to the data folder %s failed (%s): /healthz answers 503 until one "
+                "succeeds",
+                self.root,
+                _os_reason(err),
+            )
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The write lock (see WriteLock), noting a write the disk refused."""
+        try:
+            with self.lock.held():
+                yield
+        except OSError as err:
+            self._write_failed(err)
+            raise
 
     def _damaged(self, path: Path, err: BaseException) -> DamagedRecord:
         reason = _damage_reason(err)
@@ -497,6 +541,7 @@ class TinyDBStore:
             # Not fsynced: derived data, checked against the records on every read.
             write_json_atomic(self._overview_path(team_id), doc, durable=False)
         except OSError as err:
+            self._write_failed(err)
             logger.warning("Could not save the overview of team %s: %s", team_id, err)
 
     # workspace notes ---------------------------------------------------------------------
@@ -520,7 +565,7 @@ class TinyDBStore:
     ) -> dict[str, Any]:
         """See Store.change_note."""
         path = self._note_path(team_id, name)
-        with self.lock.held():
+        with self._writing():
             new = change(self.note(team_id, name))
             write_json_atomic(path, new, durable=self.durable)
         return new
@@ -627,7 +672,7 @@ class TinyDBStore:
         For seeding and migrations; `add_client` is the one-client case. Each team's index is
         written once, after its clients' files. Raises DuplicateClient if a name is taken or given
         twice; then no index is written, so none of the clients is added."""
-        with self.lock.held():
+        with self._writing():
             added: dict[str, dict[str, ClientRecord]] = {}
             tails: dict[str, list[dict]] = {}
             for record, events in items:
@@ -669,7 +714,7 @@ class TinyDBStore:
 
     def update(self, team_id: str, client_id: str, change: Change) -> ClientRecord:
         path = self._client_path(team_id, client_id)
-        with self.lock.held():
+        with self._writing():
             found = self._read_client_file(path)
             if found is None:
                 raise UnknownClient(client_id)
@@ -685,7 +730,7 @@ class TinyDBStore:
         """See Store.purge_team. The team's folder leaves `teams/` in one durable rename (from
         then on nothing of it can be read), and is then deleted."""
         folder = self._team(team_id)
-        with self.lock.held():
+        with self._writing():
             if not folder.is_dir():
                 return {"clients": 0, "interactions": 0}
             counts = {"clients": 0, "interactions": 0}
@@ -775,7 +820,7 @@ class TinyDBStore:
     def _fold_journal(self, team_id: str) -> None:
         """Move the journal's entries into the shards (each made the earlier of the two), then
         empty it. A crash before it is emptied only folds the same lines again."""
-        with self.lock.held():
+        with self._writing():
             journal = self._read_journal(team_id)
             path = self._journal_path(team_id)
             if not journal:
@@ -904,7 +949,7 @@ class TinyDBStore:
         for path, cids in by_shard.items():
             # Under the lock and from the records as they are now, so a command logged since
             # the pass read them can't be overruled.
-            with self.lock.held():
+            with self._writing():
                 entries = self._read_checks(path)
                 before = dict(entries)
                 today = self.schedule.today()

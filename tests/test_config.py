@@ -163,6 +163,15 @@ def test_every_problem_is_reported_at_once() -> None:
             "TWO_PERSON_STOP_WORK=true needs two different approvers, but APPROVERS names only U0BOSS",
         ),
         ({"SLACK_STARTUP_WAIT": "3601"}, "from 0 to 3600"),
+        (
+            {"DATABASE_TIMEOUT": "0"},
+            "DATABASE_TIMEOUT='0' should be a number of seconds from 1 to 60",
+        ),
+        ({"DATABASE_TIMEOUT": "2.5"}, "DATABASE_TIMEOUT='2.5'"),
+        ({"HTTP_READ_TIMEOUT": "0"}, "HTTP_READ_TIMEOUT='0' should be a number of seconds from 1"),
+        ({"HTTP_READ_TIMEOUT": "10s"}, "HTTP_READ_TIMEOUT='10s'"),
+        ({"HTTP_MAX_CONNECTIONS": "5"}, "from 10 to 10000"),
+        ({"HTTP_MAX_CONNECTIONS": "lots"}, "HTTP_MAX_CONNECTIONS='lots'"),
         ({"SLACK_STARTUP_WAIT": "-1"}, "SLACK_STARTUP_WAIT='-1'"),
     ],
 )
@@ -177,6 +186,18 @@ def test_single_problems_never_show_secrets(env: dict[str, str], fragment: str) 
 def test_the_body_cap_is_a_setting() -> None:
     assert config.load(valid_env()).max_body_bytes == 1024 * 1024
     assert config.load(valid_env(MAX_BODY_BYTES="65536")).max_body_bytes == 65536
+
+
+def test_the_database_timeout_is_a_setting() -> None:
+    assert config.load(valid_env()).database_timeout == 2
+    assert config.load(valid_env(DATABASE_TIMEOUT="10")).database_timeout == 10
+
+
+def test_slow_client_limits_are_settings() -> None:
+    default = config.load(valid_env())
+    assert (default.http_read_timeout, default.http_max_connections) == (10, 1000)
+    tuned = config.load(valid_env(HTTP_READ_TIMEOUT="30", HTTP_MAX_CONNECTIONS="5000"))
+    assert (tuned.http_read_timeout, tuned.http_max_connections) == (30, 5000)
 
 
 @pytest.mark.parametrize("approvers", ["U0BOSS,U0DEPUTY", "S0LEADS", "U0BOSS S0LEADS", ""])
@@ -461,3 +482,12 @@ def test_bot_refuses_partial_oauth_settings(tmp_path: Path) -> None:
         "installable by many workspaces and needs both (your Slack app's Basic Information > "
         "App Credentials)."
     ]
+
+
+@pytest.mark.parametrize("code", ["XXX", "xau"])
+def test_currency_must_be_money(code: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load({"CURRENCY": code}, need_slack=False)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"CURRENCY='{code.upper()}' should be an ISO 4217 currency code")
+    assert "not a currency anyone pays in" in problem

@@ -94,6 +94,21 @@ def test_a_bad_row_stores_nothing_and_exits_2(tmp_path: Path, db: Path) -> None:
     assert bad.stdout == ""
 
 
+def test_a_currency_that_isnt_money_stores_nothing_and_exits_2(tmp_path: Path, db: Path) -> None:
+    csv = tmp_path / "xxx.csv"
+    csv.write_text(
+        "client,contact,type,invoice,sent,due,total,paid,paid on,currency\n"
+        "Acme Corp,,,1,2026-03-01,2026-04-01,100,0,,GBP\n"
+        "Globex,,,2,2026-03-01,2026-04-01,100,0,,XXX\n"
+    )
+    before = snapshot(db.parent)
+    bad = import_(tmp_path, db, str(csv))
+    assert bad.returncode == 2
+    assert "xxx.csv was not imported; nothing was stored." in bad.stderr
+    assert "  line 3: `XXX` (Unknown Currency) is an ISO code, but not of a currency" in bad.stderr
+    assert snapshot(db.parent) == before
+
+
 def test_ambiguous_dates_ask_for_dates_option(tmp_path: Path, db: Path) -> None:
     asked = import_(tmp_path, db, str(FIXTURES / "ambiguous.csv"))
     assert asked.returncode == 2 and "--dates dmy" in asked.stderr

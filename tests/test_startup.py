@@ -8,10 +8,12 @@ Each runs `python bot.py` as an operator would, against the fake Slack.
 from __future__ import annotations
 
 import errno
+import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,10 @@ import pytest
 import bot
 import storage.atomic as atomic
 from local_slack import Failure, LocalSlack
+from service.commands import ClientCommands
+from storage.tinydb_store import TinyDBStore
 from tests.running import bot_env, free_port, run_bot, start_bot, stop_bot
-from tests.slack_http import SECRET
+from tests.slack_http import SECRET, TEAM1
 
 
 def healthz(url: str) -> int:
@@ -162,3 +166,54 @@ def test_a_refusal_is_not_retried(
     assert done.returncode == 2
     assert last_line(done) == expected
     assert len(slack.calls_to("auth.test")) == 1
+
+
+# HOST and PORT --------------------------------------------------------------------------------
+def a_client_with_a_nudge_due(tmp_path: Path) -> dict[str, str]:
+    """A data folder with a client quiet for 30 days, and settings under which a pass run now
+    would post its nudge (the alert and its suggestion), whatever the wall clock says."""
+    store = TinyDBStore(tmp_path / "data" / "tactful.json")
+    now = datetime.now(UTC)
+    commands = ClientCommands(store, UTC)
+    assert ":warning:" not in commands.run(TEAM1, "U0A", "add acme in <#C0ACME|acme>", now).text
+    asked_on = (now - timedelta(days=30)).date().isoformat()
+    reply = commands.run(TEAM1, "U0A", f"asked acme the logo on {asked_on}", now)
+    assert ":warning:" not in reply.text
+    return {"WORKING_DAYS": "mon-sun", "WORKING_HOURS": "00:00-23:59"}
+
+
+def test_a_port_in_use_stops_start_up_in_one_line_before_any_pass(
+    tmp_path: Path, slack: LocalSlack
+) -> None:
+    due = a_client_with_a_nudge_due(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_bot(tmp_path, bot_env(tmp_path, slack.url, PORT=str(port), **due))
+    assert done.returncode == 2
+    assert slack.calls_to("chat.postMessage") == [], "the port is checked before any pass"
+    assert last_line(done) == (
+        f"config: HOST=127.0.0.1, PORT={port}: can't listen there (another program is using "
+        "the port: stop it, or choose another PORT)"
+    )
+    assert "Nudge pass" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("256.1.1.1", "HOST is not an IP address or a host name this machine can look up"),
+        ("192.0.2.1", "HOST is not an address of this machine"),  # TEST-NET-1: nobody's
+    ],
+)
+def test_a_host_that_cant_be_listened_on_stops_start_up_in_one_line_before_any_pass(
+    tmp_path: Path, slack: LocalSlack, host: str, why: str
+) -> None:
+    due = a_client_with_a_nudge_due(tmp_path)
+    env = bot_env(tmp_path, slack.url, HOST=host, **due)
+    done = run_bot(tmp_path, env)
+    assert done.returncode == 2
+    assert slack.calls_to("chat.postMessage") == [], "the host is checked before any pass"
+    line = last_line(done)
+    assert line.startswith(f"config: HOST={host}, PORT={env['PORT']}: can't listen there ({why}")

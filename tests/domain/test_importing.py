@@ -204,3 +204,19 @@ def test_the_plan_counts_one_of_a_thing_in_the_singular() -> None:
     assert "Added 1 invoice:" in said
     skipped = importing.describe(plan(parsed.rows, {"globex": {"g-1"}}), parsed, done=False)
     assert "Skipped 1 invoice already in Tactful:" in skipped
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "XAU", "XDR", "XBA", "XSU", "XUA"])
+def test_a_currency_column_naming_what_isnt_money_is_refused(code: str) -> None:
+    text = (
+        "client,contact,type,invoice,sent,due,total,paid,paid on,currency\n"
+        f"Acme,,,1,2026-03-01,2026-04-01,100,0,,{code}\n"
+    )
+    with pytest.raises(BadFile) as err:
+        read(text, TODAY, "GBP")
+    problem = err.value.problems[0]
+    assert problem.startswith(f"line 2: `{code}` (")
+    assert "is an ISO code, but not of a currency anyone pays in" in problem
+    assert "Put the currency the client pays in, like EUR, or leave the column empty for GBP" in (
+        problem
+    )

@@ -290,9 +290,18 @@ def test_excerpt_keeps_the_first_words_within_the_limit() -> None:
     assert excerpt("x" * 300, limit=40) == "x" * 39 + "…"  # one long word is cut
 
 
+def test_excerpt_turns_markup_typed_as_characters_into_plain_words_too() -> None:
+    """Slack sends typed `<` and `>` as entities: read back as typed, they must not be markup."""
+    text = (
+        "&lt;!channel&gt; &lt;@U123&gt; &lt;&lt;!here&gt;&gt; &lt;https://x.example|y&gt; a &lt; b"
+    )
+    assert excerpt(text) == "@channel @someone @someone https://x.example a < b"
+
+
 @given(st.text(max_size=400))
 def test_excerpt_is_always_inert_and_bounded(text: str) -> None:
     short = excerpt(text)
     assert len(short) <= EXCERPT_CHARS
+    assert not re.search(r"<[!@#][^>]*>", short), "no markup, even unescaped"
     assert "<" not in escape(short) and ">" not in escape(short)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]", short)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from domain.inputs import InputError
 from domain.models import Money
-from domain.money import format_money, format_totals, parse_amount, totals
+from domain.money import format_money, format_totals, is_currency, not_money, parse_amount, totals
 
 
 @pytest.mark.parametrize(
@@ -86,6 +86,29 @@ def test_bad_amounts_say_what_to_type(tokens: list[str], hint: str) -> None:
     with pytest.raises(InputError) as err:
         parse_amount(tokens, "GBP")
     assert hint in str(err.value)
+
+
+# ISO 4217's codes for what isn't money: no currency, testing, metals, units of account, a fund.
+NOT_MONEY = ["XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU"]
+NOT_MONEY += ["XUA", "USN", "CLF"]
+
+
+@pytest.mark.parametrize("code", NOT_MONEY)
+def test_iso_codes_that_arent_money_are_refused_naming_what_they_are(code: str) -> None:
+    assert not is_currency(code)
+    for tokens in (["300", code], [code.lower(), "300"], [f"{code}300"], [f"300{code}"]):
+        with pytest.raises(InputError) as err:
+            parse_amount(tokens, "EUR")
+        assert str(err.value).startswith(f"`{code}` (")
+        assert "is an ISO code, but not of a currency anyone pays in" in str(err.value)
+        assert "leave the code out for EUR" in str(err.value)
+
+
+@pytest.mark.parametrize("code", ["GBP", "EUR", "USD", "JPY", "CHF", "XOF", "XCD", "HRK", "DEM"])
+def test_currencies_in_use_or_retired_are_money(code: str) -> None:
+    """Retired ones too (HRK, DEM): an old invoice's currency still reads, whatever the date."""
+    assert is_currency(code) and not_money(code) is None
+    assert parse_amount(["300", code], "GBP") == Money(Decimal(300), code)
 
 
 @pytest.mark.parametrize(

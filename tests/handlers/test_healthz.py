@@ -12,7 +12,8 @@ import bot
 import storage.atomic as atomic
 import storage.tinydb_store as tinydb_store
 from local_slack import LocalSlack
-from tests.slack_http import SECRET, AppServer
+from storage.tinydb_store import TinyDBStore
+from tests.slack_http import SECRET, TEAM1, AppServer
 
 
 @pytest.fixture
@@ -57,3 +58,31 @@ def test_unhealthy_when_a_write_fails(
     assert not [p for p in folder.iterdir() if p.name.startswith(".write-probe")]
     monkeypatch.setattr(atomic.os, "fsync", fsync)
     assert server.request("/healthz", method="GET").status == 200
+
+
+def test_a_full_disk_is_503_every_time_until_writes_succeed_again(
+    server: AppServer, store: TinyDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up just after a healthy probe: the command's write fails, and from then
+    on every health check says so, not only those after the last healthy answer has aged."""
+    clock = [1000.0]
+    monkeypatch.setattr(tinydb_store.time, "monotonic", lambda: clock[0])
+    assert server.request("/healthz", method="GET").status == 200
+    fsync = os.fsync
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", no_space)
+    server.slash("add acme")
+    assert store.find(TEAM1, "acme") is None
+    answers = []
+    for _ in range(24):
+        answers.append(server.request("/healthz", method="GET").status)
+        clock[0] += 0.5
+    assert answers == [503] * 24
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    clock[0] += tinydb_store.PROBE_CACHE_SECONDS
+    assert server.request("/healthz", method="GET").status == 200
+    server.slash("add acme")
+    assert store.find(TEAM1, "acme") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import logging
 import time
@@ -196,6 +198,64 @@ def test_signed_but_malformed_json_is_refused_without_a_traceback(
     assert res.status == 400
     assert MARKER not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+# Latin-1 and a lone continuation byte: not UTF-8 however it is read.
+NOT_UTF8 = "text=caf\xe9+".encode("latin-1") + MARKER.encode() + b"\x80\xff"
+
+
+def sign_bytes(body: bytes, timestamp: int, secret: str = SECRET) -> dict[str, str]:
+    """Slack's v0 signature over raw bytes (slack_sdk's signer takes only text)."""
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def test_the_raw_bytes_signer_signs_as_slack_sdk_does() -> None:
+    now = int(time.time())
+    assert sign_bytes(b"text=caf\xc3\xa9", now) == sign("text=café", now)
+
+
+def refusal_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Refused requests" in r.getMessage()]
+
+
+def test_an_unsigned_body_that_isnt_utf8_gets_401_quietly_and_is_counted(
+    server: AppServer, store: TinyDBStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    forged = {
+        **form,
+        "X-Slack-Request-Timestamp": str(int(time.time())),
+        "X-Slack-Signature": "v0=00",
+    }
+    non_ascii = {**form, **sign_bytes(NOT_UTF8, int(time.time())), "X-Slack-Signature": "v0=\xe9"}
+    for headers in [form, forged, non_ascii] * 5:
+        assert server.request("/slack/events", NOT_UTF8, headers).status == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "Traceback" not in caplog.text and MARKER not in caplog.text
+    # Counted with the other refusals: the first is logged at once, the rest wait a minute.
+    assert refusal_lines(caplog) == [
+        "Refused requests to /slack/events: 1 unsigned, stale or wrongly signed"
+    ]
+    assert store.clients("T0TEAM1") == []
+
+
+def test_a_signed_body_that_isnt_utf8_gets_400_quietly_and_is_counted(
+    server: AppServer, store: TinyDBStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for content_type in ("application/x-www-form-urlencoded", "application/json"):
+        body = NOT_UTF8 + content_type.encode()  # two requests, two signatures
+        headers = {"Content-Type": content_type, **sign_bytes(body, int(time.time()))}
+        res = server.request("/slack/events", body, headers)
+        assert res.status == 400, content_type
+        assert MARKER not in res.body
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "Traceback" not in caplog.text and MARKER not in caplog.text
+    assert refusal_lines(caplog) == ["Refused requests to /slack/events: 1 signed but unreadable"]
+    assert store.clients("T0TEAM1") == []
 
 
 def test_other_paths_and_methods_are_not_found(server: AppServer) -> None:

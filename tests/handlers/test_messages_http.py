@@ -178,10 +178,20 @@ def test_a_message_from_the_client_is_logged_as_heard_and_stops_the_quiet_clock(
 def test_their_markup_is_kept_as_plain_words(served, acme, store) -> None:
     text = "&lt;!channel&gt; <!here> thanks <#C0GEN|general> <@U0SAM|sam>\u202e ok"
     send(served, message(text=text), "Ev1")
-    assert heard(store)[0].text == "<!channel> @here thanks #general @sam ok"
+    assert heard(store)[0].text == "@channel @here thanks #general @sam ok"
     res = served[0].slash("history acme")
     assert live_markup(res.json()) == []
-    assert "“&lt;!channel&gt; @here thanks #general @sam ok”" in res.text
+    assert "“@channel @here thanks #general @sam ok”" in res.text
+
+
+def test_mentions_are_stored_inert_live_or_typed_as_characters(served, acme, store) -> None:
+    """Stored inert, not only shown escaped: a client typing `<!channel>` as characters arrives
+    as `&lt;!channel&gt;`, which read back as typed would be a live mention again."""
+    text = "<!channel> <@U123> pay day &lt;!channel&gt; &lt;@U123&gt; &lt;&lt;!here&gt;&gt; a < b"
+    send(served, message(text=text), "Ev1")
+    (entry,) = heard(store)
+    assert "<!" not in entry.text and "<@" not in entry.text and "<#" not in entry.text
+    assert entry.text.startswith("@channel @someone pay day @channel @someone")
 
 
 def test_a_message_from_the_agencys_own_people_is_not_a_reply(served, acme, store, slack) -> None:

@@ -177,3 +177,14 @@ def test_list_and_report_total_overdue_per_currency_and_archived_debts_stay_visi
     assert "*halcyon* (archived): €2,400.00 + £100.00 still owed" in listing
     report = ok(server.slash("report halcyon"))
     assert "*outstanding:* €2,400.00 + £100.00" in report
+
+
+@pytest.mark.parametrize("typed", ["100 XXX", "XAU 100", "XTS100", "100 xdr"])
+def test_an_iso_code_that_isnt_money_is_refused_saying_what_to_type(
+    server: AppServer, store: TinyDBStore, typed: str
+) -> None:
+    ok(server.slash("add acme"))
+    text = refused(server.slash(f"invoice acme {typed} due 2026-12-20"))
+    assert "is an ISO code, but not of a currency anyone pays in" in text
+    assert "Use the client's currency, like `EUR`, or leave the code out for GBP" in text
+    assert store.find(TEAM1, "acme").state.invoices == ()

@@ -5,10 +5,12 @@ workspace's record, audited."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -16,6 +18,7 @@ import pytest
 
 import bot
 from config import Config
+from handlers.http import InstallLimit
 from local_slack import LocalSlack
 from service.nudges import NudgeEngine
 from service.workspaces import BOT_SCOPES, AuditLog, Installations
@@ -24,7 +27,7 @@ from tests.checks import ok
 from tests.conftest import Clock
 from tests.handlers.test_actions import button
 from tests.handlers.test_home_http import home_opened
-from tests.installs import browse, install, start_install
+from tests.installs import Page, browse, install, start_install
 from tests.postgres import fresh_schema
 from tests.slack_http import SECRET, AppServer, LazyListeners, serve
 from ui import nudges as ui
@@ -460,3 +463,97 @@ def test_with_one_bot_token_an_uninstall_is_only_logged(
         assert server.event({"type": "app_uninstalled"}, event_id="EvGone").status == 200
     (told,) = [r.getMessage() for r in caplog.records if "app_uninstalled" in r.getMessage()]
     assert "T0TEAM1" in told and "new token" in told
+
+
+# OAuth state: purged, and bounded per address ---------------------------------------------------
+def get_install(server: AppServer, address: str) -> Page:
+    """GET /slack/install from `address` (any 127.x.y.z is this machine's loopback)."""
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=10, source_address=(address, 0)
+    )
+    try:
+        conn.request("GET", "/slack/install")
+        res = conn.getresponse()
+        return Page(res.status, {k.lower(): v for k, v in res.getheaders()}, res.read().decode())
+    finally:
+        conn.close()
+
+
+def test_expired_states_are_deleted_when_a_link_is_issued_or_used_and_after_each_pass(
+    oauth_server: AppServer, slack: LocalSlack, installations: Installations, clock: Clock
+) -> None:
+    states = installations.state_store
+    states.now = clock
+    start_install(oauth_server)
+    _page, old_state, old_cookie = start_install(oauth_server)
+    assert states.count() == 2
+    clock.now += timedelta(minutes=11)  # install links last 10 minutes
+    _page, state, cookie = start_install(oauth_server)
+    assert states.count() == 1, "issuing a link deletes the expired ones"
+    start_install(oauth_server)  # another, never used
+    late = browse(
+        oauth_server,
+        "/slack/oauth_redirect?" + urlencode({"code": slack.code_for("T0AAA"), "state": old_state}),
+        old_cookie,
+    )
+    assert late.status >= 400 and slack.calls_to("oauth.v2.access") == []
+    clock.now += timedelta(minutes=11)
+    late = browse(
+        oauth_server,
+        "/slack/oauth_redirect?" + urlencode({"code": slack.code_for("T0AAA"), "state": state}),
+        cookie,
+    )
+    assert late.status >= 400 and slack.calls_to("oauth.v2.access") == []
+    assert states.count() == 0, "using a link deletes the expired ones"
+    start_install(oauth_server)
+    clock.now += timedelta(minutes=10)
+    assert states.purge_expired() == 1 and states.count() == 0
+
+
+def test_a_link_still_in_time_installs_once(
+    oauth_server: AppServer, slack: LocalSlack, installations: Installations, clock: Clock
+) -> None:
+    installations.state_store.now = clock
+    _page, state, cookie = start_install(oauth_server)
+    clock.now += timedelta(minutes=9)
+    good = "/slack/oauth_redirect?" + urlencode({"code": slack.code_for("T0AAA"), "state": state})
+    assert browse(oauth_server, good, cookie).status == 200
+    assert installations.state_store.count() == 0
+
+
+def test_install_links_are_bounded_per_address(
+    oauth_config: Config,
+    store: TinyDBStore,
+    clock: Clock,
+    installations: Installations,
+    lazy: LazyListeners,
+) -> None:
+    ticks = [0.0]
+    limit = InstallLimit(per_window=10, window=60, monotonic=lambda: ticks[0])
+    app = bot.build_app(
+        oauth_config, store, clock=clock, installations=installations, listener_executor=lazy
+    )
+    server = serve(app, lazy, healthy=store.writable, install_limit=limit)
+    try:
+        assert [get_install(server, "127.0.0.1").status for _ in range(10)] == [302] * 10
+        refused = get_install(server, "127.0.0.1")
+        assert refused.status == 429
+        assert refused.headers["retry-after"] == "60"
+        assert "wait 60 seconds, then open /slack/install again" in refused.body
+        assert installations.state_store.count() == 10, "a refused request adds no state"
+        # Another address is not held up by the first.
+        assert get_install(server, "127.0.0.2").status == 302
+        ticks[0] += 30
+        assert get_install(server, "127.0.0.1").headers["retry-after"] == "30"
+        ticks[0] += 30
+        assert get_install(server, "127.0.0.1").status == 302
+    finally:
+        server.close()
+
+
+def test_the_install_limit_remembers_a_bounded_number_of_addresses() -> None:
+    limit = InstallLimit(per_window=1, window=60, capacity=3, monotonic=lambda: 0.0)
+    assert all(limit.allow(f"10.0.0.{i}") for i in range(5))
+    assert len(limit._issued) == 3
+    assert not limit.allow("10.0.0.4")

@@ -210,3 +210,24 @@ def test_opening_sweeps_old_temporary_files_only(store: TinyDBStore, db_path: Pa
     assert young.exists(), "may be a write in progress in another process"
     assert all(p.exists() for p in kept) and folder.is_dir()
     assert store.get(TEAM, acme) is not None
+
+
+def test_the_probe_fails_on_a_disk_with_room_for_a_few_bytes_but_not_a_record(
+    store: TinyDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk nearly full: a small write fits, a client file's doesn't. The probe writes more
+    than a record, so it fails as the record's write would."""
+    room = [4096]
+    write = os.write
+
+    def nearly_full(fd: int, data) -> int:
+        if len(data) > room[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        room[0] -= len(data)
+        return write(fd, data)
+
+    monkeypatch.setattr(atomic.os, "write", nearly_full)
+    clock = [time.monotonic() + 60]
+    monkeypatch.setattr("storage.tinydb_store.time.monotonic", lambda: clock[0])
+    assert store.writable() is False
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".write-probe")]
