@@ -73,14 +73,22 @@ class Facts:
 class QuietFacts(Facts):
     """We asked for something and heard nothing back."""
 
-    # Every open request, oldest first (the first is the one whose clock runs longest).
+    # The open requests this step is about, oldest first (the first is the one whose clock
+    # runs longest): at step 1 every open one; after, those an approved message already named.
     asks: tuple[Ask, ...]
     asked_on: date
     # Business days since the oldest open request.
     days: int
+    # Open requests no approved message has named yet: each starts at step 1, so they are
+    # mentioned gently, never folded into a warning about the older ones.
+    fresh: tuple[Ask, ...] = ()
 
     def _own(self):
-        return (("open_requests", len(self.asks)), ("asked_on", self.asked_on), ("days", self.days))
+        return (
+            ("open_requests", len(self.asks) + len(self.fresh)),
+            ("asked_on", self.asked_on),
+            ("days", self.days),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

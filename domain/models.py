@@ -290,6 +290,9 @@ class Nudge:
     # clicked "Sent it". None until then.
     sent_at: datetime | None = None
     sent_by: str = ""
+    # The requests a message about a quiet client named (their asks' seqs): a request named in
+    # no approved message yet starts at step 1, however far the older ones have gone.
+    covers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ class Due:
             late=self.late,
             variant=self.variant,
             consequence_on=self.facts.consequence_on,
+            covers=tuple(a.seq for a in getattr(self.facts, "asks", ())),
         )
 
     @property
@@ -218,6 +219,8 @@ def _with_ladder(
     facts: SituationFacts, step: int, said: _Said, ladders: Ladders, today: date, repeat: int = 0
 ) -> SituationFacts:
     last = said.last_approved
+    if isinstance(facts, QuietFacts) and step >= 2 and last is not None:
+        facts = _split_fresh(facts, last)
     consequence: date | None
     if step == 2:
         # The warning names the day the consequence takes effect: the earliest day the next
@@ -237,6 +240,20 @@ def _with_ladder(
         consequence_on=None if repeat else consequence,
         repeat=repeat,
     )
+
+
+def _split_fresh(facts: QuietFacts, last: Nudge) -> QuietFacts:
+    """Each request at its own step: a step after the first is about the requests the last
+    approved message named; one asked since is at its own first step, so it is only mentioned,
+    never folded into a warning it was never given."""
+    if last.covers:
+        named = tuple(a for a in facts.asks if a.seq in last.covers)
+    else:  # recorded before messages kept what they named: those asked by the day it was written
+        named = tuple(a for a in facts.asks if a.asked_on <= last.created_at.date())
+    if not named:
+        return facts
+    fresh = tuple(a for a in facts.asks if a not in named)
+    return replace(facts, asks=named, fresh=fresh)
 
 
 def reached(

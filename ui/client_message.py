@@ -160,6 +160,13 @@ def client_message(
         client_values(wording, record, facts, today, letterhead),
     )
     parts = [body]
+    if isinstance(facts, QuietFacts) and facts.fresh:
+        fresh = facts.fresh
+        on = and_list(
+            [client_date(d, c.lang, today) for d in sorted({a.asked_on for a in fresh})], c.lang
+        )
+        what = requests_phrase([a.what for a in fresh], c.lang)
+        parts.append(wording.line(c.lang, "also_asked", {"asks": what, "asked_on": on}))
     if situation == OVERDUE:
         parts.append(payment_line(wording, record, letterhead))
     closing = wording.line(c.lang, "closing")

@@ -49,6 +49,7 @@ LINE_PLACEHOLDERS = {
     "pay_details": {"pay"},
     "pay_ask": set(),
     "history": set(),
+    "also_asked": {"asks", "asked_on"},
     "promise": {"on"},
     "promise_firm": {"on"},
     "handover_paused": set(),

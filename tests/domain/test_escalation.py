@@ -24,7 +24,7 @@ from tests.domain.test_nudges import (
     snooze,
     walk,
 )
-from ui.client_message import client_values
+from ui.client_message import client_message, client_values
 from ui.wording import Wording
 
 GAP = DEFAULT_LADDERS
@@ -305,3 +305,35 @@ def test_after_the_last_step_the_teams_options_fit_the_situation() -> None:
     # A request can't go to collections; money can't be rung for an answer.
     assert "ring them" in texts["quiet"] and "collections" not in texts["quiet"]
     assert "collections agency" in texts["overdue"] and "ring them" not in texts["overdue"]
+
+
+# 7. each request at its own step -----------------------------------------------------------------
+def test_a_request_asked_after_step_1_is_only_mentioned_never_warned_about() -> None:
+    from domain.facts import QuietFacts
+
+    record = logged(
+        client_record(quiet_days=3),
+        asked(date(2026, 11, 2), "the brand guidelines"),
+        asked(date(2026, 11, 4), "the logo files"),
+    )
+    # Step 1 on Thu 5 names both requests open then.
+    record, (one,) = suggest_and_approve(record, date(2026, 11, 5))
+    assert one.stage == 1 and record.nudges[one.key].covers == (1, 2)
+    record = logged(record, asked(date(2026, 11, 10), "admin access to the site"))
+    # Step 2 comes the working day after the day step 1 gave them (Thu 12): Fri 13.
+    assert due_nudges(record, date(2026, 11, 12)) == []
+    (two,) = due_nudges(record, date(2026, 11, 13))
+    assert two.stage == 2 and isinstance(two.facts, QuietFacts)
+    assert [a.what for a in two.facts.asks] == ["the brand guidelines", "the logo files"]
+    assert [a.what for a in two.facts.fresh] == ["admin access to the site"]
+    text = client_message(Wording.load(None), record, two.facts, date(2026, 11, 13))
+    body, _, rest = text.partition("Since then we've also asked you about")
+    # The warning is about the two it followed up; the new one is mentioned, dated, apart.
+    assert "brand guidelines" in body and "logo files" in body
+    assert "admin access" not in body
+    assert rest.startswith(" admin access to the site (on Tue 10 November)")
+    # Step 3 still follows up only what step 2 named.
+    record, _ = suggest_and_approve(record, date(2026, 11, 13))
+    three = next(d for day in range(16, 31) for d in due_nudges(record, date(2026, 11, day)))
+    assert three.stage == 3
+    assert [a.what for a in three.facts.fresh] == ["admin access to the site"]

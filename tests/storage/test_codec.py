@@ -133,6 +133,7 @@ NUDGE = {
     "consequence_on": st.none() | dates,
     "sent_at": st.none() | datetimes,
     "sent_by": text,
+    "covers": st.lists(st.integers(1, 10**6), max_size=5).map(tuple),
 }
 TICK = {"by": ids, "at": datetimes}
 OFFBOARDING = {
