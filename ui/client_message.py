@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
-from domain.facts import OverdueFacts, QuietFacts, SituationFacts
+from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import owed
 from domain.models import ClientRecord, NudgeStatus, TextVersion
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET
@@ -26,7 +26,7 @@ from ui.client_text import (
     tidy_request,
 )
 from ui.dates import client_date
-from ui.wording import Wording
+from ui.wording import AGREED, AGREED_STEPS, Wording
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,8 @@ def client_values(
         if rhythm and lang == "cy":
             rhythm = f"“{rhythm}”"
         still_owed = owed(record.state.invoices)
+        if facts.agreed_on is not None:
+            values["agreed_on"] = on(facts.agreed_on)
         values |= {
             "rounds": count(facts.rounds, "round", lang),
             "window": count(facts.window_days, "day", lang),
@@ -152,9 +154,16 @@ def client_message(
     """The whole suggested message, plain text (escaped where it is shown in mrkdwn)."""
     c = record.client
     situation = situation_of(facts)
+    # After the client agreed a rhythm, the later steps hold them to it.
+    agreed = (
+        isinstance(facts, ControllingFacts)
+        and bool(facts.agreed)
+        and facts.agreed_on is not None
+        and facts.step in AGREED_STEPS
+    )
     body = wording.suggestion(
         c.lang,
-        situation,
+        AGREED if agreed else situation,
         facts.step,
         c.client_type.value,
         client_values(wording, record, facts, today, letterhead),

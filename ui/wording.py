@@ -43,6 +43,11 @@ PLACEHOLDERS = {
     CONTROLLING: COMMON
     | {"rounds", "window", "rhythm", "deadline", "previous", "since", "handover"},
 }
+# The controlling steps after the client agreed a rhythm (`/client agreed`): steps 2 and 3 only,
+# since proposing a rhythm (step 1) is done once one is agreed.
+AGREED = "controlling_agreed"
+AGREED_STEPS = (2, 3)
+PLACEHOLDERS[AGREED] = PLACEHOLDERS[CONTROLLING] | {"agreed_on"}
 # The sentences client messages are built from (`lines:` in each language's file).
 LINE_PLACEHOLDERS = {
     "pay_link": {"pay"},
@@ -122,6 +127,7 @@ def sample_values(situation: str) -> dict[str, str]:
         "rounds": "6 rounds of changes",
         "window": "14 days",
         "rhythm": "one review a week, in a single batch",
+        "agreed_on": "Mon 2 November",
         "revisions": "6",
         "window_days": "14",
         "owner": "<@U123> ",
@@ -221,6 +227,11 @@ class Wording:
                         path = f"suggestions.{situation}.{stage}.{client_type}"
                         text = _get(data, where, "suggestions", situation, stage, client_type)
                         _render_check(where, path, text, PLACEHOLDERS[situation], MAX_SUGGESTION)
+            for stage in AGREED_STEPS:
+                for client_type in TYPES:
+                    path = f"suggestions.{AGREED}.{stage}.{client_type}"
+                    text = _get(data, where, "suggestions", AGREED, stage, client_type)
+                    _render_check(where, path, text, PLACEHOLDERS[AGREED], MAX_SUGGESTION)
             for client_type in TYPES if team_lines else ():
                 _render_check(
                     where,

@@ -233,6 +233,15 @@ def test_once_a_rhythm_is_agreed_step_1_is_not_proposed_again() -> None:
     assert [f.stage for f in fired if f.situation == CONTROLLING] == [2, 3]
     first = fired[0].facts
     assert isinstance(first, ControllingFacts) and first.agreed == "weekly batch reviews"
+    # What the client reads holds them to what they agreed, dated; it never asks them to agree
+    # the rhythm again, and rounds count only from the agreement.
+    wording = Wording.load(None)
+    step2 = client_message(wording, record, first, fired[0].on)
+    assert "on Mon 2 March we agreed weekly batch reviews" in step2
+    assert "If the agreed rhythm isn't being kept by" in step2
+    assert "could we agree" not in step2.lower() and "If we can't agree" not in step2
+    step3 = client_message(wording, record, fired[1].facts, fired[1].on)
+    assert "the rhythm we agreed on Mon 2 March hasn't been kept" in step3
 
 
 def test_one_line_with_several_changes_is_one_round() -> None:

@@ -75,6 +75,13 @@ def shapes(step: int) -> list[SituationFacts]:
         ControllingFacts(  # type: ignore[arg-type]
             **at, rounds=1, window_days=1, agreed="Weekly batch reviews (Mondays)"
         ),
+        ControllingFacts(  # type: ignore[arg-type]
+            **at,
+            rounds=5,
+            window_days=14,
+            agreed="Weekly batch reviews (Mondays)",
+            agreed_on=date(2026, 11, 2),
+        ),
     ]
 
 
@@ -178,8 +185,13 @@ def test_every_cell_is_fit_to_send(
     # Step 1 saves face and leaves history out; the firm step 2 states it whenever it's true.
     assert (late_before in text) == (flagged and step == 2) or step == 3
     assert (promise in text) == bool(getattr(facts, "promise_broken_on", None))
-    if step > 1:
+    # After an agreed rhythm, step 2 may be the first message of all (proposing was done by the
+    # agreement): it names the day they agreed instead of an earlier message.
+    agreed_first = getattr(facts, "agreed_on", None) is not None and step == 2
+    if step > 1 and not agreed_first:
         assert client_date(date(2026, 11, 20), lang, TODAY) in text  # the earlier message
+    if agreed_first:
+        assert client_date(date(2026, 11, 2), lang, TODAY) in text  # the day they agreed
     if step == 2:
         assert client_date(date(2026, 12, 4), lang, TODAY, deadline=True) in text
     # Several invoices read as several, with what is owed in total.
