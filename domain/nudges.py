@@ -319,7 +319,8 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
       downtime sends one message, at the right step;
     - a new step comes only once the day the last approved message gave the client to answer
       (MIN_GAP_DAYS working days after it) has ended;
-    - the consequence (step 3) comes only after an approved warning (step 2);
+    - the consequence (step 3) comes only after an approved warning (step 2), and for money or an
+      unanswered request, as soon as the day the warning named is over;
     - a snoozed step comes back as the same step;
     - a broken promise brings the next step at once, saying so (never the consequence
       without its warning);
@@ -363,11 +364,27 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
         # The client named a day and let it pass: that was their deadline, so the ladder moves
         # on a step at once (never two: no consequence without its warning) and says so.
         variant = f"promise-{promise.isoformat()}"
-        if not said.at_end:
+        if said.at_end:
+            return due(min(max(said.handled, 1), TOP_STAGE), variant)
+        if said.handled + 1 < TOP_STAGE or gap_kept:
             return due(said.handled + 1, variant)
-        return due(min(max(said.handled, 1), TOP_STAGE), variant)
+        # The consequence keeps the day its warning named, promise or not: until then the
+        # broken promise is said at the warning's step.
+        return due(said.handled, variant)
     if not said.at_end:
         step = min(found.stage, said.handled + 1)
+        if (
+            said.warned
+            and said.handled == TOP_STAGE - 1
+            and found.situation != CONTROLLING
+            and ladders.min_gap_days > 0
+        ):
+            # The warning named its day and the money or the answer still hasn't come: the
+            # consequence follows once that day is over, not at some later age. (A controlling
+            # client who stops the rounds drops below the thresholds instead: no evidence, no
+            # consequence. With MIN_GAP_DAYS=0 a warning names no day of its own: its
+            # threshold decides.)
+            step = TOP_STAGE
         if step > said.handled and gap_kept and (made := due(step)) is not None:
             return made
     if said.at_end:
@@ -383,7 +400,11 @@ def _reminder(said: _Said, today: date, ladders: Ladders, due) -> Due | None:
         for n in said.nudges
         if n.variant.startswith(_REPEAT_VARIANT) and n.status is not NudgeStatus.SNOOZED
     ]
-    ends = [n for n in said.nudges if not n.variant and n.stage == said.handled and n.decided_at]
+    ends = [
+        n
+        for n in said.nudges
+        if not is_reminder(n) and n.stage == said.handled and n.decided_at is not None
+    ]
     since = [n.created_at for n in reminders] + [n.decided_at for n in ends if n.decided_at]
     if not since:
         return None

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from domain.facts import ControllingFacts, OverdueFacts
 from domain.models import ClientRecord, Kind, NudgeStatus
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, due_nudges
@@ -182,10 +185,10 @@ def test_a_broken_promise_moves_the_ladder_on_at_once_and_never_stops_it() -> No
     assert due.facts.consequence_on == date(2026, 12, 3)  # the warning names its day
     record, _ = suggest_and_approve(record, THU_26_NOV)
     assert due_nudges(record, date(2026, 11, 27)) == []  # said once
-    # The ladder runs on from there, at its own pace: the consequence once the invoice is 21
-    # days overdue (Fri 11 December), after the day the warning named.
-    assert due_nudges(record, date(2026, 12, 10)) == []
-    (three,) = due_nudges(record, date(2026, 12, 11))
+    # The ladder runs on from there: the consequence the working day after the day the
+    # warning named (Thu 3 December), never before it.
+    assert due_nudges(record, date(2026, 12, 3)) == []
+    (three,) = due_nudges(record, date(2026, 12, 4))
     assert three.stage == 3 and three.facts.warned_on == date(2026, 12, 3)
 
 
@@ -346,3 +349,79 @@ def test_a_request_asked_after_step_1_is_only_mentioned_never_warned_about() -> 
     three = next(d for day in range(16, 31) for d in due_nudges(record, date(2026, 11, day)))
     assert three.stage == 3
     assert [a.what for a in three.facts.fresh] == ["admin access to the site"]
+
+
+# 9. never silent ---------------------------------------------------------------------------------
+# The longest a debt or a request may go without the team hearing of it, in calendar days, when
+# nothing holds it (no promise, no snooze, no suggestion waiting in its thread): FINAL_REPEAT_DAYS
+# working days (10: two weeks) after the last step; less between steps.
+NEVER_SILENT_FOR = 14
+
+decision = st.tuples(
+    st.sampled_from(["approve", "dismiss", "snooze"]),
+    st.integers(0, 3),  # days it waits in its thread first
+    st.sampled_from([1, 3, 7]),  # how long a snooze lasts
+)
+
+
+@settings(max_examples=150)
+@given(
+    decisions=st.lists(decision, min_size=1, max_size=12),
+    promises=st.lists(st.tuples(st.integers(0, 80), st.integers(1, 10)), max_size=3),
+    start=st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)),
+    situation=st.sampled_from([OVERDUE, QUIET]),
+)
+def test_an_open_debt_or_request_is_never_silent_longer_than_the_ladder_allows(
+    decisions: list[tuple[str, int, int]],
+    promises: list[tuple[int, int]],
+    start: date,
+    situation: str,
+) -> None:
+    """Whatever the team does with each suggestion (approve, dismiss or snooze it, at once or
+    days later) and whatever the client promises and breaks, an unpaid invoice or an
+    unanswered request is never silent for longer than NEVER_SILENT_FOR days while nothing
+    holds it."""
+    opened = (
+        invoice(start - timedelta(days=30), due=start)
+        if situation == OVERDUE
+        else asked(start, "the signed-off copy")
+    )
+    record = logged(client_record(), opened)
+    if situation == QUIET:
+        promises = []  # a promise to pay holds money, not a request
+    promised_on = {start + timedelta(days=d): by for d, by in promises}
+    queue = list(decisions)
+    waiting: dict[str, tuple[date, str, int]] = {}  # key -> (decide on, what, snooze days)
+    silent = longest = 0
+    for i in range(120):
+        today = start + timedelta(days=i)
+        if today in promised_on:
+            record = logged(record, promised(today, by=today + timedelta(days=promised_on[today])))
+        dues = due_nudges(record, today)
+        record = remember(record, dues, datetime.combine(today, time(9), UTC))
+        for d in dues:
+            what, delay, days = queue.pop(0) if queue else ("approve", 0, 1)
+            waiting[d.key] = (today + timedelta(days=delay), what, days)
+        for key, (on, what, days) in list(waiting.items()):
+            if on > today:
+                continue
+            del waiting[key]
+            nudge = record.nudges[key]
+            at = datetime.combine(today, time(10), UTC)
+            if what == "snooze":
+                record = logged(record, snooze(today, situation, today + timedelta(days=days)))
+                status = NudgeStatus.SNOOZED
+            else:
+                status = NudgeStatus.APPROVED if what == "approve" else NudgeStatus.DISMISSED
+            nudges = {**record.nudges, key: replace(nudge, status=status, decided_at=at)}
+            record = replace(record, nudges=nudges)
+        promised_by = record.state.invoices[0].promised_by if record.state.invoices else None
+        held = (
+            bool(dues)
+            or bool(waiting)
+            or (promised_by is not None and today <= promised_by)
+            or (record.state.snoozed_until.get(situation) or date.min) > today
+        )
+        silent = 0 if held else silent + 1
+        longest = max(longest, silent)
+    assert longest <= NEVER_SILENT_FOR
