@@ -72,6 +72,8 @@ class Log:
     on: date
     # The words read as the date (`20/12` of `on 20/12`), "" when it was today by default.
     date_words: str = field(default="", compare=False)
+    # `heard` of some requests only (`/client heard acme e12 e14 ...`): their ids.
+    answers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -417,11 +419,17 @@ def parse(
         return Done(name, unescape(ask))
     if verb in ("asked", "heard", "note", "revision", "agreed"):
         body, on, words_read = _split_on(tail, today)
+        answers: tuple[int, ...] = ()
         if verb == "heard":
+            # `heard acme e12 e14 [what they said]`: a reply to those requests only.
+            ids = body.split()
+            while ids and _ASK_ID.fullmatch(ids[0]):
+                answers += (int(ids.pop(0)[1:]),)
+            body = " ".join(ids) if answers else body
             words = clean_text(body, what="note", required=False)
         else:
             words = clean_text(body, what=_WHAT[verb]) if body.strip() else _missing(verb, name)
-        return Log(verb, name, words, on, words_read)
+        return Log(verb, name, words, on, words_read, answers)
     if verb == "invoice":
         return _invoice(name, tail, today, currency)
     if verb == "paid":
@@ -572,6 +580,8 @@ def _after_words(text: str, n: int) -> str:
 # Verbs followed by free text: any words can follow any name, so two readings are always both
 # possible and only the person can say which they meant.
 _FREE_TEXT = ("asked", "heard", "note", "revision", "agreed")
+# An entry's id as `/client status` and `history` show it: `e12`.
+_ASK_ID = re.compile(r"[eE]\d{1,9}")
 
 
 def _plausible(readings: list[tuple[str, str]], verb: str, today: date) -> list[tuple[str, str]]:

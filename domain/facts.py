@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.invoices import balance
-from domain.models import Ask, Invoice
+from domain.models import Answer, Ask, Invoice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,8 @@ class QuietFacts(Facts):
     # Open requests no approved message has named yet: each starts at step 1, so they are
     # mentioned gently, never folded into a warning about the older ones.
     fresh: tuple[Ask, ...] = ()
+    # What they answered on the day this episode began (a partial reply): thanked for.
+    thanks: tuple[Answer, ...] = ()
 
     def _own(self):
         return (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.invoices import balance, is_open, is_overdue
-from domain.models import Ask, Away, ClientState, Interaction, Invoice, Kind, Money
+from domain.models import Answer, Ask, Away, ClientState, Interaction, Invoice, Kind, Money
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ MAX_OPEN_ASKS = 50
 # Paid invoices are kept a while for payment-drift context, then dropped from the summary
 # (they stay in the full history).
 MAX_PAID_INVOICES_KEPT = 12
+# Requests answered one by one kept in the summary: enough to thank the client for what came.
+MAX_ANSWERS_KEPT = 10
 # Periods of leave kept in the summary: enough to pause any clock still running.
 MAX_AWAY_KEPT = 24
 # Replies logged from the shared channel whose message keys are kept to recognise a second
@@ -80,6 +82,21 @@ def apply(
         return replace(
             state,
             open_asks=_bounded((*state.open_asks, ask)),
+            last_contact_on=_later(state.last_contact_on, event.occurred_on),
+        )
+    if kind is Kind.HEARD and event.target:
+        # A reply to one request of several: it closes that one only.
+        answered = next((a for a in state.open_asks if a.seq == event.target), None)
+        answers = state.answers
+        if answered is not None:
+            answer = Answer(answered.seq, answered.what, event.occurred_on)
+            answers = (*answers, answer)[-MAX_ANSWERS_KEPT:]
+        return replace(
+            state,
+            open_asks=tuple(a for a in state.open_asks if a.seq != event.target),
+            answers=answers,
+            partly_heard_on=_later(state.partly_heard_on, event.occurred_on),
+            last_heard_on=_later(state.last_heard_on, event.occurred_on),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),
         )
     if kind is Kind.HEARD:

@@ -111,6 +111,15 @@ class Ask:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A request the client answered on its own, while others stay open (a partial reply)."""
+
+    seq: int
+    what: str
+    answered_on: date
+
+
+@dataclass(frozen=True)
 class Away:
     """A client on leave from `start` up to, not including, `until` (the day they are back)."""
 
@@ -215,6 +224,11 @@ class ClientState:
     # Leave, oldest first, never overlapping (bounded: only periods that can still pause an
     # open clock matter).
     away: tuple[Away, ...] = ()
+    # Requests answered one at a time (`/client heard acme e12`), newest last (bounded): the
+    # client was in touch, so the others' quiet clocks run again from that day, and the next
+    # message thanks them for what came.
+    answers: tuple[Answer, ...] = ()
+    partly_heard_on: date | None = None
 
     def away_on(self, day: date) -> Away | None:
         """The leave the client is on (or has booked) covering `day`, if any."""

@@ -20,7 +20,7 @@ from domain.calendar import (
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import chased, days_past_due, overdue_clock, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
-from domain.models import Ask, ClientRecord, Nudge, NudgeStatus
+from domain.models import Answer, Ask, ClientRecord, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
 # Nudge.delivery values of an approved message still to be posted in a shared channel.
@@ -429,12 +429,22 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | No
     asks = tuple(sorted(record.state.open_asks, key=lambda a: (a.asked_on, a.seq)))
     ask: Ask = asks[0]
     waited = days_waited(record, ask, today, ladders)
+    subject, clock = f"ask-{ask.seq}", waited
+    partly = record.state.partly_heard_on
+    thanks: tuple[Answer, ...] = ()
+    if partly is not None and partly >= ask.asked_on:
+        # They answered part of what we asked that day: they are in touch, so what is still
+        # open starts a new episode from that day, at step 1, thanking them for what came.
+        subject += f"-{partly.isoformat()}"
+        clock = business_days_between(partly, today, ladders.calendar, record.state.away)
+        thanks = tuple(a for a in record.state.answers if a.answered_on == partly)
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
-    stage = _stage(waited, thresholds)
+    stage = _stage(clock, thresholds)
     if not stage:
         return None
-    facts = QuietFacts(asks=asks, asked_on=ask.asked_on, days=waited)
-    return _Reached(QUIET, f"ask-{ask.seq}", stage, facts)
+    # `days` stays each request's true age: nothing claims a shorter wait than there was.
+    facts = QuietFacts(asks=asks, asked_on=ask.asked_on, days=waited, thanks=thanks)
+    return _Reached(QUIET, subject, stage, facts)
 
 
 def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:

@@ -528,6 +528,8 @@ class ClientCommands:
                     )
                 text = c.text or source.text
                 return [Draft(Kind.HEARD, c.on, text=text, ref=source.ref, link=source.link)], None
+            if c.answers:
+                return partial_reply(record, c), None
             return [Draft(Kind(c.verb), c.on, text=c.text)], None
         if isinstance(c, cmd.InvoiceSent):
             # Matched as `paid` matches them: #a and #A are the same invoice.
@@ -620,6 +622,33 @@ def _retyped(text: str, name: str, meant: str) -> str:
     else:
         tail = ""
     return " ".join(f"/client {verb.lower() or 'status'} {_quote(meant)} {tail.strip()}".split())
+
+
+def partial_reply(record: ClientRecord, c: cmd.Log) -> list[Draft]:
+    """`heard acme e12 e14`: one line per request answered, each closing only that one."""
+    open_asks = {a.seq: a for a in record.state.open_asks}
+    for seq in c.answers:
+        ask = open_asks.get(seq)
+        if ask is None:
+            raise InputError(
+                f"e{seq} isn't a request of {record.client.name} still waiting for an answer. "
+                f"`/client status {_quote(record.client.name)}` lists the open ones with their "
+                "ids; `/client heard` without ids logs a reply to all of them."
+            )
+        if c.on < ask.asked_on:
+            raise InputError(
+                f"A reply dated {c.on:%a %-d %b %Y} can't answer e{seq}, asked on "
+                f"{ask.asked_on:%a %-d %b %Y}: give the day they replied."
+            )
+    if len(set(c.answers)) == len(open_asks):
+        raise InputError(
+            "That is every open request: log it as a plain reply, "
+            f"`/client heard {_quote(record.client.name)}`."
+        )
+    return [
+        Draft(Kind.HEARD, c.on, text=c.text if i == 0 else "", target=seq)
+        for i, seq in enumerate(dict.fromkeys(c.answers))
+    ]
 
 
 def by_date(events) -> list[Interaction]:

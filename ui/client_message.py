@@ -169,6 +169,10 @@ def client_message(
         client_values(wording, record, facts, today, letterhead),
     )
     parts = [body]
+    if isinstance(facts, QuietFacts) and facts.thanks and facts.step == 1:
+        what = requests_phrase([a.what for a in facts.thanks], c.lang)
+        on = client_date(facts.thanks[0].answered_on, c.lang, today)
+        parts.append(wording.line(c.lang, "thanks", {"asks": what, "on": on}))
     if isinstance(facts, QuietFacts) and facts.fresh:
         fresh = facts.fresh
         on = and_list(

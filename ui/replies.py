@@ -14,7 +14,7 @@ from typing import Any
 from domain import commands as cmd
 from domain.attention import Attention, Standing, attention
 from domain.corrections import superseded_by, voided_by
-from domain.inputs import escape
+from domain.inputs import escape, shorten
 from domain.invoices import balance, days_past_due, is_overdue, paid_so_far
 from domain.models import Client, ClientRecord, ClientType, Interaction, Kind
 from domain.money import format_money, format_totals
@@ -189,6 +189,17 @@ def logged(
     client = record.client
     lines = lines or []
     name = f"*{escape(client.name)}*"
+    if isinstance(c, cmd.Log) and c.answers:
+        answered = [a for a in record.state.answers if a.seq in c.answers]
+        still = "; ".join(f"e{a.seq} “{escape(shorten(a.what))}”" for a in record.state.open_asks)
+        return _simple(
+            f":speech_balloon: Logged: {name} answered "
+            + ", ".join(f"e{a.seq} “{escape(shorten(a.what))}”" for a in answered)
+            + (f": “{escape(c.text)}”" if c.text else "")
+            + f". Still waiting on {still}: their quiet clock runs again from "
+            f"{day(c.on)}, and the next message thanks them for what came.\n"
+            f"{dated(c.on, today, c.date_words)}"
+        )
     if isinstance(c, cmd.Log):
         what = escape(c.text)
         text = {
@@ -828,7 +839,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 
 *Log what happened* (add `on <date>` if it wasn't today; `/client` alone opens a form, and *Log as client reply* on any message logs it as their reply)
 `/client asked <name> <what you are waiting for>`: starts the quiet clock
-`/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves)
+`/client heard <name> [what they said]`: the client replied; stops it (their messages in a shared channel are logged by themselves). `/client heard <name> e12` when they answered request e12 only
 `/client note <name> <text>`: a call, a meeting, anything worth keeping
 `/client revision <name> <what they want changed>`: one round of changes (`logo; footer; colours` is one round)
 `/client agreed <name> <rhythm>`: the approval rhythm they agreed, e.g. `weekly batch reviews`

@@ -55,6 +55,7 @@ LINE_PLACEHOLDERS = {
     "pay_ask": set(),
     "history": set(),
     "also_asked": {"asks", "asked_on"},
+    "thanks": {"asks", "on"},
     "promise": {"on"},
     "promise_firm": {"on"},
     "handover_paused": set(),

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.models import (
+    Answer,
     Ask,
     Away,
     Client,
@@ -94,6 +95,7 @@ CLIENT = {
     "auto_heard": st.booleans(),
 }
 AWAY = {"start": dates, "until": dates}
+ANSWER = {"seq": st.integers(1, 10**6), "what": text, "answered_on": dates}
 STATE = {
     "open_asks": st.lists(asks, max_size=4).map(tuple),
     "invoices": st.lists(st.builds(Invoice, **INVOICE), max_size=4).map(tuple),
@@ -106,6 +108,8 @@ STATE = {
     "replies_logged": st.lists(text, max_size=3).map(tuple),
     "agreed": text,
     "agreed_on": st.none() | dates,
+    "answers": st.lists(st.builds(Answer, **ANSWER), max_size=3).map(tuple),
+    "partly_heard_on": st.none() | dates,
 }
 TEXT_VERSION = {"text": text, "by": ids, "at": datetimes}
 NUDGE = {
@@ -160,6 +164,7 @@ EVERY = {
     Interaction: INTERACTION,
     Ask: ASK,
     Away: AWAY,
+    Answer: ANSWER,
     Invoice: INVOICE,
     Client: CLIENT,
     ClientState: STATE,

@@ -1,0 +1,55 @@
+"""A reply to some requests only, over signed HTTP: `/client heard acme e3` closes that request,
+keeps the others open, runs their quiet clock again from that day, and the next message
+thanks the client for what came and speaks only of what is still open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from config import Config
+from domain.models import Kind
+from storage.tinydb_store import TinyDBStore
+from tests.checks import history_of, ok, refused
+from tests.conftest import Clock
+from tests.nudge_pass import nudge_pass
+from tests.slack_http import TEAM1, AppServer
+
+
+def test_a_reply_to_one_request_keeps_the_others_and_thanks_for_it(
+    server: AppServer, store: TinyDBStore, slack, clock: Clock, config: Config
+) -> None:
+    ok(server.slash("add acme quiet 3 contact Jo in <#C0ACME|acme>"))
+    ok(server.slash("asked acme the brand guidelines on 2026-11-16"))
+    ok(server.slash("asked acme admin access to the site on 2026-11-16"))
+    # Thu 19: they sent the guidelines, nothing about access.
+    logged = ok(server.slash("heard acme e2 sent the PDF on 2026-11-19"))
+    assert "answered e2 “the brand guidelines”: “sent the PDF”" in logged
+    assert "Still waiting on e3 “admin access to the site”" in logged
+    assert "runs again from Thu 19 Nov 2026" in logged
+    state = store.find(TEAM1, "acme").state
+    assert [a.what for a in state.open_asks] == ["admin access to the site"]
+    assert [e.target for e in history_of(store, "acme") if e.kind is Kind.HEARD] == [2]
+    # Five working days after asking, but two after their reply: not gone quiet yet.
+    clock.now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    assert nudge_pass(config, store, slack, clock).posted == []
+    clock.now = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    (key,) = nudge_pass(config, store, slack, clock).posted
+    assert key.startswith("quiet:ask-3-2026-11-19:1")  # a new episode, at step 1
+    text = store.find(TEAM1, "acme").nudges[key].versions[0].text
+    assert "admin access to the site" in text and "brand guidelines" not in text.split("\n\n")[0]
+    assert "Thank you for getting back to us about the brand guidelines on Thu 19 November." in text
+    assert "haven't heard" not in text and "no reply" not in text
+
+
+def test_a_partial_reply_names_open_requests_only(server: AppServer, store: TinyDBStore) -> None:
+    ok(server.slash("add acme"))
+    ok(server.slash("asked acme the brand guidelines on 2026-11-16"))
+    ok(server.slash("asked acme admin access on 2026-11-16"))
+    before = history_of(store, "acme")
+    assert "e9 isn't a request of acme still waiting" in refused(server.slash("heard acme e9"))
+    assert "That is every open request" in refused(server.slash("heard acme e2 e3"))
+    assert "can't answer what you asked" in refused(server.slash("heard acme e2 on 2026-11-10"))
+    assert history_of(store, "acme") == before  # refused: nothing stored
+    # A plain reply still answers everything.
+    ok(server.slash("heard acme"))
+    assert store.find(TEAM1, "acme").state.open_asks == ()
