@@ -47,6 +47,7 @@ PLACEHOLDERS = {
 LINE_PLACEHOLDERS = {
     "pay_link": {"pay"},
     "pay_details": {"pay"},
+    "pay_details_for": {"amount", "pay"},
     "pay_ask": set(),
     "history": set(),
     "promise": {"on"},
