@@ -97,6 +97,11 @@ def client_values(
     def dates_phrase(days: list[date]) -> str:
         return and_list([on(d) for d in sorted(set(days))], lang)
 
+    def asked_in(days: list[date]) -> str:
+        # A request is asked in a message of its day: several days are several messages.
+        key = "note_on" if len(set(days)) == 1 else "notes_on"
+        return wording.line(lang, key, {"on": dates_phrase(days)})
+
     values = {"client": c.name, "contact": greeting_name(wording, record)}
     values["previous"] = (
         wording.line(lang, "previous_on", {"on": on(facts.previous_on)})
@@ -114,6 +119,7 @@ def client_values(
             "asks": requests_phrase([a.what for a in facts.asks], lang),
             # Each request's own day: "asked on Mon 16 and Tue 17" must not date both on the first.
             "asked_on": dates_phrase([a.asked_on for a in facts.asks] or [facts.asked_on]),
+            "asked_in": asked_in([a.asked_on for a in facts.asks] or [facts.asked_on]),
             "waited": count(facts.days, "working_day", lang),
         }
     elif isinstance(facts, OverdueFacts):

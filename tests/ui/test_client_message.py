@@ -107,16 +107,14 @@ ENGLISH_DATE_WORDS = re.compile(
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
     r"Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b"
 )
-# A figure before a singular noun, or 1 before a plural: the plural disagrees.
+# English: a figure before a singular noun, or 1 before a plural: the plural disagrees.
 BAD_PLURALS = {
     "en": re.compile(
         r"\b(?:[02-9]|\d{2,}) (?:day|invoice|working day|round of changes)\b(?!s)"
         r"|\b1 (?:days|invoices|working days|rounds)\b"
     ),
-    "cy": re.compile(
-        r"\b(?:[02-9]|\d{2,}) (?:diwrnod|anfoneb|cais|rownd|ddiwrnodau|anfonebau)\b"
-        r"|\b1 o\b"
-    ),
+    # Welsh: a figure takes the singular, never the "o" construction ("10 o ddiwrnodau").
+    "cy": re.compile(r"\b\d+ o \w|\b\d+ (?:d?diwrnodau|anfonebau|[cg]eisiadau|rowndiau)\b"),
 }
 
 
@@ -238,10 +236,11 @@ def test_welsh_lists_counts_and_dates(wording: Wording) -> None:
     assert client_date(date(2026, 12, 2), "en", TODAY) == "Wed 2 December"
     assert client_date(date(2026, 12, 4), "en", TODAY, deadline=True) == "Friday 4 December"
     assert client_date(date(2025, 12, 2), "en", TODAY) == "Tue 2 December 2025"
-    assert count(6, "request", "cy") == "6 o geisiadau"
-    assert count(3, "invoice", "cy") == "3 o anfonebau"
+    assert count(6, "request", "cy") == "6 cais"
+    assert count(3, "invoice", "cy") == "3 anfoneb"
     assert count(1, "invoice", "cy") == "1 anfoneb"
-    assert invoices_phrase((A12, A13), "cy", TODAY) == "anfonebau #A-12 a #A-13"
+    # `ac` before a reference said with a vowel ("A").
+    assert invoices_phrase((A12, A13), "cy", TODAY) == "anfonebau #A-12 ac #A-13"
     assert invoices_phrase((A12, AUTO), "cy", TODAY) == (
         "anfoneb #A-12 a'r anfoneb a anfonwyd gennym ar 30 Rhagfyr 2025"
     )
