@@ -382,6 +382,9 @@ def build_engine(
         letterhead=Letterhead(
             payment_details=config.payment_details,
             sign_off=config.sign_off,
+            payment_details_by_currency=config.payment_details_by_currency,
+            payment_details_cy=config.payment_details_cy,
+            sign_off_cy=config.sign_off_cy,
             calendar=config.ladders.calendar,
             reply_days=config.ladders.min_gap_days,
         ),

@@ -26,7 +26,14 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # connections held at once. Slack sends a request whole within milliseconds.
 DEFAULT_HTTP_READ_TIMEOUT = 10
 DEFAULT_HTTP_MAX_CONNECTIONS = 1000
-# Every variable Tactful reads (tests scrub them all, so no real value can leak in).
+# A family of variables, one per ISO 4217 code: PAYMENT_DETAILS_EUR, PAYMENT_DETAILS_USD...
+PAYMENT_DETAILS_CURRENCY = "PAYMENT_DETAILS_<CURRENCY>"
+# Free text put in every client message: long enough for bank details, short enough that a
+# message with a line per currency stays inside Slack's limits.
+MAX_PAYMENT_DETAILS = 300
+MAX_SIGN_OFF = 100
+# Every variable Tactful reads (tests scrub them all, so no real value can leak in); a family
+# like PAYMENT_DETAILS_<CURRENCY> stands for each of its members (`setting_of`).
 SETTINGS = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
@@ -65,7 +72,10 @@ SETTINGS = (
     "HTTP_READ_TIMEOUT",
     "HTTP_MAX_CONNECTIONS",
     "PAYMENT_DETAILS",
+    PAYMENT_DETAILS_CURRENCY,
+    "PAYMENT_DETAILS_CY",
     "SIGN_OFF",
+    "SIGN_OFF_CY",
     "DIGEST",
     "INSIGHT_REPLY_DAYS",
     "INSIGHT_LATE_DAYS",
@@ -80,6 +90,18 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _APPROVER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
+
+
+def setting_of(name: str) -> str | None:
+    """The entry of SETTINGS a variable is: itself, or its family (`PAYMENT_DETAILS_EUR` is
+    `PAYMENT_DETAILS_<CURRENCY>`); None for a variable Tactful doesn't read."""
+    if name in SETTINGS:
+        return name
+    prefix = PAYMENT_DETAILS_CURRENCY.split("<", 1)[0]
+    suffix = name.removeprefix(prefix)
+    if name.startswith(prefix) and len(suffix) == 3 and suffix.isupper() and is_currency(suffix):
+        return PAYMENT_DETAILS_CURRENCY
+    return None
 
 
 class ConfigError(Exception):
@@ -130,8 +152,14 @@ class Config:
     auto_heard: bool = True
     # The payment line of overdue messages (a client's own `pay` link comes first).
     payment_details: str = ""
+    # Per currency (PAYMENT_DETAILS_EUR...), sorted by code: they beat every other variant.
+    payment_details_by_currency: tuple[tuple[str, str], ...] = ()
+    # For Welsh clients, where the invoice's currency has no details of its own.
+    payment_details_cy: str = ""
     # The name client messages are signed with, under the closing ("" for none).
     sign_off: str = ""
+    # The sign-off of Welsh clients' messages ("": SIGN_OFF).
+    sign_off_cy: str = ""
     # The weekly digest in NUDGE_CHANNEL: the day and time, or None when DIGEST=off.
     digest: DigestTime | None = DigestTime()
     insights: Thresholds = DEFAULT_THRESHOLDS
@@ -427,6 +455,38 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
             "shared channels by themselves)."
         )
 
+    def free_text(name: str, most: int) -> str:
+        # One line: a line break typed into .env must not break the message's layout.
+        text = " ".join(get(name).split())
+        if len(text) > most:
+            problems.append(
+                f"{name} is {len(text)} characters long: at most {most} fit in a client message."
+            )
+        return text
+
+    payment_details = free_text("PAYMENT_DETAILS", MAX_PAYMENT_DETAILS)
+    payment_details_cy = free_text("PAYMENT_DETAILS_CY", MAX_PAYMENT_DETAILS)
+    sign_off = free_text("SIGN_OFF", MAX_SIGN_OFF)
+    sign_off_cy = free_text("SIGN_OFF_CY", MAX_SIGN_OFF)
+    by_currency: dict[str, str] = {}
+    prefix = PAYMENT_DETAILS_CURRENCY.split("<", 1)[0]
+    for name in sorted(env):
+        if not name.startswith(prefix) or name == "PAYMENT_DETAILS_CY" or not get(name):
+            continue
+        if setting_of(name) == PAYMENT_DETAILS_CURRENCY:
+            by_currency[name.removeprefix(prefix)] = free_text(name, MAX_PAYMENT_DETAILS)
+        else:
+            problems.append(
+                f"{name} is not a setting: PAYMENT_DETAILS_ is followed by an ISO 4217 currency "
+                "code in capitals, like PAYMENT_DETAILS_EUR, or by CY (Welsh clients)."
+            )
+    sign_offs = [n for n in env if n.startswith("SIGN_OFF_") and n != "SIGN_OFF_CY" and get(n)]
+    for name in sorted(sign_offs):
+        problems.append(
+            f"{name} is not a setting: SIGN_OFF signs every message, SIGN_OFF_CY Welsh clients' "
+            "ones."
+        )
+
     digest_text = get("DIGEST", "mon 09:00")
     try:
         digest = parse_digest(digest_text)
@@ -494,8 +554,11 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         http_read_timeout=int(read_timeout),
         http_max_connections=int(max_connections),
         auto_heard=_SWITCH.get(auto_heard, True),
-        payment_details=" ".join(get("PAYMENT_DETAILS").split()),
-        sign_off=" ".join(get("SIGN_OFF").split()),
+        payment_details=payment_details,
+        payment_details_by_currency=tuple(sorted(by_currency.items())),
+        payment_details_cy=payment_details_cy,
+        sign_off=sign_off,
+        sign_off_cy=sign_off_cy,
         digest=digest,
         insights=insights,
     )

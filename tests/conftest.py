@@ -3,6 +3,7 @@ injected clock, and an environment scrubbed of any real Slack credentials."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import settings
 
 import bot
-from config import SETTINGS, Config
+from config import SETTINGS, Config, setting_of
 from local_slack import LocalSlack
 from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
@@ -31,6 +32,10 @@ def no_real_slack(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may pick up a real token or talk to the real Slack."""
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
+    # A family's members too (PAYMENT_DETAILS_EUR...), and any variable config.load would refuse.
+    for name in list(os.environ):
+        if setting_of(name) or name.startswith(("PAYMENT_DETAILS_", "SIGN_OFF_")):
+            monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(autouse=True)

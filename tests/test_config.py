@@ -491,3 +491,75 @@ def test_currency_must_be_money(code: str) -> None:
     (problem,) = err.value.problems
     assert problem.startswith(f"CURRENCY='{code.upper()}' should be an ISO 4217 currency code")
     assert "not a currency anyone pays in" in problem
+
+
+# Payment details and sign-off per currency and language --------------------------------------
+def test_payment_details_per_currency_and_welsh_variants_are_read() -> None:
+    c = config.load(
+        valid_env(
+            PAYMENT_DETAILS="Sort code 12-34-56, account 12345678",
+            PAYMENT_DETAILS_EUR="  IBAN GB33 BUKB 2020\n1555 5555 55 ",
+            PAYMENT_DETAILS_USD="ACH routing 021000021, account 9876543210",
+            PAYMENT_DETAILS_CY="Cod didoli 12-34-56, cyfrif 12345678",
+            SIGN_OFF="Sam at Bright Agency",
+            SIGN_OFF_CY="Sam yn Bright Agency",
+        )
+    )
+    # One line each, whitespace folded; sorted by code, so equal settings load equal.
+    assert c.payment_details_by_currency == (
+        ("EUR", "IBAN GB33 BUKB 2020 1555 5555 55"),
+        ("USD", "ACH routing 021000021, account 9876543210"),
+    )
+    assert c.payment_details_cy == "Cod didoli 12-34-56, cyfrif 12345678"
+    assert (c.sign_off, c.sign_off_cy) == ("Sam at Bright Agency", "Sam yn Bright Agency")
+    # Left empty, a variant means nothing was set.
+    blank = config.load(valid_env(PAYMENT_DETAILS_EUR=" ", SIGN_OFF_CY=""))
+    assert blank == config.load(valid_env())
+    assert blank.payment_details_by_currency == () and blank.sign_off_cy == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("PAYMENT_DETAILS_EURO", "PAYMENT_DETAILS_EURO is not a setting"),
+        ("PAYMENT_DETAILS_XYZ", "PAYMENT_DETAILS_XYZ is not a setting"),
+        ("PAYMENT_DETAILS_eur", "PAYMENT_DETAILS_eur is not a setting"),
+        ("PAYMENT_DETAILS_EN", "PAYMENT_DETAILS_EN is not a setting"),
+        ("SIGN_OFF_EN", "SIGN_OFF_EN is not a setting"),
+    ],
+)
+def test_a_misspelt_variant_is_refused_by_name(name: str, named: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load(valid_env(**{name: "IBAN GB33"}))
+    (problem,) = err.value.problems
+    assert problem.startswith(named)
+    assert "ISO 4217" in problem or "SIGN_OFF_CY" in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "most"),
+    [
+        ("PAYMENT_DETAILS", 300),
+        ("PAYMENT_DETAILS_EUR", 300),
+        ("PAYMENT_DETAILS_CY", 300),
+        ("SIGN_OFF", 100),
+        ("SIGN_OFF_CY", 100),
+    ],
+)
+def test_payment_details_and_sign_offs_too_long_for_a_message_are_refused(
+    name: str, most: int
+) -> None:
+    config.load(valid_env(**{name: "x" * most}))
+    with pytest.raises(ConfigError) as err:
+        config.load(valid_env(**{name: "x" * (most + 1)}))
+    assert err.value.problems == [
+        f"{name} is {most + 1} characters long: at most {most} fit in a client message."
+    ]
+
+
+def test_setting_of_names_a_family_member_by_its_family() -> None:
+    assert config.setting_of("PAYMENT_DETAILS_EUR") == "PAYMENT_DETAILS_<CURRENCY>"
+    assert config.setting_of("PAYMENT_DETAILS_CY") == "PAYMENT_DETAILS_CY"
+    assert config.setting_of("PAYMENT_DETAILS") == "PAYMENT_DETAILS"
+    assert config.setting_of("PAYMENT_DETAILS_EURO") is None
+    assert config.setting_of("HOME") is None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import owed
-from domain.models import ClientRecord, NudgeStatus, TextVersion
+from domain.models import ClientRecord, Money, NudgeStatus, TextVersion
+from domain.money import format_money, totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET
 from ui.client_text import (
     and_list,
@@ -36,10 +38,33 @@ class Letterhead:
 
     payment_details: str = ""
     sign_off: str = ""
+    # PAYMENT_DETAILS_<CURRENCY>, as (code, details) pairs.
+    payment_details_by_currency: tuple[tuple[str, str], ...] = ()
+    payment_details_cy: str = ""
+    sign_off_cy: str = ""
     calendar: WorkCalendar = WEEKDAYS_ONLY
     # Working days a client is given to answer where no consequence date is named: the
     # ladder's gap (MIN_GAP_DAYS), so the next step never comes before the day named.
     reply_days: int = DEFAULT_LADDERS.min_gap_days
+
+    def payment_details_for(self, currency: str, lang: str) -> str:
+        """Where to pay money in `currency`, for a client writing `lang` ("" if nowhere).
+
+        Bank details follow the money: the currency's own details beat the Welsh ones, since
+        an account in the wrong currency is a wrong fact, and English words under Welsh text
+        only a lapse of style. The Welsh ones are PAYMENT_DETAILS reworded, so they stand in
+        for it wherever it would be used."""
+        by_currency = dict(self.payment_details_by_currency)
+        if currency in by_currency:
+            return by_currency[currency]
+        if lang == "cy" and self.payment_details_cy:
+            return self.payment_details_cy
+        return self.payment_details
+
+    def sign_off_for(self, lang: str) -> str:
+        """The name under the closing: SIGN_OFF_CY for Welsh clients where set, else SIGN_OFF
+        (a name alone reads in any language)."""
+        return self.sign_off_cy if lang == "cy" and self.sign_off_cy else self.sign_off
 
 
 def situation_of(facts: SituationFacts) -> str:
@@ -72,6 +97,11 @@ def client_values(
     def dates_phrase(days: list[date]) -> str:
         return and_list([on(d) for d in sorted(set(days))], lang)
 
+    def asked_in(days: list[date]) -> str:
+        # A request is asked in a message of its day: several days are several messages.
+        key = "note_on" if len(set(days)) == 1 else "notes_on"
+        return wording.line(lang, key, {"on": dates_phrase(days)})
+
     values = {"client": c.name, "contact": greeting_name(wording, record)}
     values["previous"] = (
         wording.line(lang, "previous_on", {"on": on(facts.previous_on)})
@@ -89,6 +119,7 @@ def client_values(
             "asks": requests_phrase([a.what for a in facts.asks], lang),
             # Each request's own day: "asked on Mon 16 and Tue 17" must not date both on the first.
             "asked_on": dates_phrase([a.asked_on for a in facts.asks] or [facts.asked_on]),
+            "asked_in": asked_in([a.asked_on for a in facts.asks] or [facts.asked_on]),
             "waited": count(facts.days, "working_day", lang),
         }
     elif isinstance(facts, OverdueFacts):
@@ -132,16 +163,33 @@ def client_values(
     return values
 
 
-def payment_line(wording: Wording, record: ClientRecord, letterhead: Letterhead) -> str:
-    """Where to pay: the client's own `pay` link, else PAYMENT_DETAILS, else an offer to
-    resend the invoice."""
+def payment_line(
+    wording: Wording, record: ClientRecord, facts: OverdueFacts, letterhead: Letterhead
+) -> str:
+    """Where to pay: the client's own `pay` link, else the letterhead's details for each
+    currency owed (`Letterhead.payment_details_for`), else an offer to resend the invoice.
+
+    Money in two currencies that are paid the same way gets one line; paid different ways,
+    a line per currency naming what goes there, and the offer for any currency with none."""
     lang = record.client.lang
     link = getattr(record.client, "pay", "")
     if link:
         return wording.line(lang, "pay_link", {"pay": link})
-    if letterhead.payment_details:
-        return wording.line(lang, "pay_details", {"pay": letterhead.payment_details})
-    return wording.line(lang, "pay_ask")
+    amounts = totals(owed(facts.invoices)) or (Money(Decimal(0), ""),)
+    each = [(m, letterhead.payment_details_for(m.currency, lang)) for m in amounts]
+    ways = {details for _, details in each}
+    if ways == {""}:
+        return wording.line(lang, "pay_ask")
+    if len(ways) == 1:
+        return wording.line(lang, "pay_details", {"pay": ways.pop()})
+    lines = [
+        wording.line(lang, "pay_details_for", {"amount": format_money(m, lang), "pay": details})
+        for m, details in each
+        if details
+    ]
+    if "" in ways:
+        lines.append(wording.line(lang, "pay_ask"))
+    return "\n".join(lines)
 
 
 def client_message(
@@ -180,10 +228,11 @@ def client_message(
         )
         what = requests_phrase([a.what for a in fresh], c.lang)
         parts.append(wording.line(c.lang, "also_asked", {"asks": what, "asked_on": on}))
-    if situation == OVERDUE:
-        parts.append(payment_line(wording, record, letterhead))
+    if isinstance(facts, OverdueFacts):
+        parts.append(payment_line(wording, record, facts, letterhead))
     closing = wording.line(c.lang, "closing")
-    parts.append(f"{closing}\n{letterhead.sign_off}" if letterhead.sign_off else closing)
+    sign_off = letterhead.sign_off_for(c.lang)
+    parts.append(f"{closing}\n{sign_off}" if sign_off else closing)
     return "\n\n".join(parts)
 
 

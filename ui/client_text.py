@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 
+from babel import Locale
 from babel.lists import format_list
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, add_business_days
@@ -18,8 +20,9 @@ from domain.models import Invoice, Money
 from domain.money import format_money, totals
 from ui.dates import DATE_LOCALES, client_date
 
-# The "o" construction after a figure ("3 o anfonebau", soft-mutated where it must be), which
-# reads naturally with digits in Welsh; English takes a plain plural.
+# A figure is followed by the singular in Welsh ("10 diwrnod", "4 rownd o newidiadau"), never
+# the "o" construction with a plural ("10 o ddiwrnodau"), and a digit mutates nothing; English
+# takes a plain plural.
 _NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "en": {
         "invoice": ("invoice", "invoices"),
@@ -29,11 +32,11 @@ _NOUNS: dict[str, dict[str, tuple[str, str]]] = {
         "round": ("round of changes", "rounds of changes"),
     },
     "cy": {
-        "invoice": ("anfoneb", "o anfonebau"),
-        "day": ("diwrnod", "o ddiwrnodau"),
-        "working_day": ("diwrnod gwaith", "o ddiwrnodau gwaith"),
-        "request": ("cais", "o geisiadau"),
-        "round": ("rownd o newidiadau", "o rowndiau o newidiadau"),
+        "invoice": ("anfoneb", "anfoneb"),
+        "day": ("diwrnod", "diwrnod"),
+        "working_day": ("diwrnod gwaith", "diwrnod gwaith"),
+        "request": ("cais", "cais"),
+        "round": ("rownd o newidiadau", "rownd o newidiadau"),
     },
 }
 
@@ -52,20 +55,52 @@ def deadline(
 
 
 def count(n: int, noun: str, lang: str) -> str:
-    """`1 invoice`, `3 invoices`; `1 anfoneb`, `3 o anfonebau`."""
+    """`1 invoice`, `3 invoices`; `1 anfoneb`, `3 anfoneb`."""
     one, many = _NOUNS[_lang(lang)][noun]
     return f"{n} {one if n == 1 else many}"
 
 
+_VOWELS = "aeiouwyâêîôûŵŷáéíóúàèìòùäëïöü"
+_FIGURE = re.compile(r"\d[\d,.\s]*")
+_AMOUNT = re.compile(r"([A-Z]{0,3})([^\w\s\-/.,:])?\s?(?=\d)")
+
+
+def _said_with_a_vowel(text: str) -> bool:
+    """Whether `text` is said starting with a vowel in Welsh, as `ac` needs: past any quote
+    mark, currency symbol or `#` (“adroddiad”, #A-1), and a figure as it is read (1 un,
+    8 wyth, 11 un ar ddeg, 16 un ar bymtheg, 80 wyth deg, 800 wyth cant, 8,000 wyth mil; but
+    18 deunaw, 100 cant, 1,000 mil)."""
+    spoken = text.lstrip(" “”‘’\"'«»(#")
+    # An amount is said from its figure: `£5`, `US$5`, `JP¥1,000`, `CHF 5`.
+    money = _AMOUNT.match(spoken)
+    if money and (money.group(2) or len(money.group(1)) == 3):
+        spoken = spoken[money.end() :]
+    figure = _FIGURE.match(spoken)
+    if not figure:
+        return spoken[:1].lower() in _VOWELS if spoken else False
+    whole = re.split(r"\.\d", figure.group().replace(" ", ""), maxsplit=1)[0]
+    groups = [g for g in whole.split(",") if g]
+    if not groups or not groups[0].isdigit():
+        return False
+    lead = int(groups[0])
+    if len(groups) == 1 and len(groups[0]) > 3:  # 8000 typed without a comma
+        lead = int(groups[0][: len(groups[0]) % 3 or 3])
+        groups = [str(lead), *["000"] * ((len(whole) - 1) // 3)]
+    if lead == 1:
+        return len(groups) == 1  # "un", but "mil" and "miliwn"
+    return lead in (11, 16) or (str(lead)[0] == "8" and lead != 18)
+
+
 def and_list(items: Sequence[str], lang: str) -> str:
-    """`A, B and C`; in Welsh `A, B a C` (`ac` before a vowel), never Babel's `a(c)`."""
+    """`A, B and C`; in Welsh `A, B a C`, and `ac` where C is said with a vowel (even after a
+    quote mark, `a` before a figure as it is read), never Babel's `a(c)`."""
     items = list(items)
     if _lang(lang) != "cy" or len(items) < 2:
         return format_list(items, locale="en_GB") if items else ""
     last, rest = items[-1], ", ".join(items[:-1])
     if last.startswith(("yr ", "y ")):
         return f"{rest} a'r {last.split(' ', 1)[1]}"  # a + yr anfoneb = a'r anfoneb
-    joiner = "ac" if last[:1].lower() in "aeiouwyâêîôûŵŷ" else "a"
+    joiner = "ac" if _said_with_a_vowel(last) else "a"
     return f"{rest} {joiner} {last}"
 
 
@@ -113,40 +148,33 @@ def _one_invoice(invoice: Invoice, lang: str, today: date) -> str:
     return f"the invoice we sent on {sent}"
 
 
-_KEEP_CAPITAL = {
-    *(
-        m.lower()
-        for m in [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ]
-    ),
-}
+@cache
+def _keep_capital() -> frozenset[str]:
+    """Month and weekday names in every client language (Babel's, so none is missed): they
+    keep their capital at the start of an English request ("March posts", "Rhagfyr")."""
+    names: set[str] = set()
+    for locale in DATE_LOCALES.values():
+        for kind in ("months", "days"):
+            for width in ("wide", "abbreviated"):
+                names |= {
+                    n.lower() for n in getattr(Locale.parse(locale), kind)["format"][width].values()
+                }
+    return frozenset(names)
+
+
 _BRACKETS = re.compile(r"[\(\)\[\]\{\}]")
 _SPACES = re.compile(r"\s+")
 
 
 def tidy_request(what: str, lang: str) -> str:
     """A logged request as a phrase that reads well inside a sentence: one line, no brackets,
-    quotes or trailing punctuation, and a lower-case first letter unless it starts a name or
-    an acronym (`Q3 plan`, `March posts` keep theirs)."""
+    quotes or trailing punctuation.
+
+    English lower-cases an ordinary capitalised first word (`Sign-off` -> `sign-off`), but not
+    an acronym (`ACME`, `Q3`, `iPhone`), a single letter, nor a month or weekday in any client
+    language (`March posts`, `Rhagfyr`). Welsh never changes a capital: the request is quoted
+    there, as a title, so its capital reads right, while lower-casing would wrongly lower
+    every proper noun no list can hold (`Caerdydd`, `Cymru`, a client's brand)."""
     # "Sign-off (March posts)." reads "sign-off, March posts" inside a sentence.
     text = _BRACKETS.sub(",", what)
     text = re.sub(r"\s*,[\s,]*", ", ", text)
@@ -155,14 +183,14 @@ def tidy_request(what: str, lang: str) -> str:
     text = re.sub(r"[,;:]+$", "", text)
     if not text:
         return "your reply" if _lang(lang) == "en" else "eich ateb"
+    if _lang(lang) == "cy":
+        return text
     first = text.split(" ", 1)[0]
-    # Lower-case an ordinary capitalised first word (Sign-off -> sign-off), not "ACME", "Q3",
-    # "iPhone", a single capital letter, nor a month or weekday ("March posts").
     if (
         first[:1].isupper()
         and first[1:].islower()
         and len(first) > 1
-        and first.lower() not in _KEEP_CAPITAL
+        and first.lower().rstrip(",") not in _keep_capital()
     ):
         text = text[0].lower() + text[1:]
     return text

@@ -26,7 +26,7 @@ MAX_SUGGESTION = 2500  # leaves room in a 3,000-character section for the framin
 
 COMMON = {"client", "contact"}
 PLACEHOLDERS = {
-    QUIET: COMMON | {"asks", "asked_on", "waited", "deadline", "previous", "since"},
+    QUIET: COMMON | {"asks", "asked_on", "asked_in", "waited", "deadline", "previous", "since"},
     OVERDUE: COMMON
     | {
         "invoices",
@@ -52,6 +52,7 @@ PLACEHOLDERS[AGREED] = PLACEHOLDERS[CONTROLLING] | {"agreed_on"}
 LINE_PLACEHOLDERS = {
     "pay_link": {"pay"},
     "pay_details": {"pay"},
+    "pay_details_for": {"amount", "pay"},
     "pay_ask": set(),
     "history": set(),
     "also_asked": {"asks", "asked_on"},
@@ -63,6 +64,8 @@ LINE_PLACEHOLDERS = {
     "handover_clear": set(),
     "previous_on": {"on"},
     "previous_unknown": set(),
+    "note_on": {"on"},
+    "notes_on": {"on"},
     "rhythm_default": set(),
     "closing": set(),
 }
@@ -112,6 +115,7 @@ def sample_values(situation: str) -> dict[str, str]:
         "asks": "sign-off on the March posts",
         "asked_what": "sign-off on the March posts",
         "asked_on": "Mon 2 November",
+        "asked_in": "our note from Mon 2 November",
         "waited": "5 working days",
         "deadline": "Friday 4 December",
         "invoices": "invoices #A-12 and #A-13",

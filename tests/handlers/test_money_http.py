@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from config import Config
+from config import load as load_config
 from domain.models import Kind, Money
 from storage.tinydb_store import TinyDBStore
 from tests.checks import history_of, ok, refused
@@ -188,3 +189,43 @@ def test_an_iso_code_that_isnt_money_is_refused_saying_what_to_type(
     assert "is an ISO code, but not of a currency anyone pays in" in text
     assert "Use the client's currency, like `EUR`, or leave the code out for GBP" in text
     assert store.find(TEAM1, "acme").state.invoices == ()
+
+
+def test_each_client_is_asked_to_pay_into_the_account_of_its_currency_and_signed_in_its_language(
+    server: AppServer, store: TinyDBStore, clock: Clock, config: Config, slack
+) -> None:
+    """The settings as bot.py reads and hands them on (config.load, then build_engine)."""
+    read = load_config(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "PAYMENT_DETAILS": "Sort code 12-34-56",
+            "PAYMENT_DETAILS_EUR": "IBAN IE29 AIBK",
+            "PAYMENT_DETAILS_CY": "Cod didoli 12-34-56",
+            "SIGN_OFF": "Sam at Bright Agency",
+            "SIGN_OFF_CY": "Sam yn Bright Agency",
+        }
+    )
+    names = ("payment_details", "payment_details_by_currency", "payment_details_cy")
+    settings = {n: getattr(read, n) for n in (*names, "sign_off", "sign_off_cy")}
+    ok(server.slash("add pounds-en in <#C0PEN|p>"))
+    ok(server.slash("invoice pounds-en £900 due 2026-11-02 #P1"))
+    ok(server.slash("add euros-cy lang cy in <#C0ECY|e>"))
+    ok(server.slash("invoice euros-cy €900 due 2026-11-02 #E1"))
+    ok(server.slash("add pounds-cy lang cy in <#C0PCY|c>"))
+    ok(server.slash("invoice pounds-cy £900 due 2026-11-02 #P2"))
+    nudge_pass(replace(config, **settings), store, slack, clock)
+
+    def text(name: str) -> str:
+        (nudge,) = store.find(TEAM1, name).nudges.values()
+        return nudge.versions[0].text
+
+    assert text("pounds-en").endswith(
+        "Payment details: Sort code 12-34-56\n\nBest wishes,\nSam at Bright Agency"
+    )
+    assert text("euros-cy").endswith(
+        "Manylion talu: IBAN IE29 AIBK\n\nCofion gorau,\nSam yn Bright Agency"
+    )
+    assert text("pounds-cy").endswith(
+        "Manylion talu: Cod didoli 12-34-56\n\nCofion gorau,\nSam yn Bright Agency"
+    )

@@ -114,16 +114,14 @@ ENGLISH_DATE_WORDS = re.compile(
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
     r"Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b"
 )
-# A figure before a singular noun, or 1 before a plural: the plural disagrees.
+# English: a figure before a singular noun, or 1 before a plural: the plural disagrees.
 BAD_PLURALS = {
     "en": re.compile(
         r"\b(?:[02-9]|\d{2,}) (?:day|invoice|working day|round of changes)\b(?!s)"
         r"|\b1 (?:days|invoices|working days|rounds)\b"
     ),
-    "cy": re.compile(
-        r"\b(?:[02-9]|\d{2,}) (?:diwrnod|anfoneb|cais|rownd|ddiwrnodau|anfonebau)\b"
-        r"|\b1 o\b"
-    ),
+    # Welsh: a figure takes the singular, never the "o" construction ("10 o ddiwrnodau").
+    "cy": re.compile(r"\b\d+ o \w|\b\d+ (?:d?diwrnodau|anfonebau|[cg]eisiadau|rowndiau)\b"),
 }
 
 
@@ -132,10 +130,24 @@ def wording() -> Wording:
     return Wording.load()
 
 
+# Every setting of the letterhead: details per currency (euros) and in Welsh, and a sign-off
+# per language. Pounds have no details of their own: PAYMENT_DETAILS, or its Welsh wording.
+SORT_CODE = "Sort code 12-34-56, account 12345678"
+COD_DIDOLI = "Cod didoli 12-34-56, cyfrif 12345678"
+IBAN = "IBAN IE29 AIBK 9311 5212 3456 78"
+LETTERHEAD = Letterhead(
+    payment_details=SORT_CODE,
+    payment_details_by_currency=(("EUR", IBAN),),
+    payment_details_cy=COD_DIDOLI,
+    sign_off="Sam at Bright Agency",
+    sign_off_cy="Sam yn Bright Agency",
+)
+SIGNED = {"en": "Best wishes,\nSam at Bright Agency", "cy": "Cofion gorau,\nSam yn Bright Agency"}
+
+
 def render(wording: Wording, lang: str, client_type: ClientType, step: int, i: int) -> str:
     facts = shapes(step)[i]
-    letterhead = Letterhead(sign_off="Sam at Bright Agency")
-    return client_message(wording, record(lang, client_type), facts, TODAY, letterhead)
+    return client_message(wording, record(lang, client_type), facts, TODAY, LETTERHEAD)
 
 
 @pytest.mark.parametrize(("lang", "client_type", "step", "shape"), CELLS)
@@ -151,7 +163,9 @@ def test_every_cell_is_fit_to_send(
     # Greeted by first name, and signed.
     assert text.startswith("Hi Siân," if lang == "en" else "Helo Siân,")
     assert "Jones" not in text
-    assert text.endswith("Sam at Bright Agency")
+    # Signed in the client's language.
+    assert text.endswith(SIGNED[lang])
+    assert text.count("Sam ") == 1
     # Every amount carries its currency.
     for m in MONEY.finditer(text):
         assert CURRENCY.search(text[: m.start()]), f"{m.group(1)} has no currency: {text}"
@@ -196,10 +210,23 @@ def test_every_cell_is_fit_to_send(
         assert client_date(date(2026, 12, 4), lang, TODAY, deadline=True) in text
     # Several invoices read as several, with what is owed in total.
     if situation_of(facts) == "overdue":
-        pay = "just reply to this message" if lang == "en" else "atebwch y neges hon"
-        assert pay in text  # the payment line
+        # The payment line: bank details follow the money, their words the client's language.
+        pay, pay_for = {
+            "en": ("Payment details: ", "Payment details for "),
+            "cy": ("Manylion talu: ", "Manylion talu ar gyfer "),
+        }[lang]
+        pounds = SORT_CODE if lang == "en" else COD_DIDOLI
+        if EURO in facts.invoices:  # type: ignore[union-attr]
+            assert f"{pay_for}€250.00: {IBAN}\n{pay_for}£1,200.50: {pounds}\n\n" in text, text
+            assert pay not in text
+        else:
+            assert f"\n\n{pay}{pounds}\n\n" in text, text
+            assert IBAN not in text
+        assert (SORT_CODE if lang == "cy" else COD_DIDOLI) not in text
         if len(facts.invoices) > 1 and lang == "en":  # type: ignore[union-attr]
             assert "invoices #A-12" in text or "and the invoice we sent" in text
+    else:
+        assert "IBAN" not in text and "12-34-56" not in text
     if step == TOP_STAGE and situation_of(facts) != "quiet":
         # A final message: the date it takes effect and the handover terms.
         assert client_date(date(2026, 11, 25), lang, TODAY) in text
@@ -221,10 +248,11 @@ def test_welsh_lists_counts_and_dates(wording: Wording) -> None:
     assert client_date(date(2026, 12, 2), "en", TODAY) == "Wed 2 December"
     assert client_date(date(2026, 12, 4), "en", TODAY, deadline=True) == "Friday 4 December"
     assert client_date(date(2025, 12, 2), "en", TODAY) == "Tue 2 December 2025"
-    assert count(6, "request", "cy") == "6 o geisiadau"
-    assert count(3, "invoice", "cy") == "3 o anfonebau"
+    assert count(6, "request", "cy") == "6 cais"
+    assert count(3, "invoice", "cy") == "3 anfoneb"
     assert count(1, "invoice", "cy") == "1 anfoneb"
-    assert invoices_phrase((A12, A13), "cy", TODAY) == "anfonebau #A-12 a #A-13"
+    # `ac` before a reference said with a vowel ("A").
+    assert invoices_phrase((A12, A13), "cy", TODAY) == "anfonebau #A-12 ac #A-13"
     assert invoices_phrase((A12, AUTO), "cy", TODAY) == (
         "anfoneb #A-12 a'r anfoneb a anfonwyd gennym ar 30 Rhagfyr 2025"
     )
@@ -301,3 +329,61 @@ def test_each_request_and_invoice_is_dated_on_its_own_day(
     owed_text = client_message(wording, record(lang, client_type), overdue, TODAY)
     for invoice in (A12, A13, AUTO):
         assert client_date(invoice.due_on, lang, TODAY) in owed_text, (invoice, owed_text)
+
+
+DOLLARS = Invoice("U-1", gbp("400", "USD"), date(2026, 11, 2), date(2026, 10, 3))
+
+
+@pytest.mark.parametrize(
+    ("lang", "invoices", "line"),
+    [
+        # English, pounds: PAYMENT_DETAILS (no GBP details of their own).
+        ("en", (A12,), f"Payment details: {SORT_CODE}"),
+        # English, euros: the euro account.
+        ("en", (EURO,), f"Payment details: {IBAN}"),
+        # Welsh, pounds: the Welsh wording of PAYMENT_DETAILS.
+        ("cy", (A12,), f"Manylion talu: {COD_DIDOLI}"),
+        # Welsh, euros: the money decides, so the euro account beats the Welsh details.
+        ("cy", (EURO,), f"Manylion talu: {IBAN}"),
+        # Dollars have no details of their own: the general ones, in the client's language.
+        ("en", (DOLLARS,), f"Payment details: {SORT_CODE}"),
+        ("cy", (DOLLARS,), f"Manylion talu: {COD_DIDOLI}"),
+    ],
+)
+def test_payment_details_follow_the_currency_then_the_language(
+    wording: Wording, lang: str, invoices: tuple[Invoice, ...], line: str
+) -> None:
+    facts = OverdueFacts(step=1, invoices=invoices, days_overdue=25)
+    text = client_message(wording, record(lang, ClientType.NONE), facts, TODAY, LETTERHEAD)
+    assert f"\n\n{line}\n\n{SIGNED[lang]}" in text, text
+
+
+def test_two_currencies_paid_the_same_way_get_one_line(wording: Wording) -> None:
+    facts = OverdueFacts(step=1, invoices=(A12, DOLLARS), days_overdue=25)
+    text = client_message(wording, record("en", ClientType.NONE), facts, TODAY, LETTERHEAD)
+    assert f"\n\nPayment details: {SORT_CODE}\n\n" in text
+    assert text.count(SORT_CODE) == 1
+
+
+def test_a_currency_with_no_details_anywhere_gets_the_offer_to_resend(wording: Wording) -> None:
+    euros_only = Letterhead(payment_details_by_currency=(("EUR", IBAN),))
+    facts = OverdueFacts(step=1, invoices=(A12, EURO), days_overdue=25)
+    text = client_message(wording, record("en", ClientType.NONE), facts, TODAY, euros_only)
+    assert (
+        f"\n\nPayment details for €250.00: {IBAN}\n"
+        "If you need the invoice or our bank details again, just reply to this message.\n\n"
+    ) in text
+    # Pounds alone: nothing to give, so only the offer.
+    alone = client_message(
+        wording, record("en", ClientType.NONE), replace(facts, invoices=(A12,)), TODAY, euros_only
+    )
+    assert "IBAN" not in alone and "just reply to this message" in alone
+
+
+def test_a_welsh_sign_off_falls_back_to_sign_off(wording: Wording) -> None:
+    facts = shapes(1)[0]
+    english_only = Letterhead(sign_off="Sam")
+    cy = client_message(wording, record("cy", ClientType.NONE), facts, TODAY, english_only)
+    assert cy.endswith("Cofion gorau,\nSam")
+    en = client_message(wording, record("en", ClientType.NONE), facts, TODAY, LETTERHEAD)
+    assert "Sam yn" not in en
