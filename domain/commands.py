@@ -341,10 +341,7 @@ def parse(
     verb = verb.lower()
     rest = rest.strip()
     if verb not in VERBS:
-        raise InputError(
-            f"I don't know `{shorten(verb)}`.{did_you_mean(verb, VERBS)} "
-            "Try `/client help` to see what I can do."
-        )
+        raise InputError(_unknown_verb(verb, rest))
     if verb == "help":
         return Help()
     if verb == "list":
@@ -646,6 +643,50 @@ def did_you_mean(word: str, choices: Collection[str]) -> str:
     """` Did you mean `x`?` for a near miss among `choices`, else ""."""
     close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
     return f" Did you mean `{close[0]}`?" if close else ""
+
+
+# Verbs that void, hide or end something. A guess at what someone meant may lead to one of
+# these only when the word is a plain misspelling of it (`undoo`), never a word that merely
+# shares letters (`refund` is not `undo`: undo would void the payment just logged).
+REMOVING = frozenset({"undo", "void", "archive", "unarchive", "offboard"})
+_TYPO_ONLY = 0.8
+
+# Words people reach for that name something Tactful records differently (or not at all).
+_MONEY_BACK = ("refund", "refunded", "refunds", "reimburse", "reimbursed", "chargeback")
+_CREDIT = ("credit", "credited", "credits", "creditnote", "credit-note", "discount")
+
+
+def _unknown_verb(verb: str, rest: str) -> str:
+    """What to say for a first word that isn't a verb: the command that records what it
+    means, or a near miss, never a verb that removes data for a word that means something
+    else."""
+    # The client as typed, for commands ready to paste (the reply escapes it once).
+    quoted = re.match(r'"[^"]+"', rest)
+    name = shorten(quoted.group(0) if quoted else (rest.split() or ["acme"])[0], MAX_NAME + 2)
+    if verb in _MONEY_BACK:
+        return (
+            f"There is no `{shorten(verb)}` command: Tactful records what clients owe and pay, "
+            "not money going back to them. If a payment was logged by mistake, void it with its "
+            f"id from `/client history {name}`: `/client void {name} e12 <reason>`. If you "
+            f"credited part of an invoice, lower what it asks for: "
+            f"`/client fix {name} #INV-7 amount <what they now owe>`."
+        )
+    if verb in _CREDIT:
+        return (
+            f"There is no `{shorten(verb)}` command: a credit note or discount lowers what an "
+            f"invoice asks for, so fix its amount: `/client fix {name} #INV-7 amount <what they "
+            f"now owe>` (`/client status {name}` shows its ref). The history keeps both lines."
+        )
+    safe = [v for v in VERBS if v not in REMOVING]
+    close = difflib.get_close_matches(verb, safe, n=1, cutoff=0.6) or [
+        v for v in difflib.get_close_matches(verb, sorted(REMOVING), n=1, cutoff=_TYPO_ONLY)
+    ]
+    hint = (
+        f" Did you mean `{close[0]}`? `{shorten(f'/client {close[0]} {rest}'.strip(), 300)}`."
+        if close
+        else ""
+    )
+    return f"I don't know `{shorten(verb)}`.{hint} Try `/client help` to see what I can do."
 
 
 def _arg(name: str) -> str:

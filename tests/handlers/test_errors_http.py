@@ -1,0 +1,45 @@
+"""Issue 22 over signed HTTP: every error leads to the right command, whole and ready to
+paste, and never to one that removes data for a word that means something else."""
+
+from __future__ import annotations
+
+from storage.tinydb_store import TinyDBStore
+from tests.checks import history_of, ok, refused, stored_files
+from tests.conftest import Clock
+from tests.slack_http import AppServer
+
+
+# 1. refund / credit --------------------------------------------------------------------------
+def test_refund_and_credit_lead_to_the_commands_that_record_them_never_to_undo(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-11-23T10:00")
+    ok(server.slash("add acme as late-payer"))
+    ok(server.slash("invoice acme £900 due 30/11"))
+    ok(server.slash("paid acme £900"))
+    before = stored_files(store)
+
+    text = refused(server.slash("refund acme £50"))
+    assert "undo" not in text
+    assert "There is no `refund` command" in text
+    assert "`/client void acme e12 &lt;reason&gt;`" in text  # the reply escapes once
+    assert "`/client history acme`" in text
+    assert "`/client fix acme #INV-7 amount &lt;what they now owe&gt;`" in text
+
+    text = refused(server.slash('credit "Acme" £50'))
+    assert "void" not in text and "undo" not in text
+    assert '`/client fix "Acme" #INV-7 amount' in text
+
+    # Near misses of verbs that void or hide something are offered only as plain typos...
+    for word in ("refunds", "reimburse", "unfo", "vote", "arch", "offer"):
+        text = refused(server.slash(f"{word} acme"))
+        for removing in ("undo", "void", "archive", "offboard"):
+            assert f"`{removing}`" not in text, (word, text)
+    # ... where the word can mean nothing else, and then as the whole command.
+    assert "Did you mean `undo`? `/client undo acme`." in refused(server.slash("undoo acme"))
+    assert "Did you mean `archive`?" in refused(server.slash("archve acme"))
+    # Other verbs are still guessed, with the command whole.
+    text = refused(server.slash("aksed acme the logo files"))
+    assert "Did you mean `asked`? `/client asked acme the logo files`" in text
+    assert stored_files(store) == before
+    assert len(history_of(store, "acme")) == 3
