@@ -885,6 +885,13 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
     cmd = f"/client {verb} {_arg(name)}"  # hints repeat the command as typed
     options = Options()
     seen: set[str] = set()  # option words, not field names: `quiet` sets `quiet_days`
+
+    def whole(start: int, end: int, instead: str) -> str:
+        """The whole command as typed, with words[start:end] replaced by `instead` (which
+        may hold a `{}` for a hint to fill): a correction drops nothing else."""
+        kept = [w.replace("{", "{{").replace("}", "}}") for w in [cmd, *words]]
+        return unescape(" ".join([*kept[: start + 1], instead, *kept[end + 1 :]]))
+
     i = 0
     while i < len(words):
         word = words[i].lower()
@@ -899,9 +906,9 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 and i + 2 < len(words)
                 and not _is_option(words, i + 2)
             ):
-                _client_type(words[i + 1 : i + 3], f"{cmd} as {{}}", "late-payer")
+                _client_type(words[i + 1 : i + 3], whole(i, i + 3, "as {}"), "late-payer")
             options = replace(
-                options, client_type=_client_type([arg], f"{cmd} as {{}}", "late-payer")
+                options, client_type=_client_type([arg], whole(i, i + 2, "as {}"), "late-payer")
             )
             i += 2
         elif word == "quiet":
@@ -945,14 +952,11 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 if end == len(words):
                     raise InputError('A quote is not closed: write `contact "Jo Bloggs"`.')
             else:
-                more = 0
-                while end + 1 + more < len(words) and not _is_option(words, end + 1 + more):
-                    more += 1
-                if more:
-                    person = " ".join(words[i + 1 : end + 1 + more])
-                    raise InputError(
-                        f'A contact of several words goes in quotes: `{cmd} contact "{person}"`.'
-                    )
+                # Unquoted, the contact runs until the next option word, as a name does:
+                # `contact Fiona Reid owner @sam`. Quotes keep a contact whose name holds one
+                # (`contact "Jo In"`).
+                while end + 1 < len(words) and not _is_option(words, end + 1):
+                    end += 1
             contact = " ".join(words[i + 1 : end + 1]).strip('"')
             if not contact:
                 raise InputError(f'Who do we write to? e.g. `{cmd} contact "Jo Bloggs"`.')
@@ -993,8 +997,14 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             options = replace(options, lang=arg.lower())
             i += 2
         else:
+            close = difflib.get_close_matches(word, sorted(_OPTION_WORDS), n=1, cutoff=0.6)
+            if close:
+                raise InputError(
+                    f"I didn't understand `{shorten(words[i])}`. Did you mean `{close[0]}`? "
+                    f"`{whole(i, i + 1, close[0]).format()}`"
+                )
             raise InputError(
-                f"I didn't understand `{shorten(words[i])}`.{did_you_mean(word, _OPTION_WORDS)} "
+                f"I didn't understand `{shorten(words[i])}`. "
                 "After the name you can add "
                 "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, "
                 "`greet as <name>`, `pay <link>`, `lang en|cy`, "

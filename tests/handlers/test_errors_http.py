@@ -43,3 +43,49 @@ def test_refund_and_credit_lead_to_the_commands_that_record_them_never_to_undo(
     assert "Did you mean `asked`? `/client asked acme the logo files`" in text
     assert stored_files(store) == before
     assert len(history_of(store, "acme")) == 3
+
+
+# 2. an unquoted contact, and corrections that keep the whole command ----------------------------
+def test_a_contact_of_several_words_needs_no_quotes_and_corrections_keep_the_whole_command(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-11-23T10:00")
+    text = ok(
+        server.slash('add "Brightwater Homes" as controlling contact Fiona Reid owner <@U0SAM|sam>')
+    )
+    assert "Added *Brightwater Homes*" in text
+    record = store.find("T0TEAM1", "Brightwater Homes")
+    assert record is not None
+    client = record.client
+    assert (client.contact, client.owner, client.client_type.value) == (
+        "Fiona Reid",
+        "U0SAM",
+        "controlling",
+    )
+    ok(server.slash("add bramble contact Hannah Price greet as Hannah quiet 5 days"))
+    bramble = store.find("T0TEAM1", "bramble")
+    assert bramble is not None
+    assert (bramble.client.contact, bramble.client.greet, bramble.client.quiet_days) == (
+        "Hannah Price",
+        "Hannah",
+        5,
+    )
+    # A contact whose name holds an option word goes in quotes, as before.
+    ok(server.slash('set bramble contact "Jo In Accounts"'))
+    bramble = store.find("T0TEAM1", "bramble")
+    assert bramble is not None and bramble.client.contact == "Jo In Accounts"
+
+    before = stored_files(store)
+    # A correction repeats every other part of the command, ready to paste.
+    text = refused(server.slash("add initech as late payer contact Fiona Reid owner <@U0SAM>"))
+    assert (
+        "Did you mean `late-payer`? e.g. "
+        "`/client add initech as late-payer contact Fiona Reid owner &lt;@U0SAM&gt;`"
+    ) in text
+    text = refused(server.slash("add initech as controling contact Fiona Reid quiet 4 days"))
+    assert "`/client add initech as controlling contact Fiona Reid quiet 4 days`" in text
+    text = refused(server.slash("add initech as controlling langg cy contact Fiona Reid"))
+    assert (
+        "Did you mean `lang`? `/client add initech as controlling lang cy contact Fiona Reid`"
+    ) in text
+    assert stored_files(store) == before
