@@ -89,3 +89,31 @@ def test_a_contact_of_several_words_needs_no_quotes_and_corrections_keep_the_who
         "Did you mean `lang`? `/client add initech as controlling lang cy contact Fiona Reid`"
     ) in text
     assert stored_files(store) == before
+
+
+# 3. a misspelt name is not left in the text -----------------------------------------------------
+def test_a_misspelt_name_is_corrected_whole_and_none_of_it_is_left_in_the_text(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-11-23T10:00")
+    ok(server.slash('add "Acme Corp" as late-payer'))
+    ok(server.slash("add globex"))
+    before = stored_files(store)
+
+    text = refused(server.slash("asked Acme Crop the logo files"))
+    assert "I don't know a client called Acme Crop. Did you mean Acme Corp?" in text
+    assert '`/client asked "Acme Corp" the logo files`' in text
+    assert "Crop the logo" not in text
+    text = refused(server.slash("asked acm corp the logo files on 20/11"))
+    assert '`/client asked "Acme Corp" the logo files on 20/11`' in text
+    # A word that spells no more of the name stays the text's.
+    text = refused(server.slash("asked globx globally the brief"))
+    assert "`/client asked globex globally the brief`" in text
+    text = refused(server.slash("note Acme Crop R&amp;D call"))
+    assert '`/client note "Acme Corp" R&amp;D call`' in text  # escaped once, by the reply
+    assert stored_files(store) == before
+
+    # The corrected command, pasted, logs the request without the typo.
+    ok(server.slash('asked "Acme Corp" the logo files'))
+    (asked, *_) = history_of(store, "Acme Corp")
+    assert asked.text == "the logo files"
