@@ -335,7 +335,7 @@ class Console:
         action = dict(button.action)
         if action["type"] == "datepicker":
             if len(args) != 2:
-                return "Give the date: `click N 2026-12-10`."
+                return f"Give the date: `click {args[0]} {self._working_morning(7):%Y-%m-%d}`."
             action["selected_date"] = args[1]
         payload = {
             **self._envelope("block_actions"),
@@ -408,10 +408,10 @@ class Console:
             try:
                 now = datetime.fromisoformat(args[1])
             except ValueError:
-                return "Use `digest --now 2026-11-30T09:30`."
+                return f"Use `digest --now {self._example()}`."
             now = now if now.tzinfo else now.replace(tzinfo=self.tz)
         elif args:
-            return "Use `digest` or `digest --now 2026-11-30T09:30`."
+            return f"Use `digest` or `digest --now {self._example()}`."
         result = self.post_digest(now).get(self.team)
         return {
             None: "No digest is due yet: it comes once a week at DIGEST's day and time.",

@@ -17,6 +17,7 @@ from domain.inputs import (
     InputError,
     clean_text,
     escape,
+    example_date,
     parse_date,
     parse_until,
     parse_when,
@@ -336,6 +337,22 @@ def parse(
     text = text.translate(_QUOTES).strip()
     if not text:
         return Help()
+    try:
+        return _parse(text, today, known_names, currency)
+    except InputError as err:
+        if not err.instead:
+            raise
+        # Words of the command to put right (`31/02`): repeat the whole command, fixed.
+        said = " ".join(text.split())
+        typed = " ".join(err.typed.split())
+        at = said.lower().rfind(typed.lower()) if typed else -1
+        if at < 0:
+            raise
+        fixed = said[:at] + err.instead + said[at + len(typed) :]
+        raise type(err)(f"{err} Type: `/client {shorten(fixed, 300)}`") from None
+
+
+def _parse(text: str, today: date, known_names: Collection[str], currency: str) -> Command:
     # Any whitespace separates the verb: macOS types a no-break space with Option+Space.
     verb, rest = (text.split(None, 1) + [""])[:2]
     verb = verb.lower()
@@ -729,7 +746,7 @@ def _split_on(text: str, today: date) -> tuple[str, date, str]:
 
 
 def _away(name: str, tail: str, today: date) -> Away:
-    example = f"/client away {_arg(name)} until 2027-01-05"
+    example = f"/client away {_arg(name)} until {example_date(today)}"
     words = tail.split()
     lowered = [w.lower() for w in words]
     if lowered in (["off"], ["back"]):
@@ -802,12 +819,12 @@ def _void(name: str, tail: str) -> Void:
 
 
 def _fix(name: str, tail: str, today: date, currency: str) -> Fix:
-    example = "/client fix acme #INV-7 due 2026-12-31"
+    example = f"/client fix {_arg(name)} #INV-7 due {example_date(today)}"
     words = tail.split()
     if len(words) < 3:
         raise InputError(
-            "Say what to fix: `/client fix acme #INV-7 due 2026-12-31`, "
-            "`/client fix acme #INV-7 amount £800` or `/client fix acme e12 on 2026-11-20`."
+            f"Say what to fix: `{example}`, `/client fix {_arg(name)} #INV-7 amount £800` or "
+            f"`/client fix {_arg(name)} e12 on {example_date(today, future=False)}`."
         )
     entry = _entry(words[0], example)
     what, value = words[1].lower(), words[2:]
@@ -824,7 +841,7 @@ def _fix(name: str, tail: str, today: date, currency: str) -> Fix:
 
 
 def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY) -> InvoiceSent:
-    example = f"/client invoice {_arg(name)} £1,200 due 2026-12-31 #INV-12"
+    example = f"/client invoice {_arg(name)} £1,200 due {example_date(today)} #INV-12"
     words = tail.split()
     lowered = [w.lower() for w in words]
     if "due" not in lowered:

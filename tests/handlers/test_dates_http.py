@@ -163,7 +163,7 @@ def test_a_client_on_leave_pauses_their_clocks_and_it_survives_a_restart(
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("away acme", "When are they back? e.g. `/client away acme until 2027-01-05`"),
+        ("away acme", "When are they back? e.g. `/client away acme until 2026-12-04`"),
         ("away acme until yesterday", "has already come: give the day they are back"),
         ("away acme until someday", "I couldn't read `someday` as a date"),
         ("away acme from mon", "Until when?"),

@@ -117,3 +117,45 @@ def test_a_misspelt_name_is_corrected_whole_and_none_of_it_is_left_in_the_text(
     ok(server.slash('asked "Acme Corp" the logo files'))
     (asked, *_) = history_of(store, "Acme Corp")
     assert asked.text == "the logo files"
+
+
+# 4. impossible dates, and example dates from the command's today -------------------------------
+def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_follow_today(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2027-03-01T10:00")  # a Monday, a year after the dates hard-coded once
+    ok(server.slash("add globex"))
+    before = stored_files(store)
+
+    text = refused(server.slash("invoice globex £100 due 31/02 #INV-9"))
+    assert "`31/02` is not a real date: February has 28 days. Did you mean `28/02`?" in text
+    assert "Type: `/client invoice globex £100 due 28/02 #INV-9`" in text
+    text = refused(server.slash("paid globex £50 on 2027-02-30"))
+    assert "Type: `/client paid globex £50 on 2027-02-28`" in text
+    text = refused(server.slash("asked globex the logo on 31/04"))
+    assert "Type: `/client asked globex the logo on 30/04`" in text
+    text = refused(server.slash("promised globex 12/20"))
+    assert "the day comes first, then the month. Did you mean `20/12`?" in text
+    assert "Type: `/client promised globex 20/12`" in text
+
+    # Hints that need an example date build it from today, never from a year gone by.
+    text = refused(server.slash("away globex until someday"))
+    assert "Type: `/client away globex until 2027-03-08`" in text
+    text = refused(server.slash("invoice globex £100"))
+    assert "`/client invoice globex £1,200 due 2027-03-08 #INV-12`" in text
+    text = refused(server.slash("fix globex #INV-1"))
+    assert "`/client fix globex #INV-7 due 2027-03-08`" in text
+    assert "`/client fix globex e12 on 2027-02-28`" in text
+    for reply in (
+        refused(server.slash(command))
+        for command in (
+            "invoice globex £100 due 31/02",
+            "away globex until someday",
+            "invoice globex £100",
+            "fix globex #INV-1",
+            "paid globex",
+            "invoice globex £100 due soonish",
+        )
+    ):
+        assert "2026-" not in reply, reply
+    assert stored_files(store) == before
