@@ -98,8 +98,8 @@ def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[dat
             return date.fromisoformat(cleaned), False
         except ValueError:
             # DateOutOfRange: `on 2026-02-30` is a typo for a date, never words of a note.
-            year, month, day = (int(part) for part in cleaned.split("-"))
-            raise _not_real(cleaned, day, month, year, today, future) from None
+            y, mo, d = (int(part) for part in cleaned.split("-"))
+            raise _not_real(cleaned, d, mo, y, today, future) from None
     m = _NUMERIC.match(cleaned)
     if m:
         day, month, year = int(m[1]), int(m[2]), m[3]
