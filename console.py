@@ -7,8 +7,9 @@ port (local_slack.py) that prints each call instead of sending it.
     /client ...            a slash command, as in Slack
     scan [--now ISO | --days N]   one nudge pass (at that moment), posting into the stand-in Slack
     buttons                every button you can press, numbered, with its client and step
-    click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss then
-                           ask for the text on the next line
+    click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit then reads the
+                           message from the next lines, until a line with a single `.`;
+                           Dismiss reads its reason from the next line
     home [N]               App Home as you would see it (page N of the clients)
     digest [--now ISO]     the weekly digest, if one is due (at that moment)
     help                   this list, and how to type a channel or a person
@@ -55,8 +56,9 @@ HELP = """Console commands:
   scan --days N          one nudge pass N days from today, in the working morning: `scan --days 1`
   buttons                every button you can press, numbered, with its client and step;
                          a button keeps its number after other clicks
-  click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit and Dismiss read
-                         their text from the next line
+  click N [YYYY-MM-DD]   press button N (a date for "Snooze until"); Edit reads the message
+                         from the next lines, until a line with a single `.` (paragraphs
+                         kept); Dismiss reads its reason from the next line
   home [N]               App Home as you would see it, on page N of the clients
   digest [--now ISO]     post the weekly digest if it is due, e.g. `digest --now 2026-11-30T09:30`
                          (into NUDGE_CHANNEL, or here when it isn't set); once a week
@@ -335,7 +337,7 @@ class Console:
         action = dict(button.action)
         if action["type"] == "datepicker":
             if len(args) != 2:
-                return "Give the date: `click N 2026-12-10`."
+                return f"Give the date: `click {args[0]} {self._working_morning(7):%Y-%m-%d}`."
             action["selected_date"] = args[1]
         payload = {
             **self._envelope("block_actions"),
@@ -355,14 +357,23 @@ class Console:
         return ""
 
     def _submit(self, view: dict[str, Any], lines: Iterable[str]) -> str:
-        """Answer a modal from the next typed line, as a view_submission."""
+        """Answer a modal from the next typed line, as a view_submission. A box of several
+        lines in Slack (the Edit message) takes lines until one with a single `.`, so an
+        edited message keeps its paragraphs."""
         field = view["blocks"][0]
-        print(
-            f"{field['label']['text']} (one line; empty to {'cancel' if not field.get('optional') else 'skip'}):",
-            file=self.out,
-            flush=True,
-        )
-        text = next(iter(lines), "").rstrip("\n")
+        empty = "cancel" if not field.get("optional") else "skip"
+        multiline = bool(field["element"].get("multiline"))
+        how = "lines until a line with a single `.`" if multiline else "one line"
+        print(f"{field['label']['text']} ({how}; empty to {empty}):", file=self.out, flush=True)
+        typed = iter(lines)
+        text = next(typed, "").rstrip("\n")
+        if multiline and text.strip():
+            more = [text]
+            for line in typed:
+                if line.rstrip("\n").strip() == ".":
+                    break
+                more.append(line.rstrip("\n"))
+            text = "\n".join(more)
         if not text and not field.get("optional"):
             return "Cancelled."
         values = {
@@ -408,10 +419,10 @@ class Console:
             try:
                 now = datetime.fromisoformat(args[1])
             except ValueError:
-                return "Use `digest --now 2026-11-30T09:30`."
+                return f"Use `digest --now {self._example()}`."
             now = now if now.tzinfo else now.replace(tzinfo=self.tz)
         elif args:
-            return "Use `digest` or `digest --now 2026-11-30T09:30`."
+            return f"Use `digest` or `digest --now {self._example()}`."
         result = self.post_digest(now).get(self.team)
         return {
             None: "No digest is due yet: it comes once a week at DIGEST's day and time.",

@@ -17,6 +17,7 @@ from domain.inputs import (
     InputError,
     clean_text,
     escape,
+    example_date,
     parse_date,
     parse_until,
     parse_when,
@@ -338,15 +339,28 @@ def parse(
     text = text.translate(_QUOTES).strip()
     if not text:
         return Help()
+    try:
+        return _parse(text, today, known_names, currency)
+    except InputError as err:
+        if not err.instead:
+            raise
+        # Words of the command to put right (`31/02`): repeat the whole command, fixed.
+        said = " ".join(text.split())
+        typed = " ".join(err.typed.split())
+        at = said.lower().rfind(typed.lower()) if typed else -1
+        if at < 0:
+            raise
+        fixed = said[:at] + err.instead + said[at + len(typed) :]
+        raise type(err)(f"{err} Type: `/client {shorten(fixed, 300)}`") from None
+
+
+def _parse(text: str, today: date, known_names: Collection[str], currency: str) -> Command:
     # Any whitespace separates the verb: macOS types a no-break space with Option+Space.
     verb, rest = (text.split(None, 1) + [""])[:2]
     verb = verb.lower()
     rest = rest.strip()
     if verb not in VERBS:
-        raise InputError(
-            f"I don't know `{shorten(verb)}`.{did_you_mean(verb, VERBS)} "
-            "Try `/client help` to see what I can do."
-        )
+        raise InputError(_unknown_verb(verb, rest))
     if verb == "help":
         return Help()
     if verb == "list":
@@ -658,6 +672,50 @@ def did_you_mean(word: str, choices: Collection[str]) -> str:
     return f" Did you mean `{close[0]}`?" if close else ""
 
 
+# Verbs that void, hide or end something. A guess at what someone meant may lead to one of
+# these only when the word is a plain misspelling of it (`undoo`), never a word that merely
+# shares letters (`refund` is not `undo`: undo would void the payment just logged).
+REMOVING = frozenset({"undo", "void", "archive", "unarchive", "offboard"})
+_TYPO_ONLY = 0.8
+
+# Words people reach for that name something Tactful records differently (or not at all).
+_MONEY_BACK = ("refund", "refunded", "refunds", "reimburse", "reimbursed", "chargeback")
+_CREDIT = ("credit", "credited", "credits", "creditnote", "credit-note", "discount")
+
+
+def _unknown_verb(verb: str, rest: str) -> str:
+    """What to say for a first word that isn't a verb: the command that records what it
+    means, or a near miss, never a verb that removes data for a word that means something
+    else."""
+    # The client as typed, for commands ready to paste (the reply escapes it once).
+    quoted = re.match(r'"[^"]+"', rest)
+    name = shorten(quoted.group(0) if quoted else (rest.split() or ["acme"])[0], MAX_NAME + 2)
+    if verb in _MONEY_BACK:
+        return (
+            f"There is no `{shorten(verb)}` command: Tactful records what clients owe and pay, "
+            "not money going back to them. If a payment was logged by mistake, void it with its "
+            f"id from `/client history {name}`: `/client void {name} e12 <reason>`. If you "
+            f"credited part of an invoice, lower what it asks for: "
+            f"`/client fix {name} #INV-7 amount <what they now owe>`."
+        )
+    if verb in _CREDIT:
+        return (
+            f"There is no `{shorten(verb)}` command: a credit note or discount lowers what an "
+            f"invoice asks for, so fix its amount: `/client fix {name} #INV-7 amount <what they "
+            f"now owe>` (`/client status {name}` shows its ref). The history keeps both lines."
+        )
+    safe = [v for v in VERBS if v not in REMOVING]
+    close = difflib.get_close_matches(verb, safe, n=1, cutoff=0.6) or [
+        v for v in difflib.get_close_matches(verb, sorted(REMOVING), n=1, cutoff=_TYPO_ONLY)
+    ]
+    hint = (
+        f" Did you mean `{close[0]}`? `{shorten(f'/client {close[0]} {rest}'.strip(), 300)}`."
+        if close
+        else ""
+    )
+    return f"I don't know `{shorten(verb)}`.{hint} Try `/client help` to see what I can do."
+
+
 def _arg(name: str) -> str:
     return f'"{name}"' if " " in name else name
 
@@ -698,7 +756,7 @@ def _split_on(text: str, today: date) -> tuple[str, date, str]:
 
 
 def _away(name: str, tail: str, today: date) -> Away:
-    example = f"/client away {_arg(name)} until 2027-01-05"
+    example = f"/client away {_arg(name)} until {example_date(today)}"
     words = tail.split()
     lowered = [w.lower() for w in words]
     if lowered in (["off"], ["back"]):
@@ -771,12 +829,12 @@ def _void(name: str, tail: str) -> Void:
 
 
 def _fix(name: str, tail: str, today: date, currency: str) -> Fix:
-    example = "/client fix acme #INV-7 due 2026-12-31"
+    example = f"/client fix {_arg(name)} #INV-7 due {example_date(today)}"
     words = tail.split()
     if len(words) < 3:
         raise InputError(
-            "Say what to fix: `/client fix acme #INV-7 due 2026-12-31`, "
-            "`/client fix acme #INV-7 amount £800` or `/client fix acme e12 on 2026-11-20`."
+            f"Say what to fix: `{example}`, `/client fix {_arg(name)} #INV-7 amount £800` or "
+            f"`/client fix {_arg(name)} e12 on {example_date(today, future=False)}`."
         )
     entry = _entry(words[0], example)
     what, value = words[1].lower(), words[2:]
@@ -793,7 +851,7 @@ def _fix(name: str, tail: str, today: date, currency: str) -> Fix:
 
 
 def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY) -> InvoiceSent:
-    example = f"/client invoice {_arg(name)} £1,200 due 2026-12-31 #INV-12"
+    example = f"/client invoice {_arg(name)} £1,200 due {example_date(today)} #INV-12"
     words = tail.split()
     lowered = [w.lower() for w in words]
     if "due" not in lowered:
@@ -854,6 +912,13 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
     cmd = f"/client {verb} {_arg(name)}"  # hints repeat the command as typed
     options = Options()
     seen: set[str] = set()  # option words, not field names: `quiet` sets `quiet_days`
+
+    def whole(start: int, end: int, instead: str) -> str:
+        """The whole command as typed, with words[start:end] replaced by `instead` (which
+        may hold a `{}` for a hint to fill): a correction drops nothing else."""
+        kept = [w.replace("{", "{{").replace("}", "}}") for w in [cmd, *words]]
+        return unescape(" ".join([*kept[: start + 1], instead, *kept[end + 1 :]]))
+
     i = 0
     while i < len(words):
         word = words[i].lower()
@@ -868,9 +933,9 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 and i + 2 < len(words)
                 and not _is_option(words, i + 2)
             ):
-                _client_type(words[i + 1 : i + 3], f"{cmd} as {{}}", "late-payer")
+                _client_type(words[i + 1 : i + 3], whole(i, i + 3, "as {}"), "late-payer")
             options = replace(
-                options, client_type=_client_type([arg], f"{cmd} as {{}}", "late-payer")
+                options, client_type=_client_type([arg], whole(i, i + 2, "as {}"), "late-payer")
             )
             i += 2
         elif word == "quiet":
@@ -914,14 +979,11 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 if end == len(words):
                     raise InputError('A quote is not closed: write `contact "Jo Bloggs"`.')
             else:
-                more = 0
-                while end + 1 + more < len(words) and not _is_option(words, end + 1 + more):
-                    more += 1
-                if more:
-                    person = " ".join(words[i + 1 : end + 1 + more])
-                    raise InputError(
-                        f'A contact of several words goes in quotes: `{cmd} contact "{person}"`.'
-                    )
+                # Unquoted, the contact runs until the next option word, as a name does:
+                # `contact Fiona Reid owner @sam`. Quotes keep a contact whose name holds one
+                # (`contact "Jo In"`).
+                while end + 1 < len(words) and not _is_option(words, end + 1):
+                    end += 1
             contact = " ".join(words[i + 1 : end + 1]).strip('"')
             if not contact:
                 raise InputError(f'Who do we write to? e.g. `{cmd} contact "Jo Bloggs"`.')
@@ -962,8 +1024,14 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             options = replace(options, lang=arg.lower())
             i += 2
         else:
+            close = difflib.get_close_matches(word, sorted(_OPTION_WORDS), n=1, cutoff=0.6)
+            if close:
+                raise InputError(
+                    f"I didn't understand `{shorten(words[i])}`. Did you mean `{close[0]}`? "
+                    f"`{whole(i, i + 1, close[0]).format()}`"
+                )
             raise InputError(
-                f"I didn't understand `{shorten(words[i])}`.{did_you_mean(word, _OPTION_WORDS)} "
+                f"I didn't understand `{shorten(words[i])}`. "
                 "After the name you can add "
                 "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, "
                 "`greet as <name>`, `pay <link>`, `lang en|cy`, "

@@ -6,6 +6,7 @@ instead; nothing here reads the clock (the caller passes `today`).
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -16,7 +17,16 @@ from domain.characters import BIDI_CONTROLS, has_visible, is_control
 
 
 class InputError(ValueError):
-    """Bad input; the message is shown to the person as is."""
+    """Bad input; the message is shown to the person as is.
+
+    `typed` and `instead`, when given, are words of the command and what to type in their
+    place: the command's parser repeats the whole command with them swapped, ready to paste.
+    """
+
+    def __init__(self, message: str, *, typed: str = "", instead: str = "") -> None:
+        super().__init__(message)
+        self.typed = typed
+        self.instead = instead
 
 
 class DateOutOfRange(InputError):
@@ -61,7 +71,9 @@ def parse_date(text: str, today: date, *, future: bool = False) -> date:
     """
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
-        raise InputError("A date is missing. Try `today`, `fri`, `20/12` or `2026-12-01`.")
+        raise InputError(
+            f"A date is missing. Try `today`, `fri`, `20/12` or `{example_date(today, future)}`."
+        )
     value, yearless = _read_date(cleaned, text, today, future)
     if value < MIN_DATE:
         raise DateOutOfRange(f"{value.isoformat()} is too far in the past.")
@@ -86,7 +98,8 @@ def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[dat
             return date.fromisoformat(cleaned), False
         except ValueError:
             # DateOutOfRange: `on 2026-02-30` is a typo for a date, never words of a note.
-            raise DateOutOfRange(f"`{cleaned}` is not a real date. Try `2026-12-01`.") from None
+            y, mo, d = (int(part) for part in cleaned.split("-"))
+            raise _not_real(cleaned, d, mo, y, today, future) from None
     m = _NUMERIC.match(cleaned)
     if m:
         day, month, year = int(m[1]), int(m[2]), m[3]
@@ -95,11 +108,15 @@ def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[dat
             try:
                 return date(full, month, day), False
             except ValueError:
-                raise DateOutOfRange(f"`{cleaned}` is not a real date (day/month/year).") from None
+                raise _not_real(cleaned, day, month, full, today, future) from None
+        if not _occurrences(day, month, today):
+            raise _not_real(cleaned, day, month, None, today, future)
         return nearest(day, month, today, future), True
     # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
     if cleaned.isdigit() or len(cleaned) > 40:
-        raise InputError(_date_help(typed))
+        raise InputError(
+            _date_help(typed, today, future), typed=typed, instead=example_date(today, future)
+        )
     if cleaned in ("today", "now"):
         return today, False
     m = _NEXT_LAST.match(cleaned)
@@ -109,7 +126,9 @@ def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[dat
             return _weekday(m[1], weekday, today), False
     past, ahead = (_dateparser(cleaned, today, prefer) for prefer in ("past", "future"))
     if past is None or ahead is None:
-        raise InputError(_date_help(typed))
+        raise InputError(
+            _date_help(typed, today, future), typed=typed, instead=example_date(today, future)
+        )
     if past != ahead and (past.month, past.day) == (ahead.month, ahead.day):
         # Typed without a year (`20 dec`): dateparser would jump a whole year either way.
         return nearest(past.day, past.month, today, future), True
@@ -189,10 +208,51 @@ def distance(d: date, today: date) -> str:
     return f"in {amount}" if days > 0 else f"{amount} ago"
 
 
-def _date_help(text: str) -> str:
+def _date_help(text: str, today: date, future: bool = False) -> str:
     return (
         f"I couldn't read `{shorten(text)}` as a date. Try `today`, `yesterday`, `fri`, "
-        "`3 days ago`, `next wed`, `20/12` (day first) or `2026-12-01`."
+        f"`3 days ago`, `next wed`, `20/12` (day first) or `{example_date(today, future)}`."
+    )
+
+
+def example_date(today: date, future: bool = True) -> str:
+    """A date to show in a hint, built from today so it is never stale: a week ahead for
+    plans, yesterday for things that happened."""
+    return (today + timedelta(days=7 if future else -1)).isoformat()
+
+
+def _not_real(
+    typed: str, day: int, month: int, year: int | None, today: date, future: bool
+) -> DateOutOfRange:
+    """`31/02` and its like: say why, and what to type instead (the month's last day, or the
+    day and month swapped when they were typed month first)."""
+    if not 1 <= month <= 12:
+        if 1 <= day <= 12 and 1 <= month <= 31 and year is None:
+            instead = re.sub(r"^(\d{1,2})([/.])(\d{1,2})", r"\3\2\1", typed)
+            return DateOutOfRange(
+                f"`{typed}` is not a real date: the day comes first, then the month. "
+                f"Did you mean `{instead}`?",
+                typed=typed,
+                instead=instead,
+            )
+        instead = example_date(today, future)
+        return DateOutOfRange(
+            f"`{typed}` is not a real date: there are 12 months. Try `{instead}`.",
+            typed=typed,
+            instead=instead,
+        )
+    # Without a year, February's last day is the 28th (the 29th, most years, isn't a day).
+    last = calendar.monthrange(year if year is not None else 2001, month)[1]
+    if _ISO.match(typed):
+        instead = f"{typed[:8]}{last:02d}"
+    else:
+        instead = re.sub(r"^\d{1,2}", str(last), typed)
+    month_name = date(2000, month, 1).strftime("%B")
+    return DateOutOfRange(
+        f"`{typed}` is not a real date: {month_name} has {last} days"
+        f"{f' in {year}' if year is not None else ''}. Did you mean `{instead}`?",
+        typed=typed,
+        instead=instead,
     )
 
 

@@ -80,7 +80,7 @@ def _some_unpaid(record: ClientRecord, unpaid: list[Invoice]) -> None:
         name = record.client.name
         raise InputError(
             f"{name} has no unpaid invoices. Log one with "
-            f"`/client invoice {quote(name)} 1200 due 2026-12-31 #INV-1`."
+            f"`/client invoice {quote(name)} 1200 due in 30 days #INV-1`."
         )
 
 

@@ -6,6 +6,7 @@ No Slack here: the handler passes the team, the person and the text, and gets a 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, tzinfo
@@ -17,7 +18,7 @@ from domain import commands as cmd
 from domain import corrections, offboarding
 from domain.attention import Standing, standing
 from domain.corrections import logged_later
-from domain.inputs import DateOutOfRange, InputError
+from domain.inputs import DateOutOfRange, InputError, unescape
 from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
 from domain.ledger import AUTO_REF_NOTE, CORRECTIONS, Draft, apply, replay
 from domain.models import (
@@ -411,8 +412,9 @@ class ClientCommands:
                 f"`{name}` could be {listed}: say which, e.g. `{_retyped(text, name, close[0])}`."
             )
         if close:
+            typed = unescape(_misspelt(text, name, close[0])[0]) or name
             raise InputError(
-                f"I don't know a client called {name}. Did you mean {close[0]}? "
+                f"I don't know a client called {typed}. Did you mean {close[0]}? "
                 f"`{_retyped(text, name, close[0])}`"
             )
         raise InputError(
@@ -611,17 +613,41 @@ def near_names(name: str, known: list[str]) -> list[str]:
     return list(dict.fromkeys([*starts, *spelled]))[:5]
 
 
-def _retyped(text: str, name: str, meant: str) -> str:
-    """The command as typed, with `meant` in place of the name that wasn't found."""
+def _misspelt(text: str, name: str, meant: str) -> tuple[str, str]:
+    """The words of `text` (a command) taken as the misspelt name of `meant`, and what follows
+    them. The parser read only `name` as the name (`Acme` of `Acme Crop the logo`, for "Acme
+    Corp"); the words after it that spell the rest of `meant` are the name too, so they must
+    not stay in the request's text, and from there in the client's message."""
     verb, _, rest = text.strip().partition(" ")
     rest = rest.strip()
     if rest.startswith('"') and rest.find('"', 1) > 0:
-        tail = rest[rest.find('"', 1) + 1 :]
-    elif rest.casefold().startswith(name.casefold()):
-        tail = rest[len(name) :]
-    else:
-        tail = ""
-    return " ".join(f"/client {verb.lower() or 'status'} {_quote(meant)} {tail.strip()}".split())
+        end = rest.find('"', 1)
+        return rest[1:end], rest[end + 1 :].strip()
+    if not rest.casefold().startswith(name.casefold()):
+        return "", ""
+    words = rest.split()
+    first = len(name.split())
+    target = " ".join(meant.casefold().split())
+
+    def likeness(n: int) -> float:
+        return difflib.SequenceMatcher(None, " ".join(words[:n]).casefold(), target).ratio()
+
+    # Ties go to fewer words: a word that spells no more of the name is the text's.
+    taken = max(
+        range(first, min(len(words), len(meant.split()) + 1) + 1), key=lambda n: (likeness(n), -n)
+    )
+    return " ".join(words[:taken]), re.sub(
+        rf"^\s*(?:\S+\s+){{{taken - 1}}}\S+", "", rest, count=1
+    ).strip()
+
+
+def _retyped(text: str, name: str, meant: str) -> str:
+    """The command as typed, with `meant` in place of the name that wasn't found (all the
+    words that spelt it: see _misspelt)."""
+    verb = text.strip().partition(" ")[0]
+    tail = _misspelt(text, name, meant)[1]
+    command = f"/client {verb.lower() or 'status'} {_quote(meant)} {tail}"
+    return unescape(" ".join(command.split()))  # the reply escapes it, once
 
 
 def partial_reply(record: ClientRecord, c: cmd.Log) -> list[Draft]:

@@ -100,6 +100,7 @@ def test_console_scan_buttons_edit_and_approve_in_the_workspace_time_zone(tmp_pa
             "scan --now 2026-11-30T10:00",
             "click 2",
             "Hi Jo, a gentle reminder about invoice A1. Thanks!",
+            ".",
             "click 1",
             "buttons",
             "/client history acme",
@@ -321,3 +322,30 @@ def test_scan_days_pins_the_next_working_morning(tmp_path: Path) -> None:
     assert "outside working hours" not in done.stdout
     assert "Use `scan --days 1`: a number of days from today" in done.stdout
     assert "Use `scan --now 20" in done.stdout and "or `scan --days 1`" in done.stdout
+
+
+def test_edit_in_the_console_keeps_the_paragraphs_until_a_line_with_a_dot(tmp_path: Path) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20 #A1",
+            "scan --now 2026-11-30T10:00",
+            "click 2",  # Edit
+            "Hi Jo,",
+            "",
+            "A gentle reminder about invoice A1.",
+            "",
+            "Thanks, Sam",
+            ".",
+            "buttons",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Message for the client (lines until a line with a single `.`; empty to cancel)" in out
+    # The edited suggestion keeps every paragraph, blank lines too...
+    assert ">Hi Jo,\n>\n>A gentle reminder about invoice A1.\n>\n>Thanks, Sam\n" in out
+    assert "(version 2; every version is kept)" in out
+    # ... and the line after `.` is a console command again.
+    assert out.count("[2] acme, overdue stage 1: Edit") == 2

@@ -248,7 +248,7 @@ def test_on_that_is_not_a_date_stays_in_the_text() -> None:
         ("heard acme on 2026-11-26", "26 Nov is tomorrow; things that happened"),
         ("note acme call on 2099-01-01", "1 Jan is in 72 years"),
         ("note acme call on 1999-01-01", "too far in the past"),
-        ("asked acme logo on 2026-02-30", "not a real date. Try `2026-12-01`"),
+        ("asked acme logo on 2026-02-30", "Type: `/client asked acme logo on 2026-02-28`"),
         ("asked acme hi <!channel>", "can't contain mentions"),
         ("note acme ping <@U0BOSS>", "can't contain mentions"),
         ("note acme see <#C0123|general>", "can't contain mentions"),

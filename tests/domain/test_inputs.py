@@ -63,7 +63,11 @@ def test_parse_date_follows_the_injected_today_not_the_clock() -> None:
         ("   ", True, "A date is missing"),
         ("someday", False, "Try `today`"),
         ("5", False, "Try `today`"),
-        ("2026-02-30", False, "not a real date. Try `2026-12-01`"),
+        (
+            "2026-02-30",
+            False,
+            "not a real date: February has 28 days in 2026. Did you mean `2026-02-28`?",
+        ),
         ("2026-13-01", True, "not a real date"),
         ("x" * 41, False, "Try `today`"),
     ],

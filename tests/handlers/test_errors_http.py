@@ -1,0 +1,161 @@
+"""Issue 22 over signed HTTP: every error leads to the right command, whole and ready to
+paste, and never to one that removes data for a word that means something else."""
+
+from __future__ import annotations
+
+from storage.tinydb_store import TinyDBStore
+from tests.checks import history_of, ok, refused, stored_files
+from tests.conftest import Clock
+from tests.slack_http import AppServer
+
+
+# 1. refund / credit --------------------------------------------------------------------------
+def test_refund_and_credit_lead_to_the_commands_that_record_them_never_to_undo(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-11-23T10:00")
+    ok(server.slash("add acme as late-payer"))
+    ok(server.slash("invoice acme £900 due 30/11"))
+    ok(server.slash("paid acme £900"))
+    before = stored_files(store)
+
+    text = refused(server.slash("refund acme £50"))
+    assert "undo" not in text
+    assert "There is no `refund` command" in text
+    assert "`/client void acme e12 &lt;reason&gt;`" in text  # the reply escapes once
+    assert "`/client history acme`" in text
+    assert "`/client fix acme #INV-7 amount &lt;what they now owe&gt;`" in text
+
+    text = refused(server.slash('credit "Acme" £50'))
+    assert "void" not in text and "undo" not in text
+    assert '`/client fix "Acme" #INV-7 amount' in text
+
+    # Near misses of verbs that void or hide something are offered only as plain typos...
+    for word in ("refunds", "reimburse", "unfo", "vote", "arch", "offer"):
+        text = refused(server.slash(f"{word} acme"))
+        for removing in ("undo", "void", "archive", "offboard"):
+            assert f"`{removing}`" not in text, (word, text)
+    # ... where the word can mean nothing else, and then as the whole command.
+    assert "Did you mean `undo`? `/client undo acme`." in refused(server.slash("undoo acme"))
+    assert "Did you mean `archive`?" in refused(server.slash("archve acme"))
+    # Other verbs are still guessed, with the command whole.
+    text = refused(server.slash("aksed acme the logo files"))
+    assert "Did you mean `asked`? `/client asked acme the logo files`" in text
+    assert stored_files(store) == before
+    assert len(history_of(store, "acme")) == 3
+
+
+# 2. an unquoted contact, and corrections that keep the whole command ----------------------------
+def test_a_contact_of_several_words_needs_no_quotes_and_corrections_keep_the_whole_command(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-11-23T10:00")
+    text = ok(
+        server.slash('add "Brightwater Homes" as controlling contact Fiona Reid owner <@U0SAM|sam>')
+    )
+    assert "Added *Brightwater Homes*" in text
+    record = store.find("T0TEAM1", "Brightwater Homes")
+    assert record is not None
+    client = record.client
+    assert (client.contact, client.owner, client.client_type.value) == (
+        "Fiona Reid",
+        "U0SAM",
+        "controlling",
+    )
+    ok(server.slash("add bramble contact Hannah Price greet as Hannah quiet 5 days"))
+    bramble = store.find("T0TEAM1", "bramble")
+    assert bramble is not None
+    assert (bramble.client.contact, bramble.client.greet, bramble.client.quiet_days) == (
+        "Hannah Price",
+        "Hannah",
+        5,
+    )
+    # A contact whose name holds an option word goes in quotes, as before.
+    ok(server.slash('set bramble contact "Jo In Accounts"'))
+    bramble = store.find("T0TEAM1", "bramble")
+    assert bramble is not None and bramble.client.contact == "Jo In Accounts"
+
+    before = stored_files(store)
+    # A correction repeats every other part of the command, ready to paste.
+    text = refused(server.slash("add initech as late payer contact Fiona Reid owner <@U0SAM>"))
+    assert (
+        "Did you mean `late-payer`? e.g. "
+        "`/client add initech as late-payer contact Fiona Reid owner &lt;@U0SAM&gt;`"
+    ) in text
+    text = refused(server.slash("add initech as controling contact Fiona Reid quiet 4 days"))
+    assert "`/client add initech as controlling contact Fiona Reid quiet 4 days`" in text
+    text = refused(server.slash("add initech as controlling langg cy contact Fiona Reid"))
+    assert (
+        "Did you mean `lang`? `/client add initech as controlling lang cy contact Fiona Reid`"
+    ) in text
+    assert stored_files(store) == before
+
+
+# 3. a misspelt name is not left in the text -----------------------------------------------------
+def test_a_misspelt_name_is_corrected_whole_and_none_of_it_is_left_in_the_text(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-11-23T10:00")
+    ok(server.slash('add "Acme Corp" as late-payer'))
+    ok(server.slash("add globex"))
+    before = stored_files(store)
+
+    text = refused(server.slash("asked Acme Crop the logo files"))
+    assert "I don't know a client called Acme Crop. Did you mean Acme Corp?" in text
+    assert '`/client asked "Acme Corp" the logo files`' in text
+    assert "Crop the logo" not in text
+    text = refused(server.slash("asked acm corp the logo files on 20/11"))
+    assert '`/client asked "Acme Corp" the logo files on 20/11`' in text
+    # A word that spells no more of the name stays the text's.
+    text = refused(server.slash("asked globx globally the brief"))
+    assert "`/client asked globex globally the brief`" in text
+    text = refused(server.slash("note Acme Crop R&amp;D call"))
+    assert '`/client note "Acme Corp" R&amp;D call`' in text  # escaped once, by the reply
+    assert stored_files(store) == before
+
+    # The corrected command, pasted, logs the request without the typo.
+    ok(server.slash('asked "Acme Corp" the logo files'))
+    (asked, *_) = history_of(store, "Acme Corp")
+    assert asked.text == "the logo files"
+
+
+# 4. impossible dates, and example dates from the command's today -------------------------------
+def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_follow_today(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2027-03-01T10:00")  # a Monday, a year after the dates hard-coded once
+    ok(server.slash("add globex"))
+    before = stored_files(store)
+
+    text = refused(server.slash("invoice globex £100 due 31/02 #INV-9"))
+    assert "`31/02` is not a real date: February has 28 days. Did you mean `28/02`?" in text
+    assert "Type: `/client invoice globex £100 due 28/02 #INV-9`" in text
+    text = refused(server.slash("paid globex £50 on 2027-02-30"))
+    assert "Type: `/client paid globex £50 on 2027-02-28`" in text
+    text = refused(server.slash("asked globex the logo on 31/04"))
+    assert "Type: `/client asked globex the logo on 30/04`" in text
+    text = refused(server.slash("promised globex 12/20"))
+    assert "the day comes first, then the month. Did you mean `20/12`?" in text
+    assert "Type: `/client promised globex 20/12`" in text
+
+    # Hints that need an example date build it from today, never from a year gone by.
+    text = refused(server.slash("away globex until someday"))
+    assert "Type: `/client away globex until 2027-03-08`" in text
+    text = refused(server.slash("invoice globex £100"))
+    assert "`/client invoice globex £1,200 due 2027-03-08 #INV-12`" in text
+    text = refused(server.slash("fix globex #INV-1"))
+    assert "`/client fix globex #INV-7 due 2027-03-08`" in text
+    assert "`/client fix globex e12 on 2027-02-28`" in text
+    for reply in (
+        refused(server.slash(command))
+        for command in (
+            "invoice globex £100 due 31/02",
+            "away globex until someday",
+            "invoice globex £100",
+            "fix globex #INV-1",
+            "paid globex",
+            "invoice globex £100 due soonish",
+        )
+    ):
+        assert "2026-" not in reply, reply
+    assert stored_files(store) == before
