@@ -4,7 +4,6 @@ answered ephemerally, with the injected clock and the data folder on disk."""
 from __future__ import annotations
 
 import os
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.commands import VERBS
 from domain.models import ClientType, Kind, Money
+from storage.atomic import file_clock_ns
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, ok, refused, stored_files
 from tests.conftest import Clock
@@ -456,8 +456,9 @@ def test_a_near_miss_name_is_refused_without_writing_the_list_overview(
     # The overview keeps only summaries of client files older than the file system's clock
     # tick; age the files instead of waiting, so the cache would be written if it were read.
     add_near_namesakes(server)
+    hour_ago = file_clock_ns(store.root) / 1e9 - 3600  # on the clock that stamps the files
     for path in store.root.rglob("clients/*.json"):
-        os.utime(path, (time.time() - 3600, time.time() - 3600))
+        os.utime(path, (hour_ago, hour_ago))
     before = stored_files(store)
     text = refused(server.slash("status acmx"))
     assert "Did you mean acme?" in text or "could be acme" in text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ import bot
 from local_slack import LocalSlack
 from scheduler import jobs
 from service.commands import ClientCommands
+from storage.atomic import file_clock_ns
 from storage.tinydb_store import TinyDBStore
 
 TEAM = "T0TEAM1"
@@ -49,7 +49,8 @@ def test_the_first_list_of_a_new_day_reads_no_record_once_refreshed(
     friday = MONDAY - timedelta(days=3)
     for name in ("acme", "globex", "initech"):
         commands.run(TEAM, "U0A", f"add {name}", friday)
-    hour_ago = time.time() - 3600  # settled files, as a live store's are
+    # Settled files, as a live store's are: an hour old on the clock that stamps them.
+    hour_ago = file_clock_ns(store.root) / 1e9 - 3600
     for path in (store.root / "teams" / TEAM / "clients").iterdir():
         os.utime(path, (hour_ago, hour_ago))
     assert "3 clients" in commands.run(TEAM, "U0A", "list", friday).text
@@ -69,7 +70,7 @@ def test_a_scan_from_cron_saves_the_overview_for_the_serving_processes(
     db = tmp_path / "data" / "tactful.json"
     store = TinyDBStore(db)
     ClientCommands(store, UTC).run(TEAM, "U0A", "add acme", MONDAY)
-    hour_ago = time.time() - 3600
+    hour_ago = file_clock_ns(store.root) / 1e9 - 3600  # on the clock that stamps the files
     for path in (store.root / "teams" / TEAM / "clients").iterdir():
         os.utime(path, (hour_ago, hour_ago))
     monkeypatch.chdir(tmp_path)
