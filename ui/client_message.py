@@ -16,7 +16,7 @@ from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFa
 from domain.invoices import owed
 from domain.models import ClientRecord, Money, NudgeStatus, TextVersion
 from domain.money import format_money, totals
-from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET
+from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, TOP_STAGE
 from ui.client_text import (
     and_list,
     count,
@@ -141,7 +141,8 @@ def client_values(
                 else ""
             ),
             "history": wording.line(lang, "history") if facts.paid_late_before else "",
-            "handover": wording.line(lang, "handover_paused"),
+            # The pause's last day before the end: the reply time every step gives.
+            "handover": wording.line(lang, "handover_paused", {"last_day": values["deadline"]}),
         }
     else:
         rhythm = tidy_request(facts.agreed, lang) if facts.agreed else ""
@@ -155,9 +156,13 @@ def client_values(
             "window": count(facts.window_days, "day", lang),
             "rhythm": rhythm or wording.line(lang, "rhythm_default"),
             "handover": (
-                wording.line(lang, "handover_owed", {"amount": money_total(still_owed, lang)})
+                wording.line(
+                    lang,
+                    "handover_owed",
+                    {"amount": money_total(still_owed, lang), "since": values["since"]},
+                )
                 if still_owed
-                else wording.line(lang, "handover_clear")
+                else wording.line(lang, "handover_clear", {"since": values["since"]})
             ),
         }
     return values
@@ -230,6 +235,9 @@ def client_message(
         parts.append(wording.line(c.lang, "also_asked", {"asks": what, "asked_on": on}))
     if isinstance(facts, OverdueFacts):
         parts.append(payment_line(wording, record, facts, letterhead))
+        if facts.step < TOP_STAGE:
+            # A payment may cross a reminder or a warning; after the pause it would be news.
+            parts.append(wording.line(c.lang, "already_paid"))
     closing = wording.line(c.lang, "closing")
     sign_off = letterhead.sign_off_for(c.lang)
     parts.append(f"{closing}\n{sign_off}" if sign_off else closing)

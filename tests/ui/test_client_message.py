@@ -228,9 +228,24 @@ def test_every_cell_is_fit_to_send(
     else:
         assert "IBAN" not in text and "12-34-56" not in text
     if step == TOP_STAGE and situation_of(facts) != "quiet":
-        # A final message: the date it takes effect and the handover terms.
+        # A final message: the date it takes effect, and the handover of what is theirs, which
+        # never waits for payment (no "once it's paid, we'll hand over").
         assert client_date(date(2026, 11, 25), lang, TODAY) in text
-        assert ("full access" if lang == "en" else "mynediad llawn") in text
+        assert (
+            "your accounts and the access" if lang == "en" else "eich cyfrifon a'r mynediad"
+        ) in text
+        assert "once the balance is paid" not in text.lower() and "Unwaith y bydd" not in text
+    if step == TOP_STAGE and situation_of(facts) == "overdue":
+        # A pause says what follows it, and when: its last day, in full.
+        last = client_date(date(2026, 12, 4), lang, TODAY, deadline=True)
+        assert last in text and ("end our work together" in text or "i ben" in text)
+    if step == TOP_STAGE and situation_of(facts) == "controlling":
+        # An exit names the work still to be invoiced, up to the day it ends.
+        assert ("will be invoiced as agreed" if lang == "en" else "fel y cytunwyd") in text
+    if situation_of(facts) == "overdue":
+        # A payment may cross a reminder or a warning; a pause is past that.
+        paid = "If you've paid in the last few days" if lang == "en" else "Os ydych chi wedi talu"
+        assert (paid in text) == (step < TOP_STAGE)
 
 
 def test_what_is_owed_is_the_balance_added_up_per_currency(wording: Wording) -> None:
@@ -355,7 +370,8 @@ def test_payment_details_follow_the_currency_then_the_language(
 ) -> None:
     facts = OverdueFacts(step=1, invoices=invoices, days_overdue=25)
     text = client_message(wording, record(lang, ClientType.NONE), facts, TODAY, LETTERHEAD)
-    assert f"\n\n{line}\n\n{SIGNED[lang]}" in text, text
+    # The payment line is a paragraph of its own (the "already paid?" line follows it).
+    assert f"\n\n{line}\n\n" in text and text.endswith(SIGNED[lang]), text
 
 
 def test_two_currencies_paid_the_same_way_get_one_line(wording: Wording) -> None:

@@ -50,7 +50,9 @@ def test_owed_and_open_in_english(store) -> None:
     assert "Nothing is waiting for an answer from you." not in text
     assert "the logo files" in text
     assert "Still to be paid: #A1 £900.00." in text
-    assert "Once the outstanding balance is paid, we will hand over full access" in text
+    # Handing over what is theirs never waits for payment; the balance is still due.
+    assert "We will hand over your accounts and the access to them whatever the state" in text
+    assert "the outstanding balance is still due" in text
     assert "We will now hand over" not in text
 
 
