@@ -185,6 +185,10 @@ def tidy_request(what: str, lang: str) -> str:
         return "your reply" if _lang(lang) == "en" else "eich ateb"
     if _lang(lang) == "cy":
         return text
+    # The team's note-taking is not how the client should read it: "chasing the logo" asks
+    # for "the logo", and "access to their CMS" is "access to your CMS" when said to them.
+    text = _FILLER.sub("", text) or text
+    text = _THIRD_PERSON.sub(lambda m: _SECOND_PERSON[m[0].lower()], text)
     first = text.split(" ", 1)[0]
     if (
         first[:1].isupper()
@@ -194,6 +198,27 @@ def tidy_request(what: str, lang: str) -> str:
     ):
         text = text[0].lower() + text[1:]
     return text
+
+
+# How a team note often starts, which is about the chasing, not the thing asked for.
+_FILLER = re.compile(
+    r"^(?:(?:just\s+)?(?:checking\s+in|following\s+up|follow\s+up|chasing\s+up|chase\s+up)"
+    r"\s+(?:on|about|re)\s+|chasing\s+|re:?\s+|(?:still\s+)?waiting\s+(?:for|on)\s+)",
+    re.IGNORECASE,
+)
+# The client spoken of, as the team writes it, and as the client reads it.
+_SECOND_PERSON = {
+    "their": "your",
+    "theirs": "yours",
+    "them": "you",
+    "they": "you",
+    "they're": "you're",
+    "they've": "you've",
+    "themselves": "yourselves",
+}
+_THIRD_PERSON = re.compile(
+    r"\b(?:" + "|".join(sorted(_SECOND_PERSON, key=len, reverse=True)) + r")\b", re.I
+)
 
 
 def requests_phrase(asks: Sequence[str], lang: str) -> str:

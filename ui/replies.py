@@ -22,6 +22,7 @@ from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders, days_waited
 from domain.report import EngagementReport
 from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
+from ui.client_text import tidy_request
 from ui.dates import dated
 
 
@@ -214,6 +215,15 @@ def logged(
             "agreed": f":handshake: Logged: {name} agreed to “{what}”. Suggestions won't "
             "propose a rhythm again; rounds of changes count from the day it was agreed.",
         }[c.verb]
+        if c.verb == "asked" and lines:
+            # How the client will read it, when that differs from the team's note.
+            reads = tidy_request(c.text, client.lang)
+            if reads != c.text.strip():
+                text += (
+                    f"\nIn messages to them it reads “{escape(reads)}”. Not right? "
+                    f"`/client void {_arg(client.name)} e{lines[0].seq} wrong words` and log it "
+                    "again as you'd say it to them."
+                )
         return _simple(f"{text}\n{dated(c.on, today, c.date_words)}")
     if isinstance(c, cmd.InvoiceSent):
         invoice = record.state.invoices[-1]

@@ -53,3 +53,19 @@ def test_a_partial_reply_names_open_requests_only(server: AppServer, store: Tiny
     # A plain reply still answers everything.
     ok(server.slash("heard acme"))
     assert store.find(TEAM1, "acme").state.open_asks == ()
+
+
+def test_a_request_is_told_to_the_client_in_their_terms_and_the_ack_shows_how(
+    server: AppServer, store: TinyDBStore, slack, clock: Clock, config: Config
+) -> None:
+    ok(server.slash("add acme quiet 3 contact Jo in <#C0ACME|acme>"))
+    ack = ok(server.slash("asked acme just checking in on admin access to their CMS on 2026-11-20"))
+    assert "In messages to them it reads “admin access to your CMS”" in ack
+    assert "`/client void acme e2 wrong words`" in ack
+    # Words already fit to send get no such line.
+    assert "In messages to them" not in ok(server.slash("asked acme the signed PO"))
+    nudge_pass(config, store, slack, clock)
+    (nudge,) = store.find(TEAM1, "acme").nudges.values()
+    text = nudge.versions[0].text
+    assert "admin access to your CMS" in text
+    assert "their CMS" not in text and "checking in on just checking in" not in text
