@@ -27,6 +27,9 @@ class ClientMessage:
     ts: str
     author: str
     text: str
+    # The author's Slack organisation (`user_team`): the client's, or another org in the
+    # channel (a subcontractor's, another workspace of the agency's own Enterprise org).
+    author_team: str = ""
 
     @property
     def key(self) -> str:
@@ -58,7 +61,9 @@ def client_message(event: Mapping[str, Any], our_team: str | None) -> ClientMess
         return None
     text = event.get("text")
     assert channel and ts and author  # checked by _is above
-    return ClientMessage(channel, ts, author, text if isinstance(text, str) else "")
+    return ClientMessage(
+        channel, ts, author, text if isinstance(text, str) else "", author_team=str(author_team)
+    )
 
 
 _CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")

@@ -49,6 +49,8 @@ class Options:
     pay: str | None = None
     # Log their replies in the shared channel as `heard` by themselves.
     auto_heard: bool | None = None
+    # Their Slack organisation in the shared channel (`org T0123`): only its people are them.
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,9 @@ _TYPES = {t.value: t for t in ClientType} | {
 }
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact", "greet", "pay"}
+_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact", "greet", "pay", "org"}
+# A Slack team id, as `org` takes it (and as a message event's `user_team` gives it).
+_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 # A link as Slack sends it (`<https://pay.example/acme>` or `<https://…|label>`) or as typed.
 _LINK = re.compile(r"^<?(https?://[^\s|<>]+)(?:\|[^>]*)?>?$")
 _SWITCH = {"on": True, "off": False}
@@ -1009,6 +1013,15 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     f"`/client {verb} acme pay https://pay.example.com/acme`."
                 )
             options = replace(options, pay=m.group(1))
+            i += 2
+        elif word == "org":
+            if not _TEAM_ID.match(arg.upper()):
+                raise InputError(
+                    "After `org`, give the client's Slack team id (T followed by letters and "
+                    "digits, from their workspace's URLs, or from the log line that names the "
+                    f"org a message came from), e.g. `{cmd} org T0123ABCD`."
+                )
+            options = replace(options, org=arg.upper())
             i += 2
         elif word == "auto":
             if arg.lower() not in _SWITCH:

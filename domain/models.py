@@ -185,6 +185,10 @@ class Client:
     # Their messages in the shared channel are logged as `heard` by themselves (AUTO_HEARD
     # must be on too).
     auto_heard: bool = True
+    # The client's own Slack organisation (a team id, T...) in their shared channel: only its
+    # people count as the client there. Learnt from the first reply logged, or set with
+    # `/client set acme org T0123`; "" until then.
+    org: str = ""
 
     @property
     def name_key(self) -> str:

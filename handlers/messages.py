@@ -66,6 +66,17 @@ def _log(d: Deps, team: str, message: ClientMessage, client: WebClient) -> None:
     if heard.result == "logged":
         logger.info("Logged a reply from client %s (team %s)", record.client.client_id, team)
         d.home.changed(team)
+    elif heard.result == "other org":
+        # Ids only: the message's words never reach the log.
+        logger.info(
+            "Not logged as client %s's reply (team %s): its author's org %s isn't theirs (%s); "
+            "`/client set <name> org %s` if it is",
+            record.client.client_id,
+            team,
+            message.author_team,
+            record.client.org,
+            message.author_team,
+        )
 
 
 def permalink(client: WebClient, message: ClientMessage) -> str:

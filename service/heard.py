@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 from domain.client_messages import ClientMessage
 from domain.inputs import excerpt
 from domain.ledger import MAX_REPLIES_KEPT
-from domain.models import ClientRecord, Kind
+from domain.models import Client, ClientRecord, Kind
 from service.commands import Draft, log
 from storage.base import Store
 
 # Event ids remembered to drop a redelivery before doing any work for it.
 RECENT_EVENTS = 1000
+
+
+def is_the_client(client: Client, message: ClientMessage) -> bool:
+    """Whether the message is from the client's own org: anyone outside the agency until
+    their org is known, then only that org's people (not a subcontractor's, nor another
+    workspace of the agency's Enterprise org)."""
+    return not client.org or not message.author_team or message.author_team == client.org
 
 
 class _Skip(Exception):
@@ -33,7 +40,8 @@ class _Skip(Exception):
 
 @dataclass(frozen=True)
 class Heard:
-    """What became of a client's message: `logged`, `already` (logged before) or `off`."""
+    """What became of a client's message: `logged`, `already` (logged before), `off`, or
+    `other org` (someone in the channel from an org that isn't the client's)."""
 
     result: str
     record: ClientRecord | None = None
@@ -86,6 +94,13 @@ class SharedChannelReplies:
             ):
                 outcome.append("off")
                 raise _Skip
+            if not is_the_client(client, message):
+                outcome.append("other org")
+                raise _Skip
+            if not client.org and message.author_team:
+                # The first reply logged tells us which org is theirs: from then on only its
+                # people count (`/client set acme org T...` corrects it).
+                record = replace(record, client=replace(client, org=message.author_team))
             return log(record, message.author, now, draft)
 
         try:

@@ -146,6 +146,12 @@ def _settings(c: Client, auto_heard: bool, route: Route | None = None, viewer: s
         bits.append(f"shared channel {channel(c.shared_channel)} ({auto_logging(c, auto_heard)})")
     elif not c.auto_heard:
         bits.append("auto-logging of replies off")
+    if c.shared_channel or c.org:
+        bits.append(
+            f"their Slack org {escape(c.org)} (only its people count as them)"
+            if c.org
+            else "their Slack org: learnt from their first reply"
+        )
     return ", ".join(bits)
 
 

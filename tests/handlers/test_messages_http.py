@@ -22,7 +22,7 @@ from domain.models import Interaction, Kind, NudgeStatus
 from local_slack import Failure
 from service.heard import SharedChannelReplies
 from storage.tinydb_store import TinyDBStore
-from tests.checks import live_markup
+from tests.checks import live_markup, ok, refused
 from tests.conftest import Clock
 from tests.handlers.test_actions import button
 from tests.nudge_pass import nudge_pass
@@ -192,6 +192,32 @@ def test_mentions_are_stored_inert_live_or_typed_as_characters(served, acme, sto
     (entry,) = heard(store)
     assert "<!" not in entry.text and "<@" not in entry.text and "<#" not in entry.text
     assert entry.text.startswith("@channel @someone pay day @channel @someone")
+
+
+def test_only_the_clients_own_org_counts_as_the_client(served, acme, store, caplog) -> None:
+    # The first reply logged says which org is theirs.
+    send(served, message(), "Ev1")
+    assert store.find(TEAM, "acme").client.org == "T0CLIENT"
+    ok(served[0].slash("asked acme the final copy"))
+    # A subcontractor's org in the same channel, then another workspace of the agency's own
+    # Enterprise org: neither is the client, whatever they write.
+    for i, org in enumerate(("T0SUBCO", "T0AGENCY2")):
+        other = message(
+            user=f"U0X{i}", user_team=org, team=org, source_team=org, ts=f"17957736{i}0.000200"
+        )
+        with caplog.at_level("INFO", logger="handlers.messages"):
+            send(served, other, f"Ev{i + 2}")
+        assert f"its author's org {org} isn't theirs (T0CLIENT)" in caplog.text
+    assert len(heard(store)) == 1 and store.find(TEAM, "acme").state.open_asks
+    assert "final copy" not in caplog.text  # ids only in the log, never their words
+    # The team can say the client's org is another one: from then on, that org is them.
+    assert "their Slack org T0SUBCO (only its people count as them)" in ok(
+        served[0].slash("set acme org t0subco")
+    )
+    later = message(user="U0X9", user_team="T0SUBCO", team="T0SUBCO", ts="1795773900.000300")
+    send(served, later, "Ev9")
+    assert len(heard(store)) == 2 and store.find(TEAM, "acme").state.open_asks == ()
+    assert "Slack team id" in refused(served[0].slash("set acme org acme-corp"))
 
 
 def test_a_message_from_the_agencys_own_people_is_not_a_reply(served, acme, store, slack) -> None:

@@ -93,6 +93,7 @@ CLIENT = {
     "greet": text,
     "pay": text,
     "auto_heard": st.booleans(),
+    "org": text,
 }
 AWAY = {"start": dates, "until": dates}
 ANSWER = {"seq": st.integers(1, 10**6), "what": text, "answered_on": dates}
