@@ -181,7 +181,8 @@ def test_report_share_posts_the_report_with_a_welsh_draft_in_the_channel(
     # The client's language is Welsh (lang cy): the draft is in Welsh, with the record's facts.
     assert "Helo Jo," in shown
     assert "Mae'r canlynol yn dal yn ddyledus: #A1 £900.00; #A3 £100.00" in shown
-    assert "Unwaith y bydd y swm sy'n ddyledus wedi'i dalu" in shown
+    # Handing over what is theirs never waits for payment.
+    assert "Byddwn ni'n trosglwyddo eich cyfrifon a'r mynediad atyn nhw i chi beth bynnag" in shown
     assert "sign-off on the March posts" in shown
     assert len(post["blocks"]) <= 50
 
