@@ -12,6 +12,7 @@ import pytest
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
 from domain.models import Ask, Client, ClientRecord, ClientState, ClientType, Invoice, Money
 from domain.nudges import TOP_STAGE
+from tests.ui.test_client_message import ladder as at
 from ui.client_message import client_message
 from ui.wording import Wording
 
@@ -25,18 +26,6 @@ DOLLARS = Invoice("U-8", Money(Decimal("800"), "USD"), date(2026, 11, 3), date(2
 @pytest.fixture(scope="module")
 def wording() -> Wording:
     return Wording.load()
-
-
-def at(step: int) -> dict[str, object]:
-    if step == 1:
-        return {"step": 1}
-    return {
-        "step": step,
-        "previous_on": date(2026, 11, 20),
-        "previous_step": step - 1,
-        "consequence_on": date(2026, 12, 4) if step == 2 else date(2026, 11, 25),
-        "warned_on": None if step == 2 else date(2026, 11, 25),
-    }
 
 
 def asks(*typed: tuple[str, date]) -> tuple[Ask, ...]:
