@@ -193,7 +193,12 @@ def _pay(invoice: Invoice, event: Interaction) -> Invoice:
     owed = balance(invoice).amount
     paid = invoice.paid + (event.amount.amount if event.amount else owed)
     settled = paid >= invoice.amount.amount
-    return replace(invoice, paid=paid, paid_on=event.occurred_on if settled else None)
+    return replace(
+        invoice,
+        paid=paid,
+        paid_on=event.occurred_on if settled else None,
+        last_paid_on=_later(invoice.last_paid_on, event.occurred_on),
+    )
 
 
 def effective(events: Iterable[Interaction]) -> Iterator[Interaction]:

@@ -152,6 +152,8 @@ class Invoice:
     # Numbered by Tactful (`INV-3`), not by the team: the client has never seen the reference,
     # so client wording names the invoice by the day it was sent instead.
     auto_ref: bool = False
+    # The day the latest payment towards it arrived (a part payment too); None if none has.
+    last_paid_on: date | None = None
 
 
 # Business days of silence after an ask before a client counts as gone quiet, unless set.

@@ -216,11 +216,17 @@ def _on_ladder(
 
 
 def _with_ladder(
-    facts: SituationFacts, step: int, said: _Said, ladders: Ladders, today: date, repeat: int = 0
+    facts: SituationFacts,
+    step: int,
+    said: _Said,
+    ladders: Ladders,
+    today: date,
+    repeat: int = 0,
+    quiet_days: int = 0,
 ) -> SituationFacts:
     last = said.last_approved
-    if isinstance(facts, QuietFacts) and step >= 2 and last is not None:
-        facts = _split_fresh(facts, last)
+    if isinstance(facts, QuietFacts):
+        facts = _split_fresh(facts, last, step, ladders, today, quiet_days)
     consequence: date | None
     if step == 2:
         # The warning names the day the consequence takes effect: the earliest day the next
@@ -242,18 +248,37 @@ def _with_ladder(
     )
 
 
-def _split_fresh(facts: QuietFacts, last: Nudge) -> QuietFacts:
-    """Each request at its own step: a step after the first is about the requests the last
-    approved message named; one asked since is at its own first step, so it is only mentioned,
-    never folded into a warning it was never given."""
-    if last.covers:
+def _split_fresh(
+    facts: QuietFacts,
+    last: Nudge | None,
+    step: int,
+    ladders: Ladders,
+    today: date,
+    quiet_days: int,
+) -> QuietFacts:
+    """Each request at its own step. A step after the first is about the requests the last
+    approved message named; the first, about those that have waited their quiet days. Any
+    other is at its own first step, so it is only mentioned ("since then we've also asked"),
+    never chased as lost the day after it was asked, nor folded into a warning it was never
+    given."""
+    if step >= 2 and last is not None and last.covers:
         named = tuple(a for a in facts.asks if a.seq in last.covers)
-    else:  # recorded before messages kept what they named: those asked by the day it was written
+    elif step >= 2 and last is not None:  # recorded before messages kept what they named
         named = tuple(a for a in facts.asks if a.asked_on <= last.created_at.date())
+    else:
+        named = tuple(
+            a
+            for a in facts.asks
+            if business_days_between(a.asked_on, today, ladders.calendar) >= quiet_days
+        )
     if not named:
         return facts
     fresh = tuple(a for a in facts.asks if a not in named)
-    return replace(facts, asks=named, fresh=fresh)
+    # Thanked once: not again after a message that came since their partial reply.
+    thanks = facts.thanks
+    if thanks and last is not None and last.created_at.date() >= thanks[0].answered_on:
+        thanks = ()
+    return replace(facts, asks=named, fresh=fresh, thanks=thanks)
 
 
 def reached(
@@ -275,7 +300,9 @@ def current(
             out[found.situation] = Due(found.situation, found.subject, 0, False, found.facts)
             continue
         step, said = _on_ladder(record, found, today, ladders)
-        facts = _with_ladder(found.facts, step, said, ladders, today)
+        facts = _with_ladder(
+            found.facts, step, said, ladders, today, quiet_days=record.client.quiet_days
+        )
         out[found.situation] = Due(found.situation, found.subject, step, False, facts)
     return out
 
@@ -292,7 +319,9 @@ def as_recorded(
         repeat = 0
         if nudge.variant.startswith(_REPEAT_VARIANT):
             repeat = int(nudge.variant.rpartition("-")[2] or 1)
-        facts = _with_ladder(found.facts, nudge.stage, said, ladders, today, repeat)
+        facts = _with_ladder(
+            found.facts, nudge.stage, said, ladders, today, repeat, record.client.quiet_days
+        )
         if nudge.consequence_on is not None:
             # The date named is the one worked out when it was recorded, not a later one.
             facts = replace(facts, consequence_on=nudge.consequence_on)
@@ -355,7 +384,9 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
     )
 
     def due(step: int, variant: str = "", repeat: int = 0) -> Due | None:
-        facts = _with_ladder(found.facts, step, said, ladders, today, repeat)
+        facts = _with_ladder(
+            found.facts, step, said, ladders, today, repeat, record.client.quiet_days
+        )
         made = Due(found.situation, found.subject, step, False, facts, variant)
         return None if _offered(said, made.key) else made
 
@@ -433,11 +464,21 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | No
     partly = record.state.partly_heard_on
     thanks: tuple[Answer, ...] = ()
     if partly is not None and partly >= ask.asked_on:
-        # They answered part of what we asked that day: they are in touch, so what is still
-        # open starts a new episode from that day, at step 1, thanking them for what came.
-        subject += f"-{partly.isoformat()}"
+        # They answered part of what we asked that day: they are in touch, so the clock of
+        # what is still open runs again from then. The episode and its step go on (what was
+        # said stays said, the day a message gave them stays theirs); its next message thanks
+        # them for what came.
         clock = business_days_between(partly, today, ladders.calendar, record.state.away)
         thanks = tuple(a for a in record.state.answers if a.answered_on == partly)
+    # A request an approved message already named goes on in that message's episode, even once
+    # the older one it was chased with is answered: it keeps its step.
+    named_in = [
+        n
+        for n in record.nudges.values()
+        if n.situation == QUIET and ask.seq in n.covers and n.status is NudgeStatus.APPROVED
+    ]
+    if named_in:
+        subject = max(named_in, key=lambda n: n.created_at).subject
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
     stage = _stage(clock, thresholds)
     if not stage:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
-from domain.invoices import owed
+from domain.invoices import owed, paid_so_far
 from domain.models import ClientRecord, Money, NudgeStatus, TextVersion
 from domain.money import format_money, totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, TOP_STAGE
@@ -134,7 +134,17 @@ def client_values(
             "promise": (
                 wording.line(
                     lang,
-                    "promise" if facts.step == 1 else "promise_firm",
+                    "promise"
+                    if facts.step == 1
+                    # Some of it came since our last message: "it still hasn't arrived"
+                    # would be untrue.
+                    else "promise_part"
+                    if any(
+                        i.last_paid_on is not None
+                        and (facts.previous_on is None or i.last_paid_on >= facts.previous_on)
+                        for i in invoices
+                    )
+                    else "promise_firm",
                     {"on": on(facts.promise_broken_on)},
                 )
                 if facts.promise_broken_on
@@ -221,11 +231,13 @@ def client_message(
         c.client_type.value,
         client_values(wording, record, facts, today, letterhead),
     )
+    thanks = _thanks(wording, c.lang, facts, today)
+    if thanks:
+        # Thanks first, straight after the greeting: then what is still open.
+        greeting, comma, rest = body.partition(", ")
+        if comma and rest:
+            body = f"{greeting}, {thanks[0].lower()}{thanks[1:]}\n\n{rest[0].upper()}{rest[1:]}"
     parts = [body]
-    if isinstance(facts, QuietFacts) and facts.thanks and facts.step == 1:
-        what = requests_phrase([a.what for a in facts.thanks], c.lang)
-        on = client_date(facts.thanks[0].answered_on, c.lang, today)
-        parts.append(wording.line(c.lang, "thanks", {"asks": what, "on": on}))
     if isinstance(facts, QuietFacts) and facts.fresh:
         fresh = facts.fresh
         on = and_list(
@@ -242,6 +254,29 @@ def client_message(
     sign_off = letterhead.sign_off_for(c.lang)
     parts.append(f"{closing}\n{sign_off}" if sign_off else closing)
     return "\n\n".join(parts)
+
+
+def _thanks(wording: Wording, lang: str, facts: SituationFacts, today: date) -> str:
+    """What came since the last message, thanked for: requests answered (a partial reply), or
+    money towards what is still owed (a part payment)."""
+    if isinstance(facts, QuietFacts) and facts.thanks:
+        what = requests_phrase([a.what for a in facts.thanks], lang)
+        on = client_date(facts.thanks[0].answered_on, lang, today)
+        return wording.line(lang, "thanks", {"asks": what, "on": on})
+    if isinstance(facts, OverdueFacts):
+        since = facts.previous_on
+        came = [
+            i
+            for i in facts.invoices
+            if i.last_paid_on is not None and (since is None or i.last_paid_on >= since)
+        ]
+        if came:
+            last = max(i.last_paid_on for i in came if i.last_paid_on is not None)
+            amount = money_total([paid_so_far(i) for i in came], lang)
+            return wording.line(
+                lang, "part_paid", {"amount": amount, "on": client_date(last, lang, today)}
+            )
+    return ""
 
 
 def regreeted(

@@ -62,6 +62,11 @@ def quoted(text: str) -> tuple[str, str]:
     return shown, "".join(f"\n>{escape(line)}" for line in more)
 
 
+def days(n: int) -> str:
+    """`1 day`, `3 days`."""
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def day(d: date) -> str:
     return d.strftime("%a %-d %b %Y")
 
@@ -366,7 +371,7 @@ def _flags(a: Attention | Standing) -> list[str]:
     if a.overdue_count:
         flags.append(
             f":red_circle: {a.overdue_count} overdue ({format_totals(a.overdue_owed)}), "
-            f"oldest {a.days_overdue} days"
+            f"oldest {days(a.days_overdue)}"
         )
     if a.promised_owed and a.promised_by:
         flags.append(
@@ -505,7 +510,7 @@ def status(
         )
         + f", due {day(i.due_on)}"
         + (
-            f" — *{days_past_due(i, today)} days overdue*"
+            f" — *{days(days_past_due(i, today))} overdue*"
             if is_overdue(i, today, ladders.grace_days)
             else ""
         )

@@ -15,13 +15,13 @@ from domain.facts import ControllingFacts, OverdueFacts, QuietFacts
 from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Nudge
-from domain.money import LOCALES, format_totals
+from domain.money import format_totals
 from domain.nudges import Due, Ladders, as_recorded, is_reminder
 from domain.routing import Route, Via
 from ui import nudges as ui
 from ui.client_message import Letterhead, client_message
 from ui.plaintext import mrkdwn_to_text
-from ui.replies import day
+from ui.replies import day, days
 from ui.wording import Wording
 
 
@@ -47,9 +47,8 @@ class Suggestions:
         if isinstance(facts, QuietFacts):
             values |= {
                 # Every open request, oldest first, not only the one whose clock runs longest.
-                "asked_what": format_list(
-                    [a.what for a in facts.asks], locale=LOCALES.get(client.lang, "en")
-                ),
+                # In the team's language, whatever the client's ("a(c)" is Welsh's "and").
+                "asked_what": format_list([a.what for a in facts.asks], locale="en"),
                 "asked_on": day(facts.asked_on),
                 "days": str(facts.days),
             }
@@ -60,7 +59,7 @@ class Suggestions:
                 # What is still owed, never the original total once something was paid.
                 "amount": format_totals(owed(invoices), client.lang),
                 "due_on": day(min(i.due_on for i in invoices)),
-                "days_overdue": str(facts.days_overdue),
+                "days_overdue": days(facts.days_overdue),
                 "days": str(facts.days_overdue),
             }
         elif isinstance(facts, ControllingFacts):

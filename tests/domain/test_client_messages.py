@@ -31,7 +31,9 @@ def event(**changes: Any) -> dict[str, Any]:
 
 def test_a_person_from_outside_the_workspace_is_the_client() -> None:
     found = client_message(event(), OURS)
-    assert found == ClientMessage("C0SHARED", "1795773600.000100", "U0JO", "sign-off attached")
+    assert found == ClientMessage(
+        "C0SHARED", "1795773600.000100", "U0JO", "sign-off attached", author_team="T0CLIENT"
+    )
     assert found.key == "C0SHARED/1795773600.000100"
 
 

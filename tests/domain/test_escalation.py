@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.facts import ControllingFacts, OverdueFacts
-from domain.models import ClientRecord, Kind, NudgeStatus
+from domain.models import ClientRecord, Kind, Money, NudgeStatus
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, Ladders, due_nudges
 from service.commands import Draft
 from tests.domain.test_nudges import (
@@ -328,27 +329,29 @@ def test_a_request_asked_after_step_1_is_only_mentioned_never_warned_about() -> 
         asked(date(2026, 11, 2), "the brand guidelines"),
         asked(date(2026, 11, 4), "the logo files"),
     )
-    # Step 1 on Thu 5 names both requests open then.
+    # Step 1 on Thu 5 chases the request that has waited its 3 working days; the one asked
+    # the day before is only mentioned, never chased as lost.
     record, (one,) = suggest_and_approve(record, date(2026, 11, 5))
-    assert one.stage == 1 and record.nudges[one.key].covers == (1, 2)
+    assert one.stage == 1 and record.nudges[one.key].covers == (1,)
+    assert [a.what for a in one.facts.fresh] == ["the logo files"]
     record = logged(record, asked(date(2026, 11, 10), "admin access to the site"))
     # Step 2 comes the working day after the day step 1 gave them (Thu 12): Fri 13.
     assert due_nudges(record, date(2026, 11, 12)) == []
     (two,) = due_nudges(record, date(2026, 11, 13))
     assert two.stage == 2 and isinstance(two.facts, QuietFacts)
-    assert [a.what for a in two.facts.asks] == ["the brand guidelines", "the logo files"]
-    assert [a.what for a in two.facts.fresh] == ["admin access to the site"]
+    assert [a.what for a in two.facts.asks] == ["the brand guidelines"]
+    assert [a.what for a in two.facts.fresh] == ["the logo files", "admin access to the site"]
     text = client_message(Wording.load(None), record, two.facts, date(2026, 11, 13))
     body, _, rest = text.partition("Since then we've also asked you about")
     # The warning is about the two it followed up; the new one is mentioned, dated, apart.
-    assert "brand guidelines" in body and "logo files" in body
-    assert "admin access" not in body
-    assert rest.startswith(" admin access to the site (on Tue 10 November)")
+    assert "brand guidelines" in body
+    assert "admin access" not in body and "logo files" not in body
+    assert rest.startswith(" the logo files and admin access to the site (on Wed 4")
     # Step 3 still follows up only what step 2 named.
     record, _ = suggest_and_approve(record, date(2026, 11, 13))
     three = next(d for day in range(16, 31) for d in due_nudges(record, date(2026, 11, day)))
     assert three.stage == 3
-    assert [a.what for a in three.facts.fresh] == ["admin access to the site"]
+    assert [a.what for a in three.facts.fresh] == ["the logo files", "admin access to the site"]
 
 
 # 9. never silent ---------------------------------------------------------------------------------
@@ -425,3 +428,23 @@ def test_an_open_debt_or_request_is_never_silent_longer_than_the_ladder_allows(
         silent = 0 if held else silent + 1
         longest = max(longest, silent)
     assert longest <= NEVER_SILENT_FOR
+
+
+def test_a_part_payment_since_the_last_message_is_thanked_for_and_never_denied() -> None:
+    record = logged(client_record(), invoice(date(2026, 10, 1), due=date(2026, 11, 2)))
+    record, _ = suggest_and_approve(record, date(2026, 11, 3))  # step 1
+    record = logged(record, promised(date(2026, 11, 4), by=date(2026, 11, 6)))
+    record, (two,) = suggest_and_approve(record, date(2026, 11, 9))  # promise broken: step 2
+    # Half of it comes on Mon 16, the day the warning named.
+    half = Money(Decimal("600"), "GBP")
+    record = logged(record, Draft(Kind.PAID, date(2026, 11, 16), amount=half, ref="INV-1"))
+    (three,) = due_nudges(record, date(2026, 11, 17))
+    assert three.stage == 3
+    text = client_message(Wording.load(None), record, three.facts, date(2026, 11, 17))
+    # Thanks first, for what came; the promise is not said to have come to nothing.
+    assert text.startswith(
+        "Hi there, thank you for the £600.00 we've received so far, most recently on Mon 16 November."
+    )
+    assert "it still hasn't arrived" not in text
+    assert "part of it has come, and the rest hasn't yet" in text
+    assert "£600.00" in text.split("\n\n", 1)[1]  # what is still owed: the other half

@@ -66,3 +66,16 @@ def test_an_undated_invoice_is_named_to_the_client_without_a_sent_day(
     fixed = ok(server.slash(f"fix acme {invoice.short_id} on 2026-10-18"))
     assert "date not given → 2026-10-18" in fixed
     assert store.find(TEAM1, "acme").state.invoices[0].sent_on.isoformat() == "2026-10-18"
+
+
+def test_one_day_overdue_is_said_in_the_singular_everywhere(
+    server: AppServer, store: TinyDBStore, slack, clock: Clock, config: Config
+) -> None:
+    ok(server.slash("add acme in <#C0ACME|acme>"))
+    ok(server.slash("invoice acme £100 due 2026-11-26 on 2026-11-01"))  # yesterday
+    status = ok(server.slash("status acme"))
+    assert "*1 day overdue*" in status and "oldest 1 day" in status
+    assert "1 days" not in status and "1 days" not in ok(server.slash("list"))
+    nudge_pass(config, store, slack, clock)
+    alert = slack.messages["C0ACME"][0]["text"]
+    assert "is 1 day overdue" in alert

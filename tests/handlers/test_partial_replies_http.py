@@ -34,11 +34,42 @@ def test_a_reply_to_one_request_keeps_the_others_and_thanks_for_it(
     assert nudge_pass(config, store, slack, clock).posted == []
     clock.now = datetime(2026, 11, 24, 10, tzinfo=UTC)
     (key,) = nudge_pass(config, store, slack, clock).posted
-    assert key.startswith("quiet:ask-3-2026-11-19:1")  # a new episode, at step 1
+    assert key == "quiet:ask-3:1"
     text = store.find(TEAM1, "acme").nudges[key].versions[0].text
-    assert "admin access to the site" in text and "brand guidelines" not in text.split("\n\n")[0]
-    assert "Thank you for getting back to us about the brand guidelines on Thu 19 November." in text
+    # Thanks first, then only what is still open.
+    assert text.startswith(
+        "Hi Jo, thank you for getting back to us about the brand guidelines on Thu 19 November."
+    )
+    assert "admin access to the site" in text and text.count("brand guidelines") == 1
     assert "haven't heard" not in text and "no reply" not in text
+
+
+def test_after_a_partial_reply_the_ladder_goes_on_at_its_next_step_never_early(
+    server: AppServer, store: TinyDBStore, slack, clock: Clock, config: Config
+) -> None:
+    from service.decisions import Decisions
+
+    ok(server.slash("add acme quiet 3 contact Jo in <#C0ACME|acme>"))
+    ok(server.slash("asked acme the brand guidelines on 2026-11-02"))
+    ok(server.slash("asked acme admin access to the site on 2026-11-02"))
+    clock.now = datetime(2026, 11, 5, 10, tzinfo=UTC)  # step 1, approved: answer by Thu 12
+    (one,) = nudge_pass(config, store, slack, clock).posted
+    cid = store.find(TEAM1, "acme").client.client_id
+    assert Decisions(store, UTC).approve(TEAM1, cid, one, "U0BOSS", clock.now).result == "approved"
+    clock.now = datetime(2026, 11, 10, 10, tzinfo=UTC)
+    ok(server.slash("heard acme e2 on 2026-11-10"))  # the guidelines came on Tue 10
+    # Step 1 gave them until Thu 12 and the rest's clock runs again from Tue 10: nothing
+    # before the first working day after both (Fri 13 for the answer day; 6 working days
+    # after the reply for step 2's threshold: Wed 18).
+    for day in (12, 13, 16, 17):
+        clock.now = datetime(2026, 11, day, 10, tzinfo=UTC)
+        assert nudge_pass(config, store, slack, clock).posted == [], day
+    clock.now = datetime(2026, 11, 18, 10, tzinfo=UTC)
+    (two,) = nudge_pass(config, store, slack, clock).posted
+    assert two == "quiet:ask-2:2" or two.endswith(":2")  # the next step, not step 1 again
+    text = store.find(TEAM1, "acme").nudges[two].versions[0].text
+    assert text.startswith("Hi Jo, thank you for getting back to us about the brand guidelines")
+    assert "admin access to the site" in text
 
 
 def test_a_partial_reply_names_open_requests_only(server: AppServer, store: TinyDBStore) -> None:

@@ -75,6 +75,7 @@ INVOICE = {
     "paid": st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9),
     "seq": st.integers(0, 10**9),
     "auto_ref": st.booleans(),
+    "last_paid_on": st.none() | dates,
 }
 CLIENT = {
     "team_id": ids,

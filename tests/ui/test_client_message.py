@@ -187,7 +187,9 @@ def test_every_cell_is_fit_to_send(
     else:
         assert "Helo" not in text and "Cofion" not in text
     # Only what the record shows.
-    late_before = "paid late too" if lang == "en" else "Talwyd anfonebau blaenorol yn hwyr"
+    late_before = (
+        "the first invoice of yours to be paid late" if lang == "en" else "i gael ei thalu'n hwyr"
+    )
     promise = {
         ("en", 1): "You'd let us know to expect it by Wed 25 November, so",
         ("cy", 1): "Roeddech chi wedi dweud wrthon ni y byddai'n cyrraedd erbyn 25 Tachwedd",
