@@ -225,6 +225,16 @@ def test_text_stored_by_an_older_version_is_still_sent_inert(
     assert "&lt;!channel&gt; pay" in update["text"]
 
 
+def test_a_pay_link_with_an_ampersand_is_stored_as_typed_and_escaped_once(
+    server, store, slack, posted
+) -> None:
+    ok = server.slash("set acme pay <https://pay.example.com/acme?a=1&amp;b=2>")
+    assert ":warning:" not in ok.text
+    assert store.find(TEAM, "acme").client.pay == "https://pay.example.com/acme?a=1&b=2"
+    shown = server.slash("status acme").text
+    assert "&amp;amp;" not in shown
+
+
 # names ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name", ['"\u200b"', "\u3164", '"\u2800"', "\u115f", "\uffa0", '"\u200b \u2060"', '" "']
