@@ -1012,7 +1012,9 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                     f"After `pay`, give the link where they pay, e.g. "
                     f"`/client {verb} acme pay https://pay.example.com/acme`."
                 )
-            options = replace(options, pay=m.group(1))
+            # Slack sends a typed `&` in the link as `&amp;`: stored as typed, escaped once
+            # where it is shown, so the client gets the link that works.
+            options = replace(options, pay=unescape(m.group(1)))
             i += 2
         elif word == "org":
             if not _TEAM_ID.match(arg.upper()):

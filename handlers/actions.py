@@ -228,10 +228,13 @@ def on_edit(body: dict[str, Any], client: WebClient, context: BoltContext) -> No
     if record is None or nudge is None:
         return
     channel, thread_ts = _where(body)
+    text = nudge.versions[-1].text
+    if len(text) > ui.MAX_EDIT:
+        # Slack's edit box would cut it, and saving would store the cut text: say why instead.
+        _tell(client, channel, body["user"]["id"], thread_ts, ui.too_long_to_edit(len(text)))
+        return
     metadata = _modal_metadata(ref, channel, thread_ts)
-    client.views_open(
-        trigger_id=body["trigger_id"], view=ui.edit_modal(nudge.versions[-1].text, metadata)
-    )
+    client.views_open(trigger_id=body["trigger_id"], view=ui.edit_modal(text, metadata))
 
 
 def on_dismiss(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

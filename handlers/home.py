@@ -48,7 +48,7 @@ def on_accept_type(body: dict[str, Any], client: WebClient, context: BoltContext
     channel = (body.get("channel") or {}).get("id")
     if channel:  # a button in a message (the digest): tell the clicker
         try:
-            client.chat_postEphemeral(channel=channel, user=user, **reply.body())
+            client.chat_postEphemeral(channel=channel, user=user, **reply.message())
         except SlackApiError as err:
             logger.warning("Could not tell %s the type was set: %s", user, err)
     elif reply.error:

@@ -26,11 +26,13 @@ from domain.nudges import (
 )
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
+from ui.nudges import MAX_EDIT
 from ui.replies import day
 
 # Modal inputs arrive as typed (not entity-escaped like command text): cleaned with
 # escaped=False, so a typed `<` is a character, escaped wherever the text is shown.
-MAX_MESSAGE = 2500
+# As much as the Edit modal holds (Slack's plain_text_input max_length).
+MAX_MESSAGE = MAX_EDIT
 MAX_REASON = 500
 
 

@@ -8,6 +8,7 @@ text, 150 in a header, 75 in a button label, 2,000 in a button value, 10 context
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -35,8 +36,62 @@ MAX_FALLBACK_TEXT = 3000
 Block = dict[str, Any]
 
 
+_ENTITIES = ("&amp;", "&lt;", "&gt;")
+
+
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text` in at most `limit` characters, "…" marking a cut. A last resort for text that
+    is already mrkdwn: callers clip what people typed before escaping it (`split_plain`,
+    `inputs.shorten`), and this never cuts an escape (`&amp;`) in half either."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&", max(0, len(cut) - 4))
+    if amp != -1 and text.startswith(_ENTITIES, amp) and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def split_plain(text: str, limit: int, cost: Callable[[str], int] = len) -> list[str]:
+    """Plain `text` cut into pieces whose `cost` (e.g. the length once escaped) is at most
+    `limit`: whole lines where they fit, a long line at its spaces, a long word anywhere.
+    Nothing is lost: the pieces, in order, hold every character of `text` but the breaks
+    they were cut at. Cut before escaping, so no escape is ever cut in half."""
+    pieces: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        for part in _line_parts(line, limit, cost):
+            joined = part if current is None else f"{current}\n{part}"
+            if current is not None and cost(joined) > limit:
+                pieces.append(current)
+                joined = part
+            current = joined
+    if current is not None:
+        pieces.append(current)
+    return pieces
+
+
+def _line_parts(line: str, limit: int, cost: Callable[[str], int]) -> list[str]:
+    if cost(line) <= limit:
+        return [line]
+    parts: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        joined = f"{current} {word}" if current else word
+        if cost(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            parts.append(current)
+        current = ""
+        for ch in word:  # a word longer than a piece: cut anywhere
+            if cost(current + ch) > limit:
+                parts.append(current)
+                current = ""
+            current += ch
+    if current:
+        parts.append(current)
+    return parts
 
 
 def section(text: str) -> Block:

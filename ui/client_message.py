@@ -7,6 +7,7 @@ closing and the sign-off. Pure: `today` and the settings are passed in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ from domain.models import ClientRecord, Money, NudgeStatus, TextVersion
 from domain.money import format_money, totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, TOP_STAGE
 from ui.client_text import (
+    MAX_NAMED_REQUESTS,
     and_list,
     count,
     deadline,
@@ -67,6 +69,14 @@ class Letterhead:
         return self.sign_off_cy if lang == "cy" and self.sign_off_cy else self.sign_off
 
 
+def named_requests(wording: Wording, asks: Sequence[str], lang: str) -> str:
+    """The first MAX_NAMED_REQUESTS of `asks` (oldest first, as facts list them) by name, and
+    the rest counted: "the logo, the copy, … and 7 more"."""
+    left = len(asks) - MAX_NAMED_REQUESTS
+    more = wording.line(lang, "more_requests", {"count": str(left)}) if left > 0 else ""
+    return requests_phrase(asks[:MAX_NAMED_REQUESTS], lang, more)
+
+
 def situation_of(facts: SituationFacts) -> str:
     if isinstance(facts, QuietFacts):
         return QUIET
@@ -95,7 +105,13 @@ def client_values(
         return client_date(d, lang, today)
 
     def dates_phrase(days: list[date]) -> str:
-        return and_list([on(d) for d in sorted(set(days))], lang)
+        distinct = sorted(set(days))
+        if len(distinct) <= MAX_NAMED_REQUESTS:
+            return and_list([on(d) for d in distinct], lang)
+        # Many days: the first few, and the rest counted (always two or more, so plural).
+        shown = distinct[: MAX_NAMED_REQUESTS - 1]
+        left = wording.line(lang, "other_days", {"count": str(len(distinct) - len(shown))})
+        return and_list([*(on(d) for d in shown), left], lang)
 
     def asked_in(days: list[date]) -> str:
         # A request is asked in a message of its day: several days are several messages.
@@ -116,7 +132,7 @@ def client_values(
         values["deadline"] = deadline(today, letterhead.reply_days, lang, letterhead.calendar)
     if isinstance(facts, QuietFacts):
         values |= {
-            "asks": requests_phrase([a.what for a in facts.asks], lang),
+            "asks": named_requests(wording, [a.what for a in facts.asks], lang),
             # Each request's own day: "asked on Mon 16 and Tue 17" must not date both on the first.
             "asked_on": dates_phrase([a.asked_on for a in facts.asks] or [facts.asked_on]),
             "asked_in": asked_in([a.asked_on for a in facts.asks] or [facts.asked_on]),
@@ -243,7 +259,7 @@ def client_message(
         on = and_list(
             [client_date(d, c.lang, today) for d in sorted({a.asked_on for a in fresh})], c.lang
         )
-        what = requests_phrase([a.what for a in fresh], c.lang)
+        what = named_requests(wording, [a.what for a in fresh], c.lang)
         parts.append(wording.line(c.lang, "also_asked", {"asks": what, "asked_on": on}))
     if isinstance(facts, OverdueFacts):
         parts.append(payment_line(wording, record, facts, letterhead))
@@ -260,7 +276,7 @@ def _thanks(wording: Wording, lang: str, facts: SituationFacts, today: date) -> 
     """What came since the last message, thanked for: requests answered (a partial reply), or
     money towards what is still owed (a part payment)."""
     if isinstance(facts, QuietFacts) and facts.thanks:
-        what = requests_phrase([a.what for a in facts.thanks], lang)
+        what = named_requests(wording, [a.what for a in facts.thanks], lang)
         on = client_date(facts.thanks[0].answered_on, lang, today)
         return wording.line(lang, "thanks", {"asks": what, "on": on})
     if isinstance(facts, OverdueFacts):

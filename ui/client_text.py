@@ -221,13 +221,32 @@ _THIRD_PERSON = re.compile(
 )
 
 
-def requests_phrase(asks: Sequence[str], lang: str) -> str:
-    """Every open request as one phrase; in Welsh each is quoted, so a mutating `a` never
-    meets a word the team typed."""
-    tidy = [tidy_request(a, lang) for a in asks]
+# A client message names a handful of requests, each in at most a sentence's length: the
+# rest are counted ("and 7 more"), so the message stays short enough to read, to edit in
+# Slack's 3,000-character edit box, and to send, however many requests are open.
+MAX_NAMED_REQUESTS = 5
+MAX_REQUEST_CHARS = 100
+
+
+def short_request(what: str, lang: str) -> str:
+    """A tidy request, shortened at a word to MAX_REQUEST_CHARS with a visible "…"."""
+    text = tidy_request(what, lang)
+    if len(text) <= MAX_REQUEST_CHARS:
+        return text
+    cut = text[: MAX_REQUEST_CHARS - 1]
+    if " " in cut[MAX_REQUEST_CHARS // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def requests_phrase(asks: Sequence[str], lang: str, more: str = "") -> str:
+    """The requests as one phrase; in Welsh each is quoted, so a mutating `a` never meets a
+    word the team typed. `more` ("7 more"), if given, ends the list unquoted: the caller names
+    at most MAX_NAMED_REQUESTS and counts the rest there."""
+    tidy = [short_request(a, lang) for a in asks]
     if _lang(lang) == "cy":
         tidy = [f"“{t}”" for t in tidy]
-    return and_list(tidy, lang)
+    return and_list([*tidy, more] if more else tidy, lang)
 
 
 def first_name(contact: str, greet: str = "") -> str:

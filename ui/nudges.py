@@ -118,6 +118,14 @@ MESSAGE_BLOCK, MESSAGE_INPUT = "message", "text"
 REASON_BLOCK, REASON_INPUT = "reason", "text"
 
 
+# Slack's plain_text_input holds at most 3,000 characters (its max_length): the longest text
+# the Edit modal can show whole, and so the longest edit it takes.
+MAX_EDIT = 3000
+# The text of a nudge too long to show whole in its thread (only a stored text from before
+# suggestions were bounded could be): said, never cut silently.
+_TOO_LONG_TO_SHOW = "_…the rest ({left:,} characters) is too long to show in one Slack message._"
+
+
 def thread_message(
     intro: str,
     why: str,
@@ -132,22 +140,56 @@ def thread_message(
 ) -> dict[str, Any]:
     """The suggestion as it stands: with its buttons while undecided, and a footer saying what
     happened to it (edits, approvals so far, or the decision); once approved, a "Sent it"
-    button if the team sends it themselves."""
-    blocks = [bk.context(f":bulb: {escape(why)}")]
+    button if the team sends it themselves.
+
+    The text is shown whole, over as many sections as it needs (each within Slack's 3,000
+    characters), so the team approves exactly what it reads."""
+    head = [bk.context(f":bulb: {escape(why)}")]
+    tail = [bk.context(line) for line in footer]
     if open_:
-        blocks.append(bk.section(f"*{escape(intro)}*\n{quote(text)}"))
-    else:
-        blocks += [bk.section(f"*{escape(intro)}*"), preformatted(text)]
-    blocks += [bk.context(line) for line in footer]
-    if open_:
-        blocks.append((reminder_actions_block if reminder else actions_block)(client_id, key))
+        tail.append((reminder_actions_block if reminder else actions_block)(client_id, key))
     elif sent_button:
-        blocks.append(sent_block(client_id, key))
-    return bk.message(f"{escape(intro)} {escape(text)}", blocks)
+        tail.append(sent_block(client_id, key))
+    room = bk.MAX_BLOCKS - len(head) - len(tail)
+    title = f"*{escape(intro)}*"
+    if open_:
+        body = quoted_sections(title, text, room)
+    else:
+        body = [bk.section(title), *preformatted_blocks(text, room - 1)]
+    fallback = f"{escape(intro)} {escape(bk.clip(text, 500))}"
+    return bk.message(fallback, [*head, *body, *tail])
+
+
+def quoted_sections(title: str, text: str, room: int) -> list[dict[str, Any]]:
+    """`title` and the text as an escaped block quote, in at most `room` sections of at most
+    3,000 characters each; a line too long for one is cut at its spaces before escaping."""
+    limit = bk.MAX_SECTION_TEXT - len(title) - 1
+    pieces = bk.split_plain(text, limit, lambda piece: len(quote(piece)))
+    blocks = [
+        bk.section(f"{title}\n{quote(pieces[0])}" if i == 0 else quote(piece))
+        for i, piece in enumerate(pieces)
+    ]
+    return _within(blocks, pieces, room)
+
+
+def preformatted_blocks(text: str, room: int) -> list[dict[str, Any]]:
+    """The text exactly as written, in copyable boxes of at most 3,000 characters each."""
+    pieces = bk.split_plain(text, bk.MAX_SECTION_TEXT)
+    return _within([preformatted(piece) for piece in pieces], pieces, room)
+
+
+def _within(blocks: list[dict[str, Any]], pieces: list[str], room: int) -> list[dict[str, Any]]:
+    """`blocks` if they fit in `room`; else the first ones and a last one saying how much more
+    there is (a text this long can only be one stored before suggestions were bounded)."""
+    if len(blocks) <= room:
+        return blocks
+    left = sum(len(p) for p in pieces[room - 1 :])
+    return [*blocks[: room - 1], bk.context(_TOO_LONG_TO_SHOW.format(left=left))]
 
 
 def preformatted(text: str) -> dict[str, Any]:
-    """Text shown exactly as written, in a box that is easy to copy; nothing in it is markup."""
+    """Text shown exactly as written, in a box that is easy to copy; nothing in it is markup.
+    Callers split longer text (`preformatted_blocks`): this clips only as a last resort."""
     return {
         "type": "rich_text",
         "elements": [
@@ -173,7 +215,20 @@ def modal(
     }
 
 
+def too_long_to_edit(length: int) -> str:
+    """Why Edit didn't open: Slack's edit box would have to cut the text."""
+    return (
+        f":warning: This message is {length:,} characters long, and Slack's edit box holds "
+        f"{MAX_EDIT:,}: editing it here would cut it. Copy it from the thread, shorten it, "
+        "and send it yourself, or dismiss it."
+    )
+
+
 def edit_modal(text: str, metadata: str) -> dict[str, Any]:
+    """The Edit modal, starting from the whole text. A text longer than the box holds is
+    refused (ValueError): it would be cut, and saving would store the cut text."""
+    if len(text) > MAX_EDIT:
+        raise ValueError(f"{len(text)} characters don't fit the edit box ({MAX_EDIT})")
     field = {
         "type": "input",
         "block_id": MESSAGE_BLOCK,
@@ -182,8 +237,8 @@ def edit_modal(text: str, metadata: str) -> dict[str, Any]:
             "type": "plain_text_input",
             "action_id": MESSAGE_INPUT,
             "multiline": True,
-            "initial_value": bk.clip(text, 2500),
-            "max_length": 2500,
+            "initial_value": text,
+            "max_length": MAX_EDIT,
         },
     }
     return modal(EDIT_VIEW, "Edit message", "Save", metadata, field)

@@ -37,7 +37,13 @@ class Reply:
     about: str = ""
 
     def body(self) -> dict[str, Any]:
-        return {"response_type": "ephemeral", **bk.message(self.text, self.blocks)}
+        """The reply as a slash command's answer (ephemeral)."""
+        return {"response_type": "ephemeral", **self.message()}
+
+    def message(self) -> dict[str, Any]:
+        """The reply as chat.postEphemeral's arguments: no `response_type`, which only slash
+        command answers and response URLs take."""
+        return bk.message(self.text, self.blocks)
 
 
 _SLACK_ID = re.compile(r"^[UWBCG][A-Z0-9]{2,}$")

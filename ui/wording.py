@@ -57,6 +57,9 @@ LINE_PLACEHOLDERS = {
     "already_paid": set(),
     "history": set(),
     "also_asked": {"asks", "asked_on"},
+    # The requests past the first few a message names, and the days past its first few.
+    "more_requests": {"count"},
+    "other_days": {"count"},
     "thanks": {"asks", "on"},
     "promise_part": {"on"},
     "part_paid": {"amount", "on"},

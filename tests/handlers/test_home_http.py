@@ -346,6 +346,21 @@ def test_the_record_suggests_a_type_and_one_click_accepts_it(
     assert store.find(TEAM, "acme").client.client_type is ClientType.LATE_PAYER
 
 
+def test_a_type_accepted_from_the_digest_is_told_with_postephemerals_own_arguments(
+    server: AppServer, slack: LocalSlack, store: TinyDBStore
+) -> None:
+    late_payer_history(server)
+    record = store.find(TEAM, "acme")
+    assert record is not None
+    click(
+        server, ag.ACCEPT_TYPE, f"{record.client.client_id}|late-payer", channel={"id": "C0DIGEST"}
+    )
+    (told,) = [c.args for c in slack.wait_for("chat.postEphemeral")]
+    # `response_type` is for slash command answers: chat.postEphemeral takes no such argument.
+    assert "response_type" not in told
+    assert told["channel"] == "C0DIGEST" and told["user"] == "U0ALICE" and told["text"]
+
+
 def test_a_decision_on_a_suggestion_refreshes_home(
     home_server: AppServer, slack: LocalSlack, home: HomeViews, config, store, clock
 ) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.inputs import escape
 from domain.models import Kind, NudgeStatus, TextVersion
 from service.commands import Draft, log
 from storage.tinydb_store import TinyDBStore
@@ -71,7 +72,7 @@ def dismiss(server: AppServer, posted, reason: str) -> Response:
         ("<!channel> pay by Friday", "can't contain mentions"),
         ("Ask <@U0BOSS> to pay", "can't contain mentions"),
         ("\u200b\u3164 \u2800", "no visible characters"),
-        ("x" * 2501, "keep it to 2,500 or fewer"),
+        ("x" * 3001, "keep it to 3,000 or fewer"),
     ],
 )
 def test_the_edit_modal_refuses_what_the_command_refuses(
@@ -116,6 +117,46 @@ def test_the_edit_modal_opens_with_the_text_as_typed(server, store, slack, poste
     view = view if isinstance(view, dict) else json.loads(view)
     # plain_text_input shows its value verbatim: escaping it would show the person `&amp;`.
     assert view["blocks"][0]["element"]["initial_value"] == "Fish & chips <3"
+
+
+def test_edit_opens_with_the_whole_text_and_saves_it_uncut(server, store, slack, posted) -> None:
+    whole = "Hi Jo & team,\n\n" + "Could you send the <launch> files? " * 84  # 2,955 characters
+    assert edit(server, posted, whole).status == 200
+    server.interact({**button(ui.EDIT, posted), "trigger_id": "1.2.3"})
+    view = slack.wait_for("views.open")[-1].args["view"]
+    view = view if isinstance(view, dict) else json.loads(view)
+    assert view["blocks"][0]["element"]["initial_value"] == whole.strip()
+    assert view["blocks"][0]["element"]["max_length"] == 3000
+    # The thread shows it whole too, over several sections.
+    update = slack.wait_for("chat.update")[-1].args
+    blocks = (
+        update["blocks"] if isinstance(update["blocks"], list) else json.loads(update["blocks"])
+    )
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) > 1
+    lines = "\n".join(sections).split("\n")[1:]  # past the intro
+    shown = " ".join(line.removeprefix(">") for line in lines)
+    assert shown.split() == escape(whole).split()
+
+
+def test_a_text_too_long_for_the_edit_box_is_refused_with_a_reason(
+    server, store, slack, posted
+) -> None:
+    # Stored before suggestions were bounded: longer than Slack's edit box holds.
+    long_text = "Please send the files. " * 200  # 4,600 characters
+
+    def old_suggestion(record):
+        nudge = record.nudges[KEY]
+        version = TextVersion(long_text, "U0OLD", nudge.created_at)
+        nudge = replace(nudge, versions=(*nudge.versions, version))
+        return replace(record, nudges={**record.nudges, KEY: nudge}), []
+
+    store.update(TEAM, posted[0], old_suggestion)
+    server.interact({**button(ui.EDIT, posted), "trigger_id": "1.2.3"})
+    (told,) = [c.args for c in slack.wait_for("chat.postEphemeral")]
+    assert "4,600 characters" in told["text"] and "holds 3,000" in told["text"]
+    assert slack.calls_to("views.open") == []
+    assert store.find(TEAM, "acme").nudges[KEY].versions[-1].text == long_text
 
 
 @pytest.mark.parametrize(
@@ -182,6 +223,16 @@ def test_text_stored_by_an_older_version_is_still_sent_inert(
     # tests/conftest.py fails this test otherwise.
     update = slack.wait_for("chat.update")[-1].args
     assert "&lt;!channel&gt; pay" in update["text"]
+
+
+def test_a_pay_link_with_an_ampersand_is_stored_as_typed_and_escaped_once(
+    server, store, slack, posted
+) -> None:
+    ok = server.slash("set acme pay <https://pay.example.com/acme?a=1&amp;b=2>")
+    assert ":warning:" not in ok.text
+    assert store.find(TEAM, "acme").client.pay == "https://pay.example.com/acme?a=1&b=2"
+    shown = server.slash("status acme").text
+    assert "&amp;amp;" not in shown
 
 
 # names ------------------------------------------------------------------------------------------
