@@ -430,6 +430,8 @@ class Console:
             "already": "This week's digest is already posted.",
             "empty": "Nothing is pending this week, so there is no digest.",
             "busy": "Another process is posting this week's digest.",
+            "withheld": "NUDGE_CHANNEL is shared with an outside organisation, so this week's "
+            "digest is not posted there: set NUDGE_CHANNEL to a channel only your team is in.",
         }.get(result, "The digest could not be posted now; it is tried again on the next pass.")
 
     def handle(self, line: str, lines: Iterable[str]) -> str | None:

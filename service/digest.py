@@ -8,6 +8,10 @@ Exactly once across restarts and several processes, as the nudges are (service/n
    `lease` old, and then the channel is searched for the post (by its metadata) before posting
    again.
 3. A week with nothing pending is recorded as empty: nothing is posted for it.
+4. A NUDGE_CHANNEL shared with an outside organisation (Slack Connect) gets no digest: the
+   client would read the team's list of who owes what. The week is recorded as withheld for
+   that channel, with one warning in the log naming it; App Home keeps showing the same items.
+   A NUDGE_CHANNEL changed since (a restart with another one) is tried again that week.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from domain.agenda import agenda
 from domain.digest import DigestTime, Period, due
 from service.commands import ClientCommands
+from service.sharing import is_shared_outside
 from storage.base import DamagedRecord
 from ui import digest as ui
 from ui.agenda import Links
@@ -46,11 +51,13 @@ class WeeklyDigest:
         is_working_day: Callable[[date], bool],
         links: Callable[[str, list], Links] = lambda team, standings: {},
         lease: timedelta = timedelta(minutes=10),
+        shared_outside: Callable[[WebClient, str], bool] = is_shared_outside,
     ) -> None:
         # Each workspace's Web API client (its own token), or None where it isn't installed.
         self.commands, self.clients = commands, clients
         self.when, self.channel, self.is_working_day = when, channel, is_working_day
         self.links, self.lease = links, lease
+        self.shared_outside = shared_outside
 
     @property
     def store(self):
@@ -80,6 +87,8 @@ class WeeklyDigest:
         note = self.store.note(team, name)
         if note is not None and note.get("status") in ("posted", "empty"):
             return "already"
+        if self._withheld_here(note):
+            return "withheld"  # already said once this week
         today = now.astimezone(self.commands.tz).date()
         try:
             found = self.commands.overview(team, today)
@@ -89,6 +98,8 @@ class WeeklyDigest:
         if note is None and items.empty:
             self.store.change_note(team, name, lambda current: current or {"status": "empty"})
             return "empty"
+        if self.shared_outside(client, self.channel):
+            return self._withhold(team, name)
         try:
             claim = self.store.change_note(team, name, lambda current: self._claim(current, now))
         except _Busy:
@@ -117,8 +128,39 @@ class WeeklyDigest:
         )
         return "posted"
 
+    def _withheld_here(self, note: dict[str, Any] | None) -> bool:
+        return (
+            note is not None
+            and note.get("status") == "withheld"
+            and note.get("channel") == self.channel
+        )
+
+    def _withhold(self, team: str, name: str) -> str:
+        """Records the week as not posted because NUDGE_CHANNEL is shared outside; warns once."""
+
+        def withhold(current: dict[str, Any] | None) -> dict[str, Any]:
+            if current is not None and current.get("status") in ("posted", "empty"):
+                raise _Busy  # another process finished the week since we looked
+            if self._withheld_here(current):
+                raise _Busy  # and another one said so already
+            return {"status": "withheld", "channel": self.channel}
+
+        try:
+            self.store.change_note(team, name, withhold)
+        except _Busy:
+            return "busy"
+        logger.warning(
+            "The weekly digest was not posted: NUDGE_CHANNEL %s is shared with an outside "
+            "organisation (Slack Connect), where the client would read it. Set NUDGE_CHANNEL "
+            "to a channel only your team is in; App Home shows the same items meanwhile",
+            self.channel,
+        )
+        return "withheld"
+
     def _claim(self, current: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
-        if current is None:
+        if current is None or (
+            current.get("status") == "withheld" and not self._withheld_here(current)
+        ):
             return {"status": "posting", "attempt_at": now.isoformat(), "attempts": 1}
         if current.get("status") != "posting":
             raise _Busy  # posted, or recorded empty, since we looked

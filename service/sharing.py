@@ -1,6 +1,7 @@
 """Asking Slack whether a channel is shared with an outside organisation (`conversations.info`,
 scopes `channels:read` and `groups:read`), for everything that posts the team's own messages:
-`/client add|set ... in #c`, `report ... share`, `offboard` and the nudge pass.
+`/client add|set ... in #c`, `report ... share`, `offboard`, the nudge pass and the weekly
+digest.
 
 One short call with no retries: it sits in front of a command's answer (Slack's 3 seconds) or a
 post. When Slack can't say (a channel Tactful isn't in, an installation from before the scopes

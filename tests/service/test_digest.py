@@ -220,3 +220,53 @@ def test_each_item_links_to_its_suggestion_thread(config, slack, store, db_path,
     urls = [b["accessory"]["url"] for b in message["blocks"] if "url" in b.get("accessory", {})]
     assert urls and all(u.startswith("https://local.invalid/archives/") for u in urls)
     assert "waiting for approval" in json.dumps(message["blocks"])
+
+
+@pytest.mark.parametrize("sharing", ["ext_shared", "pending_ext_shared"])
+def test_a_channel_shared_outside_gets_no_digest(
+    config, slack, store, db_path, clock, caplog, sharing
+) -> None:
+    """NUDGE_CHANNEL became a Slack Connect channel (or its invitation is open): the client
+    would read who owes what, so the digest is withheld and the log says once where and why."""
+    pending_work(store)
+    getattr(slack, sharing).add(CHANNEL)
+    digest = digest_for(config, slack, db_path, clock)
+    with caplog.at_level("WARNING", logger="service.digest"):
+        assert digest.run(MONDAY) == {TEAM: "withheld"}
+        # Later passes that week, in this process or a restarted one: no post, no new warning.
+        assert digest.run(MONDAY + timedelta(minutes=15)) == {TEAM: "withheld"}
+        again = digest_for(config, slack, db_path, clock)
+        assert again.run(MONDAY + timedelta(days=1)) == {TEAM: "withheld"}
+    assert digests(slack) == [] and not slack.calls_to("chat.postMessage")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert CHANNEL in warnings[0] and "shared with an outside organisation" in warnings[0]
+    assert "Set NUDGE_CHANNEL" in warnings[0]
+    assert store.note(TEAM, "digest-2026-W49") == {"status": "withheld", "channel": CHANNEL}
+
+
+def test_a_team_channel_set_instead_gets_that_weeks_digest(
+    config, slack, store, db_path, clock
+) -> None:
+    pending_work(store)
+    slack.ext_shared.add(CHANNEL)
+    assert digest_for(config, slack, db_path, clock).run(MONDAY) == {TEAM: "withheld"}
+    # The team sets NUDGE_CHANNEL to a channel of its own and restarts, the same week.
+    moved = digest_for(config, slack, db_path, clock, nudge_channel="C0TEAMONLY")
+    assert moved.run(MONDAY + timedelta(hours=2)) == {TEAM: "posted"}
+    (message,) = slack.messages["C0TEAMONLY"]
+    assert message["metadata"]["event_payload"] == {"team": TEAM, "period": "2026-W49"}
+    assert digests(slack) == []
+    assert moved.run(MONDAY + timedelta(hours=3)) == {TEAM: "already"}
+
+
+def test_a_channel_shared_only_later_still_got_its_earlier_digests(
+    config, slack, store, db_path, clock
+) -> None:
+    pending_work(store)
+    digest = digest_for(config, slack, db_path, clock)
+    assert digest.run(MONDAY) == {TEAM: "posted"}
+    slack.ext_shared.add(CHANNEL)
+    assert digest.run(MONDAY + timedelta(hours=1)) == {TEAM: "already"}
+    assert digest.run(MONDAY + timedelta(days=7)) == {TEAM: "withheld"}
+    assert len(digests(slack)) == 1
