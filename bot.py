@@ -74,6 +74,7 @@ from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from service.offboarding import Offboardings
 from service.workspaces import (
     INSTALL_PATH,
+    UNAUTHORISED_REPLY,
     AuditLog,
     Clients,
     Installations,
@@ -124,6 +125,7 @@ def open_installations(config: Config) -> Installations:
             url,
             lambda token: posting_client(config, token),
             redirect_uri=config.redirect_uri,
+            timeout=config.database_timeout,
         ),
     )
 
@@ -254,6 +256,8 @@ def build_app(
         # Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, and each request
         # authorised with the token of its workspace's installation.
         oauth_settings=installations.settings if installations else None,
+        # A request whose installation can't be read in time is answered this, at once.
+        user_facing_authorize_error_message=UNAUTHORISED_REPLY,
         logger=bolt_logger,
         process_before_response=process_before_response,
         listener_executor=listener_executor,
@@ -819,7 +823,7 @@ def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
     if installations is not None:
         counts["installations"] = installations.forget(team)
     who = f"{_operator()}@{socket.gethostname()}"
-    audit = _open_workspaces_db(config, AuditLog)
+    audit = _open_workspaces_db(config, lambda url: AuditLog(url, config.database_timeout))
     audit.append(at=utc_now(), who=who, action="purge", team_id=team, details=counts)
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     logger.warning("Purged workspace %s for %s: %s deleted", team, who, summary)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,14 +25,17 @@ from typing import Any
 from uuid import uuid4
 
 import sqlalchemy
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize, InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackTokenRotationError
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
+from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from config import INSTALL_PATH, REDIRECT_PATH
 from storage.postgres_store import is_database_url
@@ -59,6 +65,18 @@ STATE_SECONDS = 600
 ROTATE_MINUTES = 120
 
 Clients = Callable[[str], WebClient | None]
+# DATABASE_TIMEOUT's default, as for the client data's PostgreSQL store.
+DEFAULT_TIMEOUT = 2.0
+# A frozen server's connection is cut this long after its statement_timeout should have said.
+_GRACE_SECONDS = 0.5
+# What Bolt answers a request whose installation can't be read (Bolt's
+# user_facing_authorize_error_message): a database that didn't answer in time, or a workspace
+# with no installation. Nothing was done either way.
+UNAUTHORISED_REPLY = (
+    ":warning: Tactful couldn't read this workspace's installation just now, so nothing was "
+    "done. Please try again in a minute; if this keeps happening, Tactful may need to be "
+    "installed in this workspace again."
+)
 
 
 def _utc_now() -> datetime:
@@ -112,6 +130,110 @@ class OAuthStates(SQLAlchemyOAuthStateStore):
             )
 
 
+def bounded_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> sqlalchemy.Engine:
+    """SQLAlchemy's engine for the installations database, every wait bounded by `timeout` s.
+
+    SQLite waits at most `timeout` for a lock, and a request at most that for a pooled
+    connection. On PostgreSQL a new connection gives up after `timeout` (libpq's
+    connect_timeout, at least 2 s), the server cancels a statement or a wait for a lock past it,
+    and, since a frozen server (or network) never says so, a connection still checked out
+    `timeout` + 0.5 s after it was taken has its socket shut, as PostgresStore's watchdog does:
+    the thread waiting on it gets an error at once. The ping that replaces SQLAlchemy's
+    pre-ping runs under the same watchdog: a pooled connection the server dropped (a restart)
+    is replaced quietly, one that timed out is not retried, so the request fails in time.
+    """
+    if not url.startswith("postgresql"):
+        return sqlalchemy.create_engine(
+            url, connect_args={"timeout": timeout}, pool_timeout=timeout
+        )
+    millis = int(timeout * 1000)
+    options = " ".join(
+        o
+        for o in (
+            str(sqlalchemy.make_url(url).query.get("options") or ""),
+            f"-c statement_timeout={millis} -c lock_timeout={millis}",
+        )
+        if o
+    )
+    engine = sqlalchemy.create_engine(
+        url,
+        connect_args={"connect_timeout": max(2, math.ceil(timeout)), "options": options},
+        pool_timeout=timeout,
+    )
+
+    import psycopg  # the driver of postgresql+psycopg URLs
+
+    def cut(dbapi_conn: Any, record: Any) -> None:
+        record.info["cut"] = True
+        logger.error(
+            "The installations database did not answer within %s s: its connection is dropped",
+            timeout + _GRACE_SECONDS,
+        )
+        try:
+            with socket.socket(fileno=os.dup(dbapi_conn.pgconn.socket)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, psycopg.Error):
+            pass  # already closed: nothing is waiting on it
+
+    def disarm(_dbapi_conn: Any, record: Any, *_: Any) -> None:
+        timer = record.info.pop("watchdog", None)
+        if timer is not None:
+            timer.cancel()
+
+    @sqlalchemy.event.listens_for(engine, "checkout")
+    def arm(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        record.info["cut"] = False
+        timer = threading.Timer(timeout + _GRACE_SECONDS, cut, (dbapi_conn, record))
+        timer.daemon = True
+        record.info["watchdog"] = timer
+        timer.start()
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:
+            disarm(dbapi_conn, record)
+            if record.info.get("cut"):
+                raise  # frozen: another connection would only wait as long again
+            raise DisconnectionError(err.__class__.__name__) from None
+
+    sqlalchemy.event.listen(engine, "checkin", disarm)
+    sqlalchemy.event.listen(engine, "invalidate", disarm)
+    return engine
+
+
+class QuietAuthorize(Authorize):
+    """Bolt's per-request authorisation from the installations database, which fails fast and
+    quietly when the database can't answer in time: one warning line (the error's class only:
+    the database's message may quote its URL), and Bolt answers UNAUTHORISED_REPLY at once
+    (with a SlackApiError Bolt answers the request itself, 200 with the text, rather than
+    posting it to the command's response_url)."""
+
+    def __init__(self, inner: Authorize) -> None:
+        self.inner = inner
+
+    def __call__(self, **kwargs: Any) -> AuthorizeResult | None:
+        try:
+            return self.inner(**kwargs)
+        except SQLAlchemyError as err:
+            logger.warning(
+                "Could not read team %s's installation (%s): the request is answered that "
+                "nothing was done",
+                kwargs.get("team_id"),
+                err.__class__.__name__,
+            )
+            raise SlackApiError(
+                "the installations database did not answer in time",
+                SlackResponse(
+                    client=None,
+                    http_verb="POST",
+                    api_url="",
+                    req_args={},
+                    data={"ok": False, "error": "installations_unavailable"},
+                    headers={},
+                    status_code=503,
+                ),
+            ) from None
+
+
 def sqlalchemy_url(database_url: str, data_folder: Path) -> str:
     """SQLAlchemy's URL for DATABASE_URL (with the psycopg 3 driver), or the SQLite file."""
     if not database_url:
@@ -128,6 +250,8 @@ class Installations:
         make_client: a Web API client for a token (bot.py's, on SLACK_API_URL).
         redirect_uri: the public URL of /slack/oauth_redirect, when the app has several.
         now: the clock OAuth states expire by.
+        timeout: seconds any database operation may take (DATABASE_TIMEOUT); see
+            `bounded_engine`.
     """
 
     def __init__(
@@ -139,10 +263,11 @@ class Installations:
         *,
         redirect_uri: str = "",
         now: Callable[[], datetime] = _utc_now,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.client_id = client_id
         self.make_client = make_client
-        self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True)
+        self.engine = bounded_engine(url, timeout)
         self.store = SQLAlchemyInstallationStore(client_id=client_id, engine=self.engine)
         self.state_store = OAuthStates(self.engine, now)
         # Idempotent: creates only the tables that are missing.
@@ -172,6 +297,7 @@ class Installations:
         authorize = self.settings.authorize
         assert isinstance(authorize, InstallationStoreAuthorize)  # what OAuthSettings builds
         authorize.token_rotator = self.rotator
+        self.settings.authorize = QuietAuthorize(authorize)
         self._missing: set[str] = set()
         self._lock = threading.Lock()
 
@@ -274,8 +400,8 @@ class AuditLog:
     """What was done to a whole workspace and by whom (a purge), one row each, in the same
     database as the installations. A row is committed (durable) before `append` returns."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True)
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.engine = bounded_engine(url, timeout)
         metadata = sqlalchemy.MetaData()
         self.table = sqlalchemy.Table(
             "tactful_audit",
