@@ -203,6 +203,7 @@ class ListClients:
 @dataclass(frozen=True)
 class History:
     name: str
+    page: int = 1
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,8 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         return Add(name, options) if verb == "add" else Set(name, options)
 
     readings = _readings(rest, verb, known_names)
+    if verb == "history":
+        return _history(readings, known_names)
     if len(readings) > 1:
         readings = _plausible(readings, verb, today)
     if len(readings) > 1:
@@ -392,9 +395,6 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
     if verb == "status":
         _nothing_more(tail, verb, name)
         return Status(name)
-    if verb == "history":
-        _nothing_more(tail, verb, name)
-        return History(name)
     if verb == "report":
         share = tail.strip().lower() == "share"
         if not share and tail.strip():
@@ -638,6 +638,30 @@ def _which(verb: str, readings: list[tuple[str, str]]) -> str:
         f"Which client did you mean? {names} {each} fit what you typed, so I did nothing. "
         f"Type the one you meant, with the name in quotes:\n{options}"
     )
+
+
+def _history(readings: list[tuple[str, str]], known_names: Collection[str]) -> History:
+    """`history acme`, `history acme 2`. A trailing number is a page only when the name
+    without it is the reading: a client called `Studio 54` is `history studio 54` (its first
+    page), and its second page is `history studio 54 2` or `history "Studio 54" 2`."""
+    whole = next((name for name, tail in readings if not tail.strip()), None)
+    if whole is not None and (name_key(whole) in known_names or len(readings) == 1):
+        return History(whole)
+    for name, tail in readings:
+        if re.fullmatch(r"[0-9]{1,6}", tail.strip()):
+            page = int(tail)
+            if not 1 <= page <= MAX_PAGE:
+                raise InputError(
+                    f"Pages start at 1: `/client history {_quote(name)} 2` is the second page."
+                )
+            return History(name, page)
+    name, tail = readings[0]
+    _nothing_more(tail, "history", name)
+    return History(name)
+
+
+def _quote(name: str) -> str:
+    return escape(f'"{name}"' if " " in name else name)
 
 
 def _nothing_more(tail: str, verb: str, name: str) -> None:

@@ -105,8 +105,6 @@ class FollowUp:
 # Who wrote a suggestion's version that only greets a new contact.
 TACTFUL_REGREET = "tactful"
 
-# The newest entries `/client history` shows; a reply has room for about this many lines.
-HISTORY_SHOWN = 300
 # The newest entries insights are read from: a year or two of a busy client, and a bound on
 # what the overview reads per changed record.
 INSIGHT_HISTORY = 500
@@ -317,12 +315,13 @@ class ClientCommands:
             )
             return replies.offboarding_started(updated)
         if isinstance(c, cmd.History):
-            # Only what one reply can show is read, so a long history answers as fast as a short one.
-            # Listed in the order things happened; a line logged late sits at its own date.
-            lines = by_date(
-                islice(self.store.history(team, record.client.client_id), HISTORY_SHOWN)
-            )
-            return replies.history(record, lines)
+            # Paged in the order things were logged, so a page reads only the entries up to
+            # its own: page 1 of a long history answers as fast as a short one's. Each page
+            # is listed in the order things happened.
+            size = replies.HISTORY_PAGE
+            start = (c.page - 1) * size
+            events = islice(self.store.history(team, record.client.client_id), start, start + size)
+            return replies.history(record, by_date(events), c.page)
         logged: list[Interaction] = []
         change = self._change_for(c, user, now, today, logged, source)
         updated = self.store.update(team, record.client.client_id, change)

@@ -5,7 +5,9 @@ in a section's text, 150 in a header, 75 in a button's label and an option's tex
 option's value, 2,000 in a button's value, 3,000 in a button's URL; 10 elements in a context
 block, 25 in an actions block, 100 options in a static menu; a modal's title and its submit and
 close labels at most 24 characters; private_metadata at most 3,000 characters; action ids
-unique within a block and block ids unique within a view.
+unique within a block and block ids unique within a view. And, not in the reference but enforced
+(`msg_blocks_too_long`, slackapi/bolt-js#2509 and #2867): a message's blocks hold at most about
+12,000 characters of text in all.
 """
 
 from __future__ import annotations
@@ -13,10 +15,28 @@ from __future__ import annotations
 from typing import Any
 
 LIMITS = {"message": 50, "home": 100, "modal": 100}
+MESSAGE_TEXT = 12_000  # the lowest figure reported for msg_blocks_too_long
 
 
-def problems(body: dict[str, Any], kind: str) -> list[str]:
-    """Every way `body` (a message, or a Home or modal view) breaks Slack's limits."""
+def text_size(blocks: list[dict[str, Any]]) -> int:
+    """Every text object's characters in `blocks` (counted here, not by the app's own helper,
+    so a mistake there can't hide one here)."""
+    total = 0
+    stack: list[Any] = list(blocks)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack += node
+        elif isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                total += len(node["text"])
+            stack += [v for v in node.values() if isinstance(v, dict | list)]
+    return total
+
+
+def problems(body: dict[str, Any], kind: str, *, text_total: bool = True) -> list[str]:
+    """Every way `body` (a message, or a Home or modal view) breaks Slack's limits.
+    `text_total=False` leaves out a message's total text, for a known exception only."""
     found: list[str] = []
     blocks = body.get("blocks", [])
     if len(blocks) > LIMITS[kind]:
@@ -31,6 +51,8 @@ def problems(body: dict[str, Any], kind: str) -> list[str]:
             found.append("private_metadata over 3000 characters")
     if kind == "message" and not body.get("text"):
         found.append("a message needs its fallback text")
+    if kind == "message" and text_total and text_size(blocks) > MESSAGE_TEXT:
+        found.append(f"{text_size(blocks)} characters of text in blocks (about {MESSAGE_TEXT})")
     block_ids = [b["block_id"] for b in blocks if "block_id" in b]
     if len(block_ids) != len(set(block_ids)):
         found.append("block ids repeat")

@@ -41,15 +41,20 @@ def overdue_line(a: Agenda) -> str:
 def promise_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:
     """The clients' promises to pay that fall due this week (the record keeps no promises of
     ours: what we asked of them is under Needs attention)."""
-    lines = [
+    lines = promise_lines(a)
+    if not lines:
+        return [bk.context("No promises to pay fall due this week.")]
+    return bk.sections(lines, budget=budget)
+
+
+def promise_lines(a: Agenda) -> list[str]:
+    """One line (mrkdwn, names escaped) per promise to pay falling due this week."""
+    return [
         f":handshake: *{escape(s.name)}* promised to pay {money(s.promised_owed)} by "
         f"{day(s.promised_by)}"
         for s in a.promises
         if s.promised_by
     ]
-    if not lines:
-        return [bk.context("No promises to pay fall due this week.")]
-    return bk.sections(lines, budget=budget)
 
 
 def _days(n: int, what: str = "day") -> str:
@@ -103,13 +108,18 @@ def item_blocks(
         if len(blocks) == budget - 1 and len(lines) - n > 1:
             blocks.append(bk.context(f"…and {len(lines) - n} more: `/client list` ranks them all."))
             break
-        url = links.get((thread.channel, thread.ts)) if thread else None
-        blocks.append(
-            bk.section_with(text, bk.link_button("Open thread", OPEN_THREAD, url))
-            if url
-            else bk.section(text)
-        )
+        blocks.append(item_block(text, thread, links))
     return blocks
+
+
+def item_block(text: str, thread: Waiting | None, links: Links) -> bk.Block:
+    """An item's section, with a button to its thread when it has one."""
+    url = links.get((thread.channel, thread.ts)) if thread else None
+    return (
+        bk.section_with(text, bk.link_button("Open thread", OPEN_THREAD, url))
+        if url
+        else bk.section(text)
+    )
 
 
 def retype_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:

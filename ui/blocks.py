@@ -32,6 +32,10 @@ MAX_CONTEXT_ELEMENTS = 10
 # chat.postMessage's top-level `text` (the notification fallback) is truncated by Slack past
 # 40,000 characters; we keep it short because it shows in notifications.
 MAX_FALLBACK_TEXT = 3000
+# Slack refuses a message whose blocks hold more than about 12,000 characters of text in all
+# (`msg_blocks_too_long`; slackapi/bolt-js#2509, #2867: the exact figure isn't documented and
+# varies between 12,000 and 13,200). Messages built from the data keep well under it.
+MAX_MESSAGE_TEXT = 10_000
 
 Block = dict[str, Any]
 
@@ -117,6 +121,64 @@ def header(text: str) -> Block:
 def context(*texts: str) -> Block:
     elements = [MarkdownTextObject(text=clip(t, MAX_SECTION_TEXT)) for t in texts if t]
     return ContextBlock(elements=elements[:MAX_CONTEXT_ELEMENTS]).to_dict()
+
+
+def text_size(blocks: list[Block]) -> int:
+    """The characters of text in `blocks`: every text object's, labels and headers included
+    (what Slack counts against a message's total)."""
+
+    def size(node: Any) -> int:
+        if isinstance(node, dict):
+            own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+            return own + sum(size(v) for v in node.values() if isinstance(v, dict | list))
+        if isinstance(node, list):
+            return sum(size(v) for v in node)
+        return 0
+
+    return size(blocks)
+
+
+class Budget:
+    """What is left of a message's room: blocks and characters of text. Builders take blocks
+    from it in order of importance and stop where the next doesn't fit, so a message built
+    from the data is inside Slack's limits by construction, whatever the data's size."""
+
+    def __init__(self, blocks: int = MAX_BLOCKS, chars: int = MAX_MESSAGE_TEXT) -> None:
+        self.blocks, self.chars = blocks, chars
+
+    def fits(self, *blocks: Block) -> bool:
+        return len(blocks) <= self.blocks and text_size(list(blocks)) <= self.chars
+
+    def take(self, *blocks: Block) -> bool:
+        """Count `blocks` against the room if they all fit (True); else leave it as it was."""
+        if not self.fits(*blocks):
+            return False
+        self.blocks -= len(blocks)
+        self.chars -= text_size(list(blocks))
+        return True
+
+
+def pack(lines: list[str], room: Budget) -> tuple[list[Block], int]:
+    """Lines (each under a section's limit) packed in order into as few sections as `room`
+    holds, stopping at the first that doesn't fit; the sections (taken from `room`) and how
+    many lines they hold."""
+    done: list[Block] = []
+    current = ""
+    taken = 0
+    for line in lines:
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) <= MAX_SECTION_TEXT and room.fits(*done, section(joined)):
+            current = joined
+        elif current and room.fits(*done, section(current), section(line)):
+            done.append(section(current))
+            current = line
+        else:
+            break
+        taken += 1
+    if current:
+        done.append(section(current))
+    room.take(*done)
+    return done, taken
 
 
 def divider() -> Block:

@@ -719,13 +719,45 @@ def entry_lines(events: list[Interaction]) -> list[str]:
     ]
 
 
-def history(record: ClientRecord, events: list[Interaction]) -> Reply:
+# Entries per page of `/client history`, each line at most HISTORY_LINE characters, so a page
+# is at most about 20 x 450 = 9,000 characters of text (Slack refuses a message past ~12,000).
+HISTORY_PAGE = 20
+HISTORY_LINE = 450
+
+
+def history(record: ClientRecord, events: list[Interaction], page: int = 1) -> Reply:
+    """One page of the record: `events` are the page's entries (pages go by the order things
+    were logged, newest first; a page lists its entries by the day they happened)."""
     total = record.state.interactions
-    shown = f"the newest {len(events)} of {total}" if len(events) < total else f"{total} entries"
-    title = f"History of {record.client.name}: {shown}, newest first by the day it happened"
-    lines = entry_lines(events)
+    pages = max(1, -(-total // HISTORY_PAGE))
+    name = record.client.name
+    command = f"`/client history {_arg(name)}"
+    if page > pages:
+        text = (
+            f"{escape(name)} has {total} {'entry' if total == 1 else 'entries'} on "
+            f"{pages} page{'' if pages == 1 else 's'}: {command} {pages}` is the last."
+        )
+        return Reply(text, [bk.section(text)])
+    title = (
+        f"History of {name}: {total} {'entry' if total == 1 else 'entries'}, newest first by the "
+        "day it happened" + (f" (page {page} of {pages})" if pages > 1 else "")
+    )
+    full = entry_lines(events)
+    lines = [bk.clip(line, HISTORY_LINE) for line in full]
+    notes = [f"{HISTORY_PAGE} entries a page."]
+    if page < pages:
+        notes.append(f"Next: {command} {page + 1}` (up to {command} {pages}`).")
+    if any(len(line) > HISTORY_LINE for line in full):
+        notes.append(f"Long entries are cut here: `/client export {_arg(name)}` has every word.")
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
-    return Reply(escape(title), [bk.header(title), *bk.sections(lines, budget=bk.MAX_BLOCKS - 1)])
+    return Reply(
+        escape(title),
+        [
+            bk.header(title),
+            *bk.sections(lines, budget=bk.MAX_BLOCKS - 2),
+            bk.context(" ".join(notes)),
+        ],
+    )
 
 
 def report(
@@ -880,7 +912,7 @@ My answers are visible only to you; `report <name> share` and `offboard` post in
 *Look things up*
 `/client list`: your clients, the ones needing attention first (`/client list 2`: the next page; `/client list a`: names starting with a)
 `/client status <name>`: open asks, unpaid invoices, recent log
-`/client history <name>`: the full record, newest first by the day it happened, with each entry's id (`e12`)
+`/client history <name> [page]`: the full record, newest first by the day it happened, with each entry's id (`e12`), 20 entries a page (`/client history acme 2`: the next page)
 `/client report <name>`: walking away? the record in numbers, a checklist for leaving well and a draft final report for the client
 `/client report <name> share`: the same, posted in the channel for the team
 `/client export <name>`: the full record as CSV and Markdown files, to your DM with Tactful

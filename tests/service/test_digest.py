@@ -270,3 +270,75 @@ def test_a_channel_shared_only_later_still_got_its_earlier_digests(
     assert digest.run(MONDAY + timedelta(hours=1)) == {TEAM: "already"}
     assert digest.run(MONDAY + timedelta(days=7)) == {TEAM: "withheld"}
     assert len(digests(slack)) == 1
+
+
+def many_clients(db_path, count: int) -> list[str]:
+    """`count` clients whose 80-character names are full of `&<>` (about 320 once escaped,
+    so text, not the count of blocks, is what runs out first): a third each overdue,
+    quiet, and promising to pay this week. Written at once (no fsync), as an import would."""
+    from datetime import date
+    from decimal import Decimal
+
+    from domain.ledger import Draft
+    from domain.models import Client, ClientRecord, Kind, Money
+    from service.commands import log
+
+    at = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    names = [f"{i:04d} <!channel> " + ("&<>" * 22)[:64] for i in range(count)]
+
+    def items():
+        for i, name in enumerate(names):
+            record = ClientRecord(client=Client(TEAM, f"c{i:05d}", name, "U0SEED", at))
+            drafts = [Draft(Kind.ADDED, at.date())]
+            if i % 3 != 1:
+                gbp = Money(Decimal(900), "GBP")
+                drafts.append(
+                    Draft(
+                        Kind.INVOICE,
+                        at.date(),
+                        amount=gbp,
+                        ref=f"INV-{i}",
+                        due_on=date(2026, 11, 20),
+                    )
+                )
+            if i % 3 == 1:
+                drafts.append(Draft(Kind.ASKED, date(2026, 11, 2), text="the <logo>"))
+            if i % 3 == 2:  # by the Thursday of the digest's week
+                drafts.append(Draft(Kind.PROMISED, date(2026, 11, 25), due_on=date(2026, 12, 3)))
+            yield log(record, "U0SEED", at, *drafts)
+
+    TinyDBStore(db_path, durable=False).import_clients(items())
+    return names
+
+
+def test_at_5000_clients_with_long_escaped_names_it_fits_and_counts_the_rest(
+    config, slack, db_path, clock
+) -> None:
+    """Within 50 blocks and well under Slack's ~12,000 characters of block text (past which
+    chat.postMessage fails with msg_blocks_too_long and the digest would never post), with a
+    last line counting every item left out and pointing to App Home."""
+    from domain.agenda import agenda
+    from tests.slack_limits import text_size
+
+    assert {len(n) for n in many_clients(db_path, 5000)} == {80}
+    assert digest_for(config, slack, db_path, clock).run(MONDAY) == {TEAM: "posted"}
+    (message,) = digests(slack)
+    blocks = message["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    body = {"text": message["text"], "blocks": blocks}
+    assert problems(body, "message") == [] and live_markup(body) == []
+    assert text_size(blocks) <= 10_000  # the budget, well under Slack's ~12,000
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "&amp;&lt;&gt;" in text and "<!channel>" not in text  # names escaped, once
+    assert "&amp;amp;" not in text
+    # The most urgent first; every item left out (here promises too) is counted at the end.
+    marks = (":red_circle:", ":mute:", ":hourglass:", ":handshake:", ":bulb:")
+    shown = sum(text.count(m) for m in marks)
+    assert ":red_circle:" in text
+    last = blocks[-1]["elements"][0]["text"]
+    assert "more* not shown here" in last and "App Home" in last
+    left = int(last.split("*…and ")[1].split(" more*")[0].replace(",", ""))
+    overview = ClientCommands(TinyDBStore(db_path), UTC).overview(TEAM, MONDAY.date())
+    a = agenda(overview.summaries, MONDAY.date())
+    total = len(a.overdue) + len(a.quiet) + len(a.waiting) + len(a.promises) + len(a.retype)
+    assert total == 5000 and left + shown == total  # a third overdue, quiet, promising
