@@ -15,7 +15,7 @@ from decimal import Decimal
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
 from domain.invoices import owed, paid_so_far
-from domain.models import ClientRecord, Money, NudgeStatus, TextVersion
+from domain.models import ClientRecord, Invoice, Money, NudgeStatus, TextVersion
 from domain.money import format_money, totals
 from domain.nudges import CONTROLLING, DEFAULT_LADDERS, OVERDUE, QUIET, TOP_STAGE
 from ui.client_text import (
@@ -143,7 +143,7 @@ def client_values(
         values |= {
             "invoices": invoices_phrase(invoices, lang, today),
             # What is still owed, never the original total once something was paid.
-            "amount": money_total(owed(invoices), lang),
+            "amount": _still_owed(wording, lang, invoices),
             # Each invoice's own due day: a total "was due on" the earliest would be untrue.
             "due_on": dates_phrase([i.due_on for i in invoices]),
             "late_by": count(facts.days_overdue, "day", lang),
@@ -263,13 +263,23 @@ def client_message(
         parts.append(wording.line(c.lang, "also_asked", {"asks": what, "asked_on": on}))
     if isinstance(facts, OverdueFacts):
         parts.append(payment_line(wording, record, facts, letterhead))
-        if facts.step < TOP_STAGE:
-            # A payment may cross a reminder or a warning; after the pause it would be news.
+        if facts.step < TOP_STAGE and not thanks:
+            # A payment may cross a reminder or a warning; after the pause it would be news,
+            # and after thanks for one that came it would contradict them.
             parts.append(wording.line(c.lang, "already_paid"))
     closing = wording.line(c.lang, "closing")
     sign_off = letterhead.sign_off_for(c.lang)
     parts.append(f"{closing}\n{sign_off}" if sign_off else closing)
     return "\n\n".join(parts)
+
+
+def _still_owed(wording: Wording, lang: str, invoices: Sequence[Invoice]) -> str:
+    """What is still owed; "the remaining …" once part of it was paid, so the figure is never
+    read as the whole."""
+    amount = money_total(owed(invoices), lang)
+    if any(i.paid > 0 for i in invoices):
+        return wording.line(lang, "remaining", {"amount": amount})
+    return amount
 
 
 def _thanks(wording: Wording, lang: str, facts: SituationFacts, today: date) -> str:

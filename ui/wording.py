@@ -63,6 +63,7 @@ LINE_PLACEHOLDERS = {
     "thanks": {"asks", "on"},
     "promise_part": {"on"},
     "part_paid": {"amount", "on"},
+    "remaining": {"amount"},
     "promise": {"on"},
     "promise_firm": {"on"},
     "handover_paused": {"last_day"},

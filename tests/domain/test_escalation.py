@@ -443,8 +443,14 @@ def test_a_part_payment_since_the_last_message_is_thanked_for_and_never_denied()
     text = client_message(Wording.load(None), record, three.facts, date(2026, 11, 17))
     # Thanks first, for what came; the promise is not said to have come to nothing.
     assert text.startswith(
-        "Hi there, thank you for the £600.00 we've received so far, most recently on Mon 16 November."
+        "Hi there, thank you for the £600.00 you've paid so far (received by Mon 16 November)."
     )
+    assert "the remaining £600.00" in text
+    # At a warning, thanks for a payment and "paid already? ignore this" would contradict.
+    warning = client_message(
+        Wording.load(None), record, replace(three.facts, step=2), date(2026, 11, 17)
+    )
+    assert "thank you for the £600.00" in warning and "please ignore this" not in warning
     assert "it still hasn't arrived" not in text
     assert "part of it has come, and the rest hasn't yet" in text
     assert "£600.00" in text.split("\n\n", 1)[1]  # what is still owed: the other half

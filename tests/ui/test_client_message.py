@@ -254,7 +254,11 @@ def test_what_is_owed_is_the_balance_added_up_per_currency(wording: Wording) -> 
     facts = replace(shapes(1)[3], step=1)
     text = client_message(wording, record("en", ClientType.NONE), facts, TODAY)
     # 1,200.50 + (500 - 100 paid) + 300: still owed, not the invoices' totals.
-    assert "payment of £1,900.50 for invoice #A-12, invoice #A-13 and the invoice we sent" in text
+    # Part of it was paid: the figure is called what remains, never read as the whole.
+    assert (
+        "payment of the remaining £1,900.50 for invoice #A-12, invoice #A-13 and the invoice we"
+        in text
+    )
     two = client_message(wording, record("en", ClientType.NONE), shapes(1)[5], TODAY)
     assert "payment of €250.00 and £1,200.50 for invoices #A-12 and #E-1" in two
 
