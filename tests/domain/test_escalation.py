@@ -243,6 +243,8 @@ def test_once_a_rhythm_is_agreed_step_1_is_not_proposed_again() -> None:
     step2 = client_message(wording, record, first, fired[0].on)
     assert "on Mon 2 March we agreed weekly batch reviews" in step2
     assert "If the agreed rhythm isn't being kept by" in step2
+    # Rounds since the agreement, without a window longer than the time since it.
+    assert "Since then we've had" in step2 and "rounds of changes in" not in step2
     assert "could we agree" not in step2.lower() and "If we can't agree" not in step2
     step3 = client_message(wording, record, fired[1].facts, fired[1].on)
     assert "the rhythm we agreed on Mon 2 March hasn't been kept" in step3
