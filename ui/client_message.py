@@ -7,7 +7,7 @@ closing and the sign-off. Pure: `today` and the settings are passed in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -69,6 +69,17 @@ class Letterhead:
         return self.sign_off_cy if lang == "cy" and self.sign_off_cy else self.sign_off
 
 
+def named_days(wording: Wording, days: Iterable[date], lang: str, today: date) -> str:
+    """Each distinct day, oldest first; past MAX_NAMED_REQUESTS, the first few and the rest
+    counted (always two or more, so plural), so a message stays short however many there are."""
+    distinct = sorted(set(days))
+    if len(distinct) <= MAX_NAMED_REQUESTS:
+        return and_list([client_date(d, lang, today) for d in distinct], lang)
+    shown = distinct[: MAX_NAMED_REQUESTS - 1]
+    left = wording.line(lang, "other_days", {"count": str(len(distinct) - len(shown))})
+    return and_list([*(client_date(d, lang, today) for d in shown), left], lang)
+
+
 def named_requests(wording: Wording, asks: Sequence[str], lang: str) -> str:
     """The first MAX_NAMED_REQUESTS of `asks` (oldest first, as facts list them) by name, and
     the rest counted: "the logo, the copy, … and 7 more"."""
@@ -105,13 +116,7 @@ def client_values(
         return client_date(d, lang, today)
 
     def dates_phrase(days: list[date]) -> str:
-        distinct = sorted(set(days))
-        if len(distinct) <= MAX_NAMED_REQUESTS:
-            return and_list([on(d) for d in distinct], lang)
-        # Many days: the first few, and the rest counted (always two or more, so plural).
-        shown = distinct[: MAX_NAMED_REQUESTS - 1]
-        left = wording.line(lang, "other_days", {"count": str(len(distinct) - len(shown))})
-        return and_list([*(on(d) for d in shown), left], lang)
+        return named_days(wording, days, lang, today)
 
     def asked_in(days: list[date]) -> str:
         # A request is asked in a message of its day: several days are several messages.
@@ -256,9 +261,7 @@ def client_message(
     parts = [body]
     if isinstance(facts, QuietFacts) and facts.fresh:
         fresh = facts.fresh
-        on = and_list(
-            [client_date(d, c.lang, today) for d in sorted({a.asked_on for a in fresh})], c.lang
-        )
+        on = named_days(wording, (a.asked_on for a in fresh), c.lang, today)
         what = named_requests(wording, [a.what for a in fresh], c.lang)
         parts.append(wording.line(c.lang, "also_asked", {"asks": what, "asked_on": on}))
     if isinstance(facts, OverdueFacts):

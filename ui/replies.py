@@ -209,7 +209,11 @@ def logged(
     name = f"*{escape(client.name)}*"
     if isinstance(c, cmd.Log) and c.answers:
         answered = [a for a in record.state.answers if a.seq in c.answers]
-        still = "; ".join(f"e{a.seq} “{escape(shorten(a.what))}”" for a in record.state.open_asks)
+        open_asks = record.state.open_asks
+        # A handful by name, the rest counted: the reply stays short however many are open.
+        still = "; ".join(f"e{a.seq} “{escape(shorten(a.what))}”" for a in open_asks[:5]) + (
+            f" and {len(open_asks) - 5} more (`/client status`)" if len(open_asks) > 5 else ""
+        )
         return _simple(
             f":speech_balloon: Logged: {name} answered "
             + ", ".join(f"e{a.seq} “{escape(shorten(a.what))}”" for a in answered)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,20 +46,23 @@ def proxy() -> Iterator[tuple[FrozenProxy, str]]:
                 frozen.thaw()
 
 
-@pytest.fixture
-def installations(
-    proxy: tuple[FrozenProxy, str], slack: LocalSlack, db_path: Path
-) -> Iterator[Installations]:
-    config = Config(
+def oauth_config(slack: LocalSlack, db_path: Path) -> Config:
+    """Installable by many workspaces: no bot token of its own."""
+    return Config(
         bot_token="",
         signing_secret=SECRET,
         client_id="1111.2222",
         client_secret=CLIENT_SECRET,
         slack_api_url=slack.url,
         database_path=db_path,
-        database_url=proxy[1],
-        database_timeout=1,
     )
+
+
+@pytest.fixture
+def installations(
+    proxy: tuple[FrozenProxy, str], slack: LocalSlack, db_path: Path
+) -> Iterator[Installations]:
+    config = replace(oauth_config(slack, db_path), database_url=proxy[1], database_timeout=1)
     found = bot.open_installations(config)
     yield found
     proxy[0].thaw()
@@ -74,14 +78,7 @@ def server(
     lazy: LazyListeners,
     db_path: Path,
 ) -> Iterator[AppServer]:
-    config = Config(
-        bot_token="",
-        signing_secret=SECRET,
-        client_id="1111.2222",
-        client_secret=CLIENT_SECRET,
-        slack_api_url=slack.url,
-        database_path=db_path,
-    )
+    config = oauth_config(slack, db_path)
     app = bot.build_app(
         config, store, clock=clock, installations=installations, listener_executor=lazy
     )

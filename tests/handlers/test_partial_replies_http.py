@@ -100,3 +100,14 @@ def test_a_request_is_told_to_the_client_in_their_terms_and_the_ack_shows_how(
     text = nudge.versions[0].text
     assert "admin access to your CMS" in text
     assert "their CMS" not in text and "checking in on just checking in" not in text
+
+
+def test_the_partial_reply_ack_names_a_handful_of_what_is_still_open(
+    server: AppServer, store: TinyDBStore
+) -> None:
+    ok(server.slash("add acme"))
+    for i in range(9):
+        ok(server.slash(f"asked acme item {i} on 2026-11-16"))
+    ack = ok(server.slash("heard acme e2"))
+    assert "item 5" in ack and "item 6" not in ack
+    assert "and 3 more (`/client status`)" in ack

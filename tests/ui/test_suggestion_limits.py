@@ -174,3 +174,10 @@ def test_split_plain_keeps_every_word_within_the_limit() -> None:
     assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
         " ", ""
     )
+
+
+def test_requests_asked_since_are_named_and_counted_the_same_way(wording: Wording) -> None:
+    facts = quiet(2, asks(2), fresh=asks(12, first=20))
+    text = client_message(wording, record("en"), facts, TODAY)
+    also = text.split("Since then we've also asked you about", 1)[1]
+    assert "and 7 more" in also and "and 8 other days" in also
