@@ -64,6 +64,9 @@ def _bounded(asks: tuple[Ask, ...]) -> tuple[Ask, ...]:
     return (asks[0], *asks[-(MAX_OPEN_ASKS - 1) :])
 
 
+# The only kinds whose line changes an invoice (`apply`): a fold for invoices alone skips the
+# rest (tests/domain/test_ledger.py checks it against the full fold).
+INVOICE_KINDS = frozenset({Kind.INVOICE, Kind.PAID, Kind.PROMISED})
 # Lines that correct others: folding them needs the whole history (see `replay`).
 CORRECTIONS = (Kind.VOIDED, Kind.FIXED)
 
@@ -137,11 +140,9 @@ def apply(
             _pay(i, event) if i.ref == event.ref and i.paid_on is None else i
             for i in state.invoices
         )
-        paid = [i for i in invoices if i.paid_on is not None]
-        drop = {id(i) for i in paid[:-keep_paid]} if len(paid) > keep_paid else set()
         return replace(
             state,
-            invoices=tuple(i for i in invoices if id(i) not in drop),
+            invoices=_kept(invoices, keep_paid)[0],
             last_heard_on=_later(state.last_heard_on, event.occurred_on),
             last_contact_on=_later(state.last_contact_on, event.occurred_on),
         )
@@ -173,6 +174,21 @@ def apply(
     if kind is Kind.SENT:
         return replace(state, last_contact_on=_later(state.last_contact_on, event.occurred_on))
     return state
+
+
+def _kept(
+    invoices: tuple[Invoice, ...], keep_paid: int
+) -> tuple[tuple[Invoice, ...], tuple[Invoice, ...]]:
+    """The invoices a summary keeps (every open one and the newest `keep_paid` paid ones), and
+    the paid ones it lets go."""
+    paid = [n for n, i in enumerate(invoices) if i.paid_on is not None]
+    if len(paid) <= keep_paid:
+        return invoices, ()
+    drop = set(paid[: len(paid) - keep_paid])
+    return (
+        tuple(i for n, i in enumerate(invoices) if n not in drop),
+        tuple(invoices[n] for n in sorted(drop)),
+    )
 
 
 def on_leave(periods: tuple[Away, ...], start: date, until: date) -> tuple[Away, ...]:
@@ -224,16 +240,37 @@ def effective(events: Iterable[Interaction]) -> Iterator[Interaction]:
         yield e
 
 
-def replay(events: Iterable[Interaction], keep_paid: int = MAX_PAID_INVOICES_KEPT) -> ClientState:
+def replay(events: Iterable[Interaction]) -> ClientState:
     """The state from the whole history: what `apply` gives line by line, with every correction
-    taken into account. `keep_paid` bounds the paid invoices kept (the report keeps them all)."""
+    taken into account."""
     events = list(events)
     state = ClientState()
     for e in effective(events):
-        state = apply(state, e, keep_paid)
+        state = apply(state, e)
     # A shared-channel reply stays "seen" even once voided: Slack redelivering it must not log
     # it again.
     seen = tuple(
         e.ref for e in sorted(events, key=lambda e: e.seq) if e.kind is Kind.HEARD and e.ref
     )
     return replace(state, interactions=len(events), replies_logged=seen[-MAX_REPLIES_KEPT:])
+
+
+def every_invoice(events: Iterable[Interaction]) -> tuple[Invoice, ...]:
+    """Every invoice in the history, paid long ago or not, in the order they were logged, as
+    `replay` folds them (corrections included). Linear in the history: the fold keeps its
+    summary small and the paid invoices it lets go are collected on the way, where keeping
+    them all in the summary would make every payment rescan every invoice ever sent."""
+    state = ClientState()
+    gone: list[Invoice] = []
+    for e in effective(events):
+        if e.kind not in INVOICE_KINDS:
+            continue
+        if e.kind is Kind.PAID:
+            # Paid with no limit, then let go here, so nothing is lost between the two.
+            state = apply(state, e, keep_paid=len(state.invoices) + 1)
+            kept, dropped = _kept(state.invoices, MAX_PAID_INVOICES_KEPT)
+            state = replace(state, invoices=kept)
+            gone.extend(dropped)
+        else:
+            state = apply(state, e)
+    return tuple(sorted((*gone, *state.invoices), key=lambda i: i.seq))

@@ -8,7 +8,7 @@ from datetime import date
 
 from domain.invoices import balance, is_open, paid_so_far
 from domain.invoices import overdue as overdue_invoices
-from domain.ledger import effective, replay
+from domain.ledger import effective, every_invoice
 from domain.models import ClientRecord, Interaction, Kind, Money
 from domain.money import totals
 from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
@@ -48,7 +48,7 @@ def engagement_report(
     don't count and fixes do, exactly as in the nudge rules (both fold the same history)."""
     events = list(effective(history))
     # Every invoice, paid long ago or not (the summary keeps only recent paid ones).
-    invoices = replay(history, keep_paid=len(history) + 1).invoices
+    invoices = every_invoice(history)
     outstanding = [i for i in invoices if is_open(i)]
     overdue = overdue_invoices(invoices, today, ladders.grace_days)
     # Drift: how late each settled invoice was, in due-date order, not the order they were

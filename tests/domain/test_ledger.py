@@ -11,8 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.invoices import balance, chased, is_overdue
-from domain.ledger import Draft, replay
-from domain.models import Client, ClientRecord, Interaction, Kind, Money
+from domain.ledger import (
+    MAX_PAID_INVOICES_KEPT,
+    Draft,
+    apply,
+    effective,
+    every_invoice,
+    replay,
+)
+from domain.models import Client, ClientRecord, ClientState, Interaction, Kind, Money
 from domain.nudges import current
 from service.commands import log
 
@@ -123,3 +130,40 @@ def test_a_fix_counts_with_its_new_values_and_a_voided_fix_does_not() -> None:
     undo = lines_after([*events, *fix], Draft(Kind.VOIDED, START, target=fix[0].seq))
     (invoice,) = replay([*events, *fix, *undo]).invoices
     assert invoice.due_on == START
+
+
+PAYMENTS = st.sampled_from(
+    [
+        lambda d: Draft(Kind.INVOICE, d, amount=gbp("900"), ref=f"I{d.day % 9}", due_on=d),
+        lambda d: Draft(Kind.PAID, d, amount=gbp("300"), ref=f"I{d.day % 9}"),
+        lambda d: Draft(Kind.PAID, d, ref=f"I{d.day % 9}"),
+        lambda d: Draft(Kind.PROMISED, d, due_on=d + timedelta(days=7)),
+        lambda d: Draft(Kind.ASKED, d, text="the logo"),
+        lambda d: Draft(Kind.NOTE, d, text="call"),
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(PAYMENTS, st.integers(0, 60)), min_size=1, max_size=60))
+def test_every_invoice_is_the_full_fold_that_forgets_no_paid_invoice(steps) -> None:
+    """The report's invoices (a fold that lets paid ones go as it runs) are exactly those of
+    a fold that keeps every paid invoice, with more paid invoices than the summary keeps."""
+    events = lines(*(make(START + timedelta(days=day)) for make, day in steps))
+    state = ClientState()
+    for e in effective(events):
+        state = apply(state, e, keep_paid=len(events) + 1)
+    assert every_invoice(events) == state.invoices
+
+
+def test_every_invoice_keeps_paid_invoices_the_summary_lets_go() -> None:
+    drafts = []
+    for n in range(MAX_PAID_INVOICES_KEPT + 5):
+        on = START + timedelta(days=n)
+        drafts += [
+            Draft(Kind.INVOICE, on, amount=gbp("100"), ref=f"R{n}", due_on=on),
+            Draft(Kind.PAID, on, ref=f"R{n}"),
+        ]
+    events = lines(*drafts)
+    assert len(replay(events).invoices) == MAX_PAID_INVOICES_KEPT
+    assert [i.ref for i in every_invoice(events)] == [f"R{n}" for n in range(len(drafts) // 2)]
