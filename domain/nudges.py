@@ -339,6 +339,17 @@ def _offered(said: _Said, key: str) -> bool:
     return any(n.key == key and n.status is not NudgeStatus.SNOOZED for n in said.nudges)
 
 
+def _waiting(said: _Said, step: int) -> bool:
+    """A message at `step` is already waiting for the team (in its thread, or about to be
+    posted), whatever its variant: the step is offered once, never a second time beside it."""
+    return any(
+        n.stage == step
+        and not is_reminder(n)
+        and n.status in (NudgeStatus.PENDING, NudgeStatus.POSTED)
+        for n in said.nudges
+    )
+
+
 def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> list[Due]:
     """Every nudge the client's facts call for today, at most one per situation.
 
@@ -388,7 +399,9 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
             found.facts, step, said, ladders, today, repeat, record.client.quiet_days
         )
         made = Due(found.situation, found.subject, step, False, facts, variant)
-        return None if _offered(said, made.key) else made
+        if _offered(said, made.key) or (not repeat and _waiting(said, step)):
+            return None
+        return made
 
     promise = getattr(found.facts, "promise_broken_on", None)
     if promise is not None and not any(n.created_at.date() > promise for n in said.nudges):

@@ -193,6 +193,25 @@ def test_a_broken_promise_moves_the_ladder_on_at_once_and_never_stops_it() -> No
     assert three.stage == 3 and three.facts.warned_on == date(2026, 12, 3)
 
 
+def test_a_broken_promise_message_waiting_for_the_team_is_not_posted_again_as_a_plain_step() -> (
+    None
+):
+    """Found in a console walk: the promise message (step 1) was posted, and the next pass
+    posted step 1 again under its plain key, word for word, because the promise was already
+    said. A step waiting in its thread holds the step, whatever its variant."""
+    record = logged(client_record(), invoice(date(2026, 11, 2), due=date(2026, 11, 20)))
+    record = logged(record, promised(date(2026, 11, 21), by=WED_25_NOV))
+    (due,) = due_nudges(record, THU_26_NOV)
+    assert (due.stage, due.variant) == (1, "promise-2026-11-25")
+    record = remember(record, [due], at(THU_26_NOV, 9))
+    for later in (THU_26_NOV, date(2026, 11, 27), date(2026, 12, 7)):
+        assert due_nudges(record, later) == []
+    # Once the team handles it, the ladder goes on from that step, not from step 1 again.
+    record = approved(record, [due], at(THU_26_NOV, 10))
+    (two,) = due_nudges(record, date(2026, 12, 4))
+    assert (two.stage, two.variant) == (2, "")
+
+
 # 6. after the last step ------------------------------------------------------------------------
 def test_after_the_last_step_the_team_is_reminded_every_final_repeat_days() -> None:
     ladders = Ladders(min_gap_days=0, final_repeat_days=10)
