@@ -709,6 +709,11 @@ _TYPO_ONLY = 0.8
 # Words people reach for that name something Tactful records differently (or not at all).
 _MONEY_BACK = ("refund", "refunded", "refunds", "reimburse", "reimbursed", "chargeback")
 _CREDIT = ("credit", "credited", "credits", "creditnote", "credit-note", "discount")
+# Asking what is owed, not logging anything: never a guess at `paid` (`unpaid` is one letter
+# pair from it, and pasting that would record the whole balance as paid).
+_OWED = ("unpaid", "owed", "owes", "owing", "outstanding", "balance", "debt", "overdue", "due")
+# Removing: the record keeps every line, so these lead to what takes a line or a client back.
+_DELETE = ("delete", "remove", "cancel", "erase", "del", "rm", "drop")
 
 
 def _unknown_verb(verb: str, rest: str) -> str:
@@ -722,15 +727,28 @@ def _unknown_verb(verb: str, rest: str) -> str:
         return (
             f"There is no `{shorten(verb)}` command: Tactful records what clients owe and pay, "
             "not money going back to them. If a payment was logged by mistake, void it with its "
-            f"id from `/client history {name}`: `/client void {name} e12 <reason>`. If you "
-            f"credited part of an invoice, lower what it asks for: "
-            f"`/client fix {name} #INV-7 amount <what they now owe>`."
+            f"id from `/client history {name}`: `/client void {name} <id> <reason>`. If you "
+            f"credited part of an unpaid invoice, lower what it asks for: "
+            f"`/client fix {name} #<ref> amount <what they now owe>`. Money returned after "
+            f"payment isn't tracked: note it with `/client note {name} <what was refunded>`."
         )
     if verb in _CREDIT:
         return (
             f"There is no `{shorten(verb)}` command: a credit note or discount lowers what an "
-            f"invoice asks for, so fix its amount: `/client fix {name} #INV-7 amount <what they "
-            f"now owe>` (`/client status {name}` shows its ref). The history keeps both lines."
+            f"invoice asks for, so fix its amount: `/client fix {name} #<ref> amount <what they "
+            f"now owe>` (`/client status {name}` shows the refs). The history keeps both lines."
+        )
+    if verb in _OWED:
+        return (
+            f"There is no `{shorten(verb)}` command: `/client status {name}` shows what {name} "
+            "owes and what is overdue, and `/client list` every client's balance."
+        )
+    if verb in _DELETE:
+        return (
+            f"There is no `{shorten(verb)}` command: the record keeps every line. To take back "
+            "your last entry: `/client undo`. To take back an older one, find its id with "
+            f"`/client history {name}`, then `/client void {name} <id> <reason>`. To stop "
+            f"tracking a client: `/client archive {name}`."
         )
     safe = [v for v in VERBS if v not in REMOVING]
     close = difflib.get_close_matches(verb, safe, n=1, cutoff=0.6) or [

@@ -22,13 +22,26 @@ def test_refund_and_credit_lead_to_the_commands_that_record_them_never_to_undo(
     text = refused(server.slash("refund acme £50"))
     assert "undo" not in text
     assert "There is no `refund` command" in text
-    assert "`/client void acme e12 &lt;reason&gt;`" in text  # the reply escapes once
+    # Placeholders look like placeholders, never like an id or a ref that could be pasted.
+    assert "`/client void acme &lt;id&gt; &lt;reason&gt;`" in text  # the reply escapes once
     assert "`/client history acme`" in text
-    assert "`/client fix acme #INV-7 amount &lt;what they now owe&gt;`" in text
+    assert "`/client fix acme #&lt;ref&gt; amount &lt;what they now owe&gt;`" in text
+    assert "`/client note acme &lt;what was refunded&gt;`" in text
 
     text = refused(server.slash('credit "Acme" £50'))
     assert "void" not in text and "undo" not in text
-    assert '`/client fix "Acme" #INV-7 amount' in text
+    assert '`/client fix "Acme" #&lt;ref&gt; amount' in text
+
+    # Asking what is owed never leads to `paid` (pasting it would log the balance as paid).
+    for word in ("unpaid", "owed", "balance"):
+        text = refused(server.slash(f"{word} acme"))
+        assert "`paid`" not in text and "/client paid" not in text, (word, text)
+        assert "`/client status acme` shows what acme owes" in text
+    # Deleting leads to what takes a line or a client back, named, never guessed.
+    text = refused(server.slash("delete acme"))
+    assert "There is no `delete` command: the record keeps every line." in text
+    assert "`/client undo`" in text and "`/client archive acme`" in text
+    assert "`/client void acme &lt;id&gt; &lt;reason&gt;`" in text
 
     # Near misses of verbs that void or hide something are offered only as plain typos...
     for word in ("refunds", "reimburse", "unfo", "vote", "arch", "offer"):
