@@ -367,12 +367,19 @@ class Console:
         print(f"{field['label']['text']} ({how}; empty to {empty}):", file=self.out, flush=True)
         typed = iter(lines)
         text = next(typed, "").rstrip("\n")
-        if multiline and text.strip():
-            more = [text]
+        if multiline and text.strip() == ".":
+            text = ""  # the closing line with nothing before it: nothing typed
+        elif multiline and text.strip():
+            more, closed = [text], False
             for line in typed:
                 if line.rstrip("\n").strip() == ".":
+                    closed = True
                     break
                 more.append(line.rstrip("\n"))
+            if not closed:
+                # The input ended before the closing `.`: what was read may be the commands
+                # that followed, not the message. Nothing is saved.
+                return "Cancelled: the text had no closing line with a single `.`."
             text = "\n".join(more)
         if not text and not field.get("optional"):
             return "Cancelled."

@@ -349,3 +349,31 @@ def test_edit_in_the_console_keeps_the_paragraphs_until_a_line_with_a_dot(tmp_pa
     assert "(version 2; every version is kept)" in out
     # ... and the line after `.` is a console command again.
     assert out.count("[2] acme, overdue stage 1: Edit") == 2
+
+
+def test_an_edit_that_is_only_the_closing_line_or_never_closed_saves_nothing(
+    tmp_path: Path,
+) -> None:
+    """Found in a console walk: a lone `.` was taken as the message, and the commands after
+    it, up to the next `.`, were saved (and later approved) as the client's text."""
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20 #A1",
+            "scan --now 2026-11-30T10:00",
+            "click 2",  # Edit, closed at once: nothing typed
+            ".",
+            "buttons",
+            "click 2",  # Edit, and the input ends before its closing line
+            "Hi Jo, a new text",
+            "buttons",
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("Cancelled.") == 1
+    assert "Cancelled: the text had no closing line with a single `.`." in out
+    assert "version 2" not in out and ">." not in out and ">buttons" not in out
+    # `buttons` after the lone `.` ran as a command.
+    assert out.count("[2] acme, overdue stage 1: Edit") >= 2
