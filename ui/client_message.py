@@ -152,25 +152,7 @@ def client_values(
             # Each invoice's own due day: a total "was due on" the earliest would be untrue.
             "due_on": dates_phrase([i.due_on for i in invoices]),
             "late_by": count(facts.days_overdue, "day", lang),
-            "promise": (
-                wording.line(
-                    lang,
-                    "promise"
-                    if facts.step == 1
-                    # Some of it came since our last message: "it still hasn't arrived"
-                    # would be untrue.
-                    else "promise_part"
-                    if any(
-                        i.last_paid_on is not None
-                        and (facts.previous_on is None or i.last_paid_on >= facts.previous_on)
-                        for i in invoices
-                    )
-                    else "promise_firm",
-                    {"on": on(facts.promise_broken_on)},
-                )
-                if facts.promise_broken_on
-                else ""
-            ),
+            "promise": _promise(wording, lang, facts, today) if facts.promise_broken_on else "",
             "history": wording.line(lang, "history") if facts.paid_late_before else "",
             # The pause's last day before the end: the reply time every step gives.
             "handover": wording.line(lang, "handover_paused", {"last_day": values["deadline"]}),
@@ -197,6 +179,30 @@ def client_values(
             ),
         }
     return values
+
+
+def _promise(wording: Wording, lang: str, facts: OverdueFacts, today: date) -> str:
+    """The promise they broke, naming the invoices it was for when it wasn't all of them:
+    "you'd let us know to expect it" about three invoices, one of them promised, is untrue."""
+    assert facts.promise_broken_on is not None
+    invoices = facts.invoices
+    key = (
+        "promise"
+        if facts.step == 1
+        # Some of it came since our last message: "it still hasn't arrived" would be untrue.
+        else "promise_part"
+        if any(
+            i.last_paid_on is not None
+            and (facts.previous_on is None or i.last_paid_on >= facts.previous_on)
+            for i in invoices
+        )
+        else "promise_firm"
+    )
+    values = {"on": client_date(facts.promise_broken_on, lang, today)}
+    promised = [i for i in invoices if i.promised_by == facts.promise_broken_on]
+    if promised and len(promised) < len(invoices):
+        key, values["invoices"] = f"{key}_for", invoices_phrase(promised, lang, today)
+    return wording.line(lang, key, values)
 
 
 def payment_line(

@@ -106,8 +106,11 @@ def and_list(items: Sequence[str], lang: str) -> str:
 
 def money_total(amounts: Sequence[Money], lang: str) -> str:
     """What is owed, added up per currency and never mixed: `£1,700.00`, or
-    `£1,200.00 and €300.00`. Every amount carries its currency."""
-    return and_list([format_money(m, lang) for m in totals(amounts)], lang)
+    `£1,200.00 and €300.00`. Every amount carries its currency, in the order the amounts
+    come (the invoices' order), so it reads in step with the invoices named beside it."""
+    first = list(dict.fromkeys(m.currency for m in amounts))
+    ordered = sorted(totals(amounts), key=lambda m: first.index(m.currency))
+    return and_list([format_money(m, lang) for m in ordered], lang)
 
 
 AUTO_REF = re.compile(r"INV-\d+", re.IGNORECASE)

@@ -260,7 +260,31 @@ def test_what_is_owed_is_the_balance_added_up_per_currency(wording: Wording) -> 
         in text
     )
     two = client_message(wording, record("en", ClientType.NONE), shapes(1)[5], TODAY)
-    assert "payment of €250.00 and £1,200.50 for invoices #A-12 and #E-1" in two
+    # In the invoices' order: the first amount is the first invoice's.
+    assert "payment of £1,200.50 and €250.00 for invoices #A-12 and #E-1" in two
+
+
+def test_a_promise_for_some_of_the_invoices_names_them(wording: Wording) -> None:
+    """Found in a console walk: a promise to pay one invoice of three was told back as a
+    promise for all of them ("you'd let us know to expect it")."""
+    broken = date(2026, 11, 25)
+    promised = replace(A13, promised_by=broken)
+    for step, key in ((1, "expect payment of invoice #A-13 by"), (2, "you'd pay invoice #A-13")):
+        facts = replace(shapes(step)[3], invoices=(A12, promised, AUTO))
+        text = client_message(wording, record("en", ClientType.LATE_PAYER), facts, TODAY)
+        assert key in text.replace("You", "you"), text
+    # All of them promised: "it" is all of them, and no invoice is named twice.
+    every = tuple(replace(i, promised_by=broken) for i in (A12, A13, AUTO))
+    facts = replace(shapes(1)[3], invoices=every)
+    text = client_message(wording, record("en", ClientType.LATE_PAYER), facts, TODAY)
+    assert "You'd let us know to expect it by" in text
+    welsh = client_message(
+        wording,
+        record("cy", ClientType.LATE_PAYER),
+        replace(shapes(1)[3], invoices=(A12, promised, AUTO)),
+        TODAY,
+    )
+    assert "taliad am anfoneb #A-13 yn cyrraedd erbyn" in welsh
 
 
 def test_welsh_lists_counts_and_dates(wording: Wording) -> None:
