@@ -658,18 +658,33 @@ def _comparable(facts_key: str, stored: str) -> str:
 def outdated(
     record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
 ) -> bool:
-    """True if a posted suggestion no longer fits: the client replied or paid (its episode is
-    over), what it names has changed (an invoice of several was paid), or a later stage of the
-    same episode has been posted since."""
+    """True if a posted suggestion no longer fits (`why_outdated` says how)."""
+    return bool(why_outdated(record, nudge, today, ladders))
+
+
+# How a posted suggestion stopped fitting, for the words that tell the team (service/decisions).
+OVER, OTHER_SUBJECT, CHANGED, OVERTAKEN = "over", "other_subject", "changed", "overtaken"
+
+
+def why_outdated(
+    record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
+) -> str:
+    """ "" if a posted suggestion still fits; else how it stopped: its episode is over (the
+    client replied or paid), the episode is now about something else (another request is the
+    oldest, other invoices are overdue), what it names has changed (an invoice of several was
+    paid), or a later step of the same episode has been posted since."""
     due = current(record, today, ladders).get(nudge.situation)
-    if due is None or due.subject != nudge.subject:
-        return True
+    if due is None:
+        return OVER
+    if due.subject != nudge.subject:
+        return OTHER_SUBJECT
     if nudge.facts_key and _comparable(due.facts_key, nudge.facts_key) != nudge.facts_key:
-        return True
-    return any(
+        return CHANGED
+    overtaken = any(
         other.situation == nudge.situation
         and other.subject == nudge.subject
         and other.stage > nudge.stage
         and other.status is not NudgeStatus.STALE
         for other in record.nudges.values()
     )
+    return OVERTAKEN if overtaken else ""

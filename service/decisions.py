@@ -15,14 +15,20 @@ from domain.inputs import clean_text
 from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
 from domain.money import format_money
 from domain.nudges import (
+    CHANGED,
     DEFAULT_LADDERS,
     HALF_APPROVAL,
+    OTHER_SUBJECT,
+    OVER,
     OVERDUE,
+    OVERTAKEN,
+    QUIET,
     TOP_STAGE,
     Ladders,
     is_reminder,
     label,
     outdated,
+    why_outdated,
 )
 from service.commands import Draft, log
 from storage.base import Store, UnknownClient
@@ -118,7 +124,7 @@ class Decisions:
         except UnknownClient:
             return Outcome("missing")
         nudge = record.nudges[key]
-        detail = resolution(record, nudge) if result[0] == "stale" else ""
+        detail = resolution(record, nudge, today, self.ladders) if result[0] == "stale" else ""
         return Outcome(result[0], record, nudge, detail)
 
     # The public decisions --------------------------------------------------------------
@@ -257,20 +263,31 @@ def mark_sent(
     return _with(record, done), [Draft(Kind.SENT, today, text=text, ref=nudge.key)]
 
 
-def resolution(record: ClientRecord, nudge: Nudge) -> str:
-    s = record.state
-    if nudge.situation == "quiet" and s.last_heard_on:
-        return f"{record.client.name} replied on {day(s.last_heard_on)}"
+def resolution(record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders) -> str:
+    """What happened since the suggestion was posted, for "… since this was posted, so nothing
+    was sent": the true reason, never a guess (a request closed with `done` is not a reply)."""
+    s, name = record.state, record.client.name
+    posted = nudge.created_at.date()
+    why = why_outdated(record, nudge, today, ladders)
+    if why == OVERTAKEN:
+        return f"a later step for {name} was suggested"
+    if why == CHANGED:
+        return f"what it says about {name} changed (a payment, or a request answered or added)"
+    if nudge.situation == QUIET:
+        if s.last_heard_on and s.last_heard_on >= posted:
+            return f"{name} replied on {day(s.last_heard_on)}"
+        if why == OTHER_SUBJECT:
+            return f"the request it was about was answered or closed ({name} has others open)"
+        return "the request it was about was answered or closed"
     if nudge.situation == OVERDUE:
-        paid = [(i.paid_on, i) for i in s.invoices if i.paid_on is not None]
-        if paid:
+        paid = [(i.paid_on, i) for i in s.invoices if i.paid_on is not None and i.paid_on >= posted]
+        if paid and why == OVER:
             paid_on, last = max(paid, key=lambda p: p[0])
-            return (
-                f"{record.client.name} paid #{last.ref} ({format_money(last.amount)}) "
-                f"on {day(paid_on)}"
-            )
-        return f"{record.client.name} has no overdue invoice any more"
-    return f"the situation with {record.client.name} has changed"
+            return f"{name} paid #{last.ref} ({format_money(last.amount)}) on {day(paid_on)}"
+        if why == OTHER_SUBJECT:
+            return f"the invoices overdue for {name} changed"
+        return f"{name} has no overdue invoice any more"
+    return f"the situation with {name} changed"
 
 
 def _with(record: ClientRecord, nudge: Nudge) -> ClientRecord:

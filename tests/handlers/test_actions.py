@@ -229,6 +229,23 @@ def test_a_stale_nudge_is_not_sent_when_the_client_replied_since(
     assert "C0SHARED" not in slack.messages
 
 
+def test_a_request_closed_without_a_reply_is_told_as_closed_not_as_a_reply(
+    server, store, slack, posted, clock
+):
+    """Found in a console walk: a request closed with `done` was told as "acme replied on …"
+    (a reply from before the suggestion was posted): the reason given must be the true one."""
+    # A reply to another request, before the suggestion was posted...
+    run(store, "asked acme the logo files on 2026-11-10", clock.now)
+    run(store, "heard acme e4 on 2026-11-12", clock.now)
+    # ... then the request the suggestion is about is closed by the team.
+    run(store, "done acme e2", clock.now)
+    server.interact(button(ui.APPROVE, posted))
+    assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.STALE
+    blocks = json.dumps(slack.wait_for("chat.update")[-1].args["blocks"])
+    assert "the request it was about was answered or closed since this was posted" in blocks
+    assert "replied on" not in blocks
+
+
 def test_two_people_approving_at_once_make_one_approval(server, store, slack, posted):
     barrier = threading.Barrier(2)
     results = []
