@@ -216,6 +216,7 @@ def build_app(
     process_before_response: bool = True,
     installations: Installations | None = None,
     home: HomeViews | None = None,
+    answer_within: float = 2.0,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -237,6 +238,8 @@ def build_app(
             delivers approved messages); by default one from `config`.
         process_before_response: off only in tests that prove a listener also works in
             Bolt's default mode (answer first, listener on a thread).
+        answer_within: seconds a read-only command may take before the ack says its answer
+            follows (by response_url); tests make it short.
         installations: installable by many workspaces, their database (opened if not given).
         home: App Home's publisher, if one is built already (serve() shares it with the
             scheduler, which refreshes Home after each pass); by default one on `client`.
@@ -294,6 +297,7 @@ def build_app(
             Offboardings(store, config.timezone),
             Uninstalls(installations),
             home,
+            answer_within,
         ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.

@@ -28,6 +28,10 @@ from urllib.parse import parse_qsl
 
 # Where files_upload_v2 sends a file's bytes (Slack's is on files.slack.com; this is loopback).
 UPLOAD_PATH = "/upload/v1/"
+# Where a slash command's response_url points here: a late answer is recorded as a call to
+# RESPONSE_METHOD, its JSON body as the arguments.
+RESPONSE_PATH = "/hooks/response/"
+RESPONSE_METHOD = "response_url"
 
 
 @dataclass
@@ -193,9 +197,27 @@ class LocalSlack:
         }
 
     # serving -----------------------------------------------------------------------------
+    def response_url(self, team: str) -> str:
+        """A response_url for a slash command of `team`, answered here."""
+        return f"{self.url.removesuffix('/api/')}{RESPONSE_PATH}{team}"
+
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
         if req.path.startswith(UPLOAD_PATH):
             self._receive_upload(req)
+            return
+        if req.path.startswith(RESPONSE_PATH):
+            length = int(req.headers.get("Content-Length") or 0)
+            args = json.loads(req.rfile.read(length).decode() or "{}") if length else {}
+            with self._lock:
+                self.calls.append(Call(RESPONSE_METHOD, args, ""))
+                self._called.notify_all()
+            if self.on_call:
+                self.on_call(self.calls[-1])
+            req.send_response(200)
+            req.send_header("Content-Type", "text/plain")
+            req.send_header("Content-Length", "2")
+            req.end_headers()
+            req.wfile.write(b"ok")
             return
         method = req.path.rsplit("/", 1)[-1].split("?")[0]
         length = int(req.headers.get("Content-Length") or 0)

@@ -12,9 +12,11 @@ nothing to do.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as NotYet
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -52,8 +54,17 @@ def leaves_work(command: dict[str, Any]) -> bool:
     return not verb or verb in _FOLLOWED
 
 
+# Slack waits 3 seconds for a command's answer. A command that only reads (a cold `/client
+# list` over thousands of clients, a report over a long history) gets this long; past it, the
+# ack says the answer follows, and the answer goes to the command's response_url when it is
+# ready. Commands that write answer inline: the write is small, and their answer says it is
+# saved (Deps.answer_within; threads are made as needed, a few at most, and reused).
+_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tactful-read")
+WORKING = ":hourglass_flowing_sand: Working on it: the answer follows here in a moment."
+
+
 def on_client_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     d = deps(context)
     verb = _verb(command)
@@ -61,6 +72,28 @@ def on_client_command(
         # A bare /client opens the form (after the ack, see follow_up).
         ack(response_type="ephemeral", text=OPENING)
         return
+    if verb not in _READ_ONLY:
+        ack(**_answer(d, verb, command, client).body())
+        return
+    answer = _READERS.submit(_answer, d, verb, command, client)
+    try:
+        reply = answer.result(timeout=d.answer_within)
+    except NotYet:
+        ack(response_type="ephemeral", text=WORKING)
+        answer.add_done_callback(lambda done: _answer_late(done, respond, command))
+        return
+    ack(**reply.body())
+
+
+def _answer_late(done: Future, respond: Respond, command: dict[str, Any]) -> None:
+    try:
+        respond(**done.result().body(), replace_original=False)
+    except Exception:
+        logger.exception("Could not send a late /client answer (team %s)", command.get("team_id"))
+
+
+def _answer(d: Deps, verb: str, command: dict[str, Any], client: WebClient):
+    """The command carried out and its reply (an error reply if it failed: nothing saved)."""
     try:
         reply = d.commands.run(
             command["team_id"],
@@ -84,7 +117,7 @@ def on_client_command(
             logger.exception(
                 "Could not schedule the App Home refresh (team %s)", command["team_id"]
             )
-    ack(**reply.body())
+    return reply
 
 
 OPENING = "Opening the form to log an interaction… (`/client help` lists the typed commands.)"

@@ -37,6 +37,9 @@ class Deps:
     # Slack says a workspace removed Tactful (service.workspaces.Uninstalls).
     uninstalled: Callable[[str, dict[str, Any]], None]
     home: HomeViews  # App Home, published for the people who have it open
+    # Seconds a read-only command may take before its answer goes by response_url instead
+    # (handlers/commands.py).
+    answer_within: float = 2.0
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after
