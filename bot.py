@@ -293,7 +293,7 @@ def build_app(
             Approvers(config.approvers),
             clock,
             replies,
-            Exports(store),
+            Exports(store, config.timezone),
             Offboardings(store, config.timezone),
             Uninstalls(installations),
             home,
@@ -870,7 +870,7 @@ def export(argv: list[str]) -> int:
             return EXIT_CONFIG
     else:
         records = [r for t in teams for r in store.clients(t)]
-    exports, out = Exports(store), Path(args.out)
+    exports, out = Exports(store, config.timezone), Path(args.out)
     for record in records:
         # One folder per workspace: two workspaces may each have an "acme".
         for path in exports.write(exports.files(record, now), out / record.client.team_id):

@@ -1,9 +1,24 @@
-"""The full record of a client as rows, for a CSV the agency can keep or hand to an
+"""The full record of a client as rows, for the files the agency keeps or hands to an
 accountant or a solicitor. Pure.
 
-Rows are built from the stored dataclasses field by field (through the storage codec, the one
-place that knows how a value is written down), so a field or a kind of entry added later is
-exported without changing this module. Each row says what it is (`record`) and which one
+An export is two CSV files (and a Markdown document, ui/export_markdown.py):
+
+- `<client>-record-<date>.csv`, the one to read or hand on: one row per entry, in the order
+  things happened, in plain columns (ui/export_timeline.py);
+- `<client>-record-<date>-internal.csv`, built here: every stored fact, the internals included
+  (ids, keys, seq and logging order, Slack message ids, delivery states, every version of a
+  suggested message), so the agency can show exactly what the app held and did.
+
+Why a second file rather than internal columns at the end of the first: the reader's file can
+be handed to a client or an accountant as it is, with nothing to delete first (a nudge's
+internal note or a Slack channel id is not theirs to see), and its columns stay the same
+whatever the app stores. The internal file is still written every time, from a fresh read of
+the whole history, and each reader row names its entry (`e12`), which is the internal row
+`entry,12`.
+
+Rows here are built from the stored dataclasses field by field (through the storage codec, the
+one place that knows how a value is written down), so a field or a kind of entry added later
+is exported without changing this module. Each row says what it is (`record`) and which one
 (`id`): an entry by its seq, a nudge by its key, a version or approval by its nudge and number.
 """
 
@@ -50,7 +65,7 @@ def _flat(doc: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def rows(record: ClientRecord, history: Iterable[Interaction]) -> list[Row]:
-    """Every stored fact about the client, one row each: the client's settings, every entry
+    """The internal file's rows: every stored fact about the client, one row each: the client's settings, every entry
     (oldest first), every nudge with each version of its text and each approval, and the
     offboarding checklist with each tick."""
     out: list[Row] = [_row(CLIENT, record.client.client_id, to_doc(record.client))]
@@ -79,9 +94,9 @@ def _row(kind: str, ident: str, doc: dict[str, Any]) -> Row:
     return {"record": kind, "id": ident, **_flat(doc)}
 
 
-def columns(table: list[Row]) -> list[str]:
-    """Every column any row has, in the order first seen."""
-    seen = dict.fromkeys(FIRST_COLUMNS)
+def columns(table: list[Row], first: tuple[str, ...] = FIRST_COLUMNS) -> list[str]:
+    """`first`, then every other column any row has, in the order first seen."""
+    seen = dict.fromkeys(first)
     for row in table:
         seen.update(dict.fromkeys(row))
     return list(seen)
@@ -99,9 +114,10 @@ def read_cell(value: str) -> str:
     return value
 
 
-def to_csv(table: list[Row]) -> str:
+def to_csv(table: list[Row], first: tuple[str, ...] = FIRST_COLUMNS) -> str:
+    """The rows as CSV, `first` as the first columns; every cell made safe for a spreadsheet."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns(table), lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns(table, first), lineterminator="\r\n")
     writer.writeheader()
     for row in table:
         writer.writerow({k: safe_cell(v) for k, v in row.items()})

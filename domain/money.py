@@ -82,6 +82,15 @@ def format_money(money: Money, lang: str = "en") -> str:
     )
 
 
+def format_money_code(money: Money) -> str:
+    """An amount with its ISO code before it (`GBP 1,200.50`, `JPY 1,000`), for files read
+    outside Tactful, where `$` or `kr` could be any of several currencies."""
+    shown = format_currency(
+        money.amount, money.currency, format="¤¤ #,##0.00", locale="en", currency_digits=True
+    )
+    return shown.strip()
+
+
 def format_totals(amounts: Iterable[Money], lang: str = "en", none: str = "nothing") -> str:
     """Amounts added up per currency, never mixed: `£1,200.00 + €300.00`."""
     return " + ".join(format_money(m, lang) for m in totals(amounts)) or none

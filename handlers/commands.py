@@ -186,7 +186,7 @@ def _do(d: Deps, follow: FollowUp, user: str, channel: str, client: WebClient) -
 
 
 def send_export(d: Deps, client: WebClient, record, user: str) -> None:
-    """The record's CSV and Markdown, uploaded to the person's DM with the app."""
+    """The record's CSVs and Markdown, uploaded to the person's DM with the app."""
     now = d.clock()
     files = d.exports.files(record, now)
     d.exports.upload(
@@ -195,8 +195,9 @@ def send_export(d: Deps, client: WebClient, record, user: str) -> None:
         files,
         f"The full record of {escape(record.client.name)}, as of "
         f"{now.isoformat(timespec='minutes')}: every entry, invoice, payment, nudge, version, "
-        "approval and decision, with who and when. In the CSV, a cell that would start a "
-        "spreadsheet formula begins with an apostrophe.",
+        "approval and decision, with who and when. The CSV is the timeline, to read or hand "
+        "on; the internal CSV keeps every stored field (ids, keys, states). In both, a cell "
+        "that would start a spreadsheet formula begins with an apostrophe.",
     )
 
 

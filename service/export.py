@@ -1,11 +1,12 @@
-"""Exporting a client's full record: a CSV and a Markdown file, uploaded to a person's DM with
+"""Exporting a client's full record: a CSV to read or hand on, a CSV of every stored field
+(`-internal.csv`, see domain/export.py for why two) and a Markdown document, uploaded to a person's DM with
 the app (`/client export`) or written to a folder (`python bot.py export`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -14,6 +15,7 @@ from domain import export
 from domain.models import ClientRecord
 from storage.base import Store
 from ui.export_markdown import markdown
+from ui.export_timeline import READER_COLUMNS, timeline
 
 
 @dataclass(frozen=True)
@@ -30,21 +32,31 @@ def slug(name: str, fallback: str) -> str:
 
 
 class Exports:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, tz: tzinfo) -> None:
+        self.store, self.tz = store, tz
 
     def files(self, record: ClientRecord, now: datetime) -> list[ExportFile]:
-        """The CSV and the Markdown of one client, from a fresh read of its whole history."""
+        """The reader's CSV, the internal CSV and the Markdown of one client, from a fresh read
+        of its whole history; dates and times in the workspace's time zone."""
         c = record.client
         history = list(self.store.history(c.team_id, c.client_id))
-        table = export.rows(record, history)
-        base = f"{slug(c.name, c.client_id)}-record-{now.date().isoformat()}"
+        reader, stored = timeline(history, self.tz), export.rows(record, history)
+        base = f"{slug(c.name, c.client_id)}-record-{now.astimezone(self.tz).date().isoformat()}"
         return [
-            ExportFile(f"{base}.csv", f"{c.name}: full record (CSV)", export.to_csv(table)),
+            ExportFile(
+                f"{base}.csv",
+                f"{c.name}: full record (CSV)",
+                export.to_csv(reader, READER_COLUMNS),
+            ),
+            ExportFile(
+                f"{base}-internal.csv",
+                f"{c.name}: full record, internal fields (CSV)",
+                export.to_csv(stored),
+            ),
             ExportFile(
                 f"{base}.md",
                 f"{c.name}: full record (Markdown)",
-                markdown(table, now, c.team_id),
+                markdown(reader, stored, now.astimezone(self.tz), c.team_id),
             ),
         ]
 

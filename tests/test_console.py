@@ -198,6 +198,7 @@ def test_console_starts_quietly_and_exports(tmp_path: Path) -> None:
     assert done.stderr == ""
     assert "--- Slack files.completeUploadExternal DCONSOLE" in done.stdout
     assert "[file] acme: full record (CSV)" in done.stdout
+    assert "[file] acme: full record, internal fields (CSV)" in done.stdout
     assert "[file] acme: full record (Markdown)" in done.stdout
 
 

@@ -1,7 +1,9 @@
-"""The full record of a client as a Markdown document, for people to read (the CSV beside it is
-for spreadsheets). Built from the same rows as the CSV (domain/export.py), so both always hold
-the same facts; every piece of text a person typed is escaped, so it reads as typed and can't
-turn into a link, a heading or a table cell of its own.
+"""The full record of a client as a Markdown document, for people to read (the CSVs beside it
+are for spreadsheets). The timeline comes first, built from the same rows as the reader's CSV
+(ui/export_timeline.py); then, from the internal file's rows (domain/export.py), each suggested
+message with its versions and approvals, the offboarding checklist and the client's settings.
+Every piece of text a person typed is escaped, so it reads as typed and can't turn into a link,
+a heading or a table cell of its own.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from decimal import Decimal
 from domain.export import APPROVAL, CLIENT, ENTRY, NUDGE, OFFBOARDING, TICK, VERSION, Row
 from domain.models import Money
 from domain.money import format_money
+from ui.export_timeline import READER_COLUMNS
+from ui.replies import message_label
 
 # Everything is inline (table cells, list items after their marker, a heading's text), so only
 # what Markdown reads inline needs escaping: emphasis, code, links, HTML, entities, pipes.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
-# Shown as their own columns in the entries table; every other field goes under "details".
-_ENTRY_COLUMNS = ("id", "occurred_on", "kind", "logged_by", "logged_at")
 
 
 def md(text: str) -> str:
@@ -43,40 +45,37 @@ def _details(row: Row, skip: tuple[str, ...]) -> str:
     return "; ".join(f"{md(k)}: {md(v)}" for k, v in shown.items())
 
 
-def markdown(rows: list[Row], exported_at: datetime, team_id: str) -> str:
-    """The document for one client's rows (domain.export.rows)."""
+def markdown(timeline: list[Row], stored: list[Row], exported_at: datetime, team_id: str) -> str:
+    """The document for one client: its timeline (ui.export_timeline.timeline), then what is
+    stored about its suggested messages, offboarding and settings (domain.export.rows)."""
     by_kind: dict[str, list[Row]] = {}
-    for row in rows:
+    for row in stored:
         by_kind.setdefault(row["record"], []).append(row)
     client = by_kind[CLIENT][0]
     out = [
         f"# {md(client.get('name', ''))}: the full record",
         "",
         f"Exported from Tactful at {exported_at.isoformat(timespec='seconds')}, workspace "
-        f"{md(team_id)}. Every entry, nudge, version of a suggested message, approval and "
-        "decision, with who and when. Text typed by people is escaped.",
+        f"{md(team_id)}. First every entry, in the order things happened (times in the "
+        "workspace's time zone); then each suggested message with its versions and approvals, "
+        "the offboarding checklist and the client's settings. Every stored field, ids included, "
+        "is in the internal CSV beside this file. Text typed by people is escaped.",
         "",
-        "## Client",
+        f"## Timeline ({len(timeline)} entries, oldest first)",
         "",
         *_table(
-            ("setting", "value"),
-            [(md(k), md(v)) for k, v in client.items() if k not in ("record", "id")],
+            READER_COLUMNS,
+            [
+                (md(r["date"]) or "date not given", *(md(r[c]) for c in READER_COLUMNS[1:]))
+                for r in timeline
+            ],
         ),
     ]
-    entries = by_kind.get(ENTRY, [])
-    out += ["", f"## Entries ({len(entries)}, oldest first)", ""]
-    out += _table(
-        ("#", "date", "kind", "logged by", "logged at", "details"),
-        [
-            (*(md(e.get(k, "")) for k in _ENTRY_COLUMNS), _details(e, (*_ENTRY_COLUMNS, "seq")))
-            for e in entries
-        ],
-    )
     nudges = by_kind.get(NUDGE, [])
-    out += ["", f"## Nudges ({len(nudges)})"]
+    out += ["", f"## Suggested messages ({len(nudges)})"]
     for nudge in nudges:
         key = nudge["id"]
-        out += ["", f"### {md(key)}", "", _details(nudge, ("id",)) or "(no details)"]
+        out += ["", f"### {md(message_label(key))}", "", _details(nudge, ("id",))]
         versions = [v for v in by_kind.get(VERSION, []) if v.get("nudge") == key]
         if versions:
             out += ["", "Versions of the suggested message:", ""]
@@ -96,7 +95,17 @@ def markdown(rows: list[Row], exported_at: datetime, team_id: str) -> str:
         ]
         if not ticks:
             out.append("- nothing ticked yet")
-    # Anything a later version stores that this document has no section for still appears.
+    out += [
+        "",
+        "## Client settings",
+        "",
+        *_table(
+            ("setting", "value"),
+            [(md(k), md(v)) for k, v in client.items() if k not in ("record", "id")],
+        ),
+    ]
+    # Anything a later version stores that this document has no section for still appears
+    # (entries are the timeline).
     known = {CLIENT, ENTRY, NUDGE, VERSION, APPROVAL, OFFBOARDING, TICK}
     for kind, extra in by_kind.items():
         if kind not in known:

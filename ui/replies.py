@@ -540,7 +540,9 @@ def status(
     return Reply(f"{escape(c.name)}: {'; '.join(flags) or 'nothing pending'}", out)
 
 
-_VERB = {
+# What each kind of entry is called wherever people read the record: `/client history`,
+# `/client status` and the export's `what` column (ui/export_timeline.py).
+ENTRY_VERBS = {
     Kind.ADDED: "added to Tactful",
     Kind.ASKED: "we asked for",
     Kind.HEARD: "they replied",
@@ -601,7 +603,7 @@ def _event_line(
     logged = f"logged by {who(e.logged_by)} {at.strftime('%-d %b %Y %H:%M')} UTC"
     # An undated line claims no day: the one it was logged on is in `logged` below.
     when = "date not given" if e.undated else day(e.occurred_on)
-    line = f"`{e.short_id}` *{when}* · {_VERB[e.kind]} {' '.join(detail)}"
+    line = f"`{e.short_id}` *{when}* · {ENTRY_VERBS[e.kind]} {' '.join(detail)}"
     void = (voided or {}).get(e.seq)
     if void is not None:
         # Struck through and said in words: a void must be seen even where ~ isn't rendered.
@@ -623,7 +625,7 @@ def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) ->
         where, how = "in a message", f"logged by {who(e.logged_by)}"
     else:
         where, how = "in the shared channel", f"from {who(e.logged_by)}, logged automatically"
-    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {_VERB[e.kind]} {where}{words}{link}"
+    line = f"`{e.short_id}` *{day(e.occurred_on)}* · {ENTRY_VERBS[e.kind]} {where}{words}{link}"
     void = (voided or {}).get(e.seq)
     if void is not None:
         line = f"~{line}~ *VOIDED* by {void.short_id}"
@@ -844,8 +846,9 @@ def sharing_report(record: ClientRecord) -> Reply:
 
 def exporting(record: ClientRecord) -> Reply:
     return _simple(
-        f":package: Exporting the full record of *{escape(record.client.name)}*: a CSV and a "
-        "Markdown file are on their way to your DM with Tactful (its Messages tab)."
+        f":package: Exporting the full record of *{escape(record.client.name)}*: a CSV to read "
+        "or hand on, a CSV of every stored field and a Markdown file are on their way to your "
+        "DM with Tactful (its Messages tab)."
     )
 
 

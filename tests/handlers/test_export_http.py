@@ -75,28 +75,37 @@ def stored_history(store, record) -> list[Interaction]:
     return list(store.history(TEAM, record.client.client_id))
 
 
-def test_export_uploads_csv_and_markdown_to_the_persons_dm(
-    server, slack, store, full_record
-) -> None:
+def exported(slack) -> dict[str, str]:
+    """The uploaded files by what they are: `csv` (the reader's), `internal` and `md`."""
+    slack.wait_for("files.completeUploadExternal")
+    out = {}
+    for f in slack.files:
+        name = f["filename"]
+        what = "internal" if name.endswith("-internal.csv") else name.rsplit(".", 1)[1]
+        out[what] = f["content"].decode("utf-8")
+    return out
+
+
+def test_export_uploads_the_files_to_the_persons_dm(server, slack, store, full_record) -> None:
     text = ok(server.slash("export acme"))
     assert "on their way to your DM" in text
-    slack.wait_for("files.completeUploadExternal")
+    files = exported(slack)
     # The three steps of files_upload_v2, each file's bytes posted to the loopback upload URL.
-    assert len(slack.calls_to("files.getUploadURLExternal")) == 2
+    assert len(slack.calls_to("files.getUploadURLExternal")) == 3
     assert slack.calls_to("conversations.open")[-1].args["users"] == "U0ALICE"
-    files = {f["filename"].rsplit(".", 1)[1]: f for f in slack.files}
-    assert set(files) == {"csv", "md"}
+    assert set(files) == {"csv", "internal", "md"}
     assert all(f["channel"] == "D0ALICE" for f in slack.files), "the DM with the app"
     assert all(f["title"].startswith("acme: full record") for f in slack.files)
     assert "every entry, invoice, payment, nudge" in slack.files[0]["initial_comment"]
+    assert "internal CSV keeps every stored field" in slack.files[0]["initial_comment"]
 
     history = stored_history(store, full_record)
     kinds = {e.kind for e in history}
     assert {Kind.ASKED, Kind.HEARD, Kind.INVOICE, Kind.PAID, Kind.NUDGED, Kind.EDITED} <= kinds
     assert {Kind.APPROVED, Kind.SENT, Kind.PROMISED, Kind.SNOOZED, Kind.TYPE} <= kinds
 
-    # Round trip: every stored entry is in the CSV exactly once, with every field as stored.
-    rows = from_csv(files["csv"]["content"].decode("utf-8"))
+    # Round trip: every stored entry is in the internal CSV exactly once, every field as stored.
+    rows = from_csv(files["internal"])
     entries = [r for r in rows if r["record"] == "entry"]
     assert sorted(int(r["id"]) for r in entries) == sorted(e.seq for e in history)
     by_seq = {int(r["id"]): r for r in entries}
@@ -119,34 +128,89 @@ def test_export_uploads_csv_and_markdown_to_the_persons_dm(
     decided = next(r for r in rows if r["record"] == "nudge")
     assert decided["status"] == "approved" and decided["decided_by"] == "U0CAROL"
 
-    # Markdown: every entry has its row; typed text is escaped.
-    markdown = files["md"]["content"].decode("utf-8")
+    # Markdown: the timeline first, one row per entry; typed text is escaped.
+    markdown = files["md"]
+    timeline = markdown.index("## Timeline (19 entries, oldest first)")
+    assert timeline < markdown.index("## Suggested messages") < markdown.index("## Client settings")
+    assert "| date | what | who | reference | amount | due | text | entry |" in markdown
     for event in history:
-        assert re.search(rf"^\| {event.seq} \| {event.occurred_on.isoformat()} \|", markdown, re.M)
+        assert re.search(rf"\| {event.short_id} \|$", markdown, re.M), event
     assert "\\| \\*not bold\\* # not a heading" in markdown
     assert "Edited =1+1" in markdown
-    assert "amount: £900.00; text:" not in markdown  # amounts read as money, first
-    assert re.search(r"\| invoice \| U0ALICE \| [^|]+ \| amount: £900\.00; ref: A1", markdown)
+    assert "| date not given | invoice sent | U0ALICE | A1 | GBP 900.00 | 2026-11-10 |" in markdown
+    assert markdown.index(nudge.key) > markdown.index("## Suggested messages"), "keys come last"
+    assert "### message to client, overdue step 1" in markdown
+
+
+def test_the_csv_is_the_timeline_and_the_internals_are_in_their_own_file(
+    server, slack, store, full_record
+) -> None:
+    ok(server.slash("export acme"))
+    files = exported(slack)
+    header, *_ = files["csv"].splitlines()
+    assert header == "date,what,who,reference,amount,due,text,entry"
+    rows = from_csv(files["csv"])
+    history = stored_history(store, full_record)
+    assert len(rows) == len(history), "one row per entry"
+    # In the order things happened: by the day (the asked line was backdated to 2 November),
+    # then as logged; a line whose day wasn't given has no date.
+    assert rows[0] == {
+        "date": "2026-11-02",
+        "what": "we asked for",
+        "who": "U0ALICE",
+        "text": "the logo files",
+        "entry": "e2",
+    }
+    assert [r["entry"] for r in rows[1:4]] == ["e1", "e3", "e4"]
+    assert rows[1]["date"] == "2026-11-27 10:00" and rows[1]["what"] == "added to Tactful"
+    by_entry = {r["entry"]: r for r in rows}
+    assert by_entry["e3"] == {
+        "date": "2026-11-27 10:00",
+        "what": "they replied",
+        "who": "client",
+        "text": "sent them",
+        "entry": "e3",
+    }
+    assert by_entry["e7"] == {
+        "what": "invoice sent",
+        "who": "U0ALICE",
+        "reference": "A1",
+        "amount": "GBP 900.00",
+        "due": "2026-11-10",
+        "entry": "e7",
+    }
+    assert by_entry["e9"]["who"] == "client" and by_entry["e9"]["amount"] == "EUR 50.50"
+    assert by_entry["e9"]["what"] == "paid" and by_entry["e9"]["reference"] == "A2"
+    assert by_entry["e11"]["what"] == "snoozed" and by_entry["e11"]["text"] == "quiet"
+    assert by_entry["e19"]["what"] == "promised to pay" and by_entry["e19"]["due"] == "2026-12-04"
+    assert by_entry["e18"]["what"] == "message sent" and by_entry["e18"]["who"] == "U0CAROL"
+    assert by_entry["e18"]["text"].endswith("(sent by hand): Edited =1+1")
+
+    # Internals (the nudge's key, Slack ids, seq, the logging order) are only in the other file.
+    nudge = next(iter(full_record.nudges.values()))
+    assert nudge.key not in files["csv"] and nudge.key in files["internal"]
+    assert nudge.ts not in files["csv"] and nudge.ts in files["internal"]
+    assert str(history[0].order) not in files["csv"]
+    assert files["internal"].splitlines()[0].startswith("record,id,")
 
 
 def test_the_csv_is_safe_to_open_in_a_spreadsheet(server, slack, full_record) -> None:
     ok(server.slash("export acme"))
-    slack.wait_for("files.completeUploadExternal")
-    raw = next(f for f in slack.files if f["filename"].endswith(".csv"))["content"].decode()
-    # Cells that would start a formula begin with an apostrophe; read back, they are as typed.
-    assert "'=HYPERLINK(" in raw and ",=HYPERLINK(" not in raw
-    assert "'-1 looks like a formula" in raw
-    assert "'Edited =1+1" not in raw  # only a cell's first character matters
-    texts = [r.get("text", "") for r in from_csv(raw)]
-    assert 'HYPERLINK("http://evil.invalid") | *not bold*' in " ".join(texts)
+    files = exported(slack)
+    for raw in (files["csv"], files["internal"]):
+        # Cells that would start a formula begin with an apostrophe; read back, they are as typed.
+        assert "'=HYPERLINK(" in raw and ",=HYPERLINK(" not in raw
+        assert "'-1 looks like a formula" in raw
+        assert "'Edited =1+1" not in raw  # only a cell's first character matters
+        texts = [r.get("text", "") for r in from_csv(raw)]
+        assert 'HYPERLINK("http://evil.invalid") | *not bold*' in " ".join(texts)
 
 
 def test_every_stored_field_is_a_column(server, slack, full_record) -> None:
-    """The export is generic over the stored dataclasses: a field added later is exported."""
+    """The internal file is generic over the stored dataclasses: a field added later is in it."""
     ok(server.slash("export acme"))
-    slack.wait_for("files.completeUploadExternal")
-    header = next(f for f in slack.files if f["filename"].endswith(".csv"))["content"].decode()
-    columns = set(header.splitlines()[0].split(","))
+    header = exported(slack)["internal"].splitlines()[0]
+    columns = set(header.split(","))
     for f in dataclasses.fields(Interaction):
         assert f.name in columns or f"{f.name}.amount" in columns, f.name
 

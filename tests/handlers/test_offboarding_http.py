@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -155,7 +156,10 @@ def test_export_from_the_checklist_sends_the_files_and_ticks(
     press(server, client_id, ob.EXPORTED, ts, user="U0CAROL")
     slack.wait_for("files.completeUploadExternal")
     assert {f["channel"] for f in slack.files} == {"D0CAROL"}
-    assert sorted(f["filename"].rsplit(".", 1)[1] for f in slack.files) == ["csv", "md"]
+    names = sorted(
+        re.sub(r"^acme-record-\d{4}-\d{2}-\d{2}", "", f["filename"]) for f in slack.files
+    )
+    assert names == ["-internal.csv", ".csv", ".md"]
     assert store.find(TEAM, "acme").offboarding.ticks[ob.EXPORTED].by == "U0CAROL"
 
 
