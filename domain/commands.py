@@ -365,7 +365,7 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
     verb = verb.lower()
     rest = rest.strip()
     if verb not in VERBS:
-        raise InputError(_unknown_verb(verb, rest))
+        raise InputError(_unknown_verb(verb, rest, text.split(None, 1)[0]))
     if verb == "help":
         return Help()
     if verb == "list":
@@ -393,19 +393,22 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         raise InputError(_which(verb, readings))
     name, tail = readings[0]
     if verb == "status":
-        _nothing_more(tail, verb, name)
-        return Status(name)
+        return Status(_only_name(name, tail, verb, rest, known_names))
     if verb == "report":
-        share = tail.strip().lower() == "share"
-        if not share and tail.strip():
+        words = tail.split()
+        share = bool(words) and words[-1].lower() == "share"
+        more = words[:-1] if share else words
+        if more and _more_of_name(name, rest, known_names):
+            return Report(check_name(unescape(" ".join([name, *more]))), share)
+        if more:
             raise InputError(
                 f"I didn't expect `{shorten(tail)}` there. To post the report for the team: "
-                f"`/client report {_arg(name)} share`."
+                f"`/client report {_arg(name)} share`; to see it yourself: "
+                f"`/client report {_arg(name)}`."
             )
         return Report(name, share)
     if verb == "export":
-        _nothing_more(tail, verb, name)
-        return Export(name)
+        return Export(_only_name(name, tail, verb, rest, known_names))
     if verb == "offboard":
         if not tail.strip():
             raise InputError(
@@ -664,6 +667,28 @@ def _quote(name: str) -> str:
     return escape(f'"{name}"' if " " in name else name)
 
 
+def _more_of_name(name: str, rest: str, known_names: Collection[str]) -> bool:
+    """Words after an unquoted name that is no client's are more of the name (`status Oak Ivy`
+    for "Oak & Ivy"): the look-up then offers the client it may mean."""
+    return bool(known_names) and not rest.startswith('"') and name_key(name) not in known_names
+
+
+def _only_name(name: str, tail: str, verb: str, rest: str, known_names: Collection[str]) -> str:
+    """The name of a command that takes nothing else. Words after a known client's name are
+    refused, with the command without them."""
+    if not tail.strip():
+        return name
+    if _more_of_name(name, rest, known_names):
+        return check_name(unescape(" ".join(rest.split())))
+    if name_key(name) in known_names:
+        raise InputError(
+            f"I didn't expect `{shorten(tail)}` there: `/client {verb} {_arg(name)}` is the "
+            "whole command."
+        )
+    _nothing_more(tail, verb, name)
+    return name
+
+
 def _nothing_more(tail: str, verb: str, name: str) -> None:
     if tail.strip():
         # Most often a name of several words that isn't a client yet: quote all of it.
@@ -716,7 +741,7 @@ _OWED = ("unpaid", "owed", "owes", "owing", "outstanding", "balance", "debt", "o
 _DELETE = ("delete", "remove", "cancel", "erase", "del", "rm", "drop")
 
 
-def _unknown_verb(verb: str, rest: str) -> str:
+def _unknown_verb(verb: str, rest: str, typed: str = "") -> str:
     """What to say for a first word that isn't a verb: the command that records what it
     means, or a near miss, never a verb that removes data for a word that means something
     else."""
@@ -749,6 +774,17 @@ def _unknown_verb(verb: str, rest: str) -> str:
             "your last entry: `/client undo`. To take back an older one, find its id with "
             f"`/client history {name}`, then `/client void {name} <id> <reason>`. To stop "
             f"tracking a client: `/client archive {name}`."
+        )
+    words = rest.split()
+    at = next((n for n, w in enumerate(words[:5]) if w.lower() in VERBS), None)
+    if at is not None:
+        # The name first, then the verb (`/client Kestrel paid 500`): the verb comes first.
+        # Their own verb, moved, not a guess at another word: a removing one is offered too.
+        name = unescape(" ".join([typed or verb, *words[:at]]))
+        command = f"/client {words[at].lower()} {_arg(name)} {' '.join(words[at + 1 :])}"
+        return (
+            f"The verb comes first, then the client: `{shorten(command.strip(), 300)}`. "
+            "`/client help` lists the verbs."
         )
     safe = [v for v in VERBS if v not in REMOVING]
     close = difflib.get_close_matches(verb, safe, n=1, cutoff=0.6) or [

@@ -7,6 +7,7 @@ instead; nothing here reads the clock (the caller passes `today`).
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -115,7 +116,7 @@ def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[dat
     # A bare number ("on 5") is too ambiguous to guess at, and dateparser would.
     if cleaned.isdigit() or len(cleaned) > 40:
         raise InputError(
-            _date_help(typed, today, future), typed=typed, instead=example_date(today, future)
+            _date_help(typed, today, future), typed=typed, instead=_meant(typed, today, future)
         )
     if cleaned in ("today", "now"):
         return today, False
@@ -127,7 +128,7 @@ def _read_date(cleaned: str, typed: str, today: date, future: bool) -> tuple[dat
     past, ahead = (_dateparser(cleaned, today, prefer) for prefer in ("past", "future"))
     if past is None or ahead is None:
         raise InputError(
-            _date_help(typed, today, future), typed=typed, instead=example_date(today, future)
+            _date_help(typed, today, future), typed=typed, instead=_meant(typed, today, future)
         )
     if past != ahead and (past.month, past.day) == (ahead.month, ahead.day):
         # Typed without a year (`20 dec`): dateparser would jump a whole year either way.
@@ -213,6 +214,55 @@ def _date_help(text: str, today: date, future: bool = False) -> str:
         f"I couldn't read `{shorten(text)}` as a date. Try `today`, `yesterday`, `fri`, "
         f"`3 days ago`, `next wed`, `20/12` (day first) or `{example_date(today, future)}`."
     )
+
+
+# The words of dates people type, to put a misspelt one right (`next fridy`).
+_DATE_WORDS = (
+    *_WEEKDAYS,
+    *(w[:3] for w in _WEEKDAYS),
+    *(calendar.month_name[m].lower() for m in range(1, 13)),
+    *(calendar.month_abbr[m].lower() for m in range(1, 13)),
+    *(
+        [
+            "next",
+            "last",
+            "this",
+            "today",
+            "yesterday",
+            "tomorrow",
+            "day",
+            "days",
+            "week",
+            "weeks",
+            "month",
+            "months",
+            "ago",
+            "in",
+        ]
+    ),
+)
+
+
+def _meant(typed: str, today: date, future: bool) -> str:
+    """What to type instead of a date that can't be read, keeping what was meant: the date
+    without words before it (`date 2027-01-15`), or its words spelt right (`next fridy`);
+    else an example."""
+    words = typed.split()
+    candidates = [" ".join(words[n:]) for n in range(1, len(words))]
+    spelt = [
+        (difflib.get_close_matches(w.lower(), _DATE_WORDS, n=1, cutoff=0.75) or [w])[0]
+        for w in words
+    ]
+    candidates.append(" ".join(spelt))
+    for candidate in candidates:
+        if candidate.lower() == typed.lower():
+            continue
+        try:
+            parse_date(candidate, today, future=future)
+        except InputError:
+            continue
+        return candidate
+    return example_date(today, future)
 
 
 def example_date(today: date, future: bool = True) -> str:

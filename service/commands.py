@@ -622,22 +622,32 @@ def _misspelt(text: str, name: str, meant: str) -> tuple[str, str]:
     if rest.startswith('"') and rest.find('"', 1) > 0:
         end = rest.find('"', 1)
         return rest[1:end], rest[end + 1 :].strip()
-    if not rest.casefold().startswith(name.casefold()):
+    if not rest.casefold().startswith(name.split()[0].casefold() if name.split() else name):
         return "", ""
     words = rest.split()
-    first = len(name.split())
-    target = " ".join(meant.casefold().split())
-
-    def likeness(n: int) -> float:
-        return difflib.SequenceMatcher(None, " ".join(words[:n]).casefold(), target).ratio()
-
-    # Ties go to fewer words: a word that spells no more of the name is the text's.
-    taken = max(
-        range(first, min(len(words), len(meant.split()) + 1) + 1), key=lambda n: (likeness(n), -n)
-    )
+    # The first word is the name's (the parser read it so); each next word is too while it
+    # spells a word of the name not yet spelt. A word that resembles none (`the`, `e5`) is
+    # the text's, even where counting letters over the whole phrase would take it.
+    left = [_name_word(w) for w in meant.split()]
+    first = difflib.get_close_matches(_name_word(words[0]), left, n=1, cutoff=0.0)
+    if first:
+        left.remove(first[0])
+    taken = 1
+    for word in words[1:]:
+        close = difflib.get_close_matches(_name_word(word), left, n=1, cutoff=0.6)
+        if not close:
+            break
+        left.remove(close[0])
+        taken += 1
     return " ".join(words[:taken]), re.sub(
         rf"^\s*(?:\S+\s+){{{taken - 1}}}\S+", "", rest, count=1
     ).strip()
+
+
+def _name_word(word: str) -> str:
+    """A word of a name as compared: `&`, `&amp;` and `and` are one word."""
+    folded = unescape(word).casefold()
+    return "&" if folded in ("and", "+") else folded
 
 
 def _retyped(text: str, name: str, meant: str) -> str:

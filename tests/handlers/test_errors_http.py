@@ -172,3 +172,43 @@ def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_
     ):
         assert "2026-" not in reply, reply
     assert stored_files(store) == before
+
+
+# From a second console walk -------------------------------------------------------------------
+def test_suggested_commands_keep_what_was_typed_and_name_the_client_meant(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Oak &amp; Ivy" as late-payer'))
+    ok(server.slash('add "Bloom Florists" as unresponsive'))
+    ok(server.slash("add Kestrel as late-payer"))
+    ok(server.slash("invoice Kestrel £900 due 2026-12-04 on 2026-11-04 #K-102"))
+    before = stored_files(store)
+
+    # A name missing a word or a sign: the client meant, never a quoted new name.
+    text = refused(server.slash("status Oak Ivy"))
+    assert 'Did you mean Oak &amp; Ivy? `/client status "Oak &amp; Ivy"`' in text
+    text = refused(server.slash("report oak and ivy share"))
+    assert '`/client report "Oak &amp; Ivy" share`' in text
+    # A known name with a word too many: the command without it, not a name with it.
+    text = refused(server.slash('export "Oak &amp; Ivy" csv'))
+    assert '`/client export "Oak &amp; Ivy"` is the whole command' in text
+
+    # Words after a misspelt name that spell no more of it stay in the command.
+    text = refused(server.slash("asked bloom the product photos"))
+    assert '`/client asked "Bloom Florists" the product photos`' in text
+    text = refused(server.slash("heard bloom e5 photos sent over wetransfer"))
+    assert '`/client heard "Bloom Florists" e5 photos sent over wetransfer`' in text
+
+    # A date that can't be read is put right, not swapped for an example date.
+    text = refused(server.slash("fix Kestrel #K-102 due date 2027-01-15"))
+    assert "Type: `/client fix Kestrel #K-102 due 2027-01-15`" in text
+    text = refused(server.slash("promised Kestrel next fridy"))
+    assert "Type: `/client promised Kestrel next friday`" in text
+
+    # The client first, then the verb: the same words, the verb first.
+    text = refused(server.slash("Kestrel paid 500"))
+    assert "The verb comes first, then the client: `/client paid Kestrel 500`" in text
+    text = refused(server.slash("Oak &amp; Ivy asked the logo"))
+    assert '`/client asked "Oak &amp; Ivy" the logo`' in text
+    assert stored_files(store) == before
