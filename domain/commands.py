@@ -395,12 +395,12 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
     if verb == "status":
         return Status(_only_name(name, tail, verb, rest, known_names))
     if verb == "report":
-        words = tail.split()
-        share = bool(words) and words[-1].lower() == "share"
-        more = words[:-1] if share else words
-        if more and _more_of_name(name, rest, known_names):
-            return Report(check_name(unescape(" ".join([name, *more]))), share)
-        if more:
+        after = tail.split()
+        share = bool(after) and after[-1].lower() == "share"
+        extra = after[:-1] if share else after
+        if extra and _more_of_name(name, rest, known_names):
+            return Report(check_name(unescape(" ".join([name, *extra]))), share)
+        if extra:
             raise InputError(
                 f"I didn't expect `{shorten(tail)}` there. To post the report for the team: "
                 f"`/client report {_arg(name)} share`; to see it yourself: "
