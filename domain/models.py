@@ -318,11 +318,12 @@ class Nudge:
     # The requests a message about a quiet client named (their asks' seqs): a request named in
     # no approved message yet starts at step 1, however far the older ones have gone.
     covers: tuple[int, ...] = ()
-    # Sending the approved text by email (service/email_out.py), an outbox of its own:
+    # Sending the approved text by email (*Send by email*, still to come), an outbox of its own:
     # "" (not by email), "sending" (claimed: the attempt may or may not have reached the mail
     # server), "sent", or "refused" (the server said no; `email_error` says why).
     email: str = ""
-    email_id: str = ""  # the Message-ID of the email that carried it (sent or seen in the BCC)
+    # The Message-ID of the email that carried it (seen at the BCC address, service/email_in.py).
+    email_id: str = ""
     email_error: str = ""
 
 
