@@ -13,6 +13,8 @@
     python bot.py migrate      create or upgrade the PostgreSQL tables at DATABASE_URL
     python bot.py copy --from data/tactful.json [--to postgresql://...] [--now ...]
                                copy every workspace into PostgreSQL, verified entry by entry
+    python bot.py bcc T0123 [--domain mail.agency.com]
+                               a workspace's BCC address for client mail (EMAIL_SECRET)
 
 `--now` (ISO, in TIMEZONE) makes a mode act as if it were that moment, for trying Tactful out
 on pretend days; without it, the real time.
@@ -54,18 +56,21 @@ import config as config_module
 import handlers
 from clock import utc_now
 from config import Config, ConfigError
+from domain.email_in import local_part
 from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
 from domain.routing import is_user_id
 from handlers import serving
 from handlers.actions import Approvers
 from handlers.deps import Deps
+from handlers.email import BccInbox, EmailListener
 from handlers.http import wsgi_app
 from scheduler import jobs
 from scheduler.lock import DatabasePassLock, PassLock, SchedulerLock
 from service.commands import ClientCommands
 from service.decisions import Decisions
 from service.digest import WeeklyDigest
+from service.email_in import MailLog
 from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.home import HomeViews
@@ -656,6 +661,8 @@ def serve(config: Config) -> None:
     # HOST:PORT is taken before the scheduler starts: one that can't be listened on stops
     # start-up here, before a nudge pass has posted anything.
     server = None if config.socket_mode else listen(config, http_app(config, app, store))
+    # The BCC address (EMAIL_LISTEN), beside the app: taken now too, before any pass.
+    mail = email_listener(config, store, home.changed, utc_now)
 
     def after_pass(now: datetime) -> None:
         commands.refresh_overviews(now)
@@ -704,6 +711,58 @@ def serve(config: Config) -> None:
     finally:
         # Let a pass in progress finish its current write; pending nudges wait for next time.
         scheduler.shutdown(wait=True)
+        if mail is not None:
+            mail.stop()
+
+
+def email_listener(
+    config: Config,
+    store: Store,
+    changed: Callable[[str], None],
+    clock: Callable[[], datetime],
+) -> EmailListener | None:
+    """The SMTP listener for the BCC addresses, started; None when EMAIL_LISTEN is not set."""
+    settings = config.email
+    if settings.listen is None:
+        return None
+    replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
+    inbox = BccInbox(
+        MailLog(store, config.timezone, replies, changed),
+        settings.secret,
+        clock,
+        settings.allowed_domains,
+    )
+    host, port = settings.listen
+    listener = EmailListener(inbox, host, port, settings.max_bytes)
+    try:
+        listener.start()
+    except (OSError, RuntimeError) as err:
+        print(
+            f"config: can't listen for mail on EMAIL_LISTEN={host}:{port} ({err})", file=sys.stderr
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+    return listener
+
+
+def email_address(argv: list[str]) -> int:
+    """`python bot.py bcc T0123 [--domain mail.agency.com]`: a workspace's BCC
+    address, made from EMAIL_SECRET (print it for the team; never logged)."""
+    parser = argparse.ArgumentParser(prog="python bot.py bcc")
+    parser.add_argument("team", help="the workspace's team id, T...")
+    parser.add_argument("--domain", default="", help="the domain your relay sends to Tactful")
+    args = parser.parse_args(argv)
+    config = _load(need_slack=False)
+    if not config.email.secret:
+        print("config: EMAIL_SECRET is not set: there is no BCC address.", file=sys.stderr)
+        return EXIT_CONFIG
+    if not re.fullmatch(r"[TE][A-Z0-9]{2,31}", args.team.upper()):
+        print(
+            f"{args.team!r} is not a team id (T followed by letters and digits).", file=sys.stderr
+        )
+        return EXIT_CONFIG
+    domain = args.domain or "<your inbound mail domain>"
+    print(f"{local_part(config.email.secret, args.team)}@{domain}")
+    return 0
 
 
 def scan(argv: list[str]) -> int:
@@ -1034,9 +1093,11 @@ def main(argv: list[str]) -> int:
         return migrate(argv[1:])
     if mode == "copy":
         return copy(argv[1:])
+    if mode == "bcc":
+        return email_address(argv[1:])
     print(
         f"Unknown mode {mode!r}. Try: python bot.py "
-        "[console|scan|digest|export|import|purge|migrate|copy|--help]",
+        "[console|scan|digest|export|import|purge|migrate|copy|bcc|--help]",
         file=sys.stderr,
     )
     return EXIT_CONFIG

@@ -7,14 +7,17 @@ message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.calendar import UnknownHolidays, WorkCalendar, check_holidays
 from domain.digest import DigestTime, parse_digest
+from domain.email_in import mail_address, mail_domain
 from domain.insights import DEFAULT_THRESHOLDS, Thresholds
 from domain.money import DEFAULT_CURRENCY, is_currency, not_money
 from domain.nudges import DEFAULT_HOURS, DEFAULT_LADDERS, Ladders
@@ -82,7 +85,15 @@ SETTINGS = (
     "INSIGHT_DRIFT_DAYS",
     "INSIGHT_REVISIONS_PER_MONTH",
     "INSIGHT_MIN_EVIDENCE",
+    "EMAIL_LISTEN",
+    "EMAIL_SECRET",
+    "EMAIL_MAX_BYTES",
+    "EMAIL_ALLOWED_DOMAINS",
+    "SMTP_URL",
+    "EMAIL_FROM",
 )
+# A message to the BCC address larger than this is refused (552) before it is stored.
+DEFAULT_EMAIL_MAX_BYTES = 5 * 1024 * 1024
 _CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
 # Where workspaces start an install, and where Slack sends them back (Bolt's defaults).
 INSTALL_PATH = "/slack/install"
@@ -102,6 +113,26 @@ def setting_of(name: str) -> str | None:
     if name.startswith(prefix) and len(suffix) == 3 and suffix.isupper() and is_currency(suffix):
         return PAYMENT_DETAILS_CURRENCY
     return None
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """Email in (the BCC address) and out (sending approved messages)."""
+
+    # EMAIL_LISTEN: where the SMTP listener binds; None keeps it off.
+    listen: tuple[str, int] | None = None
+    # Part of every workspace's BCC address (domain/email_in.py): never logged.
+    secret: str = field(default="", repr=False)
+    max_bytes: int = DEFAULT_EMAIL_MAX_BYTES
+    # Envelope senders (MAIL FROM) accepted, by domain; empty: any.
+    allowed_domains: tuple[str, ...] = ()
+    # smtp://user:pass@host:587 (STARTTLS) or smtps://... (TLS from the start); "" for none.
+    smtp_url: str = field(default="", repr=False)
+    sender: str = ""  # EMAIL_FROM
+
+    @property
+    def sends(self) -> bool:
+        return bool(self.smtp_url and self.sender)
 
 
 class ConfigError(Exception):
@@ -163,6 +194,7 @@ class Config:
     # The weekly digest in NUDGE_CHANNEL: the day and time, or None when DIGEST=off.
     digest: DigestTime | None = DigestTime()
     insights: Thresholds = DEFAULT_THRESHOLDS
+    email: EmailSettings = field(default_factory=lambda: EmailSettings())
 
     @property
     def socket_mode(self) -> bool:
@@ -512,6 +544,8 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         min_evidence=whole("INSIGHT_MIN_EVIDENCE", d.min_evidence, 50),
     )
 
+    email = _email(get, problems)
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -561,6 +595,65 @@ def load(env: Mapping[str, str], *, need_slack: bool = True) -> Config:
         sign_off_cy=sign_off_cy,
         digest=digest,
         insights=insights,
+        email=email,
+    )
+
+
+def _email(get: Callable[..., str], problems: list[str]) -> EmailSettings:
+    """EMAIL_* and SMTP_URL. Problems name the variable, never a secret's value."""
+    listen: tuple[str, int] | None = None
+    listen_text = get("EMAIL_LISTEN")
+    if listen_text:
+        host, _, port_text = listen_text.rpartition(":")
+        if not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            problems.append(
+                f"EMAIL_LISTEN={listen_text!r} should be host:port, e.g. 127.0.0.1:2525."
+            )
+        else:
+            listen = (host.strip("[]"), int(port_text))
+    secret = get("EMAIL_SECRET")
+    if listen and len(secret) < 16:
+        problems.append(
+            "EMAIL_SECRET must be set to at least 16 random characters when EMAIL_LISTEN is "
+            "(it makes each workspace's BCC address unguessable)."
+        )
+    max_text = get("EMAIL_MAX_BYTES", str(DEFAULT_EMAIL_MAX_BYTES))
+    if not max_text.isdigit() or not 1024 <= int(max_text) <= 100 * 1024 * 1024:
+        problems.append(f"EMAIL_MAX_BYTES={max_text!r} should be bytes from 1024 to 104857600.")
+        max_text = str(DEFAULT_EMAIL_MAX_BYTES)
+    domains = []
+    for d in get("EMAIL_ALLOWED_DOMAINS").replace(",", " ").split():
+        domain = mail_domain(d)
+        if domain is None:
+            problems.append(f"EMAIL_ALLOWED_DOMAINS: {d!r} is not a mail domain like agency.com.")
+        else:
+            domains.append(domain)
+    smtp_url, sender = get("SMTP_URL"), get("EMAIL_FROM")
+    if smtp_url:
+        parts = urlsplit(smtp_url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            # The scheme only: the URL itself holds a password.
+            problems.append(
+                "SMTP_URL should look like smtp://user:password@host:587 (STARTTLS) or "
+                "smtps://user:password@host:465."
+            )
+        try:
+            parts.port  # noqa: B018 (raises on a port that isn't one)
+        except ValueError:
+            problems.append("SMTP_URL has a port that is not a number from 1 to 65535.")
+    if sender and mail_address(parseaddr(sender)[1]) is None:
+        problems.append(f"EMAIL_FROM={sender!r} should be an address, e.g. Sam <sam@agency.com>.")
+    if bool(smtp_url) != bool(sender):
+        problems.append(
+            "SMTP_URL and EMAIL_FROM go together: set both to send by email, or neither."
+        )
+    return EmailSettings(
+        listen=listen,
+        secret=secret,
+        max_bytes=int(max_text),
+        allowed_domains=tuple(domains),
+        smtp_url=smtp_url,
+        sender=sender,
     )
 
 

@@ -62,6 +62,8 @@ HELP = """Console commands:
   home [N]               App Home as you would see it, on page N of the clients
   digest [--now ISO]     post the weekly digest if it is due, e.g. `digest --now 2026-11-30T09:30`
                          (into NUDGE_CHANNEL, or here when it isn't set); once a week
+  mail FILE.eml          an email as if it came to the workspace's BCC address (README:
+                         Email): a client's reply is logged as heard, the team's mail as sent
   help                   this
   quit                   leave (or Ctrl-D)
 Channels and people: in Slack you pick them from a list and Slack sends their IDs. Here, type
@@ -192,7 +194,9 @@ class Console:
         save: Callable[[], None] = lambda: None,
         is_working_day: Callable[[date], bool] = lambda d: d.weekday() < 5,
         work_start: time = time(9),
+        receive_mail: Callable[[bytes], str] | None = None,
     ) -> None:
+        self.receive_mail = receive_mail
         self.is_working_day, self.work_start = is_working_day, work_start
         self.app, self.out, self.slack, self.scan_at = app, out, slack, scan
         self.post_digest, self.save = post_digest, save
@@ -460,12 +464,24 @@ class Console:
             return self.home(args)
         if word == "digest":
             return self.digest(args)
+        if word == "mail":
+            return self.mail(args)
         if word == "help":
             return HELP
         return (
             "Type a /client command (try `/client help`), `scan`, `buttons`, `click N`, "
-            "`home`, `digest`, `help` or `quit`."
+            "`home`, `digest`, `mail FILE.eml`, `help` or `quit`."
         )
+
+    def mail(self, args: list[str]) -> str:
+        """`mail FILE.eml`: the email through the same path as one to the BCC address."""
+        if len(args) != 1 or self.receive_mail is None:
+            return "Give one file: `mail reply.eml` (an email saved from your mail program)."
+        try:
+            raw = Path(args[0]).expanduser().read_bytes()
+        except OSError as err:
+            return f"Can't read {args[0]}: {err.strerror or err}."
+        return self.receive_mail(raw)
 
     def loop(self, lines: Iterable[str], prompt: Callable[[], None]) -> None:
         lines = iter(lines)
@@ -511,6 +527,40 @@ def _keep(path: Path, messages: dict[str, list[dict[str, Any]]]) -> None:
     aside = path.with_name(f".{path.name}.tmp")
     aside.write_text(json.dumps(messages), encoding="utf-8")
     os.replace(aside, path)
+
+
+def _mailbox(config: Config, store: Store, team: str, clock: ConsoleClock):
+    """What `mail FILE.eml` does: the BCC address's own reading and logging (handlers/email.py),
+    for the console's workspace."""
+    from domain.email_in import BadMail, read_mail
+    from handlers.email import BccInbox
+    from service.email_in import MailLog
+    from service.heard import SharedChannelReplies
+
+    replies = SharedChannelReplies(store, config.timezone, auto_heard=config.auto_heard)
+    inbox = BccInbox(MailLog(store, config.timezone, replies), "", clock)
+    names = {r.client.client_id: r.client.name for r in store.clients(team)}
+
+    def receive(raw: bytes) -> str:
+        try:
+            mail = read_mail(raw)
+        except BadMail as err:
+            return f"The listener would refuse this mail (550): {err}."
+        logged = inbox.deliver([team], mail)
+        if not logged:
+            return "From or to none of your clients: accepted and left out (nothing logged)."
+        names.update({r.client.client_id: r.client.name for r in store.clients(team)})
+        said = {
+            "heard": "logged as their reply",
+            "sent": "logged as sent to them",
+            "sent nudge": "the approved message it carries is marked sent",
+            "already": "already logged: nothing changed",
+        }
+        return "\n".join(
+            f"{names.get(item.client_id, item.client_id)}: {said[item.result]}" for item in logged
+        )
+
+    return receive
 
 
 def run(
@@ -568,6 +618,7 @@ def run(
         save=lambda: _keep(channels, slack.messages),
         is_working_day=config.is_working_day,
         work_start=config.work_start,
+        receive_mail=_mailbox(config, store, team, clock),
     )
     interactive = stdin.isatty()
     if interactive:

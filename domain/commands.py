@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from domain.email_in import is_public_domain, mail_address, mail_domain
 from domain.inputs import (
     DateOutOfRange,
     InputError,
@@ -51,6 +52,10 @@ class Options:
     auto_heard: bool | None = None
     # Their Slack organisation in the shared channel (`org T0123`): only its people are them.
     org: str | None = None
+    # Their email addresses (`email jo@acme.com sam@acme.com`) and mail domains (`domain
+    # acme.com`); `none` clears them.
+    emails: tuple[str, ...] | None = None
+    domains: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,25 @@ _TYPES = {t.value: t for t in ClientType} | {
 }
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_OPTION_WORDS = {"as", "quiet", "in", "owner", "lang", "shared", "contact", "greet", "pay", "org"}
+_OPTION_WORDS = {
+    "as",
+    "quiet",
+    "in",
+    "owner",
+    "lang",
+    "shared",
+    "contact",
+    "greet",
+    "pay",
+    "org",
+    "email",
+    "domain",
+}
+# How Slack sends a typed address or domain: `<mailto:jo@acme.com|jo@acme.com>`,
+# `<http://acme.com|acme.com>`.
+_SLACK_MAILTO = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$", re.IGNORECASE)
+_SLACK_DOMAIN = re.compile(r"^<https?://([^/|>]+)/?(?:\|[^>]*)?>$", re.IGNORECASE)
+_NONE = "none"
 # A Slack team id, as `org` takes it (and as a message event's `user_team` gives it).
 _TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 # A link as Slack sends it (`<https://pay.example/acme>` or `<https://…|label>`) or as typed.
@@ -547,8 +570,29 @@ def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
     return check_name(" ".join(words[:cut])), " ".join(words[cut:])
 
 
+def _mail_values(word: str, args: list[str]) -> list[str] | None:
+    """The addresses (`email`) or domains (`domain`) in `args` (spaces or commas between
+    them, as Slack sends them or as typed), `["none"]` to clear; None if any isn't one."""
+    pieces = [p for a in args for p in a.split(",") if p]
+    if [p.lower() for p in pieces] == [_NONE]:
+        return [_NONE]
+    found: list[str] = []
+    for piece in pieces:
+        m = (_SLACK_MAILTO if word == "email" else _SLACK_DOMAIN).match(piece)
+        value = (mail_address if word == "email" else mail_domain)(m.group(1) if m else piece)
+        if value is None:
+            return None
+        if value not in found:
+            found.append(value)
+    return found or None
+
+
 def _is_option(words: list[str], i: int) -> bool:
     word = words[i].lower()
+    if word in ("email", "domain"):
+        # Only before an address or a domain: "Email Co" and "Domain Media" are names.
+        arg = words[i + 1] if i + 1 < len(words) else ""
+        return _mail_values(word, [arg]) is not None
     if word == "auto":
         # Only `auto on` / `auto off`: "Auto Trader" is a name.
         return i + 1 < len(words) and words[i + 1].lower() in _SWITCH
@@ -1103,6 +1147,30 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 )
             options = replace(options, org=arg.upper())
             i += 2
+        elif word in ("email", "domain"):
+            end = i + 1
+            while end < len(words) and not _is_option(words, end):
+                end += 1
+            values = _mail_values(word, words[i + 1 : end])
+            if not values:
+                example = "jo@acme.com sam@acme.com" if word == "email" else "acme.com"
+                raise InputError(
+                    f"After `{word}`, give the client's "
+                    + ("email addresses" if word == "email" else "mail domains")
+                    + f" (or `none`), e.g. `{cmd} {word} {example}`."
+                )
+            public = [v for v in values if word == "domain" and is_public_domain(v)]
+            if public:
+                raise InputError(
+                    f"`{public[0]}` is a public mail provider: every one of its users would "
+                    f"count as this client. Give their own addresses instead, e.g. "
+                    f"`{cmd} email jo@{public[0]}`."
+                )
+            if word == "email":
+                options = replace(options, emails=tuple(v for v in values if v != _NONE))
+            else:
+                options = replace(options, domains=tuple(v for v in values if v != _NONE))
+            i = end
         elif word == "auto":
             if arg.lower() not in _SWITCH:
                 raise InputError(
@@ -1127,7 +1195,7 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
                 f"I didn't understand `{shorten(words[i])}`. "
                 "After the name you can add "
                 "`as <type>`, `quiet <N> days`, `in #channel`, `owner @person`, `contact <name>`, "
-                "`greet as <name>`, `pay <link>`, `lang en|cy`, "
+                "`greet as <name>`, `pay <link>`, `email <address>`, `domain <domain>`, `lang en|cy`, "
                 '`shared #channel` or `auto on|off`. Names with spaces go in quotes: `"Acme Corp"`.'
             )
     return options

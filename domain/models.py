@@ -191,6 +191,11 @@ class Client:
     # people count as the client there. Learnt from the first reply logged, or set with
     # `/client set acme org T0123`; "" until then.
     org: str = ""
+    # Their email addresses (`email jo@acme.com sam@acme.com`) and mail domains (`domain
+    # acme.com`), lower case: mail from them to the BCC address is logged as their reply, and
+    # approved messages can be sent to the first address.
+    emails: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
 
     @property
     def name_key(self) -> str:
@@ -313,6 +318,13 @@ class Nudge:
     # The requests a message about a quiet client named (their asks' seqs): a request named in
     # no approved message yet starts at step 1, however far the older ones have gone.
     covers: tuple[int, ...] = ()
+    # Sending the approved text by email (*Send by email*, still to come), an outbox of its own:
+    # "" (not by email), "sending" (claimed: the attempt may or may not have reached the mail
+    # server), "sent", or "refused" (the server said no; `email_error` says why).
+    email: str = ""
+    # The Message-ID of the email that carried it (seen at the BCC address, service/email_in.py).
+    email_id: str = ""
+    email_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -346,3 +358,6 @@ class ClientRecord:
     next_seq: int = 1
     # Older records have none: the codec leaves it at None.
     offboarding: Offboarding | None = None
+    # The Message-IDs of the newest emails logged for this client (bounded, newest last): a
+    # mail server retrying a delivery must change nothing (service/email_in.py).
+    mail_seen: tuple[str, ...] = ()

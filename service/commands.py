@@ -388,6 +388,8 @@ class ClientCommands:
             greet=o.greet or "",
             pay=o.pay or "",
             auto_heard=o.auto_heard is not False,
+            emails=o.emails or (),
+            domains=o.domains or (),
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
         try:
@@ -701,6 +703,8 @@ def _show(value: object) -> str:
         return value.value
     if isinstance(value, bool):
         return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ", ".join(value) or "none"
     return str(value) if value not in ("", None) else "none"
 
 

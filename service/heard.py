@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
@@ -34,8 +35,12 @@ def is_the_client(client: Client, message: ClientMessage) -> bool:
     return not client.org or not message.author_team or message.author_team == client.org
 
 
-class _Skip(Exception):
-    """Raised inside a store change to write nothing."""
+class NotLogged(Exception):
+    """Raised inside a store change to write nothing; `outcome` says why."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -76,37 +81,52 @@ class SharedChannelReplies:
     ) -> Heard:
         """Log `message` as heard from the client, unless it is logged already or the client
         has turned auto-logging off since it was looked up."""
-        if self.logged_before(team, client_id, message.key):
-            return Heard("already")
         today = now.astimezone(self.tz).date()
         # The day it was written, not the day it arrived; never "in the future".
         on = min(message.sent_on(self.tz), today)
         draft = Draft(Kind.HEARD, on, text=excerpt(message.text), ref=message.key, link=link)
-        outcome: list[str] = []
 
-        def change(record: ClientRecord):
-            if message.key in record.state.replies_logged:
-                outcome.append("already")
-                raise _Skip
+        def admit(record: ClientRecord) -> ClientRecord:
             client = record.client
             if not (
                 self.auto_heard and client.auto_heard and client.shared_channel == message.channel
             ):
-                outcome.append("off")
-                raise _Skip
+                raise NotLogged("off")
             if not is_the_client(client, message):
-                outcome.append("other org")
-                raise _Skip
+                raise NotLogged("other org")
             if not client.org and message.author_team:
                 # The first reply logged tells us which org is theirs: from then on only its
                 # people count (`/client set acme org T...` corrects it).
                 record = replace(record, client=replace(client, org=message.author_team))
-            return log(record, message.author, now, draft)
+            return record
+
+        return self.log_once(team, client_id, draft, message.author, now, admit)
+
+    def log_once(
+        self,
+        team: str,
+        client_id: str,
+        draft: Draft,
+        by: str,
+        now: datetime,
+        admit: Callable[[ClientRecord], ClientRecord] = lambda record: record,
+    ) -> Heard:
+        """Log `draft` (a `heard` whose `ref` identifies the message, a shared channel's or an
+        email's) unless that message is logged already: one store change that checks the
+        freshest copy, so two deliveries at once log it once. `admit` may change the record
+        with it, or raise NotLogged(outcome) to write nothing."""
+        if self.logged_before(team, client_id, draft.ref):
+            return Heard("already")
+
+        def change(record: ClientRecord):
+            if draft.ref in record.state.replies_logged:
+                raise NotLogged("already")
+            return log(admit(record), by, now, draft)
 
         try:
             record = self.store.update(team, client_id, change)
-        except _Skip:
-            return Heard(outcome[0])
+        except NotLogged as skip:
+            return Heard(skip.outcome)
         return Heard("logged", record)
 
     def logged_before(self, team: str, client_id: str, key: str) -> bool:

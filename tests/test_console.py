@@ -378,3 +378,64 @@ def test_an_edit_that_is_only_the_closing_line_or_never_closed_saves_nothing(
     assert "version 2" not in out and ">." not in out and ">buttons" not in out
     # `buttons` after the lone `.` ran as a command.
     assert out.count("[2] acme, overdue stage 1: Edit") >= 2
+
+
+def test_console_mail_a_client_reply_withdraws_the_nudge_and_a_sent_one_is_logged_once(
+    tmp_path: Path,
+) -> None:
+    for folder in ("quiet", "overdue"):
+        (tmp_path / folder).mkdir()
+    reply = tmp_path / "reply.eml"
+    reply.write_bytes(
+        b"From: Jo <jo@acme.com>\r\nTo: sam@agency.test\r\nSubject: Re: logo\r\n"
+        b"Message-ID: <r1@acme.com>\r\nDate: Tue, 1 Dec 2026 09:00:00 +0000\r\n\r\n"
+        b"Attached, sorry!\r\n"
+    )
+    quiet = run_console(
+        tmp_path / "quiet",
+        [
+            "/client add acme email jo@acme.com",
+            "/client asked acme for the logo files on 2026-11-16",
+            "scan --now 2026-11-30T10:00",
+            f"mail {reply}",
+            f"mail {reply}",
+            "click 1",
+            "/client history acme",
+        ],
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    out = quiet.stdout
+    assert "1 new, 1 posted" in out
+    assert "acme: logged as their reply" in out
+    assert "acme: already logged: nothing changed" in out
+    # Approving after the reply: stale, nothing to send.
+    assert "nothing was sent or logged as sent" in out
+    assert out.count("Re: logo: Attached, sorry!") == 1  # in the history once
+
+    sent = tmp_path / "sent.eml"
+    sent.write_bytes(
+        b"From: Sam <sam@agency.test>\r\nTo: Jo <ap@beta.test>\r\nSubject: Invoice A1\r\n"
+        b"Message-ID: <s1@agency.test>\r\nDate: Mon, 30 Nov 2026 16:00:00 +0000\r\n\r\n"
+        b"Hi Jo, a gentle\r\nreminder about invoice A1.  Thanks!\r\n"
+    )
+    overdue = run_console(
+        tmp_path / "overdue",
+        [
+            "/client add beta as late-payer email ap@beta.test",
+            "/client invoice beta 900 due 2026-11-20 #A1",
+            "scan --now 2026-11-30T10:00",
+            "click 2",
+            "Hi Jo, a gentle reminder about invoice A1. Thanks!",
+            ".",
+            "click 1",
+            f"mail {sent}",
+            f"mail {sent}",
+            "/client history beta",
+        ],
+    )
+    assert overdue.returncode == 0, overdue.stderr
+    out = overdue.stdout
+    assert "beta: the approved message it carries is marked sent" in out
+    assert "beta: already logged: nothing changed" in out
+    assert "message to client, overdue step 1: sent by" in out
+    assert out.count("message to client, overdue step 1: sent by") == 1

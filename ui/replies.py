@@ -153,6 +153,10 @@ def _settings(c: Client, auto_heard: bool, route: Route | None = None, viewer: s
         bits.append(f"pays at {escape(c.pay)}")
     if c.lang != "en":
         bits.append(f"language: {c.lang}")
+    if c.emails or c.domains:
+        # Escaped: an address is text someone typed, and `<`/`&` could be in it.
+        mail = [escape(a) for a in c.emails] + [f"anyone at {escape(d)}" for d in c.domains]
+        bits.append(f"email {', '.join(mail)}")
     if c.shared_channel:
         bits.append(f"shared channel {channel(c.shared_channel)} ({auto_logging(c, auto_heard)})")
     elif not c.auto_heard:
@@ -623,6 +627,8 @@ def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) ->
     at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
     if e.ref.startswith("picked:"):  # service.commands.PICKED: the shortcut, by a person
         where, how = "in a message", f"logged by {who(e.logged_by)}"
+    elif e.ref.startswith("mail:"):  # domain.email_in: mail to the BCC address
+        where, how = "by email", "logged automatically from the BCC address"
     else:
         where, how = "in the shared channel", f"from {who(e.logged_by)}, logged automatically"
     line = f"`{e.short_id}` *{day(e.occurred_on)}* · {ENTRY_VERBS[e.kind]} {where}{words}{link}"
@@ -643,7 +649,8 @@ def message_entries(
     the other lines, which are not shown on their own."""
     by_ref: dict[str, list[Interaction]] = {}
     for e in events:
-        if e.kind in _MESSAGE_KINDS and e.ref:
+        # An email the team sent, seen at the BCC address ("mail:<id>"), is a line of its own.
+        if e.kind in _MESSAGE_KINDS and e.ref and not e.ref.startswith("mail:"):
             by_ref.setdefault(e.ref, []).append(e)
     entries: dict[int, list[Interaction]] = {}
     folded: set[int] = set()

@@ -95,6 +95,8 @@ CLIENT = {
     "pay": text,
     "auto_heard": st.booleans(),
     "org": text,
+    "emails": st.lists(text, max_size=3).map(tuple),
+    "domains": st.lists(text, max_size=3).map(tuple),
 }
 AWAY = {"start": dates, "until": dates}
 ANSWER = {"seq": st.integers(1, 10**6), "what": text, "answered_on": dates}
@@ -140,6 +142,9 @@ NUDGE = {
     "sent_at": st.none() | datetimes,
     "sent_by": text,
     "covers": st.lists(st.integers(1, 10**6), max_size=5).map(tuple),
+    "email": st.sampled_from(["", "sending", "sent", "refused"]),
+    "email_id": text,
+    "email_error": text,
 }
 TICK = {"by": ids, "at": datetimes}
 OFFBOARDING = {
@@ -156,6 +161,7 @@ RECORD = {
     "nudges": st.dictionaries(text, st.builds(Nudge, **NUDGE), max_size=3),
     "next_seq": st.integers(1, 10**9),
     "offboarding": st.none() | st.builds(Offboarding, **OFFBOARDING),
+    "mail_seen": st.lists(text, max_size=3).map(tuple),
 }
 records = st.builds(ClientRecord, **RECORD)
 
