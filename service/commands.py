@@ -22,7 +22,6 @@ from domain.inputs import DateOutOfRange, InputError, unescape
 from domain.insights import DEFAULT_THRESHOLDS, Insight, Thresholds, insight
 from domain.ledger import AUTO_REF_NOTE, CORRECTIONS, Draft, apply, replay
 from domain.models import (
-    DEFAULT_QUIET_DAYS,
     Client,
     ClientRecord,
     ClientType,
@@ -371,25 +370,16 @@ class ClientCommands:
         return out[::-1]
 
     def _add(self, c: cmd.Add, team: str, user: str, now: datetime, today: date) -> Reply:
-        o = c.options
+        # Each option is the Client field of the same name (as for `set`); what isn't
+        # mentioned keeps the Client's default.
+        given = {f.name: getattr(c.options, f.name) for f in fields(c.options)}
         client = Client(
             team_id=team,
             client_id=new_client_id(),
             name=c.name,
             created_by=user,
             created_at=now,
-            client_type=o.client_type or ClientType.NONE,
-            quiet_days=o.quiet_days or DEFAULT_QUIET_DAYS,
-            channel=o.channel or "",
-            owner=o.owner or "",
-            lang=o.lang or "en",
-            shared_channel=o.shared_channel or "",
-            contact=o.contact or "",
-            greet=o.greet or "",
-            pay=o.pay or "",
-            auto_heard=o.auto_heard is not False,
-            emails=o.emails or (),
-            domains=o.domains or (),
+            **{k: v for k, v in given.items() if v is not None},
         )
         record, events = log(ClientRecord(client=client), user, now, Draft(Kind.ADDED, today))
         try:

@@ -492,3 +492,27 @@ def test_history_reads_a_promise_as_by_a_day_and_a_snooze_as_until_one(server) -
     assert "promised to pay #A-1 by Fri 4 Dec 2026" in text
     assert "promised to pay #A-1 until" not in text
     assert "snoozed overdue until Fri 4 Dec 2026" in text
+
+
+def test_every_option_given_to_add_is_kept_as_set_would_keep_it(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    """`add` once dropped the client's Slack org (and would drop any option it didn't list
+    one by one): every option is the Client field of the same name, for `add` as for `set`."""
+    text = ok(
+        server.slash(
+            "add acme as late-payer contact Jo Bloggs org t0acme pay https://pay.example/acme "
+            "email jo@acme-studio.example lang cy"
+        )
+    )
+    assert "Added *acme*" in text
+    record = store.find("T0TEAM1", "acme")
+    assert record is not None
+    c = record.client
+    assert (c.org, c.pay, c.emails, c.lang, c.contact) == (
+        "T0ACME",
+        "https://pay.example/acme",
+        ("jo@acme-studio.example",),
+        "cy",
+        "Jo Bloggs",
+    )
