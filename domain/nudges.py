@@ -8,6 +8,7 @@ stage at most once, and a new episode starts again at the stage its facts call f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -18,9 +19,9 @@ from domain.calendar import (
     business_days_between,
 )
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
-from domain.invoices import chased, days_past_due, overdue_clock, promise_broken
+from domain.invoices import chased, days_past_due, overdue_clock, paid_late, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
-from domain.models import Answer, Ask, ClientRecord, Nudge, NudgeStatus
+from domain.models import Answer, Ask, ClientRecord, Invoice, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
 # Nudge.delivery values of an approved message still to be posted in a shared channel.
@@ -216,17 +217,17 @@ def _on_ladder(
 
 
 def _with_ladder(
+    record: ClientRecord,
     facts: SituationFacts,
     step: int,
     said: _Said,
     ladders: Ladders,
     today: date,
     repeat: int = 0,
-    quiet_days: int = 0,
 ) -> SituationFacts:
     last = said.last_approved
     if isinstance(facts, QuietFacts):
-        facts = _split_fresh(facts, last, step, ladders, today, quiet_days)
+        facts = _split_fresh(facts, last, step, ladders, today, record)
     consequence: date | None
     if step == 2:
         # The warning names the day the consequence takes effect: the earliest day the next
@@ -254,7 +255,7 @@ def _split_fresh(
     step: int,
     ladders: Ladders,
     today: date,
-    quiet_days: int,
+    record: ClientRecord,
 ) -> QuietFacts:
     """Each request at its own step. A step after the first is about the requests the last
     approved message named; the first, about those that have waited their quiet days. Any
@@ -266,11 +267,8 @@ def _split_fresh(
     elif step >= 2 and last is not None:  # recorded before messages kept what they named
         named = tuple(a for a in facts.asks if a.asked_on <= last.created_at.date())
     else:
-        named = tuple(
-            a
-            for a in facts.asks
-            if business_days_between(a.asked_on, today, ladders.calendar) >= quiet_days
-        )
+        quiet_days = record.client.quiet_days
+        named = tuple(a for a in facts.asks if days_waited(record, a, today, ladders) >= quiet_days)
     if not named:
         return facts
     fresh = tuple(a for a in facts.asks if a not in named)
@@ -300,9 +298,7 @@ def current(
             out[found.situation] = Due(found.situation, found.subject, 0, False, found.facts)
             continue
         step, said = _on_ladder(record, found, today, ladders)
-        facts = _with_ladder(
-            found.facts, step, said, ladders, today, quiet_days=record.client.quiet_days
-        )
+        facts = _with_ladder(record, found.facts, step, said, ladders, today)
         out[found.situation] = Due(found.situation, found.subject, step, False, facts)
     return out
 
@@ -319,9 +315,7 @@ def as_recorded(
         repeat = 0
         if nudge.variant.startswith(_REPEAT_VARIANT):
             repeat = int(nudge.variant.rpartition("-")[2] or 1)
-        facts = _with_ladder(
-            found.facts, nudge.stage, said, ladders, today, repeat, record.client.quiet_days
-        )
+        facts = _with_ladder(record, found.facts, nudge.stage, said, ladders, today, repeat)
         if nudge.consequence_on is not None:
             # The date named is the one worked out when it was recorded, not a later one.
             facts = replace(facts, consequence_on=nudge.consequence_on)
@@ -384,9 +378,7 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
     )
 
     def due(step: int, variant: str = "", repeat: int = 0) -> Due | None:
-        facts = _with_ladder(
-            found.facts, step, said, ladders, today, repeat, record.client.quiet_days
-        )
+        facts = _with_ladder(record, found.facts, step, said, ladders, today, repeat)
         made = Due(found.situation, found.subject, step, False, facts, variant)
         return None if _offered(said, made.key) else made
 
@@ -512,9 +504,9 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | 
     return _Reached(OVERDUE, f"inv-{oldest.ref}", stage, facts)
 
 
-def paid_late_before(invoices) -> bool:
+def paid_late_before(invoices: Iterable[Invoice]) -> bool:
     """True only if the record shows an invoice of theirs paid after its due date."""
-    return any(i.paid_on is not None and i.paid_on > i.due_on for i in invoices)
+    return any(paid_late(i) for i in invoices)
 
 
 def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
@@ -527,13 +519,17 @@ def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
     )
 
 
+def is_controlling(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> bool:
+    """Enough rounds of changes inside the window (CONTROLLING_REVISIONS, CONTROLLING_WINDOW_DAYS)
+    for the first controlling step: the rule, status, list and the walk-away report ask this."""
+    return _stage(rounds(record, today, ladders), ladders.controlling_counts) > 0
+
+
 def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
-    if not record.state.revisions:
+    if not is_controlling(record, today, ladders):
         return None
     count = rounds(record, today, ladders)
     stage = _stage(count, ladders.controlling_counts)
-    if not stage:
-        return None
     revisions = sorted(record.state.revisions)
     facts = ControllingFacts(
         rounds=count,

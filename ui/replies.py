@@ -12,6 +12,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from domain import commands as cmd
+from domain.agenda import overdue_in_all
 from domain.attention import Attention, Standing, attention
 from domain.corrections import superseded_by, voided_by
 from domain.inputs import escape, shorten
@@ -449,9 +450,7 @@ def client_list(
             + (f", {format_totals(s.overdue_owed)} of it overdue" if s.overdue_owed else "")
             for s in owing
         ]
-    overdue = format_totals(
-        (m for s in standings for m in (*s.overdue_owed, *s.promised_owed)), none=""
-    )
+    overdue = format_totals(overdue_in_all(standings).owed, none="")
     summary = [bk.context(f"Overdue in all: {overdue}")] if overdue else []
     footer = []
     if pages > 1:
