@@ -1,9 +1,13 @@
 """Which nudges are due: pure functions of a client's stored record and `now`.
 
-Three situations climb a ladder of stages (1: gentle and face-saving, 2: firm, 3: walk away
-or stop work). A nudge is identified by (situation, subject, stage): the subject pins down the
+Three situations climb a ladder of steps (1: gentle and face-saving, 2: firm, 3: walk away
+or stop work). A nudge is identified by (situation, subject, step): the subject pins down the
 episode (which ask, which invoice, which burst of revision demands), so one episode gets each
-stage at most once, and a new episode starts again at the stage its facts call for.
+step at most once, and a new episode starts again at the step its facts call for.
+
+"Step" is the one name for that number. The stored nudge field (`Nudge.stage`, and `Due.stage`
+that becomes it), the overview's `Waiting.stage`, the `stages:` key of the wording files and the
+QUIET_STAGES setting keep the older name: documents on disk and deployments' settings use it.
 """
 
 from __future__ import annotations
@@ -32,14 +36,14 @@ TOP_STAGE = 3
 
 @dataclass(frozen=True)
 class Ladders:
-    """When each stage is reached. Every number is configurable per deployment."""
+    """When each step is reached. Every number is configurable per deployment."""
 
-    # Quiet: stage n once the ask has waited quiet_days * multiplier business days.
+    # Quiet: step n once the ask has waited quiet_days * multiplier business days.
     quiet_multipliers: tuple[int, int, int] = (1, 2, 3)
-    # Overdue: stage n once the oldest unpaid invoice is this many days past due (+ grace).
+    # Overdue: step n once the oldest unpaid invoice is this many days past due (+ grace).
     overdue_days: tuple[int, int, int] = (1, 7, 21)
     grace_days: int = 0
-    # Controlling: stage n once this many revision demands fall within the window.
+    # Controlling: step n once this many revision demands fall within the window.
     controlling_counts: tuple[int, int, int] = (4, 6, 8)
     controlling_window_days: int = 14
     # Working days after the last approved client message before the next step is due.
@@ -119,7 +123,7 @@ def nudge_key(situation: str, subject: str, stage: int, variant: str = "") -> st
     return f"{situation}:{subject}:{stage}" + (f":{variant}" if variant else "")
 
 
-def _stage(value: int, thresholds: tuple[int, ...]) -> int:
+def _step_reached(value: int, thresholds: tuple[int, ...]) -> int:
     return sum(1 for t in thresholds if value >= t)
 
 
@@ -130,7 +134,7 @@ class _Reached:
 
     situation: str
     subject: str
-    stage: int
+    step: int
     facts: SituationFacts
 
 
@@ -213,7 +217,7 @@ def _on_ladder(
     said = _said(record, found.situation, found.subject)
     if said.at_end:
         return min(said.handled, TOP_STAGE), said
-    return min(found.stage, said.handled + 1), said
+    return min(found.step, said.handled + 1), said
 
 
 def _with_ladder(
@@ -284,7 +288,7 @@ def reached(
 ) -> dict[str, int]:
     """How far each situation's facts reach on their own (its age, its count), before the
     ladder's rules say which step comes next: the thresholds, for the calendar and its tests."""
-    return {r.situation: r.stage for r in _reached(record, today, ladders)}
+    return {r.situation: r.step for r in _reached(record, today, ladders)}
 
 
 def current(
@@ -294,7 +298,7 @@ def current(
     nudged already and however long ago."""
     out = {}
     for found in _reached(record, today, ladders):
-        if found.stage < 1:
+        if found.step < 1:
             out[found.situation] = Due(found.situation, found.subject, 0, False, found.facts)
             continue
         step, said = _on_ladder(record, found, today, ladders)
@@ -353,7 +357,7 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
         return []
     out = []
     for found in _reached(record, today, ladders):
-        if found.stage < 1 or snoozed(record, found.situation, today):
+        if found.step < 1 or snoozed(record, found.situation, today):
             continue
         due = _next(record, found, today, ladders)
         if due is not None:
@@ -395,7 +399,7 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
         # broken promise is said at the warning's step.
         return due(said.handled, variant)
     if not said.at_end:
-        step = min(found.stage, said.handled + 1)
+        step = min(found.step, said.handled + 1)
         if (
             said.warned
             and said.handled == TOP_STAGE - 1
@@ -472,12 +476,12 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | No
     if named_in:
         subject = max(named_in, key=lambda n: n.created_at).subject
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
-    stage = _stage(clock, thresholds)
-    if not stage:
+    step = _step_reached(clock, thresholds)
+    if not step:
         return None
     # `days` stays each request's true age: nothing claims a shorter wait than there was.
     facts = QuietFacts(asks=asks, asked_on=ask.asked_on, days=waited, thanks=thanks)
-    return _Reached(QUIET, subject, stage, facts)
+    return _Reached(QUIET, subject, step, facts)
 
 
 def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
@@ -486,11 +490,11 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | 
     if not overdue:
         return None
     oldest = overdue[0]
-    # The stages count from the end of the grace period, without the days the client was away;
+    # The steps count from the end of the grace period, without the days the client was away;
     # what the team and the client are told is the invoice's true age (as `/client status`
     # shows it).
     days = days_past_due(oldest, today)
-    stage = _stage(
+    step = _step_reached(
         overdue_clock(oldest, today, ladders.grace_days, record.state.away), ladders.overdue_days
     )
     broken = [i.promised_by for i in overdue if i.promised_by and promise_broken(i, today)]
@@ -501,7 +505,7 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | 
         paid_late_before=paid_late_before(record.state.invoices),
     )
     # A broken promise is said at the step the episode is on: never a jump of a step.
-    return _Reached(OVERDUE, f"inv-{oldest.ref}", stage, facts)
+    return _Reached(OVERDUE, f"inv-{oldest.ref}", step, facts)
 
 
 def paid_late_before(invoices: Iterable[Invoice]) -> bool:
@@ -522,14 +526,14 @@ def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
 def is_controlling(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> bool:
     """Enough rounds of changes inside the window (CONTROLLING_REVISIONS, CONTROLLING_WINDOW_DAYS)
     for the first controlling step: the rule, status, list and the walk-away report ask this."""
-    return _stage(rounds(record, today, ladders), ladders.controlling_counts) > 0
+    return _step_reached(rounds(record, today, ladders), ladders.controlling_counts) > 0
 
 
 def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
     if not is_controlling(record, today, ladders):
         return None
     count = rounds(record, today, ladders)
-    stage = _stage(count, ladders.controlling_counts)
+    step = _step_reached(count, ladders.controlling_counts)
     revisions = sorted(record.state.revisions)
     facts = ControllingFacts(
         rounds=count,
@@ -538,7 +542,7 @@ def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reache
         agreed_on=record.state.agreed_on,
     )
     start = _episode_start(record, revisions, ladders)
-    return _Reached(CONTROLLING, f"since-{start.isoformat()}", stage, facts)
+    return _Reached(CONTROLLING, f"since-{start.isoformat()}", step, facts)
 
 
 def _episode_start(record: ClientRecord, revisions: list[date], ladders: Ladders) -> date:
@@ -616,7 +620,7 @@ def prune(
     record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
 ) -> dict[str, Nudge]:
     """The nudges worth keeping in the summary: waiting ones, those of a running episode (they
-    stop its stages repeating), and recent ones (their buttons may still be pressed)."""
+    stop its steps repeating), and recent ones (their buttons may still be pressed)."""
     live = {d.situation: d.subject for d in current(record, today, ladders).values()}
 
     def keep(n: Nudge) -> bool:
@@ -642,7 +646,7 @@ def outdated(
     record: ClientRecord, nudge: Nudge, today: date, ladders: Ladders = DEFAULT_LADDERS
 ) -> bool:
     """True if a posted suggestion no longer fits: the client replied or paid (its episode is
-    over), what it names has changed (an invoice of several was paid), or a later stage of the
+    over), what it names has changed (an invoice of several was paid), or a later step of the
     same episode has been posted since."""
     due = current(record, today, ladders).get(nudge.situation)
     if due is None or due.subject != nudge.subject:

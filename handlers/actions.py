@@ -371,7 +371,7 @@ def footer(outcome: Outcome, tz) -> list[str]:
     result = outcome.result
     if result == "half_approved":
         lines.append(
-            f":ballot_box_with_check: Approved by {who(nudge.approvals[0])}. This stage needs a second person to approve it."
+            f":ballot_box_with_check: Approved by {who(nudge.approvals[0])}. This step needs a second person to approve it."
         )
     elif result == "approved":
         by = " and ".join(who(u) for u in nudge.approvals)
@@ -422,7 +422,7 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
         return f"This suggestion is {status}; nothing more was recorded."
     if outcome.result == "refused":
         if outcome.detail == "second":
-            return "You've already approved this stage; it needs a second, different person to approve it too."
+            return "You've already approved this step; it needs a second, different person to approve it too."
         if outcome.detail == "reminder":
             return "This is a reminder for the team: nothing goes to the client, so there is nothing to approve. Snooze or dismiss it."
         if outcome.detail == "past":
@@ -432,6 +432,6 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
         return "That suggestion is no longer in Tactful's records; nothing was changed."
     if outcome.result == "half_approved" and nudge is not None and needs_two(nudge):
         return (
-            "Recorded your approval. A second person needs to approve this stage before it counts."
+            "Recorded your approval. A second person needs to approve this step before it counts."
         )
     return ""

@@ -93,7 +93,7 @@ def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
         line = (
             f"reminder ({what}, every step taken) waiting for your decision"
             if w.reminder
-            else f"suggestion ({what}, stage {w.stage}) waiting for approval"
+            else f"suggestion ({what}, step {w.stage}) waiting for approval"
         )
         found.append(
             (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w)

@@ -134,7 +134,7 @@ _REFUSAL = {
 def undeliverable_lines(record: ClientRecord) -> list[str]:
     """One line per nudge Slack refused for good, with how to fix it."""
     return [
-        f":no_entry: A {n.situation} nudge (stage {n.stage}) could not be delivered: "
+        f":no_entry: A {n.situation} nudge (step {n.stage}) could not be delivered: "
         f"{_REFUSAL.get(n.undeliverable, escape(n.undeliverable))}. {_route_fix(record.client)}"
         for n in undeliverable(record)
     ]

@@ -146,7 +146,7 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     assert ":red_circle: *acme*: 1 invoice overdue, the oldest by 7 days" in found
     assert ":mute: *globex*: quiet for 9 business days (waiting since Mon 16 Nov 2026)" in found
     # A week overdue would be stage 2, but escalation never skips a step: the first is stage 1.
-    assert "*acme*: suggestion (overdue invoice, stage 1) waiting for approval for 0 days" in found
+    assert "*acme*: suggestion (overdue invoice, step 1) waiting for approval for 0 days" in found
     # Each item with a suggestion thread links to it, by Slack's permalink.
     buttons = [b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("url")]
     assert len(buttons) == 4  # two items, and their two waiting suggestions
