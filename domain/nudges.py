@@ -299,6 +299,7 @@ def current(
     out = {}
     for found in _reached(record, today, ladders):
         if found.step < 1:
+            # Overdue while its clock is paused (their leave): still overdue, no step yet.
             out[found.situation] = Due(found.situation, found.subject, 0, False, found.facts)
             continue
         step, said = _on_ladder(record, found, today, ladders)
@@ -428,11 +429,11 @@ def _reminder(said: _Said, today: date, ladders: Ladders, due) -> Due | None:
         if n.variant.startswith(_REPEAT_VARIANT) and n.status is not NudgeStatus.SNOOZED
     ]
     ends = [
-        n
+        n.decided_at
         for n in said.nudges
         if not is_reminder(n) and n.stage == said.handled and n.decided_at is not None
     ]
-    since = [n.created_at for n in reminders] + [n.decided_at for n in ends if n.decided_at]
+    since = [n.created_at for n in reminders] + ends
     if not since:
         return None
     if (

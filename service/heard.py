@@ -21,7 +21,7 @@ from domain.inputs import excerpt
 from domain.ledger import MAX_REPLIES_KEPT
 from domain.models import Client, ClientRecord, Kind
 from service.commands import Draft, log
-from storage.base import Store
+from storage.base import NoChange, Store
 
 # Event ids remembered to drop a redelivery before doing any work for it.
 RECENT_EVENTS = 1000
@@ -32,10 +32,6 @@ def is_the_client(client: Client, message: ClientMessage) -> bool:
     their org is known, then only that org's people (not a subcontractor's, nor another
     workspace of the agency's Enterprise org)."""
     return not client.org or not message.author_team or message.author_team == client.org
-
-
-class _Skip(Exception):
-    """Raised inside a store change to write nothing."""
 
 
 @dataclass(frozen=True)
@@ -87,16 +83,16 @@ class SharedChannelReplies:
         def change(record: ClientRecord):
             if message.key in record.state.replies_logged:
                 outcome.append("already")
-                raise _Skip
+                raise NoChange
             client = record.client
             if not (
                 self.auto_heard and client.auto_heard and client.shared_channel == message.channel
             ):
                 outcome.append("off")
-                raise _Skip
+                raise NoChange
             if not is_the_client(client, message):
                 outcome.append("other org")
-                raise _Skip
+                raise NoChange
             if not client.org and message.author_team:
                 # The first reply logged tells us which org is theirs: from then on only its
                 # people count (`/client set acme org T...` corrects it).
@@ -105,7 +101,7 @@ class SharedChannelReplies:
 
         try:
             record = self.store.update(team, client_id, change)
-        except _Skip:
+        except NoChange:
             return Heard(outcome[0])
         return Heard("logged", record)
 

@@ -54,7 +54,7 @@ from service.posting import (
     RateLimited,
     retry_after,
 )
-from storage.base import DamagedRecord, Store
+from storage.base import DamagedRecord, NoChange, Store
 from ui import nudges as ui
 from ui.client_message import Letterhead
 from ui.suggestions import Suggestions
@@ -128,10 +128,6 @@ class ScanReport:
             )
             + (" (outside working hours: posting waits)" if self.outside_hours else "")
         )
-
-
-class _NotDue(Exception):
-    """Raised inside a store change to write nothing."""
 
 
 class NudgeEngine:
@@ -268,13 +264,13 @@ class NudgeEngine:
         def change(record: ClientRecord):
             fresh = {d.key: d for d in due_nudges(record, today, self.ladders)}
             if due.key not in fresh:
-                raise _NotDue  # another pass recorded it first, or the client acted
+                raise NoChange  # another pass recorded it first, or the client acted
             kept = prune(record, today, self.ladders)
             return replace(record, nudges={**kept, due.key: fresh[due.key].as_nudge(now)}), []
 
         try:
             self.store.update(team, client_id, change)
-        except _NotDue:
+        except NoChange:
             return False
         return True
 
