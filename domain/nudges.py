@@ -28,8 +28,6 @@ from domain.ledger import MAX_REVISIONS_KEPT
 from domain.models import Answer, Ask, ClientRecord, Invoice, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
-# Nudge.delivery values of an approved message still to be posted in a shared channel.
-UNDELIVERED = ("pending", "posting")
 SITUATIONS = (QUIET, OVERDUE, CONTROLLING)
 TOP_STAGE = 3
 
@@ -598,9 +596,7 @@ def next_check(
     `by`: only days before it matter to the caller (it takes the earlier of this and `by`),
     so the search stops there and answers `by`.
     """
-    if any(
-        n.status is NudgeStatus.PENDING or n.delivery in UNDELIVERED for n in record.nudges.values()
-    ):
+    if any(n.status is NudgeStatus.PENDING or n.undelivered for n in record.nudges.values()):
         return today
     horizon = today + timedelta(days=CHECK_HORIZON_DAYS)
     last = horizon if by is None else max(today, min(by, horizon))
@@ -627,7 +623,7 @@ def prune(
     def keep(n: Nudge) -> bool:
         return (
             n.status is NudgeStatus.PENDING
-            or n.delivery in UNDELIVERED
+            or n.undelivered
             or live.get(n.situation) == n.subject
             or (today - n.created_at.date()).days <= KEEP_FINISHED_DAYS
         )

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import InputError, escape, parse_until
-from domain.nudges import UNDELIVERED
+from domain.models import DeliveryState
 from handlers.deps import Deps, deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.decisions import Outcome, clean_edit, clean_reason, needs_two
@@ -375,15 +375,14 @@ def footer(outcome: Outcome, tz) -> list[str]:
         )
     elif result == "approved":
         by = " and ".join(who(u) for u in nudge.approvals)
-        delivered = nudge.delivery not in ("", *UNDELIVERED)
-        where = " and posted in the client's shared channel" if delivered else ""
+        where = " and posted in the client's shared channel" if nudge.delivered_ts else ""
         lines.append(f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}{where}.")
-        if nudge.delivery in UNDELIVERED:
+        if nudge.undelivered:
             lines.append(
                 ":warning: I couldn't post it in the client's shared channel yet (am I invited?); "
                 "I'll keep trying. To send it now, copy it from above."
             )
-        elif not nudge.delivery:
+        elif nudge.delivery == DeliveryState.NONE:
             lines.append(
                 "Copy the message above and send it to the client the usual way, then press "
                 "*Sent it* so the record shows when it went."

@@ -12,7 +12,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
 from domain.inputs import clean_text
-from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
+from domain.models import (
+    ClientRecord,
+    DeliveryState,
+    Interaction,
+    Kind,
+    Nudge,
+    NudgeStatus,
+    TextVersion,
+)
 from domain.money import format_money
 from domain.nudges import (
     DEFAULT_LADDERS,
@@ -156,7 +164,7 @@ class Decisions:
             if record.client.shared_channel:
                 # Stored with the approval: the post then happens exactly once, even if we
                 # crash right after (the next pass finishes it).
-                done = replace(done, delivery="pending")
+                done = replace(done, delivery=DeliveryState.PENDING)
             # Approving is not sending: the message is logged as sent once it is posted in the
             # shared channel (service/delivery.py) or someone clicks "Sent it" (`sent` below).
             drafts = [Draft(Kind.APPROVED, today, text=final, ref=key)]

@@ -32,7 +32,6 @@ from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
     DEFAULT_HOURS,
     DEFAULT_LADDERS,
-    UNDELIVERED,
     Due,
     Ladders,
     as_recorded,
@@ -240,7 +239,7 @@ class NudgeEngine:
         team, cid = record.client.team_id, record.client.client_id
         dues = due_nudges(record, today, self.ladders)
         pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
-        undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
+        undelivered = any(n.undelivered for n in record.nudges.values())
         if dry_run:
             report.preview += [
                 self.suggestions.preview(record, d, today, self.ladders) for d in dues
@@ -283,7 +282,7 @@ class NudgeEngine:
             return
         today = self._today(now)
         for nudge in record.nudges.values():
-            if nudge.delivery in UNDELIVERED and not self.deliver(
+            if nudge.undelivered and not self.deliver(
                 team, client_id, nudge.key, now, client=client
             ):
                 report.failed.append(f"{nudge.key} (delivery)")
