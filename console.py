@@ -497,7 +497,7 @@ class Console:
 
 
 def describe(store: Store, team: str, block_id: str) -> str:
-    """ "acme, overdue stage 2" for a nudge's buttons; "acme, offboarding" for a checklist's."""
+    """ "acme, overdue step 2" for a nudge's buttons; "acme, offboarding" for a checklist's."""
     nudge_ref = ui.parse_block_id(block_id)
     client_id = nudge_ref[0] if nudge_ref else ui_offboarding.parse_block_id(block_id)
     record = store.get(team, client_id) if client_id else None
@@ -508,7 +508,7 @@ def describe(store: Store, team: str, block_id: str) -> str:
     nudge = record.nudges.get(nudge_ref[1])
     if nudge is None:
         return record.client.name
-    return f"{record.client.name}, {nudge.situation} stage {nudge.stage}"
+    return f"{record.client.name}, {nudge.situation} step {nudge.stage}"
 
 
 def _digest(config: Config, store: Store, slack: LocalSlack, build: Callable[..., Any] | None):

@@ -132,6 +132,7 @@ class Standing:
     promised_owed: tuple[Money, ...] = ()
     promised_by: date | None = None
     owed: tuple[Money, ...] = ()
+    promised_count: int = 0  # overdue invoices held by a promise
     away_until: date | None = None  # on leave today, back that day: its clocks are paused
 
 
@@ -174,5 +175,6 @@ def standing(
         promised_owed=a.promised_owed,
         promised_by=a.promised_by,
         owed=a.owed,
+        promised_count=len(a.promised),
         away_until=leave.until if (leave := record.state.away_on(today)) else None,
     )

@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar, business_days_between
-from domain.invoices import days_past_due
-from domain.models import Away, ClientRecord, ClientType, Interaction, Invoice, Kind
+from domain.invoices import lateness
+from domain.models import Away, ClientRecord, ClientType, Interaction, Kind
 
 # What counts as the client answering an ask: the same kinds that stop the quiet clock.
 _ANSWERS = frozenset({Kind.HEARD, Kind.REVISION, Kind.PAID, Kind.PROMISED})
@@ -77,13 +77,6 @@ def reply_delays(
             ]
             waiting = []
     return delays
-
-
-def lateness(invoices: Iterable[Invoice]) -> list[int]:
-    """Days each invoice paid in full was paid past its due date (0 if on time), in due-date
-    order; an invoice still partly owed isn't counted yet."""
-    paid = sorted((i for i in invoices if i.paid_on is not None), key=lambda i: i.due_on)
-    return [days_past_due(i, i.paid_on) for i in paid if i.paid_on is not None]
 
 
 def trend(values: list[int]) -> float | None:

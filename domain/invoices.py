@@ -1,6 +1,7 @@
 """The facts about an invoice, each answered once: what is still owed, whether it is overdue and
-by how many days, and whether a promise holds it. The nudge rules, status, list, the report and
-the ledger all ask these functions, so no two views can disagree. Pure."""
+by how many days, whether a promise holds it, and how late it was paid. The nudge rules, status,
+list, the report, the insights and the ledger all ask these functions, so no two views can
+disagree. Pure."""
 
 from __future__ import annotations
 
@@ -38,6 +39,26 @@ def is_open(invoice: Invoice) -> bool:
 def days_past_due(invoice: Invoice, today: date) -> int:
     """Days since the due date (0 before it): the invoice's true age, as everyone is told it."""
     return max(0, (today - invoice.due_on).days)
+
+
+def days_paid_late(invoice: Invoice) -> int | None:
+    """Days it was paid in full past its due date (0 on time or early); None while something
+    is still owed (a part payment isn't lateness yet)."""
+    if invoice.paid_on is None:
+        return None
+    return days_past_due(invoice, invoice.paid_on)
+
+
+def paid_late(invoice: Invoice) -> bool:
+    """Paid in full, after its due date."""
+    return bool(days_paid_late(invoice))
+
+
+def lateness(invoices: Iterable[Invoice]) -> list[int]:
+    """How late each invoice paid in full was (`days_paid_late`), in due-date order (then the
+    order they were logged), not the order they were paid: growing numbers are "drift"."""
+    paid = sorted((i for i in invoices if i.paid_on is not None), key=lambda i: (i.due_on, i.seq))
+    return [days_paid_late(i) or 0 for i in paid]
 
 
 def overdue_clock(

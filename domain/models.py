@@ -259,6 +259,20 @@ class ClientState:
         return tuple(i for i in self.invoices if is_open(i))
 
 
+class DeliveryState(StrEnum):
+    """Where an approved message stands in the client's shared channel (`Nudge.delivery`), an
+    outbox of its own. Once the message is there, `Nudge.delivery` holds the post's ts instead.
+    Stored as these very strings, so records written before this type read the same."""
+
+    NONE = ""  # no shared channel: nothing to deliver
+    PENDING = "pending"  # approved, waiting to be posted
+    POSTING = "posting"  # an attempt under way (or cut short): look for it before posting again
+
+
+# The delivery states of an approved message still to be posted in the shared channel.
+UNDELIVERED = (DeliveryState.PENDING, DeliveryState.POSTING)
+
+
 class NudgeStatus(StrEnum):
     """Where a nudge is in its life: recorded before posting, so a crash can't lose or double it."""
 
@@ -301,9 +315,20 @@ class Nudge:
     # What the suggestion was written about (e.g. which invoices): if that changes, the
     # suggestion is out of date even though the episode goes on.
     facts_key: str = ""
-    # Posting the approved text in the client's shared channel, an outbox of its own:
-    # "" (no shared channel), "pending", "posting" (attempt under way), or the post's ts.
-    delivery: str = ""
+    # Posting the approved text in the client's shared channel: a `DeliveryState`, or the
+    # post's ts once it is there.
+    delivery: str = DeliveryState.NONE
+
+    @property
+    def undelivered(self) -> bool:
+        """Approved for the shared channel and not there yet."""
+        return self.delivery in UNDELIVERED
+
+    @property
+    def delivered_ts(self) -> str:
+        """The ts of the approved message's post in the shared channel; "" until it is there."""
+        return "" if self.delivery in (DeliveryState.NONE, *UNDELIVERED) else self.delivery
+
     # Why the last attempt to post it could not succeed by waiting (Slack's error, e.g.
     # "not_in_channel", or "no_route"): the team is shown it until the nudge is posted.
     undeliverable: str = ""

@@ -1,13 +1,18 @@
 """Which nudges are due: pure functions of a client's stored record and `now`.
 
-Three situations climb a ladder of stages (1: gentle and face-saving, 2: firm, 3: walk away
-or stop work). A nudge is identified by (situation, subject, stage): the subject pins down the
+Three situations climb a ladder of steps (1: gentle and face-saving, 2: firm, 3: walk away
+or stop work). A nudge is identified by (situation, subject, step): the subject pins down the
 episode (which ask, which invoice, which burst of revision demands), so one episode gets each
-stage at most once, and a new episode starts again at the stage its facts call for.
+step at most once, and a new episode starts again at the step its facts call for.
+
+"Step" is the one name for that number. The stored nudge field (`Nudge.stage`, and `Due.stage`
+that becomes it), the overview's `Waiting.stage`, the `stages:` key of the wording files and the
+QUIET_STAGES setting keep the older name: documents on disk and deployments' settings use it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -18,27 +23,25 @@ from domain.calendar import (
     business_days_between,
 )
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts, SituationFacts
-from domain.invoices import chased, days_past_due, overdue_clock, promise_broken
+from domain.invoices import chased, days_past_due, overdue_clock, paid_late, promise_broken
 from domain.ledger import MAX_REVISIONS_KEPT
-from domain.models import Answer, Ask, ClientRecord, Nudge, NudgeStatus
+from domain.models import Answer, Ask, ClientRecord, Invoice, Nudge, NudgeStatus
 
 QUIET, OVERDUE, CONTROLLING = "quiet", "overdue", "controlling"
-# Nudge.delivery values of an approved message still to be posted in a shared channel.
-UNDELIVERED = ("pending", "posting")
 SITUATIONS = (QUIET, OVERDUE, CONTROLLING)
 TOP_STAGE = 3
 
 
 @dataclass(frozen=True)
 class Ladders:
-    """When each stage is reached. Every number is configurable per deployment."""
+    """When each step is reached. Every number is configurable per deployment."""
 
-    # Quiet: stage n once the ask has waited quiet_days * multiplier business days.
+    # Quiet: step n once the ask has waited quiet_days * multiplier business days.
     quiet_multipliers: tuple[int, int, int] = (1, 2, 3)
-    # Overdue: stage n once the oldest unpaid invoice is this many days past due (+ grace).
+    # Overdue: step n once the oldest unpaid invoice is this many days past due (+ grace).
     overdue_days: tuple[int, int, int] = (1, 7, 21)
     grace_days: int = 0
-    # Controlling: stage n once this many revision demands fall within the window.
+    # Controlling: step n once this many revision demands fall within the window.
     controlling_counts: tuple[int, int, int] = (4, 6, 8)
     controlling_window_days: int = 14
     # Working days after the last approved client message before the next step is due.
@@ -118,7 +121,7 @@ def nudge_key(situation: str, subject: str, stage: int, variant: str = "") -> st
     return f"{situation}:{subject}:{stage}" + (f":{variant}" if variant else "")
 
 
-def _stage(value: int, thresholds: tuple[int, ...]) -> int:
+def _step_reached(value: int, thresholds: tuple[int, ...]) -> int:
     return sum(1 for t in thresholds if value >= t)
 
 
@@ -129,7 +132,7 @@ class _Reached:
 
     situation: str
     subject: str
-    stage: int
+    step: int
     facts: SituationFacts
 
 
@@ -212,21 +215,21 @@ def _on_ladder(
     said = _said(record, found.situation, found.subject)
     if said.at_end:
         return min(said.handled, TOP_STAGE), said
-    return min(found.stage, said.handled + 1), said
+    return min(found.step, said.handled + 1), said
 
 
 def _with_ladder(
+    record: ClientRecord,
     facts: SituationFacts,
     step: int,
     said: _Said,
     ladders: Ladders,
     today: date,
     repeat: int = 0,
-    quiet_days: int = 0,
 ) -> SituationFacts:
     last = said.last_approved
     if isinstance(facts, QuietFacts):
-        facts = _split_fresh(facts, last, step, ladders, today, quiet_days)
+        facts = _split_fresh(facts, last, step, ladders, today, record)
     consequence: date | None
     if step == 2:
         # The warning names the day the consequence takes effect: the earliest day the next
@@ -254,7 +257,7 @@ def _split_fresh(
     step: int,
     ladders: Ladders,
     today: date,
-    quiet_days: int,
+    record: ClientRecord,
 ) -> QuietFacts:
     """Each request at its own step. A step after the first is about the requests the last
     approved message named; the first, about those that have waited their quiet days. Any
@@ -266,11 +269,8 @@ def _split_fresh(
     elif step >= 2 and last is not None:  # recorded before messages kept what they named
         named = tuple(a for a in facts.asks if a.asked_on <= last.created_at.date())
     else:
-        named = tuple(
-            a
-            for a in facts.asks
-            if business_days_between(a.asked_on, today, ladders.calendar) >= quiet_days
-        )
+        quiet_days = record.client.quiet_days
+        named = tuple(a for a in facts.asks if days_waited(record, a, today, ladders) >= quiet_days)
     if not named:
         return facts
     fresh = tuple(a for a in facts.asks if a not in named)
@@ -286,7 +286,7 @@ def reached(
 ) -> dict[str, int]:
     """How far each situation's facts reach on their own (its age, its count), before the
     ladder's rules say which step comes next: the thresholds, for the calendar and its tests."""
-    return {r.situation: r.stage for r in _reached(record, today, ladders)}
+    return {r.situation: r.step for r in _reached(record, today, ladders)}
 
 
 def current(
@@ -296,13 +296,12 @@ def current(
     nudged already and however long ago."""
     out = {}
     for found in _reached(record, today, ladders):
-        if found.stage < 1:
+        if found.step < 1:
+            # Overdue while its clock is paused (their leave): still overdue, no step yet.
             out[found.situation] = Due(found.situation, found.subject, 0, False, found.facts)
             continue
         step, said = _on_ladder(record, found, today, ladders)
-        facts = _with_ladder(
-            found.facts, step, said, ladders, today, quiet_days=record.client.quiet_days
-        )
+        facts = _with_ladder(record, found.facts, step, said, ladders, today)
         out[found.situation] = Due(found.situation, found.subject, step, False, facts)
     return out
 
@@ -319,9 +318,7 @@ def as_recorded(
         repeat = 0
         if nudge.variant.startswith(_REPEAT_VARIANT):
             repeat = int(nudge.variant.rpartition("-")[2] or 1)
-        facts = _with_ladder(
-            found.facts, nudge.stage, said, ladders, today, repeat, record.client.quiet_days
-        )
+        facts = _with_ladder(record, found.facts, nudge.stage, said, ladders, today, repeat)
         if nudge.consequence_on is not None:
             # The date named is the one worked out when it was recorded, not a later one.
             facts = replace(facts, consequence_on=nudge.consequence_on)
@@ -370,7 +367,7 @@ def due_nudges(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LAD
         return []
     out = []
     for found in _reached(record, today, ladders):
-        if found.stage < 1 or snoozed(record, found.situation, today):
+        if found.step < 1 or snoozed(record, found.situation, today):
             continue
         due = _next(record, found, today, ladders)
         if due is not None:
@@ -395,9 +392,7 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
     )
 
     def due(step: int, variant: str = "", repeat: int = 0) -> Due | None:
-        facts = _with_ladder(
-            found.facts, step, said, ladders, today, repeat, record.client.quiet_days
-        )
+        facts = _with_ladder(record, found.facts, step, said, ladders, today, repeat)
         made = Due(found.situation, found.subject, step, False, facts, variant)
         if _offered(said, made.key) or (not repeat and _waiting(said, step)):
             return None
@@ -416,7 +411,7 @@ def _next(record: ClientRecord, found: _Reached, today: date, ladders: Ladders) 
         # broken promise is said at the warning's step.
         return due(said.handled, variant)
     if not said.at_end:
-        step = min(found.stage, said.handled + 1)
+        step = min(found.step, said.handled + 1)
         if (
             said.warned
             and said.handled == TOP_STAGE - 1
@@ -445,11 +440,11 @@ def _reminder(said: _Said, today: date, ladders: Ladders, due) -> Due | None:
         if n.variant.startswith(_REPEAT_VARIANT) and n.status is not NudgeStatus.SNOOZED
     ]
     ends = [
-        n
+        n.decided_at
         for n in said.nudges
         if not is_reminder(n) and n.stage == said.handled and n.decided_at is not None
     ]
-    since = [n.created_at for n in reminders] + [n.decided_at for n in ends if n.decided_at]
+    since = [n.created_at for n in reminders] + ends
     if not since:
         return None
     if (
@@ -493,12 +488,12 @@ def _quiet(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | No
     if named_in:
         subject = max(named_in, key=lambda n: n.created_at).subject
     thresholds = tuple(record.client.quiet_days * m for m in ladders.quiet_multipliers)
-    stage = _stage(clock, thresholds)
-    if not stage:
+    step = _step_reached(clock, thresholds)
+    if not step:
         return None
     # `days` stays each request's true age: nothing claims a shorter wait than there was.
     facts = QuietFacts(asks=asks, asked_on=ask.asked_on, days=waited, thanks=thanks)
-    return _Reached(QUIET, subject, stage, facts)
+    return _Reached(QUIET, subject, step, facts)
 
 
 def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
@@ -507,11 +502,11 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | 
     if not overdue:
         return None
     oldest = overdue[0]
-    # The stages count from the end of the grace period, without the days the client was away;
+    # The steps count from the end of the grace period, without the days the client was away;
     # what the team and the client are told is the invoice's true age (as `/client status`
     # shows it).
     days = days_past_due(oldest, today)
-    stage = _stage(
+    step = _step_reached(
         overdue_clock(oldest, today, ladders.grace_days, record.state.away), ladders.overdue_days
     )
     broken = [i.promised_by for i in overdue if i.promised_by and promise_broken(i, today)]
@@ -522,12 +517,12 @@ def _overdue(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | 
         paid_late_before=paid_late_before(record.state.invoices),
     )
     # A broken promise is said at the step the episode is on: never a jump of a step.
-    return _Reached(OVERDUE, f"inv-{oldest.ref}", stage, facts)
+    return _Reached(OVERDUE, f"inv-{oldest.ref}", step, facts)
 
 
-def paid_late_before(invoices) -> bool:
+def paid_late_before(invoices: Iterable[Invoice]) -> bool:
     """True only if the record shows an invoice of theirs paid after its due date."""
-    return any(i.paid_on is not None and i.paid_on > i.due_on for i in invoices)
+    return any(paid_late(i) for i in invoices)
 
 
 def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
@@ -540,13 +535,17 @@ def rounds(record: ClientRecord, today: date, ladders: Ladders) -> int:
     )
 
 
+def is_controlling(record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS) -> bool:
+    """Enough rounds of changes inside the window (CONTROLLING_REVISIONS, CONTROLLING_WINDOW_DAYS)
+    for the first controlling step: the rule, status, list and the walk-away report ask this."""
+    return _step_reached(rounds(record, today, ladders), ladders.controlling_counts) > 0
+
+
 def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reached | None:
-    if not record.state.revisions:
+    if not is_controlling(record, today, ladders):
         return None
     count = rounds(record, today, ladders)
-    stage = _stage(count, ladders.controlling_counts)
-    if not stage:
-        return None
+    step = _step_reached(count, ladders.controlling_counts)
     revisions = sorted(record.state.revisions)
     facts = ControllingFacts(
         rounds=count,
@@ -555,7 +554,7 @@ def _controlling(record: ClientRecord, today: date, ladders: Ladders) -> _Reache
         agreed_on=record.state.agreed_on,
     )
     start = _episode_start(record, revisions, ladders)
-    return _Reached(CONTROLLING, f"since-{start.isoformat()}", stage, facts)
+    return _Reached(CONTROLLING, f"since-{start.isoformat()}", step, facts)
 
 
 def _episode_start(record: ClientRecord, revisions: list[date], ladders: Ladders) -> date:
@@ -610,9 +609,7 @@ def next_check(
     `by`: only days before it matter to the caller (it takes the earlier of this and `by`),
     so the search stops there and answers `by`.
     """
-    if any(
-        n.status is NudgeStatus.PENDING or n.delivery in UNDELIVERED for n in record.nudges.values()
-    ):
+    if any(n.status is NudgeStatus.PENDING or n.undelivered for n in record.nudges.values()):
         return today
     horizon = today + timedelta(days=CHECK_HORIZON_DAYS)
     last = horizon if by is None else max(today, min(by, horizon))
@@ -633,13 +630,13 @@ def prune(
     record: ClientRecord, today: date, ladders: Ladders = DEFAULT_LADDERS
 ) -> dict[str, Nudge]:
     """The nudges worth keeping in the summary: waiting ones, those of a running episode (they
-    stop its stages repeating), and recent ones (their buttons may still be pressed)."""
+    stop its steps repeating), and recent ones (their buttons may still be pressed)."""
     live = {d.situation: d.subject for d in current(record, today, ladders).values()}
 
     def keep(n: Nudge) -> bool:
         return (
             n.status is NudgeStatus.PENDING
-            or n.delivery in UNDELIVERED
+            or n.undelivered
             or live.get(n.situation) == n.subject
             or (today - n.created_at.date()).days <= KEEP_FINISHED_DAYS
         )

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.invoices import balance, is_open, paid_so_far
+from domain.invoices import balance, is_open, lateness, paid_so_far
 from domain.invoices import overdue as overdue_invoices
 from domain.ledger import effective, every_invoice
-from domain.models import ClientRecord, Interaction, Kind, Money
+from domain.models import ClientRecord, ClientType, Interaction, Kind, Money
 from domain.money import totals
-from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders
+from domain.nudges import DEFAULT_LADDERS, HALF_APPROVAL, Ladders, is_controlling
 
 
 @dataclass(frozen=True)
@@ -53,17 +53,17 @@ def engagement_report(
     overdue = overdue_invoices(invoices, today, ladders.grace_days)
     # Drift: how late each settled invoice was, in due-date order, not the order they were
     # logged: an invoice entered late must not make the trend look better or worse than it is.
-    settled = sorted(
-        (i for i in invoices if i.paid_on is not None), key=lambda i: (i.due_on, i.seq)
-    )
-    days_late = tuple(max(0, (i.paid_on - i.due_on).days) for i in settled if i.paid_on)
+    days_late = tuple(lateness(invoices))
     asks = sum(1 for e in events if e.kind is Kind.ASKED)
     revisions = sum(1 for e in events if e.kind is Kind.REVISION)
     if overdue:
         reason = "pay on time"
-    elif record.state.open_asks or record.client.client_type.value == "unresponsive":
+    elif record.state.open_asks or record.client.client_type is ClientType.UNRESPONSIVE:
         reason = "respond to our questions in time"
-    elif revisions >= 4 or record.client.client_type.value == "controlling":
+    elif (
+        is_controlling(record, today, ladders)
+        or record.client.client_type is ClientType.CONTROLLING
+    ):
         reason = "approve work in a way that lets us do the job"
     else:
         reason = "(fill in: respond, approve, pay)"

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import InputError, escape, parse_until
-from domain.nudges import UNDELIVERED
+from domain.models import DeliveryState
 from handlers.deps import Deps, deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.decisions import Outcome, clean_edit, clean_reason, needs_two
@@ -371,19 +371,18 @@ def footer(outcome: Outcome, tz) -> list[str]:
     result = outcome.result
     if result == "half_approved":
         lines.append(
-            f":ballot_box_with_check: Approved by {who(nudge.approvals[0])}. This stage needs a second person to approve it."
+            f":ballot_box_with_check: Approved by {who(nudge.approvals[0])}. This step needs a second person to approve it."
         )
     elif result == "approved":
         by = " and ".join(who(u) for u in nudge.approvals)
-        delivered = nudge.delivery not in ("", *UNDELIVERED)
-        where = " and posted in the client's shared channel" if delivered else ""
+        where = " and posted in the client's shared channel" if nudge.delivered_ts else ""
         lines.append(f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}{where}.")
-        if nudge.delivery in UNDELIVERED:
+        if nudge.undelivered:
             lines.append(
                 ":warning: I couldn't post it in the client's shared channel yet (am I invited?); "
                 "I'll keep trying. To send it now, copy it from above."
             )
-        elif not nudge.delivery:
+        elif nudge.delivery == DeliveryState.NONE:
             lines.append(
                 "Copy the message above and send it to the client the usual way, then press "
                 "*Sent it* so the record shows when it went."
@@ -422,7 +421,7 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
         return f"This suggestion is {status}; nothing more was recorded."
     if outcome.result == "refused":
         if outcome.detail == "second":
-            return "You've already approved this stage; it needs a second, different person to approve it too."
+            return "You've already approved this step; it needs a second, different person to approve it too."
         if outcome.detail == "reminder":
             return "This is a reminder for the team: nothing goes to the client, so there is nothing to approve. Snooze or dismiss it."
         if outcome.detail == "past":
@@ -432,6 +431,6 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
         return "That suggestion is no longer in Tactful's records; nothing was changed."
     if outcome.result == "half_approved" and nudge is not None and needs_two(nudge):
         return (
-            "Recorded your approval. A second person needs to approve this stage before it counts."
+            "Recorded your approval. A second person needs to approve this step before it counts."
         )
     return ""

@@ -30,7 +30,6 @@ from ui.replies import Reply
 
 logger = logging.getLogger(__name__)
 SHORTCUT = "log_client_reply"  # manifest.yml: features.shortcuts[].callback_id
-SHORTCUTS = (SHORTCUT,)
 VIEWS = ui.VIEWS
 ACTIONS = (home_ui.LOG_OPEN,)
 

@@ -227,8 +227,9 @@ class ClientCommands:
             ),
             Standing,
             # Whatever a standing depends on besides the record itself.
-            # "money1": standings carry what is owed and overdue per currency.
-            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money1|{self.insights!r}",
+            # "money2": standings carry what is owed and overdue per currency, and how many
+            # overdue invoices a promise holds.
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money2|{self.insights!r}",
         )
 
     def insight(self, record: ClientRecord, today: date) -> Insight | None:

@@ -12,7 +12,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
 from domain.inputs import clean_text
-from domain.models import ClientRecord, Interaction, Kind, Nudge, NudgeStatus, TextVersion
+from domain.models import (
+    ClientRecord,
+    DeliveryState,
+    Interaction,
+    Kind,
+    Nudge,
+    NudgeStatus,
+    TextVersion,
+)
 from domain.money import format_money
 from domain.nudges import (
     CHANGED,
@@ -31,7 +39,7 @@ from domain.nudges import (
     why_outdated,
 )
 from service.commands import Draft, log
-from storage.base import Store, UnknownClient
+from storage.base import NoChange, Store, UnknownClient
 from ui.nudges import MAX_EDIT
 from ui.replies import day
 
@@ -66,11 +74,6 @@ class Outcome:
         )
 
 
-class _Stop(Exception):
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-
-
 def needs_two(nudge: Nudge) -> bool:
     """Stop-work notices and every walk-away stage are the ones a second person can be
     required to approve (TWO_PERSON_STOP_WORK)."""
@@ -103,23 +106,23 @@ class Decisions:
     ) -> Outcome:
         """Run `decide(record, nudge, today)` as one store change, on a nudge at `status`
         (otherwise it was already decided). `decide` returns (record, drafts, result), or
-        raises _Stop with an outcome that stores nothing."""
+        raises NoChange with an outcome that stores nothing."""
         today = now.astimezone(self.tz).date()
         result: list[str] = []
 
         def change(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
             nudge = record.nudges.get(key)
             if nudge is None:
-                raise _Stop(Outcome("missing", record))
+                raise NoChange(Outcome("missing", record))
             if nudge.status is not status:
-                raise _Stop(Outcome("already", record, nudge))
+                raise NoChange(Outcome("already", record, nudge))
             record, drafts, outcome = decide(record, nudge, today)
             result.append(outcome)
             return log(record, user, now, *drafts)
 
         try:
             record = self.store.update(team, client_id, change)
-        except _Stop as stop:
+        except NoChange as stop:
             return stop.outcome
         except UnknownClient:
             return Outcome("missing")
@@ -137,7 +140,7 @@ class Decisions:
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if is_reminder(nudge):
                 # A reminder for the team has no client message: there is nothing to approve.
-                raise _Stop(Outcome("refused", record, nudge, detail="reminder"))
+                raise NoChange(Outcome("refused", record, nudge, detail="reminder"))
             if outdated(record, nudge, today, self.ladders):
                 # The client replied or paid since this was posted, or it was overtaken:
                 # nothing may be sent.
@@ -155,7 +158,7 @@ class Decisions:
                     "half_approved",
                 )
             if self.two_person and needs_two(nudge) and nudge.approvals == (user,):
-                raise _Stop(Outcome("refused", record, nudge, detail="second"))
+                raise NoChange(Outcome("refused", record, nudge, detail="second"))
             final = nudge.versions[-1].text
             done = replace(
                 nudge,
@@ -167,7 +170,7 @@ class Decisions:
             if record.client.shared_channel:
                 # Stored with the approval: the post then happens exactly once, even if we
                 # crash right after (the next pass finishes it).
-                done = replace(done, delivery="pending")
+                done = replace(done, delivery=DeliveryState.PENDING)
             # Approving is not sending: the message is logged as sent once it is posted in the
             # shared channel (service/delivery.py) or someone clicks "Sent it" (`sent` below).
             drafts = [Draft(Kind.APPROVED, today, text=final, ref=key)]
@@ -182,7 +185,7 @@ class Decisions:
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if text == nudge.versions[-1].text:
-                raise _Stop(Outcome("unchanged", record, nudge))
+                raise NoChange(Outcome("unchanged", record, nudge))
             # A first approval was of the old text: the new one needs its approvals afresh.
             edited = replace(
                 nudge, versions=(*nudge.versions, TextVersion(text, user, now)), approvals=()
@@ -196,7 +199,7 @@ class Decisions:
     ) -> Outcome:
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if until <= today:
-                raise _Stop(Outcome("refused", record, nudge, detail="past"))
+                raise NoChange(Outcome("refused", record, nudge, detail="past"))
             snoozed = replace(
                 nudge,
                 status=NudgeStatus.SNOOZED,
@@ -246,7 +249,7 @@ class Decisions:
 
         def decide(record: ClientRecord, nudge: Nudge, today: date):
             if nudge.sent_at is not None:
-                raise _Stop(Outcome("already_sent", record, nudge))
+                raise NoChange(Outcome("already_sent", record, nudge))
             record, drafts = mark_sent(record, nudge, user, now, today, how="sent by hand")
             return record, drafts, "sent"
 

@@ -14,8 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.inputs import escape
-from domain.models import ClientRecord, Nudge
-from domain.nudges import UNDELIVERED
+from domain.models import ClientRecord, DeliveryState, Nudge
 from service.commands import log
 from service.decisions import mark_sent
 from service.posting import NotRuledOut, Poster
@@ -55,15 +54,15 @@ class Delivery:
         to install Tactful again)."""
         record = self.store.get(team, client_id)
         nudge = record.nudges.get(key) if record else None
-        if record is None or nudge is None or nudge.delivery not in UNDELIVERED:
+        if record is None or nudge is None or not nudge.undelivered:
             return bool(nudge and nudge.delivery)
         client = client or self.clients(team)
         if client is None:
             return False
         channel = record.client.shared_channel
         try:
-            retrying = nudge.delivery == "posting"
-            nudge = update_nudge(self.store, team, client_id, key, delivery="posting")
+            retrying = nudge.delivery == DeliveryState.POSTING
+            nudge = update_nudge(self.store, team, client_id, key, delivery=DeliveryState.POSTING)
             ts = (
                 self.poster.find(client, channel, client_id, nudge, "delivered")
                 if retrying

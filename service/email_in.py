@@ -23,8 +23,8 @@ from domain.inputs import escape, excerpt
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus
 from service.commands import Draft, log
 from service.decisions import mark_sent
-from service.heard import Heard, NotLogged, SharedChannelReplies
-from storage.base import Store, UnknownClient
+from service.heard import Heard, SharedChannelReplies
+from storage.base import NoChange, Store, UnknownClient
 
 logger = logging.getLogger(__name__)
 # The Message-IDs kept in each record (ClientRecord.mail_seen); older ones are in the history.
@@ -96,7 +96,7 @@ class MailLog:
 
         def admit(record: ClientRecord) -> ClientRecord:
             if mail.key in record.mail_seen:
-                raise NotLogged("already")
+                raise NoChange("already")
             return seen(record, mail.key)
 
         return self.replies.log_once(team, client_id, draft, BY_EMAIL, now, admit)
@@ -109,7 +109,7 @@ class MailLog:
 
         def change(record: ClientRecord):
             if mail.key in record.mail_seen or _carried_by(record, mail.key):
-                raise NotLogged("already")
+                raise NoChange("already")
             record = seen(record, mail.key)
             nudge = carried(record, mail)
             if nudge is not None:
@@ -127,7 +127,7 @@ class MailLog:
 
         try:
             self.store.update(team, client_id, change)
-        except NotLogged:
+        except NoChange:
             return Logged(client_id, "already")
         return result[0]
 

@@ -22,7 +22,7 @@ from domain.inputs import excerpt
 from domain.ledger import MAX_REPLIES_KEPT
 from domain.models import Client, ClientRecord, Kind
 from service.commands import Draft, log
-from storage.base import Store
+from storage.base import NoChange, Store
 
 # Event ids remembered to drop a redelivery before doing any work for it.
 RECENT_EVENTS = 1000
@@ -33,14 +33,6 @@ def is_the_client(client: Client, message: ClientMessage) -> bool:
     their org is known, then only that org's people (not a subcontractor's, nor another
     workspace of the agency's Enterprise org)."""
     return not client.org or not message.author_team or message.author_team == client.org
-
-
-class NotLogged(Exception):
-    """Raised inside a store change to write nothing; `outcome` says why."""
-
-    def __init__(self, outcome: str) -> None:
-        super().__init__(outcome)
-        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -91,9 +83,9 @@ class SharedChannelReplies:
             if not (
                 self.auto_heard and client.auto_heard and client.shared_channel == message.channel
             ):
-                raise NotLogged("off")
+                raise NoChange("off")
             if not is_the_client(client, message):
-                raise NotLogged("other org")
+                raise NoChange("other org")
             if not client.org and message.author_team:
                 # The first reply logged tells us which org is theirs: from then on only its
                 # people count (`/client set acme org T...` corrects it).
@@ -114,18 +106,18 @@ class SharedChannelReplies:
         """Log `draft` (a `heard` whose `ref` identifies the message, a shared channel's or an
         email's) unless that message is logged already: one store change that checks the
         freshest copy, so two deliveries at once log it once. `admit` may change the record
-        with it, or raise NotLogged(outcome) to write nothing."""
+        with it, or raise NoChange(outcome) to write nothing."""
         if self.logged_before(team, client_id, draft.ref):
             return Heard("already")
 
         def change(record: ClientRecord):
             if draft.ref in record.state.replies_logged:
-                raise NotLogged("already")
+                raise NoChange("already")
             return log(admit(record), by, now, draft)
 
         try:
             record = self.store.update(team, client_id, change)
-        except NotLogged as skip:
+        except NoChange as skip:
             return Heard(skip.outcome)
         return Heard("logged", record)
 

@@ -32,7 +32,6 @@ from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
     DEFAULT_HOURS,
     DEFAULT_LADDERS,
-    UNDELIVERED,
     Due,
     Ladders,
     as_recorded,
@@ -54,7 +53,7 @@ from service.posting import (
     RateLimited,
     retry_after,
 )
-from storage.base import DamagedRecord, Store
+from storage.base import DamagedRecord, NoChange, Store
 from ui import nudges as ui
 from ui.client_message import Letterhead
 from ui.suggestions import Suggestions
@@ -128,10 +127,6 @@ class ScanReport:
             )
             + (" (outside working hours: posting waits)" if self.outside_hours else "")
         )
-
-
-class _NotDue(Exception):
-    """Raised inside a store change to write nothing."""
 
 
 class NudgeEngine:
@@ -244,7 +239,7 @@ class NudgeEngine:
         team, cid = record.client.team_id, record.client.client_id
         dues = due_nudges(record, today, self.ladders)
         pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
-        undelivered = any(n.delivery in UNDELIVERED for n in record.nudges.values())
+        undelivered = any(n.undelivered for n in record.nudges.values())
         if dry_run:
             report.preview += [
                 self.suggestions.preview(record, d, today, self.ladders) for d in dues
@@ -268,13 +263,13 @@ class NudgeEngine:
         def change(record: ClientRecord):
             fresh = {d.key: d for d in due_nudges(record, today, self.ladders)}
             if due.key not in fresh:
-                raise _NotDue  # another pass recorded it first, or the client acted
+                raise NoChange  # another pass recorded it first, or the client acted
             kept = prune(record, today, self.ladders)
             return replace(record, nudges={**kept, due.key: fresh[due.key].as_nudge(now)}), []
 
         try:
             self.store.update(team, client_id, change)
-        except _NotDue:
+        except NoChange:
             return False
         return True
 
@@ -287,7 +282,7 @@ class NudgeEngine:
             return
         today = self._today(now)
         for nudge in record.nudges.values():
-            if nudge.delivery in UNDELIVERED and not self.deliver(
+            if nudge.undelivered and not self.deliver(
                 team, client_id, nudge.key, now, client=client
             ):
                 report.failed.append(f"{nudge.key} (delivery)")

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from domain import offboarding as ob
 from domain.models import ClientRecord, Interaction, Kind, Tick
 from service.commands import Draft, log
-from storage.base import Store, UnknownClient
+from storage.base import NoChange, Store, UnknownClient
 
 _LOGGED = {
     ob.HANDOVER: "handed over full access to every account",
@@ -33,11 +33,6 @@ class TickOutcome:
     detail: str = ""
 
 
-class _Stop(Exception):
-    def __init__(self, outcome: TickOutcome) -> None:
-        self.outcome = outcome
-
-
 class Offboardings:
     def __init__(self, store: Store, tz: tzinfo) -> None:
         self.store, self.tz = store, tz
@@ -49,11 +44,11 @@ class Offboardings:
             try:
                 ticked = ob.tick(record, item, user, now)
             except ob.AlreadyTicked as done:
-                raise _Stop(TickOutcome("already", record, done.tick)) from None
+                raise NoChange(TickOutcome("already", record, done.tick)) from None
             except ob.Blocked as blocked:
-                raise _Stop(TickOutcome("blocked", record, detail=str(blocked))) from None
+                raise NoChange(TickOutcome("blocked", record, detail=str(blocked))) from None
             except (ob.NotOffboarding, ValueError):
-                raise _Stop(TickOutcome("missing", record)) from None
+                raise NoChange(TickOutcome("missing", record)) from None
             drafts = [Draft(Kind.CHECKED, today, text=_LOGGED[item], ref=item)]
             if item == ob.ARCHIVED and not record.client.archived:
                 drafts.append(Draft(Kind.ARCHIVED, today, text="archived"))
@@ -61,7 +56,7 @@ class Offboardings:
 
         try:
             record = self.store.update(team, client_id, change)
-        except _Stop as stop:
+        except NoChange as stop:
             return stop.outcome
         except UnknownClient:
             return TickOutcome("missing")

@@ -15,6 +15,16 @@ from domain.models import ClientRecord, Interaction
 Change = Callable[[ClientRecord], tuple[ClientRecord, list[Interaction]]]
 
 
+class NoChange(Exception):
+    """Raised by a change to write nothing: what it found leaves nothing to do (another pass
+    recorded it first, the client acted, it was logged already) or something to refuse.
+    `outcome`, if given, is what the caller answers with."""
+
+    def __init__(self, outcome: Any = None) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
 class DuplicateClient(Exception):
     def __init__(self, existing: ClientRecord) -> None:
         super().__init__(existing.client.name)

@@ -110,11 +110,11 @@ def test_console_scan_buttons_edit_and_approve_in_the_workspace_time_zone(tmp_pa
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "1 new, 1 posted" in out
-    assert "[1] acme, overdue stage 1: Approve" in out  # a first chase is step 1
+    assert "[1] acme, overdue step 1: Approve" in out  # a first chase is step 1
     assert "Message for the client" in out  # Edit asked for the text on the next line
     assert "Approved by @UCONSOLE" in out
     # Approved is not sent: the one button left says when it was.
-    assert "acme, overdue stage 1: Sent it" in out
+    assert "acme, overdue step 1: Sent it" in out
     assert "message to client, overdue step 1: approved by @UCONSOLE" in out
     assert "Hi Jo, a gentle reminder about invoice A1. Thanks!" in out
 
@@ -157,16 +157,16 @@ def test_button_numbers_stay_put_and_name_the_client_and_step(tmp_path: Path) ->
     out = done.stdout
     listing = out.split("Buttons:")
     first, after_click, with_checklist = listing[1], listing[2], listing[3]
-    assert "[1] acme, overdue stage 1: Approve" in first
-    assert "[8] globex, quiet stage 1: Approve" in first
+    assert "[1] acme, overdue step 1: Approve" in first
+    assert "[8] globex, quiet step 1: Approve" in first
     # After approving acme's, globex's buttons keep their numbers; acme's are gone but for its
     # new "Sent it", numbered after them.
     assert "[1]" not in after_click and "Approve" not in after_click.split("globex")[0]
-    assert "[15] acme, overdue stage 1: Sent it" in after_click
-    assert "[8] globex, quiet stage 1: Approve" in after_click
+    assert "[15] acme, overdue step 1: Sent it" in after_click
+    assert "[8] globex, quiet step 1: Approve" in after_click
     assert "There is no button 3 now" in out
     # The offboarding checklist's buttons are numbered after, naming the client and the step.
-    assert "[8] globex, quiet stage 1: Approve" in with_checklist
+    assert "[8] globex, quiet step 1: Approve" in with_checklist
     assert "[16] globex, offboarding: Accounts handed over" in with_checklist
     assert "globex, offboarding: Archive" in with_checklist
 
@@ -220,7 +220,7 @@ def test_console_shows_home_and_the_digest_as_text(tmp_path: Path) -> None:
     out = done.stdout
     home = out[out.index("--- Slack views.publish") :]
     assert "Your clients today, Fri 27 Nov 2026" in home
-    assert "*acme*: suggestion (overdue invoice, stage 1) waiting for approval for 0 days" in home
+    assert "*acme*: suggestion (overdue invoice, step 1) waiting for approval for 0 days" in home
     assert "[Open thread]" in home and "[Log interaction]" in home
     # Your own clients first.
     assert home.index("*globex* · not classified · owner @UCONSOLE") < home.index("*acme* · late")
@@ -277,11 +277,11 @@ def test_a_suggestion_posted_in_one_run_can_be_approved_in_the_next(tmp_path: Pa
             "scan --now 2026-11-27T10:00",
         ],
     )
-    assert "[1] acme, overdue stage 1: Approve" in first.stdout
+    assert "[1] acme, overdue step 1: Approve" in first.stdout
     # The next morning, a new run: the suggestion's buttons are still there, as in Slack.
     done = run_console(tmp_path, ["scan --now 2026-11-30T10:00", "buttons", "click 1"])
     assert done.returncode == 0, done.stderr
-    assert "[1] acme, overdue stage 1: Approve" in done.stdout
+    assert "[1] acme, overdue step 1: Approve" in done.stdout
     assert "Approved by @UCONSOLE at 30 Nov 2026 10:00." in done.stdout
     history = run_console(tmp_path, ["/client history acme"])
     assert "message to client, overdue step 1: approved by @UCONSOLE" in history.stdout
@@ -349,7 +349,7 @@ def test_edit_in_the_console_keeps_the_paragraphs_until_a_line_with_a_dot(tmp_pa
     assert ">Hi Jo,\n>\n>A gentle reminder about invoice A1.\n>\n>Thanks, Sam\n" in out
     assert "(version 2; every version is kept)" in out
     # ... and the line after `.` is a console command again.
-    assert out.count("[2] acme, overdue stage 1: Edit") == 2
+    assert out.count("[2] acme, overdue step 1: Edit") == 2
 
 
 def test_an_edit_that_is_only_the_closing_line_or_never_closed_saves_nothing(
@@ -377,7 +377,7 @@ def test_an_edit_that_is_only_the_closing_line_or_never_closed_saves_nothing(
     assert "Cancelled: the text had no closing line with a single `.`." in out
     assert "version 2" not in out and ">." not in out and ">buttons" not in out
     # `buttons` after the lone `.` ran as a command.
-    assert out.count("[2] acme, overdue stage 1: Edit") >= 2
+    assert out.count("[2] acme, overdue step 1: Edit") >= 2
 
 
 def test_console_mail_a_client_reply_withdraws_the_nudge_and_a_sent_one_is_logged_once(

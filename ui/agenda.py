@@ -27,14 +27,17 @@ def money(amounts: tuple[Money, ...]) -> str:
 
 
 def overdue_line(a: Agenda) -> str:
-    """Overdue money across the clients, per currency."""
-    if not a.overdue:
+    """Overdue money across the clients, per currency (domain.agenda.overdue_in_all: the same
+    total as `/client list`), saying how much of it archived clients owe."""
+    t = a.overdue_total
+    if not t.invoices:
         return "*Overdue:* nothing. :white_check_mark:"
-    owed = [m for s in a.overdue for m in s.overdue_owed]
-    invoices = sum(s.overdue_count for s in a.overdue)
+    archived = (
+        f" ({format_totals(t.archived)} of it owed by archived clients)" if t.archived else ""
+    )
     return (
-        f"*Overdue:* {format_totals(owed)}, on {_days(invoices, 'invoice')} of "
-        f"{_days(len(a.overdue), 'client')}."
+        f"*Overdue:* {format_totals(t.owed)}, on {_days(t.invoices, 'invoice')} of "
+        f"{_days(t.clients, 'client')}{archived}."
     )
 
 
@@ -90,7 +93,7 @@ def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
         line = (
             f"reminder ({what}, every step taken) waiting for your decision"
             if w.reminder
-            else f"suggestion ({what}, stage {w.stage}) waiting for approval"
+            else f"suggestion ({what}, step {w.stage}) waiting for approval"
         )
         found.append(
             (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w)

@@ -113,9 +113,6 @@ def money_total(amounts: Sequence[Money], lang: str) -> str:
     return and_list([format_money(m, lang) for m in ordered], lang)
 
 
-AUTO_REF = re.compile(r"INV-\d+", re.IGNORECASE)
-
-
 def invoices_phrase(invoices: Sequence[Invoice], lang: str, today: date) -> str:
     """The invoices as the client knows them.
 

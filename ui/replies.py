@@ -12,6 +12,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from domain import commands as cmd
+from domain.agenda import overdue_in_all
 from domain.attention import Attention, Standing, attention
 from domain.corrections import superseded_by, voided_by
 from domain.inputs import escape, shorten
@@ -133,7 +134,7 @@ _REFUSAL = {
 def undeliverable_lines(record: ClientRecord) -> list[str]:
     """One line per nudge Slack refused for good, with how to fix it."""
     return [
-        f":no_entry: A {n.situation} nudge (stage {n.stage}) could not be delivered: "
+        f":no_entry: A {n.situation} nudge (step {n.stage}) could not be delivered: "
         f"{_REFUSAL.get(n.undeliverable, escape(n.undeliverable))}. {_route_fix(record.client)}"
         for n in undeliverable(record)
     ]
@@ -453,9 +454,7 @@ def client_list(
             + (f", {format_totals(s.overdue_owed)} of it overdue" if s.overdue_owed else "")
             for s in owing
         ]
-    overdue = format_totals(
-        (m for s in standings for m in (*s.overdue_owed, *s.promised_owed)), none=""
-    )
+    overdue = format_totals(overdue_in_all(standings).owed, none="")
     summary = [bk.context(f"Overdue in all: {overdue}")] if overdue else []
     footer = []
     if pages > 1:

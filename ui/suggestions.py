@@ -144,5 +144,5 @@ class Suggestions:
         # Plain text, not Block Kit: a dry run over a big store previews thousands of these.
         headline = mrkdwn_to_text(self.headline(record, item.situation, item)).replace("*", "")
         text = self.text(record, item, today)
-        late = " (late: earlier stages were missed)" if item.late else ""
+        late = " (late: earlier steps were missed)" if item.late else ""
         return f"[{record.client.name}] {item.key}{late}\n{headline}\n  suggested: {text}"

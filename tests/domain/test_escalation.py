@@ -212,6 +212,19 @@ def test_a_broken_promise_message_waiting_for_the_team_is_not_posted_again_as_a_
     assert (two.stage, two.variant) == (2, "")
 
 
+def test_a_promise_broken_on_a_day_a_message_was_written_is_still_said() -> None:
+    # Step 1 is written and approved on Wednesday morning; later that day they promise to pay
+    # by the end of the day. That message came before the promise was broken, not after it:
+    # on Thursday the promise is broken and the next message says so.
+    record = logged(client_record(), invoice(date(2026, 11, 1), due=date(2026, 11, 20)))
+    record, dues = suggest_and_approve(record, WED_25_NOV)
+    assert [d.stage for d in dues] == [1]
+    record = logged(record, promised(WED_25_NOV, by=WED_25_NOV))
+    (due,) = due_nudges(record, THU_26_NOV)
+    assert (due.stage, due.variant) == (2, "promise-2026-11-25")
+    assert isinstance(due.facts, OverdueFacts) and due.facts.promise_broken_on == WED_25_NOV
+
+
 # 6. after the last step ------------------------------------------------------------------------
 def test_after_the_last_step_the_team_is_reminded_every_final_repeat_days() -> None:
     ladders = Ladders(min_gap_days=0, final_repeat_days=10)

@@ -112,6 +112,20 @@ def test_dates_that_read_both_ways_need_dates_option() -> None:
     assert read(fixture("ambiguous.csv"), TODAY, "GBP", "mdy").rows[0].sent_on == date(2026, 3, 4)
 
 
+def test_twelve_is_a_month_so_12_05_2026_still_reads_both_ways() -> None:
+    # 12 May or 5 December (and the other way round): no date here is past 12 on either side, so the file can't tell.
+    text = (
+        "ContactName,InvoiceNumber,InvoiceDate,DueDate,Total,InvoiceAmountPaid,Currency\n"
+        "Acme Corp,INV-1,12/05/2026,05/12/2026,100.00,0.00,GBP\n"
+        "Acme Corp,INV-2,03/04/2026,05/06/2026,100.00,0.00,GBP\n"
+    )
+    with pytest.raises(BadFile) as err:
+        read(text, TODAY, "GBP")
+    assert "--dates dmy" in err.value.problems[0] and "--dates mdy" in err.value.problems[0]
+    first = read(text, TODAY, "GBP", "dmy").rows[0]
+    assert (first.sent_on, first.due_on) == (date(2026, 5, 12), date(2026, 12, 5))
+
+
 def test_day_first_and_month_first_in_one_file_is_refused() -> None:
     text = (
         "ContactName,InvoiceNumber,InvoiceDate,DueDate,Total,InvoiceAmountDue\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from domain.insights import Thresholds, insight, lateness, reply_delays, trend
+from domain.insights import Thresholds, insight, reply_delays, trend
+from domain.invoices import lateness
 from domain.models import Client, ClientRecord, ClientType, Kind, Money
 from service.commands import Draft, log
 

@@ -53,6 +53,18 @@ def test_a_bare_amount_is_in_the_workspace_currency() -> None:
     assert parse_amount(["¥1000"], "EUR").currency == "JPY"
 
 
+@pytest.mark.parametrize("workspace", ["NOK", "DKK", "SEK"])
+@pytest.mark.parametrize("typed", [["500", "kr"], ["500kr"], ["kr", "500"], ["kr500"]])
+def test_kr_is_the_workspaces_own_krone_or_krona(typed: list[str], workspace: str) -> None:
+    # Norway, Denmark and Sweden all write `kr`: in a Norwegian or Danish workspace it is their
+    # krone, not Swedish kronor.
+    assert parse_amount(typed, workspace) == Money(Decimal(500), workspace)
+
+
+def test_kr_elsewhere_is_swedish_kronor() -> None:
+    assert parse_amount(["500", "kr"], "GBP") == Money(Decimal(500), "SEK")
+
+
 def test_amounts_add_up_exactly() -> None:
     total = sum((parse_amount(["0.10"]).amount for _ in range(3)), Decimal(0))
     assert total == Decimal("0.30")

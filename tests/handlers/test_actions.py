@@ -458,6 +458,26 @@ def test_a_failed_delivery_is_retried_by_the_next_pass_exactly_once(
     assert [m["ts"] for m in slack.messages["C0SHARED"]] == [delivered]
 
 
+def test_sent_it_then_the_delivery_logs_the_message_as_sent_once(
+    server, store, slack, posted, config, clock
+):
+    from local_slack import Failure
+
+    slack.fail("chat.postMessage", Failure(status=500))
+    server.interact(button(ui.APPROVE, posted))
+    slack.wait_for("chat.update")
+    # Slack was down: someone sends the approved words by email and says so.
+    server.interact(button(ui.SENT_IT, posted, user="U0CARA"))
+    assert [e.logged_by for e in events_of(store, "acme", Kind.SENT)] == ["U0CARA"]
+    engine = bot.build_engine(
+        config, store, client=WebClient(base_url=slack.url, retry_handlers=[]), pace=lambda _c: None
+    )
+    engine.scan(clock.now + timedelta(minutes=15))  # the delivery goes through after all
+    nudge = store.find(TEAM, "acme").nudges["quiet:ask-2:1"]
+    assert nudge.delivery == slack.messages["C0SHARED"][0]["ts"] and nudge.sent_by == "U0CARA"
+    assert [e.logged_by for e in events_of(store, "acme", Kind.SENT)] == ["U0CARA"]
+
+
 def test_a_delivery_that_landed_unrecorded_is_found_not_posted_again(
     server, store, slack, posted, config, clock
 ):

@@ -138,14 +138,15 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     server.slash("promised hooli sun")  # Sunday 29th: this week
     view = opened(server, slack)
     found = texts(view)
-    # Per currency, never added across currencies.
-    assert "*Overdue:* €300.00 + £900.00, on 2 invoices of 2 clients." in found
+    # Per currency, never added across currencies; hooli's invoice, held by a promise, is still
+    # overdue (as `/client list` counts it).
+    assert "*Overdue:* €300.00 + £900.00 + $50.00, on 3 invoices of 3 clients." in found
     assert "*hooli* promised to pay $50.00 by Sun 29 Nov 2026" in found
     assert "balance £900.00" in found
     assert ":red_circle: *acme*: 1 invoice overdue, the oldest by 7 days" in found
     assert ":mute: *globex*: quiet for 9 business days (waiting since Mon 16 Nov 2026)" in found
     # A week overdue would be stage 2, but escalation never skips a step: the first is stage 1.
-    assert "*acme*: suggestion (overdue invoice, stage 1) waiting for approval for 0 days" in found
+    assert "*acme*: suggestion (overdue invoice, step 1) waiting for approval for 0 days" in found
     # Each item with a suggestion thread links to it, by Slack's permalink.
     buttons = [b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("url")]
     assert len(buttons) == 4  # two items, and their two waiting suggestions

@@ -426,3 +426,32 @@ def test_a_retry_after_a_restart_and_many_newer_replies_is_still_logged_once(
     refs = [e.ref for e in heard(store)]
     assert refs.count("C0SHARED/" + NOW_TS) == 1
     assert len(refs) == MAX_REPLIES_KEPT + 6
+
+
+def test_a_channel_shared_by_an_archived_and_an_active_client_logs_for_the_active_one(
+    served, store
+) -> None:
+    # Before: the channel was acme's; acme left and was archived. Now it is zenith's.
+    server, _ = served
+    ok(server.slash("add acme in <#C0ACME|acme> shared <#C0SHARED|acme-shared>"))
+    ok(server.slash("archive acme"))
+    ok(server.slash("add zenith in <#C0ZEN|zen> shared <#C0SHARED|acme-shared>"))
+    ok(server.slash("asked zenith the brief on 2026-11-23"))
+    send(served, message(), "Ev1")
+    assert heard(store, "acme") == []
+    (entry,) = heard(store, "zenith")
+    assert entry.ref == f"C0SHARED/{NOW_TS}"
+    assert store.find(TEAM, "zenith").state.open_asks == ()
+
+
+def test_a_voided_reply_is_not_logged_again_when_slack_delivers_it_again(
+    served, acme, store
+) -> None:
+    server, _ = served
+    send(served, message(), "Ev1")
+    (entry,) = heard(store)
+    ok(server.slash(f"void acme e{entry.seq} not a reply to us"))
+    # Slack delivers the same message again (a retry under a new event id).
+    send(served, message(), "Ev2")
+    assert [e.seq for e in heard(store)] == [entry.seq]  # the voided line, and no new one
+    assert store.find(TEAM, "acme").state.open_asks  # still waiting on them

@@ -120,7 +120,7 @@ def test_a_dm_slack_refuses_for_good_is_shown_as_undeliverable_until_fixed(
 
     text = ok(server.slash("status acme"))
     assert (
-        ":no_entry: A quiet nudge (stage 1) could not be delivered: the person to DM has been "
+        ":no_entry: A quiet nudge (step 1) could not be delivered: the person to DM has been "
         "deactivated. `/client set acme in #channel`"
     ) in text
     text = ok(server.slash("list"))
@@ -200,7 +200,7 @@ def test_a_nudge_with_no_one_at_all_to_go_to_is_shown_as_undeliverable(
     assert dm_opened_for(slack) == []
     text = ok(server.slash("status acme"))
     assert "*Where:* :no_entry: nudges have nowhere to go" in text
-    assert "A quiet nudge (stage 1) could not be delivered: it had nowhere to go." in text
+    assert "A quiet nudge (step 1) could not be delivered: it had nowhere to go." in text
     assert "*acme* (not classified): :no_entry: nudges can't be delivered" in ok(
         server.slash("list")
     )

@@ -159,6 +159,25 @@ def test_a_waiting_nudge_snoozed_since_it_was_recorded_is_held_back(
     assert store.find(TEAM1, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.PENDING
 
 
+def test_a_nudge_recorded_before_the_client_was_archived_is_not_posted(
+    server, config, store, slack, clock
+) -> None:
+    """Guard: an archived client gets no nudges, not even one recorded before the archive (its
+    situation is still open, so only the archive itself can hold it back)."""
+    clock.set("2026-11-23T10:00")
+    ok(server.slash("add acme in <#C0ACME|acme>"))
+    ok(server.slash("asked acme the logo"))
+    clock.set("2026-11-26T18:00")  # Thursday evening: recorded, waiting for the morning
+    assert nudge_pass(config, store, slack, clock).recorded == ["acme: quiet:ask-2:1"]
+    ok(server.slash("archive acme"))
+
+    clock.now = FRIDAY
+    report = nudge_pass(config, store, slack, clock)
+    assert report.posted == [] and slack.calls_to("chat.postMessage") == []
+    assert report.stale == ["quiet:ask-2:1"]
+    assert store.find(TEAM1, "acme").nudges["quiet:ask-2:1"].status is NudgeStatus.STALE
+
+
 def test_after_a_429_the_pass_posts_nothing_more_to_that_workspace(
     server, team2_server, config, store, slack, clock
 ) -> None:

@@ -203,6 +203,28 @@ def test_a_reply_before_the_next_opening_cancels_the_waiting_nudge(
     assert posts(slack) == []
 
 
+def test_a_reply_logged_during_the_pass_stops_the_nudge_it_would_have_recorded(
+    config, store, slack, quiet_client, monkeypatch
+):
+    """The pass reads acme (quiet since Monday) and decides a nudge is due; the reply is logged
+    before it writes. Its write re-checks the rules under the store's write lock, so nothing is
+    recorded and nothing posted."""
+    update = store.update
+    replied: list[str] = []
+
+    def reply_first(team, client_id, change):
+        if not replied:
+            replied.append("heard")  # once: logging the reply updates the store too
+            run(store, "heard acme all approved")
+        return update(team, client_id, change)
+
+    monkeypatch.setattr(store, "update", reply_first)
+    report = engine(config, store, slack).scan(FRIDAY)
+    assert replied, "the reply came while the pass was recording"
+    assert report.recorded == [] and report.posted == [] and posts(slack) == []
+    assert store.find(TEAM, "acme").nudges == {}
+
+
 def test_after_downtime_one_nudge_at_step_1_never_a_skipped_step(
     config, store, slack, quiet_client
 ):

@@ -19,6 +19,7 @@ from domain.models import (
     ClientRecord,
     ClientState,
     ClientType,
+    DeliveryState,
     Interaction,
     Invoice,
     Kind,
@@ -305,3 +306,27 @@ def test_a_summary_written_before_leave_existed_reads_with_no_leave() -> None:
     assert back.away == () and back.revisions == (date(2026, 1, 1),)
     leave = ClientState(away=(Away(date(2026, 12, 21), date(2027, 1, 5)),))
     assert _round_trip(ClientState, leave) == leave
+
+
+def test_delivery_states_are_stored_as_the_strings_older_versions_wrote() -> None:
+    at = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    written = {
+        state: to_doc(Nudge("k", "quiet", "ask-1", 1, at, delivery=state))["delivery"]
+        for state in DeliveryState
+    }
+    assert written == {
+        DeliveryState.NONE: "",
+        DeliveryState.PENDING: "pending",
+        DeliveryState.POSTING: "posting",
+    }
+    # A nudge written before the states had a type reads as one in that state.
+    old = to_doc(Nudge("k", "quiet", "ask-1", 1, at))
+    for stored, undelivered, ts in [
+        ("", False, ""),
+        ("pending", True, ""),
+        ("posting", True, ""),
+        ("1795773600.000100", False, "1795773600.000100"),
+    ]:
+        nudge = from_doc(Nudge, json.loads(json.dumps({**old, "delivery": stored})))
+        assert (nudge.undelivered, nudge.delivered_ts) == (undelivered, ts)
+    assert from_doc(Nudge, {**old, "delivery": "pending"}).delivery == DeliveryState.PENDING
