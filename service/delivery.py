@@ -62,13 +62,25 @@ class Delivery:
             return False
         channel = record.client.shared_channel
         try:
-            retrying = nudge.delivery == "posting"
-            nudge = update_nudge(self.store, team, client_id, key, delivery="posting")
-            ts = (
-                self.poster.find(client, channel, client_id, nudge, "delivered")
+            # The moment of sending is written down only when sending (a look-up alone
+            # keeps the last one): the next look-up reads around it.
+            retrying, since = nudge.delivery == "posting", nudge.attempted_at
+            nudge = update_nudge(
+                self.store,
+                team,
+                client_id,
+                key,
+                delivery="posting",
+                **({} if retrying else {"attempted_at": now}),
+            )
+            found = (
+                self.poster.find(client, channel, client_id, nudge, "delivered", since)
                 if retrying
                 else None
-            ) or self.poster.send(
+            )
+            if retrying and not found:
+                nudge = update_nudge(self.store, team, client_id, key, attempted_at=now)
+            ts = found or self.poster.send(
                 client,
                 channel,
                 # Escaped: what the client sees is exactly the approved words, nothing live.

@@ -352,34 +352,29 @@ class NudgeEngine:
                     facts_key=due.facts_key,
                 )
             if not nudge.ts:
-                nudge = self._set(
-                    team, cid, nudge.key, channel=channel, attempts=nudge.attempts + 1
-                )
-                ts = (
-                    self.poster.find(client, channel, cid, nudge, "alert")
-                    if nudge.attempts > 1
-                    else None
-                ) or self.poster.send(
-                    client,
-                    channel,
-                    self.suggestions.alert(record, nudge.situation, nudge.stage, nudge.late, due),
-                    ui.metadata(team, cid, nudge.key, "alert"),
-                )
+                nudge, ts = self._attempt(team, cid, nudge, now, "alert", 1, channel, client)
+                if ts is None:
+                    ts = self.poster.send(
+                        client,
+                        channel,
+                        self.suggestions.alert(
+                            record, nudge.situation, nudge.stage, nudge.late, due
+                        ),
+                        ui.metadata(team, cid, nudge.key, "alert"),
+                    )
                 nudge = self._set(team, cid, nudge.key, ts=ts, undeliverable="")
             if not nudge.thread_ts:
-                nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
-                body = self.thread_body(record, nudge, [], open_=True)
-                thread_ts = (
-                    self.poster.find(client, channel, cid, nudge, "suggestion")
-                    if nudge.attempts > 2
-                    else None
-                ) or self.poster.send(
-                    client,
-                    channel,
-                    body,
-                    ui.metadata(team, cid, nudge.key, "suggestion"),
-                    thread_ts=nudge.ts,
+                nudge, thread_ts = self._attempt(
+                    team, cid, nudge, now, "suggestion", 2, channel, client
                 )
+                if thread_ts is None:
+                    thread_ts = self.poster.send(
+                        client,
+                        channel,
+                        self.thread_body(record, nudge, [], open_=True),
+                        ui.metadata(team, cid, nudge.key, "suggestion"),
+                        thread_ts=nudge.ts,
+                    )
                 self._posted(team, cid, nudge.key, thread_ts, now)
             report.posted.append(nudge.key)
         except SlackApiError as err:
@@ -415,6 +410,39 @@ class NudgeEngine:
                 err.__class__.__name__,
             )
             report.failed.append(nudge.key)
+
+    def _attempt(
+        self,
+        team: str,
+        cid: str,
+        nudge: Nudge,
+        now: datetime,
+        part: str,
+        first: int,
+        channel: str,
+        client: WebClient,
+    ) -> tuple[Nudge, str | None]:
+        """Write the attempt down before posting `part` (its `first` attempt is that number);
+        a later attempt first looks for an earlier one that landed unacknowledged: (nudge, its
+        ts) if found, else (nudge, None) with the moment of sending written down, for the next
+        look-up's window. A look-up alone (found nothing, was rate limited) leaves that moment
+        as it was: it still marks the last time this part was sent."""
+        retry = nudge.attempts + 1 > first
+        since = nudge.attempted_at
+        nudge = self._set(
+            team,
+            cid,
+            nudge.key,
+            channel=channel,
+            attempts=nudge.attempts + 1,
+            **({} if retry else {"attempted_at": now}),
+        )
+        if not retry:
+            return nudge, None
+        found = self.poster.find(client, channel, cid, nudge, part, since)
+        if found:
+            return nudge, found
+        return self._set(team, cid, nudge.key, attempted_at=now), None
 
     def deliver(
         self, team: str, client_id: str, key: str, now: datetime, *, client: WebClient | None = None
