@@ -403,7 +403,8 @@ class LocalSlack:
                     if m.get("thread_ts") in (None, m["ts"])  # thread replies aren't listed
                 ]
             oldest = float(args.get("oldest") or 0)
-            found = [m for m in found if float(m["ts"]) >= oldest]
+            latest = float(args.get("latest") or "inf")
+            found = [m for m in found if oldest <= float(m["ts"]) <= latest]
             # Pages as Slack does: a cursor (here, an offset) while there is more.
             start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
             page, more = found[start : start + limit], start + limit < len(found)

@@ -308,6 +308,9 @@ class Nudge:
     versions: tuple[TextVersion, ...] = ()
     attempts: int = 0
     next_attempt_at: datetime | None = None
+    # When the last attempt to post (the alert, the thread or the delivery) was written down:
+    # a post that landed unacknowledged is looked for around that moment only.
+    attempted_at: datetime | None = None
     decided_by: str = ""
     decided_at: datetime | None = None
     approvals: tuple[str, ...] = ()

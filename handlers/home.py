@@ -56,11 +56,34 @@ def on_accept_type(body: dict[str, Any], client: WebClient, context: BoltContext
     d.home.changed(team)
 
 
+def on_post_reminder(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """ "Post reminder" beside a client in App Home: start its due reminder now (one a pass
+    held back from a backlog). Exactly once however many click (service/nudges.py `start`);
+    the clicker is told by DM only when there was nothing for them to post."""
+    d = deps(context)
+    team, user = request_team(body), body["user"]["id"]
+    client_id = body["actions"][0].get("value", "")
+    record = d.engine.store.get(team, client_id) if client_id else None
+    if record is None:
+        return
+    outcome = d.engine.start(team, client_id, d.clock())
+    logger.info("Post reminder for client %s by %s: %s", client_id, user, outcome)
+    if outcome in ("already", "nothing"):
+        try:
+            client.chat_postMessage(
+                channel=user, text=ui.post_reminder_reply(record.client.name, outcome)
+            )
+        except SlackApiError as err:
+            logger.warning("Could not tell %s about client %s: %s", user, client_id, err)
+    d.home.changed(team)
+
+
 def register(app: App) -> None:
     # views.publish is a Web API call: after the ack.
     app.event(HOME_OPENED)(ack=acknowledge, lazy=[after_ack(on_home_opened)])
     app.action(ui.PAGE_PREV)(ack=acknowledge, lazy=[after_ack(on_page)])
     app.action(ui.PAGE_NEXT)(ack=acknowledge, lazy=[after_ack(on_page)])
     app.action(ag.ACCEPT_TYPE)(ack=acknowledge, lazy=[after_ack(on_accept_type)])
+    app.action(ag.POST_REMINDER)(ack=acknowledge, lazy=[after_ack(on_post_reminder)])
     # A link button opens its URL in Slack; the click still arrives and is acknowledged.
     app.action(ag.OPEN_THREAD)(acknowledge)

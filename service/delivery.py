@@ -61,13 +61,25 @@ class Delivery:
             return False
         channel = record.client.shared_channel
         try:
-            retrying = nudge.delivery == DeliveryState.POSTING
-            nudge = update_nudge(self.store, team, client_id, key, delivery=DeliveryState.POSTING)
-            ts = (
-                self.poster.find(client, channel, client_id, nudge, "delivered")
+            # The moment of sending is written down only when sending (a look-up alone
+            # keeps the last one): the next look-up reads around it.
+            retrying, since = nudge.delivery == DeliveryState.POSTING, nudge.attempted_at
+            nudge = update_nudge(
+                self.store,
+                team,
+                client_id,
+                key,
+                delivery=DeliveryState.POSTING,
+                **({} if retrying else {"attempted_at": now}),
+            )
+            found = (
+                self.poster.find(client, channel, client_id, nudge, "delivered", since)
                 if retrying
                 else None
-            ) or self.poster.send(
+            )
+            if retrying and not found:
+                nudge = update_nudge(self.store, team, client_id, key, attempted_at=now)
+            ts = found or self.poster.send(
                 client,
                 channel,
                 # Escaped: what the client sees is exactly the approved words, nothing live.

@@ -27,13 +27,13 @@ from slack_sdk.errors import SlackApiError
 from domain.agenda import agenda
 from domain.digest import DigestTime, Period, due
 from service.commands import ClientCommands
+from service.posting import CLOCK_SKEW, LANDING_WINDOW, LOOKUP_LIMIT, MAX_LOOKUP_PAGES
 from service.sharing import is_shared_outside
 from storage.base import DamagedRecord
 from ui import digest as ui
 from ui.agenda import Links
 
 logger = logging.getLogger(__name__)
-LOOKUP_PAGES = 10
 
 
 class _Busy(Exception):
@@ -107,11 +107,21 @@ class WeeklyDigest:
         ts = None
         if claim["attempts"] > 1:
             try:
-                ts = self._find(client, team, period)
+                ts = self._find(client, team, period, claim.get("sent_at"))
             except _Busy:
                 return "busy"
+            except (SlackApiError, OSError) as err:
+                # Rate limited (Retry-After is well within the claim's lease) or unreachable:
+                # nothing is posted blindly; the look-up is tried again after the lease.
+                logger.warning("Could not look for an earlier weekly digest (%s)", err)
+                return "failed"
         if ts is None:
             body = ui.digest(items, found.summaries, today, self.links(team, found.summaries))
+            # The moment of sending, for a later look-up's window (a claim that only looked
+            # keeps the last one).
+            self.store.change_note(
+                team, name, lambda current: {**(current or {}), "sent_at": now.isoformat()}
+            )
             try:
                 ts = client.chat_postMessage(
                     channel=self.channel,
@@ -168,13 +178,23 @@ class WeeklyDigest:
             raise _Busy
         return {**current, "attempt_at": now.isoformat(), "attempts": current["attempts"] + 1}
 
-    def _find(self, client: WebClient, team: str, period: Period) -> str | None:
-        """The ts of this period's digest if an unconfirmed attempt did post it."""
-        oldest = (period.due_at - timedelta(minutes=10)).timestamp()
-        args: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
-        for _page in range(LOOKUP_PAGES):
+    def _find(
+        self, client: WebClient, team: str, period: Period, sent_at: str | None
+    ) -> str | None:
+        """The ts of this period's digest if an unconfirmed attempt did post it: read around
+        the moment it was sent only, within the history limits of apps outside the Marketplace (see
+        service/posting.py's `Poster.find`)."""
+        if sent_at:
+            at = datetime.fromisoformat(sent_at)
+            args: dict[str, Any] = {
+                "oldest": f"{(at - CLOCK_SKEW).timestamp():.6f}",
+                "latest": f"{(at + LANDING_WINDOW).timestamp():.6f}",
+            }
+        else:
+            args = {"oldest": f"{(period.due_at - timedelta(minutes=10)).timestamp():.6f}"}
+        for _page in range(MAX_LOOKUP_PAGES):
             response = client.conversations_history(
-                channel=self.channel, include_all_metadata=True, limit=200, **args
+                channel=self.channel, include_all_metadata=True, limit=LOOKUP_LIMIT, **args
             )
             messages: list[dict[str, Any]] = response.get("messages", [])
             for message in messages:

@@ -1,21 +1,21 @@
 """Importing a CSV of clients and invoices into one workspace (`python bot.py import`).
 
-The file is read and checked whole (domain/importing.py) before anything is written. Each new
-client is one write and each client's new invoices another; if the process stops in between,
-importing the file again adds exactly what is missing, as every invoice already there (same
-client, same reference) is skipped.
+The file is read and checked whole (domain/importing.py) before anything is written. It is
+then written BATCH clients at a time, each batch one durable write that a crash leaves whole
+or not at all (Store.write_batch): a new client with all its invoices, an existing client's new
+invoices. If the process stops, importing the file again adds exactly what is missing, as
+every invoice already there (same client, same reference) is skipped.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import suppress
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from domain import importing
-from domain.importing import NewInvoice, Plan
+from domain.importing import NewClient, NewInvoice, Plan
 from domain.ledger import Draft
 from domain.models import (
     DEFAULT_QUIET_DAYS,
@@ -25,14 +25,17 @@ from domain.models import (
     Interaction,
     Kind,
     Money,
+    name_key,
 )
 from domain.money import format_money
 from service.commands import log
-from storage.base import DuplicateClient, Store
+from storage.base import Change, DuplicateClient, Store
 from storage.tinydb_store import new_client_id
 
 # Who the history says logged the imported lines ("logged by import").
 ACTOR = "import"
+# Clients written per durable write (Store.write_batch): a kill leaves whole batches only.
+BATCH = 500
 
 
 class Importer:
@@ -63,7 +66,9 @@ class Importer:
         }
 
     def apply(self, plan: Plan, team: str, source: str, now: datetime, owner: str = "") -> Plan:
-        """Write the plan; returns what was added (anything found there meanwhile is left).
+        """Write the plan, BATCH clients at a time, each batch one durable write
+        (Store.write_batch): a new client arrives with its invoices, an existing one gets its
+        new invoices. Returns what was added (anything found there meanwhile is left).
 
         Args:
             owner: the Slack user id whose DM gets new clients' nudges when they have no
@@ -71,44 +76,81 @@ class Importer:
         """
         today = now.astimezone(self.tz).date()
         note = f"imported from {source}"
-        for new in plan.clients:
-            client = Client(
-                team_id=team,
-                client_id=new_client_id(),
-                name=new.name,
-                created_by=ACTOR,
-                created_at=now,
-                client_type=new.client_type or ClientType.NONE,
-                quiet_days=DEFAULT_QUIET_DAYS,
-                contact=new.contact,
-                owner=owner,
-            )
-            record, events = log(
-                ClientRecord(client=client), ACTOR, now, Draft(Kind.ADDED, today, text=note)
-            )
-            # Added by someone meanwhile: its invoices go to that client.
-            with suppress(DuplicateClient):
-                self.store.add_client(record, events)
         by_client: dict[str, list[NewInvoice]] = defaultdict(list)
         for invoice in plan.invoices:
-            by_client[invoice.client].append(invoice)
+            by_client[name_key(invoice.client)].append(invoice)
+        new = {name_key(c.name): c for c in plan.clients}
+        names = self.store.names(team)
+        # Each client once, in the file's order: the new ones, then the others with invoices.
+        keys = list(dict.fromkeys([*new, *by_client]))
         added: list[NewInvoice] = []
-        for name, invoices in by_client.items():
-            found = self.store.find(team, name)
-            assert found is not None, name
-            record = found
-
-            def change(
-                record: ClientRecord, invoices: list[NewInvoice] = invoices
-            ) -> tuple[ClientRecord, list[Interaction]]:
-                # Checked again on the freshest copy, under the write lock.
-                have = _refs(self.store.history(team, record.client.client_id))
-                fresh = [i for i in invoices if i.ref.casefold() not in have]
-                added.extend(fresh)
-                return log(record, ACTOR, now, *(d for i in fresh for d in drafts(i, note)))
-
-            self.store.update(team, record.client.client_id, change)
+        for start in range(0, len(keys), BATCH):
+            batch = keys[start : start + BATCH]
+            while True:
+                try:
+                    added += self._write(
+                        team, batch, new, by_client, names, note, today, now, owner
+                    )
+                    break
+                except DuplicateClient as err:
+                    # Added by someone meanwhile: its invoices go to that client.
+                    existing = err.existing.client
+                    names = {**names, existing.name_key: existing.client_id}
+                    new = {k: c for k, c in new.items() if k != existing.name_key}
         return Plan(plan.clients, tuple(added), plan.skipped)
+
+    def _write(
+        self,
+        team: str,
+        keys: list[str],
+        new: dict[str, NewClient],
+        by_client: dict[str, list[NewInvoice]],
+        names: dict[str, str],
+        note: str,
+        today: date,
+        now: datetime,
+        owner: str,
+    ) -> list[NewInvoice]:
+        """One batch, in one write; what it added."""
+        fresh: list[tuple[ClientRecord, list[Interaction]]] = []
+        changes: dict[str, Change] = {}
+        # What each change adds, worked out on the freshest record under the write lock (a
+        # retried batch works it out again).
+        adds: dict[str, list[NewInvoice]] = {}
+        for key in keys:
+            invoices = by_client.get(key, [])
+            if key in new and key not in names:
+                spec = new[key]
+                client = Client(
+                    team_id=team,
+                    client_id=new_client_id(),
+                    name=spec.name,
+                    created_by=ACTOR,
+                    created_at=now,
+                    client_type=spec.client_type or ClientType.NONE,
+                    quiet_days=DEFAULT_QUIET_DAYS,
+                    contact=spec.contact,
+                    owner=owner,
+                )
+                drafted = [Draft(Kind.ADDED, today, text=note)]
+                drafted += [d for i in invoices for d in drafts(i, note)]
+                fresh.append(log(ClientRecord(client=client), ACTOR, now, *drafted))
+                adds[client.client_id] = invoices
+            elif invoices:
+                client_id = names[key]
+
+                def change(
+                    record: ClientRecord, invoices: list[NewInvoice] = invoices
+                ) -> tuple[ClientRecord, list[Interaction]]:
+                    have = _refs(self.store.history(team, record.client.client_id))
+                    kept = [i for i in invoices if i.ref.casefold() not in have]
+                    adds[record.client.client_id] = kept
+                    return log(record, ACTOR, now, *(d for i in kept for d in drafts(i, note)))
+
+                changes[client_id] = change
+        if fresh or changes:
+            self.store.write_batch(team, fresh, changes)
+        return [i for invoices in adds.values() for i in invoices]
 
 
 def drafts(invoice: NewInvoice, note: str) -> list[Draft]:

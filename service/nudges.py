@@ -18,7 +18,9 @@ Exactly once, across crashes, restarts, retries and a second scheduler:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -27,6 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from clock import utc_now
+from domain.backlog import BACKLOG_CAP, split
 from domain.calendar import WEEKDAYS_ONLY, WorkCalendar
 from domain.models import ClientRecord, Kind, Nudge, NudgeStatus, TextVersion
 from domain.nudges import (
@@ -114,11 +117,16 @@ class ScanReport:
     # Workspaces in the store where Tactful is not installed (any more): skipped.
     not_installed: list[str] = field(default_factory=list)
     outside_hours: bool = False
+    # Clients due a first message of their episode's next step but held back, so a channel
+    # isn't flooded (domain/backlog.py): "team/client id", and the channels told so.
+    held: list[str] = field(default_factory=list)
+    backlog_posted: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{len(self.recorded)} new, {len(self.posted)} posted, {len(self.failed)} to retry, "
             f"{len(self.stale)} no longer needed"
+            + (f", {len(self.held)} held back (backlog)" if self.held else "")
             + (f", {len(self.unreadable)} unreadable (see the log)" if self.unreadable else "")
             + (
                 f", {len(self.not_installed)} workspace(s) not installed skipped"
@@ -145,6 +153,7 @@ class NudgeEngine:
         pace: Callable[[str], None] | None = None,
         letterhead: Letterhead | None = None,
         clients: Callable[[str], WebClient | None] | None = None,
+        backlog_cap: int = BACKLOG_CAP,
     ) -> None:
         """`clients(team_id)` is the Web API client with that workspace's own token, or None
         where Tactful is not installed (service/workspaces.py); without it, `client` serves
@@ -155,6 +164,7 @@ class NudgeEngine:
         self.per_workspace = clients is not None
         self.clients = clients or (lambda _team: client)
         self.tz, self.hours, self.ladders = tz, hours, ladders
+        self.backlog_cap = backlog_cap
         # The parts, each readable on its own: Slack (posting), the shared channel (delivery),
         # and what the team sees (ui/suggestions.py).
         self.poster = Poster(pace, nudge_channel)
@@ -173,6 +183,9 @@ class NudgeEngine:
         report = ScanReport()
         today = self._today(now)
         with_pending: list[tuple[str, str]] = []
+        # Per workspace and channel, what the clients held back are due (domain/backlog.py),
+        # and one of those clients (to find the channel the way its nudge would).
+        backlogs: dict[tuple[str, str], tuple[ClientRecord, Counter[tuple[str, int]]]] = {}
         looked_at: dict[str, list[str]] = {}
         # Each workspace's own token, asked once per pass (a rotating one is refreshed then).
         clients: dict[str, WebClient | None] = {}
@@ -196,17 +209,46 @@ class NudgeEngine:
                 # every other team's nudges still go out.
                 report.unreadable.append(str(err.path))
                 continue
+            # Per channel: the clients newly due (not recorded yet), and how many are started
+            # and waiting to post.
+            # Only ids, names and what is due are kept, not whole records: a backlog of
+            # thousands is never all in memory; one record per channel, to find the channel.
+            newly_due: dict[str, list[tuple[str, str, list[Due]]]] = {}
+            one_of: dict[str, ClientRecord] = {}
+            started: Counter[str] = Counter()
+            queued: set[tuple[str, str]] = set()
             # Read in batches (one query per batch on PostgreSQL), handed over one at a time.
             for cid, found in self.store.read_many(team, due_ids):
                 looked_at.setdefault(team, []).append(cid)
                 try:
                     if isinstance(found, DamagedRecord):
                         raise found
-                    if found is not None and self._look_at(found, today, now, report, dry_run):
+                    if found is None:
+                        continue
+                    dues, pending, waiting = self._look_at(found, today, dry_run, report)
+                    target = self.poster.route(found).target
+                    if dues:
+                        newly_due.setdefault(target, []).append((cid, found.client.name, dues))
+                        one_of.setdefault(target, found)
+                    if pending:
+                        started[target] += 1
+                    if waiting:  # started already (or an approved message to deliver)
                         with_pending.append((team, cid))
+                        queued.add((team, cid))
                 except DamagedRecord as err:
                     # One damaged file costs its own client's nudges, never anyone else's.
                     report.unreadable.append(str(err.path))
+            for target, candidates in newly_due.items():
+                chosen = split(candidates, started[target], self.backlog_cap)
+                for cid, name, to_start in chosen.start:
+                    for due in to_start:
+                        if self._record(team, cid, due, now):
+                            report.recorded.append(f"{name}: {due.key}")
+                    if (team, cid) not in queued:
+                        with_pending.append((team, cid))
+                report.held += [f"{team}/{cid}" for cid, _name, _dues in chosen.held]
+                if chosen.held:
+                    backlogs[team, target] = (one_of[target], chosen.counts)
         if dry_run:
             return report
         if not self.hours.open_at(now):
@@ -228,15 +270,20 @@ class NudgeEngine:
                     # its pending nudge stays pending for the next pass.
                     logger.exception("Posting nudges for client %s of team %s failed", cid, team)
                     report.failed.append(f"{cid}: error")
+            for (team, target), (record, counts) in backlogs.items():
+                client = clients[team]
+                if team not in limited and client is not None:
+                    self._post_backlog(team, target, record, counts, now, report, client)
         for team, cids in looked_at.items():
             self.store.refresh_checks(team, cids)  # so the next pass skips what isn't due
         return report
 
     def _look_at(
-        self, record: ClientRecord, today: date, now: datetime, report: ScanReport, dry_run: bool
-    ) -> bool:
-        """Record what is newly due for one client; True if it has something to post."""
-        team, cid = record.client.team_id, record.client.client_id
+        self, record: ClientRecord, today: date, dry_run: bool, report: ScanReport
+    ) -> tuple[list[Due], bool, bool]:
+        """What is newly due for one client (recorded only if the pass starts it), whether it
+        has a nudge started and waiting to post, and whether it has anything started to post
+        (a pending nudge, or an approved message to deliver)."""
         dues = due_nudges(record, today, self.ladders)
         pending = [n for n in record.nudges.values() if n.status is NudgeStatus.PENDING]
         undelivered = any(n.undelivered for n in record.nudges.values())
@@ -247,11 +294,72 @@ class NudgeEngine:
             report.preview += [
                 self.suggestions.preview(record, n, today, self.ladders) for n in pending
             ]
-            return False
-        for due in dues:
-            if self._record(team, cid, due, now):
-                report.recorded.append(f"{record.client.name}: {due.key}")
-        return bool(dues or pending or undelivered)
+            return [], False, False
+        return dues, bool(pending), bool(pending or undelivered)
+
+    def _post_backlog(
+        self,
+        team: str,
+        target: str,
+        record: ClientRecord,
+        counts: Counter[tuple[str, int]],
+        now: datetime,
+        report: ScanReport,
+        client: WebClient,
+    ) -> None:
+        """One message for what was held back in this channel: at most once a day per
+        channel, claimed in a workspace note first (durable), so a restart, a second replica or
+        the next pass that day doesn't repeat it. A post that fails gives the claim back."""
+        day = self._today(now).isoformat()
+        name = f"backlog.{target}"
+
+        def claim(current: dict[str, Any] | None) -> dict[str, Any]:
+            if current and current.get("day") == day:
+                raise NoChange  # told already today
+            return {"day": day, "before": current or {}}
+
+        try:
+            self.store.change_note(team, name, claim)
+        except NoChange:
+            return
+        try:
+            channel = self.poster.channel(client, record)
+            if not channel:
+                raise LookupError("no channel")
+            self.poster.pace(channel)
+            ts = client.chat_postMessage(
+                channel=channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                **ui.backlog(self.wording, counts, self.backlog_cap),
+            )["ts"]
+        except (SlackApiError, OSError, LookupError) as err:
+            logger.warning("The backlog summary for %s was not posted (%s)", target, err)
+            self.store.change_note(team, name, lambda current: (current or {}).get("before", {}))
+            return
+        self.store.change_note(team, name, lambda current: {"day": day, "ts": ts})
+        report.backlog_posted.append(f"{team}/{channel}")
+
+    def start(self, team: str, client_id: str, now: datetime) -> str:
+        """Start a client's due nudges now and post them (App Home's Post reminder): exactly
+        once, whoever else clicks at the same moment, since a nudge is recorded only once and
+        only the click that recorded it posts it. Returns "posted", "started" (recorded; it
+        could not be posted now and the next pass posts it), "already" (started by someone
+        or something else) or "nothing" (nothing is due)."""
+        record = self.store.get(team, client_id)
+        if record is None:
+            return "nothing"
+        dues = due_nudges(record, self._today(now), self.ladders)
+        mine = {d.key for d in dues if self._record(team, client_id, d, now)}
+        if not mine:
+            return "already" if dues else "nothing"
+        client = self.clients(team)
+        report = ScanReport()
+        if client is not None:
+            # Rate limited: it stays recorded, and the next pass posts it after Retry-After.
+            with suppress(RateLimited):
+                self._post_client(team, client_id, now, report, client=client, only=mine)
+        return "posted" if mine <= set(report.posted) else "started"
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -275,7 +383,14 @@ class NudgeEngine:
 
     # step 2: post ------------------------------------------------------------------------
     def _post_client(
-        self, team: str, client_id: str, now: datetime, report: ScanReport, *, client: WebClient
+        self,
+        team: str,
+        client_id: str,
+        now: datetime,
+        report: ScanReport,
+        *,
+        client: WebClient,
+        only: set[str] | None = None,
     ) -> None:
         record = self.store.get(team, client_id)
         if record is None:
@@ -288,7 +403,9 @@ class NudgeEngine:
                 report.failed.append(f"{nudge.key} (delivery)")
         steps = current(record, today, self.ladders)
         for nudge in sorted(record.nudges.values(), key=lambda n: n.created_at):
-            if nudge.status is not NudgeStatus.PENDING:
+            if nudge.status is not NudgeStatus.PENDING or (
+                only is not None and nudge.key not in only
+            ):
                 continue
             if nudge.next_attempt_at and nudge.next_attempt_at > now:
                 report.failed.append(nudge.key)
@@ -347,34 +464,29 @@ class NudgeEngine:
                     facts_key=due.facts_key,
                 )
             if not nudge.ts:
-                nudge = self._set(
-                    team, cid, nudge.key, channel=channel, attempts=nudge.attempts + 1
-                )
-                ts = (
-                    self.poster.find(client, channel, cid, nudge, "alert")
-                    if nudge.attempts > 1
-                    else None
-                ) or self.poster.send(
-                    client,
-                    channel,
-                    self.suggestions.alert(record, nudge.situation, nudge.stage, nudge.late, due),
-                    ui.metadata(team, cid, nudge.key, "alert"),
-                )
+                nudge, ts = self._attempt(team, cid, nudge, now, "alert", 1, channel, client)
+                if ts is None:
+                    ts = self.poster.send(
+                        client,
+                        channel,
+                        self.suggestions.alert(
+                            record, nudge.situation, nudge.stage, nudge.late, due
+                        ),
+                        ui.metadata(team, cid, nudge.key, "alert"),
+                    )
                 nudge = self._set(team, cid, nudge.key, ts=ts, undeliverable="")
             if not nudge.thread_ts:
-                nudge = self._set(team, cid, nudge.key, attempts=nudge.attempts + 1)
-                body = self.thread_body(record, nudge, [], open_=True)
-                thread_ts = (
-                    self.poster.find(client, channel, cid, nudge, "suggestion")
-                    if nudge.attempts > 2
-                    else None
-                ) or self.poster.send(
-                    client,
-                    channel,
-                    body,
-                    ui.metadata(team, cid, nudge.key, "suggestion"),
-                    thread_ts=nudge.ts,
+                nudge, thread_ts = self._attempt(
+                    team, cid, nudge, now, "suggestion", 2, channel, client
                 )
+                if thread_ts is None:
+                    thread_ts = self.poster.send(
+                        client,
+                        channel,
+                        self.thread_body(record, nudge, [], open_=True),
+                        ui.metadata(team, cid, nudge.key, "suggestion"),
+                        thread_ts=nudge.ts,
+                    )
                 self._posted(team, cid, nudge.key, thread_ts, now)
             report.posted.append(nudge.key)
         except SlackApiError as err:
@@ -410,6 +522,39 @@ class NudgeEngine:
                 err.__class__.__name__,
             )
             report.failed.append(nudge.key)
+
+    def _attempt(
+        self,
+        team: str,
+        cid: str,
+        nudge: Nudge,
+        now: datetime,
+        part: str,
+        first: int,
+        channel: str,
+        client: WebClient,
+    ) -> tuple[Nudge, str | None]:
+        """Write the attempt down before posting `part` (its `first` attempt is that number);
+        a later attempt first looks for an earlier one that landed unacknowledged: (nudge, its
+        ts) if found, else (nudge, None) with the moment of sending written down, for the next
+        look-up's window. A look-up alone (found nothing, was rate limited) leaves that moment
+        as it was: it still marks the last time this part was sent."""
+        retry = nudge.attempts + 1 > first
+        since = nudge.attempted_at
+        nudge = self._set(
+            team,
+            cid,
+            nudge.key,
+            channel=channel,
+            attempts=nudge.attempts + 1,
+            **({} if retry else {"attempted_at": now}),
+        )
+        if not retry:
+            return nudge, None
+        found = self.poster.find(client, channel, cid, nudge, part, since)
+        if found:
+            return nudge, found
+        return self._set(team, cid, nudge.key, attempted_at=now), None
 
     def deliver(
         self, team: str, client_id: str, key: str, now: datetime, *, client: WebClient | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time as _time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -21,8 +21,15 @@ from domain.routing import Route, nudge_route, private_route
 from service.sharing import is_shared_outside
 
 logger = logging.getLogger(__name__)
-# Pages of channel history read when looking for a post that landed unacknowledged.
-MAX_LOOKUP_PAGES = 20
+# Looking for a post that landed unacknowledged, within the limits Slack sets apps outside the
+# Marketplace on conversations.history/replies (15 messages a page, one request a minute): pages
+# read at most, and messages asked for per page.
+MAX_LOOKUP_PAGES = 2
+LOOKUP_LIMIT = 15
+# The look-up's window around the moment an attempt was written down: our clock may be a little
+# off Slack's, and a post is stamped when it lands (a request can take up to its timeout).
+CLOCK_SKEW = timedelta(minutes=1)
+LANDING_WINDOW = timedelta(minutes=5)
 # Slack errors that retrying won't cure: a setting must change (or the bot be invited).
 REFUSED_FOR_GOOD = frozenset(
     {
@@ -125,25 +132,40 @@ class Poster:
         return response["ts"]
 
     def find(
-        self, client: WebClient, channel: str, client_id: str, nudge: Nudge, part: str
+        self,
+        client: WebClient,
+        channel: str,
+        client_id: str,
+        nudge: Nudge,
+        part: str,
+        attempted_at: datetime | None = None,
     ) -> str | None:
         """The ts of a post of ours for this nudge that Slack has although we never stored it.
 
-        Every page since the nudge was recorded is read: a busy channel can bury it."""
+        Apps outside the Slack Marketplace may read 15 messages a page and one page a minute,
+        so the look-up reads only around `attempted_at`, when the earlier attempt was written
+        down (just before it was sent): a few minutes of the channel, LOOKUP_LIMIT messages a
+        page, at most MAX_LOOKUP_PAGES pages, stopping at the first post whose metadata names
+        this nudge. If that can't rule a post out, NotRuledOut: nothing is posted, the pass
+        tries again later. A 429 is raised as SlackApiError, and the pass waits Retry-After.
+        A record written before `attempted_at` existed is looked for since it was recorded."""
         wanted = (client_id, nudge.key, part)  # keys are per client: the client is in the match
-        if part in ("alert", "delivered"):
+        args: dict[str, Any] = {}
+        if attempted_at is not None:
+            args["oldest"] = f"{(attempted_at - CLOCK_SKEW).timestamp():.6f}"
+            args["latest"] = f"{(attempted_at + LANDING_WINDOW).timestamp():.6f}"
+        elif part in ("alert", "delivered"):
             # Posting only starts once the nudge is recorded (or approved); a little slack for
             # clock skew.
             since = (
                 nudge.decided_at if part == "delivered" and nudge.decided_at else nudge.created_at
             )
-            oldest = (since - timedelta(minutes=10)).timestamp()
-            call: Callable[..., SlackResponse] = client.conversations_history
-            args: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
-        else:
-            call, args = client.conversations_replies, {"ts": nudge.ts}
+            args["oldest"] = f"{(since - timedelta(minutes=10)).timestamp():.6f}"
+        call: Callable[..., SlackResponse] = client.conversations_history
+        if part == "suggestion":
+            call, args["ts"] = client.conversations_replies, nudge.ts
         for _page in range(MAX_LOOKUP_PAGES):
-            response = call(channel=channel, include_all_metadata=True, limit=200, **args)
+            response = call(channel=channel, include_all_metadata=True, limit=LOOKUP_LIMIT, **args)
             message: dict[str, Any]
             for message in response.get("messages", []):
                 payload: dict[str, Any] = (message.get("metadata") or {}).get("event_payload") or {}

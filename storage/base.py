@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -97,6 +97,19 @@ class Store(Protocol):
 
         Raises UnknownClient if there is no such client, or whatever `change` raises (then
         nothing is written)."""
+        ...
+
+    def write_batch(
+        self,
+        team_id: str,
+        new: Sequence[tuple[ClientRecord, list[Interaction]]] = (),
+        changes: Mapping[str, Change] | None = None,
+    ) -> dict[str, ClientRecord]:
+        """Add these new clients (as `import_clients`) and apply these changes (client id ->
+        change, each as `update` would, on the freshest record), all in one durable write: a
+        crash at any point leaves all of it or none of it. For imports, a batch at a time.
+        Returns each client's record as written. Raises DuplicateClient, UnknownClient or
+        whatever a change raises, and then writes nothing."""
         ...
 
     def history(self, team_id: str, client_id: str) -> Iterator[Interaction]:

@@ -38,7 +38,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import date
@@ -553,43 +553,35 @@ class PostgresStore:
         `python bot.py copy` and seeding benchmarks: `items` is consumed as it comes, written
         in batches (interactions by COPY), so a big workspace needn't fit in memory."""
         seen: dict[tuple[str, str], ClientRecord] = {}
-        today = self.schedule.today() if self.schedule else None
-        rows: list[tuple[Any, ...]] = []
-        history: list[tuple[str, str, int, date, str]] = []
+        with self._duplicates(seen), self._transaction() as cur:
+            self._insert(cur, items, seen)
+
+    def write_batch(
+        self,
+        team_id: str,
+        new: Sequence[tuple[ClientRecord, list[Interaction]]] = (),
+        changes: Mapping[str, Change] | None = None,
+    ) -> dict[str, ClientRecord]:
+        """See Store.write_batch: one transaction. The changed clients' rows are locked in
+        the order of their ids, so two batches can't deadlock."""
+        _check_team(team_id)
+        seen: dict[tuple[str, str], ClientRecord] = {}
+        done: dict[str, ClientRecord] = {}
+        with self._duplicates(seen), self._transaction() as cur:
+            for record, _events in new:
+                if record.client.team_id != team_id:
+                    raise ValueError(f"not a client of {team_id}: {record.client.client_id!r}")
+                done[record.client.client_id] = record
+            self._insert(cur, new, seen)
+            for client_id in sorted(changes or {}):
+                done[client_id] = self._change(cur, team_id, client_id, (changes or {})[client_id])
+        return done
+
+    @contextmanager
+    def _duplicates(self, seen: dict[tuple[str, str], ClientRecord]) -> Iterator[None]:
+        """A name taken meanwhile (the unique index) raised as DuplicateClient."""
         try:
-            with self._transaction() as cur:
-
-                def flush() -> None:
-                    if rows:
-                        cur.executemany(
-                            "INSERT INTO clients (team_id, client_id, name_key, record,"
-                            " check_on, checked_on, check_rules)"
-                            " VALUES (%s, %s, %s, %s::json, %s, %s, %s)",
-                            rows,
-                        )
-                    self._append(cur, history)
-                    rows.clear()
-                    history.clear()
-
-                for record, events in items:
-                    client = record.client
-                    team_id = _check_team(client.team_id)
-                    if not _is_client_id(client.client_id):
-                        raise ValueError(f"not a client id: {client.client_id!r}")
-                    if (team_id, client.name_key) in seen:
-                        raise DuplicateClient(seen[team_id, client.name_key])
-                    seen[team_id, client.name_key] = record
-                    rows.append(
-                        (team_id, client.client_id, client.name_key, _json(to_doc(record)))
-                        + self._check_entry(record, today)
-                    )
-                    history += [
-                        (team_id, client.client_id, e.seq, e.occurred_on, _json(to_doc(e)))
-                        for e in events
-                    ]
-                    if len(rows) >= 500 or len(history) >= 20_000:
-                        flush()
-                flush()
+            yield
         except psycopg.errors.UniqueViolation as err:
             if err.diag.constraint_name != "clients_name_unique":
                 raise
@@ -598,6 +590,47 @@ class PostgresStore:
                 if existing is not None:
                     raise DuplicateClient(existing) from None
             raise
+
+    def _insert(
+        self,
+        cur: psycopg.Cursor,
+        items: Iterable[tuple[ClientRecord, list[Interaction]]],
+        seen: dict[tuple[str, str], ClientRecord],
+    ) -> None:
+        today = self.schedule.today() if self.schedule else None
+        rows: list[tuple[Any, ...]] = []
+        history: list[tuple[str, str, int, date, str]] = []
+
+        def flush() -> None:
+            if rows:
+                cur.executemany(
+                    "INSERT INTO clients (team_id, client_id, name_key, record,"
+                    " check_on, checked_on, check_rules)"
+                    " VALUES (%s, %s, %s, %s::json, %s, %s, %s)",
+                    rows,
+                )
+            self._append(cur, history)
+            rows.clear()
+            history.clear()
+
+        for record, events in items:
+            client = record.client
+            team_id = _check_team(client.team_id)
+            if not _is_client_id(client.client_id):
+                raise ValueError(f"not a client id: {client.client_id!r}")
+            if (team_id, client.name_key) in seen:
+                raise DuplicateClient(seen[team_id, client.name_key])
+            seen[team_id, client.name_key] = record
+            rows.append(
+                (team_id, client.client_id, client.name_key, _json(to_doc(record)))
+                + self._check_entry(record, today)
+            )
+            history += [
+                (team_id, client.client_id, e.seq, e.occurred_on, _json(to_doc(e))) for e in events
+            ]
+            if len(rows) >= 500 or len(history) >= 20_000:
+                flush()
+        flush()
 
     @staticmethod
     def _append(cur: psycopg.Cursor, history: list[tuple[str, str, int, date, str]]) -> None:
@@ -622,32 +655,39 @@ class PostgresStore:
         if not _is_client_id(client_id):
             raise UnknownClient(client_id)
         with self._transaction() as cur:
-            # The row lock: every other writer of this client waits here until we commit.
-            row = cur.execute(
-                "SELECT record::text FROM clients WHERE team_id = %s AND client_id = %s FOR UPDATE",
-                (team_id, client_id),
-            ).fetchone()
-            if row is None:
-                raise UnknownClient(client_id)
-            record = self._record(team_id, client_id, row[0])
-            new_record, events = change(record)
-            if new_record.client.client_id != client_id or new_record.client.team_id != team_id:
-                raise ValueError("a change may not move a client to another id or workspace")
-            today = self.schedule.today() if self.schedule else None
-            cur.execute(
-                "UPDATE clients SET record = %s::json, version = version + 1, check_on = %s,"
-                " checked_on = %s, check_rules = %s WHERE team_id = %s AND client_id = %s",
-                (
-                    _json(to_doc(new_record)),
-                    *self._check_entry(new_record, today),
-                    team_id,
-                    client_id,
-                ),
-            )
-            self._append(
-                cur,
-                [(team_id, client_id, e.seq, e.occurred_on, _json(to_doc(e))) for e in events],
-            )
+            return self._change(cur, team_id, client_id, change)
+
+    def _change(
+        self, cur: psycopg.Cursor, team_id: str, client_id: str, change: Change
+    ) -> ClientRecord:
+        if not _is_client_id(client_id):
+            raise UnknownClient(client_id)
+        # The row lock: every other writer of this client waits here until we commit.
+        row = cur.execute(
+            "SELECT record::text FROM clients WHERE team_id = %s AND client_id = %s FOR UPDATE",
+            (team_id, client_id),
+        ).fetchone()
+        if row is None:
+            raise UnknownClient(client_id)
+        record = self._record(team_id, client_id, row[0])
+        new_record, events = change(record)
+        if new_record.client.client_id != client_id or new_record.client.team_id != team_id:
+            raise ValueError("a change may not move a client to another id or workspace")
+        today = self.schedule.today() if self.schedule else None
+        cur.execute(
+            "UPDATE clients SET record = %s::json, version = version + 1, check_on = %s,"
+            " checked_on = %s, check_rules = %s WHERE team_id = %s AND client_id = %s",
+            (
+                _json(to_doc(new_record)),
+                *self._check_entry(new_record, today),
+                team_id,
+                client_id,
+            ),
+        )
+        self._append(
+            cur,
+            [(team_id, client_id, e.seq, e.occurred_on, _json(to_doc(e))) for e in events],
+        )
         return new_record
 
     # the checks index ------------------------------------------------------------------------

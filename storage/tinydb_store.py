@@ -53,7 +53,7 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
@@ -93,6 +93,8 @@ logger = logging.getLogger(__name__)
 S = TypeVar("S")
 
 TAIL_MAX = 16
+# A batch's redo file, in the data folder, while the batch is being applied (`write_batch`).
+BATCH_FILE = "batch.json"
 CHECK_SHARDS = 16
 # Client files kept parsed in memory, with their bytes (records are immutable values).
 RECORDS_KEPT = 64
@@ -244,6 +246,7 @@ class TinyDBStore:
                 )
             probe_write(self.root)
             self._sweep()
+            self._finish_batch()
             shutil.rmtree(self.root / _PURGED, ignore_errors=True)
 
     def _sweep(self) -> None:
@@ -300,9 +303,12 @@ class TinyDBStore:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """The write lock (see WriteLock), noting a write the disk refused."""
+        """The write lock (see WriteLock), noting a write the disk refused. A batch that a
+        killed writer committed but didn't finish applying is finished first (`write_batch`),
+        so no write can be made over a half-applied batch."""
         try:
             with self.lock.held():
+                self._finish_batch()
                 yield
         except OSError as err:
             self._write_failed(err)
@@ -725,6 +731,120 @@ class TinyDBStore:
             self._note_checks(team_id, [(record, new_record)])
             self._write_client(new_record, tail, events)
         return new_record
+
+    def write_batch(
+        self,
+        team_id: str,
+        new: Sequence[tuple[ClientRecord, list[Interaction]]] = (),
+        changes: Mapping[str, Change] | None = None,
+    ) -> dict[str, ClientRecord]:
+        """See Store.write_batch. Every file the batch changes (client files, segments, the
+        name index) is computed first, under the write lock, and written whole into one redo
+        file (`batch.json`, one durable write: the commit). Then each file is replaced
+        without an fsync of its own, one sync of the file system makes them all durable, and
+        the redo file is removed. A writer killed after the commit leaves the redo file: the
+        next writer (or the next store to open) applies it again before anything else, so the
+        batch is all there; killed before, nothing of it is. Readers take no lock and may
+        glimpse a batch half applied for the moment it is being applied."""
+        _check_team(team_id)
+        changes = changes or {}
+        with self._writing():
+            files: dict[Path, Any] = {}
+            noted: list[tuple[ClientRecord | None, ClientRecord]] = []
+            done: dict[str, ClientRecord] = {}
+            names = self._names(team_id)
+            added: dict[str, ClientRecord] = {}
+            for record, events in new:
+                client = record.client
+                if client.team_id != team_id or not _is_client_id(client.client_id):
+                    raise ValueError(f"not a client of {team_id}: {client.client_id!r}")
+                if client.name_key in added:
+                    raise DuplicateClient(added[client.name_key])
+                if client.name_key in names:
+                    existing = self.get(team_id, names[client.name_key])
+                    if existing is not None:
+                        raise DuplicateClient(existing)
+                docs = [to_doc(e) for e in events]
+                keep = (len(docs) - 1) % TAIL_MAX + 1 if docs else 0
+                log_dir = self._log_dir(team_id, client.client_id)
+                for i in range(0, len(docs) - keep, TAIL_MAX):
+                    files[log_dir / f"{docs[i]['seq']:09d}.json"] = _table(
+                        "log", docs[i : i + TAIL_MAX]
+                    )
+                files[self._client_path(team_id, client.client_id)] = {
+                    "record": {"1": to_doc(record)},
+                    **_table("tail", docs[len(docs) - keep :]),
+                }
+                added[client.name_key] = record
+                noted.append((None, record))
+                done[client.client_id] = record
+            for client_id, change in changes.items():
+                path = self._client_path(team_id, client_id)
+                found = self._read_client_file(path)
+                if found is None:
+                    raise UnknownClient(client_id)
+                record, tail = found
+                new_record, events = change(record)
+                if new_record.client.client_id != client_id or new_record.client.team_id != team_id:
+                    raise ValueError("a change may not move a client to another id or workspace")
+                new_docs = [to_doc(e) for e in events]
+                if len(tail) + len(new_docs) > TAIL_MAX and tail:
+                    files[self._log_dir(team_id, client_id) / f"{tail[0]['seq']:09d}.json"] = (
+                        _table("log", tail)
+                    )
+                    tail = []
+                files[path] = {
+                    "record": {"1": to_doc(new_record)},
+                    **_table("tail", tail + new_docs),
+                }
+                noted.append((record, new_record))
+                done[client_id] = new_record
+            if not files:
+                return done
+            if added:
+                index = self._team(team_id) / "index.json"
+                data = read_json(index) or {}
+                table = data.setdefault("names", {})
+                next_id = max((int(k) for k in table), default=0) + 1
+                for n, (key, record) in enumerate(added.items()):
+                    table[str(next_id + n)] = {
+                        "key": key,
+                        "client_id": record.client.client_id,
+                        "name": record.client.name,
+                    }
+                files[index] = data  # last: the clients it names are written before it
+            # The checks index first, as for any write: never later than the records.
+            self._note_checks(team_id, noted)
+            redo = self.root / BATCH_FILE
+            write_json_atomic(
+                redo,
+                {"files": [[str(p.relative_to(self.root)), d] for p, d in files.items()]},
+                durable=self.durable,
+            )
+            self._apply_batch(redo, list(files.items()))
+        return done
+
+    def _finish_batch(self) -> None:
+        """Apply a batch whose redo file a killed writer left (see `write_batch`)."""
+        redo = self.root / BATCH_FILE
+        try:
+            data = read_json(redo)
+        except _DAMAGE as err:
+            # It is written aside and renamed into place, so it is whole or absent.
+            raise StoreUnavailable(f"{redo} can't be read ({_damage_reason(err)})") from None
+        if data is None:
+            return
+        logger.info("Finishing a batch write that was interrupted (%s)", redo)
+        self._apply_batch(redo, [(self.root / name, doc) for name, doc in data["files"]])
+
+    def _apply_batch(self, redo: Path, files: list[tuple[Path, Any]]) -> None:
+        for path, doc in files:
+            write_json_atomic(path, doc, durable=False)
+        if self.durable:
+            os.sync()  # every file above, and the folders' entries, on disk at once
+        redo.unlink()
+        if self.durable:
+            fsync_dir(redo.parent)
 
     def purge_team(self, team_id: str) -> dict[str, int]:
         """See Store.purge_team. The team's folder leaves `teams/` in one durable rename (from

@@ -15,7 +15,10 @@ from ui.replies import TYPE_LABEL, day
 
 OPEN_THREAD = "agenda_open_thread"  # a link button: Slack still sends the click, acked
 ACCEPT_TYPE = "agenda_accept_type"
-ACTION_IDS = (OPEN_THREAD, ACCEPT_TYPE)
+# App Home: post a client's due reminder now (one held back from a backlog, or not yet due in
+# a pass); the value is the client id.
+POST_REMINDER = "agenda_post_reminder"
+ACTION_IDS = (OPEN_THREAD, ACCEPT_TYPE, POST_REMINDER)
 SITUATION = {"quiet": "gone quiet", "overdue": "overdue invoice", "controlling": "revision demands"}
 # (channel, ts) -> the message's permalink (chat.getPermalink), for the thread buttons.
 Links = dict[tuple[str, str], str]
@@ -70,13 +73,26 @@ def _thread(s: Standing, situation: str) -> Waiting | None:
 
 def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
     """Each item's line (mrkdwn, names escaped) and the suggestion thread it links to."""
-    found: list[tuple[str, Waiting | None]] = []
+    return [(text, thread) for text, thread, _client in entries(a, today)]
+
+
+def startable(a: Agenda, today: date) -> list[str]:
+    """For each item of `items`, in order: the client id whose reminder App Home can post now
+    (an overdue or quiet client with no thread yet), or ""."""
+    return [client if thread is None else "" for _text, thread, client in entries(a, today)]
+
+
+def entries(a: Agenda, today: date) -> list[tuple[str, Waiting | None, str]]:
+    """`items`, each with its client id when it is about money owed or a silence ("" for a
+    suggestion waiting for approval)."""
+    found: list[tuple[str, Waiting | None, str]] = []
     for s in a.overdue:
         found.append(
             (
                 f":red_circle: *{escape(s.name)}*: {_days(s.overdue_count, 'invoice')} overdue, "
                 f"the oldest by {_days(s.days_overdue)}",
                 _thread(s, "overdue"),
+                s.client_id,
             )
         )
     for s in a.quiet:
@@ -85,6 +101,7 @@ def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
             (
                 f":mute: *{escape(s.name)}*: quiet for {_days(s.quiet_days, 'business day')}{since}",
                 _thread(s, "quiet"),
+                s.client_id,
             )
         )
     for s, w in a.waiting:
@@ -96,33 +113,39 @@ def items(a: Agenda, today: date) -> list[tuple[str, Waiting | None]]:
             else f"suggestion ({what}, step {w.stage}) waiting for approval"
         )
         found.append(
-            (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w)
+            (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w, "")
         )
     return found
 
 
 def item_blocks(
-    lines: list[tuple[str, Waiting | None]], links: Links, *, budget: int
+    lines: list[tuple[str, Waiting | None]],
+    links: Links,
+    *,
+    budget: int,
+    starts: list[str] | None = None,
 ) -> list[bk.Block]:
-    """One section per item, with a button to its thread when it has one; past `budget`
-    blocks the rest are counted in a last line."""
+    """One section per item, with a button to its thread when it has one (else, given
+    `starts` from `startable`, a button to post its reminder now); past `budget` blocks the
+    rest are counted in a last line."""
     blocks: list[bk.Block] = []
     for n, (text, thread) in enumerate(lines):
         if len(blocks) == budget - 1 and len(lines) - n > 1:
             blocks.append(bk.context(f"…and {len(lines) - n} more: `/client list` ranks them all."))
             break
-        blocks.append(item_block(text, thread, links))
+        blocks.append(item_block(text, thread, links, starts[n] if starts else ""))
     return blocks
 
 
-def item_block(text: str, thread: Waiting | None, links: Links) -> bk.Block:
-    """An item's section, with a button to its thread when it has one."""
+def item_block(text: str, thread: Waiting | None, links: Links, start: str = "") -> bk.Block:
+    """An item's section, with a button to its thread when it has one, else with a button to
+    post the client's (`start`) reminder now."""
     url = links.get((thread.channel, thread.ts)) if thread else None
-    return (
-        bk.section_with(text, bk.link_button("Open thread", OPEN_THREAD, url))
-        if url
-        else bk.section(text)
-    )
+    if url:
+        return bk.section_with(text, bk.link_button("Open thread", OPEN_THREAD, url))
+    if start:
+        return bk.section_with(text, bk.button("Post reminder", POST_REMINDER, start))
+    return bk.section(text)
 
 
 def retype_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:

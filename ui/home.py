@@ -70,7 +70,8 @@ def home(
     blocks.append(bk.section(ag.overdue_line(a)))
     lines = ag.items(a, today)
     blocks.append(bk.header("Needs attention now"))
-    blocks += ag.item_blocks(lines, links, budget=ATTENTION_SHOWN) or [
+    starts = ag.startable(a, today)
+    blocks += ag.item_blocks(lines, links, budget=ATTENTION_SHOWN, starts=starts) or [
         bk.context("Nothing needs attention right now.")
     ]
     blocks.append(bk.header("Promises due this week"))
@@ -128,3 +129,17 @@ def client_pages(standings: list[Standing], viewer: str, page: int) -> list[bk.B
             [client_line(s) for s in sorted(archived, key=lambda s: s.name_key)], budget=3
         )
     return blocks
+
+
+def post_reminder_reply(name: str, outcome: str) -> str:
+    """What the person who clicked Post reminder in App Home is told when nothing was posted
+    for them (the name escaped)."""
+    if outcome == "already":
+        return (
+            f"The reminder about *{escape(name)}* was already started (someone else clicked, or "
+            "the regular check took it): its thread shows up in the channel."
+        )
+    return (
+        f"No reminder is due for *{escape(name)}* today: `/client status` with its name says "
+        "what is waiting and when the next step comes."
+    )

@@ -6,12 +6,16 @@ listeners; each button's value names the nudge (client id and nudge key).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import DatePickerElement, Option, StaticSelectElement
 
 from domain.inputs import escape
 from ui import blocks as bk
+
+if TYPE_CHECKING:
+    from ui.wording import Wording
 
 APPROVE = "nudge_approve"
 EDIT = "nudge_edit"
@@ -253,3 +257,32 @@ def dismiss_modal(metadata: str) -> dict[str, Any]:
         "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "max_length": 500},
     }
     return modal(DISMISS_VIEW, "Dismiss suggestion", "Dismiss", metadata, field)
+
+
+def backlog(wording: Wording, counts: Mapping[tuple[str, int], int], cap: int) -> dict[str, Any]:
+    """The one message for a channel's backlog: how many more clients wait, by step and
+    situation (most first), and where to start them. Counts only: no names, nobody pinged."""
+
+    def group(key: str, situation: str, stage: int, n: int) -> str:
+        return wording.team(
+            key,
+            {
+                "count": str(n),
+                "clients": "client" if n == 1 else "clients",
+                "step": wording.team(f"backlog_step_{min(stage, 3)}", {}),
+                "situation": wording.team(f"backlog_{situation}", {}),
+            },
+        )
+
+    ranked = sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+    if len(ranked) == 1:
+        ((situation, stage), n), *_ = ranked
+        text = group("backlog_one", situation, stage, n)
+    else:
+        groups = "; ".join(group("backlog_group", s, st, n) for (s, st), n in ranked)
+        text = wording.team("backlog_many", {"count": str(sum(counts.values())), "groups": groups})
+    how = wording.team("backlog_how", {"cap": str(cap)})
+    return {
+        "text": f"{text} {how}",
+        "blocks": [bk.section(escape(text)), bk.context(escape(how))],
+    }

@@ -88,6 +88,16 @@ TEAM_PLACEHOLDERS = {
     "final_options_overdue": set(),
     "final_options_controlling": set(),
     "default_contact": set(),
+    "backlog_one": {"count", "clients", "step", "situation"},
+    "backlog_many": {"count", "groups"},
+    "backlog_group": {"count", "step", "situation"},
+    "backlog_how": {"cap"},
+    "backlog_step_1": set(),
+    "backlog_step_2": set(),
+    "backlog_step_3": set(),
+    "backlog_quiet": set(),
+    "backlog_overdue": set(),
+    "backlog_controlling": set(),
 }
 # The client-facing final report (`/client report`): each line and what it may use.
 FINAL_REPORT_PLACEHOLDERS = {
@@ -145,6 +155,12 @@ def sample_values(situation: str) -> dict[str, str]:
         "owner": "<@U123> ",
         "repeat": "2",
         "options": "collections, small claims, or write off",
+        "count": "23",
+        "clients": "clients",
+        "step": "a first reminder",
+        "situation": "about an overdue invoice",
+        "groups": "15 a first reminder about an overdue invoice; 8 a last message after going quiet",
+        "cap": "10",
     }
     return {k: values[k] for k in PLACEHOLDERS.get(situation, set(values))}
 

@@ -164,6 +164,35 @@ def test_a_post_that_landed_unconfirmed_is_found_not_repeated(
     assert slack.calls_to("conversations.history")
 
 
+def test_the_look_up_reads_15_a_page_around_the_sending_and_waits_when_rate_limited(
+    config, slack, store, db_path, clock
+) -> None:
+    """Within the limits of apps outside the Marketplace: a page of at most 15 around the
+    moment the digest was sent (a channel's later chatter isn't read), and a 429 on the
+    look-up posts nothing: it is tried again, never posted blindly."""
+    pending_work(store)
+    clock.now = MONDAY
+    digest = digest_for(config, slack, db_path, clock, timeout=1)
+    slack.fail("chat.postMessage", Failure(then_succeed=True, delay=3))
+    assert digest.run(MONDAY) == {TEAM: "failed"}
+    (ours,) = digests(slack)
+    later = float(ours["ts"]) + 3600
+    slack.messages[config.nudge_channel] += [
+        {"ts": f"{later + i:.6f}", "text": f"chatter {i}"} for i in range(100)
+    ]
+    slack.fail("conversations.history", Failure(status=429, retry_after=60))
+    assert digest.run(MONDAY + timedelta(minutes=15)) == {TEAM: "failed"}
+    assert len(digests(slack)) == 1, "not posted blindly"
+    assert digest.run(MONDAY + timedelta(minutes=20)) == {TEAM: "busy"}  # within the lease
+    assert digest.run(MONDAY + timedelta(minutes=30)) == {TEAM: "posted"}
+    assert len(digests(slack)) == 1
+    looks = slack.calls_to("conversations.history")
+    assert len(looks) == 2 and all(int(c.args["limit"]) <= 15 for c in looks)
+    assert float(looks[-1].args["oldest"]) <= float(ours["ts"]) <= float(looks[-1].args["latest"])
+    assert float(looks[-1].args["latest"]) < later
+    assert store.note(TEAM, "digest-2026-W49")["ts"] == ours["ts"]
+
+
 def test_nothing_pending_posts_nothing(config, slack, store, db_path, clock) -> None:
     ClientCommands(store, UTC).run(TEAM, "U0A", "add acme", FRIDAY)
     digest = digest_for(config, slack, db_path, clock)

@@ -3,6 +3,7 @@ says added it, and that importing again changes nothing at all."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from domain.importing import BadFile
 from domain.invoices import balance, days_past_due
 from domain.models import Kind, Money
 from domain.nudges import OVERDUE, due_nudges
+from service import importing as importing_service
 from service.commands import ClientCommands
 from service.importing import ACTOR, Importer
 from storage.tinydb_store import TinyDBStore
@@ -174,3 +176,83 @@ def test_an_invoice_logged_between_reading_and_writing_is_not_added_twice(db: Pa
     globex = store.find(TEAM, "globex")
     assert globex is not None
     assert [(i.ref, i.amount.amount) for i in globex.state.invoices] == [("g-7", Decimal(99))]
+
+
+def big_file(path: Path, invoices: int, clients: int) -> Path:
+    lines = ["client,contact,type,invoice,sent,due,total,paid,paid on,currency"]
+    for i in range(invoices):
+        lines.append(
+            f"Client {i % clients:04d},Pat,late-payer,INV-{i:05d},2026-09-01,2026-10-01,100,,,GBP"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_5000_rows_are_written_in_a_handful_of_durable_writes(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One durable write per batch of clients, not one (or several) per row: counted as the
+    fsyncs and file-system syncs the import makes (each client file alone took two)."""
+    store = TinyDBStore(db)
+    importer = Importer(store, UTC, "GBP")
+    _parsed, plan = importer.read(big_file(tmp_path / "big.csv", 5000, 1000), TEAM, NOW)
+    syncs = {"fsync": 0, "sync": 0}
+    real_fsync, real_sync = os.fsync, os.sync
+
+    def fsync(fd: int) -> None:
+        syncs["fsync"] += 1
+        real_fsync(fd)
+
+    def sync() -> None:
+        syncs["sync"] += 1
+        real_sync()
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "sync", sync)
+    done = importer.apply(plan, TEAM, "big.csv", NOW)
+    assert len(done.clients) == 1000 and len(done.invoices) == 5000
+    batches = 2  # 1,000 clients, 500 a batch
+    assert importing_service.BATCH == 500 and syncs["sync"] == batches
+    # The redo file and its folder, the checks journal and its folder, the batch's removal.
+    assert syncs["fsync"] <= 6 * batches, syncs
+    assert len(store.clients(TEAM)) == 1000
+
+
+def test_an_import_killed_between_batches_is_finished_once_by_running_it_again(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TinyDBStore(db)
+    monkeypatch.setattr(importing_service, "BATCH", 7)
+    commands = ClientCommands(store, UTC)
+    # Some clients exist already, one with an invoice of the file.
+    assert ":warning:" not in commands.run(TEAM, "U0A", "add client 0003", NOW).text
+    line = "invoice client 0003 100 due 2026-10-01 #INV-00003 on 2026-09-01"
+    assert ":warning:" not in commands.run(TEAM, "U0A", line, NOW).text
+    csv = big_file(tmp_path / "big.csv", 60, 20)
+    importer = Importer(store, UTC, "GBP")
+    real = store.write_batch
+    calls = []
+
+    def killed_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_batch", killed_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        importer.apply(importer.read(csv, TEAM, NOW)[1], TEAM, "big.csv", NOW)
+    monkeypatch.setattr(store, "write_batch", real)
+    # The one already there, and two whole batches of 7 new clients: nothing of the third.
+    assert len(store.clients(TEAM)) == 1 + 14
+
+    _parsed, rest = importer.read(csv, TEAM, NOW)
+    importer.apply(rest, TEAM, "big.csv", NOW)
+    refs = [
+        e.ref
+        for r in store.clients(TEAM)
+        for e in store.history(TEAM, r.client.client_id)
+        if e.kind is Kind.INVOICE
+    ]
+    assert sorted(refs) == sorted(f"INV-{i:05d}" for i in range(60)), "each invoice once"
+    assert len(store.clients(TEAM)) == 20

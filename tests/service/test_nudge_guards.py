@@ -85,7 +85,7 @@ def test_the_look_up_reads_only_since_the_nudge_was_recorded(
     earlier = (FRIDAY - timedelta(days=3)).timestamp()
     slack.messages["C0ACME"] = [
         {"ts": f"{earlier + i:.6f}", "text": f"earlier {i}"}
-        for i in range(MAX_LOOKUP_PAGES * 200 + 100)
+        for i in range(MAX_LOOKUP_PAGES * 15 + 100)
     ]
     # The alert times out and never lands.
     slack.fail("chat.postMessage", Failure(status=500, delay=1.0))
@@ -109,7 +109,7 @@ def test_the_look_up_gives_up_after_its_page_limit_and_posts_nothing(
     # A very busy channel: more than the look-up will read lands after ours, the same morning.
     slack.messages["C0ACME"] += [
         {"ts": f"{float(ours['ts']) + 1 + i / 1000:.6f}", "text": f"chatter {i}"}
-        for i in range(MAX_LOOKUP_PAGES * 200 + 50)
+        for i in range(MAX_LOOKUP_PAGES * 15 + 50)
     ]
 
     clock.now += timedelta(minutes=15)

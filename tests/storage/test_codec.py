@@ -131,6 +131,7 @@ NUDGE = {
     "versions": st.lists(st.builds(TextVersion, **TEXT_VERSION), max_size=3).map(tuple),
     "attempts": st.integers(0, 10),
     "next_attempt_at": st.none() | datetimes,
+    "attempted_at": st.none() | datetimes,
     "decided_by": text,
     "decided_at": st.none() | datetimes,
     "approvals": st.lists(ids, max_size=3).map(tuple),

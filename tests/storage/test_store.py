@@ -391,6 +391,129 @@ def test_import_refuses_a_name_twice(any_store: Store, backend: Backend) -> None
     assert set(any_store.names(TEAM)) == {"acme corp"}
 
 
+# write_batch -----------------------------------------------------------------------------------
+def test_a_batch_adds_clients_and_changes_others_in_one_write(
+    any_store: Store, backend: Backend
+) -> None:
+    acme, bolt = add(any_store, "Acme Corp"), add(any_store, "Bolt")
+    core = new_client("Core")
+    many = [f"n{i}" for i in range(TAIL_MAX + 3)]  # rolls the tail over
+    done = any_store.write_batch(
+        TEAM,
+        [core],
+        {acme.client.client_id: notes("one"), bolt.client.client_id: notes(*many)},
+    )
+    assert set(done) == {acme.client.client_id, bolt.client.client_id, core[0].client.client_id}
+    other = backend.open()
+    assert set(other.names(TEAM)) == {"acme corp", "bolt", "core"}
+    assert seqs(other, acme.client.client_id) == [2, 1]
+    assert seqs(other, bolt.client.client_id) == list(range(len(many) + 1, 0, -1))
+    assert other.get(TEAM, acme.client.client_id) == done[acme.client.client_id]
+    assert other.find(TEAM, "core") == core[0]
+    if backend.name == "tinydb":
+        assert not (Path(backend.spec).with_suffix("") / tinydb_store.BATCH_FILE).exists()
+
+
+def test_a_batch_that_fails_anywhere_writes_nothing(any_store: Store, backend: Backend) -> None:
+    acme, bolt = add(any_store, "Acme Corp"), add(any_store, "Bolt")
+    before = backend.snapshot()
+
+    def refuse(record: ClientRecord):
+        raise RuntimeError("the change refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        any_store.write_batch(
+            TEAM,
+            [new_client("Core")],
+            {acme.client.client_id: notes("one"), bolt.client.client_id: refuse},
+        )
+    with pytest.raises(DuplicateClient):
+        any_store.write_batch(
+            TEAM, [new_client("Core"), new_client("bolt")], {acme.client.client_id: notes("x")}
+        )
+    with pytest.raises(UnknownClient):
+        any_store.write_batch(
+            TEAM, [], {acme.client.client_id: notes("x"), "0123456789ab": notes("y")}
+        )
+    assert backend.snapshot() == before
+
+
+def test_a_batch_killed_after_its_commit_is_finished_by_the_next_writer_or_opener(
+    store: TinyDBStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TinyDB's atomicity across files: the redo file is the commit; applying it again after a
+    crash mid-way makes the batch whole, before any other write."""
+    clients = [add(store, f"Client {i}") for i in range(6)]
+    real = tinydb_store.write_json_atomic
+    written: list[Path] = []
+
+    def dies_after_two(path: Path, data: object, *, durable: bool = True) -> None:
+        if path.name != tinydb_store.BATCH_FILE and len(written) == 2:
+            raise KeyboardInterrupt  # the process is killed half way through the batch
+        if path.name != tinydb_store.BATCH_FILE:
+            written.append(path)
+        real(path, data, durable=durable)
+
+    monkeypatch.setattr(tinydb_store, "write_json_atomic", dies_after_two)
+    changes = {c.client.client_id: notes("batched") for c in clients}
+    with pytest.raises(KeyboardInterrupt):
+        store.write_batch(TEAM, [new_client("Late")], changes)
+    monkeypatch.setattr(tinydb_store, "write_json_atomic", real)
+    assert (root / tinydb_store.BATCH_FILE).exists()
+    torn = [seqs(store, c.client.client_id) for c in clients]
+    assert [2, 1] in torn and [1] in torn, "the kill left it half applied on disk"
+
+    # The next process to open the store finishes it: every change, and the new client.
+    reopened = TinyDBStore(root.with_suffix(".json"))
+    assert [seqs(reopened, c.client.client_id) for c in clients] == [[2, 1]] * 6
+    assert reopened.find(TEAM, "late") is not None
+    assert not (root / tinydb_store.BATCH_FILE).exists()
+
+
+def test_a_half_applied_batch_is_finished_before_the_next_write(
+    store: TinyDBStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = add(store, "Acme"), add(store, "Bolt")
+    real = tinydb_store.write_json_atomic
+
+    def dies_at_once(path: Path, data: object, *, durable: bool = True) -> None:
+        if path.name != tinydb_store.BATCH_FILE:
+            raise KeyboardInterrupt
+        real(path, data, durable=durable)
+
+    monkeypatch.setattr(tinydb_store, "write_json_atomic", dies_at_once)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_batch(
+            TEAM, [], {a.client.client_id: notes("x"), b.client.client_id: notes("y")}
+        )
+    monkeypatch.setattr(tinydb_store, "write_json_atomic", real)
+    assert seqs(store, a.client.client_id) == [1]
+    # A command on one client of the batch: the batch is applied first, then the command.
+    store.update(TEAM, a.client.client_id, notes("after"))
+    assert seqs(store, a.client.client_id) == [3, 2, 1]
+    assert seqs(store, b.client.client_id) == [2, 1]
+
+
+def test_a_batch_killed_before_its_commit_leaves_nothing(
+    store: TinyDBStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = add(store, "Acme")
+    real = tinydb_store.write_json_atomic
+
+    def dies_committing(path: Path, data: object, *, durable: bool = True) -> None:
+        if path.name == tinydb_store.BATCH_FILE:
+            raise KeyboardInterrupt
+        real(path, data, durable=durable)
+
+    monkeypatch.setattr(tinydb_store, "write_json_atomic", dies_committing)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_batch(TEAM, [new_client("Late")], {a.client.client_id: notes("x")})
+    monkeypatch.setattr(tinydb_store, "write_json_atomic", real)
+    reopened = TinyDBStore(root.with_suffix(".json"))
+    assert seqs(reopened, a.client.client_id) == [1]
+    assert reopened.find(TEAM, "late") is None
+
+
 # what the store refuses --------------------------------------------------------------------------
 @pytest.mark.parametrize("team", BAD_TEAMS)
 def test_team_ids_that_could_escape_the_folder_are_refused(
