@@ -453,9 +453,10 @@ class NudgeEngine:
         *,
         open_: bool,
         sent_button: bool = False,
+        email: str = "",
     ) -> dict[str, Any]:
         return self.suggestions.thread_body(
-            record, nudge, footer, open_=open_, sent_button=sent_button
+            record, nudge, footer, open_=open_, sent_button=sent_button, email=email
         )
 
 
