@@ -332,6 +332,7 @@ def email_out(
         settings.sender,
         load_wording(config),
         changed,
+        config.ladders,
     )
 
 

@@ -512,6 +512,8 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
             f"This message is being sent by email right now (pressed by {by} at "
             f"{_at(nudge.email_at, tz)}); nothing more was sent."
         )
+    if outcome.result == "email_stale":
+        return f"{escape(outcome.detail)} since this was approved, so nothing was sent."
     if outcome.result == "email_moved":
         return "Someone already acted on that send, so nothing was sent: the thread shows where it stands."
     if outcome.result == "no_address" and outcome.record is not None:

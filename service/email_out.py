@@ -31,8 +31,9 @@ from urllib.parse import unquote, urlsplit
 
 from domain.email_out import OutgoingMail, build, new_message_id, reply_subject
 from domain.models import ClientRecord, Interaction, Nudge, NudgeStatus
+from domain.nudges import DEFAULT_LADDERS, Ladders, outdated
 from service.commands import log
-from service.decisions import Outcome, mark_sent
+from service.decisions import Outcome, mark_sent, resolution
 from storage.base import Store, UnknownClient
 from ui.wording import Wording
 
@@ -154,6 +155,7 @@ class EmailOut:
         sender: EMAIL_FROM.
         wording: the neutral subject, per language.
         changed: called with the team when something was stored (App Home refreshes).
+        ladders: the nudge ladders (a message that no longer fits is not sent).
     """
 
     def __init__(
@@ -164,9 +166,11 @@ class EmailOut:
         sender: str,
         wording: Wording,
         changed: Callable[[str], None] = lambda team: None,
+        ladders: Ladders = DEFAULT_LADDERS,
     ) -> None:
         self.store, self.tz, self.transport = store, tz, transport
         self.sender, self.wording, self.changed = sender, wording, changed
+        self.ladders = ladders
 
     @staticmethod
     def address(record: ClientRecord) -> str:
@@ -181,9 +185,11 @@ class EmailOut:
 
         Results: emailed, email_refused, email_unknown (a claim from earlier, or the server's
         answer was lost), email_busy (another click is sending it), email_moved (an old
-        *Send again*), already_sent, already (not an approved message), no_address, missing.
+        *Send again*), email_stale (the client replied or paid since), already_sent, already
+        (not an approved message), no_address, missing.
         """
         claimed: list[Nudge] = []
+        today = now.astimezone(self.tz).date()
 
         def claim(record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
             nudge = record.nudges.get(key)
@@ -193,6 +199,10 @@ class EmailOut:
                 raise _Stop(Outcome("already", record, nudge))
             if nudge.sent_at is not None:
                 raise _Stop(Outcome("already_sent", record, nudge))
+            if outdated(record, nudge, today, self.ladders):
+                # The client replied or paid since it was approved: it must not go now.
+                why = resolution(record, nudge, today, self.ladders)
+                raise _Stop(Outcome("email_stale", record, nudge, detail=why))
             to = self.address(record)
             if not to:
                 raise _Stop(Outcome("no_address", record, nudge))
