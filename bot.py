@@ -61,7 +61,7 @@ from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
 from domain.routing import is_user_id
 from handlers import serving
-from handlers.actions import Approvers
+from handlers.actions import Approvers, show_unknown_sends
 from handlers.deps import Deps
 from handlers.email import BccInbox, EmailListener
 from handlers.http import wsgi_app
@@ -690,7 +690,12 @@ def serve(config: Config) -> None:
     # The BCC address (EMAIL_LISTEN), beside the app: taken now too, before any pass.
     mail = email_listener(config, store, home.changed, utc_now)
 
+    # Sends by email a crash left at "sending": their threads ask a person, once per process.
+    mailer, unknown_shown = email_out(config, store, home.changed), set[tuple[str, str, str]]()
+
     def after_pass(now: datetime) -> None:
+        if mailer is not None:
+            show_unknown_sends(engine, mailer, config.timezone, now, unknown_shown)
         commands.refresh_overviews(now)
         for team in store.teams():
             home.changed(team)

@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -28,6 +28,8 @@ from domain.nudges import UNDELIVERED
 from handlers.deps import Deps, deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.decisions import Outcome, clean_edit, clean_reason, needs_two
+from service.email_out import EmailOut
+from service.nudges import NudgeEngine
 from ui import nudges as ui
 from ui.replies import day, who
 
@@ -269,6 +271,48 @@ def on_send_email(body: dict[str, Any], client: WebClient, context: BoltContext)
     else:
         outcome = d.mailer.send(*ref, user, d.clock())
     _show(d, client, outcome, user, channel, thread_ts)
+
+
+def show_unknown_sends(
+    engine: NudgeEngine,
+    mailer: EmailOut,
+    tz: tzinfo,
+    now: datetime,
+    shown: set[tuple[str, str, str]],
+) -> int:
+    """After a restart (the nudge pass calls this): each send by email left at "sending" past
+    the time one can take gets its thread redrawn to ask a person to check, with *Sent it* and
+    *Send again*, once per process (`shown`). Nothing is sent. Returns how many were shown."""
+    count = 0
+    for team in mailer.store.teams():
+        for record, nudge in mailer.unknown(team, now):
+            ref = (team, record.client.client_id, nudge.key)
+            if ref in shown or not (nudge.channel and nudge.thread_ts):
+                continue
+            outcome = Outcome("email_unknown", record, nudge)
+            body = engine.thread_body(
+                record,
+                nudge,
+                footer(outcome, tz),
+                open_=False,
+                sent_button=True,
+                email=ui.EMAIL_AGAIN,
+            )
+            client = engine.clients(team)
+            if client is None:  # (uninstalled meanwhile)
+                continue
+            try:
+                client.chat_update(channel=nudge.channel, ts=nudge.thread_ts, **body)
+            except SlackApiError as err:
+                logger.warning(
+                    "Could not show the unknown outcome of sending %s by email: %s",
+                    nudge.key,
+                    err.response.get("error"),
+                )
+                continue
+            shown.add(ref)
+            count += 1
+    return count
 
 
 EMAIL_OFF = (

@@ -428,3 +428,30 @@ def test_a_client_who_replied_since_is_not_emailed(
     mailing.interact(button(ui.SEND_EMAIL, ref))
     assert sink[0].received == [] and sent_entries(store) == []
     assert any("replied" in t and "nothing was sent" in t for t in ephemerals(slack, "U0BOB"))
+
+
+def test_after_a_restart_the_pass_shows_each_unknown_send_once(
+    mailing, mail_config, store, slack, clock, sink
+) -> None:
+    from handlers.actions import show_unknown_sends
+
+    ref = approve(store, mail_config, slack, clock, mailing)
+    crash_mid_send(mail_config, store, clock, sink[1], ref[1])
+    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
+    engine = bot.build_engine(mail_config, store, client=client, pace=lambda _c: None)
+    mailer = bot.email_out(mail_config, store, lambda team: None)
+    assert mailer is not None
+    shown: set[tuple[str, str, str]] = set()
+    updates = len(slack.calls_to("chat.update"))
+    # Still within the time a send can take: it may be under way elsewhere.
+    assert show_unknown_sends(engine, mailer, UTC, clock.now, shown) == 0
+    clock.now += IN_FLIGHT
+    assert show_unknown_sends(engine, mailer, UTC, clock.now, shown) == 1
+    assert show_unknown_sends(engine, mailer, UTC, clock.now, shown) == 0  # once per process
+    calls = slack.calls_to("chat.update")
+    assert len(calls) == updates + 1
+    update = calls[-1].args
+    assert update["ts"] == ref[2]
+    assert "sending, outcome unknown" in json.dumps(update["blocks"])
+    assert buttons(update) == [ui.SENT_IT, ui.SEND_AGAIN]
+    assert len(sink[0].received) == 1  # nothing sent
