@@ -61,7 +61,7 @@ from domain.importing import DATE_ORDERS, BadFile, describe
 from domain.inputs import parse_date
 from domain.routing import is_user_id
 from handlers import serving
-from handlers.actions import Approvers
+from handlers.actions import Approvers, show_unknown_sends
 from handlers.deps import Deps
 from handlers.email import BccInbox, EmailListener
 from handlers.http import wsgi_app
@@ -71,6 +71,7 @@ from service.commands import ClientCommands
 from service.decisions import Decisions
 from service.digest import WeeklyDigest
 from service.email_in import MailLog
+from service.email_out import EmailOut, SmtpTransport, Transport
 from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.home import HomeViews
@@ -222,6 +223,7 @@ def build_app(
     installations: Installations | None = None,
     home: HomeViews | None = None,
     answer_within: float = 2.0,
+    mail_transport: Transport | None = None,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -248,6 +250,8 @@ def build_app(
         installations: installable by many workspaces, their database (opened if not given).
         home: App Home's publisher, if one is built already (serve() shares it with the
             scheduler, which refreshes Home after each pass); by default one on `client`.
+        mail_transport: where *Send by email* hands messages (by default SMTP_URL's server);
+            with SMTP_URL and EMAIL_FROM unset there is no such button.
     """
     if config.oauth and installations is None:
         installations = open_installations(config)
@@ -303,11 +307,33 @@ def build_app(
             Uninstalls(installations),
             home,
             answer_within,
+            email_out(config, store, home.changed, mail_transport),
         ),
     )
     # dateparser loads its language data on first use (~0.3 s): pay that now, not on a request.
     parse_date("yesterday", clock().date())
     return app
+
+
+def email_out(
+    config: Config,
+    store: Store,
+    changed: Callable[[str], None],
+    transport: Transport | None = None,
+) -> EmailOut | None:
+    """*Send by email*, when SMTP_URL and EMAIL_FROM are set (None otherwise)."""
+    settings = config.email
+    if not settings.sends:
+        return None
+    return EmailOut(
+        store,
+        config.timezone,
+        transport or SmtpTransport(settings.smtp_url),
+        settings.sender,
+        load_wording(config),
+        changed,
+        config.ladders,
+    )
 
 
 def client_commands(config: Config, store: Store) -> ClientCommands:
@@ -664,7 +690,12 @@ def serve(config: Config) -> None:
     # The BCC address (EMAIL_LISTEN), beside the app: taken now too, before any pass.
     mail = email_listener(config, store, home.changed, utc_now)
 
+    # Sends by email a crash left at "sending": their threads ask a person, once per process.
+    mailer, unknown_shown = email_out(config, store, home.changed), set[tuple[str, str, str]]()
+
     def after_pass(now: datetime) -> None:
+        if mailer is not None:
+            show_unknown_sends(engine, mailer, config.timezone, now, unknown_shown)
         commands.refresh_overviews(now)
         for team in store.teams():
             home.changed(team)

@@ -118,6 +118,12 @@ class InboundMail:
     written_at: datetime | None
     nudge: str = ""  # NUDGE_HEADER, if Tactful sent it
 
+    @property
+    def message_id(self) -> str:
+        """Its Message-ID (`<...>`), or "" when it has none (known by its bytes instead)."""
+        key = self.key.removeprefix("mail:")
+        return key if key.startswith("<") and key.endswith(">") else ""
+
 
 def read_mail(raw: bytes) -> InboundMail:
     """The message in `raw`.

@@ -346,13 +346,19 @@ class Nudge:
     # The requests a message about a quiet client named (their asks' seqs): a request named in
     # no approved message yet starts at step 1, however far the older ones have gone.
     covers: tuple[int, ...] = ()
-    # Sending the approved text by email (*Send by email*, still to come), an outbox of its own:
-    # "" (not by email), "sending" (claimed: the attempt may or may not have reached the mail
-    # server), "sent", or "refused" (the server said no; `email_error` says why).
+    # Sending the approved text by email (*Send by email*, service/email_out.py), an outbox of
+    # its own: "" (not by email), "sending" (claimed: the attempt may or may not have reached
+    # the mail server), "sent", or "refused" (not sent: the server said no or couldn't be
+    # reached; `email_error` says why).
     email: str = ""
-    # The Message-ID of the email that carried it (seen at the BCC address, service/email_in.py).
+    # The Message-ID of the email that carried it: the one Tactful sends (chosen when the send
+    # is claimed), or one seen at the BCC address (service/email_in.py).
     email_id: str = ""
     email_error: str = ""
+    # Who pressed *Send by email* last, when, and the address it went to.
+    email_by: str = ""
+    email_at: datetime | None = None
+    email_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -389,3 +395,7 @@ class ClientRecord:
     # The Message-IDs of the newest emails logged for this client (bounded, newest last): a
     # mail server retrying a delivery must change nothing (service/email_in.py).
     mail_seen: tuple[str, ...] = ()
+    # The client's last email logged (its Message-ID, with its <>, and subject): an approved
+    # message sent by email answers it (In-Reply-To, "Re: ..."). "" until one is logged.
+    last_mail_id: str = ""
+    last_mail_subject: str = ""

@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -28,6 +28,8 @@ from domain.models import DeliveryState
 from handlers.deps import Deps, deps, request_team
 from handlers.lazy import acknowledge, after_ack
 from service.decisions import Outcome, clean_edit, clean_reason, needs_two
+from service.email_out import EmailOut
+from service.nudges import NudgeEngine
 from ui import nudges as ui
 from ui.replies import day, who
 
@@ -147,24 +149,45 @@ def _tell(client: WebClient, channel: str, user: str, thread_ts: str, text: str)
     client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts or None)
 
 
+# Results after which the thread is drawn again: the stored ones, and a send by email whose
+# outcome turned out unknown (the thread asks a person to check).
+_REDRAW = ("emailed", "email_refused", "email_unknown")
+
+
+def email_offer(d: Deps, outcome: Outcome) -> str:
+    """Which email button an approved message gets: Send by email (SMTP set up, the client has
+    an address, nothing sent or under way), Send again (after an unknown outcome), or none."""
+    record, nudge = outcome.record, outcome.nudge
+    if d.mailer is None or record is None or nudge is None or nudge.sent_at is not None:
+        return ui.EMAIL_NONE
+    if nudge.email == "sending":
+        return ui.EMAIL_AGAIN if outcome.result == "email_unknown" else ui.EMAIL_NONE
+    return ui.EMAIL_SEND if d.mailer.address(record) else ui.EMAIL_NONE
+
+
 def _show(
     d: Deps, client: WebClient, outcome: Outcome, user: str, channel: str, thread_ts: str
 ) -> None:
     """Update the thread message after a stored decision; tell the clicker if nothing changed."""
     record, nudge, tz = outcome.record, outcome.nudge, d.decisions.tz
-    if outcome.changed and record is not None:
+    redraw = outcome.changed or outcome.result in _REDRAW
+    if redraw and record is not None:
         d.home.changed(record.client.team_id)
     try:
-        if outcome.changed and record is not None and nudge is not None:
+        if redraw and record is not None and nudge is not None:
+            email = email_offer(d, outcome)
             body = d.engine.thread_body(
                 record,
                 nudge,
-                footer(outcome, tz),
+                footer(
+                    outcome, tz, email_to=d.mailer.address(record) if d.mailer and email else ""
+                ),
                 open_=outcome.result in ("edited", "half_approved"),
                 # Sent by email or another channel: the team says so, and it is logged then.
-                sent_button=outcome.result == "approved"
-                and not nudge.delivery
+                sent_button=outcome.result in ("approved", "email_refused", "email_unknown")
+                and nudge.delivery == DeliveryState.NONE
                 and nudge.sent_at is None,
+                email=email,
             )
             client.chat_update(
                 channel=nudge.channel or channel, ts=nudge.thread_ts or thread_ts, **body
@@ -216,6 +239,86 @@ def on_sent(body: dict[str, Any], client: WebClient, context: BoltContext) -> No
     outcome = d.decisions.sent(*ref, user, d.clock())
     channel, thread_ts = _where(body)
     _show(d, client, outcome, user, channel, thread_ts)
+
+
+def on_send_email(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """*Send by email* (or *Send again* after an unknown outcome): Tactful sends the approved
+    message to the client's address, once (service/email_out.py). Anyone may press it, as
+    anyone may say it was sent."""
+    d = deps(context)
+    ref = _ref(body)
+    if ref is None:
+        return
+    user = body["user"]["id"]
+    channel, thread_ts = _where(body)
+    if d.mailer is None:
+        _tell(client, channel, user, thread_ts, EMAIL_OFF)
+        return
+    action = body["actions"][0]
+    if action.get("action_id") == ui.SEND_AGAIN:
+        # The button names the send it follows: only that one may be replaced.
+        again = str(action.get("value") or "")
+        if not again.startswith("<"):
+            _tell(
+                client,
+                channel,
+                user,
+                thread_ts,
+                ephemeral_note(Outcome("email_moved"), user, d.decisions.tz),
+            )
+            return
+        outcome = d.mailer.send(*ref, user, d.clock(), again=again)
+    else:
+        outcome = d.mailer.send(*ref, user, d.clock())
+    _show(d, client, outcome, user, channel, thread_ts)
+
+
+def show_unknown_sends(
+    engine: NudgeEngine,
+    mailer: EmailOut,
+    tz: tzinfo,
+    now: datetime,
+    shown: set[tuple[str, str, str]],
+) -> int:
+    """After a restart (the nudge pass calls this): each send by email left at "sending" past
+    the time one can take gets its thread redrawn to ask a person to check, with *Sent it* and
+    *Send again*, once per process (`shown`). Nothing is sent. Returns how many were shown."""
+    count = 0
+    for team in mailer.store.teams():
+        for record, nudge in mailer.unknown(team, now):
+            ref = (team, record.client.client_id, nudge.key)
+            if ref in shown or not (nudge.channel and nudge.thread_ts):
+                continue
+            outcome = Outcome("email_unknown", record, nudge)
+            body = engine.thread_body(
+                record,
+                nudge,
+                footer(outcome, tz),
+                open_=False,
+                sent_button=True,
+                email=ui.EMAIL_AGAIN,
+            )
+            client = engine.clients(team)
+            if client is None:  # (uninstalled meanwhile)
+                continue
+            try:
+                client.chat_update(channel=nudge.channel, ts=nudge.thread_ts, **body)
+            except SlackApiError as err:
+                logger.warning(
+                    "Could not show the unknown outcome of sending %s by email: %s",
+                    nudge.key,
+                    err.response.get("error"),
+                )
+                continue
+            shown.add(ref)
+            count += 1
+    return count
+
+
+EMAIL_OFF = (
+    "Sending by email isn't set up (SMTP_URL and EMAIL_FROM), so nothing was sent. Send it "
+    "from your mail program and press *Sent it*."
+)
 
 
 def on_edit(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -348,6 +451,8 @@ def register(app: App) -> None:
         (ui.SNOOZE_UNTIL, on_snooze),
         (ui.DISMISS, on_dismiss),
         (ui.SENT_IT, on_sent),
+        (ui.SEND_EMAIL, on_send_email),
+        (ui.SEND_AGAIN, on_send_email),
     ):
         app.action(action)(ack=acknowledge, lazy=[after_ack(listener)])
     app.view(ui.EDIT_VIEW)(ack=check_edit, lazy=[after_ack(on_edit_submit)])
@@ -358,8 +463,9 @@ def _at(when: datetime | None, tz) -> str:
     return when.astimezone(tz).strftime("%-d %b %Y %H:%M") if when else ""
 
 
-def footer(outcome: Outcome, tz) -> list[str]:
-    """What happened to a suggestion, under it."""
+def footer(outcome: Outcome, tz, *, email_to: str = "") -> list[str]:
+    """What happened to a suggestion, under it. `email_to`: the address *Send by email*
+    sends to, when the thread offers it."""
     nudge = outcome.nudge
     assert nudge is not None
     lines = []
@@ -382,6 +488,11 @@ def footer(outcome: Outcome, tz) -> list[str]:
                 ":warning: I couldn't post it in the client's shared channel yet (am I invited?); "
                 "I'll keep trying. To send it now, copy it from above."
             )
+        elif nudge.delivery == DeliveryState.NONE and email_to:
+            lines.append(
+                f"Press *Send by email* to send it to {escape(email_to)}, or copy it, send it "
+                "the usual way and press *Sent it* so the record shows when it went."
+            )
         elif nudge.delivery == DeliveryState.NONE:
             lines.append(
                 "Copy the message above and send it to the client the usual way, then press "
@@ -394,6 +505,10 @@ def footer(outcome: Outcome, tz) -> list[str]:
             f":outbox_tray: Sent to the client by {who(nudge.sent_by)} at {_at(nudge.sent_at, tz)} "
             "(logged in the history)."
         )
+    elif result in _REDRAW:
+        by = " and ".join(who(u) for u in nudge.approvals)
+        lines.append(f":white_check_mark: Approved by {by} at {_at(nudge.decided_at, tz)}.")
+        lines.append(email_line(outcome, tz))
     elif result == "snoozed":
         lines.append(
             f":zzz: Snoozed by {who(nudge.decided_by)} until {day(date.fromisoformat(nudge.note))}."
@@ -408,8 +523,49 @@ def footer(outcome: Outcome, tz) -> list[str]:
     return lines
 
 
+def email_line(outcome: Outcome, tz) -> str:
+    """Where a send by email stands, for the thread's footer."""
+    nudge = outcome.nudge
+    assert nudge is not None
+    to = escape(nudge.email_to)
+    if outcome.result == "emailed":
+        return (
+            f":email: Sent by email to {to} by {who(nudge.email_by)} at "
+            f"{_at(nudge.sent_at, tz)} (logged in the history)."
+        )
+    if outcome.result == "email_refused":
+        return (
+            f":warning: Not sent by email to {to}: {escape(nudge.email_error)}. Nothing was "
+            "logged as sent. Put it right and press *Send by email* again, or send it yourself "
+            "and press *Sent it*."
+        )
+    return (
+        f":warning: Sending by email to {to} (pressed by {who(nudge.email_by)} at "
+        f"{_at(nudge.email_at, tz)}, Message-ID {escape(nudge.email_id)}): sending, outcome "
+        "unknown. Nothing is sent again by itself: check your sent mail (or the client's "
+        "inbox), then press *Sent it* if it went, or *Send again* if it didn't."
+    )
+
+
 def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
     nudge = outcome.nudge
+    if outcome.result == "email_busy" and nudge is not None:
+        by = "you" if nudge.email_by == user else who(nudge.email_by)
+        return (
+            f"This message is being sent by email right now (pressed by {by} at "
+            f"{_at(nudge.email_at, tz)}); nothing more was sent."
+        )
+    if outcome.result == "email_stale":
+        return f"{escape(outcome.detail)} since this was approved, so nothing was sent."
+    if outcome.result == "email_moved":
+        return "Someone already acted on that send, so nothing was sent: the thread shows where it stands."
+    if outcome.result == "no_address" and outcome.record is not None:
+        name = outcome.record.client.name
+        arg = escape(f'"{name}"' if " " in name else name)
+        return (
+            f"*{escape(name)}* has no email address, so nothing was sent: "
+            f"`/client set {arg} email jo@example.com`, then press *Send by email* again."
+        )
     if outcome.result == "already_sent" and nudge is not None:
         by = "you" if nudge.sent_by == user else who(nudge.sent_by)
         return f"This message was already logged as sent by {by} at {_at(nudge.sent_at, tz)}; nothing more was recorded."

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from handlers.actions import Approvers
     from service.commands import ClientCommands
     from service.decisions import Decisions
+    from service.email_out import EmailOut
     from service.export import Exports
     from service.heard import SharedChannelReplies
     from service.home import HomeViews
@@ -40,6 +41,8 @@ class Deps:
     # Seconds a read-only command may take before its answer goes by response_url instead
     # (handlers/commands.py).
     answer_within: float = 2.0
+    # *Send by email* (SMTP_URL and EMAIL_FROM set); None: the button isn't offered.
+    mailer: EmailOut | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies a request's context for its lazy listeners (the work done after

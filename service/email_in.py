@@ -97,6 +97,11 @@ class MailLog:
         def admit(record: ClientRecord) -> ClientRecord:
             if mail.key in record.mail_seen:
                 raise NoChange("already")
+            if mail.message_id:
+                # What an approved message sent by email answers (service/email_out.py).
+                record = replace(
+                    record, last_mail_id=mail.message_id, last_mail_subject=mail.subject[:300]
+                )
             return seen(record, mail.key)
 
         return self.replies.log_once(team, client_id, draft, BY_EMAIL, now, admit)
@@ -116,7 +121,10 @@ class MailLog:
                 record, drafts = mark_sent(record, nudge, BY_EMAIL, now, today, how="sent by email")
                 nudge = record.nudges[nudge.key]
                 email_id = mail.key.removeprefix("mail:")
-                record = _with(record, replace(nudge, email_id=email_id))
+                # Tactful's own send whose outcome was unknown (a crash after the claim): its
+                # copy at the BCC address proves it went.
+                email = "sent" if nudge.email == "sending" else nudge.email
+                record = _with(record, replace(nudge, email_id=email_id, email=email))
                 result.append(Logged(client_id, "sent nudge", nudge.key))
                 return log(record, BY_EMAIL, now, *drafts)
             result.append(Logged(client_id, "sent"))
@@ -149,9 +157,10 @@ def seen(record: ClientRecord, key: str) -> ClientRecord:
 
 
 def _carried_by(record: ClientRecord, key: str) -> bool:
-    """Whether a suggestion went out in the message `key` (sent by Tactful, or seen before)."""
+    """Whether a suggestion went out in the message `key` (sent by Tactful, or seen before).
+    A send still at "sending" isn't known to have gone: its copy here is what tells."""
     email_id = key.removeprefix("mail:")
-    return any(n.email_id == email_id for n in record.nudges.values())
+    return any(n.email_id == email_id and n.sent_at is not None for n in record.nudges.values())
 
 
 def carried(record: ClientRecord, mail: InboundMail) -> Nudge | None:

@@ -40,6 +40,7 @@ from domain.nudges import (
     as_recorded,
     current,
     due_nudges,
+    is_reminder,
     next_check,
     prune,
     snoozed,
@@ -352,7 +353,14 @@ class NudgeEngine:
         dues = due_nudges(record, self._today(now), self.ladders)
         mine = {d.key for d in dues if self._record(team, client_id, d, now)}
         if not mine:
-            return "already" if dues else "nothing"
+            # Another click (or the pass) may have recorded it between our read and now, or
+            # before our read: either way a suggestion is waiting, and that is "already".
+            fresh = self.store.get(team, client_id) or record
+            waiting = any(
+                n.status in (NudgeStatus.PENDING, NudgeStatus.POSTED) and not is_reminder(n)
+                for n in fresh.nudges.values()
+            )
+            return "already" if dues or waiting else "nothing"
         client = self.clients(team)
         report = ScanReport()
         if client is not None:
@@ -593,9 +601,10 @@ class NudgeEngine:
         *,
         open_: bool,
         sent_button: bool = False,
+        email: str = "",
     ) -> dict[str, Any]:
         return self.suggestions.thread_body(
-            record, nudge, footer, open_=open_, sent_button=sent_button
+            record, nudge, footer, open_=open_, sent_button=sent_button, email=email
         )
 
 

@@ -439,3 +439,40 @@ def test_console_mail_a_client_reply_withdraws_the_nudge_and_a_sent_one_is_logge
     assert "beta: already logged: nothing changed" in out
     assert "message to client, overdue step 1: sent by" in out
     assert out.count("message to client, overdue step 1: sent by") == 1
+
+
+def test_console_send_by_email_goes_to_a_local_smtp_sink_once(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.handlers.test_email_out_smtp import Sink, free_port
+
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        run = run_console(
+            tmp_path,
+            [
+                "/client add acme email jo@acme.com",
+                "/client asked acme for the logo files on 2026-11-16",
+                "scan --now 2026-11-30T10:00",
+                "click 1",
+                "buttons",
+                "click 9",
+                "click 9",
+                "/client history acme",
+            ],
+            SMTP_URL=f"smtp://127.0.0.1:{port}",
+            EMAIL_FROM="Sam <sam@agency.test>",
+        )
+    finally:
+        controller.stop()
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "[9] acme, quiet step 1: Send by email" in out
+    assert "Sent by email to jo@acme.com" in out
+    assert "message to client, quiet step 1: sent by @UCONSOLE by email" in out  # the history
+    assert "There is no button 9 now" in out  # a second click: nothing left to press
+    assert len(sink.received) == 1
+    (msg,) = sink.messages()
+    assert msg["To"] == "jo@acme.com" and msg["Subject"] == "Following up"

@@ -24,9 +24,15 @@ SNOOZE_UNTIL = "nudge_snooze_until"
 DISMISS = "nudge_dismiss"
 # After approval, for a message sent by email or another channel: log it as sent.
 SENT_IT = "nudge_sent"
+# After approval, with SMTP_URL and EMAIL_FROM set and a client with an address: Tactful sends
+# it (service/email_out.py); after a send whose outcome is unknown, a person may send it again.
+SEND_EMAIL = "nudge_email"
+SEND_AGAIN = "nudge_email_again"
 # The controls of a suggestion waiting for the team, in the order shown.
 SUGGESTION_ACTIONS = (APPROVE, EDIT, SNOOZE, SNOOZE_UNTIL, DISMISS)
-ACTION_IDS = (*SUGGESTION_ACTIONS, SENT_IT)
+ACTION_IDS = (*SUGGESTION_ACTIONS, SENT_IT, SEND_EMAIL, SEND_AGAIN)
+# What an approved message's buttons offer by email: nothing, Send by email, or Send again.
+EMAIL_NONE, EMAIL_SEND, EMAIL_AGAIN = "", "send", "again"
 SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "7d": "1 week"}
 METADATA_EVENT = "tactful_nudge"
 
@@ -101,9 +107,18 @@ def reminder_actions_block(client_id: str, key: str) -> dict[str, Any]:
     }
 
 
-def sent_block(client_id: str, key: str) -> dict[str, Any]:
-    """The one button an approved message not posted by Tactful keeps: "Sent it"."""
-    return bk.actions(block_id(client_id, key), bk.button("Sent it", SENT_IT, "sent"))
+def sent_block(
+    client_id: str, key: str, email: str = EMAIL_NONE, email_id: str = ""
+) -> dict[str, Any]:
+    """The buttons an approved message not posted by Tactful keeps: "Sent it", and "Send by
+    email" (or, after a send whose outcome is unknown, "Send again", naming that send so an
+    old click can't send twice)."""
+    buttons = [bk.button("Sent it", SENT_IT, "sent")]
+    if email == EMAIL_SEND:
+        buttons.append(bk.button("Send by email", SEND_EMAIL, "email", style="primary"))
+    elif email == EMAIL_AGAIN:
+        buttons.append(bk.button("Send again", SEND_AGAIN, email_id or "again"))
+    return bk.actions(block_id(client_id, key), *buttons)
 
 
 def quote(text: str) -> str:
@@ -141,10 +156,12 @@ def thread_message(
     open_: bool,
     sent_button: bool = False,
     reminder: bool = False,
+    email: str = EMAIL_NONE,
+    email_id: str = "",
 ) -> dict[str, Any]:
     """The suggestion as it stands: with its buttons while undecided, and a footer saying what
     happened to it (edits, approvals so far, or the decision); once approved, a "Sent it"
-    button if the team sends it themselves.
+    button if the team sends it themselves, with "Send by email" or "Send again" (`email`).
 
     The text is shown whole, over as many sections as it needs (each within Slack's 3,000
     characters), so the team approves exactly what it reads."""
@@ -153,7 +170,7 @@ def thread_message(
     if open_:
         tail.append((reminder_actions_block if reminder else actions_block)(client_id, key))
     elif sent_button:
-        tail.append(sent_block(client_id, key))
+        tail.append(sent_block(client_id, key, email, email_id))
     room = bk.MAX_BLOCKS - len(head) - len(tail)
     title = f"*{escape(intro)}*"
     if open_:

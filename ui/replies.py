@@ -696,7 +696,8 @@ def _message_line(lines: list[Interaction]) -> str:
     done = []
     if sent:
         how = "posted in the shared channel" if "shared channel" in sent[0].text else "sent"
-        done.append(f"{how} by {who(sent[0].logged_by)}" if how == "sent" else how)
+        by_email = " by email" if "(sent by email" in sent[0].text else ""
+        done.append(f"{how} by {who(sent[0].logged_by)}{by_email}" if how == "sent" else how)
     if approvals:
         done.append(f"approved by {who(approvals[-1].logged_by)}")
         if not sent:

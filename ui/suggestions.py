@@ -94,6 +94,7 @@ class Suggestions:
         *,
         open_: bool,
         sent_button: bool = False,
+        email: str = ui.EMAIL_NONE,
     ) -> dict[str, Any]:
         """The thread reply for a nudge: its latest text, why this wording, and a footer."""
         c = record.client
@@ -111,6 +112,8 @@ class Suggestions:
             open_=open_,
             sent_button=sent_button,
             reminder=is_reminder(nudge),
+            email=email,
+            email_id=nudge.email_id,
         )
 
     def headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:

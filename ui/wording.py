@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -23,6 +24,8 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED = Path(__file__).resolve().parent.parent / "wording"
 DEFAULT_LANGUAGE = "en"
 MAX_SUGGESTION = 2500  # leaves room in a 3,000-character section for the framing
+# A mail subject line (RFC 5322 recommends lines under 78 characters).
+MAX_EMAIL_SUBJECT = 78
 
 COMMON = {"client", "contact"}
 PLACEHOLDERS = {
@@ -231,6 +234,16 @@ class Wording:
             data = self.languages[DEFAULT_LANGUAGE]
         return Template(data["final_report"][key]).substitute(values)
 
+    def email_subject(self, lang: str) -> str:
+        """The neutral subject of a message sent by email, in the client's language: the
+        language's own, else English's (a WORDING_PATH folder written before it existed has
+        none: then the shipped one)."""
+        for data in (self._lang(lang), self.languages[DEFAULT_LANGUAGE]):
+            subject = (data.get("email") or {}).get("subject")
+            if isinstance(subject, str) and subject.strip():
+                return " ".join(subject.split())
+        return _shipped_email_subject()
+
     def default_contact(self, lang: str) -> str:
         team = self._lang(lang).get("team") or {}
         return (
@@ -275,11 +288,21 @@ class Wording:
             for key, allowed in FINAL_REPORT_PLACEHOLDERS.items() if has_report else ():
                 text = _get(data, where, "final_report", key)
                 _render_check(where, f"final_report.{key}", text, allowed, 1000)
+            if "email" in data:
+                subject = _get(data, where, "email", "subject")
+                _no_placeholders(where, "email.subject", subject)
+                _render_check(where, "email.subject", subject, set(), MAX_EMAIL_SUBJECT)
         team = self.languages[DEFAULT_LANGUAGE].get("team") or {}
         for key, allowed in TEAM_PLACEHOLDERS.items():
             _render_check(
                 f"{DEFAULT_LANGUAGE}.yml", f"team.{key}", _get(team, "en.yml", key), allowed, 1000
             )
+
+
+@cache
+def _shipped_email_subject() -> str:
+    data = yaml.load((SHIPPED / "en.yml").read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+    return " ".join(data["email"]["subject"].split())
 
 
 _RUNS_OF_SPACES = re.compile(r"[ \t]{2,}")

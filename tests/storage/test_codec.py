@@ -147,6 +147,9 @@ NUDGE = {
     "email": st.sampled_from(["", "sending", "sent", "refused"]),
     "email_id": text,
     "email_error": text,
+    "email_by": ids,
+    "email_at": st.none() | datetimes,
+    "email_to": text,
 }
 TICK = {"by": ids, "at": datetimes}
 OFFBOARDING = {
@@ -164,6 +167,8 @@ RECORD = {
     "next_seq": st.integers(1, 10**9),
     "offboarding": st.none() | st.builds(Offboarding, **OFFBOARDING),
     "mail_seen": st.lists(text, max_size=3).map(tuple),
+    "last_mail_id": text,
+    "last_mail_subject": text,
 }
 records = st.builds(ClientRecord, **RECORD)
 
