@@ -49,7 +49,7 @@ class WeeklyDigest:
         when: DigestTime | None,
         channel: str,
         is_working_day: Callable[[date], bool],
-        links: Callable[[str, list], Links] = lambda team, standings: {},
+        links: Callable[[str], Links] = lambda team: Links(),
         lease: timedelta = timedelta(minutes=10),
         shared_outside: Callable[[WebClient, str], bool] = is_shared_outside,
     ) -> None:
@@ -111,7 +111,7 @@ class WeeklyDigest:
             except _Busy:
                 return "busy"
         if ts is None:
-            body = ui.digest(items, found.summaries, today, self.links(team, found.summaries))
+            body = ui.digest(items, found.summaries, today, self.links(team))
             try:
                 ts = client.chat_postMessage(
                     channel=self.channel,
