@@ -90,6 +90,7 @@ from service.workspaces import (
 )
 from storage.base import Store, StoreUnavailable
 from storage.tinydb_store import TinyDBStore
+from ui.agenda import Links
 from ui.client_message import Letterhead
 from ui.wording import Wording, WordingError
 
@@ -446,7 +447,7 @@ def weekly_digest(
         channel=config.nudge_channel,
         # The working calendar: WORKING_DAYS, less HOLIDAYS and CLOSED days.
         is_working_day=config.is_working_day,
-        links=home.links if home is not None else (lambda team, standings: {}),
+        links=home.links if home is not None else (lambda team: Links()),
     )
 
 

@@ -173,7 +173,10 @@ class Button:
         """The same button in the same message, however the messages around it change."""
         option = (self.action.get("selected_option") or {}).get("value", "")
         a = self.action
-        return (self.channel, self.message_ts, a["block_id"], a["action_id"], option)
+        # A block's id changes with each update of its message; what it names does not.
+        block = a["block_id"]
+        named = ui.parse_block_id(block) or ui_offboarding.parse_block_id(block) or block
+        return (self.channel, self.message_ts, str(named), a["action_id"], option)
 
 
 class Console:

@@ -82,11 +82,14 @@ class LocalSlack:
     # is still pending: conversations.info says so (`is_ext_shared`, `is_pending_ext_shared`).
     ext_shared: set[str] = field(default_factory=set)
     pending_ext_shared: set[str] = field(default_factory=set)
+    # Each view's id -> its latest hash (views.open, views.push, views.publish, views.update).
+    views: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._uploads: dict[str, dict[str, Any]] = {}
         self._file_ids = count(1)
+        self._view_ids = count(1)
         self._called = threading.Condition(self._lock)
         self._ts = count(1)
         self._last_ts = 0  # microseconds: every ts is unique and later than the one before
@@ -354,6 +357,24 @@ class LocalSlack:
             },
         }
 
+    def _view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """A view opened, pushed, published or updated: its id, and a new hash each time (as
+        Slack's views.update checks `hash` against the view's latest). A view updated by an
+        id that was never opened is not found, as for a closed one."""
+        with self._lock:
+            view_id = args.get("view_id") or ""
+            if method == "views.update":
+                if view_id not in self.views:
+                    return {"ok": False, "error": "not_found"}
+                if args.get("hash") and args["hash"] != self.views[view_id]:
+                    return {"ok": False, "error": "hash_conflict"}
+            elif method in ("views.open", "views.push"):
+                view_id = f"V{next(self._view_ids):08d}"
+            else:
+                view_id = view_id or "V0LOCAL"
+            view_hash = self.views[view_id] = f"{next(self._view_ids)}.h{len(self.views)}"
+        return {"ok": True, "view": {"id": view_id, "hash": view_hash}}
+
     def _next_ts(self) -> str:
         """Slack's message ts: the posting time in seconds, unique within the channel."""
         if self.clock is None:
@@ -455,5 +476,5 @@ class LocalSlack:
         if method == "files.completeUploadExternal":
             return self._complete_upload(args)
         if method.startswith("views."):
-            return {"ok": True, "view": {"id": "V0LOCAL"}}
+            return self._view(method, args)
         return {"ok": True}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,9 +41,39 @@ def _standings(d: Deps, team: str):
 
 
 def open_form(d: Deps, client: WebClient, team: str, trigger_id: str) -> None:
-    """Open the form (views.open, within the trigger's 3 seconds)."""
+    """Open the form at the click (views.open, within the trigger's 3 seconds whatever the
+    number of clients), then put the client menu in (views.update): making it reads every
+    client's standing, which can take seconds on a big workspace the first time in a day."""
     metadata = json.dumps({"team": team})
-    client.views_open(trigger_id=trigger_id, view=ui.log_modal(_standings(d, team), metadata))
+    opened = client.views_open(
+        trigger_id=trigger_id, view=ui.loading_modal(ui.LOG_VIEW, ui.LOG_TITLE, metadata)
+    )
+
+    def form() -> dict[str, Any]:
+        return ui.log_modal(_standings(d, team), metadata)
+
+    _fill(client, opened.get("view") or {}, ui.LOG_TITLE, team, form)
+
+
+def _fill(
+    client: WebClient,
+    opened: dict[str, Any],
+    title: str,
+    team: str,
+    form: Callable[[], dict[str, Any]],
+) -> None:
+    """Replace the view Slack opened (`opened`: its id and hash) with `form`; if the form can't
+    be made, with a line saying so. A view closed meanwhile is left alone."""
+    try:
+        view = form()
+    except Exception:
+        logger.exception("The log form could not be made (team %s)", team)
+        view = ui.failed_modal(title)
+    try:
+        client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
+    except (SlackApiError, OSError, KeyError) as err:
+        # Most often the person closed the form before it was filled: nothing to do.
+        logger.warning("Could not fill in the log form (team %s): %s", team, err)
 
 
 def on_log_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -144,17 +175,23 @@ def on_reply_shortcut(body: dict[str, Any], client: WebClient, context: BoltCont
     channel = (body.get("channel") or {}).get("id", "")
     message = body.get("message") or {}
     ts = message.get("ts") or body.get("message_ts", "")
+    words = excerpt(message.get("text") or "")
+    loading = json.dumps({"team": team})
+    opened = client.views_open(
+        trigger_id=body["trigger_id"], view=ui.loading_modal(ui.REPLY_VIEW, ui.REPLY_TITLE, loading)
+    )
     try:
         link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink", "")
     except (SlackApiError, OSError) as err:
         # The reply still counts; the entry just has no link.
         logger.warning("No permalink for a message logged as a reply in %s: %s", channel, err)
         link = ""
-    words = excerpt(message.get("text") or "")
     metadata = json.dumps({"team": team, "channel": channel, "ts": ts, "link": link, "text": words})
-    client.views_open(
-        trigger_id=body["trigger_id"], view=ui.reply_modal(_standings(d, team), words, metadata)
-    )
+
+    def form() -> dict[str, Any]:
+        return ui.reply_modal(_standings(d, team), words, metadata)
+
+    _fill(client, opened.get("view") or {}, ui.REPLY_TITLE, team, form)
 
 
 def on_reply_submit(

@@ -33,7 +33,8 @@ ACTIONS = tuple(ui.ACTION_IDS.values())
 def _target(body: dict[str, Any]) -> tuple[str, str, str] | None:
     """(team, client id, item) from a block_actions payload."""
     action = (body.get("actions") or [{}])[0]
-    client_id = ui.parse_block_id(action.get("block_id", ""))
+    # The button's value names the client (and the block's id, for checklists posted before).
+    client_id = action.get("value") or ui.parse_block_id(action.get("block_id", ""))
     item = ui.item_for(action.get("action_id", ""))
     team = request_team(body)
     if not client_id or not item or not team:

@@ -49,7 +49,7 @@ class WeeklyDigest:
         when: DigestTime | None,
         channel: str,
         is_working_day: Callable[[date], bool],
-        links: Callable[[str, list], Links] = lambda team, standings: {},
+        links: Callable[[str], Links] = lambda team: Links(),
         lease: timedelta = timedelta(minutes=10),
         shared_outside: Callable[[WebClient, str], bool] = is_shared_outside,
     ) -> None:
@@ -116,7 +116,7 @@ class WeeklyDigest:
                 logger.warning("Could not look for an earlier weekly digest (%s)", err)
                 return "failed"
         if ts is None:
-            body = ui.digest(items, found.summaries, today, self.links(team, found.summaries))
+            body = ui.digest(items, found.summaries, today, self.links(team))
             # The moment of sending, for a later look-up's window (a claim that only looked
             # keeps the last one).
             self.store.change_note(

@@ -30,7 +30,6 @@ from ui import home as ui
 from ui.agenda import Links
 
 logger = logging.getLogger(__name__)
-PERMALINKS_KEPT = 5000  # a message's permalink never changes: asked once per process
 
 
 @dataclass
@@ -56,7 +55,7 @@ class HomeViews:
         self.recent, self.most, self.delay = recent, most, delay
         self._viewers: dict[str, OrderedDict[str, _Viewer]] = {}
         self._timers: dict[str, threading.Timer] = {}
-        self._links: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._urls: dict[str, str] = {}  # each workspace's URL (auth.test), for permalinks
         self._lock = threading.Lock()
 
     # building ------------------------------------------------------------------------------
@@ -75,33 +74,33 @@ class HomeViews:
             today=today,
             page=page,
             unreadable=unreadable,
-            links=self.links(team, standings),
+            links=self.links(team),
         )
 
-    def links(self, team: str, standings: list[Standing]) -> Links:
-        """Permalinks of the suggestion threads Home and the digest show (chat.getPermalink
-        needs no scope). One that Slack can't give now is left out: the item shows without
-        its button."""
-        wanted = [(w.channel, w.ts) for s in standings for w in s.waiting if w.channel and w.ts]
-        found: Links = {}
-        client = self.clients(team) if wanted else None
-        for key in wanted:
-            with self._lock:
-                link = self._links.get(key)
-            if link is None:
-                if client is None:
-                    continue
-                try:
-                    link = client.chat_getPermalink(channel=key[0], message_ts=key[1])["permalink"]
-                except (SlackApiError, OSError, KeyError) as err:
-                    logger.warning("No permalink for a suggestion thread in %s: %s", key[0], err)
-                    continue
-                with self._lock:
-                    self._links[key] = link
-                    while len(self._links) > PERMALINKS_KEPT:
-                        self._links.popitem(last=False)
-            found[key] = link
-        return found
+    def links(self, team: str) -> Links:
+        """The thread buttons' permalinks for Home and the digest, built from the workspace's
+        URL: one auth.test per workspace and process, whatever the number of items (Slack
+        allows a few hundred chat.getPermalink calls a minute, and Home shows ~15 items). If
+        Slack can't say now, the items show without their button and the next open asks
+        again."""
+        with self._lock:
+            url = self._urls.get(team)
+        if url is not None:
+            return Links(url)
+        client = self.clients(team)
+        if client is None:
+            return Links()
+        try:
+            url = str(client.auth_test()["url"])
+        except (SlackApiError, OSError, KeyError) as err:
+            logger.warning("No workspace URL for the thread links of team %s: %s", team, err)
+            return Links()
+        if not url.startswith("https://"):
+            logger.warning("Team %s's workspace URL %r is not https: no thread links", team, url)
+            return Links()
+        with self._lock:
+            self._urls[team] = url
+        return Links(url)
 
     # publishing ----------------------------------------------------------------------------
     def opened(self, team: str, user: str, page: int | None = None) -> None:

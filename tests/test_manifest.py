@@ -221,6 +221,7 @@ SCOPES_NEEDED = {
     "conversations_info": {"channels:read", "groups:read"},
     "usergroups_users_list": {"usergroups:read"},
     "views_open": set(),
+    "views_update": set(),  # filling in a form opened at the click
     "views_publish": set(),
     "chat_getPermalink": set(),  # the link to a client's reply that is logged
     # files.getUploadURLExternal + files.completeUploadExternal: the export, into a DM.

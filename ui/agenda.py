@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from domain.agenda import Agenda, age
@@ -20,8 +21,23 @@ ACCEPT_TYPE = "agenda_accept_type"
 POST_REMINDER = "agenda_post_reminder"
 ACTION_IDS = (OPEN_THREAD, ACCEPT_TYPE, POST_REMINDER)
 SITUATION = {"quiet": "gone quiet", "overdue": "overdue invoice", "controlling": "revision demands"}
-# (channel, ts) -> the message's permalink (chat.getPermalink), for the thread buttons.
-Links = dict[tuple[str, str], str]
+
+
+@dataclass(frozen=True)
+class Links:
+    """The permalinks of suggestion threads, for the thread buttons: built from the workspace's
+    URL (auth.test's `url`, e.g. `https://acme.slack.com/`) as Slack builds them, so showing
+    an item costs no Web API call. Without a URL, items show without their button."""
+
+    workspace_url: str = ""
+
+    def get(self, where: tuple[str, str]) -> str | None:
+        """The permalink of the message `ts` in `channel` (a top-level message: the
+        suggestion that starts its thread)."""
+        channel, ts = where
+        if not self.workspace_url or not channel or not ts:
+            return None
+        return f"{self.workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
 
 
 def money(amounts: tuple[Money, ...]) -> str:

@@ -8,6 +8,8 @@ text, 150 in a header, 75 in a button label, 2,000 in a button value, 10 context
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -224,3 +226,11 @@ def message(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
     if blocks:
         body["blocks"] = blocks[:MAX_BLOCKS]
     return body
+
+
+def revision(*content: object) -> str:
+    """A short digest of what a message shows, for the ids of its blocks that name something
+    (a nudge, a client): Slack asks for a new block_id on each chat.update of a message, and
+    one derived from the content changes whenever the message does, with no counter to keep."""
+    raw = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.blake2s(raw, digest_size=4).hexdigest()

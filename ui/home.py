@@ -59,7 +59,7 @@ def home(
     links: ag.Links | None = None,
 ) -> dict[str, Any]:
     """The Home view for `viewer`, showing page `page` of the client list."""
-    links = links or {}
+    links = links or ag.Links()
     a = agenda(standings, today)
     blocks: list[bk.Block] = [
         bk.header(f"Your clients today, {day(today)}"),

@@ -12,6 +12,8 @@ from ui import blocks as bk
 LOG_VIEW = "log_interaction"
 REPLY_VIEW = "log_client_reply"
 VIEWS = (LOG_VIEW, REPLY_VIEW)
+LOG_TITLE = "Log interaction"
+REPLY_TITLE = "Log as client reply"
 # The client menu's action id: with more than 100 clients it is searched, and Slack asks for
 # its options (block_suggestion) under this id.
 CLIENT_SEARCH = "log_client_pick"
@@ -82,6 +84,35 @@ def _modal(callback_id: str, title: str, metadata: str, blocks: list[bk.Block]) 
     }
 
 
+def loading_modal(callback_id: str, title: str, metadata: str) -> dict[str, Any]:
+    """What opens at the click, whatever the number of clients (Slack's trigger lasts 3
+    seconds): the form's title and a line, with nothing to submit yet. The form replaces it
+    (views.update) once its client menu is made."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": _plain(title),
+        "close": _plain("Cancel"),
+        "blocks": [bk.context(":hourglass_flowing_sand: Getting your clients…")],
+    }
+
+
+def failed_modal(title: str) -> dict[str, Any]:
+    """In place of the form when it could not be made."""
+    return {
+        "type": "modal",
+        "title": _plain(title),
+        "close": _plain("Close"),
+        "blocks": [
+            bk.section(
+                ":warning: Something went wrong on my side and the form could not open. "
+                "Log with `/client ...` instead (`/client help` lists every command)."
+            )
+        ],
+    }
+
+
 def log_modal(standings: list[Standing], metadata: str) -> dict[str, Any]:
     kinds = [{"text": _plain(label), "value": kind} for kind, label in KINDS.items()]
     blocks = [
@@ -107,7 +138,7 @@ def log_modal(standings: list[Standing], metadata: str) -> dict[str, Any]:
         ),
         bk.context("Logged exactly as `/client ...` would: the same rules, the same record."),
     ]
-    return _modal(LOG_VIEW, "Log interaction", metadata, blocks)
+    return _modal(LOG_VIEW, LOG_TITLE, metadata, blocks)
 
 
 def reply_modal(standings: list[Standing], excerpt: str, metadata: str) -> dict[str, Any]:
@@ -116,7 +147,7 @@ def reply_modal(standings: list[Standing], excerpt: str, metadata: str) -> dict[
         bk.section(f"Log this message as a reply from the client:\n{quoted}"),
         client_picker(standings),
     ]
-    return _modal(REPLY_VIEW, "Log as client reply", metadata, blocks)
+    return _modal(REPLY_VIEW, REPLY_TITLE, metadata, blocks)
 
 
 def values(view: dict[str, Any]) -> dict[str, str]:

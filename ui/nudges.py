@@ -6,6 +6,7 @@ listeners; each button's value names the nudge (client id and nudge key).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,19 +38,24 @@ SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "7d": "1 week"}
 METADATA_EVENT = "tactful_nudge"
 
 
-BLOCK_PREFIX = "nudge|"
+BLOCK_PREFIX = "nudge"
+# nudge~<revision>|<client id>|<key>; messages posted before revisions: nudge|<client>|<key>.
+_BLOCK_ID = re.compile(r"nudge(?:~[0-9a-f]{1,16})?\|")
 
 
-def block_id(client_id: str, key: str) -> str:
+def block_id(client_id: str, key: str, revision: str = "") -> str:
     """The actions block's id names the nudge, so every element in it (buttons, the snooze
-    menu, the date picker, which has no value of its own) tells us which nudge it is for."""
-    return f"{BLOCK_PREFIX}{client_id}|{key}"
+    menu, the date picker, which has no value of its own) tells us which nudge it is for; the
+    message's revision (bk.revision) makes it new on each update of the message."""
+    return f"{BLOCK_PREFIX}{'~' + revision if revision else ''}|{client_id}|{key}"
 
 
 def parse_block_id(value: str) -> tuple[str, str] | None:
-    if not value.startswith(BLOCK_PREFIX):
+    """(client id, nudge key) from an actions block's id, with or without a revision."""
+    found = _BLOCK_ID.match(value)
+    if found is None:
         return None
-    client_id, _, key = value[len(BLOCK_PREFIX) :].partition("|")
+    client_id, _, key = value[found.end() :].partition("|")
     return (client_id, key) if client_id and key else None
 
 
@@ -81,7 +87,7 @@ def creator_dm_line(client_name: str) -> str:
     )
 
 
-def actions_block(client_id: str, key: str) -> dict[str, Any]:
+def actions_block(client_id: str, key: str, revision: str = "") -> dict[str, Any]:
     snooze = StaticSelectElement(
         action_id=SNOOZE,
         placeholder="Snooze…",
@@ -89,7 +95,7 @@ def actions_block(client_id: str, key: str) -> dict[str, Any]:
     )
     until = DatePickerElement(action_id=SNOOZE_UNTIL, placeholder="Snooze until…")
     return bk.actions(
-        block_id(client_id, key),
+        block_id(client_id, key, revision),
         bk.button("Approve", APPROVE, "approve", style="primary"),
         bk.button("Edit", EDIT, "edit"),
         snooze,
@@ -98,9 +104,9 @@ def actions_block(client_id: str, key: str) -> dict[str, Any]:
     )
 
 
-def reminder_actions_block(client_id: str, key: str) -> dict[str, Any]:
+def reminder_actions_block(client_id: str, key: str, revision: str = "") -> dict[str, Any]:
     """A team reminder after the last step: nothing to approve, only snooze or dismiss."""
-    full = actions_block(client_id, key)
+    full = actions_block(client_id, key, revision)
     return {
         **full,
         "elements": [e for e in full["elements"] if e["action_id"] not in (APPROVE, EDIT)],
@@ -108,7 +114,7 @@ def reminder_actions_block(client_id: str, key: str) -> dict[str, Any]:
 
 
 def sent_block(
-    client_id: str, key: str, email: str = EMAIL_NONE, email_id: str = ""
+    client_id: str, key: str, email: str = EMAIL_NONE, email_id: str = "", revision: str = ""
 ) -> dict[str, Any]:
     """The buttons an approved message not posted by Tactful keeps: "Sent it", and "Send by
     email" (or, after a send whose outcome is unknown, "Send again", naming that send so an
@@ -118,7 +124,7 @@ def sent_block(
         buttons.append(bk.button("Send by email", SEND_EMAIL, "email", style="primary"))
     elif email == EMAIL_AGAIN:
         buttons.append(bk.button("Send again", SEND_AGAIN, email_id or "again"))
-    return bk.actions(block_id(client_id, key), *buttons)
+    return bk.actions(block_id(client_id, key, revision), *buttons)
 
 
 def quote(text: str) -> str:
@@ -167,10 +173,13 @@ def thread_message(
     characters), so the team approves exactly what it reads."""
     head = [bk.context(f":bulb: {escape(why)}")]
     tail = [bk.context(line) for line in footer]
+    # Each update of the message (an edit, an approval, a decision) shows something new.
+    revision = bk.revision(intro, why, text, footer, open_, sent_button, reminder)
     if open_:
-        tail.append((reminder_actions_block if reminder else actions_block)(client_id, key))
+        controls = reminder_actions_block if reminder else actions_block
+        tail.append(controls(client_id, key, revision))
     elif sent_button:
-        tail.append(sent_block(client_id, key, email, email_id))
+        tail.append(sent_block(client_id, key, email, email_id, revision))
     room = bk.MAX_BLOCKS - len(head) - len(tail)
     title = f"*{escape(intro)}*"
     if open_:

@@ -27,12 +27,14 @@ ITEMS = {
 }
 
 
-def block_id(client_id: str) -> str:
-    return f"{BLOCK_PREFIX}{client_id}"
+def block_id(client_id: str, revision: str = "") -> str:
+    """offboard|<client id>, then |<revision> (bk.revision) so that each update of the
+    checklist has a new id; each button's value names the client as well."""
+    return f"{BLOCK_PREFIX}{client_id}" + (f"|{revision}" if revision else "")
 
 
 def parse_block_id(value: str) -> str | None:
-    client_id = value.removeprefix(BLOCK_PREFIX)
+    client_id = value.removeprefix(BLOCK_PREFIX).partition("|")[0]
     return client_id if value.startswith(BLOCK_PREFIX) and client_id else None
 
 
@@ -80,7 +82,7 @@ def checklist(record: ClientRecord, tz: tzinfo) -> dict[str, Any]:
     if open_items:
         blocks.append(
             bk.actions(
-                block_id(c.client_id),
+                block_id(c.client_id, bk.revision(blocks, open_items)),
                 *(bk.button(ITEMS[i][1], ACTION_IDS[i], c.client_id) for i in open_items),
             )
         )

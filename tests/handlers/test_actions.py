@@ -149,6 +149,39 @@ def test_edit_then_approve_approves_the_edited_text_and_keeps_every_version(
     assert [e.text for e in events(store, Kind.EDITED)] == [new_text]
 
 
+def actions_block_id(message: dict) -> str:
+    blocks = (
+        message["blocks"] if isinstance(message["blocks"], list) else json.loads(message["blocks"])
+    )
+    (actions,) = [b for b in blocks if b["type"] == "actions"]
+    return actions["block_id"]
+
+
+def test_each_update_of_the_thread_has_new_block_ids_that_still_name_the_nudge(
+    server, store, slack, posted
+):
+    """Slack asks for a new block_id on each chat.update: the id changes with what the message
+    shows, and the nudge it names is read from it as before (old messages' ids too)."""
+    first = actions_block_id(thread_message(slack))
+    assert ui.parse_block_id(first) == posted[:2]
+    metadata = json.dumps(
+        {"team": TEAM, "client_id": posted[0], "key": posted[1], "channel": "C0ACME",
+         "thread_ts": posted[2]}
+    )  # fmt: skip
+    values = {ui.MESSAGE_BLOCK: {ui.MESSAGE_INPUT: {"type": "plain_text_input", "value": "Hi!"}}}
+    server.interact(submission(ui.EDIT_VIEW, metadata, values, user="U0CARA"))
+    edited = actions_block_id(slack.wait_for("chat.update")[-1].args)
+    assert edited != first and ui.parse_block_id(edited) == posted[:2]
+    # Pressed in the updated message, by its new id: the nudge is found.
+    press = button(ui.APPROVE, posted)
+    press["actions"][0]["block_id"] = edited
+    assert server.interact(press).status == 200
+    assert store.find(TEAM, "acme").nudges[posted[1]].status is NudgeStatus.APPROVED
+    # A message posted before ids had revisions still names its nudge.
+    assert ui.parse_block_id(f"nudge|{posted[0]}|{posted[1]}") == posted[:2]
+    assert ui.parse_block_id("nudge~zz|a|b") is None and ui.parse_block_id("nudgex|a|b") is None
+
+
 def test_an_empty_edit_is_refused_in_the_modal_and_changes_nothing(server, store, slack, posted):
     metadata = json.dumps(
         {

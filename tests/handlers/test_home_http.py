@@ -4,6 +4,7 @@ for the people who have it open when the data changes, and type suggestions one 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,9 +15,9 @@ import pytest
 from slack_sdk import WebClient
 
 import bot
-from domain.models import Client, ClientRecord, ClientType, Kind
+from domain.models import Client, ClientRecord, ClientType, Kind, Nudge, NudgeStatus
 from handlers.home import EVENTS
-from local_slack import Call, LocalSlack
+from local_slack import Call, Failure, LocalSlack
 from service.commands import Draft, log
 from service.home import HomeViews
 from storage.tinydb_store import TinyDBStore
@@ -136,6 +137,7 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     server.slash("add hooli")
     server.slash("invoice hooli $50 due 2026-11-02")
     server.slash("promised hooli sun")  # Sunday 29th: this week
+    checks = len(slack.calls_to("auth.test"))  # (Bolt checks its token once at start)
     view = opened(server, slack)
     found = texts(view)
     # Per currency, never added across currencies; hooli's invoice, held by a promise, is still
@@ -147,20 +149,25 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     assert ":mute: *globex*: quiet for 9 business days (waiting since Mon 16 Nov 2026)" in found
     # A week overdue would be stage 2, but escalation never skips a step: the first is stage 1.
     assert "*acme*: suggestion (overdue invoice, step 1) waiting for approval for 0 days" in found
-    # Each item with a suggestion thread links to it, by Slack's permalink.
+    # Each item with a suggestion thread links to it, by its permalink: built from the
+    # workspace's URL as Slack's chat.getPermalink would give it, never asked per item.
     buttons = [b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("url")]
     assert len(buttons) == 4  # two items, and their two waiting suggestions
-    assert all(b["url"].startswith("https://local.invalid/archives/D") for b in buttons)
+    posted = {(c, m["ts"]) for c, ms in slack.messages.items() for m in ms if "thread_ts" not in m}
+    assert len(posted) == 2
+    expected = {f"https://local.invalid/archives/{c}/p{ts.replace('.', '')}" for c, ts in posted}
+    assert {b["url"] for b in buttons} == expected
     assert {b["action_id"] for b in buttons} == {ag.OPEN_THREAD}
-    asked = {c.args["message_ts"] for c in slack.calls_to("chat.getPermalink")}
-    assert len(asked) == 2  # one per thread: the same link is asked for once
+    assert slack.calls_to("chat.getPermalink") == []
+    assert len(slack.calls_to("auth.test")) == checks + 1
     # Slack opens the link itself and still sends the click: it is acknowledged, nothing more.
     assert click(server, ag.OPEN_THREAD, "").body == ""
 
-    # Days later the suggestion's age has grown; the link is remembered, not asked again.
+    # Days later the suggestion's age has grown; the workspace's URL is remembered.
     clock.now += timedelta(days=3)
     assert "waiting for approval for 3 days" in texts(opened(server, slack))
-    assert len(slack.calls_to("chat.getPermalink")) == 2
+    assert len(slack.calls_to("auth.test")) == checks + 1
+    assert slack.calls_to("chat.getPermalink") == []
 
 
 def test_a_big_workspace_is_paged_within_100_blocks_the_viewers_clients_first(
@@ -204,6 +211,70 @@ def test_five_thousand_clients_still_fit(store: TinyDBStore, db_path: Path, cloc
         view = ui.home(standings, viewer="U0ALICE", today=today, page=page)
         assert problems(view, "home") == []
     assert "page 125 of 125" in texts(ui.home(standings, viewer="U0ALICE", today=today, page=999))
+
+
+def seed_waiting(db_path: Path, count: int) -> None:
+    """`count` quiet clients, each with a suggestion posted in C0NUDGES waiting for approval."""
+    at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def items():
+        for i in range(count):
+            client = Client(TEAM, f"c{i:05d}", f"client-{i:04d}", "U0SEED", at)
+            nudge = Nudge(
+                "quiet-1", "quiet", "the logo", 1, at, NudgeStatus.POSTED, False, "C0NUDGES",
+                f"{1793000000 + i}.000100",
+            )  # fmt: skip
+            record, events = log(
+                ClientRecord(client=client),
+                "U0SEED",
+                at,
+                Draft(Kind.ADDED, at.date()),
+                Draft(Kind.ASKED, at.date(), text="the logo"),
+            )
+            yield ClientRecord(client=record.client, state=record.state, nudges={"quiet-1": nudge},
+                               next_seq=record.next_seq), events  # fmt: skip
+
+    TinyDBStore(db_path, durable=False).import_clients(items())
+
+
+def thread_links(view: dict[str, Any]) -> list[str]:
+    return [b["accessory"]["url"] for b in view["blocks"] if "url" in b.get("accessory", {})]
+
+
+def test_home_at_many_clients_builds_its_thread_links_without_asking_slack_per_item(
+    server: AppServer, slack: LocalSlack, db_path: Path
+) -> None:
+    """1,500 suggestions waiting: Home shows a page of them, each with its thread's link, for
+    at most one Web API call besides views.publish (the workspace's URL, once)."""
+    seed_waiting(db_path, 1500)
+    checks = len(slack.calls_to("auth.test"))
+    view = opened(server, slack)
+    links = thread_links(view)
+    assert 0 < len(links) <= ui.ATTENTION_SHOWN
+    assert all(
+        re.fullmatch(r"https://local\.invalid/archives/C0NUDGES/p1793\d{6}000100", u) for u in links
+    ), links
+    assert slack.calls_to("chat.getPermalink") == []
+    assert len(slack.calls_to("auth.test")) == checks + 1
+    opened(server, slack)
+    assert len(slack.calls_to("auth.test")) == checks + 1  # remembered
+    other = {c.method for c in slack.calls} - {"auth.test", "views.publish"}
+    assert other == set()
+
+
+def test_without_the_workspace_url_items_show_without_their_button_and_it_is_asked_again(
+    server: AppServer, slack: LocalSlack, db_path: Path, caplog
+) -> None:
+    seed_waiting(db_path, 3)
+    checks = len(slack.calls_to("auth.test"))
+    slack.fail("auth.test", Failure(status=200, body={"ok": False, "error": "fatal_error"}))
+    with caplog.at_level("WARNING", logger="service.home"):
+        view = opened(server, slack)
+    assert thread_links(view) == []
+    assert "*client-0000*: quiet for" in texts(view)
+    assert "No workspace URL for the thread links" in caplog.text
+    assert len(set(thread_links(opened(server, slack)))) == 3  # (each thread, two items)
+    assert len(slack.calls_to("auth.test")) == checks + 2
 
 
 @pytest.fixture

@@ -4,18 +4,25 @@ shortcut, over signed HTTP: the same grammar and rules as `/client`, errors in t
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import bot
+from config import Config
 from domain.inputs import EXCERPT_CHARS
 from domain.models import Client, ClientRecord, Kind
 from handlers.log import SHORTCUT
-from local_slack import LocalSlack
+from local_slack import Call, Failure, LocalSlack
 from service.commands import Draft, log
+from service.nudges import NudgeSchedule
 from storage.tinydb_store import TinyDBStore
 from tests.checks import live_markup, stored_files
-from tests.slack_http import AppServer, fresh_id
+from tests.slack_http import AppServer, LazyListeners, fresh_id, serve
 from tests.slack_limits import problems
 from ui import home as home_ui
 from ui import log_form as ui
@@ -23,11 +30,25 @@ from ui import log_form as ui
 TEAM = "T0TEAM1"
 
 
-def last_modal(slack: LocalSlack) -> dict[str, Any]:
-    view = slack.calls_to("views.open")[-1].args["view"]
+def view_of(call: Call) -> dict[str, Any]:
+    view = call.args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert problems(view, "modal") == [], problems(view, "modal")
     assert live_markup(view) == []
+    return view
+
+
+def last_modal(slack: LocalSlack) -> dict[str, Any]:
+    """The form as filled in: opened at the click with nothing in it that depends on the
+    number of clients, then replaced (views.update) by the form, by the id and hash Slack gave."""
+    opening = view_of(slack.calls_to("views.open")[-1])
+    assert opening["blocks"] == ui.loading_modal("", "", "")["blocks"]
+    assert "submit" not in opening
+    update = slack.calls_to("views.update")[-1]
+    assert update.args["view_id"] in slack.views
+    assert slack.calls.index(update) > slack.calls.index(slack.calls_to("views.open")[-1])
+    view = view_of(update)
+    assert json.loads(view["private_metadata"])["team"] == TEAM
     return view
 
 
@@ -260,3 +281,114 @@ def test_the_shortcut_form_keeps_the_message_words_only_as_clean_as_the_message(
     assert entry.kind is Kind.HEARD
     assert entry.text.startswith("@channel x")
     assert "<" not in entry.text and len(entry.text) <= EXCERPT_CHARS
+
+
+class HeldOverview(TinyDBStore):
+    """A store whose overview (every client's standing: seconds on a big workspace, the first
+    time in a day) waits until the test releases it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked, self.release = threading.Event(), threading.Event()
+
+    def overview(self, *args: Any, **kwargs: Any) -> Any:
+        self.asked.set()
+        assert self.release.wait(10), "the test never released the overview"
+        return super().overview(*args, **kwargs)
+
+
+@pytest.fixture
+def held(db_path: Path, config: Config, clock, lazy: LazyListeners) -> Iterator[tuple]:
+    store = HeldOverview(db_path, schedule=NudgeSchedule(UTC, clock=clock))
+    app = bot.build_app(config, store, clock=clock, listener_executor=lazy)
+    running = serve(app, lazy, healthy=store.writable)
+    yield running, store
+    store.release.set()
+    running.close()
+
+
+def home_button(trigger: str) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": "U0ALICE", "team_id": TEAM},
+        "trigger_id": trigger,
+        "view": {"id": "V0HOME0001", "type": "home"},
+        "actions": [{"action_id": home_ui.LOG_OPEN, "value": "log", "type": "button"}],
+    }
+
+
+def test_the_form_opens_before_the_clients_are_read_then_is_filled_in(
+    held: tuple[AppServer, HeldOverview], slack: LocalSlack, db_path: Path, lazy: LazyListeners
+) -> None:
+    """Opened at the click whatever the number of clients; the menu follows by views.update."""
+    server, store = held
+    seed(db_path, 3)
+    trigger = fresh_id()
+    assert server.interact(home_button(trigger), settle=False).status == 200
+    (opening,) = slack.wait_for("views.open", timeout=5)
+    assert opening.args["trigger_id"] == trigger
+    assert store.asked.wait(5)  # reading the clients now, with the form already open
+    assert slack.calls_to("views.update") == []
+    store.release.set()
+    lazy.settle()
+    (update,) = slack.calls_to("views.update")
+    assert update.args["view_id"] in slack.views and update.args["hash"]
+    filled = last_modal(slack)
+    assert filled["callback_id"] == ui.LOG_VIEW and filled["submit"]
+    options = filled["blocks"][0]["element"]["options"]
+    assert [o["text"]["text"] for o in options] == ["client-000", "client-001", "client-002"]
+
+
+def test_a_form_closed_before_it_is_filled_in_is_left_alone(
+    server: AppServer, slack: LocalSlack, store: TinyDBStore, caplog
+) -> None:
+    server.slash("add acme")
+    slack.fail("views.update", Failure(status=200, body={"ok": False, "error": "not_found"}))
+    with caplog.at_level("WARNING", logger="handlers.log"):
+        assert server.interact(home_button(fresh_id())).status == 200
+    assert len(slack.calls_to("views.open")) == len(slack.calls_to("views.update")) == 1
+    assert "Could not fill in the log form" in caplog.text and "not_found" in caplog.text
+    # Nothing else was tried, and the next click opens the form as ever.
+    assert {c.method for c in slack.calls} <= {"auth.test", "views.open", "views.update"}
+    assert open_from_home(server, slack)["callback_id"] == ui.LOG_VIEW
+
+
+def test_a_form_that_cannot_be_made_says_so_in_place_of_the_loading_line(
+    server: AppServer, slack: LocalSlack, store: TinyDBStore, monkeypatch, caplog
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "overview", broken)
+    with caplog.at_level("ERROR", logger="handlers.log"):
+        assert server.interact(home_button(fresh_id())).status == 200
+    view = view_of(slack.calls_to("views.update")[-1])
+    assert "submit" not in view and "`/client help`" in json.dumps(view)
+    assert "The log form could not be made" in caplog.text
+
+
+def test_the_shortcut_opens_at_once_too(
+    held: tuple[AppServer, HeldOverview], slack: LocalSlack, db_path: Path, lazy: LazyListeners
+) -> None:
+    server, store = held
+    seed(db_path, 2)
+    payload = {
+        "type": "message_action",
+        "callback_id": SHORTCUT,
+        "team": {"id": TEAM},
+        "user": {"id": "U0ALICE", "team_id": TEAM},
+        "channel": {"id": "C0WORK"},
+        "trigger_id": fresh_id(),
+        "message_ts": "1795707000.000200",
+        "message": {"type": "message", "user": "U0CLIENT", "ts": "1795707000.000200", "text": "ok"},
+        "response_url": "https://hooks.slack.invalid/app/1",
+    }
+    assert server.interact(payload, settle=False).status == 200
+    slack.wait_for("views.open", timeout=5)
+    assert store.asked.wait(5) and slack.calls_to("views.update") == []
+    store.release.set()
+    lazy.settle()
+    filled = last_modal(slack)
+    assert filled["callback_id"] == ui.REPLY_VIEW
+    assert json.loads(filled["private_metadata"])["link"].startswith("https://local.invalid/")

@@ -84,8 +84,9 @@ def test_quiet_client_gets_one_alert_and_a_threaded_suggestion(config, store, sl
     texts = " ".join(b.get("text", {}).get("text", "") for b in suggestion["blocks"])
     assert "sign-off on the &lt;b&gt;launch&lt;/b&gt; &amp; posts" in texts
     actions = suggestion["blocks"][-1]
-    assert actions["block_id"] == ui.block_id(
-        store.find(TEAM, "acme").client.client_id, "quiet:ask-2:1"
+    assert ui.parse_block_id(actions["block_id"]) == (
+        store.find(TEAM, "acme").client.client_id,
+        "quiet:ask-2:1",
     )
     assert [e["action_id"] for e in actions["elements"]] == list(ui.SUGGESTION_ACTIONS)
     for body in (alert, suggestion):
