@@ -163,6 +163,17 @@ class _Transaction:
             self.db.close()  # flushes the cache: the one write
 
 
+def _changed(change: Change, record: ClientRecord) -> tuple[ClientRecord, list[Interaction]]:
+    """`change` applied to `record`, which it may not move to another id or workspace."""
+    new_record, events = change(record)
+    if (new_record.client.client_id, new_record.client.team_id) != (
+        record.client.client_id,
+        record.client.team_id,
+    ):
+        raise ValueError("a change may not move a client to another id or workspace")
+    return new_record, events
+
+
 class TinyDBStore:
     """See the module docstring. Safe to share between threads and processes."""
 
@@ -725,9 +736,7 @@ class TinyDBStore:
             if found is None:
                 raise UnknownClient(client_id)
             record, tail = found
-            new_record, events = change(record)
-            if new_record.client.client_id != client_id or new_record.client.team_id != team_id:
-                raise ValueError("a change may not move a client to another id or workspace")
+            new_record, events = _changed(change, record)
             self._note_checks(team_id, [(record, new_record)])
             self._write_client(new_record, tail, events)
         return new_record
@@ -784,9 +793,7 @@ class TinyDBStore:
                 if found is None:
                     raise UnknownClient(client_id)
                 record, tail = found
-                new_record, events = change(record)
-                if new_record.client.client_id != client_id or new_record.client.team_id != team_id:
-                    raise ValueError("a change may not move a client to another id or workspace")
+                new_record, events = _changed(change, record)
                 new_docs = [to_doc(e) for e in events]
                 if len(tail) + len(new_docs) > TAIL_MAX and tail:
                     files[self._log_dir(team_id, client_id) / f"{tail[0]['seq']:09d}.json"] = (
