@@ -55,7 +55,9 @@ class Suggestions:
         elif isinstance(facts, OverdueFacts):
             invoices = facts.invoices
             values |= {
-                "refs": ", ".join(f"#{i.ref}" for i in invoices),
+                # "invoice #A" or "invoices #A and #B": the header's grammar follows the count.
+                "refs": ("invoice " if len(invoices) == 1 else "invoices ")
+                + format_list([f"#{i.ref}" for i in invoices], locale="en"),
                 # What is still owed, never the original total once something was paid.
                 "amount": format_totals(owed(invoices), client.lang),
                 "due_on": day(min(i.due_on for i in invoices)),

@@ -139,7 +139,7 @@ def sample_values(situation: str) -> dict[str, str]:
         "waited": "5 working days",
         "deadline": "Friday 4 December",
         "invoices": "invoices #A-12 and #A-13",
-        "refs": "#A-12, #A-13",
+        "refs": "invoices #A-12 and #A-13",
         "amount": "£1,200.50",
         "due_on": "Sun 1 November",
         "late_by": "21 days",
