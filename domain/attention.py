@@ -23,6 +23,7 @@ from domain.nudges import (
     Ladders,
     current,
     is_reminder,
+    outdated,
 )
 from domain.routing import Route, Via, undeliverable
 
@@ -168,7 +169,9 @@ def standing(
         waiting=tuple(
             Waiting(n.situation, n.stage, n.created_at.date(), n.channel, n.ts, is_reminder(n))
             for n in sorted(record.nudges.values(), key=lambda n: n.created_at)
-            if n.status is NudgeStatus.POSTED
+            # One the client has made needless (they replied or paid since) waits for nobody:
+            # its Approve would refuse it.
+            if n.status is NudgeStatus.POSTED and not outdated(record, n, today, ladders)
         ),
         insight=insight,
         overdue_owed=a.overdue_owed,

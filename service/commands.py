@@ -227,9 +227,9 @@ class ClientCommands:
             ),
             Standing,
             # Whatever a standing depends on besides the record itself.
-            # "money2": standings carry what is owed and overdue per currency, and how many
-            # overdue invoices a promise holds.
-            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money2|{self.insights!r}",
+            # "money3": standings carry what is owed and overdue per currency, how many
+            # overdue invoices a promise holds, and only the suggestions still worth sending.
+            f"{today.isoformat()}|{self.ladders!r}|{self.nudge_channel}|money3|{self.insights!r}",
         )
 
     def insight(self, record: ClientRecord, today: date) -> Insight | None:

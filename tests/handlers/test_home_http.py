@@ -169,6 +169,13 @@ def test_needs_attention_shows_each_item_with_its_age_and_thread(
     assert len(slack.calls_to("auth.test")) == checks + 1
     assert slack.calls_to("chat.getPermalink") == []
 
+    # The client replies: its suggestion waits for nobody now (Approve would refuse it), so
+    # Home no longer lists it as waiting; the other one still is.
+    server.slash("heard globex sent the files")
+    found = texts(opened(server, slack))
+    assert "*globex*: suggestion" not in found
+    assert "*acme*: suggestion (overdue invoice, step 1) waiting for approval for 3 days" in found
+
 
 def test_a_big_workspace_is_paged_within_100_blocks_the_viewers_clients_first(
     server: AppServer, slack: LocalSlack, db_path: Path
@@ -221,7 +228,7 @@ def seed_waiting(db_path: Path, count: int) -> None:
         for i in range(count):
             client = Client(TEAM, f"c{i:05d}", f"client-{i:04d}", "U0SEED", at)
             nudge = Nudge(
-                "quiet-1", "quiet", "the logo", 1, at, NudgeStatus.POSTED, False, "C0NUDGES",
+                "quiet:ask-2:1", "quiet", "ask-2", 1, at, NudgeStatus.POSTED, False, "C0NUDGES",
                 f"{1793000000 + i}.000100",
             )  # fmt: skip
             record, events = log(
