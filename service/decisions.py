@@ -234,7 +234,7 @@ class Decisions:
             dismissed = replace(
                 nudge, status=NudgeStatus.DISMISSED, decided_by=user, decided_at=now, note=reason
             )
-            text = f"{nudge.situation} stage {nudge.stage}" + (f": {reason}" if reason else "")
+            text = f"{nudge.situation} step {nudge.stage}" + (f": {reason}" if reason else "")
             return (
                 _with(record, dismissed),
                 [Draft(Kind.DISMISSED, today, text=text, ref=key)],

@@ -588,7 +588,7 @@ class NudgeEngine:
                 undeliverable="",
             )
             record = replace(record, nudges={**record.nudges, key: nudge})
-            text = f"{nudge.situation}, stage {nudge.stage}" + (" (late)" if nudge.late else "")
+            text = f"{nudge.situation}, step {nudge.stage}" + (" (late)" if nudge.late else "")
             return log(record, TACTFUL, now, Draft(Kind.NUDGED, today, text=text, ref=key))
 
         self.store.update(team, client_id, change)

@@ -573,6 +573,7 @@ ENTRY_VERBS = {
 }
 
 
+_KEYED = frozenset({Kind.NUDGED, Kind.APPROVED, Kind.EDITED, Kind.DISMISSED, Kind.SENT})
 _PERMALINK = re.compile(r"^https://[^\s<>|]+$")
 
 
@@ -584,7 +585,9 @@ def _event_line(
     if e.kind is Kind.HEARD and e.ref:
         return _reply_line(e, voided)
     detail = []
-    if e.ref:
+    # The nudge workflow's lines carry the nudge's key: an internal name, and their text says
+    # which message it was ("overdue, step 2").
+    if e.ref and e.kind not in _KEYED:
         detail.append(
             f"#{escape(e.ref)}"
             if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED, Kind.VOIDED, Kind.FIXED)

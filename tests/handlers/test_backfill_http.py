@@ -78,4 +78,4 @@ def test_one_day_overdue_is_said_in_the_singular_everywhere(
     assert "1 days" not in status and "1 days" not in ok(server.slash("list"))
     nudge_pass(config, store, slack, clock)
     alert = slack.messages["C0ACME"][0]["text"]
-    assert "is 1 day overdue" in alert
+    assert ", 1 day overdue since" in alert

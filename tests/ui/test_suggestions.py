@@ -27,3 +27,24 @@ def test_the_overdue_alert_names_one_invoice_or_several_in_step_with_its_grammar
     # Several read as several, and the count of days is the oldest's, since its due day.
     assert ": invoices #" in two and " and #" in two and " is " not in two
     assert ", 8 days overdue since Mon 30 Nov 2026." in two
+
+
+def test_history_names_a_nudge_by_its_situation_and_step_never_its_key() -> None:
+    from datetime import UTC, datetime
+
+    from domain.models import Interaction, Kind
+    from ui.replies import _event_line
+
+    at = datetime(2026, 12, 16, 10, tzinfo=UTC)
+    line = _event_line(
+        Interaction(
+            7,
+            Kind.NUDGED,
+            date(2026, 12, 16),
+            "tactful",
+            at,
+            "overdue, step 2",
+            ref="overdue:inv-K-101:2",
+        )  # fmt: skip
+    )
+    assert "nudge posted “overdue, step 2”" in line and "inv-K-101" not in line
