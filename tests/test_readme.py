@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import bot
+import cli
 import config
 from domain.commands import VERBS
 from ui.replies import HELP
@@ -100,8 +101,7 @@ def test_every_verb_is_in_client_help_and_nothing_else() -> None:
 
 
 def test_every_mode_of_bot_py_is_in_the_readme_and_its_help() -> None:
-    source = Path(bot.__file__).read_text(encoding="utf-8")
-    modes = set(re.findall(r'mode == "(\w+)"', source)) - {"serve"}
+    modes = set(cli.MODES)
     documented = set(
         re.findall(r"^    python bot\.py (\w+)", bot.__doc__ or "", flags=re.MULTILINE)
     )
