@@ -26,12 +26,9 @@ waitress-serve (`waitress-serve --call bot:create_wsgi`).
 
 from __future__ import annotations
 
-import argparse
 import errno
-import getpass
 import logging
 import os
-import re
 import signal
 import socket
 import sys
@@ -39,7 +36,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
 from dotenv import find_dotenv, load_dotenv
@@ -52,14 +48,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
-import config as config_module
+import cli
 import handlers
+from cli.common import EXIT_CONFIG, load_config
 from clock import utc_now
-from config import Config, ConfigError
-from domain.email_in import local_part
-from domain.importing import DATE_ORDERS, BadFile, describe
+from config import Config
 from domain.inputs import parse_date
-from domain.routing import is_user_id
 from handlers import serving
 from handlers.actions import Approvers, show_unknown_sends
 from handlers.deps import Deps
@@ -75,7 +69,6 @@ from service.email_out import EmailOut, SmtpTransport, Transport
 from service.export import Exports
 from service.heard import SharedChannelReplies
 from service.home import HomeViews
-from service.importing import Importer
 from service.nudges import NudgeEngine, NudgeSchedule, WorkingHours, retry_after
 from service.offboarding import Offboardings
 from service.workspaces import (
@@ -96,7 +89,6 @@ from ui.wording import Wording, WordingError
 
 logger = logging.getLogger("tactful")
 T = TypeVar("T")
-EXIT_CONFIG = 2  # a setting, the token or the data folder needs fixing: restarting won't help
 EXIT_SLACK_DOWN = 3  # Slack stayed unreachable for SLACK_STARTUP_WAIT: try again later
 # auth.test answers that mean Slack is having trouble, not that the token is wrong.
 SLACK_TROUBLE = frozenset(
@@ -211,6 +203,7 @@ def keep_bodies_out_of_logs() -> None:
             handler.addFilter(_NoLibraryDebug())
 
 
+# Over 80 lines: a third is the Args docstring and the App's commented settings; one wiring step.
 def build_app(
     config: Config,
     store: Store,
@@ -461,90 +454,10 @@ def scheduler_lock(config: Config) -> PassLock:
     return SchedulerLock(config.database_path.with_suffix("") / ".scheduler.lock")
 
 
-def migrate(argv: list[str]) -> int:
-    argparse.ArgumentParser(
-        prog="python bot.py migrate",
-        description="Create or upgrade Tactful's tables in the PostgreSQL database at DATABASE_URL.",
-    ).parse_args(argv)
-    config = _load(need_slack=False)
-    if not config.database_url:
-        print(
-            "migrate: DATABASE_URL is not set; the TinyDB store (DATABASE_PATH) needs no "
-            "migrations",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    from storage.postgres_store import describe
-    from storage.postgres_store import migrate as upgrade
-
-    where = describe(config.database_url)
-    try:
-        before, after = upgrade(config.database_url)
-    except Exception as err:  # noqa: BLE001 - one line for the operator, whatever failed
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        print(f"migrate: the database at {where} could not be migrated: {reason}", file=sys.stderr)
-        return EXIT_CONFIG
-    if before == after:
-        print(f"The database at {where} is up to date (schema {after}).")
-    else:
-        print(f"The database at {where} is now at schema {after} (was {before or 'empty'}).")
-    return 0
-
-
-def copy(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python bot.py copy",
-        description="Copy every workspace from a TinyDB store into PostgreSQL, then verify every "
-        "client, interaction and nudge. Workspaces already in the target are verified, not "
-        "copied again.",
-    )
-    parser.add_argument("--from", dest="source", required=True, help="e.g. data/tactful.json")
-    parser.add_argument("--to", dest="target", help="postgresql://... (default: DATABASE_URL)")
-    _now_option(parser, "make the nudge pass's checks index as of this moment")
-    args = parser.parse_args(argv)
-    config = _load(need_slack=False)
-    now = _now(args.now, config, "copy")
-    if now is None:
-        return EXIT_CONFIG
-    target_url = args.target or config.database_url
-    from storage.copy import copy_store
-    from storage.postgres_store import PostgresStore, is_database_url
-
-    if not target_url or not is_database_url(target_url):
-        print("copy: --to should be a postgresql:// URL (or set DATABASE_URL)", file=sys.stderr)
-        return EXIT_CONFIG
-    source_path = Path(args.source)
-    if not source_path.is_file():
-        print(f"copy: --from {args.source}: no TinyDB catalogue there", file=sys.stderr)
-        return EXIT_CONFIG
-    schedule = NudgeSchedule(config.timezone, config.ladders, clock=lambda: now)
-    try:
-        source = TinyDBStore(source_path, currency=config.currency)
-        target = PostgresStore(target_url, schedule=schedule, currency=config.currency)
-    except StoreUnavailable as err:
-        print(f"copy: {err}", file=sys.stderr)
-        return EXIT_CONFIG
-    report = copy_store(source, target)
-    for problem in report.problems:
-        print(f"copy: {problem}", file=sys.stderr)
-    print(report.summary())
-    return 1 if report.problems else 0
-
-
-def _load(need_slack: bool = True) -> Config:
-    load_dotenv(find_dotenv(usecwd=True))  # again for create_wsgi(), which skips main()
-    try:
-        return config_module.load(os.environ, need_slack=need_slack)
-    except ConfigError as err:
-        for problem in err.problems:
-            print(f"config: {problem}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
-
-
 def create_wsgi() -> Callable:
     """The WSGI app for gunicorn/waitress-serve: reads config and opens storage when called."""
     keep_bodies_out_of_logs()  # on the handlers the server set up, if any
-    config = _load()
+    config = load_config()
     if not config.signing_secret:
         print("config: SLACK_SIGNING_SECRET is needed to serve Slack over HTTP.", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG)
@@ -658,6 +571,20 @@ def _listen_trouble(err: OSError | ValueError) -> str:
     return err.strerror or err.__class__.__name__
 
 
+def log_why_no_digest(config: Config) -> None:
+    """At start-up, one line if DIGEST is on but the weekly digest has nowhere to go."""
+    if config.digest is not None and config.oauth:
+        logger.info(
+            "No weekly digest: installable by many workspaces there is no one NUDGE_CHANNEL"
+        )
+    elif config.digest is not None and not config.nudge_channel:
+        logger.warning(
+            "The weekly digest (DIGEST=%s) is not posted: it goes to NUDGE_CHANNEL, which is "
+            "not set. Set NUDGE_CHANNEL, or DIGEST=off to silence this.",
+            config.digest,
+        )
+
+
 def serve(config: Config) -> None:
     store = open_store(config)
     installations = open_installations(config) if config.oauth else None
@@ -674,16 +601,7 @@ def serve(config: Config) -> None:
         # what it said (the error code, never the token).
         print(f"slack: Slack's start-up check failed: {err}", file=sys.stderr)
         raise SystemExit(EXIT_SLACK_DOWN) from None
-    if config.digest is not None and config.oauth:
-        logger.info(
-            "No weekly digest: installable by many workspaces there is no one NUDGE_CHANNEL"
-        )
-    elif config.digest is not None and not config.nudge_channel:
-        logger.warning(
-            "The weekly digest (DIGEST=%s) is not posted: it goes to NUDGE_CHANNEL, which is "
-            "not set. Set NUDGE_CHANNEL, or DIGEST=off to silence this.",
-            config.digest,
-        )
+    log_why_no_digest(config)
 
     # HOST:PORT is taken before the scheduler starts: one that can't be listened on stops
     # start-up here, before a nudge pass has posted anything.
@@ -776,302 +694,22 @@ def email_listener(
     return listener
 
 
-def email_address(argv: list[str]) -> int:
-    """`python bot.py bcc T0123 [--domain mail.agency.com]`: a workspace's BCC
-    address, made from EMAIL_SECRET (print it for the team; never logged)."""
-    parser = argparse.ArgumentParser(prog="python bot.py bcc")
-    parser.add_argument("team", help="the workspace's team id, T...")
-    parser.add_argument("--domain", default="", help="the domain your relay sends to Tactful")
-    args = parser.parse_args(argv)
-    config = _load(need_slack=False)
-    if not config.email.secret:
-        print("config: EMAIL_SECRET is not set: there is no BCC address.", file=sys.stderr)
-        return EXIT_CONFIG
-    if not re.fullmatch(r"[TE][A-Z0-9]{2,31}", args.team.upper()):
-        print(
-            f"{args.team!r} is not a team id (T followed by letters and digits).", file=sys.stderr
-        )
-        return EXIT_CONFIG
-    domain = args.domain or "<your inbound mail domain>"
-    print(f"{local_part(config.email.secret, args.team)}@{domain}")
-    return 0
+def open_audit_log(config: Config) -> AuditLog:
+    """The audit log of operators' deletions (`python bot.py purge`), beside the installations."""
+    return _open_workspaces_db(config, lambda url: AuditLog(url, config.database_timeout))
 
 
-def scan(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python bot.py scan", description="Run one nudge pass and exit."
-    )
-    _now_option(parser, "evaluate the rules at this moment")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print what would be posted; change nothing"
-    )
-    args = parser.parse_args(argv)
-    config = _load(need_slack=not args.dry_run)
-    now = _now(args.now, config, "scan")
-    if now is None:
-        return EXIT_CONFIG
-    store = open_store(config, clock=lambda: now)
-    engine = build_engine(config, store)
-    report = jobs.run_pass(engine, scheduler_lock(config), now, wait=True, dry_run=args.dry_run)
-    if args.dry_run:
-        print("\n\n".join(report.preview) if report.preview else "Nothing would be posted.")
-    else:
-        print(report.summary())
-        weekly_digest(config, store, engine.clients).run(now)
-        # Saved beside the data, for the serving processes (which run no scheduler here).
-        client_commands(config, store).refresh_overviews(now)
-    return 0
-
-
-def digest(argv: list[str]) -> int:
-    """`python bot.py digest [--now ISO]`: post the weekly digest now if it is due."""
-    parser = argparse.ArgumentParser(
-        prog="python bot.py digest",
-        description="Post the weekly digest in NUDGE_CHANNEL if it is due (once a week, on a "
-        "working day from DIGEST's time on), then exit. `python bot.py scan` does this too.",
-    )
-    _now_option(parser, "post it as if it were this moment")
-    args = parser.parse_args(argv)
-    config = _load()
-    now = _now(args.now, config, "digest")
-    if now is None:
-        return EXIT_CONFIG
-    if config.digest is None or not config.nudge_channel:
-        print("digest: off (DIGEST=off, or NUDGE_CHANNEL is not set).")
-        return 0
-    store = open_store(config, clock=lambda: now)
-    results = weekly_digest(config, store, build_engine(config, store).clients).run(now)
-    for team, result in sorted(results.items()):
-        print(f"{team}: {result}")
-    if not results:
-        print("digest: none is due now.")
-    return 0
-
-
-def _now_option(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--now",
-        help=f"{what} (ISO, in TIMEZONE), e.g. 2026-12-01T10:00; default: the real time. "
-        "For trying Tactful out on pretend days, as the console's `scan --now` does.",
-    )
-
-
-def _now(given: str | None, config: Config, mode: str) -> datetime | None:
-    """The moment a command-line mode acts at: `--now`, or the real time. None (and one line
-    on stderr) for a `--now` that isn't a date-time."""
-    if not given:
-        return utc_now()
-    try:
-        now = datetime.fromisoformat(given)
-    except ValueError:
-        print(
-            f"{mode}: --now {given!r} is not an ISO date-time like 2026-12-01T10:00",
-            file=sys.stderr,
-        )
-        return None
-    return now if now.tzinfo else now.replace(tzinfo=config.timezone)
-
-
-_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,31}$")
-
-
-def _operator() -> str:
-    """Who runs this command, for the audit log (a container may have no user name)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid {os.getuid()}"
-
-
-def purge(argv: list[str], *, ask: Callable[[str], str] = input) -> int:
-    """Delete one workspace's whole record, after a confirmation, and audit it."""
-    parser = argparse.ArgumentParser(
-        prog="python bot.py purge",
-        description="Delete everything Tactful keeps for one workspace, for good (audited).",
-    )
-    parser.add_argument("--team", required=True, help="the workspace's team id, T...")
-    parser.add_argument("--yes", action="store_true", help="don't ask for confirmation")
-    args = parser.parse_args(argv)
-    team = args.team.strip()
-    if not _TEAM_ID.match(team):
-        print(f"purge: --team {team!r} is not a Slack team id like T0123ABCD", file=sys.stderr)
-        return EXIT_CONFIG
-    config = _load(need_slack=False)
-    store = open_store(config)
-    installations = open_installations(config) if config.oauth else None
-    clients = len(store.names(team)) if team in store.teams() else 0
-    installed = installations is not None and installations.store.find_installation(
-        enterprise_id=None, team_id=team
-    )
-    if not args.yes:
-        what = f"{clients} client(s) and their whole history" + (
-            "; it is still installed there, and its installation goes too" if installed else ""
-        )
-        answer = ask(
-            f"Delete everything Tactful keeps for workspace {team} ({what}), for good? "
-            f"Type {team} to confirm: "
-        )
-        if answer.strip() != team:
-            print("purge: nothing deleted.", file=sys.stderr)
-            return 1
-    counts = store.purge_team(team)
-    if installations is not None:
-        counts["installations"] = installations.forget(team)
-    who = f"{_operator()}@{socket.gethostname()}"
-    audit = _open_workspaces_db(config, lambda url: AuditLog(url, config.database_timeout))
-    audit.append(at=utc_now(), who=who, action="purge", team_id=team, details=counts)
-    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-    logger.warning("Purged workspace %s for %s: %s deleted", team, who, summary)
-    print(f"Purged workspace {team}: {summary} deleted (recorded in the audit log).")
-    return 0
-
-
-def export(argv: list[str]) -> int:
-    """`python bot.py export <name> | --all [--team T...] [--out DIR]`: the record as files."""
-    parser = argparse.ArgumentParser(
-        prog="python bot.py export",
-        description="Write clients' full records as CSV and Markdown files, for the agency's archive.",
-    )
-    parser.add_argument("name", nargs="*", help="the client's name (as in /client)")
-    parser.add_argument("--all", action="store_true", help="every client (of every workspace)")
-    parser.add_argument("--team", help="only this workspace (team id T...)")
-    parser.add_argument("--out", default="exports", help="folder to write to (default: exports)")
-    _now_option(parser, "write the files as of this moment")
-    args = parser.parse_args(argv)
-    name = " ".join(args.name)
-    if bool(name) == args.all:
-        print("export: give a client's name, or --all", file=sys.stderr)
-        return EXIT_CONFIG
-    config = _load(need_slack=False)
-    now = _now(args.now, config, "export")
-    if now is None:
-        return EXIT_CONFIG
-    store = open_store(config, clock=lambda: now)
-    teams = [args.team] if args.team else store.teams()
-    if name:
-        records = [r for r in (store.find(t, name) for t in teams) if r is not None]
-        if not records:
-            print(f"export: no client called {name!r}", file=sys.stderr)
-            return EXIT_CONFIG
-        if len(records) > 1:
-            found = ", ".join(r.client.team_id for r in records)
-            print(
-                f"export: {name!r} is in several workspaces ({found}); add --team", file=sys.stderr
-            )
-            return EXIT_CONFIG
-    else:
-        records = [r for t in teams for r in store.clients(t)]
-    exports, out = Exports(store, config.timezone), Path(args.out)
-    for record in records:
-        # One folder per workspace: two workspaces may each have an "acme".
-        for path in exports.write(exports.files(record, now), out / record.client.team_id):
-            print(path)
-    if not records:
-        print("Nothing to export: no clients.", file=sys.stderr)
-    return 0
-
-
-def _token_team(config: Config) -> str | None:
-    """The workspace of a one-workspace deployment's bot token (auth.test), or None where
-    there is no one token (OAuth, the console's) or Slack can't say."""
-    if config.oauth or not config.bot_token.startswith("xoxb-"):
-        return None
-    client = WebClient(
-        token=config.bot_token, base_url=config.slack_api_url, timeout=10, retry_handlers=[]
-    )
-    try:
-        team = client.auth_test().get("team_id")
-    except (SlackApiError, OSError) as err:
-        logger.warning("Could not ask Slack which workspace the bot token is for: %s", err)
-        return None
-    return team if isinstance(team, str) and _TEAM_ID.match(team) else None
-
-
-def import_file(argv: list[str]) -> int:
-    """`python bot.py import FILE.csv [--dry-run] [--team T...] [--dates dmy|mdy] [--owner U...]`."""
-    parser = argparse.ArgumentParser(
-        prog="python bot.py import",
-        description="Add the clients and invoices of a CSV file (Tactful's own layout, or a "
-        "Xero or QuickBooks Online invoice export) to one workspace. Invoices already there "
-        "(same client, same number) are skipped, so a file can be imported again safely.",
-    )
-    parser.add_argument("file", type=Path, help="the CSV file")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="show what would be added; add nothing"
-    )
-    parser.add_argument(
-        "--team", help="the workspace (team id T...); needed if the store has several"
-    )
-    parser.add_argument(
-        "--owner",
-        default="",
-        help="Slack user id (U...) of who gets new clients' nudges by DM when they have no "
-        "channel and NUDGE_CHANNEL is not set",
-    )
-    parser.add_argument(
-        "--dates",
-        choices=DATE_ORDERS,
-        help="dates like 03/04/2026 are day first (dmy) or month first (mdy)",
-    )
-    _now_option(parser, "import as of this moment (what counts as today and overdue)")
-    args = parser.parse_args(argv)
-    if args.owner and not is_user_id(args.owner):
-        print(
-            f"import: --owner {args.owner!r} is not a Slack user id: copy it from the person's "
-            "profile (More → Copy member ID), e.g. U0123ABCD.",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    config = _load(need_slack=False)
-    if not args.file.is_file():
-        print(f"import: there is no file {str(args.file)!r}", file=sys.stderr)
-        return EXIT_CONFIG
-    now = _now(args.now, config, "import")
-    if now is None:
-        return EXIT_CONFIG
-    store = open_store(config, clock=lambda: now)
-    team = args.team or _token_team(config)
-    if not team:
-        teams = store.teams()
-        if len(teams) != 1:
-            which = f"it has {', '.join(teams)}" if teams else "it has none yet"
-            from console import TEAM as CONSOLE_TEAM
-
-            # A new user tries the console first, whose workspace id they can't see anywhere.
-            print(
-                f"import: which workspace? Add --team T... ({which}; the team id is in the "
-                "workspace's Slack URLs and in /client export files; for "
-                f"`python bot.py console` it is --team {CONSOLE_TEAM}).",
-                file=sys.stderr,
-            )
-            return EXIT_CONFIG
-        team = teams[0]
-    importer = Importer(store, config.timezone, config.currency)
-    try:
-        parsed, plan = importer.read(args.file, team, now, args.dates)
-    except BadFile as err:
-        print(f"import: {args.file.name} was not imported; nothing was stored.", file=sys.stderr)
-        for problem in err.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_CONFIG
-    if args.dry_run:
-        print(f"Dry run into workspace {team}: nothing is stored.")
-        print(describe(plan, parsed, done=False))
-        return 0
-    if plan.empty:
-        print(describe(plan, parsed, done=True))
-        return 0
-    done = importer.apply(plan, team, args.file.name, now, owner=args.owner)
-    print(f"Imported into workspace {team}.")
-    print(describe(done, parsed, done=True))
-    if done.clients and not (config.nudge_channel or args.owner):
-        print(
-            "The new clients have no channel and NUDGE_CHANNEL is not set, so their nudges have "
-            "nowhere to go yet: give each one with `/client set <name> in #channel` (or "
-            "`owner @person`), or import with --owner U...."
-        )
-    ClientCommands(store, config.timezone, ladders=config.ladders).refresh_overviews(now)
-    return 0
+# What the command-line modes (cli/) build their stores, engines and apps with.
+ROOT = cli.Root(
+    open_store=open_store,
+    build_engine=build_engine,
+    build_app=build_app,
+    client_commands=client_commands,
+    weekly_digest=weekly_digest,
+    scheduler_lock=scheduler_lock,
+    open_installations=open_installations,
+    open_audit_log=open_audit_log,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -1092,47 +730,17 @@ def main(argv: list[str]) -> int:
     if mode in ("-h", "--help", "help"):
         print(__doc__)
         return 0
-    if mode == "console":
-        import console
-
-        config = _load(need_slack=False)
-        clock = console.ConsoleClock()
-        return console.run(
-            config,
-            open_store(config, clock),
-            argv[1:],
-            clock=clock,
-            build_app=build_app,
-            build_engine=build_engine,
-            run_pass=jobs.run_pass,
-            lock=scheduler_lock(config),
-            build_digest=weekly_digest,
-        )
     if mode == "serve":
-        serve(_load())
+        serve(load_config())
         return 0
-    if mode == "scan":
-        return scan(argv[1:])
-    if mode == "digest":
-        return digest(argv[1:])
-    if mode == "purge":
-        return purge(argv[1:])
-    if mode == "export":
-        return export(argv[1:])
-    if mode == "import":
-        return import_file(argv[1:])
-    if mode == "migrate":
-        return migrate(argv[1:])
-    if mode == "copy":
-        return copy(argv[1:])
-    if mode == "bcc":
-        return email_address(argv[1:])
-    print(
-        f"Unknown mode {mode!r}. Try: python bot.py "
-        "[console|scan|digest|export|import|purge|migrate|copy|bcc|--help]",
-        file=sys.stderr,
-    )
-    return EXIT_CONFIG
+    run = cli.MODES.get(mode)
+    if run is None:
+        print(
+            f"Unknown mode {mode!r}. Try: python bot.py [{'|'.join([*cli.MODES, '--help'])}]",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    return run(argv[1:], ROOT)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import bot
+import cli
 import config
 from domain.commands import VERBS
 from ui.replies import HELP
@@ -100,8 +101,7 @@ def test_every_verb_is_in_client_help_and_nothing_else() -> None:
 
 
 def test_every_mode_of_bot_py_is_in_the_readme_and_its_help() -> None:
-    source = Path(bot.__file__).read_text(encoding="utf-8")
-    modes = set(re.findall(r'mode == "(\w+)"', source)) - {"serve"}
+    modes = set(cli.MODES)
     documented = set(
         re.findall(r"^    python bot\.py (\w+)", bot.__doc__ or "", flags=re.MULTILINE)
     )
@@ -109,3 +109,11 @@ def test_every_mode_of_bot_py_is_in_the_readme_and_its_help() -> None:
     assert modes == documented
     assert modes <= in_readme
     assert in_readme <= modes
+
+
+def test_how_it_is_built_names_every_top_level_module_and_package() -> None:
+    listing = README.split("## How it is built", 1)[1].split("```", 2)[1]
+    named = set(re.findall(r"^(\S+?)/?\s", listing, flags=re.MULTILINE))
+    code = {p.name for p in ROOT.glob("*.py")} | {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert "cli" in code and "bot.py" in code  # the scan finds what it should
+    assert code <= named, f"add {sorted(code - named)} to README's How it is built"

@@ -20,6 +20,7 @@ import pytest
 
 import bot
 import storage.atomic as atomic
+from config import Config
 from local_slack import Failure, LocalSlack
 from service.commands import ClientCommands
 from storage.tinydb_store import TinyDBStore
@@ -217,3 +218,21 @@ def test_a_host_that_cant_be_listened_on_stops_start_up_in_one_line_before_any_p
     assert slack.calls_to("chat.postMessage") == [], "the host is checked before any pass"
     line = last_line(done)
     assert line.startswith(f"config: HOST={host}, PORT={env['PORT']}: can't listen there ({why}")
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({}, "NUDGE_CHANNEL, which is not set"),
+        ({"client_id": "1.2", "client_secret": "s"}, "no one NUDGE_CHANNEL"),
+        ({"nudge_channel": "C0NUDGES"}, None),
+        ({"digest": None}, None),  # DIGEST=off
+    ],
+)
+def test_start_up_says_why_the_weekly_digest_has_nowhere_to_go(
+    settings: dict, said: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="tactful"):
+        bot.log_why_no_digest(Config("xoxb-1", "s", **settings))
+    lines = [r.getMessage() for r in caplog.records]
+    assert (lines == []) if said is None else (len(lines) == 1 and said in lines[0])

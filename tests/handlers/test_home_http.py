@@ -15,6 +15,7 @@ import pytest
 from slack_sdk import WebClient
 
 import bot
+from config import Config
 from domain.models import Client, ClientRecord, ClientType, Kind, Nudge, NudgeStatus
 from handlers.home import EVENTS
 from local_slack import Call, Failure, LocalSlack
@@ -211,7 +212,7 @@ def client_lines(view: dict[str, Any]) -> list[str]:
 
 def test_five_thousand_clients_still_fit(store: TinyDBStore, db_path: Path, clock) -> None:
     seed(db_path, 5000, owner_every=3)
-    commands = bot.client_commands(bot.config_module.Config("x", "y"), store)
+    commands = bot.client_commands(Config("x", "y"), store)
     today = clock.now.date()
     standings = commands.overview(TEAM, today).summaries
     for page in (1, 60, 125):

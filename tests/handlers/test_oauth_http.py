@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 import bot
+from cli import purge
 from config import Config
 from handlers.http import InstallLimit
 from local_slack import LocalSlack
@@ -399,7 +400,7 @@ def test_purge_deletes_only_that_workspace_and_audits_it(
 ) -> None:
     uninstall(oauth_server, installations, monkeypatch, {"type": "app_uninstalled"}, "T0BBB")
     with caplog.at_level(logging.WARNING, logger="tactful"):
-        assert bot.purge(["--team", "T0BBB", "--yes"]) == 0
+        assert purge.run(["--team", "T0BBB", "--yes"], bot.ROOT) == 0
     assert store.teams() == ["T0AAA", "T0CCC"]
     assert store.find("T0BBB", "acme") is None
     assert store.find("T0AAA", "acme") is not None and store.find("T0CCC", "acme") is not None
@@ -436,12 +437,12 @@ def test_purge_asks_first_and_deletes_nothing_unless_the_team_id_is_typed(
 
         return ask
 
-    assert bot.purge(["--team", "T0BBB"], ask=answer("yes")) == 1
+    assert purge.run(["--team", "T0BBB"], bot.ROOT, ask=answer("yes")) == 1
     assert "T0BBB" in store.teams() and installations.token("T0BBB")
     assert "1 client(s)" in questions[0] and "still installed" in questions[0]
     assert bot._open_workspaces_db(oauth_config, AuditLog).entries() == []
 
-    assert bot.purge(["--team", "T0BBB"], ask=answer("T0BBB")) == 0
+    assert purge.run(["--team", "T0BBB"], bot.ROOT, ask=answer("T0BBB")) == 0
     assert "T0BBB" not in store.teams()
     # Still installed when purged: its installation went too, so nothing is posted there.
     assert installations.token("T0BBB") is None
@@ -451,7 +452,7 @@ def test_purge_asks_first_and_deletes_nothing_unless_the_team_id_is_typed(
 
 @ON_TINYDB
 def test_purge_refuses_a_team_id_that_is_not_one(purge_env: None) -> None:
-    assert bot.purge(["--team", "../T0AAA", "--yes"]) == bot.EXIT_CONFIG
+    assert purge.run(["--team", "../T0AAA", "--yes"], bot.ROOT) == bot.EXIT_CONFIG
 
 
 def test_with_one_bot_token_an_uninstall_is_only_logged(
