@@ -155,7 +155,7 @@ def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_
     text = refused(server.slash("away globex until someday"))
     assert "Type: `/client away globex until 2027-03-08`" in text
     text = refused(server.slash("invoice globex £100"))
-    assert "`/client invoice globex £1,200 due 2027-03-08 #INV-12`" in text
+    assert "`/client invoice globex £100 due 2027-03-08`" in text
     text = refused(server.slash("fix globex #INV-1"))
     assert "`/client fix globex #INV-7 due 2027-03-08`" in text
     assert "`/client fix globex e12 on 2027-02-28`" in text
@@ -212,3 +212,91 @@ def test_suggested_commands_keep_what_was_typed_and_name_the_client_meant(
     text = refused(server.slash("Oak &amp; Ivy asked the logo"))
     assert '`/client asked "Oak &amp; Ivy" the logo`' in text
     assert stored_files(store) == before
+
+
+# From a third console walk ---------------------------------------------------------------------
+def test_a_reference_already_taken_shows_the_invoice_and_the_next_free_reference(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash("add Kestrel as late-payer"))
+    ok(server.slash("invoice Kestrel £900 due 2026-12-04 on 2026-11-04 #K-102"))
+    ok(server.slash("invoice Kestrel £100 due 2026-12-20"))  # #INV-2, numbered by Tactful
+    before = stored_files(store)
+
+    text = refused(server.slash("invoice Kestrel 900 GBP due 3 days ago #k-102"))
+    assert "Kestrel already has invoice #K-102: £900.00, due Fri 4 Dec 2026." in text
+    assert "If it's the same invoice, it's logged already and there's nothing to do." in text
+    # The next reference Tactful itself would give, in the whole command as typed.
+    assert "Type: `/client invoice Kestrel 900 GBP due 3 days ago #INV-3`" in text
+    assert "INV-13" not in text
+    assert stored_files(store) == before
+    # Pasted, it is logged under that reference.
+    ok(server.slash("invoice Kestrel 900 GBP due 3 days ago #INV-3"))
+    record = store.find("T0TEAM1", "Kestrel")
+    assert record is not None
+    assert [i.ref for i in record.state.invoices] == ["K-102", "INV-2", "INV-3"]
+
+
+def test_amount_errors_repeat_the_whole_command_with_an_amount_that_works(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Nova Dental" as late-payer'))
+    ok(server.slash('invoice "Nova Dental" €1500 due 2026-12-04 on 2026-11-04 #ND-1'))
+    before = stored_files(store)
+
+    text = refused(server.slash('invoice "Nova Dental" €1.200 due 2026-12-20 #ND-2'))
+    assert 'For 1,200, type `/client invoice "Nova Dental" €1,200 due 2026-12-20 #ND-2`.' in text
+    assert 'For 1.20, type `/client invoice "Nova Dental" €1.20 due 2026-12-20 #ND-2`.' in text
+    text = refused(server.slash('paid "Nova Dental" 1.000 #ND-1'))
+    assert '`/client paid "Nova Dental" 1,000 #ND-1`' in text
+    assert '`/client paid "Nova Dental" 1.00 #ND-1`' in text
+
+    text = refused(server.slash('paid "Nova Dental" €2000 #ND-1'))
+    assert "€2,000.00 is more than the €1,500.00 still owed on #ND-1." in text
+    assert 'Type: `/client paid "Nova Dental" €1,500 #ND-1`' in text
+    text = refused(server.slash('paid "Nova Dental" €2000'))
+    assert 'Type: `/client paid "Nova Dental" €1,500`' in text
+
+    # Dated before the invoice: the amount stays in the command.
+    text = refused(server.slash('paid "Nova Dental" €500 #ND-1 on 2026-10-01'))
+    assert "on or after Wed 4 Nov 2026" in text
+    assert 'Type: `/client paid "Nova Dental" €500 #ND-1 on today`' in text
+
+    text = refused(server.slash('invoice "Nova Dental" $-50 due 2026-12-20'))
+    assert "Amounts are positive: `$-50` can't be logged." in text
+    assert "a note" in text and "refunded $50" in text
+    assert 'Type: `/client invoice "Nova Dental" $50 due 2026-12-20`' in text
+    assert stored_files(store) == before
+
+    # Each suggestion, pasted, is accepted.
+    ok(server.slash('paid "Nova Dental" €500 #ND-1 on today'))
+    ok(server.slash('paid "Nova Dental" €1,000 #ND-1'))
+    ok(server.slash('invoice "Nova Dental" €1,200 due 2026-12-20 #ND-2'))
+
+
+def test_a_missing_part_of_an_invoice_is_named_and_the_rest_is_kept(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")  # a Monday
+    ok(server.slash("add Kestrel as late-payer"))
+    ok(server.slash("invoice Kestrel £900 due 2026-12-04 on 2026-11-04 #K-102"))
+    before = stored_files(store)
+
+    text = refused(server.slash("invoice Kestrel 750"))
+    assert "Give the amount" not in text
+    assert "The due date is missing" in text
+    assert "`/client invoice Kestrel 750 due 2026-12-14`" in text
+    text = refused(server.slash("invoice Kestrel 750 #K-103"))
+    assert "`/client invoice Kestrel 750 due 2026-12-14 #K-103`" in text
+    text = refused(server.slash("invoice Kestrel due 2026-12-20"))
+    assert "The amount is missing" in text
+    assert "`/client invoice Kestrel 1,200 due 2026-12-20`" in text
+    text = refused(server.slash("fix Kestrel K-102 due 2027-01-15"))
+    assert "did you mean `#K-102`?" in text
+    assert "Type: `/client fix Kestrel #K-102 due 2027-01-15`" in text
+    assert stored_files(store) == before
+
+    ok(server.slash("invoice Kestrel 750 due 2026-12-14"))
+    ok(server.slash("fix Kestrel #K-102 due 2027-01-15"))
