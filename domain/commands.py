@@ -378,9 +378,7 @@ def parse(
         if not ways or not all(command for _, command in ways):
             raise
         raise InputError(
-            f"`{shorten(err.typed)}` could be read two ways (`1.200` is 1200 in some countries "
-            "and 1.2 in others). "
-            + " ".join(f"For {number}, type `{command}`." for number, command in ways)
+            f"{err.reason} " + " ".join(f"For {way}, type `{command}`." for way, command in ways)
         ) from None
     except InputError as err:
         if not err.instead:
@@ -596,7 +594,27 @@ def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
     cut = next((i for i in range(len(words)) if _is_option(words, i)), len(words))
     if cut == 0:
         raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
+    _misspelt_option(words, cut, verb)
     return check_name(" ".join(words[:cut])), " ".join(words[cut:])
+
+
+def _misspelt_option(words: list[str], cut: int, verb: str) -> None:
+    """`set Kestrel ower <@U0SAM>`: an option word misspelt, so the name seemed to run on. Only
+    a close miss followed by what that option takes (a mention, a channel, a number, a link...)
+    is one: `Acme Owen` stays a name.
+
+    Raises:
+        InputError: did you mean the option, with the whole command put right.
+    """
+    for j in range(1, cut):
+        close = difflib.get_close_matches(words[j].lower(), sorted(_OPTION_WORDS), n=1, cutoff=0.75)
+        after = words[j + 1] if j + 1 < len(words) else ""
+        if close and re.match(r"^(?:<[@#!]|@|#|\d|https?:)", after):
+            fixed = " ".join([verb, *words[:j], close[0], *words[j + 1 :]])
+            raise InputError(
+                f"I didn't understand `{shorten(words[j])}`. Did you mean `{close[0]}`? "
+                f"`/client {shorten(unescape(fixed), 300)}`"
+            )
 
 
 def _mail_values(word: str, args: list[str]) -> list[str] | None:
@@ -1138,6 +1156,14 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             i += 2
         elif word == "owner":
             m = _USER.match(arg)
+            if not m and arg.startswith("@"):
+                # Typed out, `@sam` is plain text: Slack makes it a mention only when the
+                # person is picked from its list.
+                raise InputError(
+                    f"`{shorten(arg)}` reached me as plain text, not a mention. Type `@`, pick "
+                    f"the person from Slack's list (the name turns blue), then send: "
+                    f"`{cmd} owner` followed by that mention."
+                )
             if not m:
                 raise InputError(f"After `owner`, mention a person, e.g. `{cmd} owner @sam`.")
             options = replace(options, owner=m.group(1))

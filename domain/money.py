@@ -113,7 +113,7 @@ def _symbols() -> dict[str, tuple[str, ...]]:
             symbol = get_currency_symbol(code, locale=locale)
             if symbol != code:
                 found.setdefault(symbol, set()).add(code)
-    found.setdefault("kr", set()).update({"SEK", "NOK", "DKK"})
+    found.setdefault("kr", set()).update({"SEK", "NOK", "DKK", "ISK"})
     return {
         s: tuple(sorted(codes, key=lambda c: (c != _PREFERRED.get(s), c)))
         for s, codes in found.items()
@@ -171,12 +171,16 @@ _MINUS = ("-", "\u2212")
 
 
 class AmbiguousAmount(InputError):
-    """`1.200`: 1200 or 1.2? `readings` are each way to read it (`1,200`) with the amount as
-    typed rewritten that way (`£1,200`), to put in place of `typed`."""
+    """`1.200`: 1200 or 1.2? `kr 500`: which crown? `readings` are each way to read it
+    (`1,200`, `NOK`) with the amount as typed rewritten that way (`£1,200`, `NOK 500`), to put
+    in place of `typed`."""
 
     def __init__(self, message: str, *, typed: str, readings: tuple[tuple[str, str], ...]) -> None:
         super().__init__(message, typed=typed)
         self.readings = readings
+        # Without its last sentence (the forms to write), for a reply that gives the
+        # whole command each way instead.
+        self.reason = message.rsplit(". ", 1)[0] + "."
 
 
 def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
@@ -216,12 +220,12 @@ def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
     symbols = sorted(_symbols(), key=len, reverse=True)
     for symbol in symbols:
         if text.startswith(symbol):
-            found.append(_symbol_currency(symbol, workspace))
+            found.append(_symbol_currency(symbol, workspace, typed))
             text = text[len(symbol) :].strip()
             break
     for symbol in symbols:
         if text.endswith(symbol) and text[: -len(symbol)].strip():
-            found.append(_symbol_currency(symbol, workspace))
+            found.append(_symbol_currency(symbol, workspace, typed))
             text = text[: -len(symbol)].strip()
             break
     if len(found) > 1:
@@ -231,9 +235,20 @@ def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
     return (found[0] if found else workspace), text
 
 
-def _symbol_currency(symbol: str, workspace: str) -> str:
+def _symbol_currency(symbol: str, workspace: str, typed: str) -> str:
     codes = _symbols()[symbol]
-    return workspace if workspace in codes else codes[0]
+    if workspace in codes:
+        return workspace
+    if symbol == "kr":
+        # Swedish, Norwegian, Danish and Icelandic crowns are all `kr`: outside a workspace
+        # that uses one, which is meant can't be told, and a guess is a wrong amount.
+        raise AmbiguousAmount(
+            f"`{shorten(typed)}`: `kr` is the crown of Sweden (SEK), Norway (NOK), Denmark (DKK) "
+            "and Iceland (ISK). Write the code instead, like `500 NOK`.",
+            typed=typed,
+            readings=tuple((code, typed.replace("kr", code, 1)) for code in sorted(codes)),
+        )
+    return codes[0]
 
 
 def _read_number(text: str, typed: str) -> Decimal:

@@ -599,12 +599,21 @@ class ClientCommands:
 
 def near_names(name: str, known: list[str]) -> list[str]:
     """Clients `name` may have meant: those it is the start of a word of (`acme` for "Acme
-    Ltd" and "Acme Inc"), then near misses in spelling (`acmee`)."""
+    Ltd" and "Acme Inc"), then near misses in spelling (`acmee`, or `blom` for a word of
+    "Bloom Florists"). Offered, never acted on: a wrong client is worse than a retry."""
     key = " ".join(name.casefold().split())
     starts = [k for k in known if any(w.startswith(key) for w in k.casefold().split())]
     starts += [k for k in known if k not in starts and k.casefold().startswith(key)]
     by_key = {k.casefold(): k for k in known}
     spelled = [by_key[m] for m in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.75)]
+    # One word misspelt from a word of a longer name: `blom` for "Bloom Florists".
+    if " " not in key:
+        spelled += [
+            k
+            for k in known
+            if len(k.split()) > 1
+            and difflib.get_close_matches(key, k.casefold().split(), n=1, cutoff=0.75)
+        ]
     return list(dict.fromkeys([*starts, *spelled]))[:5]
 
 

@@ -146,7 +146,9 @@ def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_
     text = refused(server.slash("paid globex £50 on 2027-02-30"))
     assert "Type: `/client paid globex £50 on 2027-02-28`" in text
     text = refused(server.slash("asked globex the logo on 31/04"))
-    assert "Type: `/client asked globex the logo on 30/04`" in text
+    # 30/04 alone would be next month, and a thing that happened can't be dated ahead: the
+    # suggestion carries the year that makes it one that is taken.
+    assert "Type: `/client asked globex the logo on 30/04/2026`" in text
     text = refused(server.slash("promised globex 12/20"))
     assert "the day comes first, then the month. Did you mean `20/12`?" in text
     assert "Type: `/client promised globex 20/12`" in text
@@ -300,3 +302,92 @@ def test_a_missing_part_of_an_invoice_is_named_and_the_rest_is_kept(
 
     ok(server.slash("invoice Kestrel 750 due 2026-12-14"))
     ok(server.slash("fix Kestrel #K-102 due 2027-01-15"))
+
+
+def test_a_misspelt_option_word_and_a_typed_out_mention_say_what_to_do(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash("add Kestrel as late-payer"))
+    before = stored_files(store)
+
+    text = refused(server.slash("set Kestrel ower <@U0SAM>"))
+    assert "can't contain mentions" not in text
+    assert "Did you mean `owner`? `/client set Kestrel owner &lt;@U0SAM&gt;`" in text
+    text = refused(server.slash("set Kestrel quite 5 days"))
+    assert "Did you mean `quiet`? `/client set Kestrel quiet 5 days`" in text
+    # `@sam` typed out reaches the app as plain text: the reply says how to make it a mention,
+    # never offers the same words again.
+    text = refused(server.slash("set Kestrel owner @sam"))
+    assert "plain text, not a mention" in text and "Slack's list" in text
+    assert "owner @sam`" not in text
+    assert stored_files(store) == before
+
+    ok(server.slash("set Kestrel owner <@U0SAM>"))
+    record = store.find("T0TEAM1", "Kestrel")
+    assert record is not None and record.client.owner == "U0SAM"
+    # A name with a word that merely looks like an option is still a name.
+    ok(server.slash("add Acme Owen as late-payer"))
+
+
+def test_dates_suggested_for_impossible_ones_are_themselves_accepted(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2027-02-10T10:00")  # before 28 Feb: `28/02` alone would be ahead
+    ok(server.slash("add Kestrel as late-payer"))
+    before = stored_files(store)
+
+    text = refused(server.slash("asked Kestrel the logo on 31/02"))
+    assert "Type: `/client asked Kestrel the logo on 28/02/2026`" in text
+    # A plan may be ahead: the day alone is right.
+    text = refused(server.slash("invoice Kestrel £100 due 31/02"))
+    assert "Type: `/client invoice Kestrel £100 due 28/02`" in text
+    # Day and month swapped in an ISO date: the date meant, not an unrelated example.
+    text = refused(server.slash("invoice Kestrel £100 due 2027-13-01"))
+    assert "Did you mean `2027-01-13`?" in text
+    assert "Type: `/client invoice Kestrel £100 due 2027-01-13`" in text
+    assert stored_files(store) == before
+
+    ok(server.slash("asked Kestrel the logo on 28/02/2026"))
+    ok(server.slash("invoice Kestrel £100 due 28/02"))
+    ok(server.slash("invoice Kestrel £100 due 2027-01-13"))
+
+
+def test_a_misspelt_or_partial_name_is_offered_never_acted_on_and_kr_is_asked_about(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Bloom Florists" as unresponsive'))
+    ok(server.slash('add "Harbour Dental" as unresponsive'))
+    ok(server.slash("add Kestrel as late-payer"))
+    before = stored_files(store)
+
+    text = refused(server.slash("asked Blom the product photos"))
+    assert (
+        'Did you mean Bloom Florists? `/client asked "Bloom Florists" the product photos`' in text
+    )
+    text = refused(server.slash("asked harbour the x-rays"))
+    assert 'Did you mean Harbour Dental? `/client asked "Harbour Dental" the x-rays`' in text
+
+    # `kr` in a GBP workspace: four crowns write it, so each is offered, whole.
+    text = refused(server.slash("invoice Kestrel kr 500 due 2026-12-20"))
+    for code in ("DKK", "ISK", "NOK", "SEK"):
+        assert f"For {code}, type `/client invoice Kestrel {code} 500 due 2026-12-20`." in text
+    assert stored_files(store) == before
+    ok(server.slash("invoice Kestrel NOK 500 due 2026-12-20"))
+
+
+def test_undoing_an_archive_names_the_command_that_takes_it_back(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Oak &amp; Ivy" as late-payer'))
+    ok(server.slash('archive "Oak &amp; Ivy"'))
+    before = stored_files(store)
+    text = refused(server.slash("undo"))
+    assert "can't be voided" in text
+    assert '`/client unarchive "Oak &amp; Ivy"` takes it back.' in text
+    assert stored_files(store) == before
+    ok(server.slash('unarchive "Oak &amp; Ivy"'))
+    text = refused(server.slash("undo"))
+    assert '`/client archive "Oak &amp; Ivy"` takes it back.' in text
