@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import sys
 import uuid
@@ -38,6 +39,7 @@ from slack_sdk import WebClient
 
 from clock import utc_now
 from config import Config
+from domain.inputs import InputError, parse_date
 from local_slack import Call, LocalSlack
 from storage.base import Store
 from ui import home as home_ui
@@ -147,6 +149,18 @@ class ConsoleClock:
         if self.fixed is None:
             return self.real()
         return self.fixed + timedelta(seconds=monotonic() - self._pinned_at)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _picked_date(typed: str, today: date) -> str:
+    """What a date picker would send for a typed date (`2026-12-25` for `25/12`), "" when
+    it can't be read: the console takes other forms only to say which to type."""
+    try:
+        return parse_date(typed, today, future=True).isoformat()
+    except InputError:
+        return ""
 
 
 def working_morning(
@@ -342,10 +356,22 @@ class Console:
             return f"There is no button {args[0]} now (it was used, or never was): `buttons` lists them."
         button = buttons[int(args[0])]
         action = dict(button.action)
+        ignored = ""
         if action["type"] == "datepicker":
             if len(args) != 2:
                 return f"Give the date: `click {args[0]} {self._working_morning(7):%Y-%m-%d}`."
+            picked = _picked_date(args[1], self.clock().astimezone(self.tz).date())
+            if picked != args[1] and not _ISO_DAY.fullmatch(args[1]):
+                # Slack's date picker sends a full date: say the one meant, ready to type.
+                return (
+                    f"The date picker takes a full date, year first: `click {args[0]} {picked}`."
+                    if picked
+                    else f"I couldn't read `{args[1]}` as a date: e.g. "
+                    f"`click {args[0]} {self._working_morning(7):%Y-%m-%d}`."
+                )
             action["selected_date"] = args[1]
+        elif len(args) > 1:
+            ignored = f"(Button {args[0]} takes no date: `{' '.join(args[1:])}` was ignored.)\n"
         payload = {
             **self._envelope("block_actions"),
             "container": {
@@ -360,8 +386,8 @@ class Console:
         self._dispatch(urlencode({"payload": json.dumps(payload)}))
         views = self.slack.calls_to("views.open")
         if len(views) > opened:
-            return self._submit(_loads(views[-1].args["view"]), lines)
-        return ""
+            return ignored + self._submit(_loads(views[-1].args["view"]), lines)
+        return ignored
 
     def _submit(self, view: dict[str, Any], lines: Iterable[str]) -> str:
         """Answer a modal from the next typed line, as a view_submission. A box of several

@@ -26,7 +26,7 @@ from domain.inputs import (
     unescape,
 )
 from domain.models import ClientType, Money, name_key
-from domain.money import DEFAULT_CURRENCY, parse_amount
+from domain.money import DEFAULT_CURRENCY, AmbiguousAmount, parse_amount
 
 MAX_NAME = 80
 LANGUAGES = ("en", "cy")
@@ -107,6 +107,7 @@ class Paid:
     on: date
     amount: Money | None = None
     date_words: str = field(default="", compare=False)
+    amount_words: str = field(default="", compare=False)  # the amount as typed
 
 
 @dataclass(frozen=True)
@@ -369,17 +370,41 @@ def parse(
         return Help()
     try:
         return _parse(text, today, known_names, currency)
+    except AmbiguousAmount as err:
+        ways = [
+            (number, retyped(text, InputError("", typed=err.typed, instead=instead)))
+            for number, instead in err.readings
+        ]
+        if not ways or not all(command for _, command in ways):
+            raise
+        raise InputError(
+            f"{err.reason} " + " ".join(f"For {way}, type `{command}`." for way, command in ways)
+        ) from None
     except InputError as err:
         if not err.instead:
             raise
         # Words of the command to put right (`31/02`): repeat the whole command, fixed.
-        said = " ".join(text.split())
-        typed = " ".join(err.typed.split())
-        at = said.lower().rfind(typed.lower()) if typed else -1
-        if at < 0:
+        fixed = retyped(text, err)
+        if not fixed:
             raise
-        fixed = said[:at] + err.instead + said[at + len(typed) :]
-        raise type(err)(f"{err} Type: `/client {shorten(fixed, 300)}`") from None
+        raise type(err)(f"{err} Type: `{fixed}`") from None
+
+
+def retyped(text: str, err: InputError) -> str:
+    """The whole `/client` command with the error's `typed` words swapped for its `instead`
+    (the last place they occur), ready to paste; "" when the error names no such words.
+
+    Args:
+        text: what followed `/client`, as Slack sent it.
+        err: the refusal, whose `typed` and `instead` say what to put right.
+    """
+    said = " ".join(text.translate(_QUOTES).split())
+    typed = " ".join(err.typed.split())
+    at = said.lower().rfind(typed.lower()) if typed and err.instead else -1
+    if at < 0:
+        return ""
+    fixed = said[:at] + err.instead + said[at + len(typed) :]
+    return f"/client {shorten(fixed, 300)}"
 
 
 def _parse(text: str, today: date, known_names: Collection[str], currency: str) -> Command:
@@ -490,11 +515,13 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         amount_words = [w for w in paid_words if not w.startswith("#")]
         try:
             amount = parse_amount(amount_words, currency) if amount_words else None
+        except AmbiguousAmount:
+            raise
         except InputError as err:
             raise InputError(
                 f"{err} Invoice references start with `#`: e.g. `/client paid acme £1,000 #INV-12`."
             ) from None
-        return Paid(name, ref, on, amount, words_read)
+        return Paid(name, ref, on, amount, words_read, " ".join(amount_words))
     if verb == "promised":
         tokens = tail.split()
         ref = tokens.pop() if tokens and tokens[-1].startswith("#") else ""
@@ -567,7 +594,27 @@ def _name_for_add(rest: str, verb: str) -> tuple[str, str]:
     cut = next((i for i in range(len(words)) if _is_option(words, i)), len(words))
     if cut == 0:
         raise InputError(f'Which client? e.g. `/client {verb} "Acme Corp" as late-payer`.')
+    _misspelt_option(words, cut, verb)
     return check_name(" ".join(words[:cut])), " ".join(words[cut:])
+
+
+def _misspelt_option(words: list[str], cut: int, verb: str) -> None:
+    """`set Kestrel ower <@U0SAM>`: an option word misspelt, so the name seemed to run on. Only
+    a close miss followed by what that option takes (a mention, a channel, a number, a link...)
+    is one: `Acme Owen` stays a name.
+
+    Raises:
+        InputError: did you mean the option, with the whole command put right.
+    """
+    for j in range(1, cut):
+        close = difflib.get_close_matches(words[j].lower(), sorted(_OPTION_WORDS), n=1, cutoff=0.75)
+        after = words[j + 1] if j + 1 < len(words) else ""
+        if close and re.match(r"^(?:<[@#!]|@|#|\d|https?:)", after):
+            fixed = " ".join([verb, *words[:j], close[0], *words[j + 1 :]])
+            raise InputError(
+                f"I didn't understand `{shorten(words[j])}`. Did you mean `{close[0]}`? "
+                f"`/client {shorten(unescape(fixed), 300)}`"
+            )
 
 
 def _mail_values(word: str, args: list[str]) -> list[str] | None:
@@ -936,6 +983,13 @@ def _entry(word: str, example: str) -> Entry:
         return Entry(seq=int(m.group(1)))
     if word.startswith("#"):
         return Entry(ref=_ref(word, example))
+    if any(ch.isdigit() for ch in word) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,29}", word):
+        # `K-102`: an invoice reference without its `#`.
+        raise InputError(
+            f"Invoice references start with `#`: did you mean `#{word}`?",
+            typed=word,
+            instead=f"#{word}",
+        )
     raise InputError(
         f"Say which entry: an invoice like `#INV-7`, or an entry id like `e12` "
         f"(`/client history` shows them), e.g. `{example}`."
@@ -981,11 +1035,23 @@ def _invoice(name: str, tail: str, today: date, currency: str = DEFAULT_CURRENCY
     words = tail.split()
     lowered = [w.lower() for w in words]
     if "due" not in lowered:
-        raise InputError(f"Give the amount and the due date, e.g. `{example}`.")
+        given = [w for w in words if not w.startswith("#")]
+        if not given:
+            raise InputError(f"Give the amount and the due date, e.g. `{example}`.")
+        parse_amount(given, currency)  # an amount that can't be read says so first
+        refs = [w for w in words if w.startswith("#")]
+        instead = " ".join(["due", example_date(today), *refs])
+        raise InputError(
+            f"The due date is missing: put it after the amount, e.g. `/client invoice "
+            f"{_arg(name)} {' '.join([*given, instead])}`."
+        )
     at = lowered.index("due")
     amount_words, rest = words[:at], words[at + 1 :]
     if not amount_words:
-        raise InputError(f"The amount is missing, e.g. `{example}`.")
+        raise InputError(
+            f"The amount is missing: put it before `due`, e.g. `/client invoice {_arg(name)} "
+            f"{' '.join(['1,200', *words])}`."
+        )
     # `... due <date> [#ref] [on <date sent>] [#ref]`: the sent date is when it happened.
     sent_words: list[str] = []
     lowered_rest = [w.lower() for w in rest]
@@ -1090,6 +1156,14 @@ def _options(text: str, verb: str, name: str = "acme") -> Options:
             i += 2
         elif word == "owner":
             m = _USER.match(arg)
+            if not m and arg.startswith("@"):
+                # Typed out, `@sam` is plain text: Slack makes it a mention only when the
+                # person is picked from its list.
+                raise InputError(
+                    f"`{shorten(arg)}` reached me as plain text, not a mention. Type `@`, pick "
+                    f"the person from Slack's list (the name turns blue), then send: "
+                    f"`{cmd} owner` followed by that mention."
+                )
             if not m:
                 raise InputError(f"After `owner`, mention a person, e.g. `{cmd} owner @sam`.")
             options = replace(options, owner=m.group(1))

@@ -99,6 +99,13 @@ def _check_voidable(record: ClientRecord, lines: list[Interaction], target: Inte
             f"{target.short_id} is itself a void, which can't be voided: log the entry again "
             "if it should count."
         )
+    if target.kind is Kind.ARCHIVED:
+        # Archiving is taken back by its opposite, named with the client: ready to paste.
+        back = "archive" if target.text == "unarchived" else "unarchive"
+        raise InputError(
+            f"{describe(target)} can't be voided: `/client {back} "
+            f"{quote(record.client.name)}` takes it back."
+        )
     if target.kind not in CORRECTABLE:
         raise InputError(
             f"{describe(target)} can't be voided: change settings with `/client set`, the type "

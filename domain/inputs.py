@@ -271,20 +271,35 @@ def example_date(today: date, future: bool = True) -> str:
     return (today + timedelta(days=7 if future else -1)).isoformat()
 
 
+def _accepted(text: str, today: date, future: bool) -> bool:
+    """Whether a date offered in place of a typed one would itself be taken."""
+    try:
+        parse_date(text, today, future=future)
+    except InputError:
+        return False
+    return True
+
+
 def _not_real(
     typed: str, day: int, month: int, year: int | None, today: date, future: bool
 ) -> DateOutOfRange:
     """`31/02` and its like: say why, and what to type instead (the month's last day, or the
     day and month swapped when they were typed month first)."""
     if not 1 <= month <= 12:
-        if 1 <= day <= 12 and 1 <= month <= 31 and year is None:
-            instead = re.sub(r"^(\d{1,2})([/.])(\d{1,2})", r"\3\2\1", typed)
-            return DateOutOfRange(
-                f"`{typed}` is not a real date: the day comes first, then the month. "
-                f"Did you mean `{instead}`?",
-                typed=typed,
-                instead=instead,
-            )
+        if 1 <= day <= 12 and 1 <= month <= 31:
+            # Day and month swapped: `12/20`, `2026-13-01` (the 13th of January).
+            if _ISO.match(typed):
+                instead = f"{typed[:5]}{day:02d}-{month:02d}"
+                order = "the month comes first, then the day"
+            else:
+                instead = re.sub(r"^(\d{1,2})([/.])(\d{1,2})", r"\3\2\1", typed)
+                order = "the day comes first, then the month"
+            if _accepted(instead, today, future):
+                return DateOutOfRange(
+                    f"`{typed}` is not a real date: {order}. Did you mean `{instead}`?",
+                    typed=typed,
+                    instead=instead,
+                )
         instead = example_date(today, future)
         return DateOutOfRange(
             f"`{typed}` is not a real date: there are 12 months. Try `{instead}`.",
@@ -297,6 +312,10 @@ def _not_real(
         instead = f"{typed[:8]}{last:02d}"
     else:
         instead = re.sub(r"^\d{1,2}", str(last), typed)
+        if year is None and not _accepted(instead, today, future):
+            # `28/02` would be ahead, and a thing that happened can't be: the year it was.
+            past = max(d for d in _occurrences(last, month, today) if d <= today)
+            instead = f"{instead}{typed[2] if typed[2] in '/.' else typed[1]}{past.year}"
     month_name = date(2000, month, 1).strftime("%B")
     return DateOutOfRange(
         f"`{typed}` is not a real date: {month_name} has {last} days"

@@ -113,7 +113,7 @@ def _symbols() -> dict[str, tuple[str, ...]]:
             symbol = get_currency_symbol(code, locale=locale)
             if symbol != code:
                 found.setdefault(symbol, set()).add(code)
-    found.setdefault("kr", set()).update({"SEK", "NOK", "DKK"})
+    found.setdefault("kr", set()).update({"SEK", "NOK", "DKK", "ISK"})
     return {
         s: tuple(sorted(codes, key=lambda c: (c != _PREFERRED.get(s), c)))
         for s, codes in found.items()
@@ -145,8 +145,19 @@ def parse_amount(tokens: list[str], currency: str = DEFAULT_CURRENCY) -> Money:
     text = _SPACES.sub(" ", typed).strip()
     if not text:
         raise InputError(f"The amount is missing. Write it like {ACCEPTED}.")
-    code, number = _split_currency(text, currency, typed)
-    value = _read_number(number, typed)
+    negative = text.startswith(_MINUS)
+    code, number = _split_currency(text.lstrip("".join(_MINUS)).strip(), currency, typed)
+    negative = negative or number.startswith(_MINUS)
+    value = _read_number(number.lstrip("".join(_MINUS)).strip(), typed)
+    if negative:
+        at = min(typed.find(m) for m in _MINUS if m in typed)
+        raise InputError(
+            f"Amounts are positive: `{shorten(typed)}` can't be logged. Money going back to "
+            "the client (a refund, a credit) is a note, e.g. `/client note acme refunded "
+            f"{shorten(typed[:at] + typed[at + 1 :])}`. Otherwise, type it without the minus.",
+            typed=typed,
+            instead=typed[:at] + typed[at + 1 :],
+        )
     if not Decimal(0) < value < MAX_AMOUNT:
         raise InputError("The amount must be more than zero and less than a billion.")
     places = get_currency_precision(code)
@@ -154,6 +165,22 @@ def parse_amount(tokens: list[str], currency: str = DEFAULT_CURRENCY) -> Money:
         unit = "whole amounts" if places == 0 else f"at most {places} decimal places"
         raise InputError(f"{code} amounts have {unit}: `{shorten(typed)}` has more.")
     return Money(value, code)
+
+
+_MINUS = ("-", "\u2212")
+
+
+class AmbiguousAmount(InputError):
+    """`1.200`: 1200 or 1.2? `kr 500`: which crown? `readings` are each way to read it
+    (`1,200`, `NOK`) with the amount as typed rewritten that way (`£1,200`, `NOK 500`), to put
+    in place of `typed`."""
+
+    def __init__(self, message: str, *, typed: str, readings: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(message, typed=typed)
+        self.readings = readings
+        # Without its last sentence (the forms to write), for a reply that gives the
+        # whole command each way instead.
+        self.reason = message.rsplit(". ", 1)[0] + "."
 
 
 def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
@@ -193,12 +220,12 @@ def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
     symbols = sorted(_symbols(), key=len, reverse=True)
     for symbol in symbols:
         if text.startswith(symbol):
-            found.append(_symbol_currency(symbol, workspace))
+            found.append(_symbol_currency(symbol, workspace, typed))
             text = text[len(symbol) :].strip()
             break
     for symbol in symbols:
         if text.endswith(symbol) and text[: -len(symbol)].strip():
-            found.append(_symbol_currency(symbol, workspace))
+            found.append(_symbol_currency(symbol, workspace, typed))
             text = text[: -len(symbol)].strip()
             break
     if len(found) > 1:
@@ -208,9 +235,20 @@ def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
     return (found[0] if found else workspace), text
 
 
-def _symbol_currency(symbol: str, workspace: str) -> str:
+def _symbol_currency(symbol: str, workspace: str, typed: str) -> str:
     codes = _symbols()[symbol]
-    return workspace if workspace in codes else codes[0]
+    if workspace in codes:
+        return workspace
+    if symbol == "kr":
+        # Swedish, Norwegian, Danish and Icelandic crowns are all `kr`: outside a workspace
+        # that uses one, which is meant can't be told, and a guess is a wrong amount.
+        raise AmbiguousAmount(
+            f"`{shorten(typed)}`: `kr` is the crown of Sweden (SEK), Norway (NOK), Denmark (DKK) "
+            "and Iceland (ISK). Write the code instead, like `500 NOK`.",
+            typed=typed,
+            readings=tuple((code, typed.replace("kr", code, 1)) for code in sorted(codes)),
+        )
+    return codes[0]
 
 
 def _read_number(text: str, typed: str) -> Decimal:
@@ -243,9 +281,14 @@ def _read_number(text: str, typed: str) -> Decimal:
         elif len(tail) == 3 and " " not in text and head != "0":
             if mark == "." or not _GROUPED[","].match(text):
                 # `1.200`: a thousand and two hundred, or one point two? Never guess.
-                raise InputError(
+                readings = [f"{head},{tail}"] if mark == "." else []
+                if readings and tail.endswith("0"):
+                    readings.append(f"{head}.{tail[:2]}")
+                raise AmbiguousAmount(
                     f"`{shorten(typed)}` could be read two ways (`1.200` is 1200 in some "
-                    "countries and 1.2 in others). Write it as `1200`, `1,200` or `1.20`."
+                    "countries and 1.2 in others). Write it as `1200`, `1,200` or `1.20`.",
+                    typed=typed,
+                    readings=tuple((r, typed.replace(text, r, 1)) for r in readings),
                 )
         else:
             # One mark, not followed by three digits: the decimal mark (`1200.50`, `1 200,50`).

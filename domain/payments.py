@@ -16,19 +16,33 @@ from domain.models import ClientRecord, Invoice, Kind, Money
 from domain.money import format_money
 
 
-def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: date) -> list[Draft]:
-    """One PAID line per invoice the payment goes to, each with the amount it takes."""
+def payment_drafts(
+    record: ClientRecord,
+    ref: str,
+    amount: Money | None,
+    on: date,
+    *,
+    typed: str = "",
+    date_typed: str = "",
+) -> list[Draft]:
+    """One PAID line per invoice the payment goes to, each with the amount it takes.
+
+    Args:
+        typed: the amount as typed, and date_typed the date: a refusal names what to type in
+            their place (InputError.typed / instead), so the whole command can be repeated.
+    """
     name = record.client.name
     unpaid = list(record.state.unpaid)
     if ref:
         invoice = _named(record, ref, unpaid)
-        _not_before_sent(record, invoice, on)
-        return [_line(invoice, _towards(invoice, amount), on)]
+        _not_before_sent(record, invoice, on, date_typed)
+        return [_line(invoice, _towards(invoice, amount, typed), on)]
     _some_unpaid(record, unpaid)
     # A payment can only go to invoices already sent on the day it was paid.
     sent = [i for i in unpaid if sent_by(i, on)]
     if not sent:
-        _not_before_sent(record, min(unpaid, key=lambda i: (i.sent_on or on, i.seq)), on)
+        first = min(unpaid, key=lambda i: (i.sent_on or on, i.seq))
+        _not_before_sent(record, first, on, date_typed)
     unpaid = sent
     if amount is None:
         if len(unpaid) > 1:
@@ -53,7 +67,9 @@ def payment_drafts(record: ClientRecord, ref: str, amount: Money | None, on: dat
         raise InputError(
             f"{format_money(amount)} is more than the {format_money(Money(owed, amount.currency))} "
             f"{name} owes in {amount.currency}, so part of it would go nowhere. Log what was owed, "
-            "and refund or invoice the difference."
+            "and note the refund or invoice the difference.",
+            typed=typed,
+            instead=_typed_money(Money(owed, amount.currency)),
         )
     lines, left = [], amount.amount
     for invoice in same:
@@ -94,16 +110,30 @@ def _named(record: ClientRecord, ref: str, unpaid: list[Invoice]) -> Invoice:
     raise InputError(f"{name} has no unpaid invoice #{ref}.{unpaid_hint(unpaid)}")
 
 
-def _not_before_sent(record: ClientRecord, invoice: Invoice, on: date) -> None:
+def _not_before_sent(record: ClientRecord, invoice: Invoice, on: date, date_typed: str) -> None:
     if invoice.sent_on is not None and on < invoice.sent_on:
+        sent = f"{invoice.sent_on:%a %-d %b %Y}"
+        if date_typed:  # the whole command follows, with `today` for the date
+            raise InputError(
+                f"Invoice #{invoice.ref} was sent on {sent}: a payment dated {on:%a %-d %b %Y} "
+                f"can't be for it. Give the day it was paid, on or after {sent}.",
+                typed=date_typed,
+                instead="today",
+            )
         raise InputError(
-            f"Invoice #{invoice.ref} was sent on {invoice.sent_on:%a %-d %b %Y}: a payment "
-            f"dated {on:%a %-d %b %Y} can't be for it. Give the day it was paid, "
+            f"Invoice #{invoice.ref} was sent on {sent}: a payment dated {on:%a %-d %b %Y} "
+            f"can't be for it. Give the day it was paid, "
             f"e.g. `/client paid {quote(record.client.name)} #{invoice.ref} on today`."
         )
 
 
-def _towards(invoice: Invoice, amount: Money | None) -> Money:
+def _typed_money(money: Money) -> str:
+    """An amount as it can be typed back: `€1,500`, `£1,200.50`."""
+    shown = format_money(money)
+    return shown.removesuffix(".00")
+
+
+def _towards(invoice: Invoice, amount: Money | None, typed: str = "") -> Money:
     owed = balance(invoice)
     if amount is None:
         return owed
@@ -115,8 +145,10 @@ def _towards(invoice: Invoice, amount: Money | None) -> Money:
     if amount.amount > owed.amount:
         raise InputError(
             f"{format_money(amount)} is more than the {format_money(owed)} still owed on "
-            f"#{invoice.ref}. Log what was paid towards it (leave out the amount to settle it), "
-            "or leave out the `#ref` to settle the oldest invoices first."
+            f"#{invoice.ref}. If they paid it all, log what was owed (and a note for any "
+            "refund); for part of it, log what was paid towards it.",
+            typed=typed,
+            instead=_typed_money(owed),
         )
     return amount
 

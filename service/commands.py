@@ -28,7 +28,7 @@ from domain.models import (
     Interaction,
     Kind,
 )
-from domain.money import DEFAULT_CURRENCY
+from domain.money import DEFAULT_CURRENCY, format_money
 from domain.nudges import DEFAULT_LADDERS, Ladders
 from domain.payments import payment_drafts, promised_invoice, quote
 from domain.report import engagement_report
@@ -168,7 +168,11 @@ class ClientCommands:
                 return self._privately(command, team_id, user_id, now, today, text)
             return self._run(command, team_id, user_id, now, today, text, source)
         except InputError as err:
-            return replies.error(str(err), "date" if isinstance(err, DateOutOfRange) else "")
+            message = str(err)
+            # Refused against the record (a reference taken): the whole command, put right.
+            if fixed := cmd.retyped(text, err):
+                message = f"{message} Type: `{fixed}`"
+            return replies.error(message, "date" if isinstance(err, DateOutOfRange) else "")
         except DamagedRecord:
             # The store has logged the file's path; the person gets what they can act on.
             return replies.error(
@@ -530,10 +534,7 @@ class ClientCommands:
             refs = {i.ref.casefold() for i in record.state.invoices}
             ref = c.ref or _next_ref(refs)
             if ref.casefold() in refs:
-                raise InputError(
-                    f"{client.name} already has an invoice #{ref}. Give this one another "
-                    "reference, e.g. `#INV-13`."
-                )
+                raise _ref_taken(record, ref, _next_ref(refs))
             note = "" if c.ref else AUTO_REF_NOTE
             return [
                 Draft(
@@ -547,7 +548,9 @@ class ClientCommands:
                 )
             ], None
         if isinstance(c, cmd.Paid):
-            return payment_drafts(record, c.ref, c.amount, c.on), None
+            return payment_drafts(
+                record, c.ref, c.amount, c.on, typed=c.amount_words, date_typed=c.date_words
+            ), None
         if isinstance(c, cmd.Promised):
             invoice = promised_invoice(record, c.ref)
             return [
@@ -596,12 +599,21 @@ class ClientCommands:
 
 def near_names(name: str, known: list[str]) -> list[str]:
     """Clients `name` may have meant: those it is the start of a word of (`acme` for "Acme
-    Ltd" and "Acme Inc"), then near misses in spelling (`acmee`)."""
+    Ltd" and "Acme Inc"), then near misses in spelling (`acmee`, or `blom` for a word of
+    "Bloom Florists"). Offered, never acted on: a wrong client is worse than a retry."""
     key = " ".join(name.casefold().split())
     starts = [k for k in known if any(w.startswith(key) for w in k.casefold().split())]
     starts += [k for k in known if k not in starts and k.casefold().startswith(key)]
     by_key = {k.casefold(): k for k in known}
     spelled = [by_key[m] for m in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.75)]
+    # One word misspelt from a word of a longer name: `blom` for "Bloom Florists".
+    if " " not in key:
+        spelled += [
+            k
+            for k in known
+            if len(k.split()) > 1
+            and difflib.get_close_matches(key, k.casefold().split(), n=1, cutoff=0.75)
+        ]
     return list(dict.fromkeys([*starts, *spelled]))[:5]
 
 
@@ -697,6 +709,20 @@ def _show(value: object) -> str:
     if isinstance(value, tuple):
         return ", ".join(value) or "none"
     return str(value) if value not in ("", None) else "none"
+
+
+def _ref_taken(record: ClientRecord, ref: str, free: str) -> InputError:
+    """An invoice logged with a reference the client already has: most often the same invoice
+    typed twice, so the one on record is shown before a free reference is offered."""
+    (taken,) = (i for i in record.state.invoices if i.ref.casefold() == ref.casefold())
+    return InputError(
+        f"{record.client.name} already has invoice #{taken.ref}: "
+        f"{format_money(taken.amount)}, due {taken.due_on:%a %-d %b %Y}. If it's the same "
+        f"invoice, it's logged already and there's nothing to do. If this is a new one, give "
+        f"it a reference of its own, such as the next free one, #{free}.",
+        typed=f"#{ref}",
+        instead=f"#{free}",
+    )
 
 
 def _next_ref(refs: set[str]) -> str:

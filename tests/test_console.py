@@ -476,3 +476,25 @@ def test_console_send_by_email_goes_to_a_local_smtp_sink_once(tmp_path: Path) ->
     assert len(sink.received) == 1
     (msg,) = sink.messages()
     assert msg["To"] == "jo@acme.com" and msg["Subject"] == "Following up"
+
+
+def test_a_click_date_is_given_as_the_picker_sends_it_and_an_unwanted_one_is_said_ignored(
+    tmp_path: Path,
+) -> None:
+    done = run_console(
+        tmp_path,
+        [
+            "/client add acme as late-payer",
+            "/client invoice acme 900 due 2026-11-20 #A1",
+            "scan --now 2026-11-30T10:00",
+            "click 6 25/12",  # Snooze until: a date typed day first
+            "buttons",
+            "click 3 2026-12-25",  # Snooze 1 day: takes no date
+        ],
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "The date picker takes a full date, year first: `click 6 2026-12-25`." in out
+    # Nothing was pressed: the button is still there.
+    assert "[6] acme, overdue step 1: Snooze until a date" in out.split("Buttons:")[2]
+    assert "(Button 3 takes no date: `2026-12-25` was ignored.)" in out

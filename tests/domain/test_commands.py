@@ -392,11 +392,9 @@ def test_invoice(text: str, amount: Money, due: date, ref: str) -> None:
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        (
-            "invoice acme 1200",
-            "Give the amount and the due date, e.g. `/client invoice acme £1,200",
-        ),
-        ("invoice acme due fri", "The amount is missing, e.g."),
+        ("invoice acme 1200", "The due date is missing: put it after the amount"),
+        ("invoice acme", "Give the amount and the due date, e.g. `/client invoice acme £1,200"),
+        ("invoice acme due fri", "The amount is missing: put it before `due`"),
         ("invoice acme 1200 due", "The due date is missing"),
         ("invoice acme 1200 due #INV-1", "The due date is missing"),
         ("invoice acme 12.345 due fri", "could be read two ways"),

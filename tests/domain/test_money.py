@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from domain.inputs import InputError
 from domain.models import Money
-from domain.money import format_money, format_totals, is_currency, not_money, parse_amount, totals
+from domain.money import (
+    AmbiguousAmount,
+    format_money,
+    format_totals,
+    is_currency,
+    not_money,
+    parse_amount,
+    totals,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,8 +69,21 @@ def test_kr_is_the_workspaces_own_krone_or_krona(typed: list[str], workspace: st
     assert parse_amount(typed, workspace) == Money(Decimal(500), workspace)
 
 
-def test_kr_elsewhere_is_swedish_kronor() -> None:
-    assert parse_amount(["500", "kr"], "GBP") == Money(Decimal(500), "SEK")
+def test_kr_elsewhere_is_asked_about_never_guessed() -> None:
+    # Four countries write `kr`: a GBP workspace's `kr 500` is one of them, and which can't
+    # be told. Each reading is the amount as typed with the code in place of `kr`.
+    with pytest.raises(AmbiguousAmount) as err:
+        parse_amount(["500", "kr"], "GBP")
+    assert err.value.typed == "500 kr"
+    assert err.value.readings == (
+        ("DKK", "500 DKK"),
+        ("ISK", "500 ISK"),
+        ("NOK", "500 NOK"),
+        ("SEK", "500 SEK"),
+    )
+    for _, typed in err.value.readings:
+        assert parse_amount([typed], "GBP").amount == Decimal(500)
+    assert parse_amount(["500", "kr"], "ISK") == Money(Decimal(500), "ISK")
 
 
 def test_amounts_add_up_exactly() -> None:
@@ -79,7 +100,8 @@ def test_amounts_add_up_exactly() -> None:
         (["12,34,567"], "Write it like `1200`, `1,200.50`"),
         (["1,2345"], "Write it like"),
         (["abc"], "Write it like"),
-        (["-5"], "Write it like"),
+        (["-5"], "Amounts are positive"),
+        (["$-50"], "Amounts are positive"),
         (["1e3"], "Write it like"),
         (["NaN"], "Write it like"),
         (["300", "XYZ"], "I don't know the currency `XYZ`"),

@@ -146,7 +146,9 @@ def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_
     text = refused(server.slash("paid globex £50 on 2027-02-30"))
     assert "Type: `/client paid globex £50 on 2027-02-28`" in text
     text = refused(server.slash("asked globex the logo on 31/04"))
-    assert "Type: `/client asked globex the logo on 30/04`" in text
+    # 30/04 alone would be next month, and a thing that happened can't be dated ahead: the
+    # suggestion carries the year that makes it one that is taken.
+    assert "Type: `/client asked globex the logo on 30/04/2026`" in text
     text = refused(server.slash("promised globex 12/20"))
     assert "the day comes first, then the month. Did you mean `20/12`?" in text
     assert "Type: `/client promised globex 20/12`" in text
@@ -155,7 +157,7 @@ def test_an_impossible_date_gets_the_whole_command_with_a_real_one_and_examples_
     text = refused(server.slash("away globex until someday"))
     assert "Type: `/client away globex until 2027-03-08`" in text
     text = refused(server.slash("invoice globex £100"))
-    assert "`/client invoice globex £1,200 due 2027-03-08 #INV-12`" in text
+    assert "`/client invoice globex £100 due 2027-03-08`" in text
     text = refused(server.slash("fix globex #INV-1"))
     assert "`/client fix globex #INV-7 due 2027-03-08`" in text
     assert "`/client fix globex e12 on 2027-02-28`" in text
@@ -212,3 +214,180 @@ def test_suggested_commands_keep_what_was_typed_and_name_the_client_meant(
     text = refused(server.slash("Oak &amp; Ivy asked the logo"))
     assert '`/client asked "Oak &amp; Ivy" the logo`' in text
     assert stored_files(store) == before
+
+
+# From a third console walk ---------------------------------------------------------------------
+def test_a_reference_already_taken_shows_the_invoice_and_the_next_free_reference(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash("add Kestrel as late-payer"))
+    ok(server.slash("invoice Kestrel £900 due 2026-12-04 on 2026-11-04 #K-102"))
+    ok(server.slash("invoice Kestrel £100 due 2026-12-20"))  # #INV-2, numbered by Tactful
+    before = stored_files(store)
+
+    text = refused(server.slash("invoice Kestrel 900 GBP due 3 days ago #k-102"))
+    assert "Kestrel already has invoice #K-102: £900.00, due Fri 4 Dec 2026." in text
+    assert "If it's the same invoice, it's logged already and there's nothing to do." in text
+    # The next reference Tactful itself would give, in the whole command as typed.
+    assert "Type: `/client invoice Kestrel 900 GBP due 3 days ago #INV-3`" in text
+    assert "INV-13" not in text
+    assert stored_files(store) == before
+    # Pasted, it is logged under that reference.
+    ok(server.slash("invoice Kestrel 900 GBP due 3 days ago #INV-3"))
+    record = store.find("T0TEAM1", "Kestrel")
+    assert record is not None
+    assert [i.ref for i in record.state.invoices] == ["K-102", "INV-2", "INV-3"]
+
+
+def test_amount_errors_repeat_the_whole_command_with_an_amount_that_works(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Nova Dental" as late-payer'))
+    ok(server.slash('invoice "Nova Dental" €1500 due 2026-12-04 on 2026-11-04 #ND-1'))
+    before = stored_files(store)
+
+    text = refused(server.slash('invoice "Nova Dental" €1.200 due 2026-12-20 #ND-2'))
+    assert 'For 1,200, type `/client invoice "Nova Dental" €1,200 due 2026-12-20 #ND-2`.' in text
+    assert 'For 1.20, type `/client invoice "Nova Dental" €1.20 due 2026-12-20 #ND-2`.' in text
+    text = refused(server.slash('paid "Nova Dental" 1.000 #ND-1'))
+    assert '`/client paid "Nova Dental" 1,000 #ND-1`' in text
+    assert '`/client paid "Nova Dental" 1.00 #ND-1`' in text
+
+    text = refused(server.slash('paid "Nova Dental" €2000 #ND-1'))
+    assert "€2,000.00 is more than the €1,500.00 still owed on #ND-1." in text
+    assert 'Type: `/client paid "Nova Dental" €1,500 #ND-1`' in text
+    text = refused(server.slash('paid "Nova Dental" €2000'))
+    assert 'Type: `/client paid "Nova Dental" €1,500`' in text
+
+    # Dated before the invoice: the amount stays in the command.
+    text = refused(server.slash('paid "Nova Dental" €500 #ND-1 on 2026-10-01'))
+    assert "on or after Wed 4 Nov 2026" in text
+    assert 'Type: `/client paid "Nova Dental" €500 #ND-1 on today`' in text
+
+    text = refused(server.slash('invoice "Nova Dental" $-50 due 2026-12-20'))
+    assert "Amounts are positive: `$-50` can't be logged." in text
+    assert "a note" in text and "refunded $50" in text
+    assert 'Type: `/client invoice "Nova Dental" $50 due 2026-12-20`' in text
+    assert stored_files(store) == before
+
+    # Each suggestion, pasted, is accepted.
+    ok(server.slash('paid "Nova Dental" €500 #ND-1 on today'))
+    ok(server.slash('paid "Nova Dental" €1,000 #ND-1'))
+    ok(server.slash('invoice "Nova Dental" €1,200 due 2026-12-20 #ND-2'))
+
+
+def test_a_missing_part_of_an_invoice_is_named_and_the_rest_is_kept(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")  # a Monday
+    ok(server.slash("add Kestrel as late-payer"))
+    ok(server.slash("invoice Kestrel £900 due 2026-12-04 on 2026-11-04 #K-102"))
+    before = stored_files(store)
+
+    text = refused(server.slash("invoice Kestrel 750"))
+    assert "Give the amount" not in text
+    assert "The due date is missing" in text
+    assert "`/client invoice Kestrel 750 due 2026-12-14`" in text
+    text = refused(server.slash("invoice Kestrel 750 #K-103"))
+    assert "`/client invoice Kestrel 750 due 2026-12-14 #K-103`" in text
+    text = refused(server.slash("invoice Kestrel due 2026-12-20"))
+    assert "The amount is missing" in text
+    assert "`/client invoice Kestrel 1,200 due 2026-12-20`" in text
+    text = refused(server.slash("fix Kestrel K-102 due 2027-01-15"))
+    assert "did you mean `#K-102`?" in text
+    assert "Type: `/client fix Kestrel #K-102 due 2027-01-15`" in text
+    assert stored_files(store) == before
+
+    ok(server.slash("invoice Kestrel 750 due 2026-12-14"))
+    ok(server.slash("fix Kestrel #K-102 due 2027-01-15"))
+
+
+def test_a_misspelt_option_word_and_a_typed_out_mention_say_what_to_do(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash("add Kestrel as late-payer"))
+    before = stored_files(store)
+
+    text = refused(server.slash("set Kestrel ower <@U0SAM>"))
+    assert "can't contain mentions" not in text
+    assert "Did you mean `owner`? `/client set Kestrel owner &lt;@U0SAM&gt;`" in text
+    text = refused(server.slash("set Kestrel quite 5 days"))
+    assert "Did you mean `quiet`? `/client set Kestrel quiet 5 days`" in text
+    # `@sam` typed out reaches the app as plain text: the reply says how to make it a mention,
+    # never offers the same words again.
+    text = refused(server.slash("set Kestrel owner @sam"))
+    assert "plain text, not a mention" in text and "Slack's list" in text
+    assert "owner @sam`" not in text
+    assert stored_files(store) == before
+
+    ok(server.slash("set Kestrel owner <@U0SAM>"))
+    record = store.find("T0TEAM1", "Kestrel")
+    assert record is not None and record.client.owner == "U0SAM"
+    # A name with a word that merely looks like an option is still a name.
+    ok(server.slash("add Acme Owen as late-payer"))
+
+
+def test_dates_suggested_for_impossible_ones_are_themselves_accepted(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2027-02-10T10:00")  # before 28 Feb: `28/02` alone would be ahead
+    ok(server.slash("add Kestrel as late-payer"))
+    before = stored_files(store)
+
+    text = refused(server.slash("asked Kestrel the logo on 31/02"))
+    assert "Type: `/client asked Kestrel the logo on 28/02/2026`" in text
+    # A plan may be ahead: the day alone is right.
+    text = refused(server.slash("invoice Kestrel £100 due 31/02"))
+    assert "Type: `/client invoice Kestrel £100 due 28/02`" in text
+    # Day and month swapped in an ISO date: the date meant, not an unrelated example.
+    text = refused(server.slash("invoice Kestrel £100 due 2027-13-01"))
+    assert "Did you mean `2027-01-13`?" in text
+    assert "Type: `/client invoice Kestrel £100 due 2027-01-13`" in text
+    assert stored_files(store) == before
+
+    ok(server.slash("asked Kestrel the logo on 28/02/2026"))
+    ok(server.slash("invoice Kestrel £100 due 28/02"))
+    ok(server.slash("invoice Kestrel £100 due 2027-01-13"))
+
+
+def test_a_misspelt_or_partial_name_is_offered_never_acted_on_and_kr_is_asked_about(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Bloom Florists" as unresponsive'))
+    ok(server.slash('add "Harbour Dental" as unresponsive'))
+    ok(server.slash("add Kestrel as late-payer"))
+    before = stored_files(store)
+
+    text = refused(server.slash("asked Blom the product photos"))
+    assert (
+        'Did you mean Bloom Florists? `/client asked "Bloom Florists" the product photos`' in text
+    )
+    text = refused(server.slash("asked harbour the x-rays"))
+    assert 'Did you mean Harbour Dental? `/client asked "Harbour Dental" the x-rays`' in text
+
+    # `kr` in a GBP workspace: four crowns write it, so each is offered, whole.
+    text = refused(server.slash("invoice Kestrel kr 500 due 2026-12-20"))
+    for code in ("DKK", "ISK", "NOK", "SEK"):
+        assert f"For {code}, type `/client invoice Kestrel {code} 500 due 2026-12-20`." in text
+    assert stored_files(store) == before
+    ok(server.slash("invoice Kestrel NOK 500 due 2026-12-20"))
+
+
+def test_undoing_an_archive_names_the_command_that_takes_it_back(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-07T10:00")
+    ok(server.slash('add "Oak &amp; Ivy" as late-payer'))
+    ok(server.slash('archive "Oak &amp; Ivy"'))
+    before = stored_files(store)
+    text = refused(server.slash("undo"))
+    assert "can't be voided" in text
+    assert '`/client unarchive "Oak &amp; Ivy"` takes it back.' in text
+    assert stored_files(store) == before
+    ok(server.slash('unarchive "Oak &amp; Ivy"'))
+    text = refused(server.slash("undo"))
+    assert '`/client archive "Oak &amp; Ivy"` takes it back.' in text

@@ -126,7 +126,10 @@ def test_an_ambiguous_amount_is_refused_with_the_accepted_forms(
 ) -> None:
     ok(server.slash("add acme"))
     text = refused(server.slash("invoice acme 1.200 due 2026-12-20"))
-    assert "could be read two ways" in text and "`1,200`" in text
+    assert "could be read two ways" in text
+    # Each reading as the whole command, ready to paste.
+    assert "For 1,200, type `/client invoice acme 1,200 due 2026-12-20`." in text
+    assert "For 1.20, type `/client invoice acme 1.20 due 2026-12-20`." in text
     assert store.find(TEAM1, "acme").state.invoices == ()
 
 
