@@ -60,3 +60,27 @@ def test_clipped_then_escaped_fits_and_never_ends_in_part_of_an_escape(
 @given(typed, st.integers(min_value=1, max_value=120))
 def test_fit_inside_formatting_counts_the_fences(text: str, limit: int) -> None:
     assert len(literal(fit(text, limit, inside=True))) <= limit
+
+
+def test_names_in_bold_in_replies_and_alerts_are_fenced() -> None:
+    from ui.nudges import creator_dm_line
+    from ui.replies import shared_nudge_channel
+
+    for text in (creator_dm_line(NASTY), shared_nudge_channel(NASTY, "C0TEAM", add=True)):
+        assert f"*{literal(NASTY)}*" in text
+
+
+def test_typed_text_in_a_struck_through_history_line_is_fenced() -> None:
+    from datetime import UTC, date, datetime
+
+    from domain.models import Interaction, Kind
+    from ui.replies import entry_lines
+
+    at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    note = Interaction(1, Kind.NOTE, date(2026, 11, 2), "U1", at, "see ~/docs and *all* of it")
+    void = Interaction(2, Kind.VOIDED, date(2026, 11, 2), "U1", at, "typo", target=1)
+    line = next(x for x in entry_lines([void, note]) if x.startswith("~"))
+    struck = line[: line.index("~ *VOIDED*") + 1]
+    assert literal("see ~/docs and *all* of it") in struck
+    # The only bare tildes are the two that strike the line through.
+    assert struck.replace(f"{ZERO_WIDTH_SPACE}~{ZERO_WIDTH_SPACE}", "").count("~") == 2
