@@ -31,6 +31,7 @@ from service.decisions import Outcome, clean_edit, clean_reason, needs_two
 from service.email_out import EmailOut
 from service.nudges import NudgeEngine
 from ui import nudges as ui
+from ui.mrkdwn import literal
 from ui.replies import day, who
 
 # Every button and modal of a suggestion (tests/test_manifest.py checks they are registered).
@@ -334,7 +335,13 @@ def on_edit(body: dict[str, Any], client: WebClient, context: BoltContext) -> No
     text = nudge.versions[-1].text
     if len(text) > ui.MAX_EDIT:
         # Slack's edit box would cut it, and saving would store the cut text: say why instead.
-        _tell(client, channel, body["user"]["id"], thread_ts, ui.too_long_to_edit(len(text)))
+        _tell(
+            client,
+            channel,
+            body["user"]["id"],
+            thread_ts,
+            ui.too_long_to_edit(len(text), record.client.name),
+        )
         return
     metadata = _modal_metadata(ref, channel, thread_ts)
     client.views_open(trigger_id=body["trigger_id"], view=ui.edit_modal(text, metadata))
@@ -563,7 +570,7 @@ def ephemeral_note(outcome: Outcome, user: str, tz) -> str:
         name = outcome.record.client.name
         arg = escape(f'"{name}"' if " " in name else name)
         return (
-            f"*{escape(name)}* has no email address, so nothing was sent: "
+            f"*{literal(name)}* has no email address, so nothing was sent: "
             f"`/client set {arg} email jo@example.com`, then press *Send by email* again."
         )
     if outcome.result == "already_sent" and nudge is not None:

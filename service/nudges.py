@@ -181,6 +181,12 @@ class NudgeEngine:
 
         With `claim`, only the workspaces it grants (scheduler/lock.py): another replica's pass
         has the others."""
+        with self.poster.one_pass():
+            return self._scan(now, dry_run=dry_run, claim=claim)
+
+    def _scan(
+        self, now: datetime, *, dry_run: bool, claim: Callable[[str], bool] | None
+    ) -> ScanReport:
         report = ScanReport()
         today = self._today(now)
         with_pending: list[tuple[str, str]] = []

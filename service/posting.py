@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,28 @@ class Poster:
         self.nudge_channel = nudge_channel
         self.pace = pace or Pacer()
         self.shared_outside = shared_outside
+        # Per (token, channel), whether it is shared outside: kept for one pass only, so a pass
+        # posting 1,000 nudges in one channel asks Slack once (`conversations.info` is rate
+        # limited), and a channel shared since the last pass is seen at the next.
+        self._shared: dict[tuple[str, str], bool] | None = None
+
+    @contextmanager
+    def one_pass(self) -> Iterator[None]:
+        """Within it, each channel is asked about once (see `channel`)."""
+        self._shared = {}
+        try:
+            yield
+        finally:
+            self._shared = None
+
+    def _shared_outside(self, client: WebClient, channel: str) -> bool:
+        cache = self._shared
+        if cache is None:
+            return self.shared_outside(client, channel)
+        key = (client.token or "", channel)
+        if key not in cache:
+            cache[key] = self.shared_outside(client, channel)
+        return cache[key]
 
     def route(self, record: ClientRecord) -> Route:
         return nudge_route(record.client, self.nudge_channel)
@@ -101,7 +124,7 @@ class Poster:
         on a setting; `/client status` keeps showing the channel, so the team can change it.
         """
         route = self.route(record)
-        if not route.is_dm and route.target and self.shared_outside(client, route.target):
+        if not route.is_dm and route.target and self._shared_outside(client, route.target):
             logger.warning(
                 "%s is shared with an outside organisation: client %s's nudge goes by DM",
                 route.target,

@@ -96,8 +96,25 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
     if tp is Decimal:
         return _none_or(Decimal)
     if isinstance(tp, type) and issubclass(tp, Enum):
-        return _none_or(tp)
+        return _none_or(_enum_converter(tp))
     return _identity
+
+
+@cache
+def _enum_converter(tp: type[Enum]) -> Callable[[Any], Any]:
+    """`tp(value)`, by a look-up in the enum's own table of values: calling the enum class goes
+    through its metaclass, and was most of the time spent decoding a long history (an
+    interaction's kind). A value not in the table takes `tp(value)`, so it fails (or is
+    mapped by `_missing_`) exactly as before."""
+    members = tp._value2member_map_
+
+    def convert(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value
+            return tp(value)
+
+    return convert
 
 
 def _dataclass_decoder(tp: type) -> Callable[[Any], Any]:
@@ -133,8 +150,10 @@ def _converter(tp: Any) -> Callable[[Any], Any] | None:
     tp = _optional_inner(tp)
     if tp in (date, datetime):
         return tp.fromisoformat
-    if tp is Decimal or (isinstance(tp, type) and issubclass(tp, Enum)):
+    if tp is Decimal:
         return tp
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum_converter(tp)
     return None
 
 

@@ -12,6 +12,7 @@ from domain.insights import Insight
 from domain.models import ClientType, Money
 from domain.money import format_totals
 from ui import blocks as bk
+from ui.mrkdwn import literal
 from ui.replies import TYPE_LABEL, day
 
 OPEN_THREAD = "agenda_open_thread"  # a link button: Slack still sends the click, acked
@@ -72,7 +73,7 @@ def promise_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:
 def promise_lines(a: Agenda) -> list[str]:
     """One line (mrkdwn, names escaped) per promise to pay falling due this week."""
     return [
-        f":handshake: *{escape(s.name)}* promised to pay {money(s.promised_owed)} by "
+        f":handshake: *{literal(s.name)}* promised to pay {money(s.promised_owed)} by "
         f"{day(s.promised_by)}"
         for s in a.promises
         if s.promised_by
@@ -105,7 +106,7 @@ def entries(a: Agenda, today: date) -> list[tuple[str, Waiting | None, str]]:
     for s in a.overdue:
         found.append(
             (
-                f":red_circle: *{escape(s.name)}*: {_days(s.overdue_count, 'invoice')} overdue, "
+                f":red_circle: *{literal(s.name)}*: {_days(s.overdue_count, 'invoice')} overdue, "
                 f"the oldest by {_days(s.days_overdue)}",
                 _thread(s, "overdue"),
                 s.client_id,
@@ -115,7 +116,7 @@ def entries(a: Agenda, today: date) -> list[tuple[str, Waiting | None, str]]:
         since = f" (waiting since {day(s.quiet_since)})" if s.quiet_since else ""
         found.append(
             (
-                f":mute: *{escape(s.name)}*: quiet for {_days(s.quiet_days, 'business day')}{since}",
+                f":mute: *{literal(s.name)}*: quiet for {_days(s.quiet_days, 'business day')}{since}",
                 _thread(s, "quiet"),
                 s.client_id,
             )
@@ -129,7 +130,7 @@ def entries(a: Agenda, today: date) -> list[tuple[str, Waiting | None, str]]:
             else f"suggestion ({what}, step {w.stage}) waiting for approval"
         )
         found.append(
-            (f":hourglass: *{escape(s.name)}*: {line} for {_days(age(w.since, today))}", w, "")
+            (f":hourglass: *{literal(s.name)}*: {line} for {_days(age(w.since, today))}", w, "")
         )
     return found
 
@@ -178,7 +179,7 @@ def retype_blocks(a: Agenda, *, budget: int) -> list[bk.Block]:
 
 def retype_block(name: str, client_id: str, suggested: ClientType, because: str) -> bk.Block:
     label = TYPE_LABEL[suggested]
-    text = f":bulb: *{escape(name)}* looks like a {label}: {escape(because)}."
+    text = f":bulb: *{literal(name)}* looks like a {label}: {escape(because)}."
     return bk.section_with(
         text,
         bk.button(f"Mark as {label}", ACCEPT_TYPE, f"{client_id}|{suggested.value}"),

@@ -7,9 +7,9 @@ from typing import Any
 
 from domain.agenda import agenda
 from domain.attention import Standing
-from domain.inputs import escape
 from ui import agenda as ag
 from ui import blocks as bk
+from ui.mrkdwn import literal
 from ui.replies import TYPE_LABEL, day, unreadable_notice, who
 
 LOG_OPEN = "home_log_interaction"
@@ -35,7 +35,7 @@ def ordered(standings: list[Standing], viewer: str) -> list[Standing]:
 
 
 def client_line(s: Standing) -> str:
-    parts = [f"*{escape(s.name)}*", TYPE_LABEL[s.client_type]]
+    parts = [f"*{literal(s.name)}*", TYPE_LABEL[s.client_type]]
     parts.append(f"owner {who(s.owner)}" if s.owner else "no owner")
     parts.append(
         f"last contact {day(s.last_contact_on)}" if s.last_contact_on else "no contact yet"
@@ -136,10 +136,10 @@ def post_reminder_reply(name: str, outcome: str) -> str:
     for them (the name escaped)."""
     if outcome == "already":
         return (
-            f"The reminder about *{escape(name)}* was already started (someone else clicked, or "
+            f"The reminder about *{literal(name)}* was already started (someone else clicked, or "
             "the regular check took it): its thread shows up in the channel."
         )
     return (
-        f"No reminder is due for *{escape(name)}* today: `/client status` with its name says "
+        f"No reminder is due for *{literal(name)}* today: `/client status` with its name says "
         "what is waiting and when the next step comes."
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.attention import Standing
-from domain.inputs import escape
 from domain.log_form import KINDS
 from ui import blocks as bk
+from ui.mrkdwn import escape_clipped
 
 LOG_VIEW = "log_interaction"
 REPLY_VIEW = "log_client_reply"
@@ -142,7 +142,7 @@ def log_modal(standings: list[Standing], metadata: str) -> dict[str, Any]:
 
 
 def reply_modal(standings: list[Standing], excerpt: str, metadata: str) -> dict[str, Any]:
-    quoted = f"> {escape(bk.clip(excerpt, 500))}" if excerpt else "_(a message with no text)_"
+    quoted = f"> {escape_clipped(excerpt, 500)}" if excerpt else "_(a message with no text)_"
     blocks = [
         bk.section(f"Log this message as a reply from the client:\n{quoted}"),
         client_picker(standings),

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import DatePickerElement, Option, StaticSelectEleme
 
 from domain.inputs import escape
 from ui import blocks as bk
+from ui.mrkdwn import escape_clipped, literal
 
 if TYPE_CHECKING:
     from ui.wording import Wording
@@ -69,7 +70,7 @@ def metadata(team_id: str, client_id: str, key: str, part: str) -> dict[str, Any
 
 def alert(headline: str, stage_line: str, late_line: str, why_you: str = "") -> dict[str, Any]:
     """The top-level message. `headline` and `why_you` are mrkdwn already escaped."""
-    blocks = [bk.section(headline), bk.context(f"_{escape(stage_line)}_")]
+    blocks = [bk.section(headline), bk.context(f"_{literal(stage_line)}_")]
     if late_line:
         blocks.append(bk.context(f":hourglass: {escape(late_line)}"))
     if why_you:
@@ -81,7 +82,7 @@ def creator_dm_line(client_name: str) -> str:
     """Why a nudge came by DM to whoever added the client, and how to send it elsewhere."""
     arg = escape(f'"{client_name}"' if " " in client_name else client_name)
     return (
-        f":information_source: You get this because you added *{escape(client_name)}* and it "
+        f":information_source: You get this because you added *{literal(client_name)}* and it "
         f"has no channel or owner: `/client set {arg} in #channel` or "
         f"`/client set {arg} owner @person` sends its nudges there instead."
     )
@@ -147,8 +148,14 @@ REASON_BLOCK, REASON_INPUT = "reason", "text"
 # the Edit modal can show whole, and so the longest edit it takes.
 MAX_EDIT = 3000
 # The text of a nudge too long to show whole in its thread (only a stored text from before
-# suggestions were bounded could be): said, never cut silently.
-_TOO_LONG_TO_SHOW = "_…the rest ({left:,} characters) is too long to show in one Slack message._"
+# suggestions were bounded could be): shortened for display, said, never cut silently, and the
+# whole text is in the client's export.
+_TOO_LONG_TO_SHOW = (
+    "_Shortened for display: the rest ({left:,} characters) is too long to show in one Slack "
+    "message. The whole text is in_ `/client export {arg}`_._"
+)
+# Room for the sentence above, and for the text of the blocks around the suggestion's.
+_SHORTENED_ROOM = 400
 
 
 def thread_message(
@@ -164,13 +171,16 @@ def thread_message(
     reminder: bool = False,
     email: str = EMAIL_NONE,
     email_id: str = "",
+    client_name: str = "",
 ) -> dict[str, Any]:
     """The suggestion as it stands: with its buttons while undecided, and a footer saying what
     happened to it (edits, approvals so far, or the decision); once approved, a "Sent it"
     button if the team sends it themselves, with "Send by email" or "Send again" (`email`).
 
     The text is shown whole, over as many sections as it needs (each within Slack's 3,000
-    characters), so the team approves exactly what it reads."""
+    characters), so the team approves exactly what it reads. A text too long for one message
+    (only one stored before suggestions were bounded) is shown up to Slack's limit for the
+    whole message, saying so and where the whole text is (`client_name`'s export)."""
     head = [bk.context(f":bulb: {escape(why)}")]
     tail = [bk.context(line) for line in footer]
     # Each update of the message (an edit, an approval, a decision) shows something new.
@@ -181,40 +191,61 @@ def thread_message(
     elif sent_button:
         tail.append(sent_block(client_id, key, email, email_id, revision))
     room = bk.MAX_BLOCKS - len(head) - len(tail)
-    title = f"*{escape(intro)}*"
+    chars = bk.MAX_MESSAGE_TEXT - bk.text_size([*head, *tail]) - _SHORTENED_ROOM
+    title = f"*{literal(intro)}*"
+    arg = escape(f'"{client_name}"' if " " in client_name else client_name or "<name>")
     if open_:
-        body = quoted_sections(title, text, room)
+        body = quoted_sections(title, text, room, chars, arg)
     else:
-        body = [bk.section(title), *preformatted_blocks(text, room - 1)]
-    fallback = f"{escape(intro)} {escape(bk.clip(text, 500))}"
+        body = [bk.section(title), *preformatted_blocks(text, room - 1, chars - len(title), arg)]
+    fallback = f"{escape(intro)} {escape_clipped(text, 500)}"
     return bk.message(fallback, [*head, *body, *tail])
 
 
-def quoted_sections(title: str, text: str, room: int) -> list[dict[str, Any]]:
+def quoted_sections(
+    title: str,
+    text: str,
+    room: int,
+    chars: int = bk.MAX_MESSAGE_TEXT,
+    arg: str = "&lt;name&gt;",
+) -> list[dict[str, Any]]:
     """`title` and the text as an escaped block quote, in at most `room` sections of at most
-    3,000 characters each; a line too long for one is cut at its spaces before escaping."""
+    3,000 characters each and `chars` in all; a line too long for one section is cut at its
+    spaces before escaping."""
     limit = bk.MAX_SECTION_TEXT - len(title) - 1
     pieces = bk.split_plain(text, limit, lambda piece: len(quote(piece)))
     blocks = [
         bk.section(f"{title}\n{quote(pieces[0])}" if i == 0 else quote(piece))
         for i, piece in enumerate(pieces)
     ]
-    return _within(blocks, pieces, room)
+    return _within(blocks, pieces, room, chars, arg)
 
 
-def preformatted_blocks(text: str, room: int) -> list[dict[str, Any]]:
-    """The text exactly as written, in copyable boxes of at most 3,000 characters each."""
+def preformatted_blocks(
+    text: str, room: int, chars: int = bk.MAX_MESSAGE_TEXT, arg: str = "&lt;name&gt;"
+) -> list[dict[str, Any]]:
+    """The text exactly as written, in copyable boxes of at most 3,000 characters each and
+    `chars` in all."""
     pieces = bk.split_plain(text, bk.MAX_SECTION_TEXT)
-    return _within([preformatted(piece) for piece in pieces], pieces, room)
+    return _within([preformatted(piece) for piece in pieces], pieces, room, chars, arg)
 
 
-def _within(blocks: list[dict[str, Any]], pieces: list[str], room: int) -> list[dict[str, Any]]:
-    """`blocks` if they fit in `room`; else the first ones and a last one saying how much more
-    there is (a text this long can only be one stored before suggestions were bounded)."""
-    if len(blocks) <= room:
+def _within(
+    blocks: list[dict[str, Any]], pieces: list[str], room: int, chars: int, arg: str
+) -> list[dict[str, Any]]:
+    """`blocks` if they fit in `room` blocks and `chars` characters of text; else as many of
+    the first ones as fit and a last one saying how much more there is and where it is whole (a
+    text this long can only be one stored before suggestions were bounded)."""
+    if len(blocks) <= room and bk.text_size(blocks) <= chars:
         return blocks
-    left = sum(len(p) for p in pieces[room - 1 :])
-    return [*blocks[: room - 1], bk.context(_TOO_LONG_TO_SHOW.format(left=left))]
+    shown, used = 0, 0
+    for block in blocks[: room - 1]:
+        used += bk.text_size([block])
+        if used > chars:
+            break
+        shown += 1
+    left = sum(len(p) for p in pieces[shown:])
+    return [*blocks[:shown], bk.context(_TOO_LONG_TO_SHOW.format(left=left, arg=arg))]
 
 
 def preformatted(text: str) -> dict[str, Any]:
@@ -245,12 +276,14 @@ def modal(
     }
 
 
-def too_long_to_edit(length: int) -> str:
+def too_long_to_edit(length: int, client_name: str = "") -> str:
     """Why Edit didn't open: Slack's edit box would have to cut the text."""
+    arg = escape(f'"{client_name}"' if " " in client_name else client_name or "<name>")
     return (
         f":warning: This message is {length:,} characters long, and Slack's edit box holds "
-        f"{MAX_EDIT:,}: editing it here would cut it. Copy it from the thread, shorten it, "
-        "and send it yourself, or dismiss it."
+        f"{MAX_EDIT:,}: editing it here would cut it. Copy it from the thread (or from "
+        f"`/client export {arg}`, which has the whole text if the thread shows it shortened), "
+        "shorten it, and send it yourself, or dismiss it."
     )
 
 

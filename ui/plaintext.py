@@ -13,7 +13,8 @@ def mrkdwn_to_text(text: str) -> str:
         sigil, ident, label = m.group(1), m.group(2), m.group(3)
         return f"{'@' if sigil == '!' else sigil}{label or ident}"
 
-    text = _MENTION.sub(mention, text)
+    # The zero-width fences that keep typed `*_~` plain in Slack (ui/mrkdwn.py) show as nothing.
+    text = _MENTION.sub(mention, text).replace("\u200b", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

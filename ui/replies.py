@@ -7,7 +7,7 @@ Replies are the app's own English chrome; the wording suggested for clients live
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from domain.routing import NO_ROUTE, Route, Via, undeliverable
 from ui import blocks as bk
 from ui.client_text import tidy_request
 from ui.dates import dated
+from ui.mrkdwn import fit, literal
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def quoted(text: str) -> tuple[str, str]:
     The further lines go under the entry as a block quote, each marked, so a line break in a
     note can't start a line that passes for an entry of its own."""
     first, *more = text.split("\n")
-    shown = f"“{escape(first)}{' …' if more else ''}”"
+    shown = f"“{literal(first)}{' …' if more else ''}”"
     return shown, "".join(f"\n>{escape(line)}" for line in more)
 
 
@@ -182,7 +183,7 @@ def auto_logging(c, auto_heard: bool) -> str:
 
 def added(record: ClientRecord, route: Route, viewer: str, auto_heard: bool = True) -> Reply:
     c = record.client
-    name = escape(c.name)
+    name = literal(c.name)
     phrase = nudges_go(route, viewer)
     where = f"{phrase[0].upper()}{phrase[1:]}."
     if route.via in (Via.CREATOR_DM, Via.NOWHERE):
@@ -211,7 +212,7 @@ def logged(
     """The answer to a command that logged `lines` and left the client as `record`."""
     client = record.client
     lines = lines or []
-    name = f"*{escape(client.name)}*"
+    name = f"*{literal(client.name)}*"
     if isinstance(c, cmd.Log) and c.answers:
         answered = [a for a in record.state.answers if a.seq in c.answers]
         open_asks = record.state.open_asks
@@ -262,7 +263,7 @@ def logged(
             else ""
         )
         return _simple(
-            f":receipt: Logged invoice *#{escape(invoice.ref)}* to {name}: "
+            f":receipt: Logged invoice *#{literal(invoice.ref)}* to {name}: "
             f"{format_money(invoice.amount)}, {sent}, "
             f"due {day(invoice.due_on)}.\n"
             f"{dated(invoice.due_on, today, c.date_words, what='Due')}"
@@ -447,10 +448,10 @@ def client_list(
         state = " · ".join(flags) if flags else ":large_green_circle: nothing pending"
         if s.away_until is not None:
             state += f" · :palm_tree: on leave until {day(s.away_until)}"
-        lines.append(f"*{escape(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
+        lines.append(f"*{literal(s.name)}* ({TYPE_LABEL[s.client_type]}): {state}")
     if page == 1:
         lines += [
-            f"*{escape(s.name)}* (archived): {format_totals(s.owed)} still owed"
+            f"*{literal(s.name)}* (archived): {format_totals(s.owed)} still owed"
             + (f", {format_totals(s.overdue_owed)} of it overdue" if s.overdue_owed else "")
             for s in owing
         ]
@@ -589,9 +590,9 @@ def _event_line(
     # which message it was ("overdue, step 2").
     if e.ref and e.kind not in _KEYED:
         detail.append(
-            f"#{escape(e.ref)}"
+            f"#{literal(e.ref)}"
             if e.kind in (Kind.INVOICE, Kind.PAID, Kind.PROMISED, Kind.VOIDED, Kind.FIXED)
-            else escape(e.ref)
+            else literal(e.ref)
         )
     if e.amount:
         detail.append(format_money(e.amount))
@@ -616,14 +617,14 @@ def _event_line(
         return f"~{line}~ *VOIDED* by {void.short_id} _({logged})_{more}"
     fixes = (fixed or {}).get(e.seq)
     if fixes:
-        what = "; ".join(f"{f.short_id}: {escape(f.text)}" for f in fixes)
+        what = "; ".join(f"{f.short_id}: {literal(f.text)}" for f in fixes)
         line += f" *(superseded by {what})*"
     return f"{line} _({logged})_{more}"
 
 
 def _reply_line(e: Interaction, voided: dict[int, Interaction] | None = None) -> str:
     """A reply logged from the shared channel: its first words, and a link to the message."""
-    words = f" “{escape(e.text)}”" if e.text else ""
+    words = f" “{literal(e.text)}”" if e.text else ""
     # A plain URL, which Slack shows as a link; only an https URL is shown at all.
     link = f" {escape(e.link)}" if _PERMALINK.match(e.link) else ""
     at = e.logged_at.astimezone(UTC).strftime("%-d %b %Y %H:%M")
@@ -739,6 +740,7 @@ def entry_lines(events: list[Interaction]) -> list[str]:
 # is at most about 20 x 450 = 9,000 characters of text (Slack refuses a message past ~12,000).
 HISTORY_PAGE = 20
 HISTORY_LINE = 450
+HISTORY_TEXT = 300  # of an entry's typed text, once escaped
 
 
 def history(record: ClientRecord, events: list[Interaction], page: int = 1) -> Reply:
@@ -758,12 +760,15 @@ def history(record: ClientRecord, events: list[Interaction], page: int = 1) -> R
         f"History of {name}: {total} {'entry' if total == 1 else 'entries'}, newest first by the "
         "day it happened" + (f" (page {page} of {pages})" if pages > 1 else "")
     )
-    full = entry_lines(events)
+    # Typed text is clipped while it is plain, then escaped (never an escape cut in half); a
+    # line still too long (a client message folded with its edits) is clipped as a last resort.
+    shown = [replace(e, text=fit(e.text, HISTORY_TEXT, inside=True)) for e in events]
+    full = entry_lines(shown)
     lines = [bk.clip(line, HISTORY_LINE) for line in full]
     notes = [f"{HISTORY_PAGE} entries a page."]
     if page < pages:
         notes.append(f"Next: {command} {page + 1}` (up to {command} {pages}`).")
-    if any(len(line) > HISTORY_LINE for line in full):
+    if shown != events or any(len(line) > HISTORY_LINE for line in full):
         notes.append(f"Long entries are cut here: `/client export {_arg(name)}` has every word.")
     # The header is plain_text (shown as typed); the fallback text is mrkdwn, so escape it.
     return Reply(
@@ -831,7 +836,7 @@ def report(
             bk.section(
                 f"*Draft final report for {name}* ({language}; only what the record shows: "
                 f"read it, add what you delivered, and send it yourself):\n"
-                + bk.clip(_quote_block(escape(draft)), bk.MAX_SECTION_TEXT - 200)
+                + _quote_block(escape(fit(draft, bk.MAX_SECTION_TEXT - 201 - draft.count("\n"))))
             )
         )
     if shared_by:
@@ -849,14 +854,14 @@ LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
 
 def sharing_report(record: ClientRecord) -> Reply:
     return _simple(
-        f":mega: Posting the report on *{escape(record.client.name)}* in this channel for the "
+        f":mega: Posting the report on *{literal(record.client.name)}* in this channel for the "
         "team. If it doesn't appear, invite me here (`/invite @Tactful`)."
     )
 
 
 def exporting(record: ClientRecord) -> Reply:
     return _simple(
-        f":package: Exporting the full record of *{escape(record.client.name)}*: a CSV to read "
+        f":package: Exporting the full record of *{literal(record.client.name)}*: a CSV to read "
         "or hand on, a CSV of every stored field and a Markdown file are on their way to your "
         "DM with Tactful (its Messages tab)."
     )
@@ -865,7 +870,7 @@ def exporting(record: ClientRecord) -> Reply:
 def offboarding_started(record: ClientRecord) -> Reply:
     arg = _arg(record.client.name)
     return _simple(
-        f":door: Offboarding *{escape(record.client.name)}*: the checklist is saved with them "
+        f":door: Offboarding *{literal(record.client.name)}*: the checklist is saved with them "
         "and posted in this channel; tick each step there as it's done. "
         f"`/client report {arg}` has a draft final report, `/client export {arg}` the record."
     )
@@ -877,7 +882,7 @@ def shared_nudge_channel(name: str, channel_id: str, *, add: bool) -> str:
     arg = _arg(name)
     return (
         f"{channel(channel_id)} is shared with people outside your organisation, so the team's "
-        f"nudges about *{escape(name)}* can't go there: the client would read them. Nothing was "
+        f"nudges about *{literal(name)}* can't go there: the client would read them. Nothing was "
         f"saved. Keep it as their shared channel (`shared #channel`), where I hear their replies, "
         f"and send the nudges to a channel only your team is in: "
         f"`/client {verb} {arg} in #your-team-channel` "
@@ -887,7 +892,7 @@ def shared_nudge_channel(name: str, channel_id: str, *, add: bool) -> str:
 
 def sent_privately(record: ClientRecord, *, offboarding: bool) -> Reply:
     """`report ... share` or `offboard` typed in a channel shared with the client."""
-    name, arg = escape(record.client.name), _arg(record.client.name)
+    name, arg = literal(record.client.name), _arg(record.client.name)
     what = (
         f"The offboarding checklist for *{name}* is saved"
         if offboarding

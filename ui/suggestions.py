@@ -12,7 +12,6 @@ from typing import Any
 from babel.lists import format_list
 
 from domain.facts import ControllingFacts, OverdueFacts, QuietFacts
-from domain.inputs import escape
 from domain.invoices import owed
 from domain.models import ClientRecord, Nudge
 from domain.money import format_totals
@@ -20,6 +19,7 @@ from domain.nudges import Due, Ladders, as_recorded, is_reminder
 from domain.routing import Route, Via
 from ui import nudges as ui
 from ui.client_message import Letterhead, client_message
+from ui.mrkdwn import literal
 from ui.plaintext import mrkdwn_to_text
 from ui.replies import day, days
 from ui.wording import Wording
@@ -116,6 +116,7 @@ class Suggestions:
             reminder=is_reminder(nudge),
             email=email,
             email_id=nudge.email_id,
+            client_name=c.name,
         )
 
     def headline(self, record: ClientRecord, situation: str, due: Due | None) -> str:
@@ -123,9 +124,9 @@ class Suggestions:
         owner = record.client.owner
         mention = f"<@{owner}> " if owner else ""
         if due is None:  # no facts left to fill in (only for a retried, already-attempted post)
-            return f"{mention}*{escape(record.client.name)}* needs attention ({situation})."
+            return f"{mention}*{literal(record.client.name)}* needs attention ({situation})."
         # One line: a line break in a logged ask must not start a line of its own in the alert.
-        values = {k: escape(" ".join(v.split())) for k, v in self.values(record, due).items()}
+        values = {k: literal(" ".join(v.split())) for k, v in self.values(record, due).items()}
         return self.wording.team(f"nudge_{situation}", {**values, "owner": mention})
 
     def alert(

@@ -118,3 +118,28 @@ def test_a_nudge_is_never_posted_in_a_channel_that_became_shared(
     # To the owner instead, as a client with no channel's nudges go.
     assert posted_in(slack, "D0SAM")
     assert store.find(TEAM, "acme").nudges["quiet:ask-2:1"].channel == "D0SAM"
+
+
+def test_a_pass_asks_slack_about_each_channel_once(slack, server, store, config, clock):
+    # Four clients nudged in one team channel, two messages each (the alert and its thread).
+    names = ["acme", "globex", "initech", "umbrella"]
+    for name in names:
+        server.slash(f"add {name} as unresponsive in <#C0TEAM|team> owner <@U0SAM|sam>")
+        server.slash(f"asked {name} sign-off on the posts on 2026-11-23")
+    before = len(slack.calls_to("conversations.info"))
+    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
+    engine = bot.build_engine(config, store, client=client, pace=lambda _c: None)
+    report = engine.scan(clock.now)
+    assert len(report.posted) == len(names)
+    assert len(posted_in(slack, "C0TEAM")) >= 2 * len(names)
+    asked = [c.args["channel"] for c in slack.calls_to("conversations.info")[before:]]
+    assert asked == ["C0TEAM"]
+    # The next pass asks again: a channel shared since is seen then.
+    server.slash("add wayne as unresponsive in <#C0TEAM|team> owner <@U0SAM|sam>")
+    server.slash("asked wayne the logo on 2026-11-23")
+    slack.ext_shared.add("C0TEAM")
+    in_team, before = len(posted_in(slack, "C0TEAM")), len(slack.calls_to("conversations.info"))
+    report = engine.scan(clock.now)
+    assert len(report.posted) == 1
+    assert [c.args["channel"] for c in slack.calls_to("conversations.info")[before:]] == ["C0TEAM"]
+    assert len(posted_in(slack, "C0TEAM")) == in_team  # by DM to the owner instead

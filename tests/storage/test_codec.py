@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -336,3 +337,25 @@ def test_delivery_states_are_stored_as_the_strings_older_versions_wrote() -> Non
         nudge = from_doc(Nudge, json.loads(json.dumps({**old, "delivery": stored})))
         assert (nudge.undelivered, nudge.delivered_ts) == (undelivered, ts)
     assert from_doc(Nudge, {**old, "delivery": "pending"}).delivery == DeliveryState.PENDING
+
+
+def test_an_interactions_kind_is_the_enum_member_and_an_unknown_one_still_fails() -> None:
+    from domain.models import Interaction, Kind
+
+    docs = [to_doc(i) for i in _interactions_of_every_kind()]
+    back = [from_doc(Interaction, d) for d in docs]
+    assert [i.kind for i in back] == list(Kind) and all(type(i.kind) is Kind for i in back)
+    assert [to_doc(i) for i in back] == docs
+    with pytest.raises(ValueError):
+        from_doc(Interaction, {**docs[0], "kind": "no-such-kind"})
+    with pytest.raises((ValueError, TypeError)):
+        from_doc(Interaction, {**docs[0], "kind": ["unhashable"]})
+
+
+def _interactions_of_every_kind() -> list:
+    from domain.models import Interaction, Kind
+
+    return [
+        Interaction(i, kind, date(2026, 11, 2), "U1", datetime(2026, 11, 2, 9, tzinfo=UTC), "note")
+        for i, kind in enumerate(Kind, start=1)
+    ]

@@ -12,7 +12,7 @@ import pytest
 from domain.facts import QuietFacts
 from domain.models import Answer, Ask, Client, ClientRecord, ClientState, ClientType
 from domain.nudges import TOP_STAGE
-from tests.slack_limits import problems
+from tests.slack_limits import problems, text_size
 from ui import blocks as bk
 from ui import nudges as ui
 from ui.client_message import Letterhead, client_message
@@ -144,12 +144,24 @@ def test_a_line_longer_than_a_section_is_cut_at_its_spaces_and_kept_whole() -> N
 
 def test_a_stored_text_too_long_for_one_message_says_how_much_is_not_shown() -> None:
     text = "x & y " * 30000  # 180,000 characters, stored before suggestions were bounded
-    body = ui.thread_message("Intro", "why", text, "c1", "k", ["a", "b"], open_=True)
-    # Known, not yet fixed (issue 18): 50 full sections are ~135,000 characters of text, past
-    # the ~12,000 Slack takes in one message. Every other limit holds.
-    assert problems(body, "message", text_total=False) == []
-    assert len(body["blocks"]) == bk.MAX_BLOCKS
-    assert "is too long to show in one Slack message" in str(body["blocks"])
+    for open_ in (True, False):
+        body = ui.thread_message(
+            "Intro", "why", text, "c1", "k", ["a", "b"], open_=open_, client_name="Acme & Co"
+        )
+        # Within every limit, the total text of the message included (~12,000 at most).
+        plain = [b for b in body["blocks"] if b["type"] != "rich_text"]  # not known to problems
+        assert problems({**body, "blocks": plain}, "message", text_total=False) == []
+        assert text_size(body["blocks"]) <= bk.MAX_MESSAGE_TEXT
+        last = str(body["blocks"][-4 if open_ else -3])
+        assert "Shortened for display" in last and "too long to show" in last
+        assert '/client export "Acme &amp; Co"' in last  # where the whole text is
+        shown = sum(
+            len(e["text"]) if b["type"] == "rich_text" else len(unescape(b["text"]["text"]))
+            for b in body["blocks"][1 : -4 if open_ else -3]
+            for e in (b["elements"][0]["elements"] if b["type"] == "rich_text" else [b])
+        )
+        said = int(last.split("the rest (")[1].split(" characters")[0].replace(",", ""))
+        assert shown > 5000 and said > 150_000  # shown as far as fits, the rest counted
 
 
 def test_the_edit_modal_starts_from_the_whole_text_and_refuses_what_it_would_cut() -> None:
