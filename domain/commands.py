@@ -524,7 +524,11 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         return Paid(name, ref, on, amount, words_read, " ".join(amount_words))
     if verb == "promised":
         tokens = tail.split()
-        ref = tokens.pop() if tokens and tokens[-1].startswith("#") else ""
+        # The invoice's ref, before the date or after it (`#INV-2 next fri`, `fri #INV-2`).
+        refs = [t for t in tokens if t.startswith("#")]
+        ref = refs[0] if len(refs) == 1 else ""
+        if ref:
+            tokens.remove(ref)
         if not tokens:
             raise InputError(
                 f"When did they promise to pay? e.g. `/client promised {_arg(name)} fri`."
@@ -877,16 +881,51 @@ def _unknown_verb(verb: str, rest: str, typed: str = "") -> str:
             f"The verb comes first, then the client: `{shorten(command.strip(), 300)}`. "
             "`/client help` lists the verbs."
         )
-    safe = [v for v in VERBS if v not in REMOVING]
-    close = difflib.get_close_matches(verb, safe, n=1, cutoff=0.6) or [
-        v for v in difflib.get_close_matches(verb, sorted(REMOVING), n=1, cutoff=_TYPO_ONLY)
-    ]
+    close = _meant_verb(verb)
     hint = (
         f" Did you mean `{close[0]}`? `{shorten(f'/client {close[0]} {rest}'.strip(), 300)}`."
         if close
         else ""
     )
     return f"I don't know `{shorten(verb)}`.{hint} Try `/client help` to see what I can do."
+
+
+# Verbs that only read: a guess at one of them costs nothing if wrong.
+READING = frozenset({"status", "list", "history", "report", "export", "help"})
+# Prefixes that turn a word into its opposite: `unsnooze` is not `snooze`, `undone` not `done`.
+_NEGATING = ("un", "non", "dis", "de", "in")
+# Words that look like a verb and mean its opposite.
+_OPPOSITES = {"onboard": "offboard", "unpay": "paid", "unpaid": "paid"}
+
+
+def _meant_verb(word: str) -> list[str]:
+    """The verb a word not known may be a misspelling of ([] if none is safe to offer): any
+    reading verb for a near miss, or a verb's own start (`hist`); a verb that writes only for a
+    plain typo of it, never for a word that negates or opposes it (`unsnooze`, `onboard`) or
+    merely shares letters (`avoid` is not `paid`); one that removes only for a typo of it too."""
+    if len(word) >= 3:
+        starts = [v for v in VERBS if v.startswith(word) and v not in REMOVING]
+        if len(starts) == 1:
+            return starts
+    negated = any(
+        word.startswith(p) and not any(v.startswith(p) and word.startswith(v) for v in VERBS)
+        for p in _NEGATING
+    )
+    if word in _OPPOSITES:
+        return []
+    reading = difflib.get_close_matches(word, sorted(READING), n=1, cutoff=0.6)
+    if reading:
+        return reading
+    writing = [v for v in VERBS if v not in READING]
+    # A typo adds, drops or swaps a letter or two; `undone` (two more) is another word.
+    close = [
+        v
+        for v in difflib.get_close_matches(word, writing, n=3, cutoff=_TYPO_ONLY)
+        if abs(len(v) - len(word)) <= 1
+    ]
+    if not close or (negated and not close[0].startswith(word[:2])):
+        return []
+    return close[:1]
 
 
 def _arg(name: str) -> str:

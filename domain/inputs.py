@@ -254,15 +254,21 @@ def _meant(typed: str, today: date, future: bool) -> str:
         for w in words
     ]
     candidates.append(" ".join(spelt))
+    refused = ""
     for candidate in candidates:
         if candidate.lower() == typed.lower():
             continue
         try:
             parse_date(candidate, today, future=future)
+        except DateOutOfRange:
+            # Read, but not a day this can take (`next friday` for a payment): its own
+            # refusal says why, where another date would change what was meant.
+            refused = refused or candidate
+            continue
         except InputError:
             continue
         return candidate
-    return example_date(today, future)
+    return refused or example_date(today, future)
 
 
 def example_date(today: date, future: bool = True) -> str:

@@ -391,3 +391,31 @@ def test_undoing_an_archive_names_the_command_that_takes_it_back(
     ok(server.slash('unarchive "Oak &amp; Ivy"'))
     text = refused(server.slash("undo"))
     assert '`/client archive "Oak &amp; Ivy"` takes it back.' in text
+
+
+# From a third console walk -------------------------------------------------------------------
+def test_a_guess_at_a_verb_never_writes_what_the_word_opposes_and_a_promise_keeps_its_ref(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-14T10:00")
+    ok(server.slash("add kestrel as late-payer"))
+    ok(server.slash("invoice kestrel £900 due 2026-12-01 on 2026-11-01 #INV-1"))
+    ok(server.slash("invoice kestrel £300 due 2026-12-04 on 2026-11-04 #INV-2"))
+    before = stored_files(store)
+    # Words that negate, oppose or merely share letters with a verb that writes: no guess.
+    for word in ("onboard", "unsnooze", "undone", "unvoid", "clear", "board"):
+        text = refused(server.slash(f"{word} kestrel"))
+        assert "Did you mean" not in text, (word, text)
+    # A verb's own start, or a plain typo, is still offered with the whole command.
+    assert "`/client history kestrel`" in refused(server.slash("hist kestrel"))
+    assert "`/client promised kestrel fri`" in refused(server.slash("promissed kestrel fri"))
+    # A date spelt wrong for a thing that happened: its meaning kept, never another day.
+    text = refused(server.slash("fix kestrel e3 on next fridy"))
+    assert "Type: `/client fix kestrel e3 on next friday`" in text
+    assert stored_files(store) == before
+
+    # The ref before the date is read as the ref: the promise holds that invoice only.
+    text = ok(server.slash("promised kestrel #INV-2 next fri"))
+    state = store.find("T0TEAM1", "kestrel").state
+    promised = {i.ref: i.promised_by for i in state.invoices}
+    assert promised["INV-2"] is not None and promised["INV-1"] is None, text
