@@ -254,6 +254,21 @@ def fix_drafts(
                 f"#{target.ref} is due {now.due_on.isoformat()}: it can't have been sent after. "
                 "Fix the due date first."
             )
+        if target.kind is Kind.PAID and target.ref:
+            # As `paid` refuses it: a payment can't be for an invoice not yet sent.
+            sent = [
+                e.occurred_on
+                for e in effective(lines)
+                if e.kind is Kind.INVOICE and e.ref == target.ref and not e.undated
+            ]
+            if sent and c.on < min(sent):
+                first = min(sent)
+                raise InputError(
+                    f"Invoice #{target.ref} was sent on {first:%a %-d %b %Y}: a payment dated "
+                    f"{c.on:%a %-d %b %Y} can't be for it. Give the day it was paid, on or "
+                    f"after that, e.g. `/client fix {quote(record.client.name)} "
+                    f"{target.short_id} on {first.isoformat()}`."
+                )
         was = "not given" if now.undated else now.occurred_on.isoformat()
         changes.append(f"date {was} → {c.on.isoformat()}")
     return [

@@ -419,3 +419,20 @@ def test_a_guess_at_a_verb_never_writes_what_the_word_opposes_and_a_promise_keep
     state = store.find("T0TEAM1", "kestrel").state
     promised = {i.ref: i.promised_by for i in state.invoices}
     assert promised["INV-2"] is not None and promised["INV-1"] is None, text
+
+
+def test_a_payment_is_never_redated_before_its_invoice_was_sent(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    """Found in a third walk: `paid` refused it, `fix … on` accepted it (and a suggested date
+    for `31/02` led there)."""
+    clock.set("2026-12-14T10:00")
+    ok(server.slash('add "Harbour Cafe"'))
+    ok(server.slash('invoice "Harbour Cafe" £900 due 2026-12-20 on 2026-12-08 #INV-2'))
+    ok(server.slash('paid "Harbour Cafe" £800 #INV-2'))  # e3
+    before = stored_files(store)
+    text = refused(server.slash('fix "Harbour Cafe" e3 on 2026-02-28'))
+    assert "Invoice #INV-2 was sent on Tue 8 Dec 2026" in text
+    assert '`/client fix "Harbour Cafe" e3 on 2026-12-08`' in text
+    assert stored_files(store) == before
+    assert "Fixed" in ok(server.slash('fix "Harbour Cafe" e3 on 2026-12-08'))
