@@ -460,16 +460,14 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
     if verb == "offboard":
         if not tail.strip():
             raise InputError(
-                "Say why you are leaving them, e.g. `/client offboard acme they didn't pay "
-                "for three months`: the reason is kept with the checklist."
+                f"Say why you are leaving them, e.g. `/client offboard {_arg(name)} they "
+                "didn't pay for three months`: the reason is kept with the checklist."
             )
         return Offboard(name, clean_text(tail, what="reason"))
     if verb in ("archive", "unarchive"):
-        _nothing_more(tail, verb, name)
-        return Archive(name, verb == "archive")
+        return Archive(_only_name(name, tail, verb, rest, known_names), verb == "archive")
     if verb == "undo":
-        _nothing_more(tail, verb, name)
-        return Undo(name)
+        return Undo(_only_name(name, tail, verb, rest, known_names))
     if verb == "type":
         return SetType(
             name, _client_type(tail.split(), f"/client type {_arg(name)} {{}}", "late-payer")
@@ -482,8 +480,9 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         ask = tail.strip()
         if not ask:
             raise InputError(
-                "Which request is done? Give words from it or its id from `/client status`, "
-                "e.g. `/client done acme logo files` or `/client done acme e12`."
+                "Which request is done? Give words from it or its id from "
+                f"`/client status {_arg(name)}`, e.g. `/client done {_arg(name)} <words from "
+                f"it>` or `/client done {_arg(name)} <id>`."
             )
         return Done(name, unescape(ask))
     if verb in ("asked", "heard", "note", "revision", "agreed"):
@@ -508,8 +507,11 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         paid_words = body.split()
         if len(refs) > 1:
             raise InputError(
-                "One invoice per payment, e.g. `/client paid acme £1,000 #INV-7`; "
-                "without a `#ref` it goes to the oldest due first."
+                "One invoice per payment: "
+                + " and ".join(
+                    f"`/client paid {_arg(name)} <amount> {r}`" for r in dict.fromkeys(refs)
+                )
+                + "; without a `#ref` it goes to the oldest due first."
             )
         ref = _ref(refs[0], f"/client paid {_arg(name)} £1,000 #INV-12") if refs else ""
         amount_words = [w for w in paid_words if not w.startswith("#")]
@@ -1036,14 +1038,18 @@ def _entry(word: str, example: str) -> Entry:
 
 
 def _void(name: str, tail: str) -> Void:
-    example = "/client void acme #INV-7 sent twice by mistake"
     words = tail.split(None, 1)
+    which = words[0] if words else "<id or #ref>"
+    example = f"/client void {_arg(name)} {which} <reason>"
     if not words:
-        raise InputError(f"Say which entry to void and why, e.g. `{example}`.")
+        raise InputError(
+            f"Say which entry to void and why: `{example}` (`/client history {_arg(name)}` "
+            "shows each entry's id)."
+        )
     entry = _entry(words[0], example)
     reason = words[1].strip() if len(words) > 1 else ""
     if not reason:
-        raise InputError(f"Say why it is voided (the record keeps it), e.g. `{example}`.")
+        raise InputError(f"Say why it is voided (the record keeps it): `{example}`.")
     return Void(name, entry, clean_text(reason, what="reason"))
 
 

@@ -436,3 +436,28 @@ def test_a_payment_is_never_redated_before_its_invoice_was_sent(
     assert '`/client fix "Harbour Cafe" e3 on 2026-12-08`' in text
     assert stored_files(store) == before
     assert "Fixed" in ok(server.slash('fix "Harbour Cafe" e3 on 2026-12-08'))
+
+
+def test_missing_or_extra_words_get_the_users_own_command_back(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-14T10:00")
+    ok(server.slash('add "Harbour Cafe"'))
+    ok(server.slash("add northwind"))
+    before = stored_files(store)
+    text = refused(server.slash('void "Harbour Cafe" #INV-2'))
+    assert '`/client void "Harbour Cafe" #INV-2 &lt;reason&gt;`' in text and "acme" not in text
+    text = refused(server.slash('void "Harbour Cafe"'))
+    assert '`/client void "Harbour Cafe" &lt;id or #ref&gt; &lt;reason&gt;`' in text
+    assert '`/client offboard "Harbour Cafe" they' in refused(
+        server.slash('offboard "Harbour Cafe"')
+    )
+    assert '`/client done "Harbour Cafe" &lt;id&gt;`' in refused(
+        server.slash('done "Harbour Cafe"')
+    )
+    text = refused(server.slash('paid "Harbour Cafe" 50 #INV-2 #INV-3'))
+    assert '`/client paid "Harbour Cafe" &lt;amount&gt; #INV-3`' in text and "acme" not in text
+    # A known client's name and a word too many: the command without it.
+    text = refused(server.slash("archive northwind please"))
+    assert "`/client archive northwind` is the whole command" in text
+    assert stored_files(store) == before
