@@ -295,7 +295,7 @@ class ClientCommands:
         if isinstance(c, cmd.Add):
             return self._add(c, team, user, now, today)
         if isinstance(c, cmd.Undo):
-            return self._undo(c, team, user, now, today)
+            return self._undo(c, team, user, now, today, text)
         name = getattr(c, "name", None)
         assert isinstance(name, str), c  # every other command names a client
         record = self._find(team, name, text)
@@ -339,9 +339,11 @@ class ClientCommands:
             lines=logged,
         )
 
-    def _undo(self, c: cmd.Undo, team: str, user: str, now: datetime, today: date) -> Reply:
+    def _undo(
+        self, c: cmd.Undo, team: str, user: str, now: datetime, today: date, text: str = ""
+    ) -> Reply:
         """Void the last command this person logged (within a day), on whichever client."""
-        records = [self._find(team, c.name)] if c.name else self.store.clients(team)
+        records = [self._find(team, c.name, text)] if c.name else self.store.clients(team)
         last: tuple[Interaction, ClientRecord] | None = None
         for record in records:
             try:

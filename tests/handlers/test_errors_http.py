@@ -460,4 +460,6 @@ def test_missing_or_extra_words_get_the_users_own_command_back(
     # A known client's name and a word too many: the command without it.
     text = refused(server.slash("archive northwind please"))
     assert "`/client archive northwind` is the whole command" in text
+    # A misspelt name keeps the verb typed, whatever it is.
+    assert "`/client undo northwind`" in refused(server.slash("undo nortwind"))
     assert stored_files(store) == before
