@@ -228,6 +228,8 @@ def _split_currency(text: str, workspace: str, typed: str) -> tuple[str, str]:
             found.append(_symbol_currency(symbol, workspace, typed))
             text = text[: -len(symbol)].strip()
             break
+    # `£900 GBP`: the symbol and the code saying the same currency is one currency.
+    found = list(dict.fromkeys(found))
     if len(found) > 1:
         raise InputError(
             f"`{shorten(typed)}` names more than one currency. Write it like {ACCEPTED}."

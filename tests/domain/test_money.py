@@ -235,3 +235,11 @@ def test_nothing_ambiguous_is_accepted(text: str) -> None:
 def test_a_dot_before_three_digits_is_always_refused(number: str, symbol: str) -> None:
     with pytest.raises(InputError, match="two ways"):
         parse_amount([symbol + number], "GBP")
+
+
+def test_a_symbol_and_a_code_that_agree_are_one_currency() -> None:
+    """Found in a third console walk: `£900 GBP` was refused as two currencies."""
+    assert parse_amount(["£900", "GBP"], "EUR") == Money(Decimal("900"), "GBP")
+    assert parse_amount(["€900", "EUR"], "GBP") == Money(Decimal("900"), "EUR")
+    with pytest.raises(InputError, match="more than one currency"):
+        parse_amount(["£900", "EUR"], "GBP")
