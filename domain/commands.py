@@ -29,6 +29,8 @@ from domain.models import ClientType, Money, name_key
 from domain.money import DEFAULT_CURRENCY, AmbiguousAmount, parse_amount
 
 MAX_NAME = 80
+# An invoice reference typed without its `#`: letters, a dash, digits (`INV-2`, `K-102`).
+_BARE_REF = re.compile(r"[A-Za-z]{1,10}-\d{1,10}")
 LANGUAGES = ("en", "cy")
 SITUATIONS = ("quiet", "overdue", "controlling")
 
@@ -520,8 +522,17 @@ def _parse(text: str, today: date, known_names: Collection[str], currency: str) 
         except AmbiguousAmount:
             raise
         except InputError as err:
+            # A ref typed without its `#` (`£50 INV-2`): the whole command with it.
+            bare = next((w for w in amount_words if _BARE_REF.fullmatch(w)), None)
+            if bare is not None and not refs:
+                raise InputError(
+                    f"`{shorten(bare)}` looks like an invoice reference: they start with `#`.",
+                    typed=bare,
+                    instead=f"#{bare}",
+                ) from None
             raise InputError(
-                f"{err} Invoice references start with `#`: e.g. `/client paid acme £1,000 #INV-12`."
+                f"{err} Invoice references start with `#`: e.g. "
+                f"`/client paid {_arg(name)} £1,000 #INV-12`."
             ) from None
         return Paid(name, ref, on, amount, words_read, " ".join(amount_words))
     if verb == "promised":

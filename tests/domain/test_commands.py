@@ -420,7 +420,7 @@ def test_paid() -> None:
     assert p("paid acme #INV-7") == Paid("acme", "INV-7", TODAY)
     assert p("paid acme #INV-7 on yesterday") == Paid("acme", "INV-7", date(2026, 11, 24))
     assert p("paid Acme Corp on 2026-11-20", KNOWN) == Paid("Acme Corp", "", date(2026, 11, 20))
-    assert "e.g. `/client paid acme £1,000 #INV-12`" in error("paid acme INV-7")
+    assert "Type: `/client paid acme #INV-7`" in error("paid acme INV-7")
     assert "can't be dated ahead" in error("paid acme #INV-7 on next monday")
     assert p("paid acme £1,000 #INV-7") == Paid("acme", "INV-7", TODAY, Money(Decimal(1000), "GBP"))
     assert p("paid acme 1 200,50 on yesterday #INV-7") == Paid(

@@ -463,3 +463,16 @@ def test_missing_or_extra_words_get_the_users_own_command_back(
     # A misspelt name keeps the verb typed, whatever it is.
     assert "`/client undo northwind`" in refused(server.slash("undo nortwind"))
     assert stored_files(store) == before
+
+
+def test_a_payments_ref_without_its_hash_gets_the_whole_command_with_it(
+    server: AppServer, store: TinyDBStore, clock: Clock
+) -> None:
+    clock.set("2026-12-14T10:00")
+    ok(server.slash('add "Harbour Cafe"'))
+    ok(server.slash('invoice "Harbour Cafe" £900 due 2026-12-20 on 2026-12-08 #INV-2'))
+    before = stored_files(store)
+    text = refused(server.slash('paid "Harbour Cafe" £50 INV-2'))
+    assert 'Type: `/client paid "Harbour Cafe" £50 #INV-2`' in text
+    assert stored_files(store) == before
+    assert "£50.00 to #INV-2" in ok(server.slash('paid "Harbour Cafe" £50 #INV-2'))
