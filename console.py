@@ -356,7 +356,6 @@ class Console:
             return f"There is no button {args[0]} now (it was used, or never was): `buttons` lists them."
         button = buttons[int(args[0])]
         action = dict(button.action)
-        ignored = ""
         if action["type"] == "datepicker":
             if len(args) != 2:
                 return f"Give the date: `click {args[0]} {self._working_morning(7):%Y-%m-%d}`."
@@ -371,7 +370,14 @@ class Console:
                 )
             action["selected_date"] = args[1]
         elif len(args) > 1:
-            ignored = f"(Button {args[0]} takes no date: `{' '.join(args[1:])}` was ignored.)\n"
+            # A date for a button that takes none was meant for another one (Snooze until):
+            # nothing is pressed, so nothing happens that wasn't meant.
+            until = [n for n, b in buttons.items() if b.action["type"] == "datepicker"]
+            hint = f" Snooze until takes one: `click {until[0]} {args[1]}`." if until else ""
+            return (
+                f"Button {args[0]} takes no date, so I didn't press it.{hint} "
+                f"To press {args[0]}: `click {args[0]}`."
+            )
         payload = {
             **self._envelope("block_actions"),
             "container": {
@@ -386,8 +392,8 @@ class Console:
         self._dispatch(urlencode({"payload": json.dumps(payload)}))
         views = self.slack.calls_to("views.open")
         if len(views) > opened:
-            return ignored + self._submit(_loads(views[-1].args["view"]), lines)
-        return ignored
+            return self._submit(_loads(views[-1].args["view"]), lines)
+        return ""
 
     def _submit(self, view: dict[str, Any], lines: Iterable[str]) -> str:
         """Answer a modal from the next typed line, as a view_submission. A box of several

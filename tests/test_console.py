@@ -478,7 +478,7 @@ def test_console_send_by_email_goes_to_a_local_smtp_sink_once(tmp_path: Path) ->
     assert msg["To"] == "jo@acme.com" and msg["Subject"] == "Following up"
 
 
-def test_a_click_date_is_given_as_the_picker_sends_it_and_an_unwanted_one_is_said_ignored(
+def test_a_click_date_is_given_as_the_picker_sends_it_and_an_unwanted_one_presses_nothing(
     tmp_path: Path,
 ) -> None:
     done = run_console(
@@ -490,6 +490,7 @@ def test_a_click_date_is_given_as_the_picker_sends_it_and_an_unwanted_one_is_sai
             "click 6 25/12",  # Snooze until: a date typed day first
             "buttons",
             "click 3 2026-12-25",  # Snooze 1 day: takes no date
+            "buttons",
         ],
     )
     assert done.returncode == 0, done.stderr
@@ -497,4 +498,10 @@ def test_a_click_date_is_given_as_the_picker_sends_it_and_an_unwanted_one_is_sai
     assert "The date picker takes a full date, year first: `click 6 2026-12-25`." in out
     # Nothing was pressed: the button is still there.
     assert "[6] acme, overdue step 1: Snooze until a date" in out.split("Buttons:")[2]
-    assert "(Button 3 takes no date: `2026-12-25` was ignored.)" in out
+    # A date for a button that takes none is refused, naming the one that does: nothing is
+    # pressed (a third walk had Approve act on `click 1 2026-12-25`).
+    assert (
+        "Button 3 takes no date, so I didn't press it. Snooze until takes one: "
+        "`click 6 2026-12-25`. To press 3: `click 3`."
+    ) in out
+    assert "[3] acme, overdue step 1: Snooze 1 day" in out.split("Buttons:")[3]
