@@ -556,11 +556,12 @@ def _digest(config: Config, store: Store, slack: LocalSlack, build: Callable[...
     return build(config, store, lambda _team: client).run
 
 
-def _keep(path: Path, messages: dict[str, list[dict[str, Any]]]) -> None:
-    """Write the channels aside, then rename: a run stopped mid-write leaves the last copy."""
+def _keep(path: Path, data: Any) -> None:
+    """Write `data` (the channels, the pinned clock) aside, then rename: a run stopped
+    mid-write leaves the last copy."""
     path.parent.mkdir(parents=True, exist_ok=True)
     aside = path.with_name(f".{path.name}.tmp")
-    aside.write_text(json.dumps(messages), encoding="utf-8")
+    aside.write_text(json.dumps(data), encoding="utf-8")
     os.replace(aside, path)
 
 
@@ -624,6 +625,16 @@ def run(
     channels = Path(config.database_path).with_name(f"console-slack-{team}.json")
     if channels.is_file():
         slack.restore(json.loads(channels.read_text(encoding="utf-8")))
+    # A moment pinned by `scan --now` carries on in the next run: time in the record never
+    # goes back (a decision stamped before the nudge it decides would read as nonsense).
+    pinned = Path(config.database_path).with_name(f"console-clock-{team}.json")
+    carried = _carried_clock(pinned, clock)
+    if carried is not None:
+        print(
+            f"Clock: carrying on from {carried.astimezone(config.timezone):%a %-d %b %Y %H:%M} "
+            "(pinned by `scan` in an earlier run); `scan --now` or `scan --days` moves it.",
+            file=out,
+        )
     # Nudges go where they would in Slack: with no channel, owner or NUDGE_CHANNEL, by DM to
     # whoever added the client (you).
     # One local workspace, whatever .env says about installing into many. Bolt reads the
@@ -667,4 +678,18 @@ def run(
         console.loop(stdin, prompt)
     finally:
         slack.stop()
+        if clock.fixed is not None:
+            _keep(pinned, {"now": clock().isoformat()})
     return 0
+
+
+def _carried_clock(path: Path, clock: ConsoleClock) -> datetime | None:
+    """Pin `clock` to the moment an earlier run left off, if that is later than now."""
+    try:
+        saved = datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["now"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if saved <= clock():
+        return None
+    clock.fixed = saved
+    return saved

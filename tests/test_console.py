@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time
@@ -505,3 +506,22 @@ def test_a_click_date_is_given_as_the_picker_sends_it_and_an_unwanted_one_presse
         "`click 6 2026-12-25`. To press 3: `click 3`."
     ) in out
     assert "[3] acme, overdue step 1: Snooze 1 day" in out.split("Buttons:")[3]
+
+
+def test_a_pinned_clock_carries_on_in_the_next_run_never_back_to_today(tmp_path: Path) -> None:
+    """Found in a third walk: a new run went back to the machine's clock, so an approval was
+    stamped days before the nudge it approved."""
+    first = run_console(
+        tmp_path,
+        ["/client add acme as late-payer", "/client invoice acme 900 due 10 days ago #A1"]
+        + ["scan --days 30"],
+    )
+    assert first.returncode == 0, first.stderr
+    assert "1 new, 1 posted" in first.stdout
+    second = run_console(tmp_path, ["click 1"])
+    assert second.returncode == 0, second.stderr
+    out = second.stdout
+    carried = re.search(r"Clock: carrying on from \w+ (\d+ \w+ \d{4}) \d\d:\d\d", out)
+    assert carried is not None, out
+    # Approved at the pinned moment (a minute or so on), not back on today's date.
+    assert f"Approved by @UCONSOLE at {carried.group(1)}" in out
