@@ -876,7 +876,20 @@ def _unknown_verb(verb: str, rest: str, typed: str = "") -> str:
             f"There is no `{shorten(verb)}` command: `/client status {name}` shows what {name} "
             "owes and what is overdue, and `/client list` every client's balance."
         )
+    if verb in _DELETE and name.startswith("#"):
+        # `cancel #H1`: an invoice, not a client. Voiding it is the credit note.
+        return (
+            f"There is no `{shorten(verb)}` command. To cancel invoice {shorten(name)}, void it "
+            f"(the record keeps both lines): `/client void <client> {shorten(name)} <reason>`."
+        )
     if verb in _DELETE:
+        refs = [w for w in rest.split() if w.startswith("#")]
+        if refs and not name.startswith("#"):
+            return (
+                f"There is no `{shorten(verb)}` command. To cancel invoice {shorten(refs[0])}, "
+                f"void it (the record keeps both lines): `/client void {name} "
+                f"{shorten(refs[0])} <reason>`."
+            )
         return (
             f"There is no `{shorten(verb)}` command: the record keeps every line. To take back "
             "your last entry: `/client undo`. To take back an older one, find its id with "

@@ -460,6 +460,10 @@ def test_missing_or_extra_words_get_the_users_own_command_back(
     # A known client's name and a word too many: the command without it.
     text = refused(server.slash("archive northwind please"))
     assert "`/client archive northwind` is the whole command" in text
+    # Cancelling an invoice is voiding it, with the ref kept.
+    text = refused(server.slash('cancel "Harbour Cafe" #H1'))
+    assert '`/client void "Harbour Cafe" #H1 &lt;reason&gt;`' in text
+    assert "`/client void &lt;client&gt; #H1 &lt;reason&gt;`" in refused(server.slash("cancel #H1"))
     # A misspelt name keeps the verb typed, whatever it is.
     assert "`/client undo northwind`" in refused(server.slash("undo nortwind"))
     assert stored_files(store) == before
