@@ -352,7 +352,12 @@ def parse_until(text: str, today: date) -> date:
     """`3 days`, `1 week`, `2w` or a date, as the day things resume: after today."""
     until = parse_when(text, today)
     if until <= today:
-        raise InputError(f"{until.isoformat()} has already come: pick a later date.")
+        # The whole command follows (domain/commands.parse), with a week from today.
+        raise InputError(
+            f"{until.isoformat()} has already come: pick a later date.",
+            typed=text,
+            instead=example_date(today, future=True),
+        )
     return until
 
 

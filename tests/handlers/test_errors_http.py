@@ -460,6 +460,9 @@ def test_missing_or_extra_words_get_the_users_own_command_back(
     # A known client's name and a word too many: the command without it.
     text = refused(server.slash("archive northwind please"))
     assert "`/client archive northwind` is the whole command" in text
+    # A snooze that ends in the past: the whole command with a day that is ahead.
+    text = refused(server.slash("snooze northwind yesterday"))
+    assert "has already come" in text and "Type: `/client snooze northwind 2026-12-21`" in text
     # Cancelling an invoice is voiding it, with the ref kept.
     text = refused(server.slash('cancel "Harbour Cafe" #H1'))
     assert '`/client void "Harbour Cafe" #H1 &lt;reason&gt;`' in text
